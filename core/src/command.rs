@@ -1,0 +1,171 @@
+//! Commands: validated before anything is sent, encoded as `VERB arg\r\n`.
+
+use core::fmt;
+
+use crate::error::InvalidArgument;
+
+/// Refuses text holding CR, LF or NUL: in a command it would end the line
+/// early and smuggle a second command onto the control connection.
+///
+/// ```
+/// use ftp_core::command::check;
+/// assert!(check("report 2026.txt").is_ok());
+/// assert!(check("x\r\nDELE y").is_err());
+/// ```
+pub fn check(text: &str) -> Result<(), InvalidArgument> {
+    if text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+        Err(InvalidArgument::ControlCharacter)
+    } else {
+        Ok(())
+    }
+}
+
+/// A checked command: a verb (which may itself hold words, as in
+/// `"OPTS MLST"` or a whole line given to `sendcmd`) and an optional
+/// argument.
+///
+/// ```
+/// use ftp_core::Command;
+/// let cmd = Command::new("RETR", Some("README")).unwrap();
+/// let mut buf = [0u8; 32];
+/// assert_eq!(cmd.encode(&mut buf), Some(&b"RETR README\r\n"[..]));
+/// assert!(Command::new("RETR", Some("a\nb")).is_err());
+/// assert_eq!(Command::new("PASS", Some("secret")).unwrap().to_string(), "PASS ****");
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Command<'a> {
+    verb: &'a str,
+    arg: Option<&'a str>,
+}
+
+impl<'a> Command<'a> {
+    /// Checks and builds a command.
+    pub fn new(verb: &'a str, arg: Option<&'a str>) -> Result<Self, InvalidArgument> {
+        if verb.is_empty() {
+            return Err(InvalidArgument::EmptyCommand);
+        }
+        check(verb)?;
+        if let Some(arg) = arg {
+            check(arg)?;
+        }
+        Ok(Command { verb, arg })
+    }
+
+    /// The verb.
+    pub fn verb(&self) -> &'a str {
+        self.verb
+    }
+
+    /// The argument.
+    pub fn arg(&self) -> Option<&'a str> {
+        self.arg
+    }
+
+    /// Length of the encoded command, CRLF included.
+    pub fn encoded_len(&self) -> usize {
+        self.verb.len() + self.arg.map_or(0, |a| a.len() + 1) + 2
+    }
+
+    /// Writes `VERB arg\r\n` into `buf`; `None` when it does not fit.
+    pub fn encode<'b>(&self, buf: &'b mut [u8]) -> Option<&'b [u8]> {
+        let len = self.encoded_len();
+        let out = buf.get_mut(..len)?;
+        let mut at = 0;
+        for part in self.parts() {
+            out[at..at + part.len()].copy_from_slice(part);
+            at += part.len();
+        }
+        Some(out)
+    }
+
+    /// The pieces of the encoded command, in order.
+    pub fn parts(&self) -> impl Iterator<Item = &'a [u8]> {
+        let arg = self.arg.map(|a| [&b" "[..], a.as_bytes()]);
+        core::iter::once(self.verb.as_bytes())
+            .chain(arg.into_iter().flatten())
+            .chain(core::iter::once(&b"\r\n"[..]))
+    }
+
+    /// True for commands whose argument is a secret (PASS, ACCT): debug
+    /// output masks it.
+    pub fn is_secret(&self) -> bool {
+        let verb = self.verb.get(..4).unwrap_or(self.verb);
+        verb.eq_ignore_ascii_case("PASS") || verb.eq_ignore_ascii_case("ACCT")
+    }
+}
+
+/// Shows the command as sent, without CRLF, with secrets masked.
+impl fmt::Display for Command<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        if self.is_secret() {
+            let verb = self.verb.get(..4).unwrap_or(self.verb);
+            return write!(f, "{verb} ****");
+        }
+        f.write_str(self.verb)?;
+        if let Some(arg) = self.arg {
+            write!(f, " {arg}")?;
+        }
+        Ok(())
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for Command<'_> {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        if self.is_secret() {
+            defmt::write!(f, "{=str} ****", self.verb.get(..4).unwrap_or(self.verb));
+        } else if let Some(arg) = self.arg {
+            defmt::write!(f, "{=str} {=str}", self.verb, arg);
+        } else {
+            defmt::write!(f, "{=str}", self.verb);
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::prelude::rust_2024::*;
+
+    #[test]
+    fn refuses_control_characters_anywhere() {
+        for bad in ["a\r", "\nb", "a\0b", "\r\n"] {
+            assert_eq!(
+                Command::new("RETR", Some(bad)),
+                Err(InvalidArgument::ControlCharacter)
+            );
+            assert_eq!(
+                Command::new(bad, None),
+                Err(InvalidArgument::ControlCharacter)
+            );
+        }
+        assert_eq!(Command::new("", None), Err(InvalidArgument::EmptyCommand));
+    }
+
+    #[test]
+    fn encodes_with_and_without_argument() {
+        let mut buf = [0u8; 64];
+        let c = Command::new("NOOP", None).unwrap();
+        assert_eq!(c.encode(&mut buf).unwrap(), b"NOOP\r\n");
+        let c = Command::new("STOR", Some("name with spaces.txt")).unwrap();
+        assert_eq!(
+            c.encode(&mut buf).unwrap(),
+            b"STOR name with spaces.txt\r\n"
+        );
+        assert_eq!(c.encoded_len(), 27);
+        let mut small = [0u8; 26];
+        assert!(c.encode(&mut small).is_none());
+    }
+
+    #[test]
+    fn masks_secrets() {
+        let c = Command::new("pass", Some("hunter2")).unwrap();
+        assert_eq!(format!("{c}"), "pass ****");
+        let c = Command::new("ACCT", Some("acct")).unwrap();
+        assert_eq!(format!("{c}"), "ACCT ****");
+        let c = Command::new("PASS hunter2", None).unwrap();
+        assert_eq!(format!("{c}"), "PASS ****");
+        let c = Command::new("USER", Some("bob")).unwrap();
+        assert_eq!(format!("{c}"), "USER bob");
+    }
+}

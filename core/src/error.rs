@@ -1,0 +1,275 @@
+//! One error type for the whole client, grouped by cause and generic over
+//! the transport's error, mapped onto Python ftplib's exceptions.
+
+use core::fmt;
+
+use crate::reply::{Code, Reply};
+use crate::text::Text;
+
+/// How many bytes of a server's reply an error keeps. Longer replies are cut
+/// (on a character boundary when the text is UTF-8) and marked truncated.
+pub const REPLY_ERROR_TEXT: usize = 128;
+
+/// A server reply carried by an error: its code and (the start of) its text.
+///
+/// The text is the reply as the server sent it, code included, as ftplib
+/// shows it (`"550 Failed to open file."`).
+#[derive(Clone, PartialEq, Eq)]
+pub struct ReplyError {
+    code: Code,
+    text: heapless::Vec<u8, REPLY_ERROR_TEXT>,
+    truncated: bool,
+}
+
+impl ReplyError {
+    /// Copies what fits of `reply` into a new error.
+    pub fn from_reply(reply: &Reply<'_>) -> Self {
+        let src = reply.text();
+        let mut take = src.len().min(REPLY_ERROR_TEXT);
+        // Do not cut a UTF-8 sequence in half.
+        if take < src.len() {
+            while take > 0 && (src[take] & 0xC0) == 0x80 {
+                take -= 1;
+            }
+        }
+        let mut text = heapless::Vec::new();
+        // Cannot fail: `take` is at most the capacity.
+        let _ = text.extend_from_slice(&src[..take]);
+        ReplyError {
+            code: reply.code(),
+            text,
+            truncated: reply.is_truncated() || take < src.len(),
+        }
+    }
+
+    /// The reply code (`550`).
+    pub fn code(&self) -> Code {
+        self.code
+    }
+
+    /// The reply text as sent, code included, lines joined by `\n`.
+    pub fn text(&self) -> &[u8] {
+        &self.text
+    }
+
+    /// True when the server's text was longer than the error keeps.
+    pub fn is_truncated(&self) -> bool {
+        self.truncated
+    }
+}
+
+impl fmt::Display for ReplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "{}", Text(&self.text))?;
+        if self.truncated {
+            f.write_str("...")?;
+        }
+        Ok(())
+    }
+}
+
+impl fmt::Debug for ReplyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(f, "ReplyError({:?})", Text(&self.text))
+    }
+}
+
+#[cfg(feature = "defmt")]
+impl defmt::Format for ReplyError {
+    fn format(&self, f: defmt::Formatter<'_>) {
+        defmt::write!(f, "{}", Text(&self.text))
+    }
+}
+
+/// What was wrong with bytes the server sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum ProtocolError {
+    /// A reply line did not start with a three-digit code from 100 to 599.
+    BadReplyCode,
+    /// A reply line did not fit in the reply buffer.
+    LineTooLong,
+    /// A 227 reply without `h1,h2,h3,h4,p1,p2`.
+    BadPasvReply,
+    /// A 229 reply without `(|||port|)`.
+    BadEpsvReply,
+    /// A 213 SIZE reply that is not a number.
+    BadSizeReply,
+    /// A 213 MDTM reply that is not `YYYYMMDDHHMMSS[.sss]`.
+    BadTimestamp,
+    /// A listing line that could not be parsed.
+    BadListing,
+    /// A 257 reply holding a path that is not UTF-8.
+    NonUtf8Path,
+    /// The server sent bytes after its reply to AUTH TLS, before the TLS
+    /// handshake: they could have been injected and are refused.
+    DataBeforeTls,
+    /// An earlier protocol error left the control connection out of step;
+    /// the session cannot be used any more.
+    OutOfSync,
+}
+
+impl fmt::Display for ProtocolError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            ProtocolError::BadReplyCode => "reply does not start with a 3-digit code",
+            ProtocolError::LineTooLong => "reply line longer than the reply buffer",
+            ProtocolError::BadPasvReply => "malformed 227 (PASV) reply",
+            ProtocolError::BadEpsvReply => "malformed 229 (EPSV) reply",
+            ProtocolError::BadSizeReply => "malformed 213 (SIZE) reply",
+            ProtocolError::BadTimestamp => "malformed 213 (MDTM) timestamp",
+            ProtocolError::BadListing => "malformed listing line",
+            ProtocolError::NonUtf8Path => "path in 257 reply is not UTF-8",
+            ProtocolError::DataBeforeTls => "unexpected bytes after the AUTH TLS reply",
+            ProtocolError::OutOfSync => {
+                "control connection out of step after an earlier protocol error"
+            }
+        })
+    }
+}
+
+/// An argument the client refuses before anything is sent.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum InvalidArgument {
+    /// A command or argument holding CR, LF or NUL, which would let it
+    /// smuggle a second command onto the control connection.
+    ControlCharacter,
+    /// An empty command.
+    EmptyCommand,
+    /// Passive mode is off and no active-mode connection could be made,
+    /// or the address family does not allow the requested mode (PASV over
+    /// IPv6).
+    AddressFamily,
+}
+
+impl fmt::Display for InvalidArgument {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            InvalidArgument::ControlCharacter => "argument contains CR, LF or NUL",
+            InvalidArgument::EmptyCommand => "empty command",
+            InvalidArgument::AddressFamily => "PASV/PORT cannot carry an IPv6 address",
+        })
+    }
+}
+
+/// Every error of the client, generic over the transport's error `E`.
+///
+/// | variant | ftplib |
+/// |---|---|
+/// | [`Error::Temporary`] (4xx) | `error_temp` |
+/// | [`Error::Permanent`] (5xx) | `error_perm` |
+/// | [`Error::Unexpected`] (a code the command does not allow) | `error_reply` |
+/// | [`Error::Protocol`] (malformed reply) | `error_proto` |
+/// | [`Error::Io`], [`Error::ConnectionClosed`] | `OSError`, `EOFError` |
+///
+/// ```
+/// use ftp_core::{Error, ProtocolError};
+/// let e: Error<core::convert::Infallible> = Error::Protocol(ProtocolError::BadPasvReply);
+/// assert_eq!(e.to_string(), "protocol error: malformed 227 (PASV) reply");
+/// assert!(e.reply().is_none());
+/// ```
+#[derive(Debug)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+#[non_exhaustive]
+pub enum Error<E> {
+    /// The control or data stream failed, or a caller's callback returned an
+    /// error (which aborts the transfer).
+    Io(E),
+    /// The server closed the control connection.
+    ConnectionClosed,
+    /// A 4xx reply: try again later.
+    Temporary(ReplyError),
+    /// A 5xx reply: the request was refused.
+    Permanent(ReplyError),
+    /// A reply whose code the command does not allow (ftplib's error_reply).
+    Unexpected(ReplyError),
+    /// The server sent something that is not FTP.
+    Protocol(ProtocolError),
+    /// An argument was refused before anything was sent.
+    InvalidArgument(InvalidArgument),
+    /// A buffer given by the caller is too small (an empty transfer buffer,
+    /// or a text line longer than it).
+    BufferTooSmall,
+    /// The data connection ended before the size the server announced.
+    TransferIncomplete {
+        /// Bytes the server announced in its 150 reply.
+        expected: u64,
+        /// Bytes received.
+        received: u64,
+    },
+    /// The session was closed (after quit or a fatal error).
+    Closed,
+}
+
+impl<E> Error<E> {
+    /// The server's reply for reply errors (temporary, permanent, unexpected).
+    pub fn reply(&self) -> Option<&ReplyError> {
+        match self {
+            Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The reply code for reply errors.
+    pub fn code(&self) -> Option<u16> {
+        self.reply().map(|r| r.code().get())
+    }
+
+    /// Maps the transport error.
+    pub fn map_io<F, E2>(self, f: F) -> Error<E2>
+    where
+        F: FnOnce(E) -> E2,
+    {
+        match self {
+            Error::Io(e) => Error::Io(f(e)),
+            Error::ConnectionClosed => Error::ConnectionClosed,
+            Error::Temporary(r) => Error::Temporary(r),
+            Error::Permanent(r) => Error::Permanent(r),
+            Error::Unexpected(r) => Error::Unexpected(r),
+            Error::Protocol(p) => Error::Protocol(p),
+            Error::InvalidArgument(a) => Error::InvalidArgument(a),
+            Error::BufferTooSmall => Error::BufferTooSmall,
+            Error::TransferIncomplete { expected, received } => {
+                Error::TransferIncomplete { expected, received }
+            }
+            Error::Closed => Error::Closed,
+        }
+    }
+}
+
+impl<E> From<ProtocolError> for Error<E> {
+    fn from(e: ProtocolError) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+impl<E> From<InvalidArgument> for Error<E> {
+    fn from(e: InvalidArgument) -> Self {
+        Error::InvalidArgument(e)
+    }
+}
+
+impl<E: fmt::Display> fmt::Display for Error<E> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::ConnectionClosed => f.write_str("connection closed by the server"),
+            Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => {
+                write!(f, "{r}")
+            }
+            Error::Protocol(p) => write!(f, "protocol error: {p}"),
+            Error::InvalidArgument(a) => write!(f, "invalid argument: {a}"),
+            Error::BufferTooSmall => f.write_str("buffer too small"),
+            Error::TransferIncomplete { expected, received } => write!(
+                f,
+                "transfer incomplete: {received} of {expected} bytes received"
+            ),
+            Error::Closed => f.write_str("session closed"),
+        }
+    }
+}
+
+impl<E: fmt::Debug + fmt::Display> core::error::Error for Error<E> {}

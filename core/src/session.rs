@@ -1,0 +1,1110 @@
+//! The session: Python ftplib's `FTP` class over a blocking control stream
+//! and a [`DataConnector`], with fixed buffers and no allocation.
+
+use core::fmt::Write as _;
+use core::net::SocketAddr;
+
+use embedded_io::{Read, Write};
+
+use crate::command::Command;
+use crate::data::DataConnector;
+use crate::error::{Error, InvalidArgument, ProtocolError, ReplyError};
+use crate::mlsd::{Entry, mlst_line_range};
+use crate::pasv::{eprt_argument, parse_227, parse_229, port_argument};
+use crate::path::parse_257_in_place;
+use crate::reply::{Code, Line, Reply, ReplyReader, Status};
+use crate::size::{parse_150, parse_213};
+use crate::text::Text;
+use crate::timestamp::Timestamp;
+
+/// The reply buffer's default size: a reply line longer than this is a
+/// protocol error. 512 bytes hold every reply line of common servers and
+/// paths of a few hundred bytes; desktop adapters choose more.
+pub const DEFAULT_REPLY_BUFFER: usize = 512;
+
+/// How much of the welcome message [`Ftp::getwelcome`] keeps.
+pub const WELCOME_CAPACITY: usize = 256;
+
+/// The representation type of transfers (TYPE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TransferType {
+    /// `TYPE A`: text, lines end in CRLF on the wire.
+    Ascii,
+    /// `TYPE I`: bytes as they are.
+    Binary,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum State {
+    Open,
+    /// After quit or when the server closed the connection.
+    Closed,
+    /// After an error that left the control connection out of step.
+    Broken,
+}
+
+type Result<T, E> = core::result::Result<T, Error<E>>;
+
+/// An FTP session: every method of Python ftplib's `FTP` class, and more.
+///
+/// `S` is the control stream, `D` opens data connections, `N` is the size
+/// of the reply buffer. Data blocks, lines and entries go to callbacks; the
+/// transfer buffer is the caller's. A callback's error ends the transfer
+/// (the session reads the server's final reply so it stays usable) and is
+/// returned as [`Error::Io`].
+///
+/// ```
+/// # use ftp_core::doc_support::{Scripted, NoData};
+/// use ftp_core::Ftp;
+/// let control = Scripted::new(&[
+///     (b"", b"220 Service ready\r\n"),
+///     (b"USER anonymous\r\n", b"331 Please specify the password.\r\n"),
+///     (b"PASS anonymous@\r\n", b"230 Login successful.\r\n"),
+///     (b"CWD debian\r\n", b"250 Directory successfully changed.\r\n"),
+///     (b"QUIT\r\n", b"221 Goodbye.\r\n"),
+/// ]);
+/// let peer = "127.0.0.1:21".parse().unwrap();
+/// let mut ftp: Ftp<_, _> = Ftp::connect(control, NoData, peer)?;
+/// assert_eq!(ftp.login("", "", "")?.text(), b"230 Login successful.");
+/// ftp.cwd("debian")?;
+/// ftp.quit()?;
+/// # Ok::<(), ftp_core::Error<embedded_io::ErrorKind>>(())
+/// ```
+pub struct Ftp<S, D, const N: usize = DEFAULT_REPLY_BUFFER> {
+    control: S,
+    data: D,
+    reader: ReplyReader<N>,
+    welcome: heapless::Vec<u8, WELCOME_CAPACITY>,
+    peer: SocketAddr,
+    passive: bool,
+    trust_pasv_host: bool,
+    try_epsv: bool,
+    transfer_type: Option<TransferType>,
+    debug_level: u8,
+    state: State,
+}
+
+/// The reply code of a reply that could not be read back (never happens:
+/// the reader holds a complete reply whenever one is asked for).
+const MISSING: Reply<'static> = Reply::new(Code::new(421).unwrap(), b"421 no reply", false);
+
+impl<S, D, const N: usize> Ftp<S, D, N>
+where
+    S: Read + Write,
+    D: DataConnector<Error = S::Error>,
+{
+    /// Starts a session on a connected control stream: reads the welcome
+    /// (a 120 "ready in a moment" is followed by the 220).
+    ///
+    /// `peer` is the server's address on the control connection; data
+    /// connections go there unless [`Ftp::set_trust_server_pasv_ipv4_address`]
+    /// says otherwise.
+    pub fn connect(control: S, data: D, peer: SocketAddr) -> Result<Self, S::Error> {
+        let mut ftp = Ftp {
+            control,
+            data,
+            reader: ReplyReader::new(),
+            welcome: heapless::Vec::new(),
+            peer,
+            passive: true,
+            trust_pasv_host: false,
+            try_epsv: true,
+            transfer_type: None,
+            debug_level: 0,
+            state: State::Open,
+        };
+        let mut code = ftp.getresp_code()?;
+        if code.is_preliminary() {
+            code = ftp.getresp_code()?;
+        }
+        if !code.is_completion() {
+            return Err(ftp.unexpected());
+        }
+        let text = ftp.reply().text();
+        let welcome = heapless::Vec::from_slice(&text[..text.len().min(WELCOME_CAPACITY)]);
+        ftp.welcome = welcome.unwrap_or_default();
+        Ok(ftp)
+    }
+
+    // ----- replies and commands -------------------------------------
+
+    /// The last complete reply.
+    fn reply(&self) -> Reply<'_> {
+        self.reader.reply().unwrap_or(MISSING)
+    }
+
+    /// The last complete reply, if any: ftplib's `lastresp`, with its text.
+    pub fn last_reply(&self) -> Option<Reply<'_>> {
+        self.reader.reply()
+    }
+
+    fn reply_error(&self) -> ReplyError {
+        ReplyError::from_reply(&self.reply())
+    }
+
+    fn unexpected(&self) -> Error<S::Error> {
+        Error::Unexpected(self.reply_error())
+    }
+
+    fn usable(&self) -> Result<(), S::Error> {
+        match self.state {
+            State::Open => Ok(()),
+            State::Closed => Err(Error::Closed),
+            State::Broken => Err(Error::Protocol(ProtocolError::OutOfSync)),
+        }
+    }
+
+    /// Sends one command. Everything was checked when `cmd` was built.
+    fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error> {
+        self.usable()?;
+        if self.debug_level >= 1 {
+            debug!("*cmd* {}", cmd);
+        }
+        if self.debug_level >= 2 {
+            debug!("*put* {}", cmd);
+        }
+        let result = match cmd.encode(self.reader.scratch()) {
+            Some(line) => self.control.write_all(line),
+            None => cmd.parts().try_for_each(|p| self.control.write_all(p)),
+        };
+        match result.and_then(|()| self.control.flush()) {
+            Ok(()) => Ok(()),
+            Err(e) => {
+                self.state = State::Broken;
+                Err(Error::Io(e))
+            }
+        }
+    }
+
+    /// Reads one whole reply, whatever its code, giving each line to
+    /// `on_line`.
+    fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error>
+    where
+        F: FnMut(Line<'_>),
+    {
+        self.usable()?;
+        let level = self.debug_level;
+        loop {
+            let status = self.reader.parse(|line| {
+                if level >= 2 {
+                    debug!("*get* {}", Text(line.text));
+                }
+                on_line(line);
+            });
+            match status {
+                Ok(Status::Complete) => break,
+                Ok(Status::Incomplete) => match self.control.read(self.reader.space()) {
+                    Ok(0) => {
+                        self.state = State::Closed;
+                        return Err(Error::ConnectionClosed);
+                    }
+                    Ok(n) => self.reader.commit(n),
+                    Err(e) => {
+                        self.state = State::Broken;
+                        return Err(Error::Io(e));
+                    }
+                },
+                Err(e) => {
+                    warn!("protocol error: {}", e);
+                    self.reader.reset();
+                    self.state = State::Broken;
+                    return Err(Error::Protocol(e));
+                }
+            }
+        }
+        let reply = self.reply();
+        if level >= 1 {
+            debug!("*resp* {}", reply);
+        }
+        Ok(reply.code())
+    }
+
+    /// Maps 4xx and 5xx to errors (ftplib's `getresp`).
+    fn classify(&self, code: Code) -> Result<Code, S::Error> {
+        if code.is_temporary() {
+            Err(Error::Temporary(self.reply_error()))
+        } else if code.is_permanent() {
+            Err(Error::Permanent(self.reply_error()))
+        } else {
+            Ok(code)
+        }
+    }
+
+    fn getresp_code(&mut self) -> Result<Code, S::Error> {
+        let code = self.receive_with(|_| {})?;
+        self.classify(code)
+    }
+
+    fn voidresp_code(&mut self) -> Result<Code, S::Error> {
+        let code = self.getresp_code()?;
+        if code.is_completion() {
+            Ok(code)
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    /// Sends `verb arg` and reads the reply; 4xx and 5xx are errors.
+    fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+        self.send(Command::new(verb, arg)?)?;
+        self.getresp_code()
+    }
+
+    /// Like [`Ftp::command`], and anything but 2xx is an error.
+    fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+        self.send(Command::new(verb, arg)?)?;
+        self.voidresp_code()
+    }
+
+    /// Reads a reply: 1xx, 2xx and 3xx are returned, 4xx is
+    /// [`Error::Temporary`], 5xx [`Error::Permanent`].
+    pub fn getresp(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.getresp_code()?;
+        Ok(self.reply())
+    }
+
+    /// Reads a reply that must be 2xx ([`Error::Unexpected`] otherwise).
+    pub fn voidresp(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.voidresp_code()?;
+        Ok(self.reply())
+    }
+
+    /// Sends a command line (`"SITE CHMOD 644 x"`) and returns the reply.
+    /// A line holding CR, LF or NUL is refused before anything is sent.
+    pub fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+        self.forget_type_if_changed(cmd);
+        self.command(cmd, None)?;
+        Ok(self.reply())
+    }
+
+    /// Sends a command line whose reply must be 2xx.
+    pub fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+        self.forget_type_if_changed(cmd);
+        self.void_command(cmd, None)?;
+        Ok(self.reply())
+    }
+
+    /// A raw TYPE command sent by the caller makes the cached type unknown.
+    fn forget_type_if_changed(&mut self, cmd: &str) {
+        if cmd.len() >= 4 && cmd.as_bytes()[..4].eq_ignore_ascii_case(b"TYPE") {
+            self.transfer_type = None;
+        }
+    }
+
+    // ----- settings ----------------------------------------------------
+
+    /// The welcome message, code included (ftplib's `getwelcome`), up to
+    /// [`WELCOME_CAPACITY`] bytes.
+    pub fn getwelcome(&self) -> &[u8] {
+        &self.welcome
+    }
+
+    /// Debug output through `log` or `defmt` (ftplib's `set_debuglevel`):
+    /// 0 none, 1 one line per request and reply, 2 every line on the
+    /// control connection. Passwords are masked.
+    pub fn set_debuglevel(&mut self, level: u8) {
+        self.debug_level = level;
+    }
+
+    /// The same as [`Ftp::set_debuglevel`] (ftplib's `debug`).
+    pub fn debug(&mut self, level: u8) {
+        self.set_debuglevel(level);
+    }
+
+    /// Passive mode on (the default) or off (active mode: PORT/EPRT).
+    pub fn set_pasv(&mut self, passive: bool) {
+        self.passive = passive;
+    }
+
+    /// Whether passive mode is on.
+    pub fn is_passive(&self) -> bool {
+        self.passive
+    }
+
+    /// Connect to the host a 227 reply names instead of the control
+    /// connection's peer. Off by default: a server (or anybody who can
+    /// change its replies) could otherwise aim the client at any host.
+    pub fn set_trust_server_pasv_ipv4_address(&mut self, trust: bool) {
+        self.trust_pasv_host = trust;
+    }
+
+    /// The server's address on the control connection.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.peer
+    }
+
+    /// The control stream (to wrap it in TLS after [`Ftp::auth_tls`], or to
+    /// set its timeouts).
+    pub fn control_mut(&mut self) -> &mut S {
+        &mut self.control
+    }
+
+    /// The data connector (to change its TLS protection after
+    /// [`Ftp::prot_p`], or to close a stream from [`Ftp::transfercmd`]).
+    pub fn data_connector_mut(&mut self) -> &mut D {
+        &mut self.data
+    }
+
+    /// True until [`Ftp::quit`], a closed connection or an error that left
+    /// the session out of step.
+    pub fn is_open(&self) -> bool {
+        self.state == State::Open
+    }
+
+    /// Closes the session unilaterally (ftplib's `close`): nothing is sent;
+    /// the streams are given back for the caller to shut down or drop.
+    pub fn close(self) -> (S, D) {
+        (self.control, self.data)
+    }
+
+    // ----- login and simple commands ---------------------------------
+
+    /// Logs in (ftplib's `login`). An empty `user` is `anonymous`, whose
+    /// empty (or `-`) password becomes `anonymous@` (`-anonymous@`). A 331
+    /// is answered with PASS, a 332 with ACCT.
+    pub fn login(&mut self, user: &str, passwd: &str, acct: &str) -> Result<Reply<'_>, S::Error> {
+        let user = if user.is_empty() { "anonymous" } else { user };
+        let passwd = match (user, passwd) {
+            ("anonymous", "") => "anonymous@",
+            ("anonymous", "-") => "-anonymous@",
+            (_, p) => p,
+        };
+        // Check everything first: a bad password must not leave USER sent.
+        Command::new("USER", Some(user))?;
+        Command::new("PASS", Some(passwd))?;
+        Command::new("ACCT", Some(acct))?;
+        let mut code = self.command("USER", Some(user))?;
+        if code.is_intermediate() && code.get() != 332 {
+            code = self.command("PASS", Some(passwd))?;
+        }
+        if code.is_intermediate() {
+            code = self.command("ACCT", Some(acct))?;
+        }
+        if !code.is_completion() {
+            return Err(self.unexpected());
+        }
+        Ok(self.reply())
+    }
+
+    /// Sends accounting information (ACCT).
+    pub fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error> {
+        self.void_command("ACCT", Some(password))?;
+        Ok(self.reply())
+    }
+
+    /// Changes the remote directory. `..` tries CDUP first (falling back to
+    /// `CWD ..` on a 500), an empty name is `.` (as ftplib).
+    pub fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+        if dirname == ".." {
+            match self.void_command("CDUP", None) {
+                Err(Error::Permanent(r)) if r.code().get() == 500 => {}
+                Err(e) => return Err(e),
+                Ok(_) => return Ok(self.reply()),
+            }
+        }
+        let dirname = if dirname.is_empty() { "." } else { dirname };
+        self.void_command("CWD", Some(dirname))?;
+        Ok(self.reply())
+    }
+
+    /// Goes to the parent directory (CDUP).
+    pub fn cdup(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("CDUP", None)?;
+        Ok(self.reply())
+    }
+
+    /// Decodes the path of the last 257 reply, in place in the reply buffer;
+    /// `""` when the reply holds none (as ftplib).
+    fn path_257(&mut self) -> Result<&str, S::Error> {
+        if self.reply().code().get() != 257 {
+            return Ok("");
+        }
+        let text = self.reader.reply_text_mut().unwrap_or_default();
+        let path = parse_257_in_place(text).unwrap_or_default();
+        core::str::from_utf8(path).map_err(|_| Error::Protocol(ProtocolError::NonUtf8Path))
+    }
+
+    /// The remote current directory (PWD).
+    pub fn pwd(&mut self) -> Result<&str, S::Error> {
+        self.void_command("PWD", None)?;
+        self.path_257()
+    }
+
+    /// Makes a remote directory (MKD) and returns its path as the server
+    /// gives it (`""` if it gives none).
+    pub fn mkd(&mut self, dirname: &str) -> Result<&str, S::Error> {
+        self.void_command("MKD", Some(dirname))?;
+        self.path_257()
+    }
+
+    /// Removes a remote directory (RMD).
+    pub fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+        self.void_command("RMD", Some(dirname))?;
+        Ok(self.reply())
+    }
+
+    /// Deletes a remote file (DELE); the reply must be 250 or 200.
+    pub fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error> {
+        let code = self.command("DELE", Some(filename))?;
+        if code.get() == 250 || code.get() == 200 {
+            Ok(self.reply())
+        } else {
+            Err(self.unexpected())
+        }
+    }
+
+    /// Renames a remote file: RNFR must get 3xx (350), then RNTO 2xx.
+    pub fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error> {
+        Command::new("RNTO", Some(toname))?;
+        let code = self.command("RNFR", Some(fromname))?;
+        if !code.is_intermediate() {
+            return Err(self.unexpected());
+        }
+        self.void_command("RNTO", Some(toname))?;
+        Ok(self.reply())
+    }
+
+    /// The size of a remote file (SIZE): `None` when the server answers
+    /// without 213 (as ftplib); a missing file is a permanent error.
+    pub fn size(&mut self, filename: &str) -> Result<Option<u64>, S::Error> {
+        let code = self.command("SIZE", Some(filename))?;
+        if code.get() != 213 {
+            return Ok(None);
+        }
+        Ok(Some(parse_213(self.reply().text())?))
+    }
+
+    /// The modification time of a remote file (MDTM, UTC).
+    pub fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error> {
+        let code = self.command("MDTM", Some(filename))?;
+        if code.get() != 213 {
+            return Err(self.unexpected());
+        }
+        let text = self.reply().text();
+        Ok(Timestamp::parse(text.get(3..).unwrap_or_default())?)
+    }
+
+    /// The features the server announces (FEAT): `on_feature` gets each
+    /// feature line without its leading space (`MLST type*;size*;`, `UTF8`).
+    pub fn feat<F>(&mut self, mut on_feature: F) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]),
+    {
+        self.send(Command::new("FEAT", None)?)?;
+        let code = self.receive_with(|line| {
+            if !line.first && !line.last {
+                let text = line.text.strip_prefix(b" ").unwrap_or(line.text);
+                if !text.is_empty() {
+                    on_feature(text);
+                }
+            }
+        })?;
+        self.classify(code)?;
+        if !code.is_completion() {
+            return Err(self.unexpected());
+        }
+        Ok(self.reply())
+    }
+
+    /// The server's system type (SYST).
+    pub fn syst(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("SYST", None)?;
+        Ok(self.reply())
+    }
+
+    /// Does nothing, keeps the connection alive (NOOP).
+    pub fn noop(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("NOOP", None)?;
+        Ok(self.reply())
+    }
+
+    /// Sets the representation type (TYPE A or TYPE I). Transfers set the
+    /// type they need themselves; it is sent only when it changes.
+    pub fn set_type(&mut self, kind: TransferType) -> Result<(), S::Error> {
+        if self.transfer_type == Some(kind) {
+            return Ok(());
+        }
+        let arg = match kind {
+            TransferType::Ascii => "A",
+            TransferType::Binary => "I",
+        };
+        self.transfer_type = None;
+        self.void_command("TYPE", Some(arg))?;
+        self.transfer_type = Some(kind);
+        Ok(())
+    }
+
+    /// A site-specific command (`SITE args`); returns the reply.
+    pub fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error> {
+        self.command("SITE", Some(args))?;
+        Ok(self.reply())
+    }
+
+    /// Sends `verb [arg]`, gives every reply line to `on_line`, requires 2xx.
+    fn lines_command<F>(
+        &mut self,
+        verb: &str,
+        arg: Option<&str>,
+        mut on_line: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]),
+    {
+        self.send(Command::new(verb, arg)?)?;
+        let code = self.receive_with(|line| on_line(line.text))?;
+        self.classify(code)?;
+        if !code.is_completion() {
+            return Err(self.unexpected());
+        }
+        Ok(self.reply())
+    }
+
+    /// Server or file status (STAT); each reply line goes to `on_line`,
+    /// however long the reply.
+    pub fn stat<F>(&mut self, path: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]),
+    {
+        self.lines_command("STAT", path, on_line)
+    }
+
+    /// Help from the server (HELP); each reply line goes to `on_line`.
+    pub fn help<F>(&mut self, topic: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]),
+    {
+        self.lines_command("HELP", topic, on_line)
+    }
+
+    /// Facts about one path (MLST), fact names lower-cased.
+    pub fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error> {
+        self.void_command("MLST", path)?;
+        let text = self.reader.reply_text_mut().unwrap_or_default();
+        let range = mlst_line_range(text).ok_or(Error::Protocol(ProtocolError::BadListing))?;
+        Ok(Entry::parse_lowercase(&mut text[range])?)
+    }
+
+    /// Says goodbye (QUIT) and closes the session: later calls return
+    /// [`Error::Closed`]. The streams stay with the session until
+    /// [`Ftp::close`] or drop.
+    pub fn quit(&mut self) -> Result<Reply<'_>, S::Error> {
+        let result = self.void_command("QUIT", None);
+        if self.state == State::Open {
+            self.state = State::Closed;
+        }
+        result?;
+        Ok(self.reply())
+    }
+
+    // ----- FTPS (RFC 2228, RFC 4217) ---------------------------------
+
+    /// Asks for TLS on the control connection (AUTH TLS, reply 234). The
+    /// caller then runs the TLS handshake on [`Ftp::control_mut`]. Bytes the
+    /// server sent after the 234 are refused: they would be taken as
+    /// protected when they were not.
+    pub fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error> {
+        let code = self.void_command("AUTH", Some("TLS"))?;
+        if code.get() != 234 {
+            return Err(self.unexpected());
+        }
+        if !self.reader.pending().is_empty() {
+            self.state = State::Broken;
+            return Err(Error::Protocol(ProtocolError::DataBeforeTls));
+        }
+        Ok(self.reply())
+    }
+
+    /// Protects the data connections (PBSZ 0, PROT P). The caller makes its
+    /// connector wrap data streams in TLS.
+    pub fn prot_p(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("PBSZ", Some("0"))?;
+        self.void_command("PROT", Some("P"))?;
+        Ok(self.reply())
+    }
+
+    /// Leaves the data connections in clear text (PROT C).
+    pub fn prot_c(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("PROT", Some("C"))?;
+        Ok(self.reply())
+    }
+
+    /// Returns the control connection to clear text (CCC). The caller then
+    /// ends TLS on the control stream.
+    pub fn ccc(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("CCC", None)?;
+        Ok(self.reply())
+    }
+
+    // ----- data connections -------------------------------------------
+
+    /// Asks the server for a passive data address: EPSV first; on 500, 501
+    /// or 502 PASV, and EPSV is not tried again this session. The address
+    /// is the control peer's with the server's port unless the PASV host is
+    /// trusted.
+    pub fn makepasv(&mut self) -> Result<SocketAddr, S::Error> {
+        let peer_ip = self.peer.ip().to_canonical();
+        if self.try_epsv {
+            self.send(Command::new("EPSV", None)?)?;
+            let code = self.receive_with(|_| {})?;
+            match code.get() {
+                229 => {
+                    let port = parse_229(self.reply().text())?;
+                    return Ok(SocketAddr::new(self.peer.ip(), port));
+                }
+                500..=502 if peer_ip.is_ipv4() => {
+                    info!("EPSV refused, using PASV from now on");
+                    self.try_epsv = false;
+                }
+                _ => {
+                    self.classify(code)?;
+                    return Err(self.unexpected());
+                }
+            }
+        }
+        if !peer_ip.is_ipv4() {
+            return Err(Error::InvalidArgument(InvalidArgument::AddressFamily));
+        }
+        let code = self.void_command("PASV", None)?;
+        if code.get() != 227 {
+            return Err(self.unexpected());
+        }
+        let addr = parse_227(self.reply().text())?;
+        if self.trust_pasv_host {
+            Ok(SocketAddr::V4(addr))
+        } else {
+            Ok(SocketAddr::new(self.peer.ip(), addr.port()))
+        }
+    }
+
+    /// Active mode: listens through the connector and announces the address
+    /// with PORT (IPv4) or EPRT (IPv6).
+    pub fn makeport(&mut self) -> Result<D::Listener, S::Error> {
+        let (listener, addr) = self.data.listen().map_err(Error::Io)?;
+        match addr {
+            SocketAddr::V4(a) => self.void_command("PORT", Some(&port_argument(a)))?,
+            SocketAddr::V6(_) => self.void_command("EPRT", Some(&eprt_argument(addr)))?,
+        };
+        Ok(listener)
+    }
+
+    /// Sends REST (when asked) and the transfer command; returns the size a
+    /// 150 reply announces. A 2xx before the 1xx is skipped (as ftplib).
+    fn start_transfer(
+        &mut self,
+        cmd: Command<'_>,
+        rest: Option<u64>,
+    ) -> Result<Option<u64>, S::Error> {
+        if let Some(offset) = rest {
+            let mut arg = heapless::String::<20>::new();
+            let _ = write!(arg, "{offset}");
+            let code = self.command("REST", Some(&arg))?;
+            if !code.is_intermediate() {
+                return Err(self.unexpected());
+            }
+        }
+        self.send(cmd)?;
+        let mut code = self.getresp_code()?;
+        if code.is_completion() {
+            code = self.getresp_code()?;
+        }
+        if !code.is_preliminary() {
+            return Err(self.unexpected());
+        }
+        Ok(if code.get() == 150 {
+            parse_150(self.reply().text())
+        } else {
+            None
+        })
+    }
+
+    fn open_data(
+        &mut self,
+        cmd: Command<'_>,
+        rest: Option<u64>,
+    ) -> Result<(D::Stream, Option<u64>), S::Error> {
+        if self.passive {
+            let addr = self.makepasv()?;
+            let stream = self.data.connect(addr).map_err(Error::Io)?;
+            match self.start_transfer(cmd, rest) {
+                Ok(size) => Ok((stream, size)),
+                Err(e) => {
+                    let _ = self.data.close(stream);
+                    Err(e)
+                }
+            }
+        } else {
+            let listener = self.makeport()?;
+            let size = self.start_transfer(cmd, rest)?;
+            match self.data.accept(listener) {
+                Ok(stream) => Ok((stream, size)),
+                Err(e) => {
+                    // The server reports its failed connection (425).
+                    let _ = self.receive_with(|_| {});
+                    Err(Error::Io(e))
+                }
+            }
+        }
+    }
+
+    /// Starts a transfer and returns the data stream and the size the server
+    /// announced (ftplib's `ntransfercmd`). The caller reads or writes the
+    /// stream, closes it through [`Ftp::data_connector_mut`], then calls
+    /// [`Ftp::voidresp`].
+    pub fn ntransfercmd(
+        &mut self,
+        cmd: &str,
+        rest: Option<u64>,
+    ) -> Result<(D::Stream, Option<u64>), S::Error> {
+        let cmd = Command::new(cmd, None)?;
+        self.open_data(cmd, rest)
+    }
+
+    /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
+    pub fn transfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<D::Stream, S::Error> {
+        Ok(self.ntransfercmd(cmd, rest)?.0)
+    }
+
+    /// Aborts a transfer (ABOR). Accepts 225, 226 or 426; after a 426 the
+    /// server's following 226 is read too, so the session stays in step.
+    pub fn abort(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.send(Command::new("ABOR", None)?)?;
+        let mut code = self.receive_with(|_| {})?;
+        if code.get() == 426 {
+            code = self.receive_with(|_| {})?;
+        }
+        match code.get() {
+            225 | 226 | 426 => Ok(self.reply()),
+            _ => {
+                self.classify(code)?;
+                Err(self.unexpected())
+            }
+        }
+    }
+
+    /// Ends a transfer: closes the data stream, reads the final reply, and
+    /// tells what went wrong first. The final reply is read even after a
+    /// failure, so the session stays in step.
+    fn finish(
+        &mut self,
+        stream: D::Stream,
+        outcome: Result<(), S::Error>,
+        expected: Option<u64>,
+        received: u64,
+    ) -> Result<Reply<'_>, S::Error> {
+        let closed = self.data.close(stream);
+        let reply = self.voidresp_code();
+        outcome?;
+        closed.map_err(Error::Io)?;
+        reply?;
+        if let Some(expected) = expected.filter(|e| received < *e) {
+            return Err(Error::TransferIncomplete { expected, received });
+        }
+        Ok(self.reply())
+    }
+
+    // ----- transfers -----------------------------------------------------
+
+    fn transfer_in<F>(
+        &mut self,
+        cmd: Command<'_>,
+        buf: &mut [u8],
+        rest: Option<u64>,
+        mut on_block: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+    {
+        if buf.is_empty() {
+            return Err(Error::BufferTooSmall);
+        }
+        self.set_type(TransferType::Binary)?;
+        let (mut stream, size) = self.open_data(cmd, rest)?;
+        let mut received = 0u64;
+        let outcome = loop {
+            match stream.read(buf) {
+                Ok(0) => break Ok(()),
+                Ok(n) => {
+                    received += n as u64;
+                    if let Err(e) = on_block(&buf[..n]) {
+                        break Err(Error::Io(e));
+                    }
+                }
+                Err(e) => break Err(Error::Io(e)),
+            }
+        };
+        // The announced size is the whole file: only checked from offset 0.
+        let expected = size.filter(|_| rest.is_none());
+        self.finish(stream, outcome, expected, received)
+    }
+
+    /// Retrieves in binary mode (ftplib's `retrbinary`): `cmd` is
+    /// `"RETR name"`; each block read into `buf` (so at most `buf.len()`
+    /// bytes, ftplib's blocksize) goes to `callback`. With `rest`, the
+    /// server starts at that offset (REST). Complete only when the data
+    /// reached EOF and the final reply is 2xx; fewer bytes than a 150 reply
+    /// announced is [`Error::TransferIncomplete`].
+    pub fn retrbinary<F>(
+        &mut self,
+        cmd: &str,
+        buf: &mut [u8],
+        rest: Option<u64>,
+        callback: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+    {
+        let cmd = Command::new(cmd, None)?;
+        self.transfer_in(cmd, buf, rest, callback)
+    }
+
+    /// Reads lines in ASCII mode; `on_line` gets each line without CRLF, in
+    /// `buf` (mutable, so parsers can work in place). A line longer than
+    /// `buf` ends the transfer with [`Error::BufferTooSmall`].
+    fn lines_in<F>(
+        &mut self,
+        cmd: Command<'_>,
+        buf: &mut [u8],
+        mut on_line: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&mut [u8]) -> core::result::Result<(), Error<S::Error>>,
+    {
+        if buf.is_empty() {
+            return Err(Error::BufferTooSmall);
+        }
+        self.set_type(TransferType::Ascii)?;
+        let (mut stream, _) = self.open_data(cmd, None)?;
+        let outcome = (|| {
+            let mut filled = 0;
+            loop {
+                if filled == buf.len() {
+                    return Err(Error::BufferTooSmall);
+                }
+                let n = stream.read(&mut buf[filled..]).map_err(Error::Io)?;
+                if n == 0 {
+                    if filled > 0 {
+                        on_line(strip_cr(&mut buf[..filled]))?;
+                    }
+                    return Ok(());
+                }
+                let mut start = 0;
+                let mut scan = filled;
+                filled += n;
+                while let Some(i) = buf[scan..filled].iter().position(|&b| b == b'\n') {
+                    let nl = scan + i;
+                    on_line(strip_cr(&mut buf[start..nl]))?;
+                    start = nl + 1;
+                    scan = start;
+                }
+                buf.copy_within(start..filled, 0);
+                filled -= start;
+            }
+        })();
+        self.finish(stream, outcome, None, 0)
+    }
+
+    /// Retrieves lines in ASCII mode (ftplib's `retrlines`): `cmd` is
+    /// `"RETR name"`, `"LIST"`, `"NLST"` or `"MLSD"`; `callback` gets each
+    /// line without its CRLF. `buf` holds one line at a time.
+    pub fn retrlines<F>(
+        &mut self,
+        cmd: &str,
+        buf: &mut [u8],
+        mut callback: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+    {
+        let cmd = Command::new(cmd, None)?;
+        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+    }
+
+    /// The names in a remote directory (NLST), one per callback.
+    pub fn nlst<F>(
+        &mut self,
+        dir: Option<&str>,
+        buf: &mut [u8],
+        mut callback: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+    {
+        let cmd = Command::new("NLST", dir)?;
+        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+    }
+
+    /// A directory listing (LIST), one line per callback (ftplib's `dir`).
+    /// [`crate::list::parse_list_line`] parses the lines.
+    pub fn dir<F>(
+        &mut self,
+        dir: Option<&str>,
+        buf: &mut [u8],
+        mut callback: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+    {
+        let cmd = Command::new("LIST", dir)?;
+        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+    }
+
+    /// A machine-readable listing (MLSD): each entry, fact names
+    /// lower-cased, goes to `callback`. With `facts`, `OPTS MLST f1;f2;` asks
+    /// for those facts first (`facts` is `"type;size;modify"`). Lines that
+    /// are not entries are skipped and reported at the end as
+    /// [`ProtocolError::BadListing`], after every good entry was delivered.
+    pub fn mlsd<F>(
+        &mut self,
+        path: Option<&str>,
+        facts: Option<&str>,
+        buf: &mut [u8],
+        mut callback: F,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        F: FnMut(Entry<'_>) -> core::result::Result<(), S::Error>,
+    {
+        let cmd = Command::new("MLSD", path)?;
+        if let Some(facts) = facts {
+            let mut arg = heapless::String::<128>::new();
+            for fact in facts.split(';').filter(|f| !f.is_empty()) {
+                write!(arg, "{fact};").map_err(|_| Error::BufferTooSmall)?;
+            }
+            self.void_command("OPTS MLST", Some(&arg))?;
+        }
+        let mut malformed = false;
+        self.lines_in(cmd, buf, |line| match Entry::parse_lowercase(line) {
+            Ok(entry) => callback(entry).map_err(Error::Io),
+            Err(_) => {
+                warn!("skipped malformed MLSD line");
+                malformed = true;
+                Ok(())
+            }
+        })?;
+        if malformed {
+            return Err(Error::Protocol(ProtocolError::BadListing));
+        }
+        Ok(self.reply())
+    }
+
+    fn transfer_out<R, C>(
+        &mut self,
+        cmd: Command<'_>,
+        buf: &mut [u8],
+        rest: Option<u64>,
+        mut read: R,
+        mut callback: C,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        C: FnMut(&[u8]),
+    {
+        if buf.is_empty() {
+            return Err(Error::BufferTooSmall);
+        }
+        self.set_type(TransferType::Binary)?;
+        let (mut stream, _) = self.open_data(cmd, rest)?;
+        let outcome = (|| loop {
+            let n = read(buf).map_err(Error::Io)?;
+            if n == 0 {
+                return stream.flush().map_err(Error::Io);
+            }
+            let block = buf.get(..n).ok_or(Error::BufferTooSmall)?;
+            stream.write_all(block).map_err(Error::Io)?;
+            callback(block);
+        })();
+        self.finish(stream, outcome, None, 0)
+    }
+
+    /// Stores in binary mode (ftplib's `storbinary`): `cmd` is
+    /// `"STOR name"`; `read` fills `buf` (returning 0 at the end), each
+    /// block is sent and then given to `callback`. With `rest`, the server
+    /// writes from that offset (REST).
+    pub fn storbinary<R, C>(
+        &mut self,
+        cmd: &str,
+        buf: &mut [u8],
+        rest: Option<u64>,
+        read: R,
+        callback: C,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        C: FnMut(&[u8]),
+    {
+        let cmd = Command::new(cmd, None)?;
+        self.transfer_out(cmd, buf, rest, read, callback)
+    }
+
+    /// Appends to a remote file (APPE) in binary mode.
+    pub fn appe<R>(&mut self, path: &str, buf: &mut [u8], read: R) -> Result<Reply<'_>, S::Error>
+    where
+        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+    {
+        let cmd = Command::new("APPE", Some(path))?;
+        self.transfer_out(cmd, buf, None, read, |_| {})
+    }
+
+    /// Stores text in ASCII mode (ftplib's `storlines`): line ends become
+    /// CRLF (LF alone is turned into CRLF, CRLF is kept, a last line without
+    /// a line end gets one). `buf` must hold at least 3 bytes: a third is
+    /// read into, the rest holds the converted text.
+    pub fn storlines<R, C>(
+        &mut self,
+        cmd: &str,
+        buf: &mut [u8],
+        mut read: R,
+        mut callback: C,
+    ) -> Result<Reply<'_>, S::Error>
+    where
+        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        C: FnMut(&[u8]),
+    {
+        let cmd = Command::new(cmd, None)?;
+        let third = buf.len() / 3;
+        if third == 0 {
+            return Err(Error::BufferTooSmall);
+        }
+        self.set_type(TransferType::Ascii)?;
+        let (mut stream, _) = self.open_data(cmd, None)?;
+        let (out, input) = buf.split_at_mut(2 * third);
+        let input = &mut input[..third];
+        let outcome = (|| {
+            // The last byte sent: decides how a lone LF and the end look.
+            let mut last = b'\n';
+            loop {
+                let n = read(input).map_err(Error::Io)?;
+                if n == 0 {
+                    let tail: &[u8] = match last {
+                        b'\n' => b"",
+                        b'\r' => b"\n",
+                        _ => b"\r\n",
+                    };
+                    stream.write_all(tail).map_err(Error::Io)?;
+                    return stream.flush().map_err(Error::Io);
+                }
+                let mut len = 0;
+                for &b in input.get(..n).ok_or(Error::BufferTooSmall)? {
+                    if b == b'\n' && last != b'\r' {
+                        out[len] = b'\r';
+                        len += 1;
+                    }
+                    out[len] = b;
+                    len += 1;
+                    last = b;
+                }
+                stream.write_all(&out[..len]).map_err(Error::Io)?;
+                callback(&out[..len]);
+            }
+        })();
+        self.finish(stream, outcome, None, 0)
+    }
+}
+
+/// The line without a trailing CR.
+fn strip_cr(line: &mut [u8]) -> &mut [u8] {
+    match line {
+        [rest @ .., b'\r'] => rest,
+        _ => line,
+    }
+}

@@ -1,0 +1,1 @@
+//! Runnable examples; the binaries arrive with the std adapter and runner.
