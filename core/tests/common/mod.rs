@@ -1,0 +1,146 @@
+//! A data connector for session tests: records where it connected, serves
+//! queued download bytes, captures uploads, and can fail on demand.
+
+#![allow(dead_code)]
+
+use std::cell::RefCell;
+use std::collections::VecDeque;
+use std::net::SocketAddr;
+use std::rc::Rc;
+
+use embedded_io::{ErrorKind, ErrorType, Read, Write};
+use ftp_core::DataConnector;
+
+/// What one data connection does.
+#[derive(Clone, Default)]
+pub struct Plan {
+    /// Bytes the server sends.
+    pub download: Vec<u8>,
+    /// Fail with ConnectionReset after this many bytes were read.
+    pub fail_after: Option<usize>,
+    /// Bytes per read.
+    pub chunk: Option<usize>,
+}
+
+impl Plan {
+    pub fn bytes(b: &[u8]) -> Plan {
+        Plan {
+            download: b.to_vec(),
+            ..Plan::default()
+        }
+    }
+}
+
+#[derive(Default)]
+pub struct Record {
+    pub connected: Vec<SocketAddr>,
+    pub listened: usize,
+    pub accepted: usize,
+    pub closed: usize,
+    pub uploads: Vec<Vec<u8>>,
+}
+
+#[derive(Clone)]
+pub struct MockData {
+    pub plans: Rc<RefCell<VecDeque<Plan>>>,
+    pub record: Rc<RefCell<Record>>,
+    pub listen_addr: SocketAddr,
+}
+
+impl MockData {
+    pub fn new(plans: Vec<Plan>) -> Self {
+        MockData {
+            plans: Rc::new(RefCell::new(plans.into())),
+            record: Rc::new(RefCell::new(Record::default())),
+            listen_addr: "127.0.0.1:40000".parse().unwrap(),
+        }
+    }
+
+    fn open(&self) -> Result<MockStream, ErrorKind> {
+        let plan = self
+            .plans
+            .borrow_mut()
+            .pop_front()
+            .ok_or(ErrorKind::ConnectionRefused)?;
+        let index = {
+            let mut r = self.record.borrow_mut();
+            r.uploads.push(Vec::new());
+            r.uploads.len() - 1
+        };
+        Ok(MockStream {
+            plan,
+            pos: 0,
+            record: self.record.clone(),
+            index,
+        })
+    }
+}
+
+pub struct MockStream {
+    plan: Plan,
+    pos: usize,
+    record: Rc<RefCell<Record>>,
+    index: usize,
+}
+
+impl ErrorType for MockStream {
+    type Error = ErrorKind;
+}
+
+impl Read for MockStream {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        if let Some(limit) = self.plan.fail_after {
+            if self.pos >= limit {
+                return Err(ErrorKind::ConnectionReset);
+            }
+        }
+        let end = self
+            .plan
+            .fail_after
+            .unwrap_or(usize::MAX)
+            .min(self.plan.download.len());
+        let n = buf
+            .len()
+            .min(end - self.pos)
+            .min(self.plan.chunk.unwrap_or(usize::MAX));
+        buf[..n].copy_from_slice(&self.plan.download[self.pos..self.pos + n]);
+        self.pos += n;
+        Ok(n)
+    }
+}
+
+impl Write for MockStream {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+        self.record.borrow_mut().uploads[self.index].extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+impl DataConnector for MockData {
+    type Error = ErrorKind;
+    type Stream = MockStream;
+    type Listener = ();
+
+    fn connect(&mut self, addr: SocketAddr) -> Result<MockStream, ErrorKind> {
+        self.record.borrow_mut().connected.push(addr);
+        self.open()
+    }
+
+    fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
+        self.record.borrow_mut().listened += 1;
+        Ok(((), self.listen_addr))
+    }
+
+    fn accept(&mut self, _: ()) -> Result<MockStream, ErrorKind> {
+        self.record.borrow_mut().accepted += 1;
+        self.open()
+    }
+
+    fn close(&mut self, _stream: MockStream) -> Result<(), ErrorKind> {
+        self.record.borrow_mut().closed += 1;
+        Ok(())
+    }
+}

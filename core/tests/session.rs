@@ -1,0 +1,1099 @@
+//! The session over a scripted control stream and a mock data connector:
+//! for each method, the exact bytes sent, the result, and each error class.
+
+mod common;
+
+use common::{MockData, Plan};
+use embedded_io::ErrorKind;
+use ftp_core::doc_support::Scripted;
+use ftp_core::mlsd::EntryKind;
+use ftp_core::{Error, Ftp, InvalidArgument, ProtocolError, TransferType};
+
+type Session<'a> = Ftp<Scripted<'a>, MockData>;
+type Steps<'a> = &'a [(&'a [u8], &'a [u8])];
+
+const PEER: &str = "127.0.0.1:21";
+
+fn open<'a>(steps: Steps<'a>, plans: Vec<Plan>) -> (Session<'a>, MockData) {
+    open_chunked(steps, plans, usize::MAX)
+}
+
+fn open_chunked<'a>(steps: Steps<'a>, plans: Vec<Plan>, chunk: usize) -> (Session<'a>, MockData) {
+    let data = MockData::new(plans);
+    let ftp = Ftp::connect(
+        Scripted::chunked(steps, chunk),
+        data.clone(),
+        PEER.parse().unwrap(),
+    )
+    .expect("welcome");
+    (ftp, data)
+}
+
+fn done(ftp: &mut Session<'_>) {
+    assert!(
+        ftp.control_mut().finished(),
+        "script not played to the end (step {})",
+        ftp.control_mut().step()
+    );
+}
+
+const W: (&[u8], &[u8]) = (b"", b"220 (vsFTPd 3.0.3)\r\n");
+
+// ----- connect and login ------------------------------------------------
+
+#[test]
+fn welcome_is_kept_and_120_waits_for_220() {
+    let steps: Steps = &[(b"", b"120 Ready in 1 minute\r\n220-Hello\r\n220 there\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert_eq!(ftp.getwelcome(), b"220-Hello\n220 there");
+    done(&mut ftp);
+}
+
+#[test]
+fn welcome_421_is_temporary_and_garbage_is_protocol() {
+    let steps: Steps = &[(b"", b"421 Too many users\r\n")];
+    let err = Ftp::<_, _>::connect(
+        Scripted::new(steps),
+        MockData::new(vec![]),
+        PEER.parse().unwrap(),
+    )
+    .err()
+    .unwrap();
+    assert!(
+        matches!(&err, Error::Temporary(r) if r.code().get() == 421 && r.text() == b"421 Too many users")
+    );
+    let steps: Steps = &[(b"", b"SSH-2.0-OpenSSH_9.2\r\n")];
+    let err = Ftp::<_, _>::connect(
+        Scripted::new(steps),
+        MockData::new(vec![]),
+        PEER.parse().unwrap(),
+    )
+    .err()
+    .unwrap();
+    assert!(matches!(err, Error::Protocol(ProtocolError::BadReplyCode)));
+}
+
+#[test]
+fn anonymous_login_sends_ftplib_defaults() {
+    let steps: Steps = &[
+        W,
+        (
+            b"USER anonymous\r\n",
+            b"331 Please specify the password.\r\n",
+        ),
+        (b"PASS anonymous@\r\n", b"230 Login successful.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    let reply = ftp.login("", "", "").unwrap();
+    assert_eq!(reply.code().get(), 230);
+    assert_eq!(reply.text(), b"230 Login successful.");
+    done(&mut ftp);
+}
+
+#[test]
+fn login_variants() {
+    // 230 right after USER: no PASS.
+    let steps: Steps = &[W, (b"USER ftp\r\n", b"230 Welcome\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.login("ftp", "x", "").unwrap();
+    done(&mut ftp);
+    // 331 -> PASS -> 332 -> ACCT.
+    let steps: Steps = &[
+        W,
+        (b"USER bob\r\n", b"331 Password\r\n"),
+        (b"PASS s3cret\r\n", b"332 Need account\r\n"),
+        (b"ACCT acme\r\n", b"230 OK\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.login("bob", "s3cret", "acme").unwrap();
+    done(&mut ftp);
+    // 332 straight after USER -> ACCT (not PASS).
+    let steps: Steps = &[
+        W,
+        (b"USER bob\r\n", b"332 Need account\r\n"),
+        (b"ACCT acme\r\n", b"230 OK\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.login("bob", "pw", "acme").unwrap();
+    done(&mut ftp);
+    // anonymous with "-" password.
+    let steps: Steps = &[
+        W,
+        (b"USER anonymous\r\n", b"331 p\r\n"),
+        (b"PASS -anonymous@\r\n", b"230 OK\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.login("anonymous", "-", "").unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn wrong_password_is_permanent_with_server_text() {
+    let steps: Steps = &[
+        W,
+        (b"USER bob\r\n", b"331 Please specify the password.\r\n"),
+        (b"PASS wrong\r\n", b"530 Login incorrect.\r\n"),
+        (b"NOOP\r\n", b"200 NOOP ok.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    let err = ftp.login("bob", "wrong", "").unwrap_err();
+    assert_eq!(err.code(), Some(530));
+    assert!(matches!(&err, Error::Permanent(r) if r.text() == b"530 Login incorrect."));
+    assert_eq!(err.to_string(), "530 Login incorrect.");
+    // The session stays usable.
+    ftp.noop().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn login_421_is_temporary_and_unexpected_code_is_reply_error() {
+    let steps: Steps = &[W, (b"USER bob\r\n", b"421 Service not available\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(
+        ftp.login("bob", "x", ""),
+        Err(Error::Temporary(_))
+    ));
+    let steps: Steps = &[W, (b"USER bob\r\n", b"120 wait\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(
+        matches!(ftp.login("bob", "x", ""), Err(Error::Unexpected(r)) if r.code().get() == 120)
+    );
+}
+
+#[test]
+fn control_characters_are_refused_before_anything_is_sent() {
+    // The script has no step after the welcome: any write panics.
+    let steps: Steps = &[W];
+    let (mut ftp, _) = open(steps, vec![Plan::default()]);
+    assert!(matches!(
+        ftp.login("bob\r\nDELE x", "p", ""),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.login("bob", "p\n", ""),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(ftp.cwd("a\0b"), Err(Error::InvalidArgument(_))));
+    assert!(matches!(
+        ftp.rename("a", "b\r"),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.sendcmd("NOOP\r\nDELE x"),
+        Err(Error::InvalidArgument(_))
+    ));
+    let mut buf = [0u8; 64];
+    assert!(matches!(
+        ftp.retrbinary("RETR a\nb", &mut buf, None, |_| Ok(())),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.storbinary("STOR x\r\nDELE y", &mut buf, None, |_| Ok(0), |_| {}),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.nlst(Some("x\n"), &mut buf, |_| Ok(())),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.mlsd(Some("\r"), None, &mut buf, |_| Ok(())),
+        Err(Error::InvalidArgument(_))
+    ));
+    assert!(matches!(
+        ftp.delete("x\r\n"),
+        Err(Error::InvalidArgument(InvalidArgument::ControlCharacter))
+    ));
+    done(&mut ftp);
+}
+
+// ----- simple commands --------------------------------------------------
+
+#[test]
+fn cwd_cdup_pwd_mkd_rmd() {
+    let steps: Steps = &[
+        W,
+        (
+            b"CWD debian\r\n",
+            b"250 Directory successfully changed.\r\n",
+        ),
+        (b"CDUP\r\n", b"250 Directory successfully changed.\r\n"),
+        (b"CDUP\r\n", b"500 Unknown command.\r\n"),
+        (b"CWD ..\r\n", b"250 OK\r\n"),
+        (b"CWD .\r\n", b"250 OK\r\n"),
+        (
+            b"PWD\r\n",
+            b"257 \"/home/a \"\"q\"\"\" is the current directory\r\n",
+        ),
+        (b"MKD new dir\r\n", b"257 \"/new dir\" created\r\n"),
+        (b"MKD x\r\n", b"257 MKD command successful.\r\n"),
+        (
+            b"RMD new dir\r\n",
+            b"250 Remove directory operation successful.\r\n",
+        ),
+        (b"CWD nope\r\n", b"550 Failed to change directory.\r\n"),
+        (b"CDUP\r\n", b"550 Permission denied.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert_eq!(ftp.cwd("debian").unwrap().code().get(), 250);
+    ftp.cwd("..").unwrap();
+    ftp.cwd("..").unwrap();
+    ftp.cwd("").unwrap();
+    assert_eq!(ftp.pwd().unwrap(), "/home/a \"q\"");
+    assert_eq!(ftp.mkd("new dir").unwrap(), "/new dir");
+    assert_eq!(ftp.mkd("x").unwrap(), "");
+    ftp.rmd("new dir").unwrap();
+    let err = ftp.cwd("nope").unwrap_err();
+    assert!(matches!(&err, Error::Permanent(r) if r.text() == b"550 Failed to change directory."));
+    assert_eq!(ftp.cwd("..").unwrap_err().code(), Some(550));
+    done(&mut ftp);
+}
+
+#[test]
+fn delete_rename_size_mdtm() {
+    let steps: Steps = &[
+        W,
+        (b"DELE a.txt\r\n", b"250 Delete operation successful.\r\n"),
+        (b"DELE b.txt\r\n", b"200 OK\r\n"),
+        (b"DELE c.txt\r\n", b"226 odd\r\n"),
+        (b"RNFR a\r\n", b"350 Ready for RNTO.\r\n"),
+        (b"RNTO b\r\n", b"250 Rename successful.\r\n"),
+        (b"RNFR a\r\n", b"250 odd\r\n"),
+        (b"SIZE big.iso\r\n", b"213 4294967296\r\n"),
+        (b"SIZE dir\r\n", b"200 odd\r\n"),
+        (b"SIZE missing\r\n", b"550 Could not get file size.\r\n"),
+        (b"SIZE bad\r\n", b"213 lots\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.delete("a.txt").unwrap();
+    ftp.delete("b.txt").unwrap();
+    assert!(matches!(ftp.delete("c.txt"), Err(Error::Unexpected(_))));
+    assert_eq!(ftp.rename("a", "b").unwrap().code().get(), 250);
+    // RNTO is not sent after a wrong RNFR reply.
+    assert!(matches!(ftp.rename("a", "b"), Err(Error::Unexpected(r)) if r.code().get() == 250));
+    assert_eq!(ftp.size("big.iso").unwrap(), Some(4_294_967_296));
+    assert_eq!(ftp.size("dir").unwrap(), None);
+    assert!(matches!(ftp.size("missing"), Err(Error::Permanent(_))));
+    assert!(matches!(
+        ftp.size("bad"),
+        Err(Error::Protocol(ProtocolError::BadSizeReply))
+    ));
+    done(&mut ftp);
+
+    let steps: Steps = &[
+        W,
+        (b"MDTM README\r\n", b"213 20240615101800\r\n"),
+        (b"MDTM frac\r\n", b"213 20240615101800.250\r\n"),
+        (b"MDTM odd\r\n", b"213 yesterday\r\n"),
+        (
+            b"MDTM gone\r\n",
+            b"550 Could not get file modification time.\r\n",
+        ),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    let t = ftp.mdtm("README").unwrap();
+    assert_eq!(
+        (t.year, t.month, t.day, t.hour, t.minute, t.second),
+        (2024, 6, 15, 10, 18, 0)
+    );
+    assert_eq!(ftp.mdtm("frac").unwrap().nanos, 250_000_000);
+    assert!(matches!(
+        ftp.mdtm("odd"),
+        Err(Error::Protocol(ProtocolError::BadTimestamp))
+    ));
+    assert!(matches!(ftp.mdtm("gone"), Err(Error::Permanent(_))));
+    done(&mut ftp);
+}
+
+#[test]
+fn sendcmd_voidcmd_feat_syst_site_stat_help() {
+    let steps: Steps = &[
+        W,
+        (b"SITE CHMOD 644 x\r\n", b"200 SITE CHMOD command ok.\r\n"),
+        (b"USER x\r\n", b"331 Please specify the password.\r\n"),
+        (b"FEAT\r\n", b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n MLST type*;size*;modify*;\r\n UTF8\r\n211 End\r\n"),
+        (b"SYST\r\n", b"215 UNIX Type: L8\r\n"),
+        (b"SITE HELP\r\n", b"214-The following SITE commands are recognized\r\n CHMOD\r\n214 Help OK\r\n"),
+        (b"STAT\r\n", b"211-FTP server status:\r\n     Connected to 127.0.0.1\r\n211 End of status\r\n"),
+        (b"HELP\r\n", b"214-The following commands are recognized.\r\n ABOR ACCT\r\n214 Help OK.\r\n"),
+        (b"FEAT\r\n", b"500 Unknown command.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert_eq!(
+        ftp.sendcmd("SITE CHMOD 644 x").unwrap().text(),
+        b"200 SITE CHMOD command ok."
+    );
+    assert!(matches!(ftp.voidcmd("USER x"), Err(Error::Unexpected(r)) if r.code().get() == 331));
+    let mut features = Vec::new();
+    ftp.feat(|f| features.push(String::from_utf8(f.to_vec()).unwrap()))
+        .unwrap();
+    assert_eq!(
+        features,
+        ["EPRT", "EPSV", "MDTM", "MLST type*;size*;modify*;", "UTF8"]
+    );
+    assert_eq!(ftp.syst().unwrap().text(), b"215 UNIX Type: L8");
+    assert_eq!(ftp.site("HELP").unwrap().code().get(), 214);
+    let mut lines = 0;
+    ftp.stat(None, |_| lines += 1).unwrap();
+    assert_eq!(lines, 3);
+    let mut help = Vec::new();
+    ftp.help(None, |l| help.push(l.to_vec())).unwrap();
+    assert_eq!(help[1], b" ABOR ACCT");
+    assert!(matches!(ftp.feat(|_| {}), Err(Error::Permanent(_))));
+    done(&mut ftp);
+}
+
+#[test]
+fn mlst_facts_are_lowercased() {
+    let steps: Steps = &[
+        W,
+        (b"MLST README\r\n", b"250-Listing README\r\n Type=file;Size=1063;Modify=20240615101800; README\r\n250 End\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    let e = ftp.mlst(Some("README")).unwrap();
+    assert_eq!(e.name, b"README");
+    assert_eq!(e.facts_text, b"type=file;size=1063;modify=20240615101800;");
+    assert_eq!(e.size(), Some(1063));
+    done(&mut ftp);
+}
+
+#[test]
+fn tls_commands() {
+    let steps: Steps = &[
+        W,
+        (b"AUTH TLS\r\n", b"234 Proceed with negotiation.\r\n"),
+        (b"PBSZ 0\r\n", b"200 PBSZ set to 0.\r\n"),
+        (b"PROT P\r\n", b"200 PROT now Private.\r\n"),
+        (b"PROT C\r\n", b"200 PROT now Clear.\r\n"),
+        (b"CCC\r\n", b"200 Clearing control channel.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.auth_tls().unwrap();
+    ftp.prot_p().unwrap();
+    ftp.prot_c().unwrap();
+    ftp.ccc().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn bytes_injected_after_auth_tls_are_refused() {
+    let steps: Steps = &[W, (b"AUTH TLS\r\n", b"234 Proceed.\r\n230 injected\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(
+        ftp.auth_tls(),
+        Err(Error::Protocol(ProtocolError::DataBeforeTls))
+    ));
+    assert!(!ftp.is_open());
+}
+
+#[test]
+fn quit_closes_the_session() {
+    let steps: Steps = &[W, (b"QUIT\r\n", b"221 Goodbye.\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert_eq!(ftp.quit().unwrap().text(), b"221 Goodbye.");
+    assert!(!ftp.is_open());
+    assert!(matches!(ftp.noop(), Err(Error::Closed)));
+    done(&mut ftp);
+}
+
+#[test]
+fn server_closing_the_control_connection() {
+    let steps: Steps = &[W, (b"NOOP\r\n", b"")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(ftp.noop(), Err(Error::ConnectionClosed)));
+    assert!(matches!(ftp.noop(), Err(Error::Closed)));
+}
+
+#[test]
+fn protocol_error_leaves_the_session_clearly_unusable() {
+    let steps: Steps = &[W, (b"NOOP\r\n", b"hello\r\n")];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(
+        ftp.noop(),
+        Err(Error::Protocol(ProtocolError::BadReplyCode))
+    ));
+    assert!(matches!(
+        ftp.noop(),
+        Err(Error::Protocol(ProtocolError::OutOfSync))
+    ));
+}
+
+#[test]
+fn over_long_reply_line_is_a_protocol_error() {
+    let mut long = b"200 ".to_vec();
+    long.extend(std::iter::repeat_n(b'x', 2000));
+    long.extend_from_slice(b"\r\n");
+    let steps: Vec<(&[u8], &[u8])> = vec![W, (b"NOOP\r\n", &long)];
+    let (mut ftp, _) = open(&steps, vec![]);
+    assert!(matches!(
+        ftp.noop(),
+        Err(Error::Protocol(ProtocolError::LineTooLong))
+    ));
+}
+
+#[test]
+fn replies_split_into_single_bytes() {
+    let steps: Steps = &[
+        W,
+        (
+            b"USER anonymous\r\n",
+            b"331-Please\r\n 331 inner\r\n331 specify the password.\r\n",
+        ),
+        (b"PASS anonymous@\r\n", b"230 Login successful.\n"),
+    ];
+    let (mut ftp, _) = open_chunked(steps, vec![], 1);
+    assert_eq!(
+        ftp.login("", "", "").unwrap().text(),
+        b"230 Login successful."
+    );
+    done(&mut ftp);
+}
+
+// ----- transfers ----------------------------------------------------------
+
+const EPSV: (&[u8], &[u8]) = (
+    b"EPSV\r\n",
+    b"229 Entering Extended Passive Mode (|||30001|)\r\n",
+);
+
+#[test]
+fn retrbinary_over_epsv() {
+    let file: Vec<u8> = (0..10_000u32).map(|i| (i * 7) as u8).collect();
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 Switching to Binary mode.\r\n"),
+        EPSV,
+        (b"RETR README\r\n", b"150 Opening BINARY mode data connection for README (10000 bytes).\r\n226 Transfer complete.\r\n"),
+    ];
+    let (mut ftp, data) = open(
+        steps,
+        vec![Plan {
+            chunk: Some(999),
+            ..Plan::bytes(&file)
+        }],
+    );
+    let mut got = Vec::new();
+    let mut buf = [0u8; 4096];
+    let mut blocks = 0;
+    let reply = ftp
+        .retrbinary("RETR README", &mut buf, None, |b| {
+            assert!(b.len() <= 4096);
+            blocks += 1;
+            got.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reply.text(), b"226 Transfer complete.");
+    assert_eq!(got, file);
+    assert!(blocks >= 10);
+    let rec = data.record.borrow();
+    assert_eq!(rec.connected, ["127.0.0.1:30001".parse().unwrap()]);
+    assert_eq!(rec.closed, 1);
+    drop(rec);
+    done(&mut ftp);
+}
+
+#[test]
+fn type_is_sent_once_and_epsv_refusal_is_remembered() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 Switching to Binary mode.\r\n"),
+        (b"EPSV\r\n", b"500 'EPSV': command not understood.\r\n"),
+        (
+            b"PASV\r\n",
+            b"227 Entering Passive Mode (10,9,8,7,117,49).\r\n",
+        ),
+        (b"RETR a\r\n", b"150 Opening\r\n226 Done\r\n"),
+        (
+            b"PASV\r\n",
+            b"227 Entering Passive Mode (10,9,8,7,117,50)\r\n",
+        ),
+        (
+            b"RETR b\r\n",
+            b"125 Data connection already open\r\n226 Done\r\n",
+        ),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::bytes(b"a"), Plan::bytes(b"b")]);
+    let mut buf = [0u8; 16];
+    ftp.retrbinary("RETR a", &mut buf, None, |_| Ok(()))
+        .unwrap();
+    ftp.retrbinary("RETR b", &mut buf, None, |_| Ok(()))
+        .unwrap();
+    // The PASV host (10.9.8.7) is not trusted: the control peer is used.
+    assert_eq!(
+        data.record.borrow().connected,
+        [
+            "127.0.0.1:30001".parse().unwrap(),
+            "127.0.0.1:30002".parse().unwrap()
+        ]
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn trusted_pasv_host_is_used() {
+    let steps: Steps = &[
+        W,
+        (b"EPSV\r\n", b"502 EPSV not implemented\r\n"),
+        (b"PASV\r\n", b"227 =10,9,8,7,0,21\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.set_trust_server_pasv_ipv4_address(true);
+    assert_eq!(ftp.makepasv().unwrap(), "10.9.8.7:21".parse().unwrap());
+    done(&mut ftp);
+}
+
+#[test]
+fn epsv_over_ipv6_and_no_pasv_fallback_there() {
+    let steps: Steps = &[
+        W,
+        (b"EPSV\r\n", b"229 ok (|||2121|)\r\n"),
+        (b"EPSV\r\n", b"500 no\r\n"),
+    ];
+    let data = MockData::new(vec![]);
+    let mut ftp: Session =
+        Ftp::connect(Scripted::new(steps), data, "[::1]:21".parse().unwrap()).unwrap();
+    assert_eq!(ftp.makepasv().unwrap(), "[::1]:2121".parse().unwrap());
+    assert!(matches!(ftp.makepasv(), Err(Error::Permanent(_))));
+    done(&mut ftp);
+}
+
+#[test]
+fn malformed_pasv_replies() {
+    let steps: Steps = &[
+        W,
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||x|)\r\n",
+        ),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(
+        ftp.makepasv(),
+        Err(Error::Protocol(ProtocolError::BadEpsvReply))
+    ));
+    let steps: Steps = &[
+        W,
+        (b"EPSV\r\n", b"501 no\r\n"),
+        (b"PASV\r\n", b"227 Entering Passive Mode\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(
+        ftp.makepasv(),
+        Err(Error::Protocol(ProtocolError::BadPasvReply))
+    ));
+}
+
+#[test]
+fn retrbinary_with_rest_and_2xx_before_1xx() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"REST 4\r\n", b"350 Restart position accepted (4).\r\n"),
+        (b"RETR f\r\n", b"200 stray\r\n150 Opening BINARY mode data connection for f (10 bytes).\r\n226 Transfer complete.\r\n"),
+    ];
+    // From offset 4 only 6 bytes come: not an incomplete transfer.
+    let (mut ftp, _) = open(steps, vec![Plan::bytes(b"456789")]);
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    ftp.retrbinary("RETR f", &mut buf, Some(4), |b| {
+        got.extend_from_slice(b);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(got, b"456789");
+    done(&mut ftp);
+}
+
+#[test]
+fn rest_refused_is_an_error() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"REST 4\r\n", b"502 REST not implemented\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::default()]);
+    let mut buf = [0u8; 64];
+    assert!(matches!(
+        ftp.retrbinary("RETR f", &mut buf, Some(4), |_| Ok(())),
+        Err(Error::Permanent(_))
+    ));
+    assert_eq!(
+        data.record.borrow().closed,
+        1,
+        "the data connection is closed"
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn transfer_failures() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        // 1. a 426 after a partial transfer
+        EPSV,
+        (b"RETR a\r\n", b"150 Opening\r\n426 Failure writing network stream.\r\n"),
+        // 2. the data connection cut short of the announced size
+        EPSV,
+        (b"RETR b\r\n", b"150 Opening BINARY mode data connection for b (100 bytes).\r\n226 Transfer complete.\r\n"),
+        // 3. the data connection reset
+        EPSV,
+        (b"RETR c\r\n", b"150 Opening\r\n451 Read error\r\n"),
+        // 4. the file does not exist
+        EPSV,
+        (b"RETR d\r\n", b"550 Failed to open file.\r\n"),
+        // 5. the callback fails (disk full): the final reply is still read
+        EPSV,
+        (b"RETR e\r\n", b"150 Opening\r\n426 Connection closed; transfer aborted.\r\n"),
+        (b"NOOP\r\n", b"200 NOOP ok.\r\n"),
+    ];
+    let (mut ftp, data) = open(
+        steps,
+        vec![
+            Plan::bytes(b"partial"),
+            Plan::bytes(&[1; 60]),
+            Plan {
+                fail_after: Some(3),
+                ..Plan::bytes(b"abcdef")
+            },
+            Plan::default(),
+            Plan::bytes(b"data"),
+        ],
+    );
+    let mut buf = [0u8; 64];
+    let e = ftp
+        .retrbinary("RETR a", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(&e, Error::Temporary(r) if r.code().get() == 426));
+    let e = ftp
+        .retrbinary("RETR b", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(
+        e,
+        Error::TransferIncomplete {
+            expected: 100,
+            received: 60
+        }
+    ));
+    let e = ftp
+        .retrbinary("RETR c", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(e, Error::Io(ErrorKind::ConnectionReset)));
+    let e = ftp
+        .retrbinary("RETR d", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(&e, Error::Permanent(r) if r.text() == b"550 Failed to open file."));
+    let e = ftp
+        .retrbinary("RETR e", &mut buf, None, |_| Err(ErrorKind::OutOfMemory))
+        .unwrap_err();
+    assert!(matches!(e, Error::Io(ErrorKind::OutOfMemory)));
+    ftp.noop().unwrap();
+    assert_eq!(
+        data.record.borrow().closed,
+        5,
+        "every data connection closed"
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn empty_buffer_is_refused() {
+    let (mut ftp, _) = open(&[W], vec![]);
+    assert!(matches!(
+        ftp.retrbinary("RETR a", &mut [], None, |_| Ok(())),
+        Err(Error::BufferTooSmall)
+    ));
+    assert!(matches!(
+        ftp.storlines("STOR a", &mut [0; 2], |_| Ok(0), |_| {}),
+        Err(Error::BufferTooSmall)
+    ));
+}
+
+#[test]
+fn ntransfercmd_gives_the_stream_and_size() {
+    use embedded_io::Read;
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (
+            b"RETR x\r\n",
+            b"150 Opening BINARY mode data connection for x (3 bytes).\r\n",
+        ),
+        (b"", b"226 Transfer complete.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![Plan::bytes(b"abc")]);
+    let (mut stream, size) = ftp.ntransfercmd("RETR x", None).unwrap();
+    assert_eq!(size, Some(3));
+    let mut buf = [0u8; 8];
+    assert_eq!(stream.read(&mut buf).unwrap(), 3);
+    drop(stream);
+    ftp.voidresp().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn retrlines_list_and_line_ends() {
+    let listing = b"-rw-rw-r--    1 1176     1176         1063 Jun 15 10:18 README\r\ndrwxr-sr-x    5 1176     1176         4096 Dec 19  2000 pool\nlast line without end";
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 Switching to ASCII mode.\r\n"),
+        EPSV,
+        (
+            b"LIST\r\n",
+            b"150 Here comes the directory listing.\r\n226 Directory send OK.\r\n",
+        ),
+    ];
+    let (mut ftp, _) = open(
+        steps,
+        vec![Plan {
+            chunk: Some(7),
+            ..Plan::bytes(listing)
+        }],
+    );
+    let mut lines = Vec::new();
+    let mut buf = [0u8; 128];
+    let reply = ftp
+        .retrlines("LIST", &mut buf, |l| {
+            lines.push(String::from_utf8(l.to_vec()).unwrap());
+            Ok(())
+        })
+        .unwrap();
+    assert_eq!(reply.text(), b"226 Directory send OK.");
+    assert_eq!(
+        lines,
+        [
+            "-rw-rw-r--    1 1176     1176         1063 Jun 15 10:18 README",
+            "drwxr-sr-x    5 1176     1176         4096 Dec 19  2000 pool",
+            "last line without end"
+        ]
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn line_longer_than_buffer_fails_but_session_stays_usable() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (
+            b"NLST\r\n",
+            b"150 Here comes the directory listing.\r\n226 Directory send OK.\r\n",
+        ),
+        (b"NOOP\r\n", b"200 NOOP ok.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![Plan::bytes(&[b'n'; 100])]);
+    let mut buf = [0u8; 16];
+    assert!(matches!(
+        ftp.nlst(None, &mut buf, |_| Ok(())),
+        Err(Error::BufferTooSmall)
+    ));
+    ftp.noop().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn nlst_and_dir_with_arguments() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"NLST pub\r\n", b"150 ok\r\n226 ok\r\n"),
+        EPSV,
+        (b"LIST -la\r\n", b"150 ok\r\n226 ok\r\n"),
+        EPSV,
+        (b"NLST\r\n", b"450 No files found\r\n"),
+    ];
+    let (mut ftp, _) = open(
+        steps,
+        vec![
+            Plan::bytes(b"a\r\nb c\r\n"),
+            Plan::bytes(b"total 0\r\n"),
+            Plan::default(),
+        ],
+    );
+    let mut names = Vec::new();
+    let mut buf = [0u8; 64];
+    ftp.nlst(Some("pub"), &mut buf, |n| {
+        names.push(n.to_vec());
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(names, [b"a".to_vec(), b"b c".to_vec()]);
+    ftp.dir(Some("-la"), &mut buf, |_| Ok(())).unwrap();
+    assert!(matches!(
+        ftp.nlst(None, &mut buf, |_| Ok(())),
+        Err(Error::Temporary(_))
+    ));
+    done(&mut ftp);
+}
+
+#[test]
+fn mlsd_entries_with_facts_request_and_a_bad_line() {
+    let lines = b"type=cdir;modify=20240101000000; .\r\nType=file;Size=5;Modify=20240101000000; a b\r\ngarbage-without-space\r\ntype=dir;modify=20240101000000; sub\r\n";
+    let steps: Steps = &[
+        W,
+        (
+            b"OPTS MLST type;size;modify;\r\n",
+            b"200 MLST OPTS type;size;modify;\r\n",
+        ),
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"MLSD /pub\r\n", b"150 ok\r\n226 ok\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![Plan::bytes(lines)]);
+    let mut seen = Vec::new();
+    let mut buf = [0u8; 128];
+    let err = ftp
+        .mlsd(Some("/pub"), Some("type;size;modify"), &mut buf, |e| {
+            seen.push((
+                e.name.to_vec(),
+                e.kind() == EntryKind::Dir,
+                e.size(),
+                e.facts_text.to_vec(),
+            ));
+            Ok(())
+        })
+        .unwrap_err();
+    assert!(matches!(err, Error::Protocol(ProtocolError::BadListing)));
+    assert_eq!(seen.len(), 3, "good entries are all delivered");
+    assert_eq!(seen[1].0, b"a b");
+    assert_eq!(seen[1].2, Some(5));
+    assert_eq!(seen[1].3, b"type=file;size=5;modify=20240101000000;");
+    assert!(seen[2].1);
+    done(&mut ftp);
+}
+
+#[test]
+fn storbinary_appe_and_storlines() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (
+            b"STOR up.bin\r\n",
+            b"150 Ok to send data.\r\n226 Transfer complete.\r\n",
+        ),
+        EPSV,
+        (
+            b"APPE up.bin\r\n",
+            b"150 Ok to send data.\r\n226 Transfer complete.\r\n",
+        ),
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (
+            b"STOR up.txt\r\n",
+            b"150 Ok to send data.\r\n226 Transfer complete.\r\n",
+        ),
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (
+            b"STOR full.txt\r\n",
+            b"150 Ok to send data.\r\n552 Disk full.\r\n",
+        ),
+    ];
+    let (mut ftp, data) = open(
+        steps,
+        vec![
+            Plan::default(),
+            Plan::default(),
+            Plan::default(),
+            Plan::default(),
+        ],
+    );
+    let source: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let mut buf = [0u8; 8192];
+    let mut src = &source[..];
+    let mut sent = 0;
+    ftp.storbinary(
+        "STOR up.bin",
+        &mut buf,
+        None,
+        |b| {
+            let n = b.len().min(src.len());
+            b[..n].copy_from_slice(&src[..n]);
+            src = &src[n..];
+            Ok(n)
+        },
+        |b| sent += b.len(),
+    )
+    .unwrap();
+    assert_eq!(sent, source.len());
+    let mut once = Some(&b"tail"[..]);
+    ftp.appe("up.bin", &mut buf, |b| {
+        Ok(once.take().map_or(0, |t| {
+            b[..t.len()].copy_from_slice(t);
+            t.len()
+        }))
+    })
+    .unwrap();
+    // Text in small reads, so conversions cross read boundaries.
+    let text = b"one\ntwo\r\nthree\r\n\nfour";
+    let mut t = &text[..];
+    let mut small = [0u8; 6];
+    ftp.storlines(
+        "STOR up.txt",
+        &mut small,
+        |b| {
+            let n = b.len().min(t.len());
+            b[..n].copy_from_slice(&t[..n]);
+            t = &t[n..];
+            Ok(n)
+        },
+        |_| {},
+    )
+    .unwrap();
+    let mut once = Some(&b"x"[..]);
+    let e = ftp
+        .storbinary(
+            "STOR full.txt",
+            &mut buf,
+            None,
+            |b| {
+                Ok(once.take().map_or(0, |t| {
+                    b[..1].copy_from_slice(t);
+                    1
+                }))
+            },
+            |_| {},
+        )
+        .unwrap_err();
+    assert!(matches!(&e, Error::Permanent(r) if r.code().get() == 552));
+    let rec = data.record.borrow();
+    assert_eq!(rec.uploads[0], source);
+    assert_eq!(rec.uploads[1], b"tail");
+    assert_eq!(rec.uploads[2], b"one\r\ntwo\r\nthree\r\n\r\nfour\r\n");
+    assert_eq!(rec.closed, 4);
+    drop(rec);
+    done(&mut ftp);
+}
+
+#[test]
+fn storlines_ends_a_trailing_cr() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"STOR a\r\n", b"150 ok\r\n226 ok\r\n"),
+        EPSV,
+        (b"STOR b\r\n", b"150 ok\r\n226 ok\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::default(), Plan::default()]);
+    let mut buf = [0u8; 30];
+    let mut once = Some(&b"x\r"[..]);
+    let mut feed = |b: &mut [u8]| {
+        Ok(once.take().map_or(0, |t: &[u8]| {
+            b[..t.len()].copy_from_slice(t);
+            t.len()
+        }))
+    };
+    ftp.storlines("STOR a", &mut buf, &mut feed, |_| {})
+        .unwrap();
+    ftp.storlines("STOR b", &mut buf, |_| Ok(0), |_| {})
+        .unwrap();
+    assert_eq!(data.record.borrow().uploads[0], b"x\r\n");
+    assert_eq!(
+        data.record.borrow().uploads[1],
+        b"",
+        "an empty file stays empty"
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn active_mode_port_and_eprt() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (
+            b"PORT 127,0,0,1,156,64\r\n",
+            b"200 PORT command successful. Consider using PASV.\r\n",
+        ),
+        (b"RETR a\r\n", b"150 Opening\r\n226 Transfer complete.\r\n"),
+        (
+            b"EPRT |2|::1|40000|\r\n",
+            b"200 EPRT command successful.\r\n",
+        ),
+        (b"RETR b\r\n", b"150 Opening\r\n226 Transfer complete.\r\n"),
+        (
+            b"PORT 127,0,0,1,156,64\r\n",
+            b"500 Illegal PORT command.\r\n",
+        ),
+    ];
+    let (mut ftp, mut data) = open(steps, vec![Plan::bytes(b"A"), Plan::bytes(b"B")]);
+    ftp.set_pasv(false);
+    let mut buf = [0u8; 8];
+    let mut got = Vec::new();
+    ftp.retrbinary("RETR a", &mut buf, None, |b| {
+        got.extend_from_slice(b);
+        Ok(())
+    })
+    .unwrap();
+    ftp.data_connector_mut().listen_addr = "[::1]:40000".parse().unwrap();
+    data.listen_addr = "[::1]:40000".parse().unwrap();
+    ftp.retrbinary("RETR b", &mut buf, None, |b| {
+        got.extend_from_slice(b);
+        Ok(())
+    })
+    .unwrap();
+    assert_eq!(got, b"AB");
+    assert_eq!(data.record.borrow().accepted, 2);
+    ftp.data_connector_mut().listen_addr = "127.0.0.1:40000".parse().unwrap();
+    assert!(matches!(
+        ftp.retrbinary("RETR c", &mut buf, None, |_| Ok(())),
+        Err(Error::Permanent(_))
+    ));
+    done(&mut ftp);
+}
+
+#[test]
+fn abort_replies() {
+    let steps: Steps = &[
+        W,
+        (
+            b"ABOR\r\n",
+            b"426 Transfer aborted.\r\n226 ABOR successful.\r\n",
+        ),
+        (b"ABOR\r\n", b"225 No transfer to ABOR.\r\n"),
+        (b"ABOR\r\n", b"500 What?\r\n"),
+        (b"ABOR\r\n", b"250 odd\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert_eq!(ftp.abort().unwrap().code().get(), 226);
+    assert_eq!(ftp.abort().unwrap().code().get(), 225);
+    assert!(matches!(ftp.abort(), Err(Error::Permanent(_))));
+    assert!(matches!(ftp.abort(), Err(Error::Unexpected(_))));
+    done(&mut ftp);
+}
+
+#[test]
+fn a_raw_type_command_forgets_the_cached_type() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.set_type(TransferType::Binary).unwrap();
+    ftp.set_type(TransferType::Binary).unwrap();
+    ftp.voidcmd("TYPE A").unwrap();
+    ftp.set_type(TransferType::Binary).unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn error_text_is_truncated_not_panicking() {
+    let mut long = b"550 ".to_vec();
+    long.extend(std::iter::repeat_n(b'e', 400));
+    long.extend_from_slice(b"\r\n");
+    let steps: Vec<(&[u8], &[u8])> = vec![W, (b"DELE x\r\n", &long)];
+    let (mut ftp, _) = open(&steps, vec![]);
+    let e = ftp.delete("x").unwrap_err();
+    let r = e.reply().unwrap();
+    assert_eq!(r.code().get(), 550);
+    assert!(r.is_truncated());
+    assert_eq!(r.text().len(), ftp_core::REPLY_ERROR_TEXT);
+}

@@ -1,1 +1,0 @@
-//! Runnable examples; the binaries arrive with the std adapter and runner.

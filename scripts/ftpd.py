@@ -1,0 +1,45 @@
+#!/usr/bin/env python3
+"""A real FTP server for tests and the sample session: pyftpdlib on a free
+loopback port, serving ROOT. Anonymous users read; USER/PASS (when given)
+may also write. Prints the port on stdout once listening, then serves
+until killed.
+
+usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
+"""
+import argparse
+import logging
+import sys
+
+from pyftpdlib.authorizers import DummyAuthorizer
+from pyftpdlib.handlers import FTPHandler
+from pyftpdlib.servers import FTPServer
+
+
+def main():
+    p = argparse.ArgumentParser()
+    p.add_argument("root")
+    p.add_argument("--user")
+    p.add_argument("--password")
+    p.add_argument("--host", default="127.0.0.1")
+    args = p.parse_args()
+
+    auth = DummyAuthorizer()
+    auth.add_anonymous(args.root)
+    if args.user:
+        auth.add_user(args.user, args.password or "", args.root, perm="elradfmwMT")
+
+    class Handler(FTPHandler):
+        authorizer = auth
+        banner = "pyftpdlib ready."
+        permit_foreign_addresses = False
+        permit_privileged_ports = False
+
+    logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
+    server = FTPServer((args.host, 0), Handler)
+    server.max_cons = 64
+    print(server.address[1], flush=True)
+    server.serve_forever(handle_exit=True)
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,37 @@
+#!/usr/bin/env bash
+# Runs every test of the project on a fresh machine: installs what the
+# tests need, then checks formatting, lints, tests and the firmware builds.
+# Fails loudly on the first thing that is missing or wrong.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+step() { printf '\n==> %s\n' "$*"; }
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+command -v cargo >/dev/null || die "cargo is not installed"
+command -v rustup >/dev/null || die "rustup is not installed"
+
+step "toolchain: rustfmt, clippy, thumbv7em-none-eabihf"
+rustup component add rustfmt clippy >/dev/null || die "cannot add rustfmt/clippy"
+rustup target add thumbv7em-none-eabihf >/dev/null || die "cannot add target thumbv7em-none-eabihf"
+
+step "servers and tools for the interop tests"
+bash scripts/install-test-deps.sh
+
+step "cargo fmt --check"
+cargo fmt --all -- --check
+
+step "cargo clippy (all targets, all features) -D warnings"
+cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "tests (default features)"
+cargo test --workspace
+
+step "ftp-core tests with alloc and log"
+cargo test -p ftp-core --features alloc,log
+
+step "ftp-core for thumbv7em-none-eabihf: default features, then defmt"
+cargo build -p ftp-core --target thumbv7em-none-eabihf
+cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt
+
+step "all tests passed"
