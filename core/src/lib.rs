@@ -29,10 +29,6 @@
 #![no_std]
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
-// Reply errors carry the server's text in a fixed array (there is no heap
-// to box it in); 150 bytes on the error path is the price, and it is paid
-// only when an error is returned.
-#![allow(clippy::result_large_err)]
 
 #[cfg(any(test, feature = "alloc"))]
 extern crate alloc;
