@@ -89,10 +89,8 @@ impl ErrorType for MockStream {
 
 impl Read for MockStream {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        if let Some(limit) = self.plan.fail_after {
-            if self.pos >= limit {
-                return Err(ErrorKind::ConnectionReset);
-            }
+        if self.plan.fail_after.is_some_and(|limit| self.pos >= limit) {
+            return Err(ErrorKind::ConnectionReset);
         }
         let end = self
             .plan
