@@ -592,6 +592,35 @@ mod tests {
     }
 
     #[test]
+    fn real_server_shapes() {
+        let cases: &[(&[u8], u16, usize)] = &[
+            // vsftpd
+            (b"220 (vsFTPd 3.0.3)\r\n", 220, 1),
+            (b"211-Features:\r\n EPRT\r\n EPSV\r\n MDTM\r\n PASV\r\n REST STREAM\r\n SIZE\r\n TVFS\r\n211 End\r\n", 211, 9),
+            // ProFTPD
+            (b"220 ProFTPD Server (Debian) [::ffff:127.0.0.1]\r\n", 220, 1),
+            (b"230-Welcome, archive user anonymous@localhost !\r\n230-\r\n230-The local time is: Mon Nov 24 01:00:00 2026\r\n230 Anonymous access granted, restrictions apply\r\n", 230, 4),
+            // Pure-FTPd
+            (b"220---------- Welcome to Pure-FTPd [privsep] [TLS] ----------\r\n220-You are user number 1 of 50 allowed.\r\n220-Local time is now 01:00. Server port: 21.\r\n220 You will be disconnected after 15 minutes of inactivity.\r\n", 220, 4),
+            // IIS
+            (b"220 Microsoft FTP Service\r\n", 220, 1),
+            (b"211-Extended features supported:\r\n LANG EN*\r\n UTF8\r\n AUTH TLS;TLS-C;SSL;TLS-P;\r\n211 END\r\n", 211, 5),
+            // FileZilla Server
+            (b"220-FileZilla Server 1.8.0\r\n220 Please visit https://filezilla-project.org/\r\n", 220, 2),
+            // pyftpdlib
+            (b"214-The following commands are recognized:\r\n ABOR ALLO APPE CDUP CWD  DELE EPRT EPSV\r\n214 Help command successful.\r\n", 214, 3),
+        ];
+        for (input, code, lines) in cases {
+            for chunk in [1, 3, 64, 1000] {
+                let r = read_all::<256>(input, chunk).unwrap();
+                assert_eq!(r.len(), 1, "{:?}", Text(input));
+                assert_eq!(r[0].0, *code);
+                assert_eq!(r[0].1.split(|&b| b == b'\n').count(), *lines);
+            }
+        }
+    }
+
+    #[test]
     fn message_strips_the_code() {
         let code = Code::new(230).unwrap();
         assert_eq!(Reply::new(code, b"230 OK", false).message(), b"OK");

@@ -1097,3 +1097,12 @@ fn error_text_is_truncated_not_panicking() {
     assert!(r.is_truncated());
     assert_eq!(r.text().len(), ftp_core::REPLY_ERROR_TEXT);
 }
+
+#[test]
+fn session_size_with_default_buffer() {
+    use ftp_core::doc_support::NoData;
+    let size = std::mem::size_of::<Ftp<Scripted<'static>, NoData>>();
+    println!("Ftp<_, _> with the default 512-byte reply buffer: {size} bytes");
+    // The reply buffer, the kept welcome and a few fields.
+    assert!(size < ftp_core::DEFAULT_REPLY_BUFFER + ftp_core::WELCOME_CAPACITY + 128 + std::mem::size_of::<Scripted<'static>>());
+}
