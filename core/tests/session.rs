@@ -1104,5 +1104,10 @@ fn session_size_with_default_buffer() {
     let size = std::mem::size_of::<Ftp<Scripted<'static>, NoData>>();
     println!("Ftp<_, _> with the default 512-byte reply buffer: {size} bytes");
     // The reply buffer, the kept welcome and a few fields.
-    assert!(size < ftp_core::DEFAULT_REPLY_BUFFER + ftp_core::WELCOME_CAPACITY + 128 + std::mem::size_of::<Scripted<'static>>());
+    assert!(
+        size < ftp_core::DEFAULT_REPLY_BUFFER
+            + ftp_core::WELCOME_CAPACITY
+            + 128
+            + std::mem::size_of::<Scripted<'static>>()
+    );
 }

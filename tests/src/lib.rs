@@ -41,7 +41,9 @@ impl PyFtpd {
             .expect("python3 runs (scripts/install-test-deps.sh installs pyftpdlib)");
         let mut line = String::new();
         let stdout = child.stdout.take().expect("stdout");
-        BufReader::new(stdout).read_line(&mut line).expect("read the port");
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("read the port");
         let port = match line.trim().parse() {
             Ok(p) => p,
             Err(_) => {

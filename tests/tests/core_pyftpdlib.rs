@@ -27,7 +27,12 @@ fn retr(ftp: &mut Session, name: &str, rest: Option<u64>) -> Result<Vec<u8>, ftp
     Ok(out)
 }
 
-fn stor(ftp: &mut Session, cmd: &str, data: &[u8], rest: Option<u64>) -> Result<(), ftp_std::Error> {
+fn stor(
+    ftp: &mut Session,
+    cmd: &str,
+    data: &[u8],
+    rest: Option<u64>,
+) -> Result<(), ftp_std::Error> {
     let mut src = data;
     let mut buf = vec![0u8; 64 * 1024];
     ftp.storbinary(
@@ -60,7 +65,9 @@ fn anonymous_session_reads_and_cannot_write() {
     assert_eq!(ftp.pwd().unwrap(), "/debian");
     let listing = ftp.dir_vec(None).unwrap();
     assert_eq!(listing.len(), 1);
-    let entry = ftp_core::list::parse_list_line(listing[0].as_bytes()).unwrap().unwrap();
+    let entry = ftp_core::list::parse_list_line(listing[0].as_bytes())
+        .unwrap()
+        .unwrap();
     assert_eq!((entry.name, entry.size), (&b"README"[..], Some(1063)));
     assert_eq!(ftp.nlst_vec(None).unwrap(), ["README"]);
     assert_eq!(retr(&mut ftp, "README", None).unwrap(), readme);
@@ -68,9 +75,15 @@ fn anonymous_session_reads_and_cannot_write() {
     ftp.mdtm("README").unwrap();
 
     let e = retr(&mut ftp, "missing", None).unwrap_err();
-    assert!(matches!(&e, Error::Permanent(r) if r.code().get() == 550), "{e}");
+    assert!(
+        matches!(&e, Error::Permanent(r) if r.code().get() == 550),
+        "{e}"
+    );
     let e = stor(&mut ftp, "STOR x", b"nope", None).unwrap_err();
-    assert!(matches!(&e, Error::Permanent(r) if r.code().get() == 550), "{e}");
+    assert!(
+        matches!(&e, Error::Permanent(r) if r.code().get() == 550),
+        "{e}"
+    );
     assert!(!server.path("debian/x").exists());
     ftp.cwd("..").unwrap();
     assert_eq!(ftp.pwd().unwrap(), "/");
@@ -83,7 +96,10 @@ fn wrong_password_is_a_permanent_error_with_the_server_text() {
     let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).unwrap();
     let e = ftp.login(USER, "wrong", "").unwrap_err();
     assert_eq!(e.code(), Some(530));
-    assert!(e.to_string().starts_with("530 Authentication failed"), "{e}");
+    assert!(
+        e.to_string().starts_with("530 Authentication failed"),
+        "{e}"
+    );
 }
 
 #[test]
@@ -95,7 +111,10 @@ fn directory_commands() {
     ftp.cwd("new dir").unwrap();
     stor(&mut ftp, "STOR a file.txt", b"hello", None).unwrap();
     ftp.rename("a file.txt", "b.txt").unwrap();
-    assert_eq!(std::fs::read(server.path("new dir/b.txt")).unwrap(), b"hello");
+    assert_eq!(
+        std::fs::read(server.path("new dir/b.txt")).unwrap(),
+        b"hello"
+    );
     let e = ftp.rename("nothing", "c").unwrap_err();
     assert_eq!(e.code(), Some(550));
     ftp.delete("b.txt").unwrap();
@@ -107,8 +126,12 @@ fn directory_commands() {
     assert_eq!(ftp.cwd("new dir").unwrap_err().code(), Some(550));
     assert!(ftp.syst().unwrap().text().starts_with(b"215"));
     let mut features = Vec::new();
-    ftp.feat(|f| features.push(String::from_utf8_lossy(f).into_owned())).unwrap();
-    assert!(features.iter().any(|f| f.starts_with("MLST ")), "{features:?}");
+    ftp.feat(|f| features.push(String::from_utf8_lossy(f).into_owned()))
+        .unwrap();
+    assert!(
+        features.iter().any(|f| f.starts_with("MLST ")),
+        "{features:?}"
+    );
     assert!(features.iter().any(|f| f == "EPSV"), "{features:?}");
     ftp.noop().unwrap();
 }
@@ -146,8 +169,16 @@ fn transfers_both_ways_byte_identical() {
     for (name, len) in [("empty", 0usize), ("small", 1000), ("large", 8 << 20)] {
         let data = random_bytes(len, len as u64 + 7);
         stor(&mut ftp, &format!("STOR {name}"), &data, None).unwrap();
-        assert_eq!(std::fs::read(server.path(name)).unwrap(), data, "{name} on the server");
-        assert_eq!(retr(&mut ftp, name, None).unwrap(), data, "{name} downloaded");
+        assert_eq!(
+            std::fs::read(server.path(name)).unwrap(),
+            data,
+            "{name} on the server"
+        );
+        assert_eq!(
+            retr(&mut ftp, name, None).unwrap(),
+            data,
+            "{name} downloaded"
+        );
         assert_eq!(ftp.size(name).unwrap(), Some(len as u64));
     }
     // APPE adds to the end.
@@ -160,7 +191,11 @@ fn transfers_both_ways_byte_identical() {
         }))
     })
     .unwrap();
-    assert!(std::fs::read(server.path("small")).unwrap().ends_with(b"+tail"));
+    assert!(
+        std::fs::read(server.path("small"))
+            .unwrap()
+            .ends_with(b"+tail")
+    );
 }
 
 #[test]
@@ -170,7 +205,10 @@ fn resume_with_rest_both_ways() {
     std::fs::write(server.path("f.bin"), &data).unwrap();
     let mut ftp = login(&server);
     // A download interrupted at 123456 bytes continues from there.
-    assert_eq!(retr(&mut ftp, "f.bin", Some(123_456)).unwrap(), &data[123_456..]);
+    assert_eq!(
+        retr(&mut ftp, "f.bin", Some(123_456)).unwrap(),
+        &data[123_456..]
+    );
     // An upload interrupted at 100000 bytes continues from there.
     std::fs::write(server.path("up.bin"), &data[..100_000]).unwrap();
     stor(&mut ftp, "STOR up.bin", &data[100_000..], Some(100_000)).unwrap();
@@ -208,7 +246,10 @@ fn text_mode_converts_line_ends() {
     )
     .unwrap();
     // pyftpdlib stores ASCII uploads with the server's line ends (LF).
-    assert_eq!(std::fs::read(server.path("t.txt")).unwrap(), b"line one\nline two\nlast\n");
+    assert_eq!(
+        std::fs::read(server.path("t.txt")).unwrap(),
+        b"line one\nline two\nlast\n"
+    );
     let mut lines = Vec::new();
     let mut buf = [0u8; 64];
     ftp.retrlines("RETR t.txt", &mut buf, |l| {
@@ -219,7 +260,10 @@ fn text_mode_converts_line_ends() {
     assert_eq!(lines, ["line one", "line two", "last"]);
     // Back to binary for the next download, sent once.
     ftp.set_type(TransferType::Binary).unwrap();
-    assert_eq!(retr(&mut ftp, "t.txt", None).unwrap(), b"line one\nline two\nlast\n");
+    assert_eq!(
+        retr(&mut ftp, "t.txt", None).unwrap(),
+        b"line one\nline two\nlast\n"
+    );
 }
 
 #[test]
