@@ -5,7 +5,7 @@ mod common;
 
 use common::{MockData, Plan};
 use embedded_io::ErrorKind;
-use ftp_core::doc_support::Scripted;
+use ftp_core::doc_support::{Scripted, source};
 use ftp_core::mlsd::EntryKind;
 use ftp_core::{Error, Ftp, InvalidArgument, ProtocolError, TransferType};
 
@@ -903,66 +903,26 @@ fn storbinary_appe_and_storlines() {
             Plan::default(),
         ],
     );
-    let source: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
+    let file: Vec<u8> = (0..50_000u32).map(|i| (i % 251) as u8).collect();
     let mut buf = [0u8; 8192];
-    let mut src = &source[..];
     let mut sent = 0;
-    ftp.storbinary(
-        "STOR up.bin",
-        &mut buf,
-        None,
-        |b| {
-            let n = b.len().min(src.len());
-            b[..n].copy_from_slice(&src[..n]);
-            src = &src[n..];
-            Ok(n)
-        },
-        |b| sent += b.len(),
-    )
-    .unwrap();
-    assert_eq!(sent, source.len());
-    let mut once = Some(&b"tail"[..]);
-    ftp.appe("up.bin", &mut buf, |b| {
-        Ok(once.take().map_or(0, |t| {
-            b[..t.len()].copy_from_slice(t);
-            t.len()
-        }))
+    ftp.storbinary("STOR up.bin", &mut buf, None, source(&file), |b| {
+        sent += b.len()
     })
     .unwrap();
+    assert_eq!(sent, file.len());
+    ftp.appe("up.bin", &mut buf, source(b"tail")).unwrap();
     // Text in small reads, so conversions cross read boundaries.
     let text = b"one\ntwo\r\nthree\r\n\nfour";
-    let mut t = &text[..];
     let mut small = [0u8; 6];
-    ftp.storlines(
-        "STOR up.txt",
-        &mut small,
-        |b| {
-            let n = b.len().min(t.len());
-            b[..n].copy_from_slice(&t[..n]);
-            t = &t[n..];
-            Ok(n)
-        },
-        |_| {},
-    )
-    .unwrap();
-    let mut once = Some(&b"x"[..]);
+    ftp.storlines("STOR up.txt", &mut small, source(text), |_| {})
+        .unwrap();
     let e = ftp
-        .storbinary(
-            "STOR full.txt",
-            &mut buf,
-            None,
-            |b| {
-                Ok(once.take().map_or(0, |t| {
-                    b[..1].copy_from_slice(t);
-                    1
-                }))
-            },
-            |_| {},
-        )
+        .storbinary("STOR full.txt", &mut buf, None, source(b"x"), |_| {})
         .unwrap_err();
     assert!(matches!(&e, Error::Permanent(r) if r.code().get() == 552));
     let rec = data.record.borrow();
-    assert_eq!(rec.uploads[0], source);
+    assert_eq!(rec.uploads[0], file);
     assert_eq!(rec.uploads[1], b"tail");
     assert_eq!(rec.uploads[2], b"one\r\ntwo\r\nthree\r\n\r\nfour\r\n");
     assert_eq!(rec.closed, 4);
@@ -982,14 +942,7 @@ fn storlines_ends_a_trailing_cr() {
     ];
     let (mut ftp, data) = open(steps, vec![Plan::default(), Plan::default()]);
     let mut buf = [0u8; 30];
-    let mut once = Some(&b"x\r"[..]);
-    let mut feed = |b: &mut [u8]| {
-        Ok(once.take().map_or(0, |t: &[u8]| {
-            b[..t.len()].copy_from_slice(t);
-            t.len()
-        }))
-    };
-    ftp.storlines("STOR a", &mut buf, &mut feed, |_| {})
+    ftp.storlines("STOR a", &mut buf, source(b"x\r"), |_| {})
         .unwrap();
     ftp.storlines("STOR b", &mut buf, |_| Ok(0), |_| {})
         .unwrap();
@@ -1110,4 +1063,29 @@ fn session_size_with_default_buffer() {
             + 128
             + std::mem::size_of::<Scripted<'static>>()
     );
+}
+
+#[test]
+fn acct_getresp_transfercmd_and_close() {
+    use embedded_io::Write;
+    let steps: Steps = &[
+        W,
+        (b"ACCT acme\r\n", b"230 Account ok\r\n"),
+        (b"ACCT acme\r\n", b"530 No such account\r\n"),
+        EPSV,
+        (b"STOR x\r\n", b"150 Ok to send data.\r\n"),
+        (b"", b"226 Transfer complete.\r\n"),
+        (b"", b"421 Timeout.\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::default()]);
+    assert_eq!(ftp.acct("acme").unwrap().code().get(), 230);
+    assert!(matches!(ftp.acct("acme"), Err(Error::Permanent(_))));
+    let mut stream = ftp.transfercmd("STOR x", None).unwrap();
+    stream.write_all(b"payload").unwrap();
+    ftp_core::DataConnector::close(ftp.data_connector_mut(), stream).unwrap();
+    assert_eq!(ftp.getresp().unwrap().code().get(), 226);
+    assert!(matches!(ftp.getresp(), Err(Error::Temporary(r)) if r.code().get() == 421));
+    assert_eq!(data.record.borrow().uploads[0], b"payload");
+    let (mut control, _data) = ftp.close();
+    assert!(control.finished());
 }

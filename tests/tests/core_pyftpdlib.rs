@@ -4,6 +4,7 @@
 
 use std::time::Duration;
 
+use ftp_core::doc_support::source;
 use ftp_core::mlsd::EntryKind;
 use ftp_core::{Error, TransferType};
 use ftp_std::Session;
@@ -33,20 +34,8 @@ fn stor(
     data: &[u8],
     rest: Option<u64>,
 ) -> Result<(), ftp_std::Error> {
-    let mut src = data;
     let mut buf = vec![0u8; 64 * 1024];
-    ftp.storbinary(
-        cmd,
-        &mut buf,
-        rest,
-        |b| {
-            let n = b.len().min(src.len());
-            b[..n].copy_from_slice(&src[..n]);
-            src = &src[n..];
-            Ok(n)
-        },
-        |_| {},
-    )?;
+    ftp.storbinary(cmd, &mut buf, rest, source(data), |_| {})?;
     Ok(())
 }
 
@@ -182,15 +171,8 @@ fn transfers_both_ways_byte_identical() {
         assert_eq!(ftp.size(name).unwrap(), Some(len as u64));
     }
     // APPE adds to the end.
-    let mut once = Some(&b"+tail"[..]);
     let mut buf = [0u8; 64];
-    ftp.appe("small", &mut buf, |b| {
-        Ok(once.take().map_or(0, |t| {
-            b[..t.len()].copy_from_slice(t);
-            t.len()
-        }))
-    })
-    .unwrap();
+    ftp.appe("small", &mut buf, source(b"+tail")).unwrap();
     assert!(
         std::fs::read(server.path("small"))
             .unwrap()
@@ -231,20 +213,9 @@ fn text_mode_converts_line_ends() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = login(&server);
     let text = b"line one\nline two\r\nlast";
-    let mut src = &text[..];
     let mut buf = [0u8; 12];
-    ftp.storlines(
-        "STOR t.txt",
-        &mut buf,
-        |b| {
-            let n = b.len().min(src.len());
-            b[..n].copy_from_slice(&src[..n]);
-            src = &src[n..];
-            Ok(n)
-        },
-        |_| {},
-    )
-    .unwrap();
+    ftp.storlines("STOR t.txt", &mut buf, source(text), |_| {})
+        .unwrap();
     // pyftpdlib stores ASCII uploads with the server's line ends (LF).
     assert_eq!(
         std::fs::read(server.path("t.txt")).unwrap(),
