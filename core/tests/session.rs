@@ -1086,6 +1086,6 @@ fn acct_getresp_transfercmd_and_close() {
     assert_eq!(ftp.getresp().unwrap().code().get(), 226);
     assert!(matches!(ftp.getresp(), Err(Error::Temporary(r)) if r.code().get() == 421));
     assert_eq!(data.record.borrow().uploads[0], b"payload");
-    let (mut control, _data) = ftp.close();
+    let (control, _data) = ftp.close();
     assert!(control.finished());
 }
