@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
-# Installs the real servers the interop tests start: pyftpdlib (pip).
-# Idempotent; fails loudly when something cannot be installed.
+# Installs the real servers the interop tests start: pyftpdlib (pip) and
+# vsftpd (apt-get). Idempotent; fails loudly when something cannot be
+# installed. The vsftpd tests create a system user, so they need root.
 set -euo pipefail
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -11,3 +12,15 @@ if ! python3 -c 'import pyftpdlib' 2>/dev/null; then
         || die "cannot install pyftpdlib with pip"
 fi
 python3 -c 'import pyftpdlib' || die "pyftpdlib is not importable after install"
+
+if [ ! -x /usr/sbin/vsftpd ]; then
+    command -v apt-get >/dev/null || die "vsftpd is missing and there is no apt-get to install it"
+    [ "$(id -u)" = 0 ] || die "installing vsftpd needs root"
+    apt-get update -qq || die "apt-get update failed"
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq vsftpd >/dev/null \
+        || die "cannot install vsftpd with apt-get"
+fi
+[ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
+for tool in useradd chpasswd chown; do
+    command -v "$tool" >/dev/null || die "$tool is missing (the vsftpd tests create a user)"
+done

@@ -99,3 +99,154 @@ pub fn random_bytes(len: usize, seed: u64) -> Vec<u8> {
 pub fn have_ipv6() -> bool {
     std::net::TcpListener::bind("[::1]:0").is_ok()
 }
+
+/// A free TCP port on loopback (the OS picks it; it is released at once,
+/// so another process could take it: tests retry the server start).
+pub fn free_port() -> u16 {
+    std::net::TcpListener::bind("127.0.0.1:0")
+        .and_then(|l| l.local_addr())
+        .map(|a| a.port())
+        .expect("a free port")
+}
+
+/// The system user vsftpd logs in through PAM (created once).
+pub const VSFTPD_USER: &str = "ftprstest";
+
+fn ensure_system_user() {
+    let exists = Command::new("id")
+        .arg(VSFTPD_USER)
+        .stdout(Stdio::null())
+        .stderr(Stdio::null())
+        .status()
+        .is_ok_and(|s| s.success());
+    if !exists {
+        let status = Command::new("useradd")
+            .args([
+                "--no-create-home",
+                "--home-dir",
+                "/",
+                "--shell",
+                "/bin/bash",
+                VSFTPD_USER,
+            ])
+            .status()
+            .expect("useradd runs (tests need root)");
+        // Another test may have created it at the same moment.
+        assert!(
+            status.success()
+                || Command::new("id")
+                    .arg(VSFTPD_USER)
+                    .status()
+                    .is_ok_and(|s| s.success()),
+            "cannot create the test user {VSFTPD_USER}"
+        );
+    }
+    let mut chpasswd = Command::new("chpasswd")
+        .stdin(Stdio::piped())
+        .spawn()
+        .expect("chpasswd runs");
+    use std::io::Write;
+    let stdin = chpasswd.stdin.as_mut().expect("stdin");
+    writeln!(stdin, "{VSFTPD_USER}:{PASSWORD}").expect("write the password");
+    assert!(
+        chpasswd.wait().expect("chpasswd").success(),
+        "chpasswd failed"
+    );
+}
+
+/// A vsftpd server in the foreground on a free loopback port, with its own
+/// config and root: anonymous may read, [`VSFTPD_USER`] / [`PASSWORD`] may
+/// write.
+pub struct Vsftpd {
+    child: Child,
+    /// The port it listens on.
+    pub port: u16,
+    /// The directory it serves (owned by the test user).
+    pub root: tempfile::TempDir,
+    _conf: tempfile::TempDir,
+}
+
+impl Vsftpd {
+    /// Starts vsftpd; panics with its output when it does not come up.
+    pub fn start() -> Vsftpd {
+        ensure_system_user();
+        std::fs::create_dir_all("/var/run/vsftpd/empty").expect("secure_chroot_dir");
+        let root = tempfile::tempdir().expect("temporary directory");
+        let conf = tempfile::tempdir().expect("temporary directory");
+        // Anonymous users run as `ftp`: the root must be readable, and not
+        // writable by them (vsftpd refuses a writable chroot).
+        let status = Command::new("chown")
+            .args([VSFTPD_USER, &root.path().display().to_string()])
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        for _attempt in 0..5 {
+            let port = free_port();
+            let pasv = free_port();
+            let pasv_max = pasv.saturating_add(40);
+            let config = format!(
+                "listen=YES\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n\
+                 anonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n\
+                 local_enable=YES\nwrite_enable=YES\nlocal_root={root}\nlocal_umask=022\n\
+                 pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
+                 pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
+                 port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
+                 xferlog_enable=NO\nutf8_filesystem=YES\n",
+                root = root.path().display()
+            );
+            let conf_path = conf.path().join("vsftpd.conf");
+            std::fs::write(&conf_path, config).expect("write vsftpd.conf");
+            let mut child = Command::new("/usr/sbin/vsftpd")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::inherit())
+                .spawn()
+                .expect("vsftpd runs (scripts/install-test-deps.sh installs it)");
+            // Wait until it accepts connections, or exits (port taken).
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return Vsftpd {
+                        child,
+                        port,
+                        root,
+                        _conf: conf,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("vsftpd did not start");
+    }
+
+    /// `127.0.0.1:port`.
+    pub fn addr(&self) -> String {
+        format!("127.0.0.1:{}", self.port)
+    }
+
+    /// A path inside the served root.
+    pub fn path(&self, rel: &str) -> PathBuf {
+        self.root.path().join(rel)
+    }
+
+    /// Writes a file in the root that anonymous users can read.
+    pub fn put(&self, rel: &str, data: &[u8]) {
+        let p = self.path(rel);
+        std::fs::write(&p, data).expect("write");
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(&p, std::fs::Permissions::from_mode(0o644)).unwrap();
+    }
+}
+
+impl Drop for Vsftpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
