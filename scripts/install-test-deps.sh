@@ -13,6 +13,9 @@ if ! python3 -c 'import pyftpdlib' 2>/dev/null; then
 fi
 python3 -c 'import pyftpdlib' || die "pyftpdlib is not importable after install"
 
+# The main command needs only pyftpdlib.
+[ "${1:-}" = "--pyftpdlib-only" ] && exit 0
+
 if [ ! -x /usr/sbin/vsftpd ]; then
     command -v apt-get >/dev/null || die "vsftpd is missing and there is no apt-get to install it"
     [ "$(id -u)" = 0 ] || die "installing vsftpd needs root"

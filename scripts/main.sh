@@ -6,7 +6,7 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-bash scripts/install-test-deps.sh
+bash scripts/install-test-deps.sh --pyftpdlib-only
 cargo build -q -p ftp-examples --bin sample_session
 
 work=$(mktemp -d)
