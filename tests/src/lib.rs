@@ -250,3 +250,36 @@ impl Drop for Vsftpd {
         let _ = self.child.wait();
     }
 }
+
+/// Downloads `name` in binary mode (from `rest` when given) into memory.
+pub fn retr(
+    ftp: &mut ftp_std::Session,
+    name: &str,
+    rest: Option<u64>,
+) -> Result<Vec<u8>, ftp_std::Error> {
+    let mut out = Vec::new();
+    let mut buf = vec![0u8; 64 * 1024];
+    ftp.retrbinary(&format!("RETR {name}"), &mut buf, rest, |b| {
+        out.extend_from_slice(b);
+        Ok(())
+    })?;
+    Ok(out)
+}
+
+/// Uploads `data` to `name` in binary mode (from `rest` when given).
+pub fn stor(
+    ftp: &mut ftp_std::Session,
+    name: &str,
+    data: &[u8],
+    rest: Option<u64>,
+) -> Result<(), ftp_std::Error> {
+    let mut buf = vec![0u8; 64 * 1024];
+    ftp.storbinary(
+        &format!("STOR {name}"),
+        &mut buf,
+        rest,
+        ftp_core::doc_support::source(data),
+        |_| {},
+    )?;
+    Ok(())
+}

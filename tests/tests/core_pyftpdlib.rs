@@ -8,7 +8,7 @@ use ftp_core::doc_support::source;
 use ftp_core::mlsd::EntryKind;
 use ftp_core::{Error, TransferType};
 use ftp_std::Session;
-use ftp_tests::{PASSWORD, PyFtpd, USER, have_ipv6, random_bytes};
+use ftp_tests::{PASSWORD, PyFtpd, USER, have_ipv6, random_bytes, retr, stor};
 
 const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
 
@@ -16,27 +16,6 @@ fn login(server: &PyFtpd) -> Session {
     let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).expect("connect");
     ftp.login(USER, PASSWORD, "").expect("login");
     ftp
-}
-
-fn retr(ftp: &mut Session, name: &str, rest: Option<u64>) -> Result<Vec<u8>, ftp_std::Error> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    ftp.retrbinary(&format!("RETR {name}"), &mut buf, rest, |b| {
-        out.extend_from_slice(b);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-fn stor(
-    ftp: &mut Session,
-    cmd: &str,
-    data: &[u8],
-    rest: Option<u64>,
-) -> Result<(), ftp_std::Error> {
-    let mut buf = vec![0u8; 64 * 1024];
-    ftp.storbinary(cmd, &mut buf, rest, source(data), |_| {})?;
-    Ok(())
 }
 
 #[test]
@@ -68,7 +47,7 @@ fn anonymous_session_reads_and_cannot_write() {
         matches!(&e, Error::Permanent(r) if r.code().get() == 550),
         "{e}"
     );
-    let e = stor(&mut ftp, "STOR x", b"nope", None).unwrap_err();
+    let e = stor(&mut ftp, "x", b"nope", None).unwrap_err();
     assert!(
         matches!(&e, Error::Permanent(r) if r.code().get() == 550),
         "{e}"
@@ -98,7 +77,7 @@ fn directory_commands() {
     assert_eq!(ftp.mkd("new dir").unwrap(), "/new dir");
     assert!(server.path("new dir").is_dir());
     ftp.cwd("new dir").unwrap();
-    stor(&mut ftp, "STOR a file.txt", b"hello", None).unwrap();
+    stor(&mut ftp, "a file.txt", b"hello", None).unwrap();
     ftp.rename("a file.txt", "b.txt").unwrap();
     assert_eq!(
         std::fs::read(server.path("new dir/b.txt")).unwrap(),
@@ -157,7 +136,7 @@ fn transfers_both_ways_byte_identical() {
     let mut ftp = login(&server);
     for (name, len) in [("empty", 0usize), ("small", 1000), ("large", 8 << 20)] {
         let data = random_bytes(len, len as u64 + 7);
-        stor(&mut ftp, &format!("STOR {name}"), &data, None).unwrap();
+        stor(&mut ftp, name, &data, None).unwrap();
         assert_eq!(
             std::fs::read(server.path(name)).unwrap(),
             data,
@@ -193,7 +172,7 @@ fn resume_with_rest_both_ways() {
     );
     // An upload interrupted at 100000 bytes continues from there.
     std::fs::write(server.path("up.bin"), &data[..100_000]).unwrap();
-    stor(&mut ftp, "STOR up.bin", &data[100_000..], Some(100_000)).unwrap();
+    stor(&mut ftp, "up.bin", &data[100_000..], Some(100_000)).unwrap();
     assert_eq!(std::fs::read(server.path("up.bin")).unwrap(), data);
 }
 
@@ -203,7 +182,7 @@ fn active_mode_transfers_and_listings() {
     let data = random_bytes(200_000, 5);
     let mut ftp = login(&server);
     ftp.set_pasv(false);
-    stor(&mut ftp, "STOR act.bin", &data, None).unwrap();
+    stor(&mut ftp, "act.bin", &data, None).unwrap();
     assert_eq!(retr(&mut ftp, "act.bin", None).unwrap(), data);
     assert_eq!(ftp.nlst_vec(None).unwrap(), ["act.bin"]);
 }
@@ -263,7 +242,7 @@ fn ipv6_with_epsv() {
     let data = random_bytes(50_000, 3);
     let mut ftp = login(&server);
     assert!(ftp.peer_addr().is_ipv6());
-    stor(&mut ftp, "STOR v6.bin", &data, None).unwrap();
+    stor(&mut ftp, "v6.bin", &data, None).unwrap();
     assert_eq!(retr(&mut ftp, "v6.bin", None).unwrap(), data);
     ftp.set_pasv(false);
     assert_eq!(retr(&mut ftp, "v6.bin", None).unwrap(), data);

@@ -5,9 +5,8 @@
 use std::time::Duration;
 
 use ftp_core::Error;
-use ftp_core::doc_support::source;
 use ftp_std::Session;
-use ftp_tests::{PASSWORD, VSFTPD_USER, Vsftpd, random_bytes};
+use ftp_tests::{PASSWORD, VSFTPD_USER, Vsftpd, random_bytes, retr, stor};
 
 const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
 
@@ -15,33 +14,6 @@ fn login(server: &Vsftpd) -> Session {
     let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).expect("connect");
     ftp.login(VSFTPD_USER, PASSWORD, "").expect("login");
     ftp
-}
-
-fn retr(ftp: &mut Session, name: &str, rest: Option<u64>) -> Result<Vec<u8>, ftp_std::Error> {
-    let mut out = Vec::new();
-    let mut buf = vec![0u8; 64 * 1024];
-    ftp.retrbinary(&format!("RETR {name}"), &mut buf, rest, |b| {
-        out.extend_from_slice(b);
-        Ok(())
-    })?;
-    Ok(out)
-}
-
-fn stor(
-    ftp: &mut Session,
-    name: &str,
-    data: &[u8],
-    rest: Option<u64>,
-) -> Result<(), ftp_std::Error> {
-    let mut buf = vec![0u8; 64 * 1024];
-    ftp.storbinary(
-        &format!("STOR {name}"),
-        &mut buf,
-        rest,
-        source(data),
-        |_| {},
-    )?;
-    Ok(())
 }
 
 #[test]
