@@ -1089,3 +1089,75 @@ fn acct_getresp_transfercmd_and_close() {
     let (control, _data) = ftp.close();
     assert!(control.finished());
 }
+
+#[test]
+fn data_connection_refused_is_an_io_error_and_nothing_more_is_sent() {
+    // No data connection is planned: connecting fails.
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    let mut buf = [0u8; 16];
+    let e = ftp
+        .retrbinary("RETR a", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(e, Error::Io(ErrorKind::ConnectionRefused)));
+    // RETR was never sent; the session goes on.
+    ftp.noop().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn active_accept_failure_reads_the_servers_425() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (
+            b"PORT 127,0,0,1,156,64\r\n",
+            b"200 PORT command successful.\r\n",
+        ),
+        (
+            b"RETR a\r\n",
+            b"150 Opening\r\n425 Failed to establish connection.\r\n",
+        ),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.set_pasv(false);
+    let mut buf = [0u8; 16];
+    let e = ftp
+        .retrbinary("RETR a", &mut buf, None, |_| Ok(()))
+        .unwrap_err();
+    assert!(matches!(e, Error::Io(ErrorKind::ConnectionRefused)));
+    // The 425 was consumed: the next reply is NOOP's.
+    assert_eq!(ftp.noop().unwrap().text(), b"200 ok");
+    done(&mut ftp);
+}
+
+#[test]
+fn control_connection_lost_during_a_transfer() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"RETR a\r\n", b"150 Opening\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::bytes(b"some bytes")]);
+    let mut buf = [0u8; 16];
+    let mut got = Vec::new();
+    let e = ftp
+        .retrbinary("RETR a", &mut buf, None, |b| {
+            got.extend_from_slice(b);
+            Ok(())
+        })
+        .unwrap_err();
+    // Data reached EOF but no final reply came: not a success.
+    assert!(matches!(e, Error::ConnectionClosed));
+    assert_eq!(got, b"some bytes");
+    assert_eq!(data.record.borrow().closed, 1);
+    assert!(!ftp.is_open());
+    assert!(matches!(ftp.noop(), Err(Error::Closed)));
+}
