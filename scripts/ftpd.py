@@ -4,7 +4,11 @@ loopback port, serving ROOT. Anonymous users read; USER/PASS (when given)
 may also write. Prints the port on stdout once listening, then serves
 until killed.
 
+With --certfile and --keyfile it is an explicit FTPS server (AUTH TLS,
+pyOpenSSL) that requires TLS on the control and data connections.
+
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
+               [--certfile PEM --keyfile PEM]
 """
 import argparse
 import logging
@@ -21,6 +25,8 @@ def main():
     p.add_argument("--user")
     p.add_argument("--password")
     p.add_argument("--host", default="127.0.0.1")
+    p.add_argument("--certfile")
+    p.add_argument("--keyfile")
     args = p.parse_args()
 
     auth = DummyAuthorizer()
@@ -28,7 +34,17 @@ def main():
     if args.user:
         auth.add_user(args.user, args.password or "", args.root, perm="elradfmwMT")
 
-    class Handler(FTPHandler):
+    base = FTPHandler
+    if args.certfile:
+        from pyftpdlib.handlers import TLS_FTPHandler
+
+        base = TLS_FTPHandler
+        base.certfile = args.certfile
+        base.keyfile = args.keyfile
+        base.tls_control_required = True
+        base.tls_data_required = True
+
+    class Handler(base):
         authorizer = auth
         banner = "pyftpdlib ready."
         permit_foreign_addresses = False

@@ -16,6 +16,13 @@ python3 -c 'import pyftpdlib' || die "pyftpdlib is not importable after install"
 # The main command needs only pyftpdlib.
 [ "${1:-}" = "--pyftpdlib-only" ] && exit 0
 
+# pyftpdlib's FTPS needs pyOpenSSL.
+if ! python3 -c 'import OpenSSL' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyopenssl \
+        || die "cannot install pyopenssl with pip"
+fi
+python3 -c 'import OpenSSL' || die "pyOpenSSL is not importable after install"
+
 if [ ! -x /usr/sbin/vsftpd ]; then
     command -v apt-get >/dev/null || die "vsftpd is missing and there is no apt-get to install it"
     [ "$(id -u)" = 0 ] || die "installing vsftpd needs root"

@@ -7,7 +7,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh --pyftpdlib-only
-cargo build -q -p ftp-examples --bin sample_session
+cargo build -q -p ftp-examples --bin session
 
 work=$(mktemp -d)
 server_pid=
@@ -38,8 +38,8 @@ done
 port=$(head -n1 "$work/port")
 [ -n "$port" ] || { echo "error: the FTP server did not start" >&2; exit 1; }
 
-bin="$PWD/target/debug/sample_session"
-(cd "$work/out" && "$bin" "127.0.0.1:$port")
+bin="$PWD/target/debug/session"
+(cd "$work/out" && "$bin" "ftp://127.0.0.1:$port/")
 echo
 echo "--- README as retrieved ($(wc -c < "$work/out/README") bytes) ---"
 cat "$work/out/README"

@@ -1,47 +1,223 @@
-//! Data connections over std TCP sockets.
+//! Data connections over std TCP sockets, in clear text or TLS (PROT P)
+//! resuming the control connection's TLS session.
 
-use std::io;
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use ftp_core::DataConnector;
+use rustls::ClientConnection;
 
 use crate::IoStream;
+use crate::control::ReplyClock;
+use crate::tls::TlsContext;
 
-/// Opens data connections with std sockets: passive connects, active
-/// listens on the control connection's local address.
-#[derive(Debug, Clone)]
-pub struct TcpConnector {
-    local: SocketAddr,
-    timeout: Option<Duration>,
+/// How much a TLS data stream reads, at most, after the transfer while it
+/// waits for the server to close (session tickets, close_notify). An
+/// abandoned download is not read to its end.
+const DRAIN_LIMIT: usize = 256 * 1024;
+
+/// One data connection: a TCP stream, TLS-wrapped after PROT P.
+pub struct DataStream {
+    tcp: TcpStream,
+    tls: Option<Box<ClientConnection>>,
+    /// The server ended the stream (EOF or its close_notify).
+    ended: bool,
 }
 
-impl TcpConnector {
-    /// A connector for a control connection whose local address is `local`;
-    /// `timeout` bounds connects, accepts and every read or write.
-    pub fn new(local: SocketAddr, timeout: Option<Duration>) -> Self {
-        TcpConnector { local, timeout }
+impl std::fmt::Debug for DataStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataStream")
+            .field("tcp", &self.tcp)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+impl DataStream {
+    /// True when TLS protects this stream.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
     }
 
-    fn configure(&self, stream: &TcpStream) -> io::Result<()> {
-        stream.set_read_timeout(self.timeout)?;
-        stream.set_write_timeout(self.timeout)?;
+    /// True when the TLS handshake resumed the control connection's
+    /// session (false before the handshake and for clear-text streams).
+    pub fn is_resumed(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|c| c.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+    }
+
+    /// Ends the stream cleanly: TLS close_notify, TCP FIN, then reads what
+    /// the server still sends until it closes, so nothing unread makes the
+    /// kernel reset the connection under the server's last reads (the cause
+    /// of curl's 426 on TLS 1.3 uploads).
+    fn shutdown(mut self) -> io::Result<()> {
+        let ended = self.ended;
+        let result = self.send_end();
+        // After the server ended the stream our goodbye may find the socket
+        // closed: that does not make a download fail.
+        if ended {
+            return Ok(());
+        }
+        result?;
+        if self.tls.is_some() {
+            let mut buf = [0u8; 16 * 1024];
+            let mut drained = 0;
+            while drained < DRAIN_LIMIT {
+                match self.read(&mut buf) {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => drained += n,
+                }
+            }
+        }
         Ok(())
     }
+
+    fn send_end(&mut self) -> io::Result<()> {
+        if let Some(conn) = &mut self.tls {
+            // An empty upload has not run the handshake yet.
+            while conn.is_handshaking() {
+                conn.complete_io(&mut self.tcp)?;
+            }
+            conn.send_close_notify();
+            while conn.wants_write() {
+                conn.write_tls(&mut self.tcp)?;
+            }
+        }
+        match self.tcp.shutdown(Shutdown::Write) {
+            Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e),
+            _ => Ok(()),
+        }
+    }
 }
 
-impl DataConnector for TcpConnector {
+impl Read for DataStream {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let n = match &mut self.tls {
+            Some(conn) => match rustls::Stream::new(conn.as_mut(), &mut self.tcp).read(buf) {
+                // Some servers close without close_notify. The final reply on
+                // the (protected) control connection still has to be 2xx for
+                // the transfer to count, and the size it announced is checked.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    log::debug!("data connection closed without TLS close_notify");
+                    Ok(0)
+                }
+                other => other,
+            },
+            None => self.tcp.read(buf),
+        }?;
+        if n == 0 && !buf.is_empty() {
+            self.ended = true;
+        }
+        Ok(n)
+    }
+}
+
+impl Write for DataStream {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        match &mut self.tls {
+            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).write(buf),
+            None => self.tcp.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        match &mut self.tls {
+            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).flush(),
+            None => self.tcp.flush(),
+        }
+    }
+}
+
+/// Opens data connections: passive connects (from the source address when
+/// one is set), active listens on the control connection's local address.
+/// After PROT P, streams are TLS clients resuming the control's session.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    local: SocketAddr,
+    source: Option<IpAddr>,
+    connect_timeout: Option<Duration>,
+    data_timeout: Option<Duration>,
+    tls: Option<TlsContext>,
+    clock: ReplyClock,
+}
+
+impl Connector {
+    pub(crate) fn new(
+        local: SocketAddr,
+        source: Option<IpAddr>,
+        connect_timeout: Option<Duration>,
+        data_timeout: Option<Duration>,
+        clock: ReplyClock,
+    ) -> Self {
+        Connector {
+            local,
+            source,
+            connect_timeout,
+            data_timeout,
+            tls: None,
+            clock,
+        }
+    }
+
+    /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
+    pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
+        self.tls = tls;
+    }
+
+    /// True when data streams are TLS-wrapped.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    fn stream(&self, tcp: TcpStream) -> io::Result<IoStream<DataStream>> {
+        tcp.set_read_timeout(self.data_timeout)?;
+        tcp.set_write_timeout(self.data_timeout)?;
+        let tls = match &self.tls {
+            // The handshake runs at the first read or write: the server
+            // starts it only once it has the transfer command.
+            Some(tls) => Some(Box::new(tls.connection()?)),
+            None => None,
+        };
+        Ok(IoStream(DataStream {
+            tcp,
+            tls,
+            ended: false,
+        }))
+    }
+}
+
+/// Connects to `addr` from `source` (any port) when given, within `timeout`.
+pub(crate) fn tcp_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let Some(source) = source else {
+        return match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+    };
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    match timeout {
+        Some(t) => socket.connect_timeout(&addr.into(), t)?,
+        None => socket.connect(&addr.into())?,
+    }
+    Ok(socket.into())
+}
+
+impl DataConnector for Connector {
     type Error = io::Error;
-    type Stream = IoStream<TcpStream>;
+    type Stream = IoStream<DataStream>;
     type Listener = TcpListener;
 
     fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
-        let stream = match self.timeout {
-            Some(t) => TcpStream::connect_timeout(&addr, t)?,
-            None => TcpStream::connect(addr)?,
-        };
-        self.configure(&stream)?;
-        Ok(IoStream(stream))
+        let tcp = tcp_connect(addr, self.source, self.connect_timeout)?;
+        self.stream(tcp)
     }
 
     fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
@@ -51,40 +227,44 @@ impl DataConnector for TcpConnector {
     }
 
     fn accept(&mut self, listener: TcpListener) -> io::Result<Self::Stream> {
-        let Some(timeout) = self.timeout else {
-            let (stream, _) = listener.accept()?;
-            self.configure(&stream)?;
-            return Ok(IoStream(stream));
-        };
-        // std has no accept timeout: poll a non-blocking listener.
-        listener.set_nonblocking(true)?;
-        let deadline = Instant::now() + timeout;
-        loop {
-            match listener.accept() {
-                Ok((stream, _)) => {
-                    stream.set_nonblocking(false)?;
-                    self.configure(&stream)?;
-                    return Ok(IoStream(stream));
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                    if Instant::now() >= deadline {
-                        return Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            "the server did not open the data connection",
-                        ));
-                    }
-                    std::thread::sleep(Duration::from_millis(5));
-                }
-                Err(e) => return Err(e),
-            }
-        }
+        let accepted = accept_within(&listener, self.connect_timeout);
+        // The server's reply to the transfer command comes next.
+        self.clock.restart();
+        self.stream(accepted?)
     }
 
     fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
-        // FIN tells the server an upload is complete.
-        match stream.0.shutdown(Shutdown::Write) {
-            Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e),
-            _ => Ok(()),
+        let result = stream.0.shutdown();
+        // The final reply is awaited from now on.
+        self.clock.restart();
+        result
+    }
+}
+
+/// Waits for one connection on `listener`, within `timeout` when given.
+fn accept_within(listener: &TcpListener, timeout: Option<Duration>) -> io::Result<TcpStream> {
+    let Some(timeout) = timeout else {
+        return listener.accept().map(|(s, _)| s);
+    };
+    // std has no accept timeout: poll a non-blocking listener.
+    listener.set_nonblocking(true)?;
+    let deadline = Instant::now() + timeout;
+    loop {
+        match listener.accept() {
+            Ok((stream, _)) => {
+                stream.set_nonblocking(false)?;
+                return Ok(stream);
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if Instant::now() >= deadline {
+                    return Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the server did not open the data connection",
+                    ));
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
         }
     }
 }

@@ -1,66 +1,74 @@
 //! # ftp-std
 //!
-//! The FTP client over `std::net`. This first part gives the core's traits
-//! to std streams ([`IoStream`]) and opens data connections with std
-//! sockets ([`TcpConnector`]); [`connect`] puts them together. FTPS, the
-//! file helpers and URLs come next.
+//! The FTP client over `std::net`, with Python ftplib's `FTP` and `FTP_TLS`
+//! methods on [`Ftp`], built on the `no_std` protocol core (`ftp-core`).
+//!
+//! - IPv4 and IPv6, passive (EPSV, then PASV) and active (EPRT/PORT) mode,
+//!   a source address; timeouts for connects, for each whole reply (a
+//!   server trickling bytes cannot hold the client) and for data transfers.
+//! - FTPS with rustls (ring): explicit (AUTH TLS) and implicit, PROT P/C,
+//!   CCC. Certificates are verified against the system roots or a CA file;
+//!   data connections resume the control connection's TLS session (vsftpd's
+//!   `require_ssl_reuse`), and uploads end with close_notify before the
+//!   final reply is read.
+//! - File helpers that never leave a truncated file under the final name,
+//!   resume with REST and report progress ([`Ftp::download_with`],
+//!   [`Ftp::upload_with`]).
+//! - `ftp://user:pass@host:port/path` and `ftps://` URLs ([`Url`]), with
+//!   credentials from `~/.netrc` ([`Netrc`]).
 //!
 //! ```no_run
-//! let mut ftp = ftp_std::connect("ftp.example.com:21", Some(std::time::Duration::from_secs(30)))?;
+//! use ftp_std::{Ftp, Options, Security, Url};
+//!
+//! // FTP_TLS: login() secures the control connection first.
+//! let options = Options::default().security(Security::Explicit);
+//! let mut ftp = Ftp::connect("ftp.example.com", 21, &options)?;
 //! ftp.login("anonymous", "", "")?;
-//! for name in ftp.nlst_vec(None)? {
-//!     println!("{name}");
+//! ftp.prot_p()?;
+//! for line in ftp.dir(None)? {
+//!     println!("{line}");
 //! }
 //! ftp.quit()?;
+//!
+//! // A URL, credentials from ~/.netrc when it has none.
+//! let url = Url::parse("ftp://ftp.example.com/pub/file.iso")?;
+//! let mut ftp = Ftp::open(&url, &Options::default())?;
+//! let done = ftp.download_with(&url.path, "file.iso", true, |p| {
+//!     eprintln!("{} of {:?}", p.done, p.total);
+//! })?;
+//! println!("{} bytes, resumed at {}", done.bytes, done.offset);
 //! # Ok::<(), ftp_std::Error>(())
 //! ```
 
+mod client;
 mod connector;
+mod control;
+mod files;
+mod netrc;
 mod stream;
+mod tls;
+mod url;
 
 use std::io;
-use std::net::{TcpStream, ToSocketAddrs};
-use std::time::Duration;
 
-pub use connector::TcpConnector;
+pub use client::{Ftp, Options, Security};
+pub use connector::{Connector, DataStream};
+pub use control::Control;
+pub use files::{Progress, Transferred, part_path};
 pub use ftp_core;
+pub use ftp_core::{OwnedEntry, Timestamp};
+pub use netrc::{Netrc, NetrcEntry};
 pub use stream::IoStream;
+pub use tls::Verify;
+pub use url::{Scheme, Url};
 
 /// The reply buffer of desktop sessions: long paths and banners fit.
 pub const REPLY_BUFFER: usize = 8192;
 
-/// A session over std TCP.
-pub type Session = ftp_core::Ftp<IoStream<TcpStream>, TcpConnector, REPLY_BUFFER>;
+/// The core session under [`Ftp`].
+pub type Session = ftp_core::Ftp<IoStream<Control>, Connector, REPLY_BUFFER>;
 
-/// The error of std sessions.
+/// The error of std sessions: ftplib's error classes (temporary,
+/// permanent, protocol) with `std::io::Error` for the network, TLS and
+/// local files.
 pub type Error = ftp_core::Error<io::Error>;
-
-/// Connects to `addr` (`"host:port"`, any `ToSocketAddrs`), trying each
-/// address it resolves to, and reads the welcome. `timeout` bounds the
-/// connect and every read and write of the control and data connections.
-pub fn connect<A: ToSocketAddrs>(addr: A, timeout: Option<Duration>) -> Result<Session, Error> {
-    let mut last = io::Error::new(io::ErrorKind::NotFound, "no address to connect to");
-    for a in addr.to_socket_addrs().map_err(ftp_core::Error::Io)? {
-        let attempt = match timeout {
-            Some(t) => TcpStream::connect_timeout(&a, t),
-            None => TcpStream::connect(a),
-        };
-        match attempt {
-            Ok(stream) => {
-                stream
-                    .set_read_timeout(timeout)
-                    .map_err(ftp_core::Error::Io)?;
-                stream
-                    .set_write_timeout(timeout)
-                    .map_err(ftp_core::Error::Io)?;
-                stream.set_nodelay(true).map_err(ftp_core::Error::Io)?;
-                let local = stream.local_addr().map_err(ftp_core::Error::Io)?;
-                let peer = stream.peer_addr().map_err(ftp_core::Error::Io)?;
-                let data = TcpConnector::new(local, timeout);
-                return ftp_core::Ftp::connect(IoStream(stream), data, peer);
-            }
-            Err(e) => last = e,
-        }
-    }
-    Err(ftp_core::Error::Io(last))
-}

@@ -14,6 +14,9 @@ pub struct PyFtpd {
     pub host: String,
     /// The directory it serves.
     pub root: tempfile::TempDir,
+    /// The CA file that verifies its certificate (FTPS servers only).
+    pub ca: Option<PathBuf>,
+    _certs: Option<Certs>,
 }
 
 /// The test user's name and password on servers that have one.
@@ -30,11 +33,26 @@ impl PyFtpd {
     /// read access and [`USER`] with write access. Panics with the
     /// server's output when it does not start: the test cannot run.
     pub fn start(host: &str) -> PyFtpd {
+        Self::start_with(host, false)
+    }
+
+    /// Like [`PyFtpd::start`]; with `tls`, an explicit FTPS server that
+    /// requires TLS on control and data connections, with a certificate
+    /// from a fresh test CA ([`PyFtpd::ca`]).
+    pub fn start_with(host: &str, tls: bool) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
-        let mut child = Command::new("python3")
-            .arg(project_root().join("scripts/ftpd.py"))
+        let certs = tls.then(Certs::generate);
+        let mut cmd = Command::new("python3");
+        cmd.arg(project_root().join("scripts/ftpd.py"))
             .arg(root.path())
-            .args(["--user", USER, "--password", PASSWORD, "--host", host])
+            .args(["--user", USER, "--password", PASSWORD, "--host", host]);
+        if let Some(c) = &certs {
+            cmd.arg("--certfile")
+                .arg(&c.cert)
+                .arg("--keyfile")
+                .arg(&c.key);
+        }
+        let mut child = cmd
             .stdout(Stdio::piped())
             .stderr(Stdio::inherit())
             .spawn()
@@ -56,6 +74,8 @@ impl PyFtpd {
             port,
             host: host.to_string(),
             root,
+            ca: certs.as_ref().map(|c| c.ca.clone()),
+            _certs: certs,
         }
     }
 
@@ -163,12 +183,92 @@ pub struct Vsftpd {
     pub port: u16,
     /// The directory it serves (owned by the test user).
     pub root: tempfile::TempDir,
+    /// The address it listens on (`127.0.0.1` or `::1`).
+    pub host: String,
+    /// The CA file that verifies its certificate (FTPS servers only).
+    pub ca: Option<PathBuf>,
     _conf: tempfile::TempDir,
+    _certs: Option<Certs>,
+}
+
+/// Whether and how a test server speaks TLS.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Tls {
+    /// Clear text.
+    Off,
+    /// Explicit FTPS (AUTH TLS), required for logins and data.
+    Explicit,
+    /// Implicit FTPS (TLS from the first byte).
+    Implicit,
+}
+
+/// A test CA and a server certificate it signed for `localhost`,
+/// `127.0.0.1` and `::1`, as PEM files in a temporary directory.
+pub struct Certs {
+    /// The CA certificate (the trust anchor to give the client).
+    pub ca: PathBuf,
+    /// The server certificate.
+    pub cert: PathBuf,
+    /// The server's private key.
+    pub key: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl Certs {
+    /// Makes a fresh CA and server certificate.
+    pub fn generate() -> Certs {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
+            KeyUsagePurpose,
+        };
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "ftp-rs test CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key"))
+            .expect("CA certificate");
+        let mut leaf = CertificateParams::new(vec![
+            "localhost".to_string(),
+            "127.0.0.1".to_string(),
+            "::1".to_string(),
+        ])
+        .expect("server params");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let key = KeyPair::generate().expect("key");
+        let cert = leaf.signed_by(&key, &ca).expect("server certificate");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = |name: &str| dir.path().join(name);
+        std::fs::write(path("ca.pem"), ca.pem()).expect("write");
+        std::fs::write(path("cert.pem"), cert.pem()).expect("write");
+        std::fs::write(path("key.pem"), key.serialize_pem()).expect("write");
+        Certs {
+            ca: path("ca.pem"),
+            cert: path("cert.pem"),
+            key: path("key.pem"),
+            _dir: dir,
+        }
+    }
 }
 
 impl Vsftpd {
-    /// Starts vsftpd; panics with its output when it does not come up.
+    /// Starts a clear-text vsftpd on 127.0.0.1.
     pub fn start() -> Vsftpd {
+        Self::start_with(Tls::Off, "127.0.0.1")
+    }
+
+    /// Starts vsftpd on `host` (`127.0.0.1` or `::1`); with TLS, a
+    /// certificate from a fresh test CA ([`Vsftpd::ca`]), TLS required for
+    /// user logins and data, data connections required to reuse the
+    /// control connection's TLS session (`require_ssl_reuse=YES`), uploads
+    /// required to end with close_notify (`strict_ssl_read_eof=YES`). Panics
+    /// with its output when it does not come up.
+    pub fn start_with(tls: Tls, host: &str) -> Vsftpd {
         ensure_system_user();
         std::fs::create_dir_all("/var/run/vsftpd/empty").expect("secure_chroot_dir");
         let root = tempfile::tempdir().expect("temporary directory");
@@ -182,18 +282,37 @@ impl Vsftpd {
         assert!(status.success());
         use std::os::unix::fs::PermissionsExt;
         std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+        let certs = (tls != Tls::Off).then(Certs::generate);
+        let tls_config = match &certs {
+            None => String::new(),
+            Some(c) => format!(
+                "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n\
+                 allow_anon_ssl=YES\nforce_local_logins_ssl=YES\nforce_local_data_ssl=YES\n\
+                 require_ssl_reuse=YES\nstrict_ssl_read_eof=YES\nstrict_ssl_write_shutdown=YES\n\
+                 ssl_ciphers=HIGH\nssl_tlsv1=YES\nssl_sslv2=NO\nssl_sslv3=NO\n\
+                 implicit_ssl={}\n",
+                c.cert.display(),
+                c.key.display(),
+                if tls == Tls::Implicit { "YES" } else { "NO" },
+            ),
+        };
+        let listen = if host.contains(':') {
+            format!("listen=NO\nlisten_ipv6=YES\nlisten_address6={host}\n")
+        } else {
+            format!("listen=YES\nlisten_address={host}\n")
+        };
         for _attempt in 0..5 {
             let port = free_port();
             let pasv = free_port();
             let pasv_max = pasv.saturating_add(40);
             let config = format!(
-                "listen=YES\nlisten_address=127.0.0.1\nlisten_port={port}\nbackground=NO\n\
+                "{listen}listen_port={port}\nbackground=NO\n\
                  anonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n\
                  local_enable=YES\nwrite_enable=YES\nlocal_root={root}\nlocal_umask=022\n\
                  pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
                  pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
                  port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
-                 xferlog_enable=NO\nutf8_filesystem=YES\n",
+                 xferlog_enable=NO\nutf8_filesystem=YES\n{tls_config}",
                 root = root.path().display()
             );
             let conf_path = conf.path().join("vsftpd.conf");
@@ -206,12 +325,15 @@ impl Vsftpd {
                 .expect("vsftpd runs (scripts/install-test-deps.sh installs it)");
             // Wait until it accepts connections, or exits (port taken).
             for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                if std::net::TcpStream::connect((host, port)).is_ok() {
                     return Vsftpd {
                         child,
                         port,
                         root,
+                        host: host.to_string(),
+                        ca: certs.as_ref().map(|c| c.ca.clone()),
                         _conf: conf,
+                        _certs: certs,
                     };
                 }
                 if let Ok(Some(_)) = child.try_wait() {
@@ -225,9 +347,13 @@ impl Vsftpd {
         panic!("vsftpd did not start");
     }
 
-    /// `127.0.0.1:port`.
+    /// `host:port`.
     pub fn addr(&self) -> String {
-        format!("127.0.0.1:{}", self.port)
+        if self.host.contains(':') {
+            format!("[{}]:{}", self.host, self.port)
+        } else {
+            format!("{}:{}", self.host, self.port)
+        }
     }
 
     /// A path inside the served root.
@@ -249,6 +375,16 @@ impl Drop for Vsftpd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// A clear-text core session to `addr` (`host:port`, `[v6]:port`) through
+/// ftp-std, for the tests of the core against real servers.
+pub fn connect_core(addr: &str) -> ftp_std::Session {
+    let (host, port) = addr.rsplit_once(':').expect("host:port");
+    let options = ftp_std::Options::default().timeout(std::time::Duration::from_secs(20));
+    ftp_std::Ftp::connect(host, port.parse().expect("port"), &options)
+        .expect("connect")
+        .into_session()
 }
 
 /// Downloads `name` in binary mode (from `rest` when given) into memory.

@@ -2,18 +2,14 @@
 //! logins, directory commands, listings, transfers in both directions and
 //! both modes, resume, and the server's errors.
 
-use std::time::Duration;
-
 use ftp_core::doc_support::source;
 use ftp_core::mlsd::EntryKind;
 use ftp_core::{Error, TransferType};
 use ftp_std::Session;
 use ftp_tests::{PASSWORD, PyFtpd, USER, have_ipv6, random_bytes, retr, stor};
 
-const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
-
 fn login(server: &PyFtpd) -> Session {
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).expect("connect");
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     ftp.login(USER, PASSWORD, "").expect("login");
     ftp
 }
@@ -25,7 +21,7 @@ fn anonymous_session_reads_and_cannot_write() {
     let readme = random_bytes(1063, 1);
     std::fs::write(server.path("debian/README"), &readme).unwrap();
 
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).unwrap();
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     assert_eq!(ftp.getwelcome(), b"220 pyftpdlib ready.");
     assert_eq!(ftp.login("", "", "").unwrap().code().get(), 230);
     assert_eq!(ftp.pwd().unwrap(), "/");
@@ -61,7 +57,7 @@ fn anonymous_session_reads_and_cannot_write() {
 #[test]
 fn wrong_password_is_a_permanent_error_with_the_server_text() {
     let server = PyFtpd::start("127.0.0.1");
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).unwrap();
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     let e = ftp.login(USER, "wrong", "").unwrap_err();
     assert_eq!(e.code(), Some(530));
     assert!(

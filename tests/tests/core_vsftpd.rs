@@ -2,16 +2,12 @@
 //! shapes (sizes in 150, multi-line FEAT), PAM logins, transfers both ways
 //! in passive and active mode, resume, and its errors.
 
-use std::time::Duration;
-
 use ftp_core::Error;
 use ftp_std::Session;
 use ftp_tests::{PASSWORD, VSFTPD_USER, Vsftpd, random_bytes, retr, stor};
 
-const TIMEOUT: Option<Duration> = Some(Duration::from_secs(20));
-
 fn login(server: &Vsftpd) -> Session {
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).expect("connect");
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     ftp.login(VSFTPD_USER, PASSWORD, "").expect("login");
     ftp
 }
@@ -22,7 +18,7 @@ fn anonymous_sample_session() {
     std::fs::create_dir(server.path("debian")).unwrap();
     let readme = random_bytes(1063, 11);
     server.put("debian/README", &readme);
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).unwrap();
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     assert!(ftp.getwelcome().starts_with(b"220 "));
     assert_eq!(
         ftp.login("", "", "").unwrap().text(),
@@ -46,7 +42,7 @@ fn anonymous_sample_session() {
 #[test]
 fn wrong_password() {
     let server = Vsftpd::start();
-    let mut ftp = ftp_std::connect(server.addr(), TIMEOUT).unwrap();
+    let mut ftp = ftp_tests::connect_core(&server.addr());
     let e = ftp.login(VSFTPD_USER, "wrong", "").unwrap_err();
     assert!(
         matches!(&e, Error::Permanent(r) if r.text() == b"530 Login incorrect."),

@@ -1,0 +1,217 @@
+//! The control connection: a TCP stream that TLS can be started on (AUTH
+//! TLS, implicit FTPS) and ended on (CCC), whose reads are bounded by a
+//! deadline for the whole reply.
+
+use std::io::{self, Read, Write};
+use std::net::TcpStream;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use rustls::ClientConnection;
+
+use crate::tls::TlsContext;
+
+/// The deadline of the reply being read, shared by the control stream
+/// (which restarts it when a command is sent) and the data connector (which
+/// restarts it when a transfer ends, before the final reply is read). A
+/// server that trickles a reply a byte at a time runs into it as surely as
+/// a silent one.
+#[derive(Clone, Debug)]
+pub(crate) struct ReplyClock {
+    timeout: Option<Duration>,
+    deadline: Arc<Mutex<Option<Instant>>>,
+}
+
+impl ReplyClock {
+    pub(crate) fn new(timeout: Option<Duration>) -> Self {
+        let clock = ReplyClock {
+            timeout,
+            deadline: Arc::new(Mutex::new(None)),
+        };
+        clock.restart();
+        clock
+    }
+
+    /// A new reply is awaited from now on.
+    pub(crate) fn restart(&self) {
+        let deadline = self.timeout.map(|t| Instant::now() + t);
+        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
+    }
+
+    /// The time left for the reply; `None` without a timeout.
+    fn remaining(&self) -> io::Result<Option<Duration>> {
+        let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
+        let Some(deadline) = deadline else {
+            return Ok(None);
+        };
+        match deadline.checked_duration_since(Instant::now()) {
+            Some(left) if !left.is_zero() => Ok(Some(left)),
+            _ => Err(self.expired()),
+        }
+    }
+
+    fn expired(&self) -> io::Error {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "no complete reply from the server within {:?}",
+                self.timeout.unwrap_or_default()
+            ),
+        )
+    }
+}
+
+/// The socket under the control stream, read within the reply deadline.
+struct Clocked<'a> {
+    tcp: &'a mut TcpStream,
+    clock: &'a ReplyClock,
+}
+
+impl Read for Clocked<'_> {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let left = self.clock.remaining()?;
+        self.tcp.set_read_timeout(left)?;
+        match self.tcp.read(buf) {
+            Err(e)
+                if matches!(
+                    e.kind(),
+                    io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut
+                ) =>
+            {
+                Err(self.clock.expired())
+            }
+            other => other,
+        }
+    }
+}
+
+impl Write for Clocked<'_> {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.tcp.write(buf)
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        self.tcp.flush()
+    }
+}
+
+/// The control connection's stream: clear text or TLS over one TCP socket.
+pub struct Control {
+    tcp: TcpStream,
+    clock: ReplyClock,
+    tls: Option<Box<ClientConnection>>,
+}
+
+impl std::fmt::Debug for Control {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Control")
+            .field("tcp", &self.tcp)
+            .field("tls", &self.tls.is_some())
+            .finish()
+    }
+}
+
+impl Control {
+    pub(crate) fn new(tcp: TcpStream, clock: ReplyClock) -> Self {
+        Control {
+            tcp,
+            clock,
+            tls: None,
+        }
+    }
+
+    /// True once TLS protects the control connection.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    /// The TCP socket.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    /// Runs the TLS handshake now (so a certificate that does not verify is
+    /// an error of AUTH TLS or connect, not of a later command).
+    pub(crate) fn start_tls(&mut self, tls: &TlsContext) -> io::Result<()> {
+        let mut conn = Box::new(tls.connection()?);
+        self.clock.restart();
+        let mut sock = Clocked {
+            tcp: &mut self.tcp,
+            clock: &self.clock,
+        };
+        while conn.is_handshaking() {
+            conn.complete_io(&mut sock)?;
+        }
+        self.tls = Some(conn);
+        Ok(())
+    }
+
+    /// Ends TLS after CCC: sends close_notify and waits for the server's,
+    /// then goes on in clear text.
+    pub(crate) fn end_tls(&mut self) -> io::Result<()> {
+        let Some(mut conn) = self.tls.take() else {
+            return Ok(());
+        };
+        self.clock.restart();
+        let mut sock = Clocked {
+            tcp: &mut self.tcp,
+            clock: &self.clock,
+        };
+        conn.send_close_notify();
+        while conn.wants_write() {
+            conn.write_tls(&mut sock)?;
+        }
+        // Bounded by the reply deadline.
+        loop {
+            let state = conn.process_new_packets().map_err(io::Error::other)?;
+            if state.peer_has_closed() {
+                return Ok(());
+            }
+            if conn.read_tls(&mut sock)? == 0 {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the server closed the connection after CCC",
+                ));
+            }
+        }
+    }
+}
+
+impl Read for Control {
+    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        let mut sock = Clocked {
+            tcp: &mut self.tcp,
+            clock: &self.clock,
+        };
+        match &mut self.tls {
+            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).read(buf),
+            None => sock.read(buf),
+        }
+    }
+}
+
+impl Write for Control {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        // Something is sent: a reply to it is awaited.
+        self.clock.restart();
+        let mut sock = Clocked {
+            tcp: &mut self.tcp,
+            clock: &self.clock,
+        };
+        match &mut self.tls {
+            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).write(buf),
+            None => sock.write(buf),
+        }
+    }
+
+    fn flush(&mut self) -> io::Result<()> {
+        let mut sock = Clocked {
+            tcp: &mut self.tcp,
+            clock: &self.clock,
+        };
+        match &mut self.tls {
+            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).flush(),
+            None => sock.flush(),
+        }
+    }
+}

@@ -1,0 +1,239 @@
+//! File helpers: download a remote file to a local path and upload a local
+//! file, with resume (REST) and progress.
+
+use std::fs::{self, File, OpenOptions};
+use std::io::{self, Seek, SeekFrom, Write};
+use std::path::{Path, PathBuf};
+
+use ftp_core::TransferType;
+
+use crate::Error;
+use crate::client::{Ftp, read_retrying, text};
+
+/// Where a transfer stands, given to progress callbacks after each block.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Progress {
+    /// Bytes of the file done, a resumed transfer's start included.
+    pub done: u64,
+    /// The file's size, when known.
+    pub total: Option<u64>,
+}
+
+/// What a download or upload did.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Transferred {
+    /// Where the transfer started: 0, or the offset it resumed from.
+    pub offset: u64,
+    /// Bytes sent over the data connection by this call.
+    pub bytes: u64,
+}
+
+/// The temporary name a download is written under: `NAME.part` beside the
+/// final name, so the rename stays on one file system.
+pub fn part_path(local: &Path) -> PathBuf {
+    let mut name = local.file_name().unwrap_or_default().to_os_string();
+    name.push(".part");
+    local.with_file_name(name)
+}
+
+/// `Some(value)`, `None` when the server refused (a reply error), or the
+/// error when the session itself failed.
+fn refused_is_none<T>(r: Result<Option<T>, Error>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(Error::Temporary(_) | Error::Permanent(_) | Error::Unexpected(_)) => Ok(None),
+        Err(Error::Protocol(ftp_core::ProtocolError::BadSizeReply)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// True for the replies of a server that does not do REST.
+fn rest_refused(e: &Error) -> bool {
+    matches!(e, Error::Permanent(r) if matches!(r.code().get(), 500..=504))
+}
+
+impl Ftp {
+    /// Downloads `remote` to `local` (see [`Ftp::download_with`]), without
+    /// resume or progress.
+    pub fn download(
+        &mut self,
+        remote: &str,
+        local: impl AsRef<Path>,
+    ) -> Result<Transferred, Error> {
+        self.download_with(remote, local, false, |_| {})
+    }
+
+    /// Downloads `remote` to `local` in binary mode.
+    ///
+    /// The data goes to `local` + `.part` ([`part_path`]), renamed to
+    /// `local` only after the server's final 2xx reply and, when the server
+    /// tells the size (SIZE), once that many bytes arrived: a failed
+    /// transfer never leaves a truncated file under the final name. Nothing
+    /// is created before the first byte arrives, so a missing remote file
+    /// (550) leaves no local file. After a failure the `.part` file keeps
+    /// what arrived; with `resume`, the next call continues from its length
+    /// (REST), or starts over when the server has no REST or the remote file
+    /// is now shorter. `progress` is called after each block.
+    pub fn download_with(
+        &mut self,
+        remote: &str,
+        local: impl AsRef<Path>,
+        resume: bool,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
+        let local = local.as_ref();
+        let part = part_path(local);
+        let total = refused_is_none(self.size(remote))?;
+        let mut offset = match (resume, fs::metadata(&part)) {
+            (true, Ok(meta)) if meta.is_file() => meta.len(),
+            _ => 0,
+        };
+        if total.is_some_and(|t| offset > t) {
+            offset = 0;
+        }
+        if offset > 0 && total == Some(offset) {
+            fs::rename(&part, local).map_err(Error::Io)?;
+            return Ok(Transferred { offset, bytes: 0 });
+        }
+        let mut result = self.receive_to(remote, &part, offset, total, &mut progress);
+        if offset > 0 && result.as_ref().is_err_and(rest_refused) {
+            offset = 0;
+            result = self.receive_to(remote, &part, 0, total, &mut progress);
+        }
+        let bytes = result?;
+        let got = offset + bytes;
+        if let Some(expected) = total.filter(|t| got < *t) {
+            return Err(Error::TransferIncomplete {
+                expected,
+                received: got,
+            });
+        }
+        fs::rename(&part, local).map_err(Error::Io)?;
+        Ok(Transferred { offset, bytes })
+    }
+
+    /// RETR from `offset` into `part`; returns the bytes received. The file
+    /// is opened at the first block (or at the end, for an empty file).
+    fn receive_to(
+        &mut self,
+        remote: &str,
+        part: &Path,
+        offset: u64,
+        total: Option<u64>,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<u64, Error> {
+        let open = || -> io::Result<File> {
+            if offset > 0 {
+                let mut f = OpenOptions::new().write(true).open(part)?;
+                f.set_len(offset)?;
+                f.seek(SeekFrom::Start(offset))?;
+                Ok(f)
+            } else {
+                File::create(part)
+            }
+        };
+        let mut file: Option<File> = None;
+        let mut received = 0u64;
+        let cmd = format!("RETR {remote}");
+        let rest = (offset > 0).then_some(offset);
+        self.session
+            .retrbinary(&cmd, &mut self.buf, rest, |block| {
+                let f = match &mut file {
+                    Some(f) => f,
+                    None => file.insert(open()?),
+                };
+                f.write_all(block)?;
+                received += block.len() as u64;
+                progress(Progress {
+                    done: offset + received,
+                    total,
+                });
+                Ok(())
+            })
+            .map(drop)?;
+        let f = match file {
+            Some(f) => f,
+            None => open().map_err(Error::Io)?,
+        };
+        f.sync_all().map_err(Error::Io)?;
+        Ok(received)
+    }
+
+    /// Uploads `local` to `remote` (see [`Ftp::upload_with`]), without
+    /// resume or progress.
+    pub fn upload(&mut self, local: impl AsRef<Path>, remote: &str) -> Result<Transferred, Error> {
+        self.upload_with(local, remote, false, |_| {})
+    }
+
+    /// Uploads `local` to `remote` in binary mode.
+    ///
+    /// With `resume`, a remote file shorter than the local one is continued
+    /// from its size (REST then STOR; from the start when the server has no
+    /// REST). Done only when the server's final reply is 2xx and, where the
+    /// server has SIZE, the remote size equals the local one: an upload
+    /// that fails is reported, never reported as done. `progress` is called
+    /// after each block.
+    pub fn upload_with(
+        &mut self,
+        local: impl AsRef<Path>,
+        remote: &str,
+        resume: bool,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
+        let mut file = File::open(local.as_ref()).map_err(Error::Io)?;
+        let len = file.metadata().map_err(Error::Io)?.len();
+        let mut offset = 0;
+        if resume {
+            offset = refused_is_none(self.size(remote))?.unwrap_or(0);
+            if offset > len {
+                offset = 0;
+            }
+        }
+        let mut result = self.send_from(&mut file, remote, offset, len, &mut progress);
+        if offset > 0 && result.as_ref().is_err_and(rest_refused) {
+            offset = 0;
+            result = self.send_from(&mut file, remote, 0, len, &mut progress);
+        }
+        let bytes = result?;
+        if let Some(size) = refused_is_none(self.size(remote))?
+            && size != len
+        {
+            return Err(Error::TransferIncomplete {
+                expected: len,
+                received: size,
+            });
+        }
+        Ok(Transferred { offset, bytes })
+    }
+
+    fn send_from(
+        &mut self,
+        file: &mut File,
+        remote: &str,
+        offset: u64,
+        len: u64,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<u64, Error> {
+        file.seek(SeekFrom::Start(offset)).map_err(Error::Io)?;
+        let mut sent = 0u64;
+        let cmd = format!("STOR {remote}");
+        let rest = (offset > 0).then_some(offset);
+        self.session.set_type(TransferType::Binary)?;
+        self.session
+            .storbinary(
+                &cmd,
+                &mut self.buf,
+                rest,
+                |b| read_retrying(file, b),
+                |block| {
+                    sent += block.len() as u64;
+                    progress(Progress {
+                        done: offset + sent,
+                        total: Some(len),
+                    });
+                },
+            )
+            .map(text)?;
+        Ok(sent)
+    }
+}

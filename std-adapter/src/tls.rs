@@ -1,0 +1,189 @@
+//! TLS for FTPS: rustls with the ring provider, set up once per session
+//! and shared by the control connection and every data connection, so data
+//! connections resume the control connection's TLS session.
+
+use std::fmt;
+use std::io;
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+
+use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
+use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer, ServerName, UnixTime};
+use rustls::{
+    ClientConfig, ClientConnection, DigitallySignedStruct, RootCertStore, SignatureScheme,
+};
+
+/// How the server's certificate is checked.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub enum Verify {
+    /// Against the system's CA certificates (the Mozilla roots when the
+    /// system has none). The default.
+    #[default]
+    SystemRoots,
+    /// Against the CA certificates in a PEM file only (curl's `--cacert`).
+    CaFile(PathBuf),
+    /// Not at all: any certificate is taken. For tests against servers with
+    /// throw-away certificates; a man in the middle can read everything.
+    Insecure,
+}
+
+/// The TLS settings of a session: what the control and data connections
+/// share, so that data connections resume the control's TLS session.
+#[derive(Clone)]
+pub(crate) struct TlsContext {
+    pub(crate) config: Arc<ClientConfig>,
+    pub(crate) name: ServerName<'static>,
+}
+
+impl fmt::Debug for TlsContext {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("TlsContext")
+            .field("name", &self.name)
+            .finish_non_exhaustive()
+    }
+}
+
+impl TlsContext {
+    /// A context for `host` (a DNS name or an IP address).
+    pub(crate) fn new(
+        host: &str,
+        verify: &Verify,
+        client_cert: Option<&(PathBuf, PathBuf)>,
+    ) -> io::Result<Self> {
+        let name = ServerName::try_from(host.to_owned())
+            .map_err(|_| invalid_input(format!("{host:?} is not a host name TLS can verify")))?;
+        let config = client_config(verify, client_cert)?;
+        Ok(TlsContext {
+            config: Arc::new(config),
+            name,
+        })
+    }
+
+    /// A new client connection to the server (resuming a stored session
+    /// when there is one).
+    pub(crate) fn connection(&self) -> io::Result<ClientConnection> {
+        ClientConnection::new(self.config.clone(), self.name.clone()).map_err(io::Error::other)
+    }
+}
+
+fn provider() -> Arc<CryptoProvider> {
+    Arc::new(rustls::crypto::ring::default_provider())
+}
+
+fn client_config(
+    verify: &Verify,
+    client_cert: Option<&(PathBuf, PathBuf)>,
+) -> io::Result<ClientConfig> {
+    let provider = provider();
+    let builder = ClientConfig::builder_with_provider(provider.clone())
+        .with_safe_default_protocol_versions()
+        .map_err(io::Error::other)?;
+    let builder = match verify {
+        Verify::SystemRoots => builder.with_root_certificates(system_roots()?),
+        Verify::CaFile(path) => builder.with_root_certificates(file_roots(path)?),
+        Verify::Insecure => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
+                provider.signature_verification_algorithms,
+            ))),
+    };
+    match client_cert {
+        None => Ok(builder.with_no_client_auth()),
+        Some((cert, key)) => {
+            let chain = CertificateDer::pem_file_iter(cert)
+                .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+                .map_err(|e| pem_error(cert, e))?;
+            let key = PrivateKeyDer::from_pem_file(key).map_err(|e| pem_error(key, e))?;
+            builder
+                .with_client_auth_cert(chain, key)
+                .map_err(io::Error::other)
+        }
+    }
+}
+
+fn system_roots() -> io::Result<RootCertStore> {
+    let found = rustls_native_certs::load_native_certs();
+    let mut roots = RootCertStore::empty();
+    let (added, _) = roots.add_parsable_certificates(found.certs);
+    if added == 0 {
+        log::info!("no system CA certificates, using the Mozilla roots");
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    Ok(roots)
+}
+
+fn file_roots(path: &Path) -> io::Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    for cert in CertificateDer::pem_file_iter(path).map_err(|e| pem_error(path, e))? {
+        let cert = cert.map_err(|e| pem_error(path, e))?;
+        roots.add(cert).map_err(|e| {
+            invalid_input(format!(
+                "{}: not a usable CA certificate: {e}",
+                path.display()
+            ))
+        })?;
+    }
+    if roots.is_empty() {
+        return Err(invalid_input(format!(
+            "{}: no certificate in the CA file",
+            path.display()
+        )));
+    }
+    Ok(roots)
+}
+
+fn pem_error(path: &Path, e: rustls::pki_types::pem::Error) -> io::Error {
+    match e {
+        rustls::pki_types::pem::Error::Io(e) => {
+            io::Error::new(e.kind(), format!("{}: {e}", path.display()))
+        }
+        e => invalid_input(format!("{}: {e}", path.display())),
+    }
+}
+
+pub(crate) fn invalid_input(msg: String) -> io::Error {
+    io::Error::new(io::ErrorKind::InvalidInput, msg)
+}
+
+/// The verifier of [`Verify::Insecure`]: takes any certificate, still
+/// checks the handshake signatures (so the connection is at least with the
+/// holder of the certificate's key).
+#[derive(Debug)]
+struct AcceptAnyCertificate(WebPkiSupportedAlgorithms);
+
+impl ServerCertVerifier for AcceptAnyCertificate {
+    fn verify_server_cert(
+        &self,
+        _end_entity: &CertificateDer<'_>,
+        _intermediates: &[CertificateDer<'_>],
+        _server_name: &ServerName<'_>,
+        _ocsp_response: &[u8],
+        _now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        Ok(ServerCertVerified::assertion())
+    }
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls12_signature(message, cert, dss, &self.0)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        rustls::crypto::verify_tls13_signature(message, cert, dss, &self.0)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.0.supported_schemes()
+    }
+}
