@@ -305,6 +305,11 @@ impl Ftp {
         self.session.control_mut().0.is_tls()
     }
 
+    /// The TLS version protecting the control connection, if any.
+    pub fn tls_version(&mut self) -> Option<rustls::ProtocolVersion> {
+        self.session.control_mut().0.tls_version()
+    }
+
     /// True when data connections are TLS-protected (after PROT P).
     pub fn data_is_tls(&mut self) -> bool {
         self.session.data_connector_mut().is_tls()

@@ -23,6 +23,8 @@ pub struct DataStream {
     tls: Option<Box<ClientConnection>>,
     /// The server ended the stream (EOF or its close_notify).
     ended: bool,
+    /// Something was read, written or flushed: the transfer began.
+    used: bool,
 }
 
 impl std::fmt::Debug for DataStream {
@@ -61,7 +63,7 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if self.tls.is_some() {
+        if self.tls.is_some() && self.used {
             let mut buf = [0u8; 16 * 1024];
             let mut drained = 0;
             while drained < DRAIN_LIMIT {
@@ -76,7 +78,12 @@ impl DataStream {
 
     fn send_end(&mut self) -> io::Result<()> {
         if let Some(conn) = &mut self.tls {
-            // An empty upload has not run the handshake yet.
+            if !self.used && conn.is_handshaking() {
+                // The transfer never began (the server refused the command):
+                // the server will not run a handshake.
+                return Ok(());
+            }
+            // An empty upload may not have finished the handshake yet.
             while conn.is_handshaking() {
                 conn.complete_io(&mut self.tcp)?;
             }
@@ -94,6 +101,7 @@ impl DataStream {
 
 impl Read for DataStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.used = true;
         let n = match &mut self.tls {
             Some(conn) => match rustls::Stream::new(conn.as_mut(), &mut self.tcp).read(buf) {
                 // Some servers close without close_notify. The final reply on
@@ -116,6 +124,7 @@ impl Read for DataStream {
 
 impl Write for DataStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.used = true;
         match &mut self.tls {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).write(buf),
             None => self.tcp.write(buf),
@@ -123,6 +132,7 @@ impl Write for DataStream {
     }
 
     fn flush(&mut self) -> io::Result<()> {
+        self.used = true;
         match &mut self.tls {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).flush(),
             None => self.tcp.flush(),
@@ -184,6 +194,7 @@ impl Connector {
             tcp,
             tls,
             ended: false,
+            used: false,
         }))
     }
 }

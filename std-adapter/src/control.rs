@@ -125,6 +125,11 @@ impl Control {
         self.tls.is_some()
     }
 
+    /// The TLS version in use on the control connection.
+    pub fn tls_version(&self) -> Option<rustls::ProtocolVersion> {
+        self.tls.as_ref().and_then(|c| c.protocol_version())
+    }
+
     /// The TCP socket.
     pub fn tcp(&self) -> &TcpStream {
         &self.tcp
@@ -142,6 +147,11 @@ impl Control {
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)?;
         }
+        log::debug!(
+            "control connection: {:?}, {:?}",
+            conn.protocol_version(),
+            conn.negotiated_cipher_suite()
+        );
         self.tls = Some(conn);
         Ok(())
     }

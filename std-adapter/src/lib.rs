@@ -58,6 +58,7 @@ pub use files::{Progress, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use netrc::{Netrc, NetrcEntry};
+pub use rustls;
 pub use stream::IoStream;
 pub use tls::Verify;
 pub use url::{Scheme, Url};

@@ -309,6 +309,7 @@ impl Vsftpd {
                 "{listen}listen_port={port}\nbackground=NO\n\
                  anonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n\
                  local_enable=YES\nwrite_enable=YES\nlocal_root={root}\nlocal_umask=022\n\
+                 chroot_local_user=YES\nallow_writeable_chroot=YES\n\
                  pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
                  pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
                  port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
