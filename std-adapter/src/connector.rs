@@ -25,6 +25,22 @@ pub struct DataStream {
     ended: bool,
     /// Something was read, written or flushed: the transfer began.
     used: bool,
+    /// The socket's read and write timeout, for the error message.
+    timeout: Option<Duration>,
+}
+
+/// A socket timeout shows as `WouldBlock` on Unix: say what happened.
+fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the data connection stalled for {:?}",
+                timeout.unwrap_or_default()
+            ),
+        ),
+        _ => e,
+    }
 }
 
 impl std::fmt::Debug for DataStream {
@@ -114,7 +130,8 @@ impl Read for DataStream {
                 other => other,
             },
             None => self.tcp.read(buf),
-        }?;
+        }
+        .map_err(|e| stalled(e, self.timeout))?;
         if n == 0 && !buf.is_empty() {
             self.ended = true;
         }
@@ -129,6 +146,7 @@ impl Write for DataStream {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).write(buf),
             None => self.tcp.write(buf),
         }
+        .map_err(|e| stalled(e, self.timeout))
     }
 
     fn flush(&mut self) -> io::Result<()> {
@@ -137,6 +155,7 @@ impl Write for DataStream {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut self.tcp).flush(),
             None => self.tcp.flush(),
         }
+        .map_err(|e| stalled(e, self.timeout))
     }
 }
 
@@ -195,6 +214,7 @@ impl Connector {
             tls,
             ended: false,
             used: false,
+            timeout: self.data_timeout,
         }))
     }
 }

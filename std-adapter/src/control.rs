@@ -145,7 +145,8 @@ impl Control {
             clock: &self.clock,
         };
         while conn.is_handshaking() {
-            conn.complete_io(&mut sock)?;
+            conn.complete_io(&mut sock)
+                .map_err(|e| handshake_error(e, tls))?;
         }
         log::debug!(
             "control connection: {:?}, {:?}",
@@ -185,6 +186,28 @@ impl Control {
             }
         }
     }
+}
+
+/// Names the server in a TLS failure and says what to do about a
+/// certificate that does not verify.
+fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
+    use rustls::CertificateError as C;
+    let hint = match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => " (the certificate is for another host name)",
+        Some(rustls::Error::InvalidCertificate(_)) => {
+            " (give the CA that signed it, or the server's own certificate, as the CA file)"
+        }
+        _ => "",
+    };
+    io::Error::new(
+        e.kind(),
+        format!("TLS handshake with {} failed: {e}{hint}", tls.host),
+    )
 }
 
 impl Read for Control {

@@ -7,6 +7,7 @@ use std::io;
 use std::path::{Path, PathBuf};
 use std::sync::Arc;
 
+use rustls::client::WebPkiServerVerifier;
 use rustls::client::danger::{HandshakeSignatureValid, ServerCertVerified, ServerCertVerifier};
 use rustls::crypto::{CryptoProvider, WebPkiSupportedAlgorithms};
 use rustls::pki_types::pem::PemObject;
@@ -35,6 +36,7 @@ pub enum Verify {
 pub(crate) struct TlsContext {
     pub(crate) config: Arc<ClientConfig>,
     pub(crate) name: ServerName<'static>,
+    pub(crate) host: String,
 }
 
 impl fmt::Debug for TlsContext {
@@ -58,6 +60,7 @@ impl TlsContext {
         Ok(TlsContext {
             config: Arc::new(config),
             name,
+            host: host.to_owned(),
         })
     }
 
@@ -82,7 +85,9 @@ fn client_config(
         .map_err(io::Error::other)?;
     let builder = match verify {
         Verify::SystemRoots => builder.with_root_certificates(system_roots()?),
-        Verify::CaFile(path) => builder.with_root_certificates(file_roots(path)?),
+        Verify::CaFile(path) => builder
+            .dangerous()
+            .with_custom_certificate_verifier(Arc::new(CaFileVerifier::new(path, provider)?)),
         Verify::Insecure => builder
             .dangerous()
             .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
@@ -114,24 +119,97 @@ fn system_roots() -> io::Result<RootCertStore> {
     Ok(roots)
 }
 
-fn file_roots(path: &Path) -> io::Result<RootCertStore> {
-    let mut roots = RootCertStore::empty();
-    for cert in CertificateDer::pem_file_iter(path).map_err(|e| pem_error(path, e))? {
-        let cert = cert.map_err(|e| pem_error(path, e))?;
-        roots.add(cert).map_err(|e| {
-            invalid_input(format!(
-                "{}: not a usable CA certificate: {e}",
+/// Verifies against the certificates of a CA file, as curl's `--cacert`
+/// does with OpenSSL: a chain to one of them, or, for the self-signed
+/// certificate many FTP servers run with, the very certificate in the file.
+/// Such a pinned certificate is taken whatever names it holds (old ones
+/// carry the host only in the subject's CN, which rustls does not read):
+/// the user vouched for that exact certificate, and only the holder of its
+/// key completes the handshake.
+#[derive(Debug)]
+struct CaFileVerifier {
+    webpki: Arc<WebPkiServerVerifier>,
+    pinned: Vec<CertificateDer<'static>>,
+}
+
+impl CaFileVerifier {
+    fn new(path: &Path, provider: Arc<CryptoProvider>) -> io::Result<Self> {
+        let mut roots = RootCertStore::empty();
+        let mut pinned = Vec::new();
+        for cert in CertificateDer::pem_file_iter(path).map_err(|e| pem_error(path, e))? {
+            let cert = cert.map_err(|e| pem_error(path, e))?;
+            roots.add(cert.clone()).map_err(|e| {
+                invalid_input(format!(
+                    "{}: not a usable CA certificate: {e}",
+                    path.display()
+                ))
+            })?;
+            pinned.push(cert);
+        }
+        if pinned.is_empty() {
+            return Err(invalid_input(format!(
+                "{}: no certificate in the CA file",
                 path.display()
-            ))
-        })?;
+            )));
+        }
+        let webpki = WebPkiServerVerifier::builder_with_provider(Arc::new(roots), provider)
+            .build()
+            .map_err(io::Error::other)?;
+        Ok(CaFileVerifier { webpki, pinned })
     }
-    if roots.is_empty() {
-        return Err(invalid_input(format!(
-            "{}: no certificate in the CA file",
-            path.display()
-        )));
+}
+
+impl ServerCertVerifier for CaFileVerifier {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        match self.webpki.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        ) {
+            Ok(v) => Ok(v),
+            Err(_)
+                if self
+                    .pinned
+                    .iter()
+                    .any(|p| p.as_ref() == end_entity.as_ref()) =>
+            {
+                log::debug!("{server_name:?}: the certificate is the one in the CA file");
+                Ok(ServerCertVerified::assertion())
+            }
+            Err(e) => Err(e),
+        }
     }
-    Ok(roots)
+
+    fn verify_tls12_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls12_signature(message, cert, dss)
+    }
+
+    fn verify_tls13_signature(
+        &self,
+        message: &[u8],
+        cert: &CertificateDer<'_>,
+        dss: &DigitallySignedStruct,
+    ) -> Result<HandshakeSignatureValid, rustls::Error> {
+        self.webpki.verify_tls13_signature(message, cert, dss)
+    }
+
+    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+        self.webpki.supported_verify_schemes()
+    }
 }
 
 fn pem_error(path: &Path, e: rustls::pki_types::pem::Error) -> io::Error {

@@ -148,21 +148,27 @@ impl Url {
     /// curl and lftp do; else anonymous. A URL user without a password
     /// takes the password of the matching netrc entry.
     pub fn credentials(&self) -> Result<(String, String, String), crate::Error> {
-        if let (Some(user), Some(pass)) = (&self.user, &self.password) {
-            return Ok((user.clone(), pass.clone(), String::new()));
+        if self.user.is_some() && self.password.is_some() {
+            return Ok(self.credentials_with(None));
         }
         let netrc = crate::netrc::Netrc::load_default().map_err(crate::Error::Io)?;
-        let entry = netrc
-            .as_ref()
-            .and_then(|n| n.find(&self.host, self.user.as_deref()));
+        Ok(self.credentials_with(netrc.as_ref()))
+    }
+
+    /// [`Url::credentials`] with the netrc given (`None`: no netrc).
+    pub fn credentials_with(&self, netrc: Option<&crate::Netrc>) -> (String, String, String) {
+        if let (Some(user), Some(pass)) = (&self.user, &self.password) {
+            return (user.clone(), pass.clone(), String::new());
+        }
+        let entry = netrc.and_then(|n| n.find(&self.host, self.user.as_deref()));
         match (entry, &self.user) {
-            (Some(e), _) => Ok((
+            (Some(e), _) => (
                 e.login.clone().unwrap_or_default(),
                 e.password.clone().unwrap_or_default(),
                 e.account.clone().unwrap_or_default(),
-            )),
-            (None, Some(user)) => Ok((user.clone(), String::new(), String::new())),
-            (None, None) => Ok((String::new(), String::new(), String::new())),
+            ),
+            (None, Some(user)) => (user.clone(), String::new(), String::new()),
+            (None, None) => (String::new(), String::new(), String::new()),
         }
     }
 
@@ -251,6 +257,21 @@ mod tests {
             assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
             assert!(err.to_string().starts_with("invalid FTP URL"), "{err}");
         }
+    }
+
+    #[test]
+    fn credentials_from_url_then_netrc_then_anonymous() {
+        let netrc = crate::Netrc::parse(
+            "machine h login nu password np\nmachine h login other password op\n",
+        )
+        .unwrap();
+        let creds = |url: &str| Url::parse(url).unwrap().credentials_with(Some(&netrc));
+        let owned = |a: &str, b: &str| (a.to_string(), b.to_string(), String::new());
+        assert_eq!(creds("ftp://u:p@h/"), owned("u", "p"));
+        assert_eq!(creds("ftp://h/"), owned("nu", "np"));
+        assert_eq!(creds("ftp://other@h/"), owned("other", "op"));
+        assert_eq!(creds("ftp://nobody@h/"), owned("nobody", ""));
+        assert_eq!(creds("ftp://elsewhere/"), owned("", ""));
     }
 
     #[test]

@@ -40,8 +40,13 @@ impl PyFtpd {
     /// requires TLS on control and data connections, with a certificate
     /// from a fresh test CA ([`PyFtpd::ca`]).
     pub fn start_with(host: &str, tls: bool) -> PyFtpd {
+        Self::start_certs(host, tls.then(Certs::generate))
+    }
+
+    /// Like [`PyFtpd::start`], an explicit FTPS server with `certs` when
+    /// given.
+    pub fn start_certs(host: &str, certs: Option<Certs>) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
-        let certs = tls.then(Certs::generate);
         let mut cmd = Command::new("python3");
         cmd.arg(project_root().join("scripts/ftpd.py"))
             .arg(root.path())
@@ -215,8 +220,37 @@ pub struct Certs {
 }
 
 impl Certs {
-    /// Makes a fresh CA and server certificate.
+    /// Makes a fresh CA and a server certificate for the loopback names.
     pub fn generate() -> Certs {
+        Self::generate_for(&["localhost", "127.0.0.1", "::1"])
+    }
+
+    /// A self-signed server certificate (no CA; [`Certs::ca`] is the
+    /// certificate itself), as `openssl req -x509` makes them: CA:TRUE,
+    /// the host only in the subject's CN.
+    pub fn self_signed() -> Certs {
+        use rcgen::{BasicConstraints, CertificateParams, DnType, IsCa, KeyPair};
+        let mut params = CertificateParams::new(Vec::<String>::new()).expect("params");
+        params.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        params
+            .distinguished_name
+            .push(DnType::CommonName, "localhost");
+        let key = KeyPair::generate().expect("key");
+        let cert = params.self_signed(&key).expect("certificate");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = |name: &str| dir.path().join(name);
+        std::fs::write(path("cert.pem"), cert.pem()).expect("write");
+        std::fs::write(path("key.pem"), key.serialize_pem()).expect("write");
+        Certs {
+            ca: path("cert.pem"),
+            cert: path("cert.pem"),
+            key: path("key.pem"),
+            _dir: dir,
+        }
+    }
+
+    /// A fresh CA and a server certificate it signed for `names`.
+    pub fn generate_for(names: &[&str]) -> Certs {
         use rcgen::{
             BasicConstraints, CertificateParams, CertifiedIssuer, DnType, IsCa, KeyPair,
             KeyUsagePurpose,
@@ -232,12 +266,8 @@ impl Certs {
         ];
         let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key"))
             .expect("CA certificate");
-        let mut leaf = CertificateParams::new(vec![
-            "localhost".to_string(),
-            "127.0.0.1".to_string(),
-            "::1".to_string(),
-        ])
-        .expect("server params");
+        let names: Vec<String> = names.iter().map(|n| n.to_string()).collect();
+        let mut leaf = CertificateParams::new(names).expect("server params");
         leaf.distinguished_name
             .push(DnType::CommonName, "localhost");
         let key = KeyPair::generate().expect("key");

@@ -520,3 +520,40 @@ fn vsftpd_implicit_uploads_every_time() {
 fn pyftpdlib_explicit_uploads_every_time() {
     tls_uploads_every_time(&Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1"));
 }
+
+/// The self-signed certificate many FTP servers run with, given as the CA
+/// file, is taken (as curl's --cacert does); another one is not; a CA
+/// file's chain must name the host.
+#[test]
+fn pinned_self_signed_certificate_and_host_names() {
+    let certs = ftp_tests::Certs::self_signed();
+    let ca = certs.ca.clone();
+    let server = PyFtpd::start_certs("127.0.0.1", Some(certs));
+    let options = |verify| {
+        Options::default()
+            .security(Security::Explicit)
+            .verify(verify)
+            .timeout(Duration::from_secs(20))
+    };
+    let login = |verify| {
+        Ftp::connect("127.0.0.1", server.port, &options(verify))
+            .and_then(|mut ftp| ftp.login(USER, PASSWORD, "").map(|_| ftp))
+    };
+    let mut ftp = login(Verify::CaFile(ca)).unwrap();
+    ftp.prot_p().unwrap();
+    assert_eq!(ftp.nlst(None).unwrap(), Vec::<String>::new());
+    let other = ftp_tests::Certs::self_signed();
+    let e = login(Verify::CaFile(other.ca.clone())).unwrap_err();
+    assert!(e.to_string().contains("certificate"), "{e}");
+    let e = login(Verify::SystemRoots).unwrap_err();
+    assert!(e.to_string().contains("certificate"), "{e}");
+
+    // Signed by the CA given, but for another host.
+    let certs = ftp_tests::Certs::generate_for(&["ftp.example.net"]);
+    let ca = certs.ca.clone();
+    let server = PyFtpd::start_certs("127.0.0.1", Some(certs));
+    let e = Ftp::connect("127.0.0.1", server.port, &options(Verify::CaFile(ca)))
+        .and_then(|mut ftp| ftp.login(USER, PASSWORD, ""))
+        .unwrap_err();
+    assert!(e.to_string().contains("another host name"), "{e}");
+}
