@@ -30,8 +30,9 @@ cargo test --workspace
 step "ftp-core tests with alloc and log"
 cargo test -p ftp-core --features alloc,log
 
-step "ftp-core docs build without warnings (broken links fail)"
+step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
 
 step "ftp-core for thumbv7em-none-eabihf: default features, then defmt"
 cargo build -p ftp-core --target thumbv7em-none-eabihf
