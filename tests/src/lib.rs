@@ -299,6 +299,13 @@ impl Vsftpd {
     /// required to end with close_notify (`strict_ssl_read_eof=YES`). Panics
     /// with its output when it does not come up.
     pub fn start_with(tls: Tls, host: &str) -> Vsftpd {
+        Self::start_full(tls, host, false)
+    }
+
+    /// Like [`Vsftpd::start_with`]; with `tls12_only`, OpenSSL's
+    /// configuration caps the server at TLS 1.2 (vsftpd 3.0 has no option
+    /// for it), where sessions resume by session ID or ticket.
+    pub fn start_full(tls: Tls, host: &str, tls12_only: bool) -> Vsftpd {
         ensure_system_user();
         std::fs::create_dir_all("/var/run/vsftpd/empty").expect("secure_chroot_dir");
         let root = tempfile::tempdir().expect("temporary directory");
@@ -348,7 +355,18 @@ impl Vsftpd {
             );
             let conf_path = conf.path().join("vsftpd.conf");
             std::fs::write(&conf_path, config).expect("write vsftpd.conf");
-            let mut child = Command::new("/usr/sbin/vsftpd")
+            let mut cmd = Command::new("/usr/sbin/vsftpd");
+            if tls12_only {
+                let openssl_conf = conf.path().join("openssl.cnf");
+                std::fs::write(
+                    &openssl_conf,
+                    "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n\
+                     [ssl_sect]\nsystem_default = tls_sect\n[tls_sect]\nMaxProtocol = TLSv1.2\n",
+                )
+                .expect("write openssl.cnf");
+                cmd.env("OPENSSL_CONF", openssl_conf);
+            }
+            let mut child = cmd
                 .arg(&conf_path)
                 .stdout(Stdio::null())
                 .stderr(Stdio::inherit())

@@ -300,6 +300,9 @@ fn big_files(t: &Target) {
     assert_eq!((down.offset, down.bytes), (0, 64 << 20));
     assert_eq!(checksum(&std::fs::read(&back).unwrap()), checksum(&data));
     assert!(!part_path(&back).exists());
+    ftp.appe("appended.bin", &mut std::fs::File::open(&local).unwrap())
+        .unwrap();
+    assert_eq!(checksum(&t.server_file("appended.bin")), checksum(&data));
     ftp.quit().unwrap();
 }
 
@@ -408,9 +411,9 @@ fn certificates(t: &Target) {
 /// Uploads over TLS end with close_notify and are complete every time
 /// (curl fails 3 to 7 times in 10 here: its issue 6149); every data
 /// connection resumed the control connection's session.
-fn tls_uploads_every_time(t: &Target) {
+fn tls_uploads_every_time(t: &Target, version: rustls::ProtocolVersion) {
     let mut ftp = t.user();
-    assert_eq!(ftp.tls_version(), Some(rustls::ProtocolVersion::TLSv1_3));
+    assert_eq!(ftp.tls_version(), Some(version));
     for i in 0..10 {
         let data = random_bytes(200_000 + i * 1000, i as u64 + 100);
         ftp.storbinary(&format!("STOR u{i}"), &mut Cursor::new(&data), None)
@@ -424,6 +427,22 @@ fn tls_uploads_every_time(t: &Target) {
     assert!(stream.is_tls() && stream.is_resumed());
     assert!(ftp.end_transfer(stream).unwrap().starts_with("226"));
     assert_eq!(back.len(), 200_000);
+    // Clear-text data is refused by these servers: a clear error, and the
+    // session goes on once data is protected again.
+    ftp.prot_c().unwrap();
+    assert!(!ftp.data_is_tls());
+    let e = ftp.nlst(None).unwrap_err();
+    // vsftpd says 522, pyftpdlib 550.
+    assert!(
+        matches!(&e, Error::Permanent(r) if matches!(r.code().get(), 522 | 550)),
+        "{e:?}"
+    );
+    ftp.prot_p().unwrap();
+    assert_eq!(ftp.nlst(None).unwrap().len(), 10);
+    // Neither server does CCC: refused, and the control stays protected.
+    assert!(matches!(ftp.ccc().unwrap_err(), Error::Permanent(_)));
+    assert!(ftp.control_is_tls());
+    assert!(ftp.noop().unwrap().starts_with("200"));
     ftp.quit().unwrap();
 }
 
@@ -506,19 +525,43 @@ fn pyftpdlib_explicit_certificates() {
     certificates(&Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1"));
 }
 
+const TLS13: rustls::ProtocolVersion = rustls::ProtocolVersion::TLSv1_3;
+
 #[test]
 fn vsftpd_explicit_uploads_every_time() {
-    tls_uploads_every_time(&Target::start(Kind::Vsftpd, Tls::Explicit, "127.0.0.1"));
+    let t = Target::start(Kind::Vsftpd, Tls::Explicit, "127.0.0.1");
+    tls_uploads_every_time(&t, TLS13);
 }
 
 #[test]
 fn vsftpd_implicit_uploads_every_time() {
-    tls_uploads_every_time(&Target::start(Kind::Vsftpd, Tls::Implicit, "127.0.0.1"));
+    let t = Target::start(Kind::Vsftpd, Tls::Implicit, "127.0.0.1");
+    tls_uploads_every_time(&t, TLS13);
 }
 
 #[test]
 fn pyftpdlib_explicit_uploads_every_time() {
-    tls_uploads_every_time(&Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1"));
+    let t = Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1");
+    tls_uploads_every_time(&t, TLS13);
+}
+
+/// A TLS 1.2 server resumes sessions by ID or ticket: vsftpd's
+/// require_ssl_reuse holds there too.
+#[test]
+fn vsftpd_tls12_session_reuse() {
+    let s = Vsftpd::start_full(Tls::Explicit, "127.0.0.1", true);
+    let t = Target {
+        kind: Kind::Vsftpd,
+        tls: Tls::Explicit,
+        host: s.host.clone(),
+        port: s.port,
+        root: s.root.path().to_path_buf(),
+        ca: s.ca.clone(),
+        user: VSFTPD_USER,
+        _server: Box::new(s),
+    };
+    tls_uploads_every_time(&t, rustls::ProtocolVersion::TLSv1_2);
+    transfers(&t, &t.options().passive(false));
 }
 
 /// The self-signed certificate many FTP servers run with, given as the CA
