@@ -40,6 +40,9 @@
 //! # Ok::<(), ftp_std::Error>(())
 //! ```
 
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
 mod client;
 mod connector;
 mod control;
