@@ -1,13 +1,15 @@
 #!/usr/bin/env bash
 # The main job: the reference's sample session end to end against a real
 # local server. Starts pyftpdlib (installed if missing) on a free loopback
-# port serving a small debian/ tree, runs the session, shows the retrieved
-# README, stops the server.
+# port serving a small debian/ tree, runs it as a script with the runner
+# (ftp-script --url ... examples/scripts/debian.rhai: login, cwd("debian"),
+# the listing, retr("README"), quit), shows the retrieved README, stops the
+# server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
 bash scripts/install-test-deps.sh --pyftpdlib-only
-cargo build -q -p ftp-examples --bin session
+cargo build -q -p ftp-script
 
 work=$(mktemp -d)
 server_pid=
@@ -38,8 +40,10 @@ done
 port=$(head -n1 "$work/port")
 [ -n "$port" ] || { echo "error: the FTP server did not start" >&2; exit 1; }
 
-bin="$PWD/target/debug/session"
-(cd "$work/out" && "$bin" "ftp://127.0.0.1:$port/")
+bin="$PWD/target/debug/ftp-script"
+script="$PWD/examples/scripts/debian.rhai"
+echo "\$ ftp-script --url ftp://127.0.0.1:$port/ examples/scripts/debian.rhai"
+(cd "$work/out" && "$bin" --url "ftp://127.0.0.1:$port/" "$script")
 echo
 echo "--- README as retrieved ($(wc -c < "$work/out/README") bytes) ---"
 cat "$work/out/README"

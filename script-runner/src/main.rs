@@ -1,6 +1,9 @@
-//! ftp-script: the scripted runner. A shell until the runner is built.
+//! `ftp-script`: runs Rhai scripts that drive FTP sessions.
 
-fn main() {
-    eprintln!("error: ftp-script is not built yet");
-    std::process::exit(2);
+use std::process::ExitCode;
+
+use clap::Parser;
+
+fn main() -> ExitCode {
+    ftp_script::run(ftp_script::Cli::parse())
 }

@@ -206,8 +206,46 @@ fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
     };
     io::Error::new(
         e.kind(),
-        format!("TLS handshake with {} failed: {e}{hint}", tls.host),
+        TlsError {
+            host: tls.host.clone(),
+            source: e,
+            hint,
+        },
     )
+}
+
+/// A TLS handshake that failed, inside the `io::Error` of
+/// [`crate::Error::Io`]: which host, why, and what to do about it.
+#[derive(Debug)]
+pub struct TlsError {
+    host: String,
+    source: io::Error,
+    hint: &'static str,
+}
+
+impl TlsError {
+    /// The rustls error, when the failure was TLS's (not the socket's).
+    pub fn rustls_error(&self) -> Option<&rustls::Error> {
+        self.source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    }
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        write!(
+            f,
+            "TLS handshake with {} failed: {}{}",
+            self.host, self.source, self.hint
+        )
+    }
+}
+
+impl std::error::Error for TlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
+    }
 }
 
 impl Read for Control {

@@ -56,7 +56,7 @@ use std::io;
 
 pub use client::{Ftp, Options, Security};
 pub use connector::{Connector, DataStream};
-pub use control::Control;
+pub use control::{Control, TlsError};
 pub use files::{Progress, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};

@@ -1,0 +1,188 @@
+//! The Rhai engine of the runner: `Engine::new_raw()` with the standard
+//! package (no `import`, so scripts cannot read other files through the
+//! module system), limits against runaway scripts, and the FTP functions.
+
+use std::cell::RefCell;
+use std::rc::Rc;
+
+use rhai::packages::{Package, StandardPackage};
+use rhai::{Array, Dynamic, Engine, INT, Map};
+
+use crate::errors::{Rr, usage};
+use crate::runner::{Runner, now_utc, sleep};
+
+/// Limits of a script run.
+#[derive(Clone, Copy, Debug)]
+pub struct Limits {
+    /// Rhai operations before the script is stopped with an error.
+    pub max_operations: u64,
+}
+
+/// The `resume` flag of an options map (`#{resume: true}`); other keys are
+/// refused so a typo is not silently ignored.
+fn resume_of(opts: &Map) -> Rr<bool> {
+    let mut resume = false;
+    for (k, v) in opts {
+        match k.as_str() {
+            "resume" => {
+                resume = v
+                    .as_bool()
+                    .map_err(|t| usage(format!("resume must be true or false, not a {t}")))?
+            }
+            other => return Err(usage(format!("unknown option {other:?} (known: resume)"))),
+        }
+    }
+    Ok(resume)
+}
+
+fn strings(v: Vec<String>) -> Array {
+    v.into_iter().map(Dynamic::from).collect()
+}
+
+/// Registers `$name` as a function of the runner: the body sees the
+/// runner mutably borrowed as `$r`.
+macro_rules! reg {
+    ($engine:ident, $runner:ident, $name:literal, |$r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+        let rc = $runner.clone();
+        $engine.register_fn($name, move |$($arg: $ty),*| {
+            let mut $r = rc.borrow_mut();
+            $body
+        });
+    }};
+}
+
+/// The engine with every runner function on `runner`.
+pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
+    let mut engine = Engine::new_raw();
+    engine.register_global_module(StandardPackage::new().as_shared_module());
+    engine.on_print(|s| println!("{s}"));
+    engine.on_debug(|s, _, _| eprintln!("{s}"));
+    engine.set_max_operations(limits.max_operations);
+    engine.set_max_call_levels(64);
+    engine.set_max_expr_depths(128, 64);
+    engine.set_max_string_size(256 << 20);
+    engine.set_max_array_size(10_000_000);
+    engine.set_max_map_size(1_000_000);
+
+    let r = &runner;
+    // Sessions.
+    reg!(engine, r, "connect", |s, host: &str| s
+        .connect(host, 21, false));
+    reg!(engine, r, "connect", |s, host: &str, port: INT| s
+        .connect(host, port, false));
+    reg!(engine, r, "connect_tls", |s, host: &str| s
+        .connect(host, 21, true));
+    reg!(engine, r, "connect_tls", |s, host: &str, port: INT| s
+        .connect(host, port, true));
+    reg!(engine, r, "welcome", |s| s.welcome());
+    reg!(engine, r, "login", |s| s.login_default());
+    reg!(engine, r, "login", |s, user: &str, pass: &str| s
+        .login_as(user, pass, ""));
+    reg!(
+        engine,
+        r,
+        "login",
+        |s, user: &str, pass: &str, acct: &str| s.login_as(user, pass, acct)
+    );
+    reg!(engine, r, "quit", |s| s.quit());
+    reg!(engine, r, "close", |s| {
+        s.close();
+        Ok::<(), Box<rhai::EvalAltResult>>(())
+    });
+
+    // Remote directories and files.
+    reg!(engine, r, "cwd", |s, path: &str| s.with(|f| f.cwd(path)));
+    reg!(engine, r, "cdup", |s| s.with(|f| f.cdup()));
+    reg!(engine, r, "pwd", |s| s.with(|f| f.pwd()));
+    reg!(engine, r, "mkd", |s, path: &str| s.with(|f| f.mkd(path)));
+    reg!(engine, r, "rmd", |s, path: &str| s.with(|f| f.rmd(path)));
+    reg!(engine, r, "delete", |s, path: &str| s
+        .with(|f| f.delete(path)));
+    reg!(engine, r, "rename", |s, from: &str, to: &str| s
+        .with(|f| f.rename(from, to)));
+    reg!(engine, r, "size", |s, path: &str| s.size(path));
+    reg!(engine, r, "mdtm", |s, path: &str| s.mdtm(path));
+    reg!(engine, r, "exists", |s, path: &str| s.exists(path));
+
+    // Listings.
+    reg!(engine, r, "nlst", |s| s.with(|f| f.nlst(None)).map(strings));
+    reg!(engine, r, "nlst", |s, path: &str| s
+        .with(|f| f.nlst(Some(path)))
+        .map(strings));
+    reg!(engine, r, "dir", |s| s.with(|f| f.dir(None)).map(strings));
+    reg!(engine, r, "dir", |s, path: &str| s
+        .with(|f| f.dir(Some(path)))
+        .map(strings));
+    reg!(engine, r, "mlsd", |s| s.mlsd(None));
+    reg!(engine, r, "mlsd", |s, path: &str| s.mlsd(Some(path)));
+
+    // Transfers.
+    reg!(engine, r, "retr", |s, remote: &str| s
+        .retr(remote, None, false));
+    reg!(engine, r, "retr", |s, remote: &str, opts: Map| s.retr(
+        remote,
+        None,
+        resume_of(&opts)?
+    ));
+    reg!(engine, r, "retr", |s, remote: &str, local: &str| s.retr(
+        remote,
+        Some(local),
+        false
+    ));
+    reg!(engine, r, "retr", |s,
+                             remote: &str,
+                             local: &str,
+                             opts: Map| s
+        .retr(remote, Some(local), resume_of(&opts)?));
+    reg!(engine, r, "retr_text", |s, remote: &str| s
+        .retr_text(remote));
+    reg!(engine, r, "stor", |s, local: &str| s
+        .stor(local, None, false));
+    reg!(engine, r, "stor", |s, local: &str, opts: Map| s.stor(
+        local,
+        None,
+        resume_of(&opts)?
+    ));
+    reg!(engine, r, "stor", |s, local: &str, remote: &str| s.stor(
+        local,
+        Some(remote),
+        false
+    ));
+    reg!(engine, r, "stor", |s,
+                             local: &str,
+                             remote: &str,
+                             opts: Map| s
+        .stor(local, Some(remote), resume_of(&opts)?));
+    reg!(engine, r, "stor_text", |s, remote: &str, text: &str| s
+        .stor_text(remote, text));
+    reg!(engine, r, "appe", |s, local: &str, remote: &str| s
+        .appe(local, remote));
+
+    // Commands and settings.
+    reg!(engine, r, "sendcmd", |s, cmd: &str| s
+        .with(|f| f.sendcmd(cmd)));
+    reg!(engine, r, "voidcmd", |s, cmd: &str| s
+        .with(|f| f.voidcmd(cmd)));
+    reg!(engine, r, "feat", |s| s.with(|f| f.feat()).map(strings));
+    reg!(engine, r, "binary", |s| s.set_ascii(false));
+    reg!(engine, r, "ascii", |s| s.set_ascii(true));
+    reg!(engine, r, "passive", |s, on: bool| s.with(|f| {
+        f.set_pasv(on);
+        Ok(())
+    }));
+    reg!(engine, r, "prot_p", |s| s.with(|f| f.prot_p()));
+    reg!(engine, r, "prot_c", |s| s.with(|f| f.prot_c()));
+    reg!(engine, r, "set_debuglevel", |s, level: INT| s
+        .set_debuglevel(level));
+
+    // The local side.
+    reg!(engine, r, "lcd", |s, path: &str| s.lcd(path));
+    let rc = runner.clone();
+    engine.register_fn("lpwd", move || rc.borrow().lpwd());
+
+    // Helpers for automation.
+    engine.register_fn("sleep", |secs: INT| sleep(secs as f64));
+    engine.register_fn("sleep", sleep);
+    engine.register_fn("now_utc", now_utc);
+    engine
+}

@@ -1,0 +1,202 @@
+//! # ftp-script
+//!
+//! The Rhai-scripted FTP automation runner: scripts such as
+//! `login(); cwd("debian"); retr("README")` run as written, on ftp-std.
+//! See `ftp-script --help` and the README for the functions; errors reach
+//! scripts as maps `#{code, kind, message}` that `try`/`catch` can handle.
+
+#![forbid(unsafe_code)]
+#![warn(missing_docs)]
+
+pub mod engine;
+pub mod errors;
+mod logger;
+pub mod runner;
+pub mod sandbox;
+
+use std::cell::RefCell;
+use std::path::PathBuf;
+use std::process::ExitCode;
+use std::rc::Rc;
+use std::time::Duration;
+
+use clap::{ArgAction, Parser};
+use ftp_std::{Options, Url, Verify};
+use rhai::{Array, Dynamic, Scope};
+
+use crate::runner::{Credentials, Runner};
+
+/// The command line.
+#[derive(Debug, Parser)]
+#[command(
+    name = "ftp-script",
+    version,
+    about = "Runs Rhai scripts that drive FTP sessions (ftplib's methods as functions)",
+    override_usage = "ftp-script [OPTIONS] SCRIPT [ARGS...]\n       ftp-script [OPTIONS] -e CODE [ARGS...]"
+)]
+pub struct Cli {
+    /// Run CODE instead of a script file.
+    #[arg(short = 'e', value_name = "CODE")]
+    pub eval: Option<String>,
+    /// Connect and log in before the script starts, and start in the URL's
+    /// path: ftp://[user[:password]@]host[:port][/path], or ftps:// for
+    /// implicit FTPS.
+    #[arg(long, value_name = "URL")]
+    pub url: Option<String>,
+    /// Take credentials from ~/.netrc (or $NETRC) when none are given.
+    #[arg(long)]
+    pub netrc: bool,
+    /// Require explicit FTPS: AUTH TLS before login, PBSZ 0 + PROT P after.
+    #[arg(long)]
+    pub tls: bool,
+    /// Verify the server's certificate against the CA certificates (or the
+    /// server's own certificate) in FILE instead of the system's.
+    #[arg(long, value_name = "FILE")]
+    pub cacert: Option<PathBuf>,
+    /// Take any certificate (for tests only: a man in the middle can read
+    /// everything).
+    #[arg(long, conflicts_with = "cacert")]
+    pub insecure: bool,
+    /// Active mode (the server connects back; EPRT/PORT).
+    #[arg(long)]
+    pub active: bool,
+    /// Timeout in seconds for connects, each reply and each data read or
+    /// write.
+    #[arg(long, value_name = "SECS")]
+    pub timeout: Option<f64>,
+    /// Debug output on stderr (ftplib's levels: -v commands and replies,
+    /// -vv every line); passwords are masked.
+    #[arg(short = 'v', action = ArgAction::Count)]
+    pub verbose: u8,
+    /// Rhai operations before a script is stopped (ends runaway loops).
+    #[arg(long, value_name = "N", default_value_t = 20_000_000)]
+    pub max_operations: u64,
+    /// Let the script read and write in DIR too (by default only the
+    /// current directory's tree).
+    #[arg(long = "allow-path", value_name = "DIR")]
+    pub allow_path: Vec<PathBuf>,
+    /// The script file (unless -e), then the arguments the script sees as
+    /// the array ARGS.
+    #[arg(
+        value_name = "SCRIPT_AND_ARGS",
+        trailing_var_arg = true,
+        allow_hyphen_values = true
+    )]
+    pub rest: Vec<String>,
+}
+
+fn fail(message: impl std::fmt::Display, status: u8) -> ExitCode {
+    eprintln!("error: {message}");
+    ExitCode::from(status)
+}
+
+fn options(cli: &Cli) -> Result<Options, String> {
+    let mut options = Options::default();
+    if let Some(secs) = cli.timeout {
+        if !(secs > 0.0 && secs <= 86_400.0) {
+            return Err(format!("--timeout {secs}: give seconds from 0 to 86400"));
+        }
+        options = options.timeout(Duration::from_secs_f64(secs));
+    }
+    if let Some(ca) = &cli.cacert {
+        options.verify = Verify::CaFile(ca.clone());
+    }
+    if cli.insecure {
+        options.verify = Verify::Insecure;
+    }
+    options.passive = !cli.active;
+    Ok(options)
+}
+
+fn env(name: &str) -> Option<String> {
+    std::env::var(name).ok().filter(|v| !v.is_empty())
+}
+
+fn credentials(cli: &Cli, url: Option<&Url>) -> Result<Credentials, String> {
+    let env_pair = env("FTP_USER").map(|u| (u, env("FTP_PASSWORD").unwrap_or_default()));
+    let mut creds = Credentials {
+        url: None,
+        env: env_pair,
+        netrc: cli.netrc,
+    };
+    if let Some(url) = url.filter(|u| u.user.is_some()) {
+        let netrc = if cli.netrc {
+            ftp_std::Netrc::load_default().map_err(|e| format!("netrc: {e}"))?
+        } else {
+            None
+        };
+        let (user, mut pass, acct) = url.credentials_with(netrc.as_ref());
+        if url.password.is_none() && pass.is_empty() {
+            pass = env("FTP_PASSWORD").unwrap_or_default();
+        }
+        creds.url = Some((user, pass, acct));
+    }
+    Ok(creds)
+}
+
+/// Runs the runner with a parsed command line; returns the exit status
+/// (0 done, 1 the script failed, 2 bad usage).
+pub fn run(cli: Cli) -> ExitCode {
+    let (source, args) = match &cli.eval {
+        Some(code) => (code.clone(), cli.rest.clone()),
+        None => {
+            let Some((script, args)) = cli.rest.split_first() else {
+                return fail("give a SCRIPT file or -e CODE (see --help)", 2);
+            };
+            match std::fs::read_to_string(script) {
+                Ok(text) => (text, args.to_vec()),
+                Err(e) => return fail(format!("cannot read the script {script}: {e}"), 2),
+            }
+        }
+    };
+    let options = match options(&cli) {
+        Ok(o) => o,
+        Err(e) => return fail(e, 2),
+    };
+    let url = match cli.url.as_deref().map(Url::parse).transpose() {
+        Ok(u) => u,
+        Err(e) => return fail(e, 2),
+    };
+    let creds = match credentials(&cli, url.as_ref()) {
+        Ok(c) => c,
+        Err(e) => return fail(e, 2),
+    };
+    let cwd = match std::env::current_dir() {
+        Ok(d) => d,
+        Err(e) => return fail(format!("no current directory: {e}"), 2),
+    };
+    let sandbox = match sandbox::Sandbox::new(&cwd, &cli.allow_path) {
+        Ok(s) => s,
+        Err(e) => return fail(e, 2),
+    };
+    logger::set_level(cli.verbose.min(2));
+    let runner = Rc::new(RefCell::new(Runner::new(
+        options,
+        cli.tls,
+        creds,
+        cli.verbose.min(2),
+        sandbox,
+    )));
+    if let Some(url) = &url
+        && let Err(e) = runner.borrow_mut().open_url(url)
+    {
+        return fail(errors::describe(&e), 1);
+    }
+    let engine = engine::build(
+        runner.clone(),
+        engine::Limits {
+            max_operations: cli.max_operations,
+        },
+    );
+    let mut scope = Scope::new();
+    let args: Array = args.into_iter().map(Dynamic::from).collect();
+    scope.push_constant("ARGS", args);
+    let result = engine
+        .compile(&source)
+        .map_err(|e| e.into())
+        .and_then(|ast| engine.run_ast_with_scope(&mut scope, &ast));
+    match result {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => fail(errors::describe(&e), 1),
+    }
+}

@@ -1,0 +1,460 @@
+//! The state behind a script's functions: the FTP session, how new
+//! sessions connect and log in, the transfer mode, and the local side.
+
+use std::io::{BufRead, BufReader, Cursor, IsTerminal, Write};
+use std::path::PathBuf;
+use std::time::Duration;
+
+use ftp_std::{Error, Ftp, Options, Progress, Security, Url};
+use indicatif::{ProgressBar, ProgressStyle};
+use rhai::{Array, Dynamic, INT, Map};
+
+use crate::errors::{Rr, ftp_error, local_io, usage};
+use crate::sandbox::{Sandbox, local_name_for};
+
+/// Where `login()` without arguments takes its credentials from.
+#[derive(Clone, Debug, Default)]
+pub struct Credentials {
+    /// From `--url`.
+    pub url: Option<(String, String, String)>,
+    /// `FTP_USER` / `FTP_PASSWORD`.
+    pub env: Option<(String, String)>,
+    /// Read `~/.netrc` (`--netrc`).
+    pub netrc: bool,
+}
+
+/// The runner's state, shared by every function of a script.
+pub struct Runner {
+    ftp: Option<Ftp>,
+    host: String,
+    /// A TLS session: PBSZ 0 + PROT P after login.
+    secure: bool,
+    logged_in: Option<String>,
+    options: Options,
+    /// `--tls`: every session is explicit FTPS.
+    require_tls: bool,
+    credentials: Credentials,
+    ascii: bool,
+    debuglevel: u8,
+    sandbox: Sandbox,
+    progress: bool,
+}
+
+fn bad_int(what: &str, v: INT) -> Box<rhai::EvalAltResult> {
+    usage(format!("{what} {v} is out of range"))
+}
+
+impl Runner {
+    /// A runner without a session yet.
+    pub fn new(
+        options: Options,
+        require_tls: bool,
+        credentials: Credentials,
+        debuglevel: u8,
+        sandbox: Sandbox,
+    ) -> Runner {
+        Runner {
+            ftp: None,
+            host: String::new(),
+            secure: false,
+            logged_in: None,
+            options,
+            require_tls,
+            credentials,
+            ascii: false,
+            debuglevel,
+            sandbox,
+            progress: std::io::stderr().is_terminal(),
+        }
+    }
+
+    fn ftp(&mut self) -> Rr<&mut Ftp> {
+        self.ftp
+            .as_mut()
+            .ok_or_else(|| usage("no FTP session: call connect(host) first"))
+    }
+
+    // ----- sessions ---------------------------------------------------------
+
+    /// Connects (closing a session that is open) and returns the welcome.
+    pub fn connect(&mut self, host: &str, port: INT, tls: bool) -> Rr<String> {
+        let port = u16::try_from(port).map_err(|_| bad_int("port", port))?;
+        self.ftp = None;
+        self.logged_in = None;
+        let mut options = self.options.clone();
+        if tls || self.require_tls {
+            options.security = Security::Explicit;
+        }
+        let mut ftp = Ftp::connect(host, port, &options).map_err(ftp_error)?;
+        ftp.set_debuglevel(self.debuglevel);
+        let welcome = ftp.getwelcome();
+        self.secure = options.security != Security::None;
+        self.host = host.to_string();
+        self.ftp = Some(ftp);
+        Ok(welcome)
+    }
+
+    /// Connects to `--url`, logs in and goes to the URL's path.
+    pub fn open_url(&mut self, url: &Url) -> Rr<()> {
+        let mut options = self.options.clone();
+        if self.require_tls {
+            options.security = Security::Explicit;
+        }
+        let mut ftp = Ftp::connect_url(url, &options).map_err(ftp_error)?;
+        ftp.set_debuglevel(self.debuglevel);
+        self.secure = ftp.control_is_tls() || options.security != Security::None;
+        self.host = url.host.clone();
+        self.ftp = Some(ftp);
+        let (user, pass, acct) = self.default_credentials()?;
+        self.login_as(&user, &pass, &acct)?;
+        if !url.path.is_empty() {
+            self.ftp()?.cwd(&url.path).map_err(ftp_error)?;
+        }
+        Ok(())
+    }
+
+    fn default_credentials(&self) -> Rr<(String, String, String)> {
+        if let Some(c) = &self.credentials.url {
+            return Ok(c.clone());
+        }
+        if let Some((user, pass)) = &self.credentials.env {
+            return Ok((user.clone(), pass.clone(), String::new()));
+        }
+        if self.credentials.netrc {
+            let netrc = ftp_std::Netrc::load_default().map_err(|e| local_io("netrc", e))?;
+            if let Some(e) = netrc.as_ref().and_then(|n| n.find(&self.host, None)) {
+                return Ok((
+                    e.login.clone().unwrap_or_default(),
+                    e.password.clone().unwrap_or_default(),
+                    e.account.clone().unwrap_or_default(),
+                ));
+            }
+        }
+        Ok((String::new(), String::new(), String::new()))
+    }
+
+    /// `login()`: with the configured credentials (`--url`, `FTP_USER`,
+    /// `--netrc`, else anonymous); a no-op returning the earlier reply when
+    /// the runner already logged in (`--url`).
+    pub fn login_default(&mut self) -> Rr<String> {
+        if let Some(reply) = &self.logged_in {
+            return Ok(reply.clone());
+        }
+        let (user, pass, acct) = self.default_credentials()?;
+        self.login_as(&user, &pass, &acct)
+    }
+
+    /// `login(user, pass[, acct])`.
+    pub fn login_as(&mut self, user: &str, pass: &str, acct: &str) -> Rr<String> {
+        let secure = self.secure;
+        let ftp = self.ftp()?;
+        let reply = ftp.login(user, pass, acct).map_err(ftp_error)?;
+        if secure {
+            ftp.prot_p().map_err(ftp_error)?;
+        }
+        self.logged_in = Some(reply.clone());
+        Ok(reply)
+    }
+
+    /// `welcome()`.
+    pub fn welcome(&mut self) -> Rr<String> {
+        Ok(self.ftp()?.getwelcome())
+    }
+
+    /// `quit()`: says goodbye; the session is gone afterwards.
+    pub fn quit(&mut self) -> Rr<String> {
+        let result = self.ftp()?.quit();
+        self.ftp = None;
+        self.logged_in = None;
+        result.map_err(ftp_error)
+    }
+
+    /// `close()`: closes without a word.
+    pub fn close(&mut self) {
+        self.ftp = None;
+        self.logged_in = None;
+    }
+
+    /// Runs `f` on the session, FTP errors becoming script errors.
+    pub fn with<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T, Error>) -> Rr<T> {
+        f(self.ftp()?).map_err(ftp_error)
+    }
+
+    // ----- settings -----------------------------------------------------------
+
+    /// `binary()` / `ascii()`: the mode of retr and stor.
+    pub fn set_ascii(&mut self, ascii: bool) -> Rr<String> {
+        let ftp = self.ftp()?;
+        let reply = ftp
+            .voidcmd(if ascii { "TYPE A" } else { "TYPE I" })
+            .map_err(ftp_error)?;
+        self.ascii = ascii;
+        Ok(reply)
+    }
+
+    /// `set_debuglevel(level)`.
+    pub fn set_debuglevel(&mut self, level: INT) -> Rr<()> {
+        let level = u8::try_from(level.clamp(0, 2)).unwrap_or(0);
+        self.debuglevel = level;
+        crate::logger::set_level(level);
+        if let Some(ftp) = &mut self.ftp {
+            ftp.set_debuglevel(level);
+        }
+        Ok(())
+    }
+
+    // ----- queries ------------------------------------------------------------
+
+    /// `size(path)`: int, or () when the server answers without 213.
+    pub fn size(&mut self, path: &str) -> Rr<Dynamic> {
+        let size = self.with(|f| f.size(path))?;
+        Ok(match size {
+            Some(s) => Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX)),
+            None => Dynamic::UNIT,
+        })
+    }
+
+    /// `mdtm(path)`: `YYYYMMDDHHMMSS`, or () when the server has no MDTM.
+    pub fn mdtm(&mut self, path: &str) -> Rr<Dynamic> {
+        match self.ftp()?.mdtm(path) {
+            // Whole seconds: the fraction some servers add is dropped.
+            Ok(t) => Ok(t.to_string().chars().take(14).collect::<String>().into()),
+            Err(Error::Unexpected(_)) => Ok(Dynamic::UNIT),
+            Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
+            Err(e) => Err(ftp_error(e)),
+        }
+    }
+
+    /// `exists(path)`: a file (SIZE), a directory (CWD there and back) or
+    /// anything NLST names. A refusal means no; a broken connection is
+    /// still an error.
+    pub fn exists(&mut self, path: &str) -> Rr<bool> {
+        fn refused(e: &Error) -> bool {
+            match e {
+                Error::Permanent(_) | Error::Unexpected(_) => true,
+                Error::Temporary(r) => r.code().get() == 450,
+                _ => false,
+            }
+        }
+        let ftp = self.ftp()?;
+        match ftp.size(path) {
+            Ok(Some(_)) => return Ok(true),
+            Ok(None) => {}
+            Err(e) if refused(&e) => {}
+            Err(e) => return Err(ftp_error(e)),
+        }
+        let here = ftp.pwd().map_err(ftp_error)?;
+        match ftp.cwd(path) {
+            Ok(_) => {
+                ftp.cwd(&here).map_err(ftp_error)?;
+                return Ok(true);
+            }
+            Err(e) if refused(&e) => {}
+            Err(e) => return Err(ftp_error(e)),
+        }
+        match ftp.nlst(Some(path)) {
+            Ok(names) => Ok(!names.is_empty()),
+            Err(e) if refused(&e) => Ok(false),
+            Err(e) => Err(ftp_error(e)),
+        }
+    }
+
+    /// `mlsd(path)`: maps of facts, `cdir`/`pdir` left out.
+    pub fn mlsd(&mut self, path: Option<&str>) -> Rr<Array> {
+        let entries = self.with(|f| f.mlsd(path, &[]))?;
+        let mut out = Array::new();
+        for e in entries {
+            let kind = e.fact("type").unwrap_or_default().to_ascii_lowercase();
+            if kind == "cdir" || kind == "pdir" {
+                continue;
+            }
+            let mut map = Map::new();
+            map.insert("name".into(), e.name.clone().into());
+            for (k, v) in &e.facts {
+                let value: Dynamic = match k.as_str() {
+                    "size" | "sizd" => v
+                        .parse::<INT>()
+                        .map(Dynamic::from)
+                        .unwrap_or_else(|_| v.clone().into()),
+                    "type" => v.to_ascii_lowercase().into(),
+                    _ => v.clone().into(),
+                };
+                map.insert(k.as_str().into(), value);
+            }
+            out.push(map.into());
+        }
+        Ok(out)
+    }
+
+    // ----- transfers ------------------------------------------------------------
+
+    fn bar(&self, label: &str) -> Option<ProgressBar> {
+        if !self.progress {
+            return None;
+        }
+        let bar = ProgressBar::new(0);
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_message(label.to_string());
+        Some(bar)
+    }
+
+    fn on_progress(bar: &Option<ProgressBar>) -> impl FnMut(Progress) + '_ {
+        move |p: Progress| {
+            if let Some(bar) = bar {
+                if let Some(total) = p.total {
+                    bar.set_length(total);
+                }
+                bar.set_position(p.done);
+            }
+        }
+    }
+
+    /// `retr(remote[, local][, #{resume}])`: into a local file, written
+    /// under `.part` and renamed when complete.
+    pub fn retr(&mut self, remote: &str, local: Option<&str>, resume: bool) -> Rr<String> {
+        let local = match local {
+            Some(l) => l.to_string(),
+            None => local_name_for(remote)?,
+        };
+        let path = self.sandbox.resolve(&local)?;
+        if self.ascii {
+            if resume {
+                return Err(usage("resume works in binary mode only: call binary()"));
+            }
+            return self.retr_ascii(remote, path);
+        }
+        let bar = self.bar(remote);
+        let ftp = self.ftp()?;
+        ftp.download_with(remote, &path, resume, Self::on_progress(&bar))
+            .map_err(ftp_error)?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        Ok(ftp.last_reply().unwrap_or_default())
+    }
+
+    fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {
+        let part = ftp_std::part_path(&path);
+        let file = std::fs::File::create(&part).map_err(|e| local_io(&local_str(&part), e))?;
+        let mut out = std::io::BufWriter::new(file);
+        let mut failed = None;
+        let result = self.ftp()?.retrlines(&format!("RETR {remote}"), |line| {
+            if failed.is_none()
+                && let Err(e) = writeln!(out, "{line}")
+            {
+                failed = Some(e);
+            }
+        });
+        let written = match failed {
+            Some(e) => Err(e),
+            None => out.flush(),
+        };
+        match (result, written) {
+            (Ok(reply), Ok(())) => {
+                std::fs::rename(&part, &path).map_err(|e| local_io(&local_str(&path), e))?;
+                Ok(reply)
+            }
+            (Err(e), _) => {
+                let _ = std::fs::remove_file(&part);
+                Err(ftp_error(e))
+            }
+            (_, Err(e)) => Err(local_io(&local_str(&part), e)),
+        }
+    }
+
+    /// `retr_text(remote)`: the file's bytes as text (invalid UTF-8
+    /// replaced).
+    pub fn retr_text(&mut self, remote: &str) -> Rr<String> {
+        let mut bytes = Vec::new();
+        self.with(|f| f.retrbinary(&format!("RETR {remote}"), &mut bytes, None))?;
+        Ok(String::from_utf8_lossy(&bytes).into_owned())
+    }
+
+    /// `stor(local[, remote][, #{resume}])`.
+    pub fn stor(&mut self, local: &str, remote: Option<&str>, resume: bool) -> Rr<String> {
+        let path = self.sandbox.resolve(local)?;
+        let remote = match remote {
+            Some(r) => r.to_string(),
+            None => path
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .ok_or_else(|| usage(format!("{local:?} has no file name")))?,
+        };
+        if self.ascii {
+            if resume {
+                return Err(usage("resume works in binary mode only: call binary()"));
+            }
+            let file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
+            let mut reader = BufReader::new(file);
+            // Fail on a missing file before anything is sent.
+            reader.fill_buf().map_err(|e| local_io(local, e))?;
+            return self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader));
+        }
+        let bar = self.bar(&remote);
+        let ftp = self.ftp()?;
+        ftp.upload_with(&path, &remote, resume, Self::on_progress(&bar))
+            .map_err(ftp_error)?;
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        Ok(ftp.last_reply().unwrap_or_default())
+    }
+
+    /// `stor_text(remote, text)`.
+    pub fn stor_text(&mut self, remote: &str, text: &str) -> Rr<String> {
+        let mut input = Cursor::new(text.as_bytes());
+        self.with(|f| f.storbinary(&format!("STOR {remote}"), &mut input, None))
+    }
+
+    /// `appe(local, remote)`.
+    pub fn appe(&mut self, local: &str, remote: &str) -> Rr<String> {
+        let path = self.sandbox.resolve(local)?;
+        let mut file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
+        self.with(|f| f.appe(remote, &mut file))
+    }
+
+    // ----- local side -------------------------------------------------------------
+
+    /// `lcd(path)`.
+    pub fn lcd(&mut self, path: &str) -> Rr<String> {
+        self.sandbox.change_dir(path)
+    }
+
+    /// `lpwd()`.
+    pub fn lpwd(&self) -> String {
+        self.sandbox.cwd().display().to_string()
+    }
+}
+
+fn local_str(p: &std::path::Path) -> String {
+    p.display().to_string()
+}
+
+/// `sleep(seconds)`: at most an hour, so a script cannot hang the runner by
+/// mistake.
+pub fn sleep(seconds: f64) -> Rr<()> {
+    if !(0.0..=3600.0).contains(&seconds) {
+        return Err(usage(format!(
+            "sleep({seconds}): seconds must be from 0 to 3600"
+        )));
+    }
+    std::thread::sleep(Duration::from_secs_f64(seconds));
+    Ok(())
+}
+
+/// `now_utc()`: the current time as `YYYYMMDDHHMMSS`, comparable with
+/// `mdtm` and MLSD `modify`.
+pub fn now_utc() -> String {
+    let secs = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0);
+    ftp_std::Timestamp::from_unix_seconds(secs)
+        .map(|t| t.to_string())
+        .unwrap_or_default()
+}
