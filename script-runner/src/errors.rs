@@ -88,10 +88,11 @@ pub fn describe(err: &EvalAltResult) -> String {
         }
         EvalAltResult::ErrorInFunctionCall(name, _, inner, pos) => {
             let msg = describe(inner);
-            if name.is_empty() {
-                msg
-            } else {
-                with_position(format!("{msg} (in function {name})"), *pos)
+            match pos.line() {
+                Some(line) if !name.is_empty() => {
+                    format!("{msg} (in function {name}, called at line {line})")
+                }
+                _ => msg,
             }
         }
         other => other.to_string(),

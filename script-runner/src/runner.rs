@@ -329,13 +329,13 @@ impl Runner {
             return self.retr_ascii(remote, path);
         }
         let bar = self.bar(remote);
-        let ftp = self.ftp()?;
-        ftp.download_with(remote, &path, resume, Self::on_progress(&bar))
-            .map_err(ftp_error)?;
+        let done = self
+            .ftp()?
+            .download_with(remote, &path, resume, Self::on_progress(&bar));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        Ok(ftp.last_reply().unwrap_or_default())
+        Ok(nothing_to_do(done.map_err(ftp_error)?))
     }
 
     fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {
@@ -396,13 +396,13 @@ impl Runner {
             return self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader));
         }
         let bar = self.bar(&remote);
-        let ftp = self.ftp()?;
-        ftp.upload_with(&path, &remote, resume, Self::on_progress(&bar))
-            .map_err(ftp_error)?;
+        let done = self
+            .ftp()?
+            .upload_with(&path, &remote, resume, Self::on_progress(&bar));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        Ok(ftp.last_reply().unwrap_or_default())
+        Ok(nothing_to_do(done.map_err(ftp_error)?))
     }
 
     /// `stor_text(remote, text)`.
@@ -428,6 +428,16 @@ impl Runner {
     /// `lpwd()`.
     pub fn lpwd(&self) -> String {
         self.sandbox.cwd().display().to_string()
+    }
+}
+
+/// The reply of a transfer, or what a resume that found the file complete
+/// says instead.
+fn nothing_to_do(done: ftp_std::Transferred) -> String {
+    if done.reply.is_empty() {
+        format!("already complete ({} bytes)", done.offset)
+    } else {
+        done.reply
     }
 }
 

@@ -20,12 +20,15 @@ pub struct Progress {
 }
 
 /// What a download or upload did.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transferred {
     /// Where the transfer started: 0, or the offset it resumed from.
     pub offset: u64,
     /// Bytes sent over the data connection by this call.
     pub bytes: u64,
+    /// The server's final reply to the transfer (`"226 Transfer
+    /// complete."`); empty when nothing had to be transferred.
+    pub reply: String,
 }
 
 /// The temporary name a download is written under: `NAME.part` beside the
@@ -93,14 +96,18 @@ impl Ftp {
         }
         if offset > 0 && total == Some(offset) {
             fs::rename(&part, local).map_err(Error::Io)?;
-            return Ok(Transferred { offset, bytes: 0 });
+            return Ok(Transferred {
+                offset,
+                bytes: 0,
+                reply: String::new(),
+            });
         }
         let mut result = self.receive_to(remote, &part, offset, total, &mut progress);
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
             offset = 0;
             result = self.receive_to(remote, &part, 0, total, &mut progress);
         }
-        let bytes = result?;
+        let (bytes, reply) = result?;
         let got = offset + bytes;
         if let Some(expected) = total.filter(|t| got < *t) {
             return Err(Error::TransferIncomplete {
@@ -109,11 +116,16 @@ impl Ftp {
             });
         }
         fs::rename(&part, local).map_err(Error::Io)?;
-        Ok(Transferred { offset, bytes })
+        Ok(Transferred {
+            offset,
+            bytes,
+            reply,
+        })
     }
 
-    /// RETR from `offset` into `part`; returns the bytes received. The file
-    /// is opened at the first block (or at the end, for an empty file).
+    /// RETR from `offset` into `part`; returns the bytes received and the
+    /// final reply. The file is opened at the first block (or at the end,
+    /// for an empty file).
     fn receive_to(
         &mut self,
         remote: &str,
@@ -121,7 +133,7 @@ impl Ftp {
         offset: u64,
         total: Option<u64>,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<u64, Error> {
+    ) -> Result<(u64, String), Error> {
         let open = || -> io::Result<File> {
             if offset > 0 {
                 let mut f = OpenOptions::new().write(true).open(part)?;
@@ -136,7 +148,8 @@ impl Ftp {
         let mut received = 0u64;
         let cmd = format!("RETR {remote}");
         let rest = (offset > 0).then_some(offset);
-        self.session
+        let reply = self
+            .session
             .retrbinary(&cmd, &mut self.buf, rest, |block| {
                 let f = match &mut file {
                     Some(f) => f,
@@ -150,13 +163,13 @@ impl Ftp {
                 });
                 Ok(())
             })
-            .map(drop)?;
+            .map(text)?;
         let f = match file {
             Some(f) => f,
             None => open().map_err(Error::Io)?,
         };
         f.sync_all().map_err(Error::Io)?;
-        Ok(received)
+        Ok((received, reply))
     }
 
     /// Uploads `local` to `remote` (see [`Ftp::upload_with`]), without
@@ -188,13 +201,20 @@ impl Ftp {
             if offset > len {
                 offset = 0;
             }
+            if offset == len && len > 0 {
+                return Ok(Transferred {
+                    offset,
+                    bytes: 0,
+                    reply: String::new(),
+                });
+            }
         }
         let mut result = self.send_from(&mut file, remote, offset, len, &mut progress);
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
             offset = 0;
             result = self.send_from(&mut file, remote, 0, len, &mut progress);
         }
-        let bytes = result?;
+        let (bytes, reply) = result?;
         if let Some(size) = refused_is_none(self.size(remote))?
             && size != len
         {
@@ -203,7 +223,11 @@ impl Ftp {
                 received: size,
             });
         }
-        Ok(Transferred { offset, bytes })
+        Ok(Transferred {
+            offset,
+            bytes,
+            reply,
+        })
     }
 
     fn send_from(
@@ -213,13 +237,14 @@ impl Ftp {
         offset: u64,
         len: u64,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<u64, Error> {
+    ) -> Result<(u64, String), Error> {
         file.seek(SeekFrom::Start(offset)).map_err(Error::Io)?;
         let mut sent = 0u64;
         let cmd = format!("STOR {remote}");
         let rest = (offset > 0).then_some(offset);
         self.session.set_type(TransferType::Binary)?;
-        self.session
+        let reply = self
+            .session
             .storbinary(
                 &cmd,
                 &mut self.buf,
@@ -234,6 +259,6 @@ impl Ftp {
                 },
             )
             .map(text)?;
-        Ok(sent)
+        Ok((sent, reply))
     }
 }

@@ -1,0 +1,617 @@
+//! `ftp-script` run as users run it, against real vsftpd and pyftpdlib on
+//! loopback: every script function, the example scripts, the error map,
+//! the exit status, the sandbox, the operation limit.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use ftp_tests::{PASSWORD, PyFtpd, Tls, USER, VSFTPD_USER, Vsftpd};
+
+fn project() -> PathBuf {
+    Path::new(env!("CARGO_MANIFEST_DIR")).join("..")
+}
+
+fn script(name: &str) -> String {
+    project()
+        .join("examples/scripts")
+        .join(name)
+        .display()
+        .to_string()
+}
+
+/// Runs ftp-script in `cwd` with `args`, with no credentials from the
+/// tester's environment; `env` adds variables.
+fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
+    let mut cmd = Command::new(env!("CARGO_BIN_EXE_ftp-script"));
+    cmd.args(args)
+        .current_dir(cwd)
+        .env_remove("FTP_USER")
+        .env_remove("FTP_PASSWORD")
+        .env("NETRC", cwd.join("no-such-netrc"));
+    for (k, v) in env {
+        cmd.env(k, v);
+    }
+    cmd.output().expect("ftp-script runs")
+}
+
+fn out(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stdout).into_owned()
+}
+
+fn err(o: &Output) -> String {
+    String::from_utf8_lossy(&o.stderr).into_owned()
+}
+
+#[track_caller]
+fn assert_ok(o: &Output) {
+    assert!(
+        o.status.success(),
+        "exit {:?}\nstdout:\n{}\nstderr:\n{}",
+        o.status.code(),
+        out(o),
+        err(o)
+    );
+}
+
+/// Every function, checked inside the script: the script throws at the
+/// first check that fails. ARGS: port, user, password, "mlsd"|"nomlsd".
+const EVERY_FUNCTION: &str = r#"
+fn check(ok, what) { if !ok { throw `check failed: ${what}`; } }
+
+let w = connect("127.0.0.1", ARGS[0].parse_int());
+check(w.starts_with("220"), "welcome " + w);
+check(welcome() == w, "welcome()");
+check(login(ARGS[1], ARGS[2]).starts_with("230"), "login");
+check(pwd() == "/", "pwd " + pwd());
+check(mkd("d1").ends_with("d1"), "mkd");
+check(cwd("d1").starts_with("250"), "cwd");
+check(pwd() == "/d1", "pwd in d1");
+cdup();
+check(pwd() == "/", "cdup");
+check(stor_text("t.txt", "hello\nworld\n").starts_with("226"), "stor_text");
+check(size("t.txt") == 12, "size");
+let m = mdtm("t.txt");
+check(m.len() == 14 && m.sub_string(0, 2) == "20", "mdtm " + m);
+check(exists("t.txt") && exists("d1") && !exists("nope"), "exists");
+check(rename("t.txt", "d1/t.txt").starts_with("250"), "rename");
+check(nlst().contains("d1"), "nlst");
+check(nlst("d1").len() == 1, "nlst(path)");
+check(dir().len() == 1, "dir");
+check(dir("d1")[0].ends_with("t.txt"), "dir(path)");
+if ARGS[3] == "mlsd" {
+    let entries = mlsd("d1");
+    check(entries.len() == 1, "mlsd(path)");
+    let e = entries[0];
+    check(e.name == "t.txt" && e.size == 12 && e.type == "file", `mlsd entry ${e}`);
+    check(e.modify.len() >= 14, "modify");
+    check(mlsd().len() == 1, "mlsd() without cdir/pdir");
+} else {
+    try { mlsd(); check(false, "mlsd on a server without it"); }
+    catch (e) { check(e.kind == "perm" && e.code == 500, `mlsd error ${e}`); }
+}
+check(retr_text("d1/t.txt") == "hello\nworld\n", "retr_text");
+check(retr("d1/t.txt").starts_with("226"), "retr");
+check(retr("d1/t.txt", "copy.txt").starts_with("226"), "retr to a name");
+check(stor("copy.txt", "up.txt").starts_with("226"), "stor to a name");
+check(stor("copy.txt").starts_with("226"), "stor");
+check(exists("copy.txt"), "stored under its own name");
+check(appe("copy.txt", "up.txt").starts_with("226"), "appe");
+check(size("up.txt") == 24, "appended");
+check(ascii().starts_with("200"), "ascii");
+stor("crlf.txt", "a.txt");
+retr("a.txt", "a_back.txt");
+check(binary().starts_with("200"), "binary");
+check(retr_text("a.txt").len() >= 6, "ascii upload");
+check(sendcmd("NOOP").starts_with("200"), "sendcmd");
+check(voidcmd("NOOP").starts_with("200"), "voidcmd");
+check(feat().len() > 0, "feat");
+passive(false);
+check(nlst().len() >= 4, "active mode listing");
+check(retr_text("up.txt").len() == 24, "active mode transfer");
+passive(true);
+set_debuglevel(0);
+check(lcd("sub").ends_with("/sub"), "lcd");
+check(lpwd().ends_with("/sub"), "lpwd");
+check(retr("d1/t.txt", "r.txt", #{ resume: true }).starts_with("226"), "retr resume");
+lcd("..");
+check(stor("sub/r.txt", "r.txt", #{ resume: true }).starts_with("226"), "stor resume");
+check(stor("sub/r.txt", #{ resume: true }) != "", "stor(local, opts)");
+try { cwd("nope"); check(false, "cwd nope"); }
+catch (e) { check(e.kind == "perm" && e.code == 550 && e.message.starts_with("550"), `550 map ${e}`); }
+try { cwd("a\r\nDELE up.txt"); check(false, "CRLF"); }
+catch (e) { check(e.kind == "usage" && e.code == (), `usage map ${e}`); }
+check(exists("up.txt"), "nothing was smuggled");
+try { size("nope"); check(false, "size nope"); }
+catch (e) { check(e.kind == "perm" && e.code == 550, `size map ${e}`); }
+for f in ["d1/t.txt", "up.txt", "copy.txt", "a.txt", "r.txt"] { delete(f); }
+check(rmd("d1").starts_with("250"), "rmd");
+check(quit().starts_with("221"), "quit");
+try { pwd(); check(false, "pwd after quit"); }
+catch (e) { check(e.kind == "usage", "no session after quit"); }
+connect("127.0.0.1", ARGS[0].parse_int());
+login();
+close();
+print("all good");
+"#;
+
+fn every_function(port: u16, mlsd: &str, extra: &[&str]) {
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cwd.path().join("sub")).unwrap();
+    std::fs::write(cwd.path().join("crlf.txt"), "one\ntwo\n").unwrap();
+    let port = port.to_string();
+    // The user of the server at hand: pyftpdlib's has MLSD, vsftpd's not.
+    let user = if mlsd == "mlsd" { USER } else { VSFTPD_USER };
+    let mut args = extra.to_vec();
+    args.extend(["-e", EVERY_FUNCTION, &port, user, PASSWORD, mlsd]);
+    let o = run(cwd.path(), &args, &[]);
+    assert_ok(&o);
+    assert!(out(&o).ends_with("all good\n"), "{}", out(&o));
+    let local = |n: &str| std::fs::read(cwd.path().join(n)).unwrap();
+    assert_eq!(local("t.txt"), b"hello\nworld\n");
+    assert_eq!(local("copy.txt"), b"hello\nworld\n");
+    assert_eq!(local("sub/r.txt"), b"hello\nworld\n");
+    assert_eq!(local("a_back.txt"), b"one\ntwo\n");
+    assert!(!cwd.path().join("t.txt.part").exists());
+}
+
+#[test]
+fn every_function_against_pyftpdlib() {
+    let server = PyFtpd::start("127.0.0.1");
+    every_function(server.port, "mlsd", &[]);
+}
+
+#[test]
+fn every_function_against_vsftpd() {
+    let server = Vsftpd::start();
+    every_function(server.port, "nomlsd", &[]);
+}
+
+#[test]
+fn every_function_against_vsftpd_over_tls() {
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    every_function(server.port, "nomlsd", &["--tls", "--cacert", &ca]);
+}
+
+#[test]
+fn the_main_example_script() {
+    let server = PyFtpd::start("127.0.0.1");
+    std::fs::create_dir(server.path("debian")).unwrap();
+    std::fs::create_dir(server.path("debian/pool")).unwrap();
+    std::fs::write(server.path("debian/README"), "Debian README\n").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://127.0.0.1:{}/", server.port);
+    let o = run(cwd.path(), &["--url", &url, &script("debian.rhai")], &[]);
+    assert_ok(&o);
+    let text = out(&o);
+    assert!(text.starts_with("230 "), "{text}");
+    assert!(text.contains("250 ") && text.contains(" pool\n") && text.contains(" README\n"));
+    assert!(
+        text.contains("226 ") && text.ends_with("221 Goodbye.\n"),
+        "{text}"
+    );
+    assert_eq!(
+        std::fs::read(cwd.path().join("README")).unwrap(),
+        b"Debian README\n"
+    );
+    // The same script without --url fails clearly: no session.
+    let o = run(cwd.path(), &[&script("debian.rhai")], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(
+        err(&o),
+        "error: no FTP session: call connect(host) first (line 6)\n"
+    );
+}
+
+#[test]
+fn upload_logs_example_with_credentials_from_the_environment() {
+    let server = Vsftpd::start();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("app.log"), "app line\n").unwrap();
+    std::fs::write(cwd.path().join("db.log"), "db line\n").unwrap();
+    let url = format!("ftp://127.0.0.1:{}/", server.port);
+    let env = [("FTP_USER", VSFTPD_USER), ("FTP_PASSWORD", PASSWORD)];
+    let args = [
+        "--url",
+        &url,
+        &script("upload_logs.rhai"),
+        "app.log",
+        "db.log",
+    ];
+    let o = run(cwd.path(), &args, &env);
+    assert_ok(&o);
+    let day: String = std::fs::read_dir(server.path("logs"))
+        .unwrap()
+        .next()
+        .unwrap()
+        .unwrap()
+        .file_name()
+        .to_string_lossy()
+        .into_owned();
+    assert_eq!(day.len(), 8);
+    let dir = server.path("logs").join(&day);
+    assert_eq!(std::fs::read(dir.join("app.log")).unwrap(), b"app line\n");
+    assert_eq!(std::fs::read(dir.join("db.log")).unwrap(), b"db line\n");
+    assert!(out(&o).contains("uploaded db.log (8 bytes)"), "{}", out(&o));
+    // Again the same day: the directory exists, the files are replaced.
+    let o = run(cwd.path(), &args, &env);
+    assert_ok(&o);
+    // A file that is not there: reported, the others go up, exit 1.
+    let args = [
+        "--url",
+        &url,
+        &script("upload_logs.rhai"),
+        "missing.log",
+        "app.log",
+    ];
+    let o = run(cwd.path(), &args, &env);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+    assert!(out(&o).contains("giving up on missing.log"), "{}", out(&o));
+    assert!(
+        err(&o).contains("not uploaded: [\"missing.log\"]"),
+        "{}",
+        err(&o)
+    );
+    // Anonymous users may not write: a permanent error, given up at once.
+    let o = run(
+        cwd.path(),
+        &["--url", &url, &script("upload_logs.rhai"), "app.log"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        out(&o).contains("giving up on app.log: 550 "),
+        "{}",
+        out(&o)
+    );
+    assert!(!out(&o).contains("retrying"), "{}", out(&o));
+}
+
+#[test]
+fn newest_example_picks_by_mlsd_modify() {
+    let server = PyFtpd::start("127.0.0.1");
+    std::fs::create_dir(server.path("nightly")).unwrap();
+    for (name, mtime) in [
+        ("old.bin", 1_600_000_000),
+        ("new.bin", 1_700_000_000),
+        ("mid.bin", 1_650_000_000),
+    ] {
+        let p = server.path(&format!("nightly/{name}"));
+        std::fs::write(&p, name).unwrap();
+        let t = std::time::UNIX_EPOCH + std::time::Duration::from_secs(mtime);
+        std::fs::File::options()
+            .write(true)
+            .open(&p)
+            .unwrap()
+            .set_modified(t)
+            .unwrap();
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &["--url", &url, &script("newest.rhai"), "nightly"],
+        &[],
+    );
+    assert_ok(&o);
+    assert!(
+        out(&o).starts_with("newest: nightly/new.bin (7 bytes, modified 2023"),
+        "{}",
+        out(&o)
+    );
+    assert_eq!(
+        std::fs::read(cwd.path().join("new.bin")).unwrap(),
+        b"new.bin"
+    );
+}
+
+#[test]
+fn ftps_example_against_vsftpd_explicit_and_implicit_url() {
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let cwd = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let env = [("FTP_USER", VSFTPD_USER), ("FTP_PASSWORD", PASSWORD)];
+    let args = [
+        "--cacert",
+        &ca,
+        &script("ftps_session.rhai"),
+        "127.0.0.1",
+        &port,
+    ];
+    let o = run(cwd.path(), &args, &env);
+    assert_ok(&o);
+    assert!(
+        out(&o).contains("200 PROT now Private.") || out(&o).contains("230 "),
+        "{}",
+        out(&o)
+    );
+    assert!(out(&o).ends_with("221 Goodbye.\n"), "{}", out(&o));
+    // Without the CA: a TLS error, exit 1.
+    let o = run(
+        cwd.path(),
+        &[&script("ftps_session.rhai"), "127.0.0.1", &port],
+        &env,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("certificate"), "{}", err(&o));
+
+    // Implicit FTPS through an ftps:// URL: data protected too.
+    let server = Vsftpd::start_with(Tls::Implicit, "127.0.0.1");
+    server.put("f.txt", b"implicit\n");
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let url = format!("ftps://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "--url",
+            &url,
+            "--cacert",
+            &ca,
+            "-e",
+            "print(retr_text(\"f.txt\"))",
+        ],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "implicit\n\n");
+}
+
+/// A peer that answers by command, to provoke the replies real servers
+/// will not give on demand: 421 (temp), a 1xx where 2xx belongs (reply),
+/// a malformed line (proto).
+fn odd_server() -> u16 {
+    let l = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((s, _)) = l.accept() else { return };
+        let mut w = s.try_clone().unwrap();
+        let mut r = BufReader::new(s);
+        let _ = w.write_all(b"220 odd server\r\n");
+        for _ in 0..20 {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            let reply: &[u8] = match line.split_whitespace().next().unwrap_or("") {
+                "USER" => b"230 in\r\n",
+                "NOOP" => b"421 too busy\r\n",
+                "SYST" => b"150 what\r\n",
+                "PWD" => b"garbage\r\n",
+                _ => b"502 no\r\n",
+            };
+            if w.write_all(reply).is_err() {
+                break;
+            }
+        }
+    });
+    port
+}
+
+#[test]
+fn error_map_kinds() {
+    let cwd = tempfile::tempdir().unwrap();
+    let kinds = r#"
+        let seen = [];
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login();
+        for cmd in ["NOOP", "SYST", "PWD"] {
+            try { voidcmd(cmd); } catch (e) { seen.push(`${e.kind}:${e.code}`); }
+        }
+        try { pwd(); } catch (e) { seen.push(e.kind); }
+        print(seen);
+    "#;
+    let port = odd_server().to_string();
+    let o = run(cwd.path(), &["-e", kinds, &port], &[]);
+    assert_ok(&o);
+    assert_eq!(
+        out(&o),
+        "[\"temp:421\", \"reply:150\", \"proto:\", \"proto\"]\n"
+    );
+
+    // io: nothing listens.
+    let closed = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = closed.local_addr().unwrap().port().to_string();
+    drop(closed);
+    let catch =
+        r#"try { connect("127.0.0.1", ARGS[0].parse_int()); } catch (e) { print(e.kind); }"#;
+    let o = run(cwd.path(), &["-e", catch, &port], &[]);
+    assert_eq!(out(&o), "io\n");
+
+    // timeout: a server that never says a word.
+    let silent = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = silent.local_addr().unwrap().port().to_string();
+    let o = run(cwd.path(), &["--timeout", "0.5", "-e", catch, &port], &[]);
+    assert_eq!(out(&o), "timeout\n");
+    drop(silent);
+
+    // tls: a certificate the system does not know.
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let port = server.port.to_string();
+    let tls = r#"connect_tls("127.0.0.1", ARGS[0].parse_int());
+        try { login(); } catch (e) { print(e.kind); print(e.code); }"#;
+    let o = run(cwd.path(), &["-e", tls, &port], &[]);
+    assert_eq!(out(&o), "tls\n\n", "{}", err(&o));
+}
+
+#[test]
+fn exit_status_and_the_error_line() {
+    let server = PyFtpd::start("127.0.0.1");
+    let cwd = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let code = "connect(\"127.0.0.1\", ARGS[0].parse_int());\nlogin();\ncwd(\"nowhere\");";
+    let o = run(cwd.path(), &["-e", code, &port], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert_eq!(err(&o), "error: 550 No such file or directory. (line 3)\n");
+    let o = run(cwd.path(), &["-e", "throw \"custom\";"], &[]);
+    assert_eq!(
+        (o.status.code(), err(&o).as_str()),
+        (Some(1), "error: custom (line 1)\n")
+    );
+    let o = run(cwd.path(), &["-e", "let x = ;"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).starts_with("error: ") && err(&o).contains("line 1"),
+        "{}",
+        err(&o)
+    );
+    // Usage errors: exit 2.
+    let o = run(cwd.path(), &[], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    let o = run(cwd.path(), &["no-such-script.rhai"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("cannot read the script"), "{}", err(&o));
+    let o = run(cwd.path(), &["--url", "http://x/", "-e", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("invalid FTP URL"), "{}", err(&o));
+    let o = run(cwd.path(), &["--bogus"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    // ARGS reach the script, hyphens and all.
+    let o = run(cwd.path(), &["-e", "print(ARGS)", "a", "-b", "--c"], &[]);
+    assert_eq!(out(&o), "[\"a\", \"-b\", \"--c\"]\n");
+    // Scripts cannot import files.
+    std::fs::write(cwd.path().join("m.rhai"), "export const X = 1;").unwrap();
+    let o = run(cwd.path(), &["-e", "import \"m\" as m; print(m::X);"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", out(&o));
+}
+
+#[test]
+fn runaway_scripts_end() {
+    let cwd = tempfile::tempdir().unwrap();
+    let o = run(
+        cwd.path(),
+        &[
+            "--max-operations",
+            "100000",
+            "-e",
+            "let x = 0; loop { x += 1; }",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("Too many operations"), "{}", err(&o));
+    let o = run(cwd.path(), &["-e", "fn f(n) { f(n + 1) } f(0)"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(cwd.path(), &["-e", "let s = \"x\"; loop { s += s; }"], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    let o = run(cwd.path(), &["-e", "sleep(-1)"], &[]);
+    assert!(
+        err(&o).contains("seconds must be from 0 to 3600"),
+        "{}",
+        err(&o)
+    );
+}
+
+#[test]
+fn local_files_stay_in_the_sandbox() {
+    let server = PyFtpd::start("127.0.0.1");
+    std::fs::write(server.path("f"), "data").unwrap();
+    let top = tempfile::tempdir().unwrap();
+    let cwd = top.path().join("work");
+    std::fs::create_dir(&cwd).unwrap();
+    let port = server.port.to_string();
+    let attempt = |code: &str, extra: &[&str]| {
+        let script = format!(
+            "connect(\"127.0.0.1\", ARGS[0].parse_int()); login(); \
+             try {{ {code}; print(\"done\"); }} catch (e) {{ print(e.kind + \": \" + e.message); }}"
+        );
+        let mut args = extra.to_vec();
+        args.extend(["-e", &script, &port]);
+        out(&run(&cwd, &args, &[]))
+    };
+    for code in [
+        "retr(\"../../f\")",
+        "retr(\"f\", \"../f\")",
+        "retr(\"f\", \"/tmp/f\")",
+        "stor(\"/etc/passwd\")",
+        "stor(\"../x\", \"x\")",
+        "lcd(\"..\")",
+        "appe(\"/etc/hostname\", \"x\")",
+    ] {
+        let said = attempt(code, &[]);
+        assert!(said.starts_with("usage: "), "{code}: {said}");
+    }
+    assert!(!top.path().join("f").exists());
+    // A link that leads out is out.
+    std::os::unix::fs::symlink(top.path(), cwd.join("up")).unwrap();
+    assert!(attempt("retr(\"f\", \"up/f\")", &[]).starts_with("usage: "));
+    // --allow-path widens it.
+    let top_dir = top.path().display().to_string();
+    assert_eq!(
+        attempt("retr(\"f\", \"../f\")", &["--allow-path", &top_dir]),
+        "done\n"
+    );
+    assert_eq!(std::fs::read(top.path().join("f")).unwrap(), b"data");
+}
+
+#[test]
+fn debug_output_masks_passwords_and_netrc_logs_in() {
+    let server = PyFtpd::start("127.0.0.1");
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://127.0.0.1:{}/", server.port);
+    let netrc = cwd.path().join("netrc");
+    std::fs::write(
+        &netrc,
+        format!("machine 127.0.0.1 login {USER} password \"{PASSWORD}\"\n"),
+    )
+    .unwrap();
+    let netrc_env = netrc.display().to_string();
+    // The user may write; anonymous may not: the upload proves the login.
+    let o = run(
+        cwd.path(),
+        &[
+            "-vv",
+            "--netrc",
+            "--url",
+            &url,
+            "-e",
+            "stor_text(\"n.txt\", \"netrc\"); quit();",
+        ],
+        &[("NETRC", &netrc_env)],
+    );
+    assert_ok(&o);
+    assert_eq!(std::fs::read(server.path("n.txt")).unwrap(), b"netrc");
+    let e = err(&o);
+    assert!(e.contains(&format!("*cmd* USER {USER}")), "{e}");
+    assert!(
+        e.contains("*cmd* PASS ****") && e.contains("*get* 230"),
+        "{e}"
+    );
+    assert!(!e.contains(PASSWORD), "{e}");
+    // Without -v: quiet. Without --netrc: anonymous, and the upload fails.
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", "stor_text(\"m.txt\", \"x\")"],
+        &[("NETRC", &netrc_env)],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).starts_with("error: 550 "), "{}", err(&o));
+}
+
+#[test]
+fn active_mode_and_url_path() {
+    let server = Vsftpd::start();
+    std::fs::create_dir(server.path("pub")).unwrap();
+    server.put("pub/x.bin", &ftp_tests::random_bytes(100_000, 4));
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://127.0.0.1:{}/pub", server.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "--active",
+            "--url",
+            &url,
+            "-e",
+            "print(pwd()); retr(\"x.bin\");",
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "/pub\n");
+    assert_eq!(
+        std::fs::read(cwd.path().join("x.bin")).unwrap(),
+        ftp_tests::random_bytes(100_000, 4)
+    );
+}
