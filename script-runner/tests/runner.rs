@@ -615,3 +615,56 @@ fn active_mode_and_url_path() {
         ftp_tests::random_bytes(100_000, 4)
     );
 }
+
+#[test]
+fn tls_url_prot_c_nul_and_acct() {
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    server.put("f.txt", b"secret data\n");
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let code = r#"
+        print(retr_text("f.txt"));
+        prot_c();
+        try { nlst(); } catch (e) { print(`${e.kind} ${e.code}`); }
+        prot_p();
+        print(nlst());
+        try { cwd("a\x00b"); } catch (e) { print(e.kind); }
+        quit();
+        connect_tls("127.0.0.1", ARGS[0].parse_int());
+        print(login(ARGS[1], ARGS[2], "unused-account"));
+        print(retr_text("f.txt"));
+    "#;
+    let port = server.port.to_string();
+    let o = run(
+        cwd.path(),
+        &[
+            "--tls",
+            "--cacert",
+            &ca,
+            "--url",
+            &url,
+            "-e",
+            code,
+            &port,
+            VSFTPD_USER,
+            PASSWORD,
+        ],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        out(&o),
+        "secret data\n\nperm 522\n[\"f.txt\"]\nusage\n230 Login successful.\nsecret data\n\n"
+    );
+    // Without --tls the server refuses the clear-text login.
+    let o = run(cwd.path(), &["--url", &url], &[("FTP_PASSWORD", PASSWORD)]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", "1"],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).starts_with("error: 530 "), "{}", err(&o));
+}
