@@ -97,6 +97,13 @@ impl PyFtpd {
     pub fn path(&self, rel: &str) -> PathBuf {
         self.root.path().join(rel)
     }
+
+    /// Kills the server at once (its connections die with it); the served
+    /// root stays until the value is dropped.
+    pub fn kill(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
 }
 
 impl Drop for PyFtpd {
@@ -104,6 +111,72 @@ impl Drop for PyFtpd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// Writes a test tree under `root`: `files` files in nested directories
+/// (up to three levels), some empty, names with spaces and non-ASCII
+/// letters, plus empty directories. Sizes follow `seed`; files whose
+/// index is a multiple of 10 are `big` bytes long.
+pub fn make_tree(root: &Path, files: usize, big: usize, seed: u64) {
+    let dirs = [
+        "",
+        "docs",
+        "docs/guide à la carte",
+        "src",
+        "src/日本",
+        "src/日本/deep dir",
+        "with space",
+    ];
+    for d in dirs {
+        std::fs::create_dir_all(root.join(d)).expect("mkdir");
+    }
+    for empty in ["empty dir", "docs/empty too", "src/日本/deep dir/nothing"] {
+        std::fs::create_dir_all(root.join(empty)).expect("mkdir");
+    }
+    for i in 0..files {
+        let dir = dirs[i % dirs.len()];
+        let name = match i % 4 {
+            0 => format!("file {i}.txt"),
+            1 => format!("fichier-é-{i}.bin"),
+            2 => format!("データ{i}.dat"),
+            _ => format!("f{i}"),
+        };
+        let len = if i % 10 == 0 {
+            big
+        } else if i % 7 == 0 {
+            0
+        } else {
+            (i * 131 + seed as usize) % 9000
+        };
+        std::fs::write(
+            root.join(dir).join(name),
+            random_bytes(len, seed + i as u64),
+        )
+        .expect("write");
+    }
+}
+
+/// Every file and directory under `root`, relative, with the file bytes
+/// (`None` for directories), sorted; `.part` files included, so a stray
+/// one shows.
+pub fn read_tree(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
+    let mut out = Vec::new();
+    let mut stack = vec![PathBuf::new()];
+    while let Some(rel) = stack.pop() {
+        for entry in std::fs::read_dir(root.join(&rel)).expect("read_dir") {
+            let entry = entry.expect("entry");
+            let path = rel.join(entry.file_name());
+            let shown = path.to_string_lossy().into_owned();
+            if entry.file_type().expect("type").is_dir() {
+                out.push((shown, None));
+                stack.push(path);
+            } else {
+                out.push((shown, Some(std::fs::read(entry.path()).expect("read"))));
+            }
+        }
+    }
+    out.sort();
+    out
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.

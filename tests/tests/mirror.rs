@@ -1,0 +1,486 @@
+//! Mirroring against real servers (vsftpd: LIST and MDTM; pyftpdlib: MLSD
+//! and MFMT) and a scripted hostile one: whole trees both ways, only-newer,
+//! delete, parallel workers, a server killed mid-run, evil names.
+
+use std::io::{BufRead, BufReader, Write};
+use std::net::TcpListener;
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ftp_std::{Error, Ftp, MirrorOptions, Options, Summary, mirror, mirror_up};
+use ftp_tests::{PASSWORD, PyFtpd, USER, VSFTPD_USER, Vsftpd, make_tree, read_tree};
+
+fn options() -> Options {
+    Options::default().timeout(Duration::from_secs(20))
+}
+
+fn connector(port: u16, user: &'static str) -> impl Fn() -> Result<Ftp, Error> + Sync {
+    move || {
+        let mut ftp = Ftp::connect("127.0.0.1", port, &options())?;
+        ftp.login(user, PASSWORD, "")?;
+        Ok(ftp)
+    }
+}
+
+fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
+    &|_| {}
+}
+
+#[track_caller]
+fn clean(s: &Summary) {
+    assert!(s.failed.is_empty(), "failed: {:?}", s.failed);
+    assert!(s.refused.is_empty(), "refused: {:?}", s.refused);
+}
+
+fn file_count(tree: &[(String, Option<Vec<u8>>)]) -> u64 {
+    tree.iter().filter(|(_, d)| d.is_some()).count() as u64
+}
+
+/// Down, again with only_newer, a changed file, a vanished file, then up.
+fn set_mtime(path: &Path, when: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool) {
+    make_tree(root, 300, 50_000, 1);
+    let now = std::time::SystemTime::now();
+    let touched = root.join("src/f3");
+    set_mtime(&touched, now - Duration::from_secs(7200));
+    let source = read_tree(root);
+    let connect = connector(port, user);
+    let mut session = Some(connect().unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+
+    let s = mirror(
+        &mut session,
+        &connect,
+        "/",
+        &local,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert_eq!(read_tree(&local), source, "mirrored down byte for byte");
+    assert!(s.bytes > 0 && s.seconds > 0.0);
+
+    let newer = MirrorOptions {
+        only_newer: true,
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(
+        (s.files, s.skipped),
+        (0, file_count(&source)),
+        "nothing is newer"
+    );
+
+    // A file changed on the server (size), one touched (same size, newer
+    // than the copy, older than now, so that an upload later is newer).
+    std::fs::write(root.join("docs/file 8.txt"), b"changed on the server").unwrap();
+    let same_size = vec![b'x'; std::fs::metadata(&touched).unwrap().len() as usize];
+    std::fs::write(&touched, &same_size).unwrap();
+    set_mtime(&touched, now - Duration::from_secs(3600));
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.files, 2, "the changed and the touched file");
+    assert_eq!(read_tree(&local), read_tree(root));
+
+    // What vanished goes with delete, not without.
+    std::fs::remove_file(root.join("with space/fichier-é-13.bin")).unwrap();
+    std::fs::remove_dir(root.join("empty dir")).unwrap();
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
+    assert_eq!(s.deleted, 0);
+    assert!(local.join("with space/fichier-é-13.bin").exists());
+    let delete = MirrorOptions {
+        only_newer: true,
+        delete: true,
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", &local, &delete, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.deleted, 2);
+    assert_eq!(read_tree(&local), read_tree(root));
+
+    // Up: into a new remote directory, byte for byte.
+    let s = mirror_up(
+        &mut session,
+        &connect,
+        &local,
+        "up",
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&root.join("up")), read_tree(&local));
+    let s = mirror_up(&mut session, &connect, &local, "up", &newer, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.files, 0, "nothing newer to upload");
+    std::fs::write(local.join("docs/new file.txt"), b"new").unwrap();
+    std::fs::remove_file(local.join("src/f3")).unwrap();
+    let s = mirror_up(&mut session, &connect, &local, "up", &delete, quiet()).unwrap();
+    clean(&s);
+    assert_eq!((s.files, s.deleted), (1, 1));
+    assert_eq!(read_tree(&root.join("up")), read_tree(&local));
+    if server_sets_times {
+        // MFMT gave the uploaded files the local times.
+        let l = std::fs::metadata(local.join("docs/new file.txt"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let r = std::fs::metadata(root.join("up/docs/new file.txt"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let diff = l.duration_since(r).unwrap_or_else(|e| e.duration());
+        assert!(diff < Duration::from_secs(2), "{diff:?}");
+    }
+    // The session is still in the directory it started in.
+    assert_eq!(session.as_mut().unwrap().pwd().unwrap(), "/");
+}
+
+#[test]
+fn vsftpd_tree_both_ways() {
+    let server = Vsftpd::start();
+    both_ways(server.root.path(), server.port, VSFTPD_USER, false);
+}
+
+#[test]
+fn pyftpdlib_tree_both_ways() {
+    let server = PyFtpd::start("127.0.0.1");
+    both_ways(server.root.path(), server.port, USER, true);
+}
+
+#[test]
+fn parallel_4_gives_the_same_tree_as_parallel_1() {
+    for vs in [true, false] {
+        let (root, port, user, _keep): (
+            std::path::PathBuf,
+            u16,
+            &'static str,
+            Box<dyn std::any::Any>,
+        ) = if vs {
+            let s = Vsftpd::start();
+            (
+                s.root.path().to_path_buf(),
+                s.port,
+                VSFTPD_USER,
+                Box::new(s),
+            )
+        } else {
+            let s = PyFtpd::start("127.0.0.1");
+            (s.root.path().to_path_buf(), s.port, USER, Box::new(s))
+        };
+        make_tree(&root, 400, 100_000, 2);
+        let connect = connector(port, user);
+        let work = tempfile::tempdir().unwrap();
+        let mut trees = Vec::new();
+        for parallel in [1, 4] {
+            let mut session = None;
+            let local = work.path().join(format!("p{parallel}"));
+            let opts = MirrorOptions {
+                parallel,
+                ..Default::default()
+            };
+            let s = mirror(&mut session, &connect, "/", &local, &opts, quiet()).unwrap();
+            clean(&s);
+            assert_eq!(s.files, 400);
+            trees.push(read_tree(&local));
+        }
+        assert_eq!(trees[0], trees[1]);
+        assert_eq!(trees[0], read_tree(&root));
+    }
+}
+
+#[test]
+fn dry_run_and_filters() {
+    let server = PyFtpd::start("127.0.0.1");
+    make_tree(server.root.path(), 40, 1000, 3);
+    let connect = connector(server.port, USER);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("t");
+    let mut session = None;
+    let dry = MirrorOptions {
+        dry_run: true,
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", &local, &dry, quiet()).unwrap();
+    assert!(!local.exists(), "a dry run writes nothing");
+    assert_eq!(s.files, 0);
+    assert_eq!(
+        s.planned.iter().filter(|p| p.starts_with("get ")).count(),
+        40
+    );
+    assert!(s.planned.contains(&"mkdir src/日本/deep dir".to_string()));
+    let filtered = MirrorOptions {
+        include: vec!["*.txt".into(), "*.dat".into()],
+        exclude: vec!["src/日本/*".into(), "*2.txt".into()],
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", &local, &filtered, quiet()).unwrap();
+    clean(&s);
+    for (path, data) in read_tree(&local) {
+        if data.is_some() {
+            assert!(path.ends_with(".txt") || path.ends_with(".dat"), "{path}");
+            assert!(
+                !path.starts_with("src/日本/") && !path.ends_with("2.txt"),
+                "{path}"
+            );
+        }
+    }
+    assert!(s.files > 5);
+    // A subtree by a relative path, from the session's directory.
+    let sub = work.path().join("sub");
+    session.as_mut().unwrap().cwd("src").unwrap();
+    let s = mirror(
+        &mut session,
+        &connect,
+        "日本",
+        &sub,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&sub), read_tree(&server.path("src/日本")));
+    assert_eq!(session.as_mut().unwrap().pwd().unwrap(), "/src");
+}
+
+#[test]
+fn a_server_killed_mid_mirror() {
+    let server = Arc::new(Mutex::new(PyFtpd::start("127.0.0.1")));
+    let (root, port) = {
+        let s = server.lock().unwrap();
+        (s.root.path().to_path_buf(), s.port)
+    };
+    make_tree(&root, 60, 1 << 20, 4);
+    let source = read_tree(&root);
+    let connect = connector(port, USER);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("t");
+    let opts = MirrorOptions {
+        parallel: 2,
+        retries: 1,
+        retry_pause: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let killer = server.clone();
+    let kill_at = |p: ftp_std::MirrorProgress| {
+        if p.bytes_done > 3 << 20 {
+            killer.lock().unwrap().kill();
+        }
+    };
+    let mut session = None;
+    let s = mirror(&mut session, &connect, "/", &local, &opts, &kill_at).unwrap();
+    assert!(!s.failed.is_empty(), "the run reports the files it lost");
+    assert!(s.files < 60);
+    // No partial file under a final name: every file there is whole.
+    let got = read_tree(&local);
+    for (path, data) in &got {
+        if let Some(data) = data
+            && !path.ends_with(".part")
+        {
+            let want = source
+                .iter()
+                .find(|(p, _)| p == path)
+                .expect("a source file");
+            assert_eq!(Some(data), want.1.as_ref(), "{path} is whole");
+        }
+    }
+    // A new server on the same files: the rerun completes the tree.
+    let again = PyFtpd::start("127.0.0.1");
+    make_tree(again.root.path(), 60, 1 << 20, 4);
+    let connect = connector(again.port, USER);
+    let mut session = None;
+    let s = mirror(
+        &mut session,
+        &connect,
+        "/",
+        &local,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&local), source);
+}
+
+/// A server that answers every listing with hostile names and every RETR
+/// with "pwned", by MLSD or (without MLST in FEAT) by LIST.
+fn hostile_server(mlsd: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for _ in 0..20 {
+            let Ok((s, _)) = listener.accept() else {
+                return;
+            };
+            std::thread::spawn(move || serve_hostile(s, mlsd));
+        }
+    });
+    port
+}
+
+fn evil_names(dir: &str) -> Vec<(&'static str, &'static str)> {
+    let mut names = vec![
+        ("file", "../evil"),
+        ("file", "a/../../b"),
+        ("file", "/tmp/ftp-rs-absolute"),
+        ("file", "nul\0name"),
+        ("file", "..\\..\\win"),
+        ("dir", ".."),
+        ("dir", "."),
+        ("dir", "../up"),
+        ("file", "ok.txt"),
+    ];
+    if dir == "/" {
+        names.push(("dir", "sub"));
+    }
+    names
+}
+
+fn serve_hostile(s: std::net::TcpStream, mlsd: bool) {
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut data: Option<TcpListener> = None;
+    let mut cwd = "/".to_string();
+    let _ = w.write_all(b"220 hostile\r\n");
+    for _ in 0..500 {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let line = line.trim_end();
+        let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
+        let reply = match cmd {
+            "USER" => "230 welcome".to_string(),
+            "PWD" => format!("257 \"{cwd}\""),
+            "CWD" => {
+                cwd = if arg.starts_with('/') {
+                    arg.to_string()
+                } else {
+                    format!("/{arg}")
+                };
+                "250 ok".to_string()
+            }
+            "FEAT" if mlsd => "211-Features:\r\n MLST type*;size*;modify*;\r\n211 End".to_string(),
+            "FEAT" => "211-Features:\r\n SIZE\r\n211 End".to_string(),
+            "TYPE" | "OPTS" => "200 ok".to_string(),
+            "SIZE" => "213 6".to_string(),
+            "MDTM" => "213 20200101000000".to_string(),
+            "EPSV" => {
+                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                let p = l.local_addr().unwrap().port();
+                data = Some(l);
+                format!("229 Entering Extended Passive Mode (|||{p}|)")
+            }
+            "MLSD" | "LIST" | "RETR" => {
+                let Some(l) = data.take() else {
+                    let _ = w.write_all(b"425 no data connection\r\n");
+                    continue;
+                };
+                let _ = w.write_all(b"150 here\r\n");
+                let Ok((mut d, _)) = l.accept() else { return };
+                let dir = if cmd == "MLSD" && !arg.is_empty() {
+                    arg.to_string()
+                } else {
+                    cwd.clone()
+                };
+                let body = match cmd {
+                    "RETR" => "pwned\n".to_string(),
+                    "MLSD" => evil_names(&dir)
+                        .iter()
+                        .map(|(t, n)| format!("type={t};size=6;modify=20200101000000; {n}\r\n"))
+                        .collect(),
+                    _ => evil_names(&dir)
+                        .iter()
+                        .map(|(t, n)| {
+                            let k = if *t == "dir" { 'd' } else { '-' };
+                            format!("{k}rw-r--r--   1 u g 6 Jan 01  2020 {n}\r\n")
+                        })
+                        .collect(),
+                };
+                let _ = d.write_all(body.as_bytes());
+                drop(d);
+                "226 done".to_string()
+            }
+            "QUIT" => {
+                let _ = w.write_all(b"221 bye\r\n");
+                return;
+            }
+            _ => "502 no".to_string(),
+        };
+        if w.write_all(format!("{reply}\r\n").as_bytes()).is_err() {
+            return;
+        }
+    }
+}
+
+#[test]
+fn hostile_names_never_leave_the_target() {
+    for mlsd in [true, false] {
+        let port = hostile_server(mlsd);
+        let connect = move || {
+            let mut ftp = Ftp::connect("127.0.0.1", port, &options())?;
+            ftp.login("x", "y", "")?;
+            Ok(ftp)
+        };
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("target");
+        // A link planted in the target that leads out.
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::create_dir(&target).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), target.join("sub")).unwrap();
+        let mut session = None;
+        let opts = MirrorOptions {
+            delete: true,
+            retries: 0,
+            ..Default::default()
+        };
+        let s = mirror(&mut session, &connect, "/", &target, &opts, quiet()).unwrap();
+        let refused: Vec<&str> = s.refused.iter().map(|p| p.path.as_str()).collect();
+        for evil in [
+            "../evil",
+            "a/../../b",
+            "/tmp/ftp-rs-absolute",
+            "..\\..\\win",
+            "../up",
+        ] {
+            assert!(
+                refused.contains(&evil),
+                "{evil} refused (mlsd {mlsd}): {refused:?}"
+            );
+        }
+        assert!(refused.iter().any(|p| p.starts_with("nul")), "{refused:?}");
+        // Only the one good file, inside the target; nothing outside.
+        assert_eq!(std::fs::read(target.join("ok.txt")).unwrap(), b"pwned\n");
+        let mut around: Vec<String> = std::fs::read_dir(outside.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        around.sort();
+        assert_eq!(around, ["target"]);
+        assert_eq!(
+            std::fs::read_dir(elsewhere.path()).unwrap().count(),
+            0,
+            "the link was not followed"
+        );
+        assert!(
+            std::fs::symlink_metadata(target.join("sub"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(!Path::new("/tmp/ftp-rs-absolute").exists());
+    }
+}
