@@ -158,6 +158,24 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     reg!(engine, r, "appe", |s, local: &str, remote: &str| s
         .appe(local, remote));
 
+    // Mirroring.
+    reg!(engine, r, "mirror", |s, remote: &str, local: &str| s
+        .mirror(false, remote, local, &Map::new()));
+    reg!(
+        engine,
+        r,
+        "mirror",
+        |s, remote: &str, local: &str, opts: Map| s.mirror(false, remote, local, &opts)
+    );
+    reg!(engine, r, "mirror_up", |s, local: &str, remote: &str| s
+        .mirror(true, local, remote, &Map::new()));
+    reg!(
+        engine,
+        r,
+        "mirror_up",
+        |s, local: &str, remote: &str, opts: Map| s.mirror(true, local, remote, &opts)
+    );
+
     // Commands and settings.
     reg!(engine, r, "sendcmd", |s, cmd: &str| s
         .with(|f| f.sendcmd(cmd)));

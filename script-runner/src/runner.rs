@@ -27,6 +27,10 @@ pub struct Credentials {
 pub struct Runner {
     ftp: Option<Ftp>,
     host: String,
+    /// How the current session was made: for the mirror's extra sessions.
+    made_with: Option<(u16, Options)>,
+    /// The credentials of the last login.
+    logged_in_as: Option<(String, String, String)>,
     /// A TLS session: PBSZ 0 + PROT P after login.
     secure: bool,
     logged_in: Option<String>,
@@ -56,6 +60,8 @@ impl Runner {
         Runner {
             ftp: None,
             host: String::new(),
+            made_with: None,
+            logged_in_as: None,
             secure: false,
             logged_in: None,
             options,
@@ -90,6 +96,7 @@ impl Runner {
         let welcome = ftp.getwelcome();
         self.secure = options.security != Security::None;
         self.host = host.to_string();
+        self.made_with = Some((port, options));
         self.ftp = Some(ftp);
         Ok(welcome)
     }
@@ -100,10 +107,14 @@ impl Runner {
         if self.require_tls {
             options.security = Security::Explicit;
         }
+        if url.scheme == ftp_std::Scheme::Ftps {
+            options.security = Security::Implicit;
+        }
         let mut ftp = Ftp::connect_url(url, &options).map_err(ftp_error)?;
         ftp.set_debuglevel(self.debuglevel);
         self.secure = ftp.control_is_tls() || options.security != Security::None;
         self.host = url.host.clone();
+        self.made_with = Some((url.port, options));
         self.ftp = Some(ftp);
         let (user, pass, acct) = self.default_credentials()?;
         self.login_as(&user, &pass, &acct)?;
@@ -153,6 +164,7 @@ impl Runner {
             ftp.prot_p().map_err(ftp_error)?;
         }
         self.logged_in = Some(reply.clone());
+        self.logged_in_as = Some((user.to_string(), pass.to_string(), acct.to_string()));
         Ok(reply)
     }
 
@@ -418,6 +430,87 @@ impl Runner {
         self.with(|f| f.appe(remote, &mut file))
     }
 
+    // ----- mirroring ------------------------------------------------------------
+
+    /// A maker of sessions like the current one: same server, options and
+    /// login (for the mirror's workers and reconnects).
+    fn session_maker(&self) -> Rr<impl Fn() -> Result<Ftp, Error> + Sync + use<>> {
+        let (Some((port, options)), Some((user, pass, acct))) =
+            (self.made_with.clone(), self.logged_in_as.clone())
+        else {
+            return Err(usage("no FTP session: connect(host) and login() first"));
+        };
+        let host = self.host.clone();
+        let (secure, level) = (self.secure, self.debuglevel);
+        Ok(move || {
+            let mut ftp = Ftp::connect(&host, port, &options)?;
+            ftp.set_debuglevel(level);
+            ftp.login(&user, &pass, &acct)?;
+            if secure {
+                ftp.prot_p()?;
+            }
+            Ok(ftp)
+        })
+    }
+
+    fn mirror_bar(&self) -> Option<ProgressBar> {
+        self.bar("mirror")
+    }
+
+    /// `mirror(remote, local[, opts])` and `mirror_up(local, remote[, opts])`.
+    pub fn mirror(&mut self, up: bool, from: &str, to: &str, opts: &Map) -> Rr<Map> {
+        let options = mirror_options(opts)?;
+        let (local, remote) = if up { (from, to) } else { (to, from) };
+        let local = self.sandbox.resolve(local)?;
+        let connect = self.session_maker()?;
+        let bar = self.mirror_bar();
+        let progress = |p: ftp_std::MirrorProgress| {
+            if let Some(bar) = &bar {
+                bar.set_length(p.bytes_total);
+                bar.set_position(p.bytes_done);
+            }
+        };
+        let result = if up {
+            ftp_std::mirror_up(&mut self.ftp, &connect, &local, remote, &options, &progress)
+        } else {
+            ftp_std::mirror(&mut self.ftp, &connect, remote, &local, &options, &progress)
+        };
+        if let Some(bar) = bar {
+            bar.finish_and_clear();
+        }
+        let s = result.map_err(ftp_error)?;
+        let problems = |list: &[ftp_std::Problem]| -> Array {
+            list.iter()
+                .map(|p| {
+                    let mut m = Map::new();
+                    m.insert("path".into(), p.path.clone().into());
+                    m.insert("message".into(), p.message.clone().into());
+                    Dynamic::from(m)
+                })
+                .collect()
+        };
+        let int = |v: u64| Dynamic::from(INT::try_from(v).unwrap_or(INT::MAX));
+        let mut map = Map::new();
+        map.insert("files".into(), int(s.files));
+        map.insert("bytes".into(), int(s.bytes));
+        map.insert("skipped".into(), int(s.skipped));
+        map.insert("deleted".into(), int(s.deleted));
+        map.insert("dirs".into(), int(s.dirs_created));
+        map.insert("failed".into(), problems(&s.failed).into());
+        map.insert("refused".into(), problems(&s.refused).into());
+        map.insert(
+            "planned".into(),
+            s.planned
+                .iter()
+                .cloned()
+                .map(Dynamic::from)
+                .collect::<Array>()
+                .into(),
+        );
+        map.insert("seconds".into(), Dynamic::from(s.seconds));
+        Ok(map)
+    }
+
     // ----- local side -------------------------------------------------------------
 
     /// `lcd(path)`.
@@ -429,6 +522,54 @@ impl Runner {
     pub fn lpwd(&self) -> String {
         self.sandbox.cwd().display().to_string()
     }
+}
+
+/// Mirror options from a script's map; unknown keys are refused.
+fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
+    let mut o = ftp_std::MirrorOptions::default();
+    let flag = |k: &str, v: &Dynamic| {
+        v.as_bool()
+            .map_err(|t| usage(format!("{k} must be true or false, not a {t}")))
+    };
+    let count = |k: &str, v: &Dynamic, max: INT| {
+        v.as_int()
+            .ok()
+            .filter(|n| (0..=max).contains(n))
+            .map(|n| n as u64)
+            .ok_or_else(|| usage(format!("{k} must be a number from 0 to {max}")))
+    };
+    let globs = |k: &str, v: &Dynamic| -> Rr<Vec<String>> {
+        let list = v
+            .read_lock::<Array>()
+            .ok_or_else(|| usage(format!("{k} must be an array of patterns")))?;
+        list.iter()
+            .map(|p| {
+                p.clone()
+                    .into_string()
+                    .map_err(|_| usage(format!("{k} holds something that is not a string")))
+            })
+            .collect()
+    };
+    for (k, v) in opts {
+        match k.as_str() {
+            "parallel" => o.parallel = count(k, v, 64)?.max(1) as usize,
+            "only_newer" => o.only_newer = flag(k, v)?,
+            "delete" => o.delete = flag(k, v)?,
+            "dry_run" => o.dry_run = flag(k, v)?,
+            "resume" => o.resume = flag(k, v)?,
+            "follow_symlinks" => o.follow_symlinks = flag(k, v)?,
+            "retries" => o.retries = count(k, v, 100)? as u32,
+            "exclude" => o.exclude = globs(k, v)?,
+            "include" => o.include = globs(k, v)?,
+            other => {
+                return Err(usage(format!(
+                    "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
+                     exclude, include, dry_run, resume, follow_symlinks, retries)"
+                )));
+            }
+        }
+    }
+    Ok(o)
 }
 
 /// The reply of a transfer, or what a resume that found the file complete

@@ -668,3 +668,75 @@ fn tls_url_prot_c_nul_and_acct() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).starts_with("error: 530 "), "{}", err(&o));
 }
+
+#[test]
+fn mirror_both_ways_from_a_script() {
+    let server = PyFtpd::start("127.0.0.1");
+    ftp_tests::make_tree(server.root.path(), 60, 20_000, 9);
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://{USER}@127.0.0.1:{}/", server.port);
+    let code = r#"
+        let s = mirror("/", "copy", #{ parallel: 4 });
+        print(`${s.files} ${s.failed.len()} ${s.refused.len()} ${s.bytes > 0} ${s.seconds >= 0.0}`);
+        let again = mirror("/", "copy", #{ only_newer: true });
+        print(`${again.files} ${again.skipped}`);
+        let up = mirror_up("copy", "up", #{ exclude: ["*.dat"], parallel: 2 });
+        print(`${up.files} ${up.failed}`);
+        let dry = mirror("/", "copy2", #{ dry_run: true });
+        print(dry.planned.len() > 60);
+        try { mirror("/", "../outside"); } catch (e) { print(e.kind); }
+        try { mirror("/", "x", #{ paralel: 2 }); } catch (e) { print(e.kind); }
+        try { mirror("/nowhere", "x"); } catch (e) { print(`${e.kind} ${e.code >= 500}`); }
+    "#;
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", code],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_ok(&o);
+    let dat = ftp_tests::read_tree(&cwd.path().join("copy"))
+        .iter()
+        .filter(|(p, d)| d.is_some() && p.ends_with(".dat"))
+        .count();
+    assert_eq!(
+        out(&o),
+        format!(
+            "60 0 0 true true\n0 60\n{} []\ntrue\nusage\nusage\nperm true\n",
+            60 - dat
+        )
+    );
+    assert_eq!(
+        ftp_tests::read_tree(&cwd.path().join("copy")),
+        ftp_tests::read_tree(server.root.path())
+            .into_iter()
+            .filter(|(p, _)| !p.starts_with("up"))
+            .collect::<Vec<_>>()
+    );
+    assert!(!cwd.path().join("copy2").exists());
+}
+
+#[test]
+fn mirror_refuses_hostile_names_from_a_script() {
+    let port = ftp_tests::hostile_ftpd(true).to_string();
+    let cwd = tempfile::tempdir().unwrap();
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("x", "y");
+        let s = mirror("/", "t", #{ retries: 0 });
+        for p in s.refused { if p.path == "../evil" { print(p.message); } }
+        print(s.files);
+    "#;
+    let o = run(cwd.path(), &["-e", code, &port], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "a name holding / or \\ could lead elsewhere\n2\n");
+    let mut names: Vec<String> = std::fs::read_dir(cwd.path())
+        .unwrap()
+        .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+        .collect();
+    names.sort();
+    assert_eq!(names, ["t"]);
+    assert_eq!(
+        std::fs::read(cwd.path().join("t/sub/ok.txt")).unwrap(),
+        b"pwned\n"
+    );
+}

@@ -1,7 +1,8 @@
 //! Helpers for the interop tests: real servers started on loopback with
 //! free ports and temporary directories, stopped when dropped.
 
-use std::io::{BufRead, BufReader};
+use std::io::{BufRead, BufReader, Write as _};
+use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
@@ -540,4 +541,118 @@ pub fn stor(
         |_| {},
     )?;
     Ok(())
+}
+
+/// A scripted hostile server on a loopback port: it answers every listing
+/// with evil names (`../evil`, `a/../../b`, absolute paths, NUL, `..`,
+/// backslashes) plus `ok.txt` and a `sub` directory, and every RETR with
+/// `pwned`, by MLSD or (without MLST in FEAT) by LIST. Serves up to 20
+/// connections.
+pub fn hostile_ftpd(mlsd: bool) -> u16 {
+    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = listener.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        for _ in 0..20 {
+            let Ok((s, _)) = listener.accept() else {
+                return;
+            };
+            std::thread::spawn(move || serve_hostile(s, mlsd));
+        }
+    });
+    port
+}
+
+fn evil_names(dir: &str) -> Vec<(&'static str, &'static str)> {
+    let mut names = vec![
+        ("file", "../evil"),
+        ("file", "a/../../b"),
+        ("file", "/tmp/ftp-rs-absolute"),
+        ("file", "nul\0name"),
+        ("file", "..\\..\\win"),
+        ("dir", ".."),
+        ("dir", "."),
+        ("dir", "../up"),
+        ("file", "ok.txt"),
+    ];
+    if dir == "/" {
+        names.push(("dir", "sub"));
+    }
+    names
+}
+
+fn serve_hostile(s: std::net::TcpStream, mlsd: bool) {
+    let mut w = s.try_clone().unwrap();
+    let mut r = BufReader::new(s);
+    let mut data: Option<TcpListener> = None;
+    let mut cwd = "/".to_string();
+    let _ = w.write_all(b"220 hostile\r\n");
+    for _ in 0..500 {
+        let mut line = String::new();
+        if r.read_line(&mut line).unwrap_or(0) == 0 {
+            return;
+        }
+        let line = line.trim_end();
+        let (cmd, arg) = line.split_once(' ').unwrap_or((line, ""));
+        let reply = match cmd {
+            "USER" => "230 welcome".to_string(),
+            "PWD" => format!("257 \"{cwd}\""),
+            "CWD" => {
+                cwd = if arg.starts_with('/') {
+                    arg.to_string()
+                } else {
+                    format!("/{arg}")
+                };
+                "250 ok".to_string()
+            }
+            "FEAT" if mlsd => "211-Features:\r\n MLST type*;size*;modify*;\r\n211 End".to_string(),
+            "FEAT" => "211-Features:\r\n SIZE\r\n211 End".to_string(),
+            "TYPE" | "OPTS" => "200 ok".to_string(),
+            "SIZE" => "213 6".to_string(),
+            "MDTM" => "213 20200101000000".to_string(),
+            "EPSV" => {
+                let l = TcpListener::bind("127.0.0.1:0").unwrap();
+                let p = l.local_addr().unwrap().port();
+                data = Some(l);
+                format!("229 Entering Extended Passive Mode (|||{p}|)")
+            }
+            "MLSD" | "LIST" | "RETR" => {
+                let Some(l) = data.take() else {
+                    let _ = w.write_all(b"425 no data connection\r\n");
+                    continue;
+                };
+                let _ = w.write_all(b"150 here\r\n");
+                let Ok((mut d, _)) = l.accept() else { return };
+                let dir = if cmd == "MLSD" && !arg.is_empty() {
+                    arg.to_string()
+                } else {
+                    cwd.clone()
+                };
+                let body = match cmd {
+                    "RETR" => "pwned\n".to_string(),
+                    "MLSD" => evil_names(&dir)
+                        .iter()
+                        .map(|(t, n)| format!("type={t};size=6;modify=20200101000000; {n}\r\n"))
+                        .collect(),
+                    _ => evil_names(&dir)
+                        .iter()
+                        .map(|(t, n)| {
+                            let k = if *t == "dir" { 'd' } else { '-' };
+                            format!("{k}rw-r--r--   1 u g 6 Jan 01  2020 {n}\r\n")
+                        })
+                        .collect(),
+                };
+                let _ = d.write_all(body.as_bytes());
+                drop(d);
+                "226 done".to_string()
+            }
+            "QUIT" => {
+                let _ = w.write_all(b"221 bye\r\n");
+                return;
+            }
+            _ => "502 no".to_string(),
+        };
+        if w.write_all(format!("{reply}\r\n").as_bytes()).is_err() {
+            return;
+        }
+    }
 }
