@@ -72,6 +72,10 @@ impl DataStream {
     /// of curl's 426 on TLS 1.3 uploads).
     fn shutdown(mut self) -> io::Result<()> {
         let ended = self.ended;
+        // A clear-text download the server ended: nothing to say.
+        if ended && self.tls.is_none() {
+            return Ok(());
+        }
         let result = self.send_end();
         // After the server ended the stream our goodbye may find the socket
         // closed: that does not make a download fail.

@@ -65,12 +65,29 @@ impl ReplyClock {
 struct Clocked<'a> {
     tcp: &'a mut TcpStream,
     clock: &'a ReplyClock,
+    /// The read timeout the socket has now.
+    applied: &'a mut Option<Duration>,
 }
 
 impl Read for Clocked<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let left = self.clock.remaining()?;
-        self.tcp.set_read_timeout(left)?;
+        // A system call per read only when the socket's timeout would
+        // overshoot the deadline by more than a twentieth of the timeout
+        // (at most a second).
+        let slack = self
+            .clock
+            .timeout
+            .map_or(Duration::ZERO, |t| (t / 20).min(Duration::from_secs(1)));
+        let stale = match (*self.applied, left) {
+            (Some(applied), Some(left)) => applied > left + slack || applied + slack < left,
+            (None, None) => false,
+            _ => true,
+        };
+        if stale {
+            self.tcp.set_read_timeout(left)?;
+            *self.applied = left;
+        }
         match self.tcp.read(buf) {
             Err(e)
                 if matches!(
@@ -100,6 +117,7 @@ pub struct Control {
     tcp: TcpStream,
     clock: ReplyClock,
     tls: Option<Box<ClientConnection>>,
+    applied: Option<Duration>,
 }
 
 impl std::fmt::Debug for Control {
@@ -117,6 +135,7 @@ impl Control {
             tcp,
             clock,
             tls: None,
+            applied: None,
         }
     }
 
@@ -143,6 +162,7 @@ impl Control {
         let mut sock = Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
+            applied: &mut self.applied,
         };
         while conn.is_handshaking() {
             conn.complete_io(&mut sock)
@@ -167,6 +187,7 @@ impl Control {
         let mut sock = Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
+            applied: &mut self.applied,
         };
         conn.send_close_notify();
         while conn.wants_write() {
@@ -253,6 +274,7 @@ impl Read for Control {
         let mut sock = Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
+            applied: &mut self.applied,
         };
         match &mut self.tls {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).read(buf),
@@ -268,6 +290,7 @@ impl Write for Control {
         let mut sock = Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
+            applied: &mut self.applied,
         };
         match &mut self.tls {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).write(buf),
@@ -279,6 +302,7 @@ impl Write for Control {
         let mut sock = Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
+            applied: &mut self.applied,
         };
         match &mut self.tls {
             Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).flush(),

@@ -4,6 +4,7 @@
 use std::fs::{self, File, OpenOptions};
 use std::io::{self, Seek, SeekFrom, Write};
 use std::path::{Path, PathBuf};
+use std::time::SystemTime;
 
 use ftp_core::TransferType;
 
@@ -17,6 +18,17 @@ pub struct Progress {
     pub done: u64,
     /// The file's size, when known.
     pub total: Option<u64>,
+}
+
+/// What a caller knows before a download ([`Ftp::fetch`]).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Fetch {
+    /// Continue from the `.part` file (REST).
+    pub resume: bool,
+    /// The remote size, when a listing gave it: no SIZE command is sent.
+    pub size: Option<u64>,
+    /// The modification time to give the local file.
+    pub modified: Option<SystemTime>,
 }
 
 /// What a download or upload did.
@@ -82,11 +94,32 @@ impl Ftp {
         remote: &str,
         local: impl AsRef<Path>,
         resume: bool,
+        progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
+        let fetch = Fetch {
+            resume,
+            ..Fetch::default()
+        };
+        self.fetch(remote, local, &fetch, progress)
+    }
+
+    /// [`Ftp::download_with`] with what the caller already knows: the size
+    /// (from a listing: no SIZE command is sent) and the modification time
+    /// to give the local file.
+    pub fn fetch(
+        &mut self,
+        remote: &str,
+        local: impl AsRef<Path>,
+        fetch: &Fetch,
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
         let part = part_path(local);
-        let total = refused_is_none(self.size(remote))?;
+        let total = match fetch.size {
+            Some(size) => Some(size),
+            None => refused_is_none(self.size(remote))?,
+        };
+        let resume = fetch.resume;
         let mut offset = match (resume, fs::metadata(&part)) {
             (true, Ok(meta)) if meta.is_file() => meta.len(),
             _ => 0,
@@ -95,6 +128,13 @@ impl Ftp {
             offset = 0;
         }
         if offset > 0 && total == Some(offset) {
+            if let Some(when) = fetch.modified {
+                let f = OpenOptions::new()
+                    .write(true)
+                    .open(&part)
+                    .map_err(Error::Io)?;
+                f.set_modified(when).map_err(Error::Io)?;
+            }
             fs::rename(&part, local).map_err(Error::Io)?;
             return Ok(Transferred {
                 offset,
@@ -102,10 +142,11 @@ impl Ftp {
                 reply: String::new(),
             });
         }
-        let mut result = self.receive_to(remote, &part, offset, total, &mut progress);
+        let when = fetch.modified;
+        let mut result = self.receive_to(remote, &part, offset, total, when, &mut progress);
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
             offset = 0;
-            result = self.receive_to(remote, &part, 0, total, &mut progress);
+            result = self.receive_to(remote, &part, 0, total, when, &mut progress);
         }
         let (bytes, reply) = result?;
         let got = offset + bytes;
@@ -132,6 +173,7 @@ impl Ftp {
         part: &Path,
         offset: u64,
         total: Option<u64>,
+        modified: Option<SystemTime>,
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, String), Error> {
         let open = || -> io::Result<File> {
@@ -168,7 +210,11 @@ impl Ftp {
             Some(f) => f,
             None => open().map_err(Error::Io)?,
         };
-        f.sync_all().map_err(Error::Io)?;
+        // Not fsynced, as curl and wget: the rename is what must not
+        // happen early, and it does not.
+        if let Some(when) = modified {
+            f.set_modified(when).map_err(Error::Io)?;
+        }
         Ok((received, reply))
     }
 

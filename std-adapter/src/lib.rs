@@ -59,7 +59,7 @@ use std::io;
 pub use client::{Ftp, Options, Security};
 pub use connector::{Connector, DataStream};
 pub use control::{Control, TlsError};
-pub use files::{Progress, Transferred, part_path};
+pub use files::{Fetch, Progress, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;

@@ -440,6 +440,31 @@ struct Job {
     rel: String,
     size: Option<u64>,
     mtime: Option<i64>,
+    /// A `.part` file to continue exists.
+    resume: bool,
+}
+
+/// Orders jobs round-robin over their directories, so parallel workers
+/// create files in different directories (file systems serialize the
+/// changes of one directory).
+fn interleave(jobs: VecDeque<Job>) -> VecDeque<Job> {
+    let mut by_dir: BTreeMap<String, VecDeque<Job>> = BTreeMap::new();
+    for job in jobs {
+        let dir = job.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        by_dir.entry(dir).or_default().push_back(job);
+    }
+    let mut out = VecDeque::new();
+    let mut queues: Vec<VecDeque<Job>> = by_dir.into_values().collect();
+    while !queues.is_empty() {
+        queues.retain_mut(|q| match q.pop_front() {
+            Some(job) => {
+                out.push_back(job);
+                true
+            }
+            None => false,
+        });
+    }
+    out
 }
 
 /// Shared counters and results of the workers.
@@ -656,7 +681,8 @@ where
         }
     }
 
-    // Files: what to fetch.
+    // Files: what to fetch. Each local directory is checked once.
+    let mut inside: BTreeMap<PathBuf, bool> = BTreeMap::new();
     let mut jobs = VecDeque::new();
     for (rel, item) in &tree {
         match item.kind {
@@ -674,7 +700,9 @@ where
         // A local link on the way must not lead the write elsewhere.
         if !options.dry_run
             && let Some(parent) = path.parent()
-            && !parent.canonicalize().is_ok_and(|p| p.starts_with(&target))
+            && !*inside
+                .entry(parent.to_path_buf())
+                .or_insert_with(|| parent.canonicalize().is_ok_and(|p| p.starts_with(&target)))
         {
             summary.refused.push(Problem {
                 path: rel.clone(),
@@ -713,6 +741,8 @@ where
             rel: rel.clone(),
             size: item.size,
             mtime: item.mtime,
+            // Only a .part file the scan saw is worth a look.
+            resume: options.resume && local_tree.contains_key(&format!("{rel}.part")),
         });
     }
 
@@ -721,6 +751,11 @@ where
         delete_local(&target, &tree, &local_tree, options, &mut summary);
     }
 
+    let jobs = if options.parallel > 1 {
+        interleave(jobs)
+    } else {
+        jobs
+    };
     let shared = Shared {
         files_total: jobs.len() as u64,
         bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
@@ -730,22 +765,27 @@ where
         bytes_done: AtomicU64::new(0),
         progress,
     };
-    let resume = options.resume;
     run_workers(session, connect, options, &shared, |ftp, job, on_bytes| {
         let path = local_path(&target, &job.rel);
         let remote = remote_path(&root, &job.rel);
-        let done = ftp.download_with(&remote, &path, resume, |p| on_bytes(p.done))?;
+        // LIST gives no exact time: MDTM, before the transfer, so the file
+        // gets its time while it is still open.
         let mtime = match job.mtime {
             Some(t) => Some(t),
-            None => ftp.mdtm(&remote).ok().map(|t| t.unix_seconds()),
+            None => match ftp.mdtm(&remote) {
+                Ok(t) => Some(t.unix_seconds()),
+                Err(e) if connection_lost(&e) => return Err(e),
+                Err(_) => None,
+            },
         };
-        if let Some(t) = mtime.and_then(|t| u64::try_from(t).ok()) {
-            let when = UNIX_EPOCH + Duration::from_secs(t);
-            let _ = std::fs::File::options()
-                .write(true)
-                .open(&path)
-                .and_then(|f| f.set_modified(when));
-        }
+        let fetch = crate::Fetch {
+            resume: job.resume,
+            size: job.size,
+            modified: mtime
+                .and_then(|t| u64::try_from(t).ok())
+                .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
+        };
+        let done = ftp.fetch(&remote, &path, &fetch, |p| on_bytes(p.done))?;
         Ok(done.bytes)
     });
     let mut summary = shared
@@ -941,6 +981,7 @@ where
             rel: rel.clone(),
             size: item.size,
             mtime: item.mtime,
+            resume: false,
         });
     }
 
@@ -978,6 +1019,11 @@ where
         }
     }
 
+    let jobs = if options.parallel > 1 {
+        interleave(jobs)
+    } else {
+        jobs
+    };
     let shared = Shared {
         files_total: jobs.len() as u64,
         bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
