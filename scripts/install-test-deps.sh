@@ -5,6 +5,17 @@
 set -euo pipefail
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+updated=
+apt_install() {
+    command -v apt-get >/dev/null || die "$1 is missing and there is no apt-get to install it"
+    [ "$(id -u)" = 0 ] || die "installing $1 needs root"
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "$@" >/dev/null \
+        || die "cannot install $* with apt-get"
+}
 
 command -v python3 >/dev/null || die "python3 is not installed"
 if ! python3 -c 'import pyftpdlib' 2>/dev/null; then
@@ -24,13 +35,17 @@ fi
 python3 -c 'import OpenSSL' || die "pyOpenSSL is not importable after install"
 
 if [ ! -x /usr/sbin/vsftpd ]; then
-    command -v apt-get >/dev/null || die "vsftpd is missing and there is no apt-get to install it"
-    [ "$(id -u)" = 0 ] || die "installing vsftpd needs root"
-    apt-get update -qq || die "apt-get update failed"
-    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq vsftpd >/dev/null \
-        || die "cannot install vsftpd with apt-get"
+    apt_install vsftpd
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
+# The firmware test runs smoltcp over a TAP device in a network namespace.
+if ! command -v ip >/dev/null; then
+    apt_install iproute2
+fi
+if [ ! -c /dev/net/tun ]; then
+    mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 600 /dev/net/tun \
+        || die "/dev/net/tun is missing and cannot be made (the TAP test needs it)"
+fi
 for tool in useradd chpasswd chown; do
     command -v "$tool" >/dev/null || die "$tool is missing (the vsftpd tests create a user)"
 done

@@ -34,8 +34,9 @@ step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
 
-step "ftp-core for thumbv7em-none-eabihf: default features, then defmt"
+step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt"
 cargo build -p ftp-core --target thumbv7em-none-eabihf
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt
+cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt,smoltcp-ipv6
 
 step "all tests passed"

@@ -12,7 +12,8 @@
 //!   (227/229/PORT/EPRT), [`path`] (257), [`size`] (150/213),
 //!   [`timestamp`] (MDTM), [`mlsd`] and [`list`] (listings);
 //! - the session, [`Ftp`], over a control stream and a [`DataConnector`];
-//! - adapters live in other crates (std sockets and TLS, smoltcp).
+//! - adapters: [`smoltcp_io`] (feature `smoltcp`) here; std sockets and
+//!   TLS in `ftp-std`.
 //!
 //! The core never allocates (unless the `alloc` feature's convenience
 //! methods are used), never reads a clock (timeouts belong to the streams)
@@ -53,6 +54,8 @@ pub mod path;
 pub mod reply;
 mod session;
 pub mod size;
+#[cfg(feature = "smoltcp")]
+pub mod smoltcp_io;
 mod text;
 pub mod timestamp;
 

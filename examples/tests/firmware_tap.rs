@@ -1,0 +1,163 @@
+//! The firmware-style client (`firmware_tap`: ftp-core + smoltcp, fixed
+//! buffers) against a real pyftpdlib over a TAP device: both live in a
+//! network namespace this test creates (192.0.2.1 on the Linux side of
+//! the TAP, 192.0.2.2 on smoltcp's) and removes afterwards, also when the
+//! test fails. Needs root; without it the test fails and says why.
+
+use std::io::{BufRead, BufReader};
+use std::path::Path;
+use std::process::{Child, Command, Stdio};
+use std::time::{Duration, Instant};
+
+use ftp_tests::{PASSWORD, USER, random_bytes};
+
+/// A network namespace with a TAP device `tap0` at 192.0.2.1/24, and the
+/// processes started in it; all removed on drop.
+struct Namespace {
+    name: String,
+    children: Vec<Child>,
+}
+
+fn ip(args: &[&str]) -> Result<(), String> {
+    let out = Command::new("ip")
+        .args(args)
+        .output()
+        .map_err(|e| format!("cannot run `ip` (iproute2): {e}"))?;
+    if out.status.success() {
+        Ok(())
+    } else {
+        Err(format!(
+            "`ip {}` failed: {}",
+            args.join(" "),
+            String::from_utf8_lossy(&out.stderr).trim()
+        ))
+    }
+}
+
+impl Namespace {
+    fn create() -> Namespace {
+        let name = format!("ftprs-tap-{}", std::process::id());
+        let _ = ip(&["netns", "del", &name]);
+        let ns = Namespace {
+            name,
+            children: Vec::new(),
+        };
+        let n = ns.name.as_str();
+        let setup = ip(&["netns", "add", n])
+            .and_then(|()| ip(&["-n", n, "link", "set", "lo", "up"]))
+            .and_then(|()| ip(&["-n", n, "tuntap", "add", "dev", "tap0", "mode", "tap"]))
+            .and_then(|()| ip(&["-n", n, "addr", "add", "192.0.2.1/24", "dev", "tap0"]))
+            .and_then(|()| ip(&["-n", n, "link", "set", "tap0", "up"]));
+        if let Err(e) = setup {
+            panic!(
+                "cannot make the network namespace and TAP device this test needs \
+                 (it must run as root, with /dev/net/tun): {e}"
+            );
+        }
+        ns
+    }
+
+    fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
+        let mut cmd = Command::new("ip");
+        cmd.args(["netns", "exec", &self.name]).arg(program);
+        cmd
+    }
+}
+
+impl Drop for Namespace {
+    fn drop(&mut self) {
+        for child in &mut self.children {
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        let _ = ip(&["netns", "del", &self.name]);
+    }
+}
+
+#[test]
+fn firmware_client_over_tap() {
+    let mut ns = Namespace::create();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("pub")).unwrap();
+    let image = random_bytes(4 << 20, 66);
+    std::fs::write(root.path().join("pub/firmware.bin"), &image).unwrap();
+    std::fs::write(root.path().join("pub/notes.txt"), b"release notes\n").unwrap();
+
+    let ftpd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ftpd.py");
+    let mut server = ns
+        .command("python3")
+        .arg(&ftpd)
+        .arg(root.path())
+        .args([
+            "--user",
+            USER,
+            "--password",
+            PASSWORD,
+            "--host",
+            "192.0.2.1",
+        ])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let stdout = server.stdout.take().unwrap();
+    ns.children.push(server);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let port: u16 = line.trim().parse().expect("pyftpdlib printed its port");
+
+    let work = tempfile::tempdir().unwrap();
+    let out = work.path().join("firmware.bin");
+    let log = work.path().join("device.log");
+    let log_bytes: Vec<u8> = (0..3000)
+        .flat_map(|i| format!("{i:05} sensor ok, temperature 21.{}\n", i % 10).into_bytes())
+        .collect();
+    std::fs::write(&log, &log_bytes).unwrap();
+    let server_addr = format!("192.0.2.1:{port}");
+    let mut client = ns
+        .command(env!("CARGO_BIN_EXE_firmware_tap"))
+        .args(["tap0", &server_addr, USER, PASSWORD, "pub", "firmware.bin"])
+        .arg(&out)
+        .arg(&log)
+        .arg("device.log")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    // Bounded: a hung client is killed and the test fails.
+    let deadline = Instant::now() + Duration::from_secs(120);
+    let status = loop {
+        if let Some(status) = client.try_wait().unwrap() {
+            break status;
+        }
+        if Instant::now() > deadline {
+            let _ = client.kill();
+            panic!("the firmware client did not finish in 120 s");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let output = client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    println!("{text}");
+    assert!(
+        status.success(),
+        "{text}\n{}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    assert!(
+        text.contains(" firmware.bin\n") && text.contains(" notes.txt\n"),
+        "{text}"
+    );
+    assert!(text.contains("downloaded 4194304 bytes in"), "{text}");
+    assert!(
+        std::fs::read(&out).unwrap() == image,
+        "the image arrived byte for byte"
+    );
+    assert_eq!(
+        std::fs::read(root.path().join("pub/device.log")).unwrap(),
+        log_bytes
+    );
+    assert!(
+        text.trim_end().lines().any(|l| l.starts_with("221 ")),
+        "{text}"
+    );
+}
