@@ -696,9 +696,9 @@ where
         rest: Option<u64>,
     ) -> Result<Option<u64>, S::Error> {
         if let Some(offset) = rest {
-            let mut arg = heapless::String::<20>::new();
-            let _ = write!(arg, "{offset}");
-            let code = self.command("REST", Some(&arg))?;
+            let mut digits = [0u8; 20];
+            let arg = crate::command::decimal(offset, &mut digits);
+            let code = self.command("REST", Some(arg))?;
             if !code.is_intermediate() {
                 return Err(self.unexpected());
             }

@@ -1,0 +1,125 @@
+//! What ftp-core costs a firmware: a session that logs in, changes
+//! directory, lists, retrieves and stores, over a transport the optimizer
+//! cannot see through (its bytes pass `core::hint::black_box`), so none of
+//! the protocol code can be removed. Built for thumbv7em-none-eabihf; never
+//! run, only measured (bench/size.sh).
+
+#![no_std]
+#![no_main]
+
+use core::hint::black_box;
+use core::net::SocketAddr;
+use core::panic::PanicInfo;
+
+use embedded_io::{ErrorKind, ErrorType, Read, Write};
+use ftp_core::{DataConnector, Ftp};
+
+/// Bytes that look like a server: the optimizer is told nothing of them.
+static SCRIPT: &[u8] = b"220 ready\r\n331 password\r\n230 in\r\n250 ok\r\n200 type\r\n\
+229 (|||40000|)\r\n150 list\r\n226 done\r\n200 type\r\n229 (|||40001|)\r\n150 data\r\n\
+226 done\r\n221 bye\r\n\r\n\r\n";
+
+/// A transport reading the script and writing into nothing.
+struct Wire {
+    at: usize,
+}
+
+impl ErrorType for Wire {
+    type Error = ErrorKind;
+}
+
+impl Read for Wire {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        let src = black_box(SCRIPT);
+        let n = buf.len().min(src.len().saturating_sub(self.at));
+        buf[..n].copy_from_slice(&src[self.at..self.at + n]);
+        self.at = black_box(self.at + n);
+        Ok(n)
+    }
+}
+
+impl Write for Wire {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+        Ok(black_box(buf).len())
+    }
+
+    fn flush(&mut self) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+/// Data connections on the same kind of wire.
+struct Data;
+
+impl DataConnector for Data {
+    type Error = ErrorKind;
+    type Stream = Wire;
+    type Listener = ();
+
+    fn connect(&mut self, addr: SocketAddr) -> Result<Wire, ErrorKind> {
+        Ok(Wire {
+            at: black_box(addr.port() as usize % 8),
+        })
+    }
+
+    fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
+        Err(ErrorKind::Unsupported)
+    }
+
+    fn accept(&mut self, _: ()) -> Result<Wire, ErrorKind> {
+        Err(ErrorKind::Unsupported)
+    }
+}
+
+/// The session's size on the target, as the size of this section (it is
+/// not flash the client needs; bench/size.sh reports it apart).
+#[used]
+#[unsafe(link_section = ".ftp_session_ram")]
+static SESSION_RAM: [u8; core::mem::size_of::<Ftp<Wire, Data>>()] =
+    [0; core::mem::size_of::<Ftp<Wire, Data>>()];
+
+fn session() -> Result<(), ftp_core::Error<ErrorKind>> {
+    let peer = SocketAddr::from(([192, 0, 2, 1], 21));
+    let mut ftp: Ftp<Wire, Data> = Ftp::connect(Wire { at: 0 }, Data, black_box(peer))?;
+    ftp.login("device", black_box("secret"), "")?;
+    ftp.cwd(black_box("logs"))?;
+    let mut buf = [0u8; 1024];
+    ftp.retrlines("LIST", &mut buf, |line| {
+        black_box(line);
+        Ok(())
+    })?;
+    // The offset passes black_box too: the REST path stays in.
+    ftp.retrbinary("RETR firmware.bin", &mut buf, black_box(None), |block| {
+        black_box(block);
+        Ok(())
+    })?;
+    let mut left = black_box(4096usize);
+    ftp.storbinary(
+        "STOR device.log",
+        &mut buf,
+        black_box(None),
+        |b| {
+            let n = b.len().min(left);
+            left -= n;
+            Ok(black_box(n))
+        },
+        |_| {},
+    )?;
+    ftp.quit()?;
+    Ok(())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    let _ = black_box(session());
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[panic_handler]
+fn panic(_: &PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
