@@ -32,6 +32,7 @@ cargo test -p ftp-core --features alloc,log
 
 step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log,smoltcp
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
 
 step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt"

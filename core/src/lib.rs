@@ -12,7 +12,7 @@
 //!   (227/229/PORT/EPRT), [`path`] (257), [`size`] (150/213),
 //!   [`timestamp`] (MDTM), [`mlsd`] and [`list`] (listings);
 //! - the session, [`Ftp`], over a control stream and a [`DataConnector`];
-//! - adapters: [`smoltcp_io`] (feature `smoltcp`) here; std sockets and
+//! - adapters: `smoltcp_io` (feature `smoltcp`) here; std sockets and
 //!   TLS in `ftp-std`.
 //!
 //! The core never allocates (unless the `alloc` feature's convenience
