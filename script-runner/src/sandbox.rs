@@ -15,20 +15,23 @@ pub struct Sandbox {
     allowed: Vec<PathBuf>,
 }
 
-/// `path` with `.` and `..` resolved without touching the file system
-/// (`..` at the root stays at the root).
-fn normalize(path: &Path) -> PathBuf {
+/// `path` with `.` and `..` resolved without touching the file system;
+/// `None` when `..` would climb above the root (under WASI the root is the
+/// preopened directory, so this is how climbing out shows there).
+fn normalize(path: &Path) -> Option<PathBuf> {
     let mut out = PathBuf::new();
     for c in path.components() {
         match c {
             Component::CurDir => {}
             Component::ParentDir => {
-                out.pop();
+                if !out.pop() || out.as_os_str().is_empty() {
+                    return None;
+                }
             }
             other => out.push(other.as_os_str()),
         }
     }
-    out
+    Some(out)
 }
 
 /// Resolves the symbolic links of the longest existing prefix of `path`
@@ -80,17 +83,42 @@ impl Sandbox {
         if path.is_empty() || path.contains('\0') {
             return Err(usage(format!("invalid local path {path:?}")));
         }
-        let wanted = normalize(&self.cwd.join(path));
-        let real = resolve_links(&wanted).map_err(|e| local_io(path, e))?;
+        // Outside by its very name: said before the file system is asked
+        // (under WASI it could not even be looked at).
+        let Some(wanted) = normalize(&self.cwd.join(path)) else {
+            return Err(self.outside(path));
+        };
+        if !self.allowed.iter().any(|a| wanted.starts_with(a)) {
+            return Err(self.outside(path));
+        }
+        let real = resolve_links(&wanted).map_err(|e| {
+            if cfg!(target_os = "wasi") {
+                local_io(
+                    path,
+                    io::Error::new(
+                        e.kind(),
+                        format!(
+                            "{e} (under WASI only the directories given to --dir are reachable)"
+                        ),
+                    ),
+                )
+            } else {
+                local_io(path, e)
+            }
+        })?;
         if self.allowed.iter().any(|a| real.starts_with(a)) {
             Ok(real)
         } else {
-            Err(usage(format!(
-                "local path {path:?} is outside the directories this script may use \
-                 ({}; --allow-path adds more)",
-                self.allowed[0].display()
-            )))
+            Err(self.outside(path))
         }
+    }
+
+    fn outside(&self, path: &str) -> Box<rhai::EvalAltResult> {
+        usage(format!(
+            "local path {path:?} is outside the directories this script may use \
+             ({}; --allow-path adds more)",
+            self.allowed[0].display()
+        ))
     }
 
     /// Changes the local working directory (`lcd`).

@@ -51,6 +51,17 @@ pub fn part_path(local: &Path) -> PathBuf {
     local.with_file_name(name)
 }
 
+/// A local file's error, naming the file (and, under WASI, where files
+/// can be at all).
+fn local(path: &Path, e: io::Error) -> io::Error {
+    let hint = if cfg!(target_os = "wasi") && e.kind() == io::ErrorKind::NotFound {
+        " (under WASI only preopened directories are reachable)"
+    } else {
+        ""
+    };
+    io::Error::new(e.kind(), format!("{}: {e}{hint}", path.display()))
+}
+
 /// `Some(value)`, `None` when the server refused (a reply error), or the
 /// error when the session itself failed.
 fn refused_is_none<T>(r: Result<Option<T>, Error>) -> Result<Option<T>, Error> {
@@ -135,7 +146,7 @@ impl Ftp {
                     .map_err(Error::Io)?;
                 f.set_modified(when).map_err(Error::Io)?;
             }
-            fs::rename(&part, local).map_err(Error::Io)?;
+            fs::rename(&part, local).map_err(|e| Error::Io(self::local(local, e)))?;
             return Ok(Transferred {
                 offset,
                 bytes: 0,
@@ -156,7 +167,7 @@ impl Ftp {
                 received: got,
             });
         }
-        fs::rename(&part, local).map_err(Error::Io)?;
+        fs::rename(&part, local).map_err(|e| Error::Io(self::local(local, e)))?;
         Ok(Transferred {
             offset,
             bytes,
@@ -177,14 +188,16 @@ impl Ftp {
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, String), Error> {
         let open = || -> io::Result<File> {
-            if offset > 0 {
-                let mut f = OpenOptions::new().write(true).open(part)?;
-                f.set_len(offset)?;
-                f.seek(SeekFrom::Start(offset))?;
-                Ok(f)
+            let opened = if offset > 0 {
+                OpenOptions::new().write(true).open(part).and_then(|mut f| {
+                    f.set_len(offset)?;
+                    f.seek(SeekFrom::Start(offset))?;
+                    Ok(f)
+                })
             } else {
                 File::create(part)
-            }
+            };
+            opened.map_err(|e| local(part, e))
         };
         let mut file: Option<File> = None;
         let mut received = 0u64;
@@ -197,7 +210,7 @@ impl Ftp {
                     Some(f) => f,
                     None => file.insert(open()?),
                 };
-                f.write_all(block)?;
+                f.write_all(block).map_err(|e| local(part, e))?;
                 received += block.len() as u64;
                 progress(Progress {
                     done: offset + received,
@@ -239,7 +252,8 @@ impl Ftp {
         resume: bool,
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
-        let mut file = File::open(local.as_ref()).map_err(Error::Io)?;
+        let mut file =
+            File::open(local.as_ref()).map_err(|e| Error::Io(self::local(local.as_ref(), e)))?;
         let len = file.metadata().map_err(Error::Io)?.len();
         let mut offset = 0;
         if resume {

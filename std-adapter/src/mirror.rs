@@ -572,7 +572,20 @@ fn run_workers<C, W>(
         ftp
     };
     std::thread::scope(|scope| {
-        let extra: Vec<_> = (1..workers).map(|_| scope.spawn(|| worker(None))).collect();
+        let mut extra = Vec::new();
+        for i in 1..workers {
+            let spawned = std::thread::Builder::new()
+                .name(format!("mirror-{i}"))
+                .spawn_scoped(scope, || worker(None));
+            match spawned {
+                Ok(handle) => extra.push(handle),
+                // No threads here (WASI): the first worker does it all.
+                Err(e) => {
+                    log::info!("mirror: no more workers ({e}), going on with {i}");
+                    break;
+                }
+            }
+        }
         let first = worker(session.take());
         *session = first;
         for handle in extra {

@@ -108,12 +108,31 @@ fn client_config(
     }
 }
 
+#[cfg(not(target_os = "wasi"))]
 fn system_roots() -> io::Result<RootCertStore> {
     let found = rustls_native_certs::load_native_certs();
     let mut roots = RootCertStore::empty();
     let (added, _) = roots.add_parsable_certificates(found.certs);
     if added == 0 {
         log::info!("no system CA certificates, using the Mozilla roots");
+        roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
+    }
+    Ok(roots)
+}
+
+/// Under WASI there is no system store: `$SSL_CERT_FILE` when it names a
+/// readable (preopened) file, else the Mozilla roots.
+#[cfg(target_os = "wasi")]
+fn system_roots() -> io::Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    if let Some(path) = std::env::var_os("SSL_CERT_FILE") {
+        let path = Path::new(&path);
+        let certs = CertificateDer::pem_file_iter(path)
+            .and_then(|certs| certs.collect::<Result<Vec<_>, _>>())
+            .map_err(|e| pem_error(path, e))?;
+        roots.add_parsable_certificates(certs);
+    }
+    if roots.is_empty() {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     Ok(roots)
