@@ -29,6 +29,8 @@ fn number(text: &[u8], at: usize) -> Option<(u32, usize)> {
 /// let a = parse_227(b"227 =10,1,2,3,4,1").unwrap();
 /// assert_eq!(a.port(), 1025);
 /// assert!(parse_227(b"227 Entering Passive Mode").is_err());
+/// // Port 0 cannot be connected to: a malformed reply (found by fuzzing).
+/// assert!(parse_227(b"227 (127,0,0,1,0,0)").is_err());
 /// ```
 pub fn parse_227(text: &[u8]) -> Result<SocketAddrV4, ProtocolError> {
     // Skip the code so "227" itself is never read as a number.
@@ -59,10 +61,8 @@ fn six_numbers(text: &[u8], mut at: usize) -> Option<SocketAddrV4> {
         at = next;
     }
     let ip = Ipv4Addr::new(n[0], n[1], n[2], n[3]);
-    Some(SocketAddrV4::new(
-        ip,
-        u16::from(n[4]) << 8 | u16::from(n[5]),
-    ))
+    let port = u16::from(n[4]) << 8 | u16::from(n[5]);
+    (port != 0).then(|| SocketAddrV4::new(ip, port))
 }
 
 /// Parses a 229 reply, `(|||port|)` with any delimiter (as ftplib's
