@@ -163,6 +163,12 @@ fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
     r.map_err(Error::Io)
 }
 
+/// Refuses an argument holding CR, LF or NUL before anything is sent.
+pub(crate) fn check_arg(arg: &str) -> Result<(), Error> {
+    ftp_core::Command::new("NOOP", Some(arg))?;
+    Ok(())
+}
+
 /// Reads into `buf`, retrying when interrupted.
 pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {
@@ -452,6 +458,8 @@ impl Ftp {
     /// A file's size in bytes (SIZE, in binary mode so that servers answer
     /// with the real size); `None` when the server has no SIZE.
     pub fn size(&mut self, filename: &str) -> Result<Option<u64>, Error> {
+        // A bad name is refused before TYPE goes out.
+        check_arg(filename)?;
         self.session.set_type(TransferType::Binary)?;
         self.session.size(filename)
     }

@@ -1,6 +1,9 @@
 //! Helpers for the interop tests: real servers started on loopback with
 //! free ports and temporary directories, stopped when dropped.
 
+pub mod faulty;
+pub use faulty::{DataFault, Faults, FaultyFtpd};
+
 use std::io::{BufRead, BufReader, Write as _};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
