@@ -9,7 +9,7 @@ use std::time::SystemTime;
 use ftp_core::TransferType;
 
 use crate::Error;
-use crate::client::{Ftp, read_retrying, text};
+use crate::client::{Ftp, check_arg, read_retrying, text};
 
 /// Where a transfer stands, given to progress callbacks after each block.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -125,6 +125,7 @@ impl Ftp {
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
+        check_arg(remote)?;
         let part = part_path(local);
         let total = match fetch.size {
             Some(size) => Some(size),
@@ -252,6 +253,7 @@ impl Ftp {
         resume: bool,
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
+        check_arg(remote)?;
         let mut file =
             File::open(local.as_ref()).map_err(|e| Error::Io(self::local(local.as_ref(), e)))?;
         let len = file.metadata().map_err(Error::Io)?.len();
