@@ -146,6 +146,39 @@ proptest! {
         }
     }
 
+    /// The invariants the fuzz targets check (fuzz/fuzz_targets/), here
+    /// in the regular test command.
+    #[test]
+    fn parser_invariants_hold(
+        input in prop_oneof![
+            "227 [(]?[0-9,]{0,30}[)]?",
+            "229 [(][|!0-9]{0,12}[)]?",
+            "[-dl][rwx-]{9} +[0-9]{1,3} [a-z]+ [a-z]+ +[0-9,]{1,8} [A-Z][a-z]{2} +[0-9]{1,2} +[0-9:]{4,5} ?.{0,10}",
+            "([a-zA-Z.]{0,6}=[^; ]{0,8};){0,4} ?.{0,8}",
+            "[0-9]{14}(\\.[0-9]{0,10})?",
+            ".{0,40}",
+        ]
+    ) {
+        let b = input.as_bytes();
+        if let Ok(a) = ftp_core::pasv::parse_227(b) {
+            prop_assert_ne!(a.port(), 0);
+        }
+        if let Ok(p) = ftp_core::pasv::parse_229(b) {
+            prop_assert_ne!(p, 0);
+        }
+        if let Ok(t) = ftp_core::Timestamp::parse(b) {
+            prop_assert!(ftp_core::Timestamp::from_unix_seconds(t.unix_seconds()).is_some());
+        }
+        if let Ok(Some(e)) = ftp_core::list::parse_list_line(b) {
+            prop_assert!(!e.name.is_empty() && e.name.len() <= b.len());
+        }
+        if let Ok(e) = ftp_core::mlsd::Entry::parse(b) {
+            for f in e.facts() {
+                prop_assert!(f.name.len() + f.value.len() < b.len());
+            }
+        }
+    }
+
     #[test]
     fn session_survives_any_server(
         control in prop::collection::vec(reply_bytes(), 1..6),

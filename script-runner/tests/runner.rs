@@ -740,3 +740,111 @@ fn mirror_refuses_hostile_names_from_a_script() {
         b"pwned\n"
     );
 }
+
+/// The fault-injection server through the runner: each fault is a
+/// catchable error of the right kind, no partial file under the final
+/// name, never a hang.
+#[test]
+fn faults_through_the_runner() {
+    use ftp_tests::{DataFault, Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(50_000, 8);
+    let cases: Vec<(Faults, &str, &str)> = vec![
+        (
+            Faults {
+                trickle: Some(std::time::Duration::from_millis(200)),
+                ..Faults::default()
+            },
+            "connect",
+            "timeout ",
+        ),
+        (
+            Faults {
+                welcome: Some([b"220 ".as_slice(), &[b'x'; 9000], b"\r\n"].concat()),
+                ..Faults::default()
+            },
+            "connect",
+            "proto ",
+        ),
+        (
+            Faults {
+                welcome: Some(b"099 what\r\n".to_vec()),
+                ..Faults::default()
+            },
+            "connect",
+            "proto ",
+        ),
+        (
+            Faults {
+                file: file.clone(),
+                data: DataFault::Abort426(10_000),
+                ..Faults::default()
+            },
+            "retr",
+            "temp 426",
+        ),
+        (
+            Faults {
+                file: file.clone(),
+                data: DataFault::CloseEarly(10_000),
+                ..Faults::default()
+            },
+            "retr",
+            "io ",
+        ),
+        (
+            Faults {
+                file: file.clone(),
+                data: DataFault::NoFinalReply,
+                ..Faults::default()
+            },
+            "retr",
+            "timeout ",
+        ),
+        (
+            Faults {
+                file: file.clone(),
+                no_epsv: true,
+                pasv_host: Some([10, 1, 2, 3]),
+                ..Faults::default()
+            },
+            "retr",
+            "ok",
+        ),
+    ];
+    for (faults, step, want) in cases {
+        let server = FaultyFtpd::start(faults);
+        let cwd = tempfile::tempdir().unwrap();
+        let code = format!(
+            r#"let step = "connect";
+            try {{
+                connect("127.0.0.1", {port});
+                login("u", "p", "acct");
+                step = "retr";
+                retr("file.bin");
+                print("ok");
+            }} catch (e) {{
+                print(`${{step}} ${{e.kind}} ${{e.code}}`);
+            }}"#,
+            port = server.port
+        );
+        let start = std::time::Instant::now();
+        let o = run(cwd.path(), &["--timeout", "0.8", "-e", &code], &[]);
+        assert!(
+            start.elapsed() < std::time::Duration::from_secs(8),
+            "{want}: no hang"
+        );
+        assert_ok(&o);
+        let expected = if want == "ok" {
+            "ok\n".to_string()
+        } else {
+            format!("{step} {want}\n")
+        };
+        assert_eq!(out(&o), expected, "{}", err(&o));
+        let local = cwd.path().join("file.bin");
+        if want == "ok" {
+            assert_eq!(std::fs::read(&local).unwrap(), file);
+        } else {
+            assert!(!local.exists(), "{want}: no file under the final name");
+        }
+    }
+}
