@@ -53,6 +53,17 @@ impl std::fmt::Debug for DataStream {
 }
 
 impl DataStream {
+    /// The TCP socket under the stream.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
+    }
+
+    /// Notes that the server ended the stream (read to EOF elsewhere).
+    pub(crate) fn set_ended(&mut self) {
+        self.ended = true;
+        self.used = true;
+    }
+
     /// True when TLS protects this stream.
     pub fn is_tls(&self) -> bool {
         self.tls.is_some()

@@ -127,9 +127,12 @@ impl Ftp {
         let local = local.as_ref();
         check_arg(remote)?;
         let part = part_path(local);
+        // SIZE only when it decides something (a resume); otherwise the
+        // size the 150 reply announces is checked.
         let total = match fetch.size {
             Some(size) => Some(size),
-            None => refused_is_none(self.size(remote))?,
+            None if fetch.resume => refused_is_none(self.size(remote))?,
+            None => None,
         };
         let resume = fetch.resume;
         let mut offset = match (resume, fs::metadata(&part)) {
@@ -200,10 +203,44 @@ impl Ftp {
             };
             opened.map_err(|e| local(part, e))
         };
-        let mut file: Option<File> = None;
-        let mut received = 0u64;
         let cmd = format!("RETR {remote}");
         let rest = (offset > 0).then_some(offset);
+        #[cfg(target_os = "linux")]
+        if !self.data_is_tls() {
+            // The kernel moves the bytes: socket, pipe, file.
+            self.session.set_type(TransferType::Binary)?;
+            let (mut stream, announced) = self.ntransfercmd(&cmd, rest)?;
+            let total = total.or(announced.map(|a| a + offset));
+            let moved = crate::kernel::splice_to_file(stream.tcp(), open, |done| {
+                progress(Progress {
+                    done: offset + done,
+                    total,
+                })
+            });
+            let (received, file) = match moved {
+                Ok(moved) => moved,
+                Err(e) => {
+                    // The final reply is read all the same: in step.
+                    let _ = self.end_transfer(stream);
+                    return Err(Error::Io(e));
+                }
+            };
+            stream.set_ended();
+            let reply = self.end_transfer(stream)?;
+            if let Some(expected) = announced.filter(|a| rest.is_none() && received < *a) {
+                return Err(Error::TransferIncomplete { expected, received });
+            }
+            let f = match file {
+                Some(f) => f,
+                None => open().map_err(Error::Io)?,
+            };
+            if let Some(when) = modified {
+                f.set_modified(when).map_err(Error::Io)?;
+            }
+            return Ok((received, reply));
+        }
+        let mut file: Option<File> = None;
+        let mut received = 0u64;
         let reply = self
             .session
             .retrbinary(&cmd, &mut self.buf, rest, |block| {
@@ -305,6 +342,27 @@ impl Ftp {
         let cmd = format!("STOR {remote}");
         let rest = (offset > 0).then_some(offset);
         self.session.set_type(TransferType::Binary)?;
+        #[cfg(target_os = "linux")]
+        if !self.data_is_tls() {
+            // The kernel moves the bytes: file to socket.
+            let (stream, _) = self.ntransfercmd(&cmd, rest)?;
+            let moved = crate::kernel::sendfile_all(
+                stream.tcp(),
+                file,
+                offset,
+                len.saturating_sub(offset),
+                |done| {
+                    progress(Progress {
+                        done: offset + done,
+                        total: Some(len),
+                    })
+                },
+            );
+            // Closed (FIN) and the final reply read, whatever happened.
+            let reply = self.end_transfer(stream);
+            let sent = moved.map_err(Error::Io)?;
+            return Ok((sent, reply?));
+        }
         let reply = self
             .session
             .storbinary(

@@ -48,6 +48,8 @@ mod connector;
 mod control;
 mod files;
 mod glob;
+#[cfg(target_os = "linux")]
+mod kernel;
 mod mirror;
 mod netrc;
 mod stream;

@@ -1,0 +1,168 @@
+#!/usr/bin/env bash
+# Side-by-side benchmark (not a test): ftp-script against curl, lftp,
+# Python's ftplib and the suppaftp crate, on loopback, vsftpd 3 as server,
+# data on tmpfs. Scenarios: RETR 1 GiB, STOR 100 MiB, 2000 files of 4 KiB
+# over one session, a mirror of those files with 4 connections. Each
+# client runs RUNS times (default 3) after a warm-up, interleaved; the
+# table shows medians of wall time, CPU (user+sys) and peak RSS, and our
+# ratio to each peer. Every download is checked against its source.
+#
+# usage: bash bench/compare.sh [RUNS]    (as root)
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-3}
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+bash scripts/install-test-deps.sh >/dev/null
+command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lftp >/dev/null
+command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+cargo build -q --release -p ftp-script
+cargo build -q --release --manifest-path bench/suppaftp/Cargo.toml
+ours="$PWD/target/release/ftp-script"
+supp="$PWD/bench/suppaftp/target/release/suppaftp-bench"
+
+base=$(mktemp -d -p /dev/shm)
+pid=
+cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$base"; }
+trap cleanup EXIT
+root="$base/root"
+mkdir -p "$root/up" "$base/out"
+head -c $((1 << 30)) /dev/urandom > "$root/big.bin"
+head -c $((100 << 20)) /dev/urandom > "$base/up100m.bin"
+python3 - "$root/tree" "$base/list" <<'PY'
+import os, sys
+root, listing = sys.argv[1], sys.argv[2]
+with open(listing, "w") as out:
+    for d in range(20):
+        os.makedirs(f"{root}/dir{d:02}", exist_ok=True)
+        for f in range(100):
+            with open(f"{root}/dir{d:02}/file{f:03}.bin", "wb") as w:
+                w.write(os.urandom(4096))
+            out.write(f"tree/dir{d:02}/file{f:03}.bin\n")
+PY
+chmod -R a+rX "$root"
+chown ftp "$root/up" 2>/dev/null || chmod 777 "$root/up"
+
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+pasv=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
+mkdir -p /var/run/vsftpd/empty
+cat > "$base/vsftpd.conf" <<CONF
+listen=YES
+listen_address=127.0.0.1
+listen_port=$port
+background=NO
+anonymous_enable=YES
+anon_root=$root
+no_anon_password=YES
+write_enable=YES
+anon_upload_enable=YES
+anon_umask=022
+anon_other_write_enable=YES
+local_enable=NO
+pasv_enable=YES
+pasv_min_port=$pasv
+pasv_max_port=$((pasv + 300))
+seccomp_sandbox=NO
+isolate_network=NO
+secure_chroot_dir=/var/run/vsftpd/empty
+xferlog_enable=NO
+max_per_ip=0
+max_clients=0
+CONF
+/usr/sbin/vsftpd "$base/vsftpd.conf" &
+pid=$!
+for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+url="ftp://127.0.0.1:$port"
+
+# The clients, per scenario: each command runs in $out (an empty dir).
+py_retr="import ftplib,sys; f=ftplib.FTP(); f.connect('127.0.0.1',$port); f.login(); o=open('big.bin','wb'); f.retrbinary('RETR big.bin', o.write, 65536); o.close(); f.quit()"
+py_stor="import ftplib; f=ftplib.FTP(); f.connect('127.0.0.1',$port); f.login(); f.storbinary('STOR up/py.bin', open('$base/up100m.bin','rb'), 65536); f.quit()"
+py_many="import ftplib,os; f=ftplib.FTP(); f.connect('127.0.0.1',$port); f.login()
+for p in open('$base/list').read().split():
+    os.makedirs(os.path.dirname(p), exist_ok=True)
+    o=open(p,'wb'); f.retrbinary('RETR '+p, o.write); o.close()
+f.quit()"
+curl_many() {
+    awk -v u="$url" '{ printf "url = \"%s/%s\"\noutput = \"%s\"\n", u, $0, $0 }' "$base/list" > "$base/curl.cfg"
+    curl -s --create-dirs -K "$base/curl.cfg"
+}
+export -f curl_many 2>/dev/null || true
+our_many='for p in ARGS { retr(p, p); }'
+
+declare -A cmd
+cmd[retr,ftp-script]="$ours --url $url/ -e 'retr(\"big.bin\");'"
+cmd[retr,curl]="curl -s -o big.bin $url/big.bin"
+cmd[retr,lftp]="lftp -c 'open -u anonymous,x -p $port 127.0.0.1; get big.bin'"
+cmd[retr,ftplib]="python3 -c \"$py_retr\""
+cmd[retr,suppaftp]="$supp retr 127.0.0.1 $port big.bin big.bin"
+cmd[stor,ftp-script]="$ours --allow-path $base --url $url/ -e 'stor(\"$base/up100m.bin\", \"up/ours.bin\");'"
+cmd[stor,curl]="curl -s -T $base/up100m.bin $url/up/curl.bin"
+cmd[stor,lftp]="lftp -c 'open -u anonymous,x -p $port 127.0.0.1; put $base/up100m.bin -o up/lftp.bin'"
+cmd[stor,ftplib]="python3 -c \"$py_stor\""
+cmd[stor,suppaftp]="$supp stor 127.0.0.1 $port $base/up100m.bin up/supp.bin"
+cmd[many,ftp-script]="xargs -a $base/list sh -c 'mkdir -p \$(printf \"%s\\n\" \"\$@\" | xargs -n1 dirname | sort -u) && $ours --url $url/ -e \"for p in ARGS { retr(p, p); }\" \"\$@\"' sh"
+cmd[many,curl]="curl_many"
+cmd[many,lftp]="lftp -c 'open -u anonymous,x -p $port 127.0.0.1; mirror --parallel=1 tree tree'"
+cmd[many,ftplib]="python3 -c \"$py_many\""
+cmd[many,suppaftp]="$supp many 127.0.0.1 $port $base/list ."
+cmd[mirror,ftp-script]="$ours --url $url/ -e 'let s = mirror(\"tree\", \"tree\", #{ parallel: 4 }); if s.files != 2000 { throw s; }'"
+cmd[mirror,lftp]="lftp -c 'open -u anonymous,x -p $port 127.0.0.1; mirror --parallel=4 tree tree'"
+cmd[mirror,suppaftp]="$supp mirror 127.0.0.1 $port $base/list . 4"
+
+check() { # scenario, dir
+    case $1 in
+        retr) cmp -s "$root/big.bin" "$2/big.bin" || die "$1: the copy in $2 differs" ;;
+        stor) ;;
+        many|mirror) diff -r "$root/tree" "$2/tree" >/dev/null || die "$1: the tree in $2 differs" ;;
+    esac
+}
+
+# One timed run: prints "wall cpu rss_kib".
+timed() { # scenario client
+    local out="$base/out/$1-$2"
+    rm -rf "$out"; mkdir -p "$out"
+    ( cd "$out" && /usr/bin/time -f '%e %U %S %M' -o "$base/time" bash -c "$(declare -f curl_many); ${cmd[$1,$2]}" >/dev/null 2>"$base/err" ) \
+        || { cat "$base/err" >&2; die "$1 with $2 failed"; }
+    check "$1" "$out"
+    rm -rf "$out"
+    awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$base/time"
+}
+
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+clients=(ftp-script curl suppaftp lftp ftplib)
+printf '%s, %s, vsftpd %s, loopback, data on tmpfs; medians of %s runs after a warm-up\n' \
+    "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
+printf '%-26s' "scenario"; for c in "${clients[@]}"; do printf ' %-24s' "$c"; done; printf '\n'
+for scenario in retr stor many mirror; do
+    declare -A wall=() cpu=() rss=()
+    present=()
+    for c in "${clients[@]}"; do [ -n "${cmd[$scenario,$c]:-}" ] && present+=("$c"); done
+    for c in "${present[@]}"; do timed "$scenario" "$c" >/dev/null; done   # warm-up
+    for _ in $(seq 1 "$runs"); do
+        for c in "${present[@]}"; do
+            read -r w u r < <(timed "$scenario" "$c")
+            wall[$c]+="$w "; cpu[$c]+="$u "; rss[$c]+="$r "
+        done
+    done
+    case $scenario in
+        retr) label="RETR 1 GiB" ;; stor) label="STOR 100 MiB" ;;
+        many) label="2000 x 4 KiB, one session" ;; mirror) label="mirror 2000 files, 4 conn." ;;
+    esac
+    printf '%-26s' "$label"
+    ours_wall=$(printf '%s\n' ${wall[ftp-script]} | median)
+    for c in "${clients[@]}"; do
+        if [ -z "${wall[$c]:-}" ]; then printf ' %-24s' "-"; continue; fi
+        w=$(printf '%s\n' ${wall[$c]} | median)
+        u=$(printf '%s\n' ${cpu[$c]} | median)
+        r=$(printf '%s\n' ${rss[$c]} | median)
+        if [ "$c" = ftp-script ]; then
+            printf ' %-24s' "$(printf '%.2fs %.2fc %dM' "$w" "$u" $((r / 1024)))"
+        else
+            printf ' %-24s' "$(printf '%.2fs %.2fc %dM x%.2f' "$w" "$u" $((r / 1024)) "$(echo "$ours_wall / $w" | bc -l)")"
+        fi
+    done
+    printf '\n'
+    unset wall cpu rss
+done
+printf '(s: wall seconds, c: CPU seconds, M: peak RSS MiB, xN: ftp-script wall / that client wall; below 1 is faster)\n'

@@ -1,0 +1,116 @@
+//! Linux only: transfers the kernel does without copying through user
+//! space. Downloads splice the socket into the file through a pipe;
+//! uploads sendfile the file into the socket. Clear-text data connections
+//! only (TLS needs the bytes in user space); other platforms and WASI keep
+//! the portable read/write loop.
+
+use std::fs::File;
+use std::io;
+use std::net::TcpStream;
+use std::time::Duration;
+
+use rustix::io::Errno;
+use rustix::pipe::{SpliceFlags, fcntl_setpipe_size, pipe, splice};
+
+/// How much one system call moves at most.
+const CHUNK: usize = 1 << 20;
+
+/// A socket timeout shows as EAGAIN: say what happened.
+fn from_errno(e: Errno, timeout: Option<Duration>) -> io::Error {
+    if e == Errno::AGAIN {
+        io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the data connection stalled for {:?}",
+                timeout.unwrap_or_default()
+            ),
+        )
+    } else {
+        io::Error::from(e)
+    }
+}
+
+/// Moves what `sock` delivers until EOF into the file `open` gives (opened
+/// at the first byte, so nothing is created for a transfer that brings
+/// nothing). `on_chunk` gets the running total. Returns the total and the
+/// file, when one was opened.
+pub(crate) fn splice_to_file(
+    sock: &TcpStream,
+    mut open: impl FnMut() -> io::Result<File>,
+    mut on_chunk: impl FnMut(u64),
+) -> io::Result<(u64, Option<File>)> {
+    let timeout = sock.read_timeout().ok().flatten();
+    let (pipe_r, pipe_w) = pipe().map_err(io::Error::from)?;
+    // A bigger pipe means fewer system calls; the default (64 KiB) works.
+    let _ = fcntl_setpipe_size(&pipe_w, CHUNK);
+    let mut file: Option<File> = None;
+    let mut total = 0u64;
+    loop {
+        let n = match splice(
+            sock,
+            None,
+            &pipe_w,
+            None,
+            CHUNK,
+            SpliceFlags::MOVE | SpliceFlags::MORE,
+        ) {
+            Ok(0) => break,
+            Ok(n) => n,
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(from_errno(e, timeout)),
+        };
+        let f = match &mut file {
+            Some(f) => f,
+            None => file.insert(open()?),
+        };
+        let mut left = n;
+        while left > 0 {
+            match splice(&pipe_r, None, &*f, None, left, SpliceFlags::MOVE) {
+                Ok(0) => {
+                    return Err(io::Error::new(
+                        io::ErrorKind::WriteZero,
+                        "the file took no more bytes",
+                    ));
+                }
+                Ok(m) => left -= m,
+                Err(Errno::INTR) => continue,
+                Err(e) => return Err(io::Error::from(e)),
+            }
+        }
+        total += n as u64;
+        on_chunk(total);
+    }
+    Ok((total, file))
+}
+
+/// Sends `len` bytes of `file` from `offset` into `sock`; `on_chunk` gets
+/// the running total. A file that ends early is an error (it changed).
+pub(crate) fn sendfile_all(
+    sock: &TcpStream,
+    file: &File,
+    offset: u64,
+    len: u64,
+    mut on_chunk: impl FnMut(u64),
+) -> io::Result<u64> {
+    let timeout = sock.write_timeout().ok().flatten();
+    let mut at = offset;
+    let mut sent = 0u64;
+    while sent < len {
+        let want = usize::try_from(len - sent).unwrap_or(CHUNK).min(CHUNK);
+        match rustix::fs::sendfile(sock, file, Some(&mut at), want) {
+            Ok(0) => {
+                return Err(io::Error::new(
+                    io::ErrorKind::UnexpectedEof,
+                    "the file became shorter while it was sent",
+                ));
+            }
+            Ok(n) => {
+                sent += n as u64;
+                on_chunk(sent);
+            }
+            Err(Errno::INTR) => continue,
+            Err(e) => return Err(from_errno(e, timeout)),
+        }
+    }
+    Ok(sent)
+}
