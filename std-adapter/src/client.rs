@@ -140,6 +140,9 @@ impl Options {
 pub struct Ftp {
     pub(crate) session: Session,
     pub(crate) buf: Vec<u8>,
+    /// The pipe downloads splice through, kept between transfers.
+    #[cfg(target_os = "linux")]
+    pub(crate) pipe: Option<crate::kernel::Pipe>,
     options: Options,
     host: String,
     tls: Option<TlsContext>,
@@ -248,6 +251,8 @@ impl Ftp {
         Ok(Ftp {
             session,
             buf: vec![0u8; options.blocksize.max(512)],
+            #[cfg(target_os = "linux")]
+            pipe: None,
             options: options.clone(),
             host: host.to_owned(),
             tls,

@@ -59,6 +59,7 @@ impl DataStream {
     }
 
     /// Notes that the server ended the stream (read to EOF elsewhere).
+    #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn set_ended(&mut self) {
         self.ended = true;
         self.used = true;

@@ -211,7 +211,7 @@ impl Ftp {
             self.session.set_type(TransferType::Binary)?;
             let (mut stream, announced) = self.ntransfercmd(&cmd, rest)?;
             let total = total.or(announced.map(|a| a + offset));
-            let moved = crate::kernel::splice_to_file(stream.tcp(), open, |done| {
+            let moved = crate::kernel::splice_to_file(&mut self.pipe, stream.tcp(), open, |done| {
                 progress(Progress {
                     done: offset + done,
                     total,

@@ -7,6 +7,7 @@
 use std::fs::File;
 use std::io;
 use std::net::TcpStream;
+use std::os::fd::OwnedFd;
 use std::time::Duration;
 
 use rustix::io::Errno;
@@ -35,21 +36,51 @@ fn from_errno(e: Errno, timeout: Option<Duration>) -> io::Error {
 /// nothing). `on_chunk` gets the running total. Returns the total and the
 /// file, when one was opened.
 pub(crate) fn splice_to_file(
+    pipe_slot: &mut Option<Pipe>,
     sock: &TcpStream,
     mut open: impl FnMut() -> io::Result<File>,
     mut on_chunk: impl FnMut(u64),
 ) -> io::Result<(u64, Option<File>)> {
+    // The session's pipe, made once; a transfer that fails leaves it out
+    // (it may hold bytes), and the next one makes a new one.
+    let Pipe(pipe_r, pipe_w) = match pipe_slot.take() {
+        Some(p) => p,
+        None => Pipe::new()?,
+    };
+    let result = splice_through(&pipe_r, &pipe_w, sock, &mut open, &mut on_chunk);
+    if result.is_ok() {
+        *pipe_slot = Some(Pipe(pipe_r, pipe_w));
+    }
+    result
+}
+
+/// A pipe for splicing (read end, write end), as big as the system lets.
+pub(crate) struct Pipe(OwnedFd, OwnedFd);
+
+impl Pipe {
+    fn new() -> io::Result<Pipe> {
+        let (r, w) = pipe().map_err(io::Error::from)?;
+        // A bigger pipe means fewer system calls; the default (64 KiB) works.
+        let _ = fcntl_setpipe_size(&w, CHUNK);
+        Ok(Pipe(r, w))
+    }
+}
+
+fn splice_through(
+    pipe_r: &OwnedFd,
+    pipe_w: &OwnedFd,
+    sock: &TcpStream,
+    open: &mut impl FnMut() -> io::Result<File>,
+    on_chunk: &mut impl FnMut(u64),
+) -> io::Result<(u64, Option<File>)> {
     let timeout = sock.read_timeout().ok().flatten();
-    let (pipe_r, pipe_w) = pipe().map_err(io::Error::from)?;
-    // A bigger pipe means fewer system calls; the default (64 KiB) works.
-    let _ = fcntl_setpipe_size(&pipe_w, CHUNK);
     let mut file: Option<File> = None;
     let mut total = 0u64;
     loop {
         let n = match splice(
             sock,
             None,
-            &pipe_w,
+            pipe_w,
             None,
             CHUNK,
             SpliceFlags::MOVE | SpliceFlags::MORE,
@@ -65,7 +96,7 @@ pub(crate) fn splice_to_file(
         };
         let mut left = n;
         while left > 0 {
-            match splice(&pipe_r, None, &*f, None, left, SpliceFlags::MOVE) {
+            match splice(pipe_r, None, &*f, None, left, SpliceFlags::MOVE) {
                 Ok(0) => {
                     return Err(io::Error::new(
                         io::ErrorKind::WriteZero,

@@ -30,7 +30,9 @@ pub struct MirrorOptions {
     pub parallel: usize,
     /// Skip files whose size is the same and whose copy is not older than
     /// the source (modification times from MLSD `modify`, MDTM, or the
-    /// local file system). Downloaded files get the server's time.
+    /// local file system). Downloaded files get the server's time (always
+    /// from MLSD; from LIST servers only with this option, at one MDTM a
+    /// file).
     pub only_newer: bool,
     /// Delete from the target what is no longer in the source (files and
     /// directories, excluded names kept). Off by default.
@@ -778,13 +780,18 @@ where
         bytes_done: AtomicU64::new(0),
         progress,
     };
+    let only_newer = options.only_newer;
     run_workers(session, connect, options, &shared, |ftp, job, on_bytes| {
         let path = local_path(&target, &job.rel);
         let remote = remote_path(&root, &job.rel);
-        // LIST gives no exact time: MDTM, before the transfer, so the file
-        // gets its time while it is still open.
+        // LIST gives no exact time: with only_newer, MDTM before the
+        // transfer, so the file gets the server's time while it is still
+        // open. Without it the download's own time is kept (newer than the
+        // source, so a later only_newer run skips the file): no MDTM per
+        // file.
         let mtime = match job.mtime {
             Some(t) => Some(t),
+            None if !only_newer => None,
             None => match ftp.mdtm(&remote) {
                 Ok(t) => Some(t.unix_seconds()),
                 Err(e) if connection_lost(&e) => return Err(e),

@@ -56,24 +56,18 @@ fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("copy");
 
-    let s = mirror(
-        &mut session,
-        &connect,
-        "/",
-        &local,
-        &MirrorOptions::default(),
-        quiet(),
-    )
-    .unwrap();
+    // only_newer from the start: the copies get the server's times (from
+    // MLSD, or one MDTM a file from a LIST server).
+    let newer = MirrorOptions {
+        only_newer: true,
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
     clean(&s);
     assert_eq!(s.files, file_count(&source));
     assert_eq!(read_tree(&local), source, "mirrored down byte for byte");
     assert!(s.bytes > 0 && s.seconds > 0.0);
 
-    let newer = MirrorOptions {
-        only_newer: true,
-        ..Default::default()
-    };
     let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
     clean(&s);
     assert_eq!(
