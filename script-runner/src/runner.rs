@@ -334,7 +334,7 @@ impl Runner {
             Some(l) => l.to_string(),
             None => local_name_for(remote)?,
         };
-        let path = self.sandbox.resolve(&local)?;
+        let path = self.sandbox.resolve_write(&local)?;
         if self.ascii {
             if resume {
                 return Err(usage("resume works in binary mode only: call binary()"));
@@ -353,7 +353,13 @@ impl Runner {
 
     fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {
         let part = ftp_std::part_path(&path);
-        let file = std::fs::File::create(&part).map_err(|e| local_io(&local_str(&part), e))?;
+        // Created anew, never through a link planted under that name.
+        let _ = std::fs::remove_file(&part);
+        let file = std::fs::OpenOptions::new()
+            .write(true)
+            .create_new(true)
+            .open(&part)
+            .map_err(|e| local_io(&local_str(&part), e))?;
         let mut out = std::io::BufWriter::new(file);
         let mut failed = None;
         let result = self.ftp()?.retrlines(&format!("RETR {remote}"), |line| {

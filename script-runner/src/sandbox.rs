@@ -13,6 +13,9 @@ use crate::errors::{Rr, local_io, usage};
 pub struct Sandbox {
     cwd: PathBuf,
     allowed: Vec<PathBuf>,
+    /// Directories already resolved for writing: a script fetching
+    /// thousands of files into a few directories resolves each once.
+    parents: std::collections::HashMap<PathBuf, PathBuf>,
 }
 
 /// `path` with `.` and `..` resolved without touching the file system;
@@ -69,7 +72,11 @@ impl Sandbox {
                 io::Error::new(e.kind(), format!("--allow-path {}: {e}", dir.display()))
             })?);
         }
-        Ok(Sandbox { cwd, allowed })
+        Ok(Sandbox {
+            cwd,
+            allowed,
+            parents: std::collections::HashMap::new(),
+        })
     }
 
     /// The local working directory.
@@ -119,6 +126,40 @@ impl Sandbox {
              ({}; --allow-path adds more)",
             self.allowed[0].display()
         ))
+    }
+
+    /// Like [`Sandbox::resolve`], for a file about to be written through a
+    /// temporary name and a rename (which replaces a link, never follows
+    /// it): only its directory must resolve inside, and directories are
+    /// resolved once.
+    pub fn resolve_write(&mut self, path: &str) -> Rr<PathBuf> {
+        if path.is_empty() || path.contains('\0') {
+            return Err(usage(format!("invalid local path {path:?}")));
+        }
+        let Some(wanted) = normalize(&self.cwd.join(path)) else {
+            return Err(self.outside(path));
+        };
+        let (Some(parent), Some(name)) = (wanted.parent(), wanted.file_name()) else {
+            return Err(self.outside(path));
+        };
+        if !self.allowed.iter().any(|a| parent.starts_with(a)) {
+            return Err(self.outside(path));
+        }
+        let real_parent = match self.parents.get(parent) {
+            Some(p) => p.clone(),
+            None => {
+                let p = parent.canonicalize().map_err(|e| local_io(path, e))?;
+                if self.parents.len() > 4096 {
+                    self.parents.clear();
+                }
+                self.parents.insert(parent.to_path_buf(), p.clone());
+                p
+            }
+        };
+        if !self.allowed.iter().any(|a| real_parent.starts_with(a)) {
+            return Err(self.outside(path));
+        }
+        Ok(real_parent.join(name))
     }
 
     /// Changes the local working directory (`lcd`).

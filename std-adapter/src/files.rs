@@ -51,6 +51,31 @@ pub fn part_path(local: &Path) -> PathBuf {
     local.with_file_name(name)
 }
 
+/// Creates the `.part` file anew, never through a link: a link planted
+/// under that name is removed, not followed (`create_new` is `O_EXCL`,
+/// which does not follow links).
+fn create_part(part: &Path) -> io::Result<File> {
+    let create = || OpenOptions::new().write(true).create_new(true).open(part);
+    match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            fs::remove_file(part)?;
+            create()
+        }
+        other => other,
+    }
+}
+
+/// Opens a `.part` file to continue it, refusing a link.
+fn open_existing_part(part: &Path) -> io::Result<File> {
+    if fs::symlink_metadata(part)?.file_type().is_symlink() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "the partial file is a symbolic link: not followed",
+        ));
+    }
+    OpenOptions::new().write(true).open(part)
+}
+
 /// A local file's error, naming the file (and, under WASI, where files
 /// can be at all).
 fn local(path: &Path, e: io::Error) -> io::Error {
@@ -135,7 +160,8 @@ impl Ftp {
             None => None,
         };
         let resume = fetch.resume;
-        let mut offset = match (resume, fs::metadata(&part)) {
+        // A link under the .part name is not a partial download.
+        let mut offset = match (resume, fs::symlink_metadata(&part)) {
             (true, Ok(meta)) if meta.is_file() => meta.len(),
             _ => 0,
         };
@@ -193,13 +219,13 @@ impl Ftp {
     ) -> Result<(u64, String), Error> {
         let open = || -> io::Result<File> {
             let opened = if offset > 0 {
-                OpenOptions::new().write(true).open(part).and_then(|mut f| {
+                open_existing_part(part).and_then(|mut f| {
                     f.set_len(offset)?;
                     f.seek(SeekFrom::Start(offset))?;
                     Ok(f)
                 })
             } else {
-                File::create(part)
+                create_part(part)
             };
             opened.map_err(|e| local(part, e))
         };

@@ -297,3 +297,31 @@ fn crlf_in_a_name_never_reaches_the_wire() {
     assert_eq!(server.received(), before, "nothing was sent");
     assert!(ftp.noop().unwrap().starts_with("200"));
 }
+
+/// A link planted under the `.part` name is replaced, never written
+/// through, with or without resume.
+#[test]
+fn a_planted_part_link_is_not_followed() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"the real file".to_vec(),
+        ..Faults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let local = dir.path().join("file.bin");
+    for resume in [false, true] {
+        std::os::unix::fs::symlink(&victim, part_path(&local)).unwrap();
+        let mut ftp = logged_in(&server);
+        ftp.download_with("file.bin", &local, resume, |_| {})
+            .unwrap();
+        assert_eq!(std::fs::read(&local).unwrap(), b"the real file");
+        assert_eq!(
+            std::fs::read(&victim).unwrap(),
+            b"precious",
+            "resume {resume}"
+        );
+        std::fs::remove_file(&local).unwrap();
+    }
+}
