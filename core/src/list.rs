@@ -202,6 +202,10 @@ fn parse_unix(line: &[u8]) -> Option<ListEntry<'_>> {
         link_target = Some(&name[arrow + 4..]);
         name = &name[..arrow];
     }
+    // A link with nothing before its arrow has no name (found by fuzzing).
+    if name.is_empty() {
+        return None;
+    }
     Some(ListEntry {
         name,
         kind,
@@ -297,6 +301,13 @@ pub fn parse_list_line(line: &[u8]) -> Result<Option<ListEntry<'_>>, ProtocolErr
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_link_without_a_name_is_no_entry() {
+        // Found by fuzzing: the name before " -> " was empty.
+        let line = b"lrwxrwxrwx 100 Jan  1  2020  -> ikn-> t`rget";
+        assert!(!matches!(parse_list_line(line), Ok(Some(e)) if e.name.is_empty()));
+    }
     use std::prelude::rust_2024::*;
 
     fn entry(line: &[u8]) -> ListEntry<'_> {
