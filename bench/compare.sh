@@ -43,35 +43,9 @@ PY
 chmod -R a+rX "$root"
 chown ftp "$root/up" 2>/dev/null || chmod 777 "$root/up"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pasv=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p /var/run/vsftpd/empty
-cat > "$base/vsftpd.conf" <<CONF
-listen=YES
-listen_address=127.0.0.1
-listen_port=$port
-background=NO
-anonymous_enable=YES
-anon_root=$root
-no_anon_password=YES
-write_enable=YES
-anon_upload_enable=YES
-anon_umask=022
-anon_other_write_enable=YES
-local_enable=NO
-pasv_enable=YES
-pasv_min_port=$pasv
-pasv_max_port=$((pasv + 300))
-seccomp_sandbox=NO
-isolate_network=NO
-secure_chroot_dir=/var/run/vsftpd/empty
-xferlog_enable=NO
-max_per_ip=0
-max_clients=0
-CONF
-/usr/sbin/vsftpd "$base/vsftpd.conf" &
-pid=$!
-for _ in $(seq 1 100); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.05; done
+source bench/vsftpd.sh
+start_vsftpd "$base" "$root" write_enable=YES anon_upload_enable=YES \
+    anon_other_write_enable=YES anon_umask=022
 url="ftp://127.0.0.1:$port"
 
 # The clients, per scenario: each command runs in $out (an empty dir).

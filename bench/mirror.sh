@@ -38,35 +38,8 @@ for d in range(20):
 PY
 chmod -R a+rX "$work/root"
 
-port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-pasv=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1",0)); print(s.getsockname()[1])')
-mkdir -p /var/run/vsftpd/empty
-cat > "$work/vsftpd.conf" <<CONF
-listen=YES
-listen_address=127.0.0.1
-listen_port=$port
-background=NO
-anonymous_enable=YES
-anon_root=$work/root
-no_anon_password=YES
-local_enable=NO
-write_enable=NO
-pasv_enable=YES
-pasv_min_port=$pasv
-pasv_max_port=$((pasv + 200))
-seccomp_sandbox=NO
-isolate_network=NO
-secure_chroot_dir=/var/run/vsftpd/empty
-xferlog_enable=NO
-max_per_ip=0
-max_clients=0
-CONF
-/usr/sbin/vsftpd "$work/vsftpd.conf" &
-pid=$!
-for _ in $(seq 1 100); do
-    (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break
-    sleep 0.05
-done
+source bench/vsftpd.sh
+start_vsftpd "$work" "$work/root" write_enable=NO
 
 now() { date +%s.%N; }
 best() { sort -n | head -n1; }

@@ -36,7 +36,10 @@ fn ip(args: &[&str]) -> Result<(), String> {
 
 impl Namespace {
     fn create() -> Namespace {
-        let name = format!("ftprs-tap-{}", std::process::id());
+        // One per test: tests of this file run in parallel.
+        static NEXT: std::sync::atomic::AtomicUsize = std::sync::atomic::AtomicUsize::new(0);
+        let n = NEXT.fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+        let name = format!("ftprs-tap-{}-{n}", std::process::id());
         let _ = ip(&["netns", "del", &name]);
         let ns = Namespace {
             name,
@@ -160,4 +163,35 @@ fn firmware_client_over_tap() {
         text.trim_end().lines().any(|l| l.starts_with("221 ")),
         "{text}"
     );
+}
+
+/// A port nobody listens on, over the same TAP: smoltcp's connect ends in a
+/// clear error (the kernel answers with a reset), well before its timeout.
+#[test]
+fn firmware_client_refused_connection_is_a_clear_error() {
+    let ns = Namespace::create();
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("log");
+    std::fs::write(&log, b"x").unwrap();
+    let started = Instant::now();
+    let output = ns
+        .command(env!("CARGO_BIN_EXE_firmware_tap"))
+        .args(["tap0", "192.0.2.1:9", USER, PASSWORD, "pub", "f"])
+        .arg(work.path().join("out"))
+        .arg(&log)
+        .arg("remote.log")
+        .output()
+        .expect("the example runs");
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!output.status.success());
+    assert!(
+        stderr.contains("error: connect: connection reset"),
+        "{stderr}"
+    );
+    assert!(
+        started.elapsed() < Duration::from_secs(8),
+        "{:?}",
+        started.elapsed()
+    );
+    assert!(!work.path().join("out").exists(), "nothing written");
 }

@@ -606,12 +606,22 @@ impl Ftp {
 
     /// The names in a directory (NLST, ftplib's `nlst`).
     pub fn nlst(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
-        self.session.nlst_vec(dir)
+        let mut names = Vec::new();
+        self.session.nlst(dir, &mut self.buf, |l| {
+            names.push(String::from_utf8_lossy(l).into_owned());
+            Ok(())
+        })?;
+        Ok(names)
     }
 
     /// The lines of a directory listing (LIST, ftplib's `dir`).
     pub fn dir(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
-        self.session.dir_vec(dir)
+        let mut lines = Vec::new();
+        self.session.dir(dir, &mut self.buf, |l| {
+            lines.push(String::from_utf8_lossy(l).into_owned());
+            Ok(())
+        })?;
+        Ok(lines)
     }
 
     /// A machine-readable listing (MLSD, ftplib's `mlsd`): each entry with

@@ -15,9 +15,9 @@ use std::sync::Mutex;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
+use ftp_core::Timestamp;
 use ftp_core::list::{ListKind, parse_list_line};
 use ftp_core::mlsd::EntryKind;
-use ftp_core::{Timestamp, TransferType};
 
 use crate::glob::glob_match;
 use crate::{Error, Ftp};
@@ -523,13 +523,27 @@ fn run_workers<C, W>(
     session: &mut Option<Ftp>,
     connect: &C,
     options: &MirrorOptions,
-    shared: &Shared<'_>,
+    jobs: VecDeque<Job>,
+    summary: Summary,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
     work: W,
-) where
+) -> Summary
+where
     C: Fn() -> Result<Ftp, Error> + Sync,
     W: Fn(&mut Ftp, &Job, &dyn Fn(u64)) -> Result<u64, Error> + Sync,
 {
     let workers = options.parallel.clamp(1, 64);
+    let jobs = if workers > 1 { interleave(jobs) } else { jobs };
+    let state = Shared {
+        files_total: jobs.len() as u64,
+        bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
+        jobs: Mutex::new(jobs),
+        summary: Mutex::new(summary),
+        files_done: AtomicU64::new(0),
+        bytes_done: AtomicU64::new(0),
+        progress,
+    };
+    let shared = &state;
     let worker = |mut ftp: Option<Ftp>| -> Option<Ftp> {
         while let Some(job) = shared.next() {
             // Bytes of this file counted so far: a retry resumes, so only
@@ -596,6 +610,10 @@ fn run_workers<C, W>(
             let _ = handle.join();
         }
     });
+    state
+        .summary
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner())
 }
 
 /// Mirrors the remote tree `remote` into the local directory `local`.
@@ -766,22 +784,8 @@ where
         delete_local(&target, &tree, &local_tree, options, &mut summary);
     }
 
-    let jobs = if options.parallel > 1 {
-        interleave(jobs)
-    } else {
-        jobs
-    };
-    let shared = Shared {
-        files_total: jobs.len() as u64,
-        bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
-        jobs: Mutex::new(jobs),
-        summary: Mutex::new(summary),
-        files_done: AtomicU64::new(0),
-        bytes_done: AtomicU64::new(0),
-        progress,
-    };
     let only_newer = options.only_newer;
-    run_workers(session, connect, options, &shared, |ftp, job, on_bytes| {
+    let work = |ftp: &mut Ftp, job: &Job, on_bytes: &dyn Fn(u64)| {
         let path = local_path(&target, &job.rel);
         let remote = remote_path(&root, &job.rel);
         // LIST gives no exact time: with only_newer, MDTM before the
@@ -807,13 +811,31 @@ where
         };
         let done = ftp.fetch(&remote, &path, &fetch, |p| on_bytes(p.done))?;
         Ok(done.bytes)
-    });
-    let mut summary = shared
-        .summary
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
+    };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work);
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// What `target` has and `source` has not, deepest first (so directories
+/// are empty when their turn comes); files the include patterns do not
+/// take are left alone.
+fn vanished<'t>(
+    source: &Tree,
+    target: &'t Tree,
+    options: &MirrorOptions,
+) -> Vec<(&'t String, &'t Item)> {
+    let mut gone: Vec<(&String, &Item)> = target
+        .iter()
+        .filter(|(rel, item)| {
+            !source.contains_key(*rel)
+                && (item.kind == Kind::Dir
+                    || options.include.is_empty()
+                    || Filter::hits(&options.include, rel))
+        })
+        .collect();
+    gone.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.split('/').count()));
+    gone
 }
 
 fn delete_local(
@@ -828,22 +850,10 @@ fn delete_local(
         .filter(|(_, i)| i.kind != Kind::Dir)
         .map(|(k, _)| k.as_str())
         .collect();
-    // Deepest first, so directories are empty when their turn comes.
-    let mut gone: Vec<(&String, &Item)> = local_tree
-        .iter()
-        .filter(|(rel, _)| !tree.contains_key(*rel))
-        .collect();
-    gone.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.split('/').count()));
-    for (rel, item) in gone {
+    for (rel, item) in vanished(tree, local_tree, options) {
         // A download's .part file stays for its resume.
         if let Some(base) = rel.strip_suffix(".part")
             && remote_files.contains(base)
-        {
-            continue;
-        }
-        if item.kind != Kind::Dir
-            && !options.include.is_empty()
-            && !Filter::hits(&options.include, rel)
         {
             continue;
         }
@@ -1006,18 +1016,7 @@ where
     }
 
     if options.delete {
-        let mut gone: Vec<(&String, &Item)> = remote_tree
-            .iter()
-            .filter(|(rel, _)| !local_tree.contains_key(*rel))
-            .collect();
-        gone.sort_by_key(|(rel, _)| std::cmp::Reverse(rel.split('/').count()));
-        for (rel, item) in gone {
-            if item.kind != Kind::Dir
-                && !options.include.is_empty()
-                && !Filter::hits(&options.include, rel)
-            {
-                continue;
-            }
+        for (rel, item) in vanished(&local_tree, &remote_tree, options) {
             if options.dry_run {
                 summary.planned.push(format!("delete {rel}"));
                 continue;
@@ -1044,16 +1043,7 @@ where
     } else {
         jobs
     };
-    let shared = Shared {
-        files_total: jobs.len() as u64,
-        bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
-        jobs: Mutex::new(jobs),
-        summary: Mutex::new(summary),
-        files_done: AtomicU64::new(0),
-        bytes_done: AtomicU64::new(0),
-        progress,
-    };
-    run_workers(session, connect, options, &shared, |ftp, job, on_bytes| {
+    let work = |ftp: &mut Ftp, job: &Job, on_bytes: &dyn Fn(u64)| {
         let path = local_path(&source, &job.rel);
         let remote = remote_path(&root, &job.rel);
         let done = ftp.upload_with(&path, &remote, false, |p| on_bytes(p.done))?;
@@ -1061,14 +1051,8 @@ where
             let _ = ftp.sendcmd(&format!("MFMT {t} {remote}"));
         }
         Ok(done.bytes)
-    });
-    if let Some(ftp) = session.as_mut() {
-        let _ = ftp.session_mut().set_type(TransferType::Binary);
-    }
-    let mut summary = shared
-        .summary
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
+    };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work);
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
 }

@@ -90,11 +90,7 @@ impl PyFtpd {
 
     /// `host:port` to connect to.
     pub fn addr(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        host_port(&self.host, self.port)
     }
 
     /// A path inside the served root.
@@ -181,6 +177,15 @@ pub fn read_tree(root: &Path) -> Vec<(String, Option<Vec<u8>>)> {
     }
     out.sort();
     out
+}
+
+/// `host:port`, with brackets around an IPv6 host.
+fn host_port(host: &str, port: u16) -> String {
+    if host.contains(':') {
+        format!("[{host}]:{port}")
+    } else {
+        format!("{host}:{port}")
+    }
 }
 
 /// Deterministic pseudo-random bytes (xorshift), so a failure reproduces.
@@ -475,11 +480,7 @@ impl Vsftpd {
 
     /// `host:port`.
     pub fn addr(&self) -> String {
-        if self.host.contains(':') {
-            format!("[{}]:{}", self.host, self.port)
-        } else {
-            format!("{}:{}", self.host, self.port)
-        }
+        host_port(&self.host, self.port)
     }
 
     /// A path inside the served root.
