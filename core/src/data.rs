@@ -55,7 +55,7 @@ use embedded_io::{ErrorType, Read, Write};
 ///     fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
 ///         Err(ErrorKind::Unsupported)
 ///     }
-///     fn accept(&mut self, _listener: ()) -> Result<Canned, ErrorKind> {
+///     fn accept(&mut self, _listener: ()) -> Result<(Canned, SocketAddr), ErrorKind> {
 ///         Err(ErrorKind::Unsupported)
 ///     }
 /// }
@@ -80,8 +80,14 @@ pub trait DataConnector {
     /// A connector without active mode returns an error.
     fn listen(&mut self) -> Result<(Self::Listener, SocketAddr), Self::Error>;
 
-    /// Active mode: waits for the server's connection.
-    fn accept(&mut self, listener: Self::Listener) -> Result<Self::Stream, Self::Error>;
+    /// Active mode: waits for the server's connection and returns it with
+    /// the address it came from. Nothing may be read or written on it yet
+    /// (no TLS handshake either): the session first checks that it comes
+    /// from the server, and closes it unread if not.
+    fn accept(
+        &mut self,
+        listener: Self::Listener,
+    ) -> Result<(Self::Stream, SocketAddr), Self::Error>;
 
     /// Ends a transfer: flushes and shuts the stream down cleanly. The
     /// default drops it.

@@ -77,6 +77,18 @@ impl Read for Scripted<'_> {
     }
 }
 
+/// Ready when the script has reply bytes to give without the client
+/// writing first (the rest of a reply, or a step the server sends by
+/// itself).
+impl embedded_io::ReadReady for Scripted<'_> {
+    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
+        Ok(match self.steps.get(self.step) {
+            Some((expect, reply)) => self.written == expect.len() && self.read < reply.len(),
+            None => false,
+        })
+    }
+}
+
 impl Scripted<'_> {
     fn next(&mut self) {
         self.step += 1;
@@ -149,7 +161,7 @@ impl DataConnector for NoData {
         Err(ErrorKind::Unsupported)
     }
 
-    fn accept(&mut self, _: ()) -> Result<NoStream, ErrorKind> {
+    fn accept(&mut self, _: ()) -> Result<(NoStream, SocketAddr), ErrorKind> {
         Err(ErrorKind::Unsupported)
     }
 }

@@ -2,6 +2,7 @@
 //! the transport's error, mapped onto Python ftplib's exceptions.
 
 use core::fmt;
+use core::net::{IpAddr, SocketAddr};
 
 use crate::reply::{Code, Reply};
 use crate::text::Text;
@@ -94,6 +95,8 @@ pub enum ProtocolError {
     BadPasvReply,
     /// A 229 reply without `(|||port|)`.
     BadEpsvReply,
+    /// A 257 reply without a quoted path.
+    BadPathReply,
     /// A 213 SIZE reply that is not a number.
     BadSizeReply,
     /// A 213 MDTM reply that is not `YYYYMMDDHHMMSS[.sss]`.
@@ -117,6 +120,7 @@ impl fmt::Display for ProtocolError {
             ProtocolError::LineTooLong => "reply line longer than the reply buffer",
             ProtocolError::BadPasvReply => "malformed 227 (PASV) reply",
             ProtocolError::BadEpsvReply => "malformed 229 (EPSV) reply",
+            ProtocolError::BadPathReply => "257 reply without a quoted path",
             ProtocolError::BadSizeReply => "malformed 213 (SIZE) reply",
             ProtocolError::BadTimestamp => "malformed 213 (MDTM) timestamp",
             ProtocolError::BadListing => "malformed listing line",
@@ -202,6 +206,15 @@ pub enum Error<E> {
     },
     /// The session was closed (after quit or a fatal error).
     Closed,
+    /// An active-mode data connection came from another address than the
+    /// server's: it was closed unread (see
+    /// [`crate::Ftp::set_verify_data_peer`]).
+    ForeignDataPeer {
+        /// The address it came from.
+        from: SocketAddr,
+        /// The server's address (the control connection's peer).
+        server: IpAddr,
+    },
 }
 
 impl<E> Error<E> {
@@ -236,6 +249,7 @@ impl<E> Error<E> {
                 Error::TransferIncomplete { expected, received }
             }
             Error::Closed => Error::Closed,
+            Error::ForeignDataPeer { from, server } => Error::ForeignDataPeer { from, server },
         }
     }
 }
@@ -268,6 +282,10 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
                 "transfer incomplete: {received} of {expected} bytes received"
             ),
             Error::Closed => f.write_str("session closed"),
+            Error::ForeignDataPeer { from, server } => write!(
+                f,
+                "data connection from {from} refused: it is not the server ({server})"
+            ),
         }
     }
 }

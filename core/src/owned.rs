@@ -3,7 +3,7 @@
 use alloc::string::String;
 use alloc::vec::Vec;
 
-use embedded_io::{Read, Write};
+use embedded_io::{Read, ReadReady, Write};
 
 use crate::mlsd::Entry;
 use crate::{DataConnector, Error, Ftp};
@@ -54,7 +54,7 @@ fn lossy(line: &[u8]) -> String {
 
 impl<S, D, const N: usize> Ftp<S, D, N>
 where
-    S: Read + Write,
+    S: Read + Write + ReadReady,
     D: DataConnector<Error = S::Error>,
 {
     /// [`Ftp::nlst`] into a vector (names that are not UTF-8 get U+FFFD).

@@ -178,13 +178,26 @@ pub enum Status {
 /// from 100 to 599, followed by nothing, a space or `-`.
 fn parse_code(line: &[u8]) -> Result<Code, ProtocolError> {
     let digits = line.get(..3).ok_or(ProtocolError::BadReplyCode)?;
-    if !digits.iter().all(u8::is_ascii_digit) {
+    if !digits.iter().all(u8::is_ascii_digit) || !matches!(line.get(3), None | Some(b' ' | b'-')) {
         return Err(ProtocolError::BadReplyCode);
     }
     let value = digits
         .iter()
         .fold(0u16, |acc, d| acc * 10 + u16::from(d - b'0'));
     Code::new(value).ok_or(ProtocolError::BadReplyCode)
+}
+
+/// True for the line that ends a multi-line reply of `code` (RFC 959
+/// section 4.2): the same three digits followed by a space, or by nothing.
+/// `220-more`, `220x` and `2200` are text inside the reply.
+pub fn ends_multiline(code: Code, line: &[u8]) -> bool {
+    let d = code.get();
+    let digits = [
+        b'0' + (d / 100) as u8,
+        b'0' + (d / 10 % 10) as u8,
+        b'0' + (d % 10) as u8,
+    ];
+    line.starts_with(&digits) && matches!(line.get(3), None | Some(b' '))
 }
 
 /// An incremental reader of replies over a fixed buffer of `N` bytes.
@@ -223,6 +236,9 @@ pub struct ReplyReader<const N: usize> {
     code: Option<Code>,
     truncated: bool,
     complete: bool,
+    /// After an error: the reader stands at a line boundary with nothing
+    /// half-read, so the next reply can be read.
+    in_step: bool,
 }
 
 impl<const N: usize> Default for ReplyReader<N> {
@@ -243,6 +259,7 @@ impl<const N: usize> ReplyReader<N> {
             code: None,
             truncated: false,
             complete: false,
+            in_step: true,
         }
     }
 
@@ -255,6 +272,17 @@ impl<const N: usize> ReplyReader<N> {
         self.code = None;
         self.truncated = false;
         self.complete = false;
+        self.in_step = true;
+    }
+
+    /// After [`ReplyReader::parse`] failed: true when the error was a whole
+    /// line that is not a reply (no code, a code out of range) and not the
+    /// start of a multi-line reply. The line was dropped and the reader can
+    /// go on with the next line; the session is still in step (as ftplib
+    /// raises `error_proto` and goes on). False after an over-long line or
+    /// a malformed multi-line start: where that reply ends is unknown.
+    pub fn in_step(&self) -> bool {
+        self.in_step
     }
 
     /// The free part of the buffer to read into. Not empty after
@@ -320,8 +348,10 @@ impl<const N: usize> ReplyReader<N> {
     /// Parses the buffered bytes. Calls `on_line` for each line as it is
     /// completed and returns [`Status::Complete`] at the end of a reply.
     ///
-    /// After a complete reply, the next call starts a new one. On an error
-    /// the reader's state is undefined until [`ReplyReader::reset`].
+    /// After a complete reply, the next call starts a new one. After an
+    /// error, [`ReplyReader::in_step`] says whether parsing can go on;
+    /// otherwise the reader's state is undefined until
+    /// [`ReplyReader::reset`].
     pub fn parse<F>(&mut self, mut on_line: F) -> Result<Status, ProtocolError>
     where
         F: FnMut(Line<'_>),
@@ -329,6 +359,7 @@ impl<const N: usize> ReplyReader<N> {
         if self.complete {
             self.start_next();
         }
+        self.in_step = false;
         loop {
             let Some(i) = self.buf[self.scan..self.end]
                 .iter()
@@ -346,20 +377,23 @@ impl<const N: usize> ReplyReader<N> {
             let line = &self.buf[start..stop];
             let first = self.code.is_none();
             let last = match self.code {
-                None => {
-                    let code = parse_code(line)?;
-                    self.code = Some(code);
-                    line.get(3) != Some(&b'-')
-                }
-                Some(code) => {
-                    let d = code.get();
-                    let digits = [
-                        b'0' + (d / 100) as u8,
-                        b'0' + (d / 10 % 10) as u8,
-                        b'0' + (d % 10) as u8,
-                    ];
-                    line.starts_with(&digits) && line.get(3) != Some(&b'-')
-                }
+                None => match parse_code(line) {
+                    Ok(code) => {
+                        self.code = Some(code);
+                        line.get(3) != Some(&b'-')
+                    }
+                    Err(e) => {
+                        // A whole line that is no reply. Unless it looks
+                        // like the start of a multi-line reply (whose end
+                        // nobody can know), it is dropped and the reader
+                        // goes on at the next line.
+                        self.in_step = line.get(3) != Some(&b'-');
+                        self.text_len = 0;
+                        self.first_len = 0;
+                        return Err(e);
+                    }
+                },
+                Some(code) => ends_multiline(code, line),
             };
             on_line(Line {
                 text: line,
@@ -529,6 +563,77 @@ mod tests {
                 "{input:?}"
             );
         }
+    }
+
+    #[test]
+    fn only_the_code_and_a_space_end_a_multiline_reply() {
+        // RFC 959 4.2: `220x` and `2200` are text; `220 ` ends the reply.
+        let input: &[u8] =
+            b"220-Welcome\r\n220x not the end\r\n2200 nor this\r\n220-nor this\r\n220 the end\r\n331 next\r\n";
+        let want: &[u8] =
+            b"220-Welcome\n220x not the end\n2200 nor this\n220-nor this\n220 the end";
+        for split in 0..=input.len() {
+            let mut r = ReplyReader::<128>::new();
+            let mut replies: heapless::Vec<heapless::Vec<u8, 128>, 4> = heapless::Vec::new();
+            for part in [&input[..split], &input[split..]] {
+                assert_eq!(r.feed(part), part.len());
+                while r.parse(|_| {}).unwrap() == Status::Complete {
+                    let text = heapless::Vec::from_slice(r.reply().unwrap().text()).unwrap();
+                    replies.push(text).unwrap();
+                }
+            }
+            assert_eq!(replies.len(), 2, "split at {split}");
+            assert_eq!(&replies[0][..], want, "split at {split}");
+            assert_eq!(&replies[1][..], b"331 next", "split at {split}");
+        }
+        // A bare code ends it too (nothing follows that could be text).
+        let r = read_all::<64>(b"211-a\r\n211\r\n200 ok\r\n", 1).unwrap();
+        assert_eq!(&r[0].1[..], b"211-a\n211");
+        assert_eq!(r[1].0, 200);
+    }
+
+    #[test]
+    fn a_whole_malformed_line_is_an_error_the_reader_survives() {
+        for bad in [
+            &b"hello\r\n"[..],
+            b"999 out of range\r\n",
+            b"099 x\n",
+            b"2200 glued\r\n",
+            b"220x\r\n",
+        ] {
+            let mut input = bad.to_vec();
+            input.extend_from_slice(b"250 next\r\n");
+            for chunk in [1, 2, 5, 100] {
+                let mut r = ReplyReader::<64>::new();
+                let mut rest = &input[..];
+                let mut errors = 0;
+                let code = loop {
+                    match r.parse(|_| {}) {
+                        Ok(Status::Complete) => break r.reply().unwrap().code().get(),
+                        Ok(Status::Incomplete) => {
+                            let n = r.feed(&rest[..chunk.min(rest.len())]);
+                            assert!(n > 0, "{bad:?}: input ended");
+                            rest = &rest[n..];
+                        }
+                        Err(e) => {
+                            assert_eq!(e, ProtocolError::BadReplyCode);
+                            assert!(r.in_step(), "{bad:?}");
+                            errors += 1;
+                        }
+                    }
+                };
+                assert_eq!((errors, code), (1, 250), "{bad:?} in chunks of {chunk}");
+            }
+        }
+        // Where the reply ends is unknown: not in step.
+        let mut r = ReplyReader::<64>::new();
+        r.feed(b"999-multi\r\n");
+        assert_eq!(r.parse(|_| {}), Err(ProtocolError::BadReplyCode));
+        assert!(!r.in_step());
+        let mut r = ReplyReader::<16>::new();
+        r.feed(b"220 aaaaaaaaaaaaaaaaaaaa");
+        assert_eq!(r.parse(|_| {}), Err(ProtocolError::LineTooLong));
+        assert!(!r.in_step());
     }
 
     #[test]

@@ -4,7 +4,7 @@
 use core::fmt::Write as _;
 use core::net::SocketAddr;
 
-use embedded_io::{Read, Write};
+use embedded_io::{Read, ReadReady, Write};
 
 use crate::command::Command;
 use crate::data::DataConnector;
@@ -83,7 +83,13 @@ pub struct Ftp<S, D, const N: usize = DEFAULT_REPLY_BUFFER> {
     transfer_type: Option<TransferType>,
     debug_level: u8,
     state: State,
+    verify_data_peer: bool,
+    stray: u32,
 }
+
+/// How many stray replies are read before one command, at most; more is a
+/// server talking to itself, and the session is taken as out of step.
+const STRAY_LIMIT: u32 = 16;
 
 /// The reply code of a reply that could not be read back (never happens:
 /// the reader holds a complete reply whenever one is asked for).
@@ -91,7 +97,7 @@ const MISSING: Reply<'static> = Reply::new(Code::new(421).unwrap(), b"421 no rep
 
 impl<S, D, const N: usize> Ftp<S, D, N>
 where
-    S: Read + Write,
+    S: Read + Write + ReadReady,
     D: DataConnector<Error = S::Error>,
 {
     /// Starts a session on a connected control stream: reads the welcome
@@ -113,6 +119,8 @@ where
             transfer_type: None,
             debug_level: 0,
             state: State::Open,
+            verify_data_peer: true,
+            stray: 0,
         };
         let mut code = ftp.getresp_code()?;
         if code.is_preliminary() {
@@ -156,8 +164,11 @@ where
     }
 
     /// Sends one command. Everything was checked when `cmd` was built.
+    /// Replies nobody asked for are read first, so they cannot become the
+    /// reply to this command.
     fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error> {
         self.usable()?;
+        self.drain_stray()?;
         if self.debug_level >= 1 {
             debug!("*cmd* {}", cmd);
         }
@@ -177,8 +188,65 @@ where
         }
     }
 
+    /// Reads what the server sent while no reply was awaited (a doubled
+    /// reply, a 226 left over from an ABOR sent raw, a malformed line after
+    /// a good reply): bytes the reader holds beyond the last reply, or that
+    /// the control stream has ready. Each stray reply is logged and
+    /// dropped; a 421 (the server is closing) ends the session and is the
+    /// error. Costs one `read_ready` per command when nothing is pending.
+    fn drain_stray(&mut self) -> Result<(), S::Error> {
+        let mut drained = 0;
+        loop {
+            if self.reader.pending().is_empty() {
+                match self.control.read_ready() {
+                    Ok(false) => return Ok(()),
+                    Ok(true) => {}
+                    Err(e) => {
+                        self.state = State::Broken;
+                        return Err(Error::Io(e));
+                    }
+                }
+            }
+            if drained == STRAY_LIMIT {
+                warn!("more than {} stray replies: out of step", STRAY_LIMIT);
+                self.state = State::Broken;
+                return Err(Error::Protocol(ProtocolError::OutOfSync));
+            }
+            drained += 1;
+            self.stray = self.stray.saturating_add(1);
+            match self.receive_with(|_| {}) {
+                Ok(code) => {
+                    let reply = self.reply();
+                    warn!("stray reply dropped: {}", reply);
+                    if self.debug_level >= 1 {
+                        debug!("*stray* {}", reply);
+                    }
+                    if code.get() == 421 {
+                        self.state = State::Closed;
+                        return Err(Error::Temporary(self.reply_error()));
+                    }
+                }
+                // A malformed line the reader got past: dropped as well.
+                Err(Error::Protocol(_)) if self.state == State::Open => {
+                    if self.debug_level >= 1 {
+                        debug!("*stray* (malformed line)");
+                    }
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    }
+
+    /// How many stray replies (replies no command asked for) the session
+    /// has read and dropped so far.
+    pub fn stray_replies(&self) -> u32 {
+        self.stray
+    }
+
     /// Reads one whole reply, whatever its code, giving each line to
-    /// `on_line`.
+    /// `on_line`. A whole line that is not a reply is a protocol error
+    /// after which the session stays in step; an error that leaves the end
+    /// of the reply unknown breaks the session.
     fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error>
     where
         F: FnMut(Line<'_>),
@@ -205,6 +273,10 @@ where
                         return Err(Error::Io(e));
                     }
                 },
+                Err(e) if self.reader.in_step() => {
+                    warn!("malformed reply line dropped: {}", e);
+                    return Err(Error::Protocol(e));
+                }
                 Err(e) => {
                     warn!("protocol error: {}", e);
                     self.reader.reset();
@@ -329,6 +401,15 @@ where
         self.trust_pasv_host = trust;
     }
 
+    /// Refuse an active-mode data connection that does not come from the
+    /// control connection's peer (on by default, as lftp's
+    /// `ftp:verify-address`): otherwise anybody who can reach the
+    /// listening port could feed a download. Turn it off only for a server
+    /// whose data connections come from another address (odd NAT).
+    pub fn set_verify_data_peer(&mut self, verify: bool) {
+        self.verify_data_peer = verify;
+    }
+
     /// The server's address on the control connection.
     pub fn peer_addr(&self) -> SocketAddr {
         self.peer
@@ -414,28 +495,38 @@ where
         Ok(self.reply())
     }
 
-    /// Decodes the path of the last 257 reply, in place in the reply buffer;
-    /// `""` when the reply holds none (as ftplib).
-    fn path_257(&mut self) -> Result<&str, S::Error> {
+    /// Decodes the path of the last reply, in place in the reply buffer. A
+    /// reply that is not 257 is [`Error::Unexpected`] (ftplib's
+    /// `error_reply`): never an empty path. `None` for a 257 without a
+    /// quoted path.
+    fn path_257(&mut self) -> Result<Option<&str>, S::Error> {
         if self.reply().code().get() != 257 {
-            return Ok("");
+            return Err(self.unexpected());
         }
         let text = self.reader.reply_text_mut().unwrap_or_default();
-        let path = parse_257_in_place(text).unwrap_or_default();
-        core::str::from_utf8(path).map_err(|_| Error::Protocol(ProtocolError::NonUtf8Path))
+        match parse_257_in_place(text) {
+            Some(path) => core::str::from_utf8(path)
+                .map(Some)
+                .map_err(|_| Error::Protocol(ProtocolError::NonUtf8Path)),
+            None => Ok(None),
+        }
     }
 
-    /// The remote current directory (PWD).
+    /// The remote current directory (PWD). The reply must be 257 with a
+    /// quoted path.
     pub fn pwd(&mut self) -> Result<&str, S::Error> {
         self.void_command("PWD", None)?;
-        self.path_257()
+        self.path_257()?
+            .ok_or(Error::Protocol(ProtocolError::BadPathReply))
     }
 
     /// Makes a remote directory (MKD) and returns its path as the server
-    /// gives it (`""` if it gives none).
-    pub fn mkd(&mut self, dirname: &str) -> Result<&str, S::Error> {
+    /// gives it. The reply must be 257; when it names no path (`257 MKD
+    /// command successful.`) the directory was still made, and `dirname`
+    /// is returned.
+    pub fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error> {
         self.void_command("MKD", Some(dirname))?;
-        self.path_257()
+        Ok(self.path_257()?.unwrap_or(dirname))
     }
 
     /// Removes a remote directory (RMD).
@@ -465,14 +556,15 @@ where
         Ok(self.reply())
     }
 
-    /// The size of a remote file (SIZE): `None` when the server answers
-    /// without 213 (as ftplib); a missing file is a permanent error.
-    pub fn size(&mut self, filename: &str) -> Result<Option<u64>, S::Error> {
+    /// The size of a remote file (SIZE). A missing file is a permanent
+    /// error, a server without SIZE too (500, 502); any other reply than
+    /// 213 is [`Error::Unexpected`].
+    pub fn size(&mut self, filename: &str) -> Result<u64, S::Error> {
         let code = self.command("SIZE", Some(filename))?;
         if code.get() != 213 {
-            return Ok(None);
+            return Err(self.unexpected());
         }
-        Ok(Some(parse_213(self.reply().text())?))
+        Ok(parse_213(self.reply().text())?)
     }
 
     /// The modification time of a remote file (MDTM, UTC).
@@ -638,22 +730,30 @@ where
 
     // ----- data connections -------------------------------------------
 
-    /// Asks the server for a passive data address: EPSV first; on 500, 501
-    /// or 502 PASV, and EPSV is not tried again this session. The address
-    /// is the control peer's with the server's port unless the PASV host is
-    /// trusted.
+    /// Asks the server for a passive data address: EPSV first; on IPv4,
+    /// any reply but 229 (a refusal, a 227, a 4xx) switches to PASV for the
+    /// rest of the session, as curl does. The address is the control
+    /// peer's with the server's port unless the PASV host is trusted; a
+    /// PASV answered with 229 is taken as the 229 it is.
     pub fn makepasv(&mut self) -> Result<SocketAddr, S::Error> {
-        let peer_ip = self.peer.ip().to_canonical();
+        Ok(self.passive_address()?.0)
+    }
+
+    /// [`Ftp::makepasv`], and whether the address came from EPSV.
+    fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error> {
+        let v4 = self.peer.ip().to_canonical().is_ipv4();
         if self.try_epsv {
             self.send(Command::new("EPSV", None)?)?;
             let code = self.receive_with(|_| {})?;
             match code.get() {
                 229 => {
                     let port = parse_229(self.reply().text())?;
-                    return Ok(SocketAddr::new(self.peer.ip(), port));
+                    return Ok((SocketAddr::new(self.peer.ip(), port), true));
                 }
-                500..=502 if peer_ip.is_ipv4() => {
-                    info!("EPSV refused, using PASV from now on");
+                // The server is closing: no fall-back can help.
+                421 => return Err(Error::Temporary(self.reply_error())),
+                _ if v4 => {
+                    info!("EPSV answered without 229, using PASV from now on");
                     self.try_epsv = false;
                 }
                 _ => {
@@ -662,18 +762,41 @@ where
                 }
             }
         }
-        if !peer_ip.is_ipv4() {
+        if !v4 {
             return Err(Error::InvalidArgument(InvalidArgument::AddressFamily));
         }
         let code = self.void_command("PASV", None)?;
-        if code.get() != 227 {
-            return Err(self.unexpected());
-        }
-        let addr = parse_227(self.reply().text())?;
+        let addr = match code.get() {
+            227 => parse_227(self.reply().text())?,
+            229 => {
+                let port = parse_229(self.reply().text())?;
+                return Ok((SocketAddr::new(self.peer.ip(), port), false));
+            }
+            _ => return Err(self.unexpected()),
+        };
         if self.trust_pasv_host {
-            Ok(SocketAddr::V4(addr))
+            Ok((SocketAddr::V4(addr), false))
         } else {
-            Ok(SocketAddr::new(self.peer.ip(), addr.port()))
+            Ok((SocketAddr::new(self.peer.ip(), addr.port()), false))
+        }
+    }
+
+    /// Opens a passive data connection. When the port of a 229 cannot be
+    /// reached (refused, or no answer within the connector's timeout: a
+    /// firewall that lets the control port through and drops the rest),
+    /// an IPv4 session falls back to PASV for good and tries once more.
+    fn connect_passive(&mut self) -> Result<D::Stream, S::Error> {
+        let (addr, epsv) = self.passive_address()?;
+        match self.data.connect(addr) {
+            Ok(stream) => Ok(stream),
+            Err(e) if epsv && self.peer.ip().to_canonical().is_ipv4() => {
+                info!("cannot reach the EPSV port, using PASV from now on");
+                drop(e);
+                self.try_epsv = false;
+                let (addr, _) = self.passive_address()?;
+                self.data.connect(addr).map_err(Error::Io)
+            }
+            Err(e) => Err(Error::Io(e)),
         }
     }
 
@@ -724,8 +847,7 @@ where
         rest: Option<u64>,
     ) -> Result<(D::Stream, Option<u64>), S::Error> {
         if self.passive {
-            let addr = self.makepasv()?;
-            let stream = self.data.connect(addr).map_err(Error::Io)?;
+            let stream = self.connect_passive()?;
             match self.start_transfer(cmd, rest) {
                 Ok(size) => Ok((stream, size)),
                 Err(e) => {
@@ -737,7 +859,17 @@ where
             let listener = self.makeport()?;
             let size = self.start_transfer(cmd, rest)?;
             match self.data.accept(listener) {
-                Ok(stream) => Ok((stream, size)),
+                Ok((stream, from)) => {
+                    let server = self.peer.ip().to_canonical();
+                    if !self.verify_data_peer || from.ip().to_canonical() == server {
+                        return Ok((stream, size));
+                    }
+                    warn!("data connection from {} refused: not the server", from);
+                    let _ = self.data.close(stream);
+                    // The server reports how its own transfer ended.
+                    let _ = self.receive_with(|_| {});
+                    Err(Error::ForeignDataPeer { from, server })
+                }
                 Err(e) => {
                     // The server reports its failed connection (425).
                     let _ = self.receive_with(|_| {});

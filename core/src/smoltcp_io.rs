@@ -67,10 +67,13 @@ pub trait Clock {
     /// The current time (a monotonic counter is enough).
     fn now(&mut self) -> Instant;
 
-    /// Called when there is nothing to do for `delay` (or until a packet
-    /// comes when `None`): sleep, wait for an interrupt, wait on the
-    /// device. The default returns at once (busy polling).
-    fn idle(&mut self, delay: Option<Duration>) {
+    /// Called when there is nothing to do for `delay` at most: sleep, wait
+    /// for an interrupt or on the device, and return when a packet comes
+    /// or `delay` is over. `delay` is the interface's next timer or the
+    /// time left before the operation's deadline, whichever is first, so
+    /// a timeout is noticed on a silent connection too. The default
+    /// returns at once (busy polling).
+    fn idle(&mut self, delay: Duration) {
         let _ = delay;
     }
 }
@@ -187,10 +190,13 @@ impl<'a, D: Device, C: Clock> Stack<'a, D, C> {
         now
     }
 
-    /// Nothing to do: let the caller wait until the interface has work.
-    fn idle(&mut self) {
+    /// Nothing to do: let the caller wait until the interface has work or
+    /// the operation's deadline comes, whichever is first. (The
+    /// interface's poll delay alone is "none" on a quiet connection: a
+    /// device sleeping until a packet would then never see its timeout.)
+    fn idle(&mut self, deadline: Instant) {
         let now = self.clock.now();
-        let delay = self.iface.poll_delay(now, &self.sockets);
+        let delay = idle_delay(self.iface.poll_delay(now, &self.sockets), now, deadline);
         self.clock.idle(delay);
     }
 
@@ -211,6 +217,20 @@ impl<'a, D: Device, C: Clock> Stack<'a, D, C> {
             .iter()
             .filter_map(|cidr| to_ip(cidr.address()))
             .find(|a| a.is_ipv4() == peer.is_ipv4())
+    }
+}
+
+/// How long to idle: until the interface has work (`poll`, `None` when it
+/// waits for a packet) or the deadline, whichever is first.
+fn idle_delay(poll: Option<Duration>, now: Instant, deadline: Instant) -> Duration {
+    let left = if deadline > now {
+        deadline - now
+    } else {
+        Duration::ZERO
+    };
+    match poll {
+        Some(p) if p < left => p,
+        _ => left,
     }
 }
 
@@ -235,7 +255,7 @@ where
         if now >= deadline {
             return Err(NetError::TimedOut);
         }
-        stack.idle();
+        stack.idle(deadline);
     }
 }
 
@@ -333,6 +353,18 @@ impl<D: Device, C: Clock> Read for TcpStream<'_, '_, D, C> {
                 _ => None,
             }
         })
+    }
+}
+
+/// Ready when received bytes wait in the socket (or the peer has closed):
+/// the session looks here before each command for replies nobody asked
+/// for. Polls the interface once, without waiting.
+impl<D: Device, C: Clock> embedded_io::ReadReady for TcpStream<'_, '_, D, C> {
+    fn read_ready(&mut self) -> Result<bool, NetError> {
+        let mut stack = self.stack.borrow_mut();
+        stack.poll();
+        let s = stack.socket(self.handle);
+        Ok(s.can_recv() || !s.may_recv())
     }
 }
 
@@ -434,20 +466,49 @@ impl<'s, 'a, D: Device, C: Clock> DataConnector for Connector<'s, 'a, D, C> {
         Ok(((), SocketAddr::new(ip, port)))
     }
 
-    fn accept(&mut self, _listener: ()) -> Result<Self::Stream, NetError> {
-        wait_for(self.stack, self.handle, self.timeout, |s| match s.state() {
-            State::Established | State::CloseWait => Some(Ok(())),
+    fn accept(&mut self, _listener: ()) -> Result<(Self::Stream, SocketAddr), NetError> {
+        let from = wait_for(self.stack, self.handle, self.timeout, |s| match s.state() {
+            State::Established | State::CloseWait => Some(
+                s.remote_endpoint()
+                    .and_then(|ep| Some(SocketAddr::new(to_ip(ep.addr)?, ep.port)))
+                    .ok_or(NetError::InvalidState),
+            ),
             State::Listen | State::SynReceived => None,
             _ => Some(Err(NetError::ConnectionReset)),
         })?;
-        Ok(TcpStream {
+        let stream = TcpStream {
             stack: self.stack,
             handle: self.handle,
             timeout: self.timeout,
-        })
+        };
+        Ok((stream, from))
     }
 
     fn close(&mut self, stream: Self::Stream) -> Result<(), NetError> {
         stream.close()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn idle_ends_at_the_deadline_on_a_quiet_connection() {
+        let now = Instant::from_millis(1_000);
+        let deadline = Instant::from_millis(11_000);
+        // Nothing scheduled by the interface: wait until the deadline only.
+        assert_eq!(idle_delay(None, now, deadline), Duration::from_secs(10));
+        // A retransmission due earlier comes first.
+        let soon = Duration::from_millis(200);
+        assert_eq!(idle_delay(Some(soon), now, deadline), soon);
+        // Later than the deadline: the deadline.
+        let late = Duration::from_secs(60);
+        assert_eq!(
+            idle_delay(Some(late), now, deadline),
+            Duration::from_secs(10)
+        );
+        // Past it: no wait.
+        assert_eq!(idle_delay(None, deadline, now), Duration::ZERO);
     }
 }

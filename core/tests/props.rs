@@ -225,6 +225,12 @@ impl Read for Garbage {
     }
 }
 
+impl embedded_io::ReadReady for Garbage {
+    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
+        Ok(self.pos < self.bytes.len())
+    }
+}
+
 impl Write for Garbage {
     fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
         Ok(buf.len())

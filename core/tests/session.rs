@@ -226,6 +226,9 @@ fn cwd_cdup_pwd_mkd_rmd() {
         ),
         (b"MKD new dir\r\n", b"257 \"/new dir\" created\r\n"),
         (b"MKD x\r\n", b"257 MKD command successful.\r\n"),
+        (b"MKD y\r\n", b"250 odd but not 257\r\n"),
+        (b"PWD\r\n", b"200 odd but not 257\r\n"),
+        (b"PWD\r\n", b"257 no quotes here\r\n"),
         (
             b"RMD new dir\r\n",
             b"250 Remove directory operation successful.\r\n",
@@ -240,7 +243,15 @@ fn cwd_cdup_pwd_mkd_rmd() {
     ftp.cwd("").unwrap();
     assert_eq!(ftp.pwd().unwrap(), "/home/a \"q\"");
     assert_eq!(ftp.mkd("new dir").unwrap(), "/new dir");
-    assert_eq!(ftp.mkd("x").unwrap(), "");
+    // Made, though the server names no path: the name asked for.
+    assert_eq!(ftp.mkd("x").unwrap(), "x");
+    // Not 257: ftplib's error_reply, never an empty path.
+    assert!(matches!(ftp.mkd("y"), Err(Error::Unexpected(r)) if r.code().get() == 250));
+    assert!(matches!(ftp.pwd(), Err(Error::Unexpected(r)) if r.code().get() == 200));
+    assert!(matches!(
+        ftp.pwd(),
+        Err(Error::Protocol(ProtocolError::BadPathReply))
+    ));
     ftp.rmd("new dir").unwrap();
     let err = ftp.cwd("nope").unwrap_err();
     assert!(matches!(&err, Error::Permanent(r) if r.text() == b"550 Failed to change directory."));
@@ -270,8 +281,9 @@ fn delete_rename_size_mdtm() {
     assert_eq!(ftp.rename("a", "b").unwrap().code().get(), 250);
     // RNTO is not sent after a wrong RNFR reply.
     assert!(matches!(ftp.rename("a", "b"), Err(Error::Unexpected(r)) if r.code().get() == 250));
-    assert_eq!(ftp.size("big.iso").unwrap(), Some(4_294_967_296));
-    assert_eq!(ftp.size("dir").unwrap(), None);
+    assert_eq!(ftp.size("big.iso").unwrap(), 4_294_967_296);
+    // Not 213: an unexpected reply, not "no size".
+    assert!(matches!(ftp.size("dir"), Err(Error::Unexpected(r)) if r.code().get() == 200));
     assert!(matches!(ftp.size("missing"), Err(Error::Permanent(_))));
     assert!(matches!(
         ftp.size("bad"),
@@ -405,7 +417,8 @@ fn server_closing_the_control_connection() {
 
 #[test]
 fn protocol_error_leaves_the_session_clearly_unusable() {
-    let steps: Steps = &[W, (b"NOOP\r\n", b"hello\r\n")];
+    // A malformed start of a multi-line reply: where it ends is unknown.
+    let steps: Steps = &[W, (b"NOOP\r\n", b"999-hello\r\n")];
     let (mut ftp, _) = open(steps, vec![]);
     assert!(matches!(
         ftp.noop(),
@@ -415,6 +428,28 @@ fn protocol_error_leaves_the_session_clearly_unusable() {
         ftp.noop(),
         Err(Error::Protocol(ProtocolError::OutOfSync))
     ));
+}
+
+#[test]
+fn a_whole_malformed_reply_line_is_an_error_the_session_survives() {
+    // ftplib's error_proto: the line's end is known, so the session goes on.
+    for bad in [
+        &b"hello\r\n"[..],
+        b"999 out of range\r\n",
+        b"099 x\n",
+        b"2200 x\r\n",
+    ] {
+        for chunk in [1, 3, usize::MAX] {
+            let steps: Steps = &[W, (b"NOOP\r\n", bad), (b"CWD a\r\n", b"250 ok\r\n")];
+            let (mut ftp, _) = open_chunked(steps, vec![], chunk);
+            assert!(matches!(
+                ftp.noop(),
+                Err(Error::Protocol(ProtocolError::BadReplyCode))
+            ));
+            assert_eq!(ftp.cwd("a").unwrap().text(), b"250 ok");
+            done(&mut ftp);
+        }
+    }
 }
 
 #[test]
@@ -1092,11 +1127,16 @@ fn acct_getresp_transfercmd_and_close() {
 
 #[test]
 fn data_connection_refused_is_an_io_error_and_nothing_more_is_sent() {
-    // No data connection is planned: connecting fails.
+    // No data connection is planned: connecting fails, to the EPSV port
+    // and then to the PASV one the session falls back to.
     let steps: Steps = &[
         W,
         (b"TYPE I\r\n", b"200 ok\r\n"),
         EPSV,
+        (
+            b"PASV\r\n",
+            b"227 Entering Passive Mode (127,0,0,1,156,65)\r\n",
+        ),
         (b"NOOP\r\n", b"200 ok\r\n"),
     ];
     let (mut ftp, _) = open(steps, vec![]);
@@ -1160,4 +1200,247 @@ fn control_connection_lost_during_a_transfer() {
     assert_eq!(data.record.borrow().closed, 1);
     assert!(!ftp.is_open());
     assert!(matches!(ftp.noop(), Err(Error::Closed)));
+}
+
+// ----- servers as they are: stray replies, fall-backs, data peers ---------
+
+#[test]
+fn a_doubled_reply_never_answers_the_next_command() {
+    // CWD answered twice (200, then 250), in one piece or byte by byte.
+    for chunk in [1, 2, 7, usize::MAX] {
+        let steps: Steps = &[
+            W,
+            (b"CWD pub\r\n", b"200 ok\r\n250 CWD ok too\r\n"),
+            (b"PWD\r\n", b"257 \"/pub\"\r\n"),
+        ];
+        let (mut ftp, _) = open_chunked(steps, vec![], chunk);
+        assert_eq!(ftp.cwd("pub").unwrap().code().get(), 200);
+        assert_eq!(ftp.pwd().unwrap(), "/pub", "chunk {chunk}");
+        assert_eq!(ftp.stray_replies(), 1);
+        done(&mut ftp);
+    }
+}
+
+#[test]
+fn an_unsolicited_reply_is_dropped_and_a_421_ends_the_session() {
+    // A reply the server sends by itself between commands (a step with
+    // nothing to write), then a normal exchange.
+    let steps: Steps = &[
+        W,
+        (b"NOOP\r\n", b"200 ok\r\n"),
+        (b"", b"226 left over from an ABOR\r\n"),
+        (b"NOOP\r\n", b"200 ok again\r\n"),
+        (b"", b"421 Timeout, closing control connection.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.noop().unwrap();
+    assert_eq!(ftp.noop().unwrap().text(), b"200 ok again");
+    assert_eq!(ftp.stray_replies(), 1);
+    // The 421 is the error; CWD is never sent (the script would panic).
+    let e = ftp.cwd("x").unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 421),
+        "{e:?}"
+    );
+    assert!(!ftp.is_open());
+    assert!(matches!(ftp.noop(), Err(Error::Closed)));
+    done(&mut ftp);
+}
+
+#[test]
+fn abor_sent_raw_leaves_its_226_to_the_stray_check() {
+    let steps: Steps = &[
+        W,
+        (
+            b"ABOR\r\n",
+            b"426 Connection closed; transfer aborted.\r\n226 ABOR successful.\r\n",
+        ),
+        (b"TYPE I\r\n", b"200 Switching to Binary mode.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    assert!(matches!(ftp.sendcmd("ABOR"), Err(Error::Temporary(r)) if r.code().get() == 426));
+    ftp.set_type(TransferType::Binary).unwrap();
+    assert_eq!(
+        ftp.last_reply().unwrap().text(),
+        b"200 Switching to Binary mode."
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn a_malformed_line_after_a_reply_is_dropped_before_the_next_command() {
+    let steps: Steps = &[
+        W,
+        (b"NOOP\r\n", b"200 ok\r\nnot a reply\r\n"),
+        (b"NOOP\r\n", b"200 second\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]);
+    ftp.noop().unwrap();
+    assert_eq!(ftp.noop().unwrap().text(), b"200 second");
+    done(&mut ftp);
+}
+
+fn retr(ftp: &mut Session<'_>, cmd: &str) -> Result<Vec<u8>, Error<ErrorKind>> {
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    ftp.retrbinary(cmd, &mut buf, None, |b| {
+        got.extend_from_slice(b);
+        Ok(())
+    })?;
+    Ok(got)
+}
+
+const PASV_227: &[u8] = b"227 Entering Passive Mode (127,0,0,1,117,49)\r\n";
+const DONE: &[u8] = b"150 Opening\r\n226 Transfer complete.\r\n";
+
+#[test]
+fn epsv_without_229_falls_back_to_pasv_for_the_session() {
+    // Any reply but 229 (a 227 as basic-ftp#164 saw, a 425, a 500).
+    for epsv_reply in [
+        &b"227 Entering Passive Mode (127,0,0,1,117,49)\r\n"[..],
+        b"425 Cannot open passive connection\r\n",
+        b"500 EPSV not understood\r\n",
+        b"200 odd\r\n",
+    ] {
+        let steps: Steps = &[
+            W,
+            (b"TYPE I\r\n", b"200 ok\r\n"),
+            (b"EPSV\r\n", epsv_reply),
+            (b"PASV\r\n", PASV_227),
+            (b"RETR a\r\n", DONE),
+            // Remembered: the next transfer asks PASV directly.
+            (b"PASV\r\n", PASV_227),
+            (b"RETR b\r\n", DONE),
+        ];
+        let (mut ftp, data) = open(steps, vec![Plan::bytes(b"A"), Plan::bytes(b"B")]);
+        assert_eq!(retr(&mut ftp, "RETR a").unwrap(), b"A");
+        assert_eq!(retr(&mut ftp, "RETR b").unwrap(), b"B");
+        let want: std::net::SocketAddr = "127.0.0.1:30001".parse().unwrap();
+        assert_eq!(data.record.borrow().connected, [want, want]);
+        done(&mut ftp);
+    }
+}
+
+#[test]
+fn an_unreachable_epsv_port_falls_back_to_pasv() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"PASV\r\n", PASV_227),
+        (b"RETR a\r\n", DONE),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::refused(), Plan::bytes(b"data")]);
+    assert_eq!(retr(&mut ftp, "RETR a").unwrap(), b"data");
+    let connected = data.record.borrow().connected.clone();
+    assert_eq!(
+        connected,
+        [
+            "127.0.0.1:30001".parse().unwrap(),
+            "127.0.0.1:30001".parse().unwrap()
+        ]
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn ipv6_sessions_never_fall_back_to_pasv() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (b"EPSV\r\n", b"500 EPSV not understood\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30001|)\r\n",
+        ),
+    ];
+    let data = MockData::new(vec![Plan::refused()]);
+    let mut ftp: Session<'_> = Ftp::connect(
+        Scripted::new(steps),
+        data.clone(),
+        "[::1]:21".parse().unwrap(),
+    )
+    .unwrap();
+    let e = retr(&mut ftp, "RETR a").unwrap_err();
+    assert!(
+        matches!(&e, Error::Permanent(r) if r.code().get() == 500),
+        "{e:?}"
+    );
+    // An unreachable EPSV port is the error, with no PASV after it.
+    let e = retr(&mut ftp, "RETR a").unwrap_err();
+    assert!(
+        matches!(e, Error::Io(ErrorKind::ConnectionRefused)),
+        "{e:?}"
+    );
+    done(&mut ftp);
+}
+
+#[test]
+fn pasv_answered_with_229_is_taken_as_229() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (b"EPSV\r\n", b"502 no\r\n"),
+        (
+            b"PASV\r\n",
+            b"229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (b"RETR a\r\n", DONE),
+        (
+            b"PASV\r\n",
+            b"229 Entering Extended Passive Mode (|||x|)\r\n",
+        ),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::bytes(b"A")]);
+    assert_eq!(retr(&mut ftp, "RETR a").unwrap(), b"A");
+    assert_eq!(
+        data.record.borrow().connected,
+        ["127.0.0.1:30002".parse().unwrap()]
+    );
+    // A malformed one is a clean error, and the session goes on.
+    let e = retr(&mut ftp, "RETR a").unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::BadEpsvReply)),
+        "{e:?}"
+    );
+    ftp.noop().unwrap();
+    done(&mut ftp);
+}
+
+#[test]
+fn an_active_data_connection_from_elsewhere_is_refused() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        (
+            b"PORT 127,0,0,1,156,64\r\n",
+            b"200 PORT command successful.\r\n",
+        ),
+        (b"RETR a\r\n", b"150 Opening\r\n226 Transfer complete.\r\n"),
+        (b"NOOP\r\n", b"200 still in step\r\n"),
+        (
+            b"PORT 127,0,0,1,156,64\r\n",
+            b"200 PORT command successful.\r\n",
+        ),
+        (b"RETR a\r\n", b"150 Opening\r\n226 Transfer complete.\r\n"),
+    ];
+    let (mut ftp, data) = open(steps, vec![Plan::bytes(b"forged"), Plan::bytes(b"real")]);
+    ftp.set_pasv(false);
+    *data.accept_from.borrow_mut() = "127.0.0.2:20".parse().unwrap();
+    let e = retr(&mut ftp, "RETR a").unwrap_err();
+    match e {
+        Error::ForeignDataPeer { from, server } => {
+            assert_eq!(from, "127.0.0.2:20".parse().unwrap());
+            assert_eq!(server, std::net::IpAddr::from([127, 0, 0, 1]));
+        }
+        other => panic!("{other:?}"),
+    }
+    // Closed unread; the final reply was read, so NOOP gets its own.
+    assert_eq!(data.record.borrow().closed, 1);
+    assert_eq!(ftp.noop().unwrap().text(), b"200 still in step");
+    // With the check off (odd NAT), the same connection is taken.
+    ftp.set_verify_data_peer(false);
+    assert_eq!(retr(&mut ftp, "RETR a").unwrap(), b"real");
+    done(&mut ftp);
 }

@@ -33,6 +33,13 @@ impl Read for Feed<'_> {
     }
 }
 
+/// Ready when bytes are left: stray-reply checks see them.
+impl embedded_io::ReadReady for Feed<'_> {
+    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
+        Ok(!self.data.is_empty())
+    }
+}
+
 impl Write for Feed<'_> {
     fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
         if self.control {
@@ -52,6 +59,7 @@ impl Write for Feed<'_> {
 struct Data<'a> {
     data: &'a [u8],
     fail: bool,
+    cut: bool,
 }
 
 impl<'a> DataConnector for Data<'a> {
@@ -74,8 +82,11 @@ impl<'a> DataConnector for Data<'a> {
         Ok(((), SocketAddr::from(([127, 0, 0, 1], 20))))
     }
 
-    fn accept(&mut self, _: ()) -> Result<Feed<'a>, ErrorKind> {
-        self.connect(SocketAddr::from(([127, 0, 0, 1], 20)))
+    fn accept(&mut self, _: ()) -> Result<(Feed<'a>, SocketAddr), ErrorKind> {
+        // Every other connection comes from somewhere else.
+        self.cut = !self.cut;
+        let from = SocketAddr::from(([127, 0, 0, if self.cut { 2 } else { 1 }], 20));
+        Ok((self.connect(from)?, from))
     }
 }
 
@@ -94,6 +105,7 @@ fuzz_target!(|input: &[u8]| {
     let connector = Data {
         data,
         fail: ops[1] & 1 == 1,
+        cut: false,
     };
     let peer = SocketAddr::from(([127, 0, 0, 1], 21));
     let Ok(mut ftp) = Ftp::<_, _, 128>::connect(stream, connector, peer) else {

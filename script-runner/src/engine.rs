@@ -85,6 +85,7 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         |s, user: &str, pass: &str, acct: &str| s.login_as(user, pass, acct)
     );
     reg!(engine, r, "quit", |s| s.quit());
+    reg!(engine, r, "abort", |s| s.with(|f| f.abort()));
     reg!(engine, r, "close", |s| {
         s.close();
         Ok::<(), Box<rhai::EvalAltResult>>(())

@@ -60,6 +60,11 @@ pub struct Cli {
     /// Active mode (the server connects back; EPRT/PORT).
     #[arg(long)]
     pub active: bool,
+    /// In active mode, take a data connection from any address (servers
+    /// behind odd NAT). By default one that does not come from the server
+    /// is refused.
+    #[arg(long)]
+    pub no_verify_data_peer: bool,
     /// Timeout in seconds for connects, each reply and each data read or
     /// write.
     #[arg(long, value_name = "SECS")]
@@ -105,6 +110,7 @@ fn options(cli: &Cli) -> Result<Options, String> {
         options.verify = Verify::Insecure;
     }
     options.passive = !cli.active;
+    options.verify_data_peer = !cli.no_verify_data_peer;
     Ok(options)
 }
 
@@ -177,10 +183,12 @@ pub fn run(cli: Cli) -> ExitCode {
         cli.verbose.min(2),
         sandbox,
     )));
-    if let Some(url) = &url
-        && let Err(e) = runner.borrow_mut().open_url(url)
-    {
-        return fail(errors::describe(&e), 1);
+    if let Some(url) = &url {
+        let opened = runner.borrow_mut().open_url(url);
+        if let Err(e) = opened {
+            runner.borrow_mut().end_session();
+            return fail(errors::describe(&e), 1);
+        }
     }
     let engine = engine::build(
         runner.clone(),
@@ -195,6 +203,8 @@ pub fn run(cli: Cli) -> ExitCode {
         .compile(&source)
         .map_err(|e| e.into())
         .and_then(|ast| engine.run_ast_with_scope(&mut scope, &ast));
+    // A session still open says goodbye, after an error too.
+    runner.borrow_mut().end_session();
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(errors::describe(&e), 1),

@@ -86,7 +86,7 @@ impl Runner {
     /// Connects (closing a session that is open) and returns the welcome.
     pub fn connect(&mut self, host: &str, port: INT, tls: bool) -> Rr<String> {
         let port = u16::try_from(port).map_err(|_| bad_int("port", port))?;
-        self.ftp = None;
+        self.end_session();
         self.logged_in = None;
         let mut options = self.options.clone();
         if tls || self.require_tls {
@@ -188,6 +188,20 @@ impl Runner {
         self.logged_in = None;
     }
 
+    /// Ends the session the runner holds with QUIT, as curl and lftp do
+    /// (a server logs a session that just drops as aborted): when the
+    /// script ends, fails, or connects elsewhere. Nothing is sent when the
+    /// control connection is already gone or out of step.
+    pub fn end_session(&mut self) {
+        if let Some(mut ftp) = self.ftp.take()
+            && ftp.is_open()
+            && let Err(e) = ftp.quit()
+        {
+            log::debug!("QUIT at the end: {e}");
+        }
+        self.logged_in = None;
+    }
+
     /// Runs `f` on the session, FTP errors becoming script errors.
     pub fn with<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T, Error>) -> Rr<T> {
         f(self.ftp()?).map_err(ftp_error)
@@ -218,21 +232,22 @@ impl Runner {
 
     // ----- queries ------------------------------------------------------------
 
-    /// `size(path)`: int, or () when the server answers without 213.
+    /// `size(path)`: int, or () when the server has no SIZE (500, 502).
+    /// Any other reply than 213 is an error, never a silent ().
     pub fn size(&mut self, path: &str) -> Rr<Dynamic> {
-        let size = self.with(|f| f.size(path))?;
-        Ok(match size {
-            Some(s) => Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX)),
-            None => Dynamic::UNIT,
-        })
+        match self.ftp()?.size(path) {
+            Ok(s) => Ok(Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX))),
+            Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
+            Err(e) => Err(ftp_error(e)),
+        }
     }
 
-    /// `mdtm(path)`: `YYYYMMDDHHMMSS`, or () when the server has no MDTM.
+    /// `mdtm(path)`: `YYYYMMDDHHMMSS`, or () when the server has no MDTM
+    /// (500, 502).
     pub fn mdtm(&mut self, path: &str) -> Rr<Dynamic> {
         match self.ftp()?.mdtm(path) {
             // Whole seconds: the fraction some servers add is dropped.
             Ok(t) => Ok(t.to_string().chars().take(14).collect::<String>().into()),
-            Err(Error::Unexpected(_)) => Ok(Dynamic::UNIT),
             Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
             Err(e) => Err(ftp_error(e)),
         }
@@ -251,8 +266,7 @@ impl Runner {
         }
         let ftp = self.ftp()?;
         match ftp.size(path) {
-            Ok(Some(_)) => return Ok(true),
-            Ok(None) => {}
+            Ok(_) => return Ok(true),
             Err(e) if refused(&e) => {}
             Err(e) => return Err(ftp_error(e)),
         }

@@ -67,6 +67,16 @@ pub struct Options {
     /// The size of each read and write of a transfer (ftplib's blocksize).
     /// Default 64 KiB.
     pub blocksize: usize,
+    /// Refuse an active-mode data connection that does not come from the
+    /// server's address (lftp's `ftp:verify-address`). On by default; off
+    /// only for servers behind odd NAT.
+    pub verify_data_peer: bool,
+    /// TCP keepalive on the control and data connections: the first probe
+    /// after this long without traffic (then every quarter of it), so NAT
+    /// gateways keep a control connection that idles through a long
+    /// transfer. Default 60 s; `None` turns it off. No NOOP is ever sent
+    /// during a transfer (its order with the final reply is undefined).
+    pub keepalive: Option<Duration>,
 }
 
 impl Default for Options {
@@ -82,6 +92,8 @@ impl Default for Options {
             passive: true,
             trust_pasv_host: false,
             blocksize: 64 * 1024,
+            verify_data_peer: true,
+            keepalive: Some(Duration::from_secs(60)),
         }
     }
 }
@@ -118,6 +130,18 @@ impl Options {
     /// Sets [`Options::source_address`].
     pub fn source_address(mut self, addr: IpAddr) -> Self {
         self.source_address = Some(addr);
+        self
+    }
+
+    /// Sets [`Options::verify_data_peer`].
+    pub fn verify_data_peer(mut self, verify: bool) -> Self {
+        self.verify_data_peer = verify;
+        self
+    }
+
+    /// Sets [`Options::keepalive`].
+    pub fn keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.keepalive = idle.into();
         self
     }
 }
@@ -227,6 +251,7 @@ impl Ftp {
         options: &Options,
     ) -> Result<Ftp, Error> {
         io_err(tcp.set_nodelay(true))?;
+        crate::connector::set_keepalive(&tcp, options.keepalive);
         io_err(tcp.set_write_timeout(options.reply_timeout))?;
         let local = io_err(tcp.local_addr())?;
         let peer = io_err(tcp.peer_addr())?;
@@ -238,16 +263,11 @@ impl Ftp {
                 io_err(control.start_tls(tls))?;
             }
         }
-        let connector = Connector::new(
-            local,
-            options.source_address,
-            options.connect_timeout,
-            options.data_timeout,
-            clock,
-        );
+        let connector = Connector::new(local, options, clock);
         let mut session = ftp_core::Ftp::connect(IoStream(control), connector, peer)?;
         session.set_pasv(options.passive);
         session.set_trust_server_pasv_ipv4_address(options.trust_pasv_host);
+        session.set_verify_data_peer(options.verify_data_peer);
         Ok(Ftp {
             session,
             buf: vec![0u8; options.blocksize.max(512)],
@@ -309,6 +329,12 @@ impl Ftp {
     /// The server's address.
     pub fn peer_addr(&self) -> SocketAddr {
         self.session.peer_addr()
+    }
+
+    /// True until [`Ftp::quit`], a closed control connection, or an error
+    /// that left it out of step.
+    pub fn is_open(&self) -> bool {
+        self.session.is_open()
     }
 
     /// True once TLS protects the control connection.
@@ -461,8 +487,10 @@ impl Ftp {
     }
 
     /// A file's size in bytes (SIZE, in binary mode so that servers answer
-    /// with the real size); `None` when the server has no SIZE.
-    pub fn size(&mut self, filename: &str) -> Result<Option<u64>, Error> {
+    /// with the real size). A server without SIZE answers 500 or 502
+    /// ([`Error::Permanent`]); a reply other than 213 is
+    /// [`Error::Unexpected`].
+    pub fn size(&mut self, filename: &str) -> Result<u64, Error> {
         // A bad name is refused before TYPE goes out.
         check_arg(filename)?;
         self.session.set_type(TransferType::Binary)?;

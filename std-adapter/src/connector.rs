@@ -184,23 +184,19 @@ pub struct Connector {
     source: Option<IpAddr>,
     connect_timeout: Option<Duration>,
     data_timeout: Option<Duration>,
+    keepalive: Option<Duration>,
     tls: Option<TlsContext>,
     clock: ReplyClock,
 }
 
 impl Connector {
-    pub(crate) fn new(
-        local: SocketAddr,
-        source: Option<IpAddr>,
-        connect_timeout: Option<Duration>,
-        data_timeout: Option<Duration>,
-        clock: ReplyClock,
-    ) -> Self {
+    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
         Connector {
             local,
-            source,
-            connect_timeout,
-            data_timeout,
+            source: options.source_address,
+            connect_timeout: options.connect_timeout,
+            data_timeout: options.data_timeout,
+            keepalive: options.keepalive,
             tls: None,
             clock,
         }
@@ -220,6 +216,7 @@ impl Connector {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK (40 ms a file).
         tcp.set_nodelay(true)?;
+        set_keepalive(&tcp, self.keepalive);
         tcp.set_read_timeout(self.data_timeout)?;
         tcp.set_write_timeout(self.data_timeout)?;
         let tls = match &self.tls {
@@ -235,6 +232,30 @@ impl Connector {
             used: false,
             timeout: self.data_timeout,
         }))
+    }
+}
+
+/// TCP keepalive on a socket: the first probe after `idle` without
+/// traffic, then every quarter of that, so a NAT gateway does not forget
+/// a control connection that waits through a long transfer (most drop
+/// idle mappings after 2 to 5 minutes). Best effort: a system without
+/// the option (some WASI hosts) goes on without it.
+pub(crate) fn set_keepalive(tcp: &TcpStream, idle: Option<Duration>) {
+    let Some(idle) = idle else {
+        return;
+    };
+    let params = socket2::TcpKeepalive::new().with_time(idle);
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "freebsd",
+        target_os = "windows",
+        target_os = "wasi"
+    ))]
+    let params = params.with_interval((idle / 4).max(Duration::from_secs(1)));
+    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&params) {
+        log::debug!("TCP keepalive not set: {e}");
     }
 }
 
@@ -276,11 +297,14 @@ impl DataConnector for Connector {
         Ok((listener, addr))
     }
 
-    fn accept(&mut self, listener: TcpListener) -> io::Result<Self::Stream> {
+    fn accept(&mut self, listener: TcpListener) -> io::Result<(Self::Stream, SocketAddr)> {
         let accepted = accept_within(&listener, self.connect_timeout);
         // The server's reply to the transfer command comes next.
         self.clock.restart();
-        self.stream(accepted?)
+        let (tcp, from) = accepted?;
+        // Nothing is read or sent yet (a TLS handshake starts at the first
+        // read or write): the session checks `from` first.
+        Ok((self.stream(tcp)?, from))
     }
 
     fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
@@ -292,18 +316,21 @@ impl DataConnector for Connector {
 }
 
 /// Waits for one connection on `listener`, within `timeout` when given.
-fn accept_within(listener: &TcpListener, timeout: Option<Duration>) -> io::Result<TcpStream> {
+fn accept_within(
+    listener: &TcpListener,
+    timeout: Option<Duration>,
+) -> io::Result<(TcpStream, SocketAddr)> {
     let Some(timeout) = timeout else {
-        return listener.accept().map(|(s, _)| s);
+        return listener.accept();
     };
     // std has no accept timeout: poll a non-blocking listener.
     listener.set_nonblocking(true)?;
     let deadline = Instant::now() + timeout;
     loop {
         match listener.accept() {
-            Ok((stream, _)) => {
+            Ok((stream, from)) => {
                 stream.set_nonblocking(false)?;
-                return Ok(stream);
+                return Ok((stream, from));
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
                 if Instant::now() >= deadline {

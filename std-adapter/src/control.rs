@@ -269,6 +269,63 @@ impl std::error::Error for TlsError {
     }
 }
 
+/// True when the socket has bytes to read (or its end, or an error, which
+/// a read then reports), without waiting.
+fn socket_ready(tcp: &TcpStream) -> io::Result<bool> {
+    #[cfg(unix)]
+    {
+        use rustix::net::{RecvFlags, recv};
+        let mut byte = [0u8; 1];
+        match recv(tcp, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+            Ok(_) => Ok(true),
+            Err(rustix::io::Errno::AGAIN) => Ok(false),
+            Err(rustix::io::Errno::INTR) => socket_ready(tcp),
+            Err(_) => Ok(true),
+        }
+    }
+    #[cfg(not(unix))]
+    {
+        // Three system calls instead of one; WASI and Windows only.
+        tcp.set_nonblocking(true)?;
+        let mut byte = [0u8; 1];
+        let ready = match tcp.peek(&mut byte) {
+            Ok(_) => Ok(true),
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => Ok(false),
+            Err(e) if e.kind() == io::ErrorKind::Unsupported => Ok(false),
+            Err(_) => Ok(true),
+        };
+        tcp.set_nonblocking(false)?;
+        ready
+    }
+}
+
+impl Control {
+    /// True when a reply (or part of one) can be read without waiting:
+    /// the session asks before each command, so a reply nobody asked for
+    /// is not taken as the answer. Over TLS only application data counts:
+    /// records waiting on the socket are taken in first (a session ticket
+    /// is no reply).
+    pub(crate) fn read_ready(&mut self) -> io::Result<bool> {
+        let Some(conn) = &mut self.tls else {
+            return socket_ready(&self.tcp);
+        };
+        // Bounded: each round takes in what the socket holds.
+        for _ in 0..8 {
+            let state = conn.process_new_packets().map_err(io::Error::other)?;
+            if state.plaintext_bytes_to_read() > 0 || state.peer_has_closed() {
+                return Ok(true);
+            }
+            if !socket_ready(&self.tcp)? {
+                return Ok(false);
+            }
+            if conn.read_tls(&mut self.tcp)? == 0 {
+                return Ok(true);
+            }
+        }
+        Ok(true)
+    }
+}
+
 impl Read for Control {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         let mut sock = Clocked {

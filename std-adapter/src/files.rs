@@ -25,6 +25,14 @@ pub struct Progress {
 pub struct Fetch {
     /// Continue from the `.part` file (REST).
     pub resume: bool,
+    /// With `resume` and no `.part` file: continue a file that stands
+    /// under the final name and is shorter than the remote one (a partial
+    /// file from another tool or an older run, as `wget -c`, `curl -C -`
+    /// and `lftp get -c` do). It moves to the `.part` name first, so the
+    /// final name only ever holds a whole file. Equal size: nothing to do;
+    /// longer: an error. [`Ftp::download_with`] sets it with `resume`; a
+    /// mirror does not (an older, shorter version is no partial file).
+    pub continue_local: bool,
     /// The remote size, when a listing gave it: no SIZE command is sent.
     pub size: Option<u64>,
     /// The modification time to give the local file.
@@ -89,9 +97,9 @@ fn local(path: &Path, e: io::Error) -> io::Error {
 
 /// `Some(value)`, `None` when the server refused (a reply error), or the
 /// error when the session itself failed.
-fn refused_is_none<T>(r: Result<Option<T>, Error>) -> Result<Option<T>, Error> {
+fn refused_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
     match r {
-        Ok(v) => Ok(v),
+        Ok(v) => Ok(Some(v)),
         Err(Error::Temporary(_) | Error::Permanent(_) | Error::Unexpected(_)) => Ok(None),
         Err(Error::Protocol(ftp_core::ProtocolError::BadSizeReply)) => Ok(None),
         Err(e) => Err(e),
@@ -134,6 +142,7 @@ impl Ftp {
     ) -> Result<Transferred, Error> {
         let fetch = Fetch {
             resume,
+            continue_local: resume,
             ..Fetch::default()
         };
         self.fetch(remote, local, &fetch, progress)
@@ -161,10 +170,18 @@ impl Ftp {
         };
         let resume = fetch.resume;
         // A link under the .part name is not a partial download.
-        let mut offset = match (resume, fs::symlink_metadata(&part)) {
-            (true, Ok(meta)) if meta.is_file() => meta.len(),
-            _ => 0,
+        let part_len = || match fs::symlink_metadata(&part) {
+            Ok(meta) if meta.is_file() => Some(meta.len()),
+            _ => None,
         };
+        if resume
+            && fetch.continue_local
+            && part_len().is_none()
+            && let Some(done) = self.continue_local(local, &part, total, fetch.modified)?
+        {
+            return Ok(done);
+        }
+        let mut offset = if resume { part_len().unwrap_or(0) } else { 0 };
         if total.is_some_and(|t| offset > t) {
             offset = 0;
         }
@@ -203,6 +220,49 @@ impl Ftp {
             bytes,
             reply,
         })
+    }
+
+    /// A file already under the final name, to be continued: moved to the
+    /// `.part` name when it is shorter than the remote file (or the remote
+    /// size is unknown), done when it has the remote size, an error when
+    /// it is longer. A link there is not continued.
+    fn continue_local(
+        &mut self,
+        local: &Path,
+        part: &Path,
+        total: Option<u64>,
+        modified: Option<SystemTime>,
+    ) -> Result<Option<Transferred>, Error> {
+        let have = match fs::symlink_metadata(local) {
+            Ok(meta) if meta.is_file() => meta.len(),
+            _ => return Ok(None),
+        };
+        match total {
+            Some(total) if have == total => {
+                if let Some(when) = modified {
+                    let f = OpenOptions::new().write(true).open(local);
+                    f.and_then(|f| f.set_modified(when))
+                        .map_err(|e| Error::Io(self::local(local, e)))?;
+                }
+                Ok(Some(Transferred {
+                    offset: have,
+                    bytes: 0,
+                    reply: String::new(),
+                }))
+            }
+            Some(total) if have > total => Err(Error::Io(io::Error::new(
+                io::ErrorKind::InvalidData,
+                format!(
+                    "{}: the local file is longer than the remote one ({have} > {total} bytes): \
+                     not resumed",
+                    local.display()
+                ),
+            ))),
+            _ => {
+                fs::rename(local, part).map_err(|e| Error::Io(self::local(local, e)))?;
+                Ok(None)
+            }
+        }
     }
 
     /// RETR from `offset` into `part`; returns the bytes received and the

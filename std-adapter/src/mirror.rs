@@ -804,6 +804,9 @@ where
         };
         let fetch = crate::Fetch {
             resume: job.resume,
+            // An older, shorter version under the final name is no
+            // partial download.
+            continue_local: false,
             size: job.size,
             modified: mtime
                 .and_then(|t| u64::try_from(t).ok())

@@ -28,6 +28,13 @@ impl<T: io::Read> embedded_io::Read for IoStream<T> {
     }
 }
 
+/// The control stream: ready when a reply can be read without waiting.
+impl embedded_io::ReadReady for IoStream<crate::Control> {
+    fn read_ready(&mut self) -> Result<bool, io::Error> {
+        self.0.read_ready()
+    }
+}
+
 impl<T: io::Write> embedded_io::Write for IoStream<T> {
     fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
         loop {

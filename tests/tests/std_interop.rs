@@ -162,7 +162,7 @@ fn commands(t: &Target) {
     let data = random_bytes(1234, 3);
     ftp.storbinary("STOR f.bin", &mut Cursor::new(&data), None)
         .unwrap();
-    assert_eq!(ftp.size("f.bin").unwrap(), Some(1234));
+    assert_eq!(ftp.size("f.bin").unwrap(), 1234);
     let modified = ftp.mdtm("f.bin").unwrap().unix_seconds();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -171,7 +171,7 @@ fn commands(t: &Target) {
     assert!((now - modified).abs() < 120, "mdtm {modified} vs now {now}");
     ftp.rename("f.bin", "g.bin").unwrap();
     assert_permanent(&ftp.size("f.bin").unwrap_err(), 550);
-    assert_eq!(ftp.size("g.bin").unwrap(), Some(1234));
+    assert_eq!(ftp.size("g.bin").unwrap(), 1234);
     ftp.cdup().unwrap();
     assert_eq!(t.server_file("dir a/g.bin"), data);
     assert_permanent(&ftp.rmd("dir a").unwrap_err(), 550);

@@ -38,6 +38,13 @@ impl Read for Wire {
     }
 }
 
+/// Whether a stray reply waits: the optimizer cannot know.
+impl embedded_io::ReadReady for Wire {
+    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
+        Ok(black_box(self.at) == usize::MAX)
+    }
+}
+
 impl Write for Wire {
     fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
         Ok(black_box(buf).len())
@@ -66,7 +73,7 @@ impl DataConnector for Data {
         Err(ErrorKind::Unsupported)
     }
 
-    fn accept(&mut self, _: ()) -> Result<Wire, ErrorKind> {
+    fn accept(&mut self, _: ()) -> Result<(Wire, SocketAddr), ErrorKind> {
         Err(ErrorKind::Unsupported)
     }
 }

@@ -20,6 +20,18 @@ pub struct Plan {
     pub fail_after: Option<usize>,
     /// Bytes per read.
     pub chunk: Option<usize>,
+    /// The connection is refused (the plan is used up all the same).
+    pub refuse: bool,
+}
+
+impl Plan {
+    /// A connection attempt that is refused.
+    pub fn refused() -> Plan {
+        Plan {
+            refuse: true,
+            ..Plan::default()
+        }
+    }
 }
 
 impl Plan {
@@ -45,6 +57,8 @@ pub struct MockData {
     pub plans: Rc<RefCell<VecDeque<Plan>>>,
     pub record: Rc<RefCell<Record>>,
     pub listen_addr: SocketAddr,
+    /// Where active-mode connections come from (default the server).
+    pub accept_from: Rc<RefCell<SocketAddr>>,
 }
 
 impl MockData {
@@ -53,6 +67,7 @@ impl MockData {
             plans: Rc::new(RefCell::new(plans.into())),
             record: Rc::new(RefCell::new(Record::default())),
             listen_addr: "127.0.0.1:40000".parse().unwrap(),
+            accept_from: Rc::new(RefCell::new("127.0.0.1:20".parse().unwrap())),
         }
     }
 
@@ -62,6 +77,9 @@ impl MockData {
             .borrow_mut()
             .pop_front()
             .ok_or(ErrorKind::ConnectionRefused)?;
+        if plan.refuse {
+            return Err(ErrorKind::ConnectionRefused);
+        }
         let index = {
             let mut r = self.record.borrow_mut();
             r.uploads.push(Vec::new());
@@ -132,9 +150,9 @@ impl DataConnector for MockData {
         Ok(((), self.listen_addr))
     }
 
-    fn accept(&mut self, _: ()) -> Result<MockStream, ErrorKind> {
+    fn accept(&mut self, _: ()) -> Result<(MockStream, SocketAddr), ErrorKind> {
         self.record.borrow_mut().accepted += 1;
-        self.open()
+        Ok((self.open()?, *self.accept_from.borrow()))
     }
 
     fn close(&mut self, _stream: MockStream) -> Result<(), ErrorKind> {

@@ -35,8 +35,8 @@ impl Clock for TapClock {
         Instant::from_micros(self.start.elapsed().as_micros() as i64)
     }
 
-    fn idle(&mut self, delay: Option<Duration>) {
-        let _ = smoltcp::phy::wait(self.fd, delay);
+    fn idle(&mut self, delay: Duration) {
+        let _ = smoltcp::phy::wait(self.fd, Some(delay));
     }
 }
 
