@@ -95,4 +95,11 @@ pub trait DataConnector {
         drop(stream);
         Ok(())
     }
+
+    /// Gives up a stream at once, without a clean close (the peer went
+    /// silent): a TCP reset where the stack can send one. The default
+    /// drops it.
+    fn abort(&mut self, stream: Self::Stream) {
+        drop(stream);
+    }
 }

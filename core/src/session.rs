@@ -217,9 +217,10 @@ where
             match self.receive_with(|_| {}) {
                 Ok(code) => {
                     let reply = self.reply();
-                    warn!("stray reply dropped: {}", reply);
                     if self.debug_level >= 1 {
                         debug!("*stray* {}", reply);
+                    } else {
+                        info!("stray reply dropped: {}", reply);
                     }
                     if code.get() == 421 {
                         self.state = State::Closed;
@@ -274,7 +275,7 @@ where
                     }
                 },
                 Err(e) if self.reader.in_step() => {
-                    warn!("malformed reply line dropped: {}", e);
+                    info!("malformed reply line dropped: {}", e);
                     return Err(Error::Protocol(e));
                 }
                 Err(e) => {
@@ -864,7 +865,7 @@ where
                     if !self.verify_data_peer || from.ip().to_canonical() == server {
                         return Ok((stream, size));
                     }
-                    warn!("data connection from {} refused: not the server", from);
+                    info!("data connection from {} refused: not the server", from);
                     let _ = self.data.close(stream);
                     // The server reports how its own transfer ended.
                     let _ = self.receive_with(|_| {});
@@ -914,9 +915,25 @@ where
         }
     }
 
+    /// Gives up a transfer whose data connection timed out: the server is
+    /// silent, and waiting for its final reply would cost another whole
+    /// timeout (and then some, for a clean close). The data stream is
+    /// aborted, the final reply is not awaited, and since it may still
+    /// come at any time the session is out of step from now on: later
+    /// calls return [`ProtocolError::OutOfSync`] instead of taking that
+    /// reply for theirs. (For a stream from [`Ftp::ntransfercmd`].)
+    pub fn abandon_transfer(&mut self, stream: D::Stream) {
+        self.data.abort(stream);
+        if self.state == State::Open {
+            self.state = State::Broken;
+        }
+    }
+
     /// Ends a transfer: closes the data stream, reads the final reply, and
     /// tells what went wrong first. The final reply is read even after a
-    /// failure, so the session stays in step.
+    /// failure, so the session stays in step; only a data connection that
+    /// timed out is abandoned (see [`Ftp::abandon_transfer`]), so every
+    /// wait ends at its deadline.
     fn finish(
         &mut self,
         stream: D::Stream,
@@ -924,6 +941,15 @@ where
         expected: Option<u64>,
         received: u64,
     ) -> Result<Reply<'_>, S::Error> {
+        let outcome = match outcome {
+            Err(Error::Io(e))
+                if embedded_io::Error::kind(&e) == embedded_io::ErrorKind::TimedOut =>
+            {
+                self.abandon_transfer(stream);
+                return Err(Error::Io(e));
+            }
+            other => other,
+        };
         let closed = self.data.close(stream);
         let reply = self.voidresp_code();
         outcome?;

@@ -325,6 +325,14 @@ impl<'s, 'a, D: Device, C: Clock> TcpStream<'s, 'a, D, C> {
         flushed.and(closed)
     }
 
+    /// Resets the connection at once (no waiting for the peer), so the
+    /// socket can be reused.
+    pub fn abort(self) {
+        let mut stack = self.stack.borrow_mut();
+        stack.socket(self.handle).abort();
+        stack.poll();
+    }
+
     /// The connection's local address.
     pub fn local_addr(&self) -> Option<SocketAddr> {
         let mut stack = self.stack.borrow_mut();
@@ -486,6 +494,10 @@ impl<'s, 'a, D: Device, C: Clock> DataConnector for Connector<'s, 'a, D, C> {
 
     fn close(&mut self, stream: Self::Stream) -> Result<(), NetError> {
         stream.close()
+    }
+
+    fn abort(&mut self, stream: Self::Stream) {
+        stream.abort();
     }
 }
 

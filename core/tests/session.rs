@@ -1444,3 +1444,34 @@ fn an_active_data_connection_from_elsewhere_is_refused() {
     assert_eq!(retr(&mut ftp, "RETR a").unwrap(), b"real");
     done(&mut ftp);
 }
+
+#[test]
+fn a_data_timeout_is_not_followed_by_a_second_wait() {
+    // The server went silent: its final reply is not awaited (that would
+    // be another whole timeout), and the session says it is out of step
+    // instead of taking a late reply for the next command's.
+    let steps: Steps = &[
+        W,
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"RETR a\r\n", b"150 Opening (100 bytes)\r\n"),
+    ];
+    let plan = Plan {
+        fail_after: Some(40),
+        fail_with: Some(ErrorKind::TimedOut),
+        ..Plan::bytes(&[7u8; 100])
+    };
+    let (mut ftp, data) = open(steps, vec![plan]);
+    let e = retr(&mut ftp, "RETR a").unwrap_err();
+    assert!(matches!(e, Error::Io(ErrorKind::TimedOut)), "{e:?}");
+    assert_eq!(
+        data.record.borrow().closed,
+        0,
+        "aborted, not closed cleanly"
+    );
+    assert!(matches!(
+        ftp.noop(),
+        Err(Error::Protocol(ProtocolError::OutOfSync))
+    ));
+    done(&mut ftp);
+}

@@ -195,3 +195,70 @@ fn firmware_client_refused_connection_is_a_clear_error() {
     );
     assert!(!work.path().join("out").exists(), "nothing written");
 }
+
+/// A server that goes silent mid-download (150, 64 KiB, then nothing on
+/// either connection): the client's 10 s timeout ends it with a timeout
+/// error within the timeout and a small margin. Before smoltcp's idle got
+/// the time left to the deadline, the client slept until a packet came
+/// and ended only after about a minute, woken by the host's
+/// retransmissions; a device that sleeps until an interrupt would hang.
+#[test]
+fn firmware_client_times_out_on_a_silent_server() {
+    let mut ns = Namespace::create();
+    let stall = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/stallftpd.py");
+    let mut server = ns
+        .command("python3")
+        .arg(&stall)
+        .args(["--host", "192.0.2.1"])
+        .stdout(Stdio::piped())
+        .spawn()
+        .expect("python3 runs");
+    let stdout = server.stdout.take().unwrap();
+    ns.children.push(server);
+    let mut line = String::new();
+    BufReader::new(stdout).read_line(&mut line).unwrap();
+    let port: u16 = line.trim().parse().expect("the server printed its port");
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("log");
+    std::fs::write(&log, b"x").unwrap();
+    let started = Instant::now();
+    let mut client = ns
+        .command(env!("CARGO_BIN_EXE_firmware_tap"))
+        .args([
+            "tap0",
+            &format!("192.0.2.1:{port}"),
+            USER,
+            PASSWORD,
+            "pub",
+            "firmware.bin",
+        ])
+        .arg(work.path().join("out"))
+        .arg(&log)
+        .arg("remote.log")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    // Bounded: a hung client is killed and the test fails.
+    let status = loop {
+        if let Some(status) = client.try_wait().unwrap() {
+            break status;
+        }
+        if started.elapsed() > Duration::from_secs(90) {
+            let _ = client.kill();
+            panic!("the firmware client hung on a silent server");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    };
+    let took = started.elapsed();
+    let output = client.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!status.success());
+    assert!(stderr.contains("error: I/O error: timed out"), "{stderr}");
+    // The 10 s timeout of the data read, plus a margin for the start (no
+    // second wait for a final reply the silent server will not send).
+    assert!(
+        took >= Duration::from_secs(9) && took < Duration::from_secs(12),
+        "ended after {took:?}"
+    );
+}

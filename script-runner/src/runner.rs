@@ -529,6 +529,11 @@ impl Runner {
                 .into(),
         );
         map.insert("seconds".into(), Dynamic::from(s.seconds));
+        map.insert("connections".into(), int(s.connections));
+        map.insert(
+            "stopped".into(),
+            s.stopped.map_or(Dynamic::UNIT, Dynamic::from),
+        );
         Ok(map)
     }
 

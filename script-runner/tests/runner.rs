@@ -848,3 +848,174 @@ fn faults_through_the_runner() {
         }
     }
 }
+
+/// Servers as they are, through scripts: doubled and stray replies, ABOR
+/// raw and as `abort()`, replies that are not 257, EPSV fall-backs, data
+/// connections from strangers, resume of a file under the final name.
+#[test]
+fn servers_as_they_are_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(80_000, 41);
+    let server = FaultyFtpd::start(Faults {
+        welcome: Some(b"220-hello\r\n220x still hello\r\n220 ready\r\n".to_vec()),
+        replies: vec![
+            ("CWD".into(), b"200 ok\r\n250 changed\r\n".to_vec()),
+            ("MKD".into(), b"250 made, no path\r\n".to_vec()),
+            (
+                "ABOR".into(),
+                b"426 Transfer aborted\r\n226 ABOR successful\r\n".to_vec(),
+            ),
+            (
+                "EPSV".into(),
+                b"227 Entering Passive Mode (127,0,0,1,1,1)\r\n".to_vec(),
+            ),
+        ],
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("part.bin"), &file[..30_000]).unwrap();
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        print(welcome());
+        login("u", "p");
+        print(cwd("pub"));
+        sleep(0.05);
+        print(pwd());
+        try { mkd("d"); } catch (e) { print(`${e.kind} ${e.code}`); }
+        try { sendcmd("ABOR"); } catch (e) { print(`${e.kind} ${e.code}`); }
+        print(abort());
+        print(retr("f.bin", "got.bin"));
+        print(retr("f.bin", "part.bin", #{resume: true}));
+    "#;
+    let port = server.port.to_string();
+    let o = run(cwd.path(), &["-e", code, &port], &[]);
+    assert_ok(&o);
+    assert_eq!(
+        out(&o),
+        "220-hello\n220x still hello\n220 ready\n200 ok\n/\nreply 250\n\
+         temp 426\n226 ABOR successful\n226 transfer complete\n226 transfer complete\n",
+        "{}",
+        err(&o)
+    );
+    assert!(std::fs::read(cwd.path().join("got.bin")).unwrap() == file);
+    assert!(std::fs::read(cwd.path().join("part.bin")).unwrap() == file);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(sent.contains("REST 30000\r\n"), "{sent}");
+    assert_eq!(
+        sent.matches("EPSV\r\n").count(),
+        1,
+        "PASV remembered: {sent}"
+    );
+    // The script did not quit: the runner did.
+    assert!(sent.ends_with("QUIT\r\n"), "{sent}");
+}
+
+#[test]
+fn active_data_from_a_stranger_is_refused_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let faults = Faults {
+        active_from: Some("127.0.0.2".parse().unwrap()),
+        file: b"forged?".to_vec(),
+        ..Faults::default()
+    };
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("u", "p");
+        try { retr("f.bin"); print("taken"); } catch (e) { print(`${e.kind} ${e.message}`); }
+        print(sendcmd("NOOP"));
+        quit();
+    "#;
+    let server = FaultyFtpd::start(faults.clone());
+    let cwd = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let o = run(cwd.path(), &["--active", "-e", code, &port], &[]);
+    assert_ok(&o);
+    let text = out(&o);
+    assert!(
+        text.starts_with("io data connection from 127.0.0.2:")
+            && text.contains("refused: it is not the server (127.0.0.1)\n200 ok\n"),
+        "{text}"
+    );
+    assert!(!cwd.path().join("f.bin").exists());
+    let server = FaultyFtpd::start(faults);
+    let port = server.port.to_string();
+    let o = run(
+        cwd.path(),
+        &["--active", "--no-verify-data-peer", "-e", code, &port],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "taken\n200 ok\n");
+    assert_eq!(std::fs::read(cwd.path().join("f.bin")).unwrap(), b"forged?");
+}
+
+/// The runner ends the session it holds with QUIT: after --url, after a
+/// script that never quits, after an error; never twice.
+#[test]
+fn sessions_end_with_quit() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let cwd = tempfile::tempdir().unwrap();
+    for (args, status) in [
+        (vec!["-e", "print(pwd());"], 0),
+        (vec!["-e", r#"cwd("x"); throw "the script fails";"#], 1),
+        (vec!["-e", "quit();"], 0),
+    ] {
+        let server = FaultyFtpd::start(Faults::default());
+        let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+        let mut all = vec!["--url", url.as_str()];
+        all.extend(args.iter().copied());
+        let o = run(cwd.path(), &all, &[]);
+        assert_eq!(o.status.code(), Some(status), "{}", err(&o));
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert!(sent.ends_with("QUIT\r\n"), "{args:?}: {sent}");
+        assert_eq!(sent.matches("QUIT").count(), 1, "{args:?}: {sent}");
+    }
+    // A session whose control connection is gone gets nothing.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("NOOP".into(), b"421 bye\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let code = format!(
+        r#"connect("127.0.0.1", {}); login("u", "p"); sendcmd("NOOP");"#,
+        server.port
+    );
+    let o = run(cwd.path(), &["-e", &code], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).starts_with("error: 421 bye"), "{}", err(&o));
+}
+
+/// A mirror through a server allowing two sessions: every file, and the
+/// summary says how many connections were used.
+#[test]
+fn mirror_under_a_connection_limit_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let names: Vec<String> = (0..24).map(|i| format!("f{i:02}")).collect();
+    let listing: Vec<u8> = names
+        .iter()
+        .flat_map(|n| {
+            format!("-rw-r--r--    1 1000     1000            5 Jan 02  2025 {n}\r\n").into_bytes()
+        })
+        .collect();
+    let server = FaultyFtpd::start(Faults {
+        listing,
+        file: b"12345".to_vec(),
+        max_sessions: Some(2),
+        ..Faults::default()
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let code = r#"
+        let s = mirror("/", "copy", #{ parallel: 4 });
+        print(`${s.files} ${s.failed.len()} ${s.connections} ${s.stopped}`);
+    "#;
+    let o = run(cwd.path(), &["--url", &url, "-e", code], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "24 0 2 \n", "{}", err(&o));
+    for n in &names {
+        assert_eq!(
+            std::fs::read(cwd.path().join("copy").join(n)).unwrap(),
+            b"12345"
+        );
+    }
+}

@@ -305,6 +305,11 @@ impl Ftp {
             });
             let (received, file) = match moved {
                 Ok(moved) => moved,
+                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
+                    // A silent server: no second wait for its final reply.
+                    self.session.abandon_transfer(crate::IoStream(stream));
+                    return Err(Error::Io(e));
+                }
                 Err(e) => {
                     // The final reply is read all the same: in step.
                     let _ = self.end_transfer(stream);

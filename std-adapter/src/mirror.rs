@@ -12,7 +12,7 @@
 use std::collections::{BTreeMap, BTreeSet, VecDeque};
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use ftp_core::Timestamp;
@@ -104,6 +104,14 @@ pub struct Summary {
     pub planned: Vec<String>,
     /// Wall-clock time of the run.
     pub seconds: f64,
+    /// Connections that transferred files: fewer than
+    /// [`MirrorOptions::parallel`] when the server refused more
+    /// (`421 Too many connections`).
+    pub connections: u64,
+    /// Why the run stopped before every file was tried, said once (the
+    /// server's storage is full: 452/552; or the local disk is); the files
+    /// not tried are in [`Summary::failed`].
+    pub stopped: Option<String>,
 }
 
 impl Summary {
@@ -241,7 +249,43 @@ fn connection_lost(e: &Error) -> bool {
 }
 
 fn worth_retrying(e: &Error) -> bool {
-    connection_lost(e) || matches!(e, Error::Temporary(_))
+    (connection_lost(e) || matches!(e, Error::Temporary(_))) && !storage_full(e)
+}
+
+/// A refusal to connect or log in because the server caps connections
+/// per client (`421 Too many connections`, lftp#335; some servers say it
+/// with 530 at login): another connection is no use while the others
+/// are open.
+fn too_many_connections(e: &Error) -> bool {
+    match e {
+        Error::Temporary(r) if r.code().get() == 421 => true,
+        Error::Temporary(r) | Error::Permanent(r) => {
+            let text = String::from_utf8_lossy(r.text()).to_ascii_lowercase();
+            [
+                "too many",
+                "maximum number",
+                "connection limit",
+                "try again later",
+            ]
+            .iter()
+            .any(|p| text.contains(p))
+        }
+        _ => false,
+    }
+}
+
+/// The target has no room: the server's storage (452, 552) or the local
+/// disk. Every later file would fail the same way.
+fn storage_full(e: &Error) -> bool {
+    match e {
+        Error::Temporary(r) => r.code().get() == 452,
+        Error::Permanent(r) => r.code().get() == 552,
+        Error::Io(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ),
+        _ => false,
+    }
 }
 
 /// True when the server announces MLST/MLSD in FEAT.
@@ -478,6 +522,12 @@ struct Shared<'a> {
     files_total: u64,
     bytes_total: u64,
     progress: &'a (dyn Fn(MirrorProgress) + Sync),
+    /// Workers still running.
+    active: AtomicUsize,
+    /// Workers that had a session at some point.
+    connected: AtomicU64,
+    /// Set when the target is full: no new transfers start.
+    full: AtomicBool,
 }
 
 impl Shared<'_> {
@@ -491,10 +541,59 @@ impl Shared<'_> {
     }
 
     fn next(&self) -> Option<Job> {
+        if self.full.load(Ordering::Relaxed) {
+            return None;
+        }
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
             .pop_front()
+    }
+
+    /// A job given back by a worker that retires: the next one takes it.
+    fn give_back(&self, job: Job) {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_front(job);
+    }
+
+    /// Retires a worker when another one is still running; false for the
+    /// last, which must carry on.
+    fn retire(&self) -> bool {
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n > 1).then(|| n - 1)
+            })
+            .is_ok()
+    }
+
+    /// The target is full: stop starting transfers, say so once, and list
+    /// what was not tried.
+    fn stop_full(&self, e: &Error) {
+        if self.full.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let reason = format!("no room left on the target: {e}");
+        log::warn!("mirror stopped: {reason}");
+        let left: Vec<Job> = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        for job in &left {
+            summary.failed.push(Problem {
+                path: job.rel.clone(),
+                message: "not tried: no room left on the target".into(),
+            });
+        }
+        summary.stopped = Some(reason);
+        drop(summary);
+        self.files_done
+            .fetch_add(left.len() as u64, Ordering::Relaxed);
+        self.report();
     }
 
     fn finish(&self, job: &Job, result: Result<u64, Error>) {
@@ -518,7 +617,9 @@ impl Shared<'_> {
 /// Runs `work` on every job with `parallel` workers: the first on
 /// `session` (connected first when `None`), the others on connections of
 /// their own. A job that fails for a passing reason is retried, on a fresh
-/// connection when the old one is lost.
+/// connection when the old one is lost. A worker whose connection the
+/// server refuses for its per-client limit gives its job back and retires
+/// (unless it is the last one running); a full target stops new transfers.
 fn run_workers<C, W>(
     session: &mut Option<Ftp>,
     connect: &C,
@@ -542,10 +643,17 @@ where
         files_done: AtomicU64::new(0),
         bytes_done: AtomicU64::new(0),
         progress,
+        active: AtomicUsize::new(workers),
+        connected: AtomicU64::new(0),
+        full: AtomicBool::new(false),
     };
     let shared = &state;
     let worker = |mut ftp: Option<Ftp>| -> Option<Ftp> {
-        while let Some(job) = shared.next() {
+        let mut has_connected = ftp.is_some();
+        if has_connected {
+            shared.connected.fetch_add(1, Ordering::Relaxed);
+        }
+        'jobs: while let Some(job) = shared.next() {
             // Bytes of this file counted so far: a retry resumes, so only
             // what goes beyond is new.
             let counted = AtomicU64::new(0);
@@ -562,8 +670,19 @@ where
                     Some(f) => work(f, &job, &on_bytes),
                     None => match connect() {
                         Ok(f) => {
+                            if !has_connected {
+                                has_connected = true;
+                                shared.connected.fetch_add(1, Ordering::Relaxed);
+                            }
                             ftp = Some(f);
                             continue;
+                        }
+                        Err(e) if too_many_connections(&e) && shared.retire() => {
+                            log::info!(
+                                "mirror: the server refused another connection ({e}); going on with fewer"
+                            );
+                            shared.give_back(job);
+                            break 'jobs;
                         }
                         Err(e) => Err(e),
                     },
@@ -571,6 +690,10 @@ where
                 match outcome {
                     Ok(bytes) => break Ok(bytes),
                     Err(e) => {
+                        if storage_full(&e) {
+                            shared.stop_full(&e);
+                            break Err(e);
+                        }
                         if connection_lost(&e) {
                             ftp = None;
                         }
@@ -585,6 +708,12 @@ where
             };
             shared.finish(&job, result);
         }
+        ftp
+    };
+    // A worker that ran out of jobs no longer counts for `retire`.
+    let worker = |ftp: Option<Ftp>| -> Option<Ftp> {
+        let ftp = worker(ftp);
+        shared.active.fetch_sub(1, Ordering::AcqRel);
         ftp
     };
     std::thread::scope(|scope| {
@@ -610,10 +739,25 @@ where
             let _ = handle.join();
         }
     });
-    state
+    // A job given back by a worker that retired just as the others ran
+    // out of work: the caller's session takes what is left (alone, it
+    // cannot retire).
+    if !state
+        .jobs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_empty()
+    {
+        state.active.store(1, Ordering::Release);
+        *session = worker(session.take());
+    }
+    let connections = state.connected.load(Ordering::Relaxed);
+    let mut summary = state
         .summary
         .into_inner()
-        .unwrap_or_else(|e| e.into_inner())
+        .unwrap_or_else(|e| e.into_inner());
+    summary.connections = connections;
+    summary
 }
 
 /// Mirrors the remote tree `remote` into the local directory `local`.

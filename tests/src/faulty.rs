@@ -1,10 +1,13 @@
 //! A fault-injection FTP server for tests: a small, well-behaved server on
-//! loopback (USER, PASS, ACCT, TYPE, PWD, CWD, SIZE, EPSV, PASV, LIST,
-//! NLST, RETR, STOR, QUIT) whose replies and data connections misbehave as
-//! a [`Faults`] says. It records every byte the client sent.
+//! loopback (USER, PASS, ACCT, TYPE, PWD, CWD, SIZE, REST, EPSV, PASV,
+//! PORT, EPRT, LIST, NLST, RETR, STOR, ABOR, QUIT) whose replies and data
+//! connections misbehave as a [`Faults`] says. It records every byte the
+//! client sent, and keeps what was stored.
 
+use std::collections::BTreeMap;
 use std::io::{Read, Write};
-use std::net::{Shutdown, TcpListener, TcpStream};
+use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
@@ -54,59 +57,147 @@ pub struct Faults {
     pub file: Vec<u8>,
     /// The raw bytes of LIST and NLST.
     pub listing: Vec<u8>,
+    /// EPSV names a port nobody listens on (a firewalled passive range).
+    pub epsv_closed_port: bool,
+    /// PASV is answered with a 229, as some servers do.
+    pub pasv_answers_229: bool,
+    /// Active mode: the data connection comes from this address (default
+    /// 127.0.0.1, the control connection's).
+    pub active_from: Option<IpAddr>,
+    /// After this many stored files, STOR is answered `452 Insufficient
+    /// storage space` (a full disk).
+    pub full_after: Option<usize>,
+    /// At most this many sessions at once; the next one is greeted with
+    /// `421 Too many connections` and closed (a per-client limit).
+    pub max_sessions: Option<usize>,
+}
+
+/// What the server saw and keeps, shared by its sessions.
+#[derive(Default)]
+struct State {
+    received: Mutex<Vec<u8>>,
+    stored: Mutex<BTreeMap<String, Vec<u8>>>,
+    stor_attempts: AtomicUsize,
+    sessions: AtomicUsize,
+    most_sessions: AtomicUsize,
+    refused_sessions: AtomicUsize,
 }
 
 /// The running server. Dropping it stops accepting new connections.
 pub struct FaultyFtpd {
     /// Its port on 127.0.0.1.
     pub port: u16,
-    received: Arc<Mutex<Vec<u8>>>,
+    state: Arc<State>,
 }
 
 impl FaultyFtpd {
-    /// Starts the server; it serves up to 16 connections.
+    /// Starts the server; it serves up to 64 connections.
     pub fn start(faults: Faults) -> FaultyFtpd {
         let listener = TcpListener::bind("127.0.0.1:0").expect("bind");
         let port = listener.local_addr().expect("addr").port();
-        let received = Arc::new(Mutex::new(Vec::new()));
-        let log = received.clone();
+        let state = Arc::new(State::default());
+        let shared = state.clone();
         let faults = Arc::new(faults);
         std::thread::spawn(move || {
-            for _ in 0..16 {
-                let Ok((stream, _)) = listener.accept() else {
+            for _ in 0..64 {
+                let Ok((mut stream, _)) = listener.accept() else {
                     return;
                 };
-                let (faults, log) = (faults.clone(), log.clone());
+                let now = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
+                if faults.max_sessions.is_some_and(|max| now > max) {
+                    shared.sessions.fetch_sub(1, Ordering::SeqCst);
+                    shared.refused_sessions.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream.write_all(b"421 Too many connections from your address.\r\n");
+                    continue;
+                }
+                shared.most_sessions.fetch_max(now, Ordering::SeqCst);
+                let (faults, state) = (faults.clone(), shared.clone());
                 std::thread::spawn(move || {
-                    let _ = Session::new(stream, faults, log).run();
+                    let _ = Session::new(stream, faults, state.clone()).run();
+                    state.sessions.fetch_sub(1, Ordering::SeqCst);
                 });
             }
         });
-        FaultyFtpd { port, received }
+        FaultyFtpd { port, state }
     }
 
     /// Everything the clients sent on control connections so far.
     pub fn received(&self) -> Vec<u8> {
-        self.received.lock().map(|r| r.clone()).unwrap_or_default()
+        self.state
+            .received
+            .lock()
+            .map(|r| r.clone())
+            .unwrap_or_default()
+    }
+
+    /// The files stored so far, by the name STOR gave.
+    pub fn stored(&self) -> BTreeMap<String, Vec<u8>> {
+        self.state
+            .stored
+            .lock()
+            .map(|s| s.clone())
+            .unwrap_or_default()
+    }
+
+    /// How many STOR commands arrived.
+    pub fn stor_attempts(&self) -> usize {
+        self.state.stor_attempts.load(Ordering::SeqCst)
+    }
+
+    /// The most sessions served at once.
+    pub fn most_sessions(&self) -> usize {
+        self.state.most_sessions.load(Ordering::SeqCst)
+    }
+
+    /// Connections greeted with 421 for the session limit.
+    pub fn refused_sessions(&self) -> usize {
+        self.state.refused_sessions.load(Ordering::SeqCst)
     }
 }
 
 struct Session {
     control: TcpStream,
     faults: Arc<Faults>,
-    log: Arc<Mutex<Vec<u8>>>,
+    state: Arc<State>,
     passive: Option<TcpListener>,
+    /// The address a PORT/EPRT named.
+    active: Option<SocketAddr>,
+    /// The offset a REST named, for the next transfer.
+    rest: usize,
+}
+
+/// `h1,h2,h3,h4,p1,p2` of PORT, or `|af|addr|port|` of EPRT.
+fn parse_port(verb: &str, arg: &str) -> Option<SocketAddr> {
+    if verb == "PORT" {
+        let n: Vec<u16> = arg
+            .split(',')
+            .map(|p| p.trim().parse().ok())
+            .collect::<Option<_>>()?;
+        let [a, b, c, d, p1, p2] = n[..] else {
+            return None;
+        };
+        let ip = IpAddr::from([a as u8, b as u8, c as u8, d as u8]);
+        return Some(SocketAddr::new(ip, p1 * 256 + p2));
+    }
+    let d = arg.chars().next()?;
+    let parts: Vec<&str> = arg.split(d).collect();
+    let [_, _, addr, port, _] = parts[..] else {
+        return None;
+    };
+    Some(SocketAddr::new(addr.parse().ok()?, port.parse().ok()?))
 }
 
 impl Session {
-    fn new(control: TcpStream, faults: Arc<Faults>, log: Arc<Mutex<Vec<u8>>>) -> Session {
+    fn new(control: TcpStream, faults: Arc<Faults>, state: Arc<State>) -> Session {
         let _ = control.set_nodelay(true);
         let _ = control.set_read_timeout(Some(Duration::from_secs(30)));
         Session {
             control,
             faults,
-            log,
+            state,
             passive: None,
+            active: None,
+            rest: 0,
         }
     }
 
@@ -140,7 +231,7 @@ impl Session {
             match self.control.read(&mut byte) {
                 Ok(1) => {
                     line.push(byte[0]);
-                    if let Ok(mut log) = self.log.lock() {
+                    if let Ok(mut log) = self.state.received.lock() {
                         log.push(byte[0]);
                     }
                     if byte[0] == b'\n' {
@@ -186,14 +277,38 @@ impl Session {
                 "CWD" => self.reply("CWD", "250 ok")?,
                 "NOOP" => self.reply("NOOP", "200 ok")?,
                 "SIZE" => {
-                    let normal = format!("213 {}", self.faults.file.len());
+                    let stored = self
+                        .state
+                        .stored
+                        .lock()
+                        .ok()
+                        .and_then(|s| s.get(arg).map(Vec::len));
+                    let normal = format!("213 {}", stored.unwrap_or(self.faults.file.len()));
                     self.reply("SIZE", &normal)?
                 }
+                "REST" => {
+                    self.rest = arg.parse().unwrap_or(0);
+                    self.reply("REST", &format!("350 Restarting at {}", self.rest))?
+                }
+                "PORT" | "EPRT" => match parse_port(&verb, arg) {
+                    Some(addr) => {
+                        self.active = Some(addr);
+                        self.passive = None;
+                        self.reply(&verb, "200 PORT command successful")?
+                    }
+                    None => self.reply(&verb, "501 bad address")?,
+                },
+                "ABOR" => self.reply("ABOR", "225 no transfer to abort")?,
                 "EPSV" if self.faults.no_epsv => self.reply("EPSV", "500 EPSV not understood")?,
                 "EPSV" => {
                     let l = TcpListener::bind("127.0.0.1:0")?;
-                    let p = l.local_addr()?.port();
+                    let mut p = l.local_addr()?.port();
+                    if self.faults.epsv_closed_port {
+                        let closed = TcpListener::bind("127.0.0.1:0")?;
+                        p = closed.local_addr()?.port();
+                    }
                     self.passive = Some(l);
+                    self.active = None;
                     self.reply(
                         "EPSV",
                         &format!("229 Entering Extended Passive Mode (|||{p}|)"),
@@ -207,6 +322,12 @@ impl Session {
                         p = closed.local_addr()?.port();
                     }
                     self.passive = Some(l);
+                    self.active = None;
+                    if self.faults.pasv_answers_229 {
+                        let msg = format!("229 Entering Extended Passive Mode (|||{p}|)");
+                        self.reply("PASV", &msg)?;
+                        continue;
+                    }
                     let [a, b, c, d] = self.faults.pasv_host.unwrap_or([127, 0, 0, 1]);
                     let msg = format!(
                         "227 Entering Passive Mode ({a},{b},{c},{d},{},{})",
@@ -216,19 +337,33 @@ impl Session {
                     self.reply("PASV", &msg)?
                 }
                 "RETR" | "LIST" | "NLST" => self.send_data(&verb)?,
-                "STOR" => self.receive_data()?,
+                "STOR" => self.receive_data(arg)?,
                 "QUIT" => {
                     self.reply("QUIT", "221 bye")?;
                     return Ok(());
                 }
                 _ => self.reply(&verb, "502 not implemented")?,
             }
-            let _ = arg;
         }
         Ok(())
     }
 
     fn data_connection(&mut self) -> Option<TcpStream> {
+        if let Some(addr) = self.active.take() {
+            // From where the faults say (another loopback address: a
+            // stranger feeding the client).
+            let from = self
+                .faults
+                .active_from
+                .unwrap_or(IpAddr::from([127, 0, 0, 1]));
+            let socket =
+                socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None).ok()?;
+            socket.bind(&SocketAddr::new(from, 0).into()).ok()?;
+            socket
+                .connect_timeout(&addr.into(), Duration::from_secs(5))
+                .ok()?;
+            return Some(socket.into());
+        }
         let listener = self.passive.take()?;
         listener.set_nonblocking(false).ok()?;
         // Bounded: a client that never connects is given 5 s.
@@ -246,8 +381,9 @@ impl Session {
     }
 
     fn send_data(&mut self, verb: &str) -> std::io::Result<()> {
+        let rest = std::mem::take(&mut self.rest);
         let body = if verb == "RETR" {
-            self.faults.file.clone()
+            self.faults.file.get(rest..).unwrap_or_default().to_vec()
         } else {
             self.faults.listing.clone()
         };
@@ -295,13 +431,22 @@ impl Session {
         }
     }
 
-    fn receive_data(&mut self) -> std::io::Result<()> {
+    fn receive_data(&mut self, name: &str) -> std::io::Result<()> {
+        let before = self.state.stor_attempts.fetch_add(1, Ordering::SeqCst);
+        if self.faults.full_after.is_some_and(|n| before >= n) {
+            self.passive = None;
+            self.active = None;
+            return self.reply("452", "452 Insufficient storage space");
+        }
         let Some(mut data) = self.data_connection() else {
             return self.reply("425", "425 no data connection");
         };
         self.reply("STOR", "150 send it")?;
         let mut sink = Vec::new();
         data.read_to_end(&mut sink)?;
+        if let Ok(mut stored) = self.state.stored.lock() {
+            stored.insert(name.to_string(), sink);
+        }
         self.reply("226", "226 stored")
     }
 }

@@ -388,6 +388,12 @@ impl Vsftpd {
     /// configuration caps the server at TLS 1.2 (vsftpd 3.0 has no option
     /// for it), where sessions resume by session ID or ticket.
     pub fn start_full(tls: Tls, host: &str, tls12_only: bool) -> Vsftpd {
+        Self::start_config(tls, host, tls12_only, "")
+    }
+
+    /// Like [`Vsftpd::start_full`], with `extra` lines of configuration
+    /// (`max_per_ip=2\n`).
+    pub fn start_config(tls: Tls, host: &str, tls12_only: bool, extra: &str) -> Vsftpd {
         ensure_system_user();
         std::fs::create_dir_all("/var/run/vsftpd/empty").expect("secure_chroot_dir");
         let root = tempfile::tempdir().expect("temporary directory");
@@ -432,7 +438,7 @@ impl Vsftpd {
                  pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
                  pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
                  port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
-                 xferlog_enable=NO\nutf8_filesystem=YES\n{tls_config}",
+                 xferlog_enable=NO\nutf8_filesystem=YES\n{tls_config}{extra}",
                 root = root.path().display()
             );
             let conf_path = conf.path().join("vsftpd.conf");

@@ -325,3 +325,280 @@ fn a_planted_part_link_is_not_followed() {
         std::fs::remove_file(&local).unwrap();
     }
 }
+
+// ----- servers as they are ---------------------------------------------------
+
+#[test]
+fn only_code_and_space_end_a_multiline_welcome() {
+    // Lines that start with the code but not with "code space" are text:
+    // read as the end, the rest of the welcome would answer USER.
+    let server = FaultyFtpd::start(Faults {
+        welcome: Some(
+            b"220-Welcome\r\n220x not the end\r\n2200 nor this\r\n220 ready\r\n".to_vec(),
+        ),
+        ..Faults::default()
+    });
+    let mut ftp = connect(&server).unwrap();
+    assert_eq!(
+        ftp.getwelcome(),
+        "220-Welcome\n220x not the end\n2200 nor this\n220 ready"
+    );
+    assert_eq!(ftp.login("u", "p", "").unwrap(), "230 logged in");
+    assert_eq!(ftp.pwd().unwrap(), "/");
+}
+
+#[test]
+fn doubled_and_unsolicited_replies_never_answer_the_next_command() {
+    // CWD answered twice, ABOR sent raw leaving its 226 behind, a
+    // malformed line after a good reply.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            (
+                "CWD".into(),
+                b"200 ok\r\n250 Directory changed\r\n".to_vec(),
+            ),
+            (
+                "ABOR".into(),
+                b"426 Connection closed; transfer aborted.\r\n226 ABOR successful\r\n".to_vec(),
+            ),
+            (
+                "TYPE".into(),
+                b"200 type set\r\nnot a reply line\r\n".to_vec(),
+            ),
+        ],
+        file: b"payload".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    assert!(ftp.cwd("pub").unwrap().starts_with("200"));
+    // Give the second reply time to arrive: it must be taken as stray.
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(ftp.pwd().unwrap(), "/");
+    let e = ftp.sendcmd("ABOR").unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 426),
+        "{e:?}"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(ftp.noop().unwrap().starts_with("200 ok"));
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).unwrap();
+    assert_eq!(back, b"payload");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(ftp.noop().unwrap().starts_with("200 ok"));
+    assert_eq!(ftp.session_mut().stray_replies(), 3);
+}
+
+#[test]
+fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives() {
+    for bad in [&b"999 what\r\n"[..], b"no code at all\r\n", b"099 x\n"] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![("NOOP".into(), bad.to_vec())],
+            ..Faults::default()
+        });
+        let mut ftp = logged_in(&server);
+        let e = ftp.noop().unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::BadReplyCode)),
+            "{e:?}"
+        );
+        assert_eq!(ftp.pwd().unwrap(), "/", "in step after {bad:?}");
+    }
+    // A malformed start of a multi-line reply: its end is unknown.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("NOOP".into(), b"999-what\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    assert!(ftp.noop().is_err());
+    assert!(matches!(
+        ftp.pwd().unwrap_err(),
+        Error::Protocol(ProtocolError::OutOfSync)
+    ));
+}
+
+#[test]
+fn a_421_between_commands_is_the_error_of_the_next_one() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![(
+            "NOOP".into(),
+            b"200 ok\r\n421 Timeout, closing control connection.\r\n".to_vec(),
+        )],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    ftp.noop().unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let before = server.received();
+    let e = ftp.cwd("x").unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 421),
+        "{e:?}"
+    );
+    assert_eq!(server.received(), before, "CWD was not sent");
+    assert!(!ftp.is_open());
+}
+
+#[test]
+fn pwd_and_mkd_without_257_are_reply_errors() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            ("PWD".into(), b"200 here you are\r\n".to_vec()),
+            ("MKD".into(), b"250 made\r\n".to_vec()),
+        ],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    assert!(matches!(ftp.pwd().unwrap_err(), Error::Unexpected(r) if r.code().get() == 200));
+    assert!(matches!(ftp.mkd("d").unwrap_err(), Error::Unexpected(r) if r.code().get() == 250));
+    assert!(ftp.noop().unwrap().starts_with("200"));
+}
+
+/// Downloads `RETR f` and returns the bytes and what the client sent.
+fn fetch_with(faults: Faults) -> (Result<Vec<u8>, Error>, String) {
+    let server = FaultyFtpd::start(faults);
+    let mut ftp = logged_in(&server);
+    let mut back = Vec::new();
+    let result = ftp.retrbinary("RETR f", &mut back, None).map(|_| back);
+    (
+        result,
+        String::from_utf8_lossy(&server.received()).into_owned(),
+    )
+}
+
+#[test]
+fn epsv_falls_back_to_pasv_for_the_session() {
+    let file = random_bytes(70_000, 21);
+    // EPSV answered with 227 (basic-ftp#164), with 425, refused.
+    for epsv in [
+        &b"227 Entering Passive Mode (127,0,0,1,1,1)\r\n"[..],
+        b"425 Can't open passive connection\r\n",
+        b"502 EPSV not implemented\r\n",
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![("EPSV".into(), epsv.to_vec())],
+            file: file.clone(),
+            ..Faults::default()
+        });
+        let mut ftp = logged_in(&server);
+        for _ in 0..2 {
+            let mut back = Vec::new();
+            ftp.retrbinary("RETR f", &mut back, None).unwrap();
+            assert!(back == file, "bytes equal after {epsv:?}");
+        }
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert_eq!(sent.matches("EPSV\r\n").count(), 1, "{sent}");
+        assert_eq!(sent.matches("PASV\r\n").count(), 2, "{sent}");
+    }
+    // The EPSV port cannot be reached (refused): PASV, and the bytes come.
+    let (got, sent) = fetch_with(Faults {
+        epsv_closed_port: true,
+        file: file.clone(),
+        ..Faults::default()
+    });
+    assert!(got.unwrap() == file);
+    assert!(sent.contains("EPSV\r\nPASV\r\nRETR f\r\n"), "{sent}");
+    // PASV answered with 229: taken as the 229 it is.
+    let (got, sent) = fetch_with(Faults {
+        no_epsv: true,
+        pasv_answers_229: true,
+        file: file.clone(),
+        ..Faults::default()
+    });
+    assert!(got.unwrap() == file);
+    assert!(sent.contains("PASV\r\nRETR f\r\n"), "{sent}");
+}
+
+#[test]
+fn active_data_from_another_address_is_refused_unless_allowed() {
+    let file = random_bytes(40_000, 22);
+    let faults = Faults {
+        active_from: Some("127.0.0.2".parse().unwrap()),
+        file: file.clone(),
+        ..Faults::default()
+    };
+    let server = FaultyFtpd::start(faults.clone());
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options().passive(false)).unwrap();
+    ftp.login("u", "p", "").unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f");
+    let e = ftp.download("f", &local).unwrap_err();
+    match &e {
+        Error::ForeignDataPeer { from, server } => {
+            assert_eq!(from.ip(), "127.0.0.2".parse::<std::net::IpAddr>().unwrap());
+            assert_eq!(*server, "127.0.0.1".parse::<std::net::IpAddr>().unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains("refused"), "{e}");
+    assert!(!local.exists() && !part_path(&local).exists(), "no file");
+    // In step: the next command gets its own reply.
+    assert!(ftp.noop().unwrap().starts_with("200"));
+    // With the check off (odd NAT), the same server works.
+    let server = FaultyFtpd::start(faults);
+    let opts = options().passive(false).verify_data_peer(false);
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &opts).unwrap();
+    ftp.login("u", "p", "").unwrap();
+    ftp.download("f", &local).unwrap();
+    assert!(std::fs::read(&local).unwrap() == file);
+}
+
+#[test]
+fn resume_continues_a_shorter_file_under_the_final_name() {
+    let file = random_bytes(300_000, 23);
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    std::fs::write(&local, &file[..123_456]).unwrap();
+    let mut ftp = logged_in(&server);
+    let done = ftp.download_with("big.bin", &local, true, |_| {}).unwrap();
+    assert_eq!((done.offset, done.bytes), (123_456, 300_000 - 123_456));
+    assert!(std::fs::read(&local).unwrap() == file);
+    assert!(!part_path(&local).exists());
+    assert!(String::from_utf8_lossy(&server.received()).contains("REST 123456\r\n"));
+    // Equal size: nothing to do.
+    let done = ftp.download_with("big.bin", &local, true, |_| {}).unwrap();
+    assert_eq!((done.offset, done.bytes), (300_000, 0));
+    // Longer: an error that says so, the local file untouched.
+    let longer = [file.as_slice(), b"extra"].concat();
+    std::fs::write(&local, &longer).unwrap();
+    let e = ftp
+        .download_with("big.bin", &local, true, |_| {})
+        .unwrap_err();
+    assert!(e.to_string().contains("longer than the remote"), "{e}");
+    assert!(std::fs::read(&local).unwrap() == longer);
+    // Without resume the file is replaced whole.
+    ftp.download("big.bin", &local).unwrap();
+    assert!(std::fs::read(&local).unwrap() == file);
+}
+
+#[test]
+fn keepalive_is_on_for_control_and_data_sockets() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"x".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    let control = socket2::SockRef::from(ftp.session_mut().control_mut().0.tcp());
+    assert!(control.keepalive().unwrap());
+    assert_eq!(
+        control.tcp_keepalive_time().unwrap(),
+        Duration::from_secs(60)
+    );
+    assert_eq!(
+        control.tcp_keepalive_interval().unwrap(),
+        Duration::from_secs(15)
+    );
+    let (stream, _) = ftp.ntransfercmd("RETR f", None).unwrap();
+    let data = socket2::SockRef::from(stream.tcp());
+    assert!(data.keepalive().unwrap());
+    assert_eq!(data.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+    ftp.end_transfer(stream).unwrap();
+    // Off when asked.
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options().keepalive(None)).unwrap();
+    let control = socket2::SockRef::from(ftp.session_mut().control_mut().0.tcp());
+    assert!(!control.keepalive().unwrap());
+}

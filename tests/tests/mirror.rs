@@ -365,3 +365,140 @@ fn hostile_names_never_leave_the_target() {
         assert!(!Path::new("/tmp/ftp-rs-absolute").exists());
     }
 }
+
+/// vsftpd allowing two connections per client (`max_per_ip=2`), a mirror
+/// asking for four: the extra workers are refused with 421, give their
+/// jobs back and retire; every file still arrives, both ways.
+#[test]
+fn a_server_capping_connections_per_client_gets_every_file() {
+    let server = Vsftpd::start_config(ftp_tests::Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
+    make_tree(&server.root.path().join("src"), 200, 20_000, 31);
+    let source = read_tree(&server.root.path().join("src"));
+    let connect = connector(server.port, VSFTPD_USER);
+    // The start-up probe's session may still be counted for a moment.
+    let mut session = None;
+    for _ in 0..50 {
+        match connect() {
+            Ok(f) => {
+                session = Some(f);
+                break;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    assert!(session.is_some(), "vsftpd never let the first session in");
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    let opts = MirrorOptions {
+        parallel: 4,
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/src", &local, &opts, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert!(read_tree(&local) == source, "every file, bytes equal");
+    eprintln!("down: {} files on {} connections", s.files, s.connections);
+    assert!(
+        (1..=2).contains(&s.connections),
+        "{} connections",
+        s.connections
+    );
+    // Up again into a new directory, with the same cap.
+    let s = mirror_up(&mut session, &connect, &local, "/back", &opts, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert!(
+        (1..=2).contains(&s.connections),
+        "{} connections",
+        s.connections
+    );
+    assert!(read_tree(&server.root.path().join("back")) == source);
+}
+
+fn unix_listing(names: &[String], size: usize) -> Vec<u8> {
+    names
+        .iter()
+        .flat_map(|n| {
+            format!("-rw-r--r--    1 1000     1000     {size:>8} Jan 02  2025 {n}\r\n").into_bytes()
+        })
+        .collect()
+}
+
+/// The same with a server that counts exactly: two sessions at most.
+#[test]
+fn a_session_limit_of_two_means_two_connections_and_every_file() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(30_000, 32);
+    let names: Vec<String> = (0..40).map(|i| format!("f{i:02}.bin")).collect();
+    let server = FaultyFtpd::start(Faults {
+        listing: unix_listing(&names, file.len()),
+        file: file.clone(),
+        max_sessions: Some(2),
+        ..Faults::default()
+    });
+    let connect = || {
+        let mut ftp = Ftp::connect("127.0.0.1", server.port, &options())?;
+        ftp.login("u", "p", "")?;
+        Ok(ftp)
+    };
+    let mut session = Some(connect().unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let opts = MirrorOptions {
+        parallel: 4,
+        retry_pause: Duration::from_millis(50),
+        ..Default::default()
+    };
+    let s = mirror(&mut session, &connect, "/", work.path(), &opts, quiet()).unwrap();
+    clean(&s);
+    assert_eq!(s.files, 40);
+    assert_eq!(s.connections, 2);
+    assert!(server.refused_sessions() >= 1, "the cap was hit");
+    assert!(server.most_sessions() <= 2);
+    for n in &names {
+        assert!(std::fs::read(work.path().join(n)).unwrap() == file, "{n}");
+    }
+}
+
+/// A server whose disk fills after five uploads: mirror_up stops at once
+/// and says so once, instead of trying (and retrying) every file.
+#[test]
+fn mirror_up_stops_when_the_server_is_full() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    for parallel in [1, 4] {
+        let server = FaultyFtpd::start(Faults {
+            full_after: Some(5),
+            ..Faults::default()
+        });
+        let connect = || {
+            let mut ftp = Ftp::connect("127.0.0.1", server.port, &options())?;
+            ftp.login("u", "p", "")?;
+            Ok(ftp)
+        };
+        let work = tempfile::tempdir().unwrap();
+        for i in 0..30 {
+            std::fs::write(
+                work.path().join(format!("log{i:02}")),
+                format!("line {i}\n"),
+            )
+            .unwrap();
+        }
+        let mut session = Some(connect().unwrap());
+        let opts = MirrorOptions {
+            parallel,
+            ..Default::default()
+        };
+        let s = mirror_up(&mut session, &connect, work.path(), "/", &opts, quiet()).unwrap();
+        assert_eq!(s.files, 5, "parallel {parallel}");
+        assert_eq!(s.failed.len(), 25, "{:?}", s.failed);
+        let stopped = s.stopped.expect("the summary says why it stopped");
+        assert!(stopped.contains("452"), "{stopped}");
+        // The one that hit the full disk, and those in flight on other
+        // workers: nothing more was tried, nothing retried.
+        assert!(
+            server.stor_attempts() <= 5 + parallel,
+            "{} STOR attempts",
+            server.stor_attempts()
+        );
+        assert_eq!(server.stored().len(), 5);
+    }
+}

@@ -22,6 +22,8 @@ pub struct Plan {
     pub chunk: Option<usize>,
     /// The connection is refused (the plan is used up all the same).
     pub refuse: bool,
+    /// The error of `fail_after` (default ConnectionReset).
+    pub fail_with: Option<ErrorKind>,
 }
 
 impl Plan {
@@ -108,7 +110,7 @@ impl ErrorType for MockStream {
 impl Read for MockStream {
     fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
         if self.plan.fail_after.is_some_and(|limit| self.pos >= limit) {
-            return Err(ErrorKind::ConnectionReset);
+            return Err(self.plan.fail_with.unwrap_or(ErrorKind::ConnectionReset));
         }
         let end = self
             .plan
