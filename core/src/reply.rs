@@ -190,6 +190,14 @@ fn parse_code(line: &[u8]) -> Result<Code, ProtocolError> {
 /// True for the line that ends a multi-line reply of `code` (RFC 959
 /// section 4.2): the same three digits followed by a space, or by nothing.
 /// `220-more`, `220x` and `2200` are text inside the reply.
+///
+/// ```
+/// use ftp_core::{Code, reply::ends_multiline};
+/// let code = Code::new(220).unwrap();
+/// assert!(ends_multiline(code, b"220 ready") && ends_multiline(code, b"220"));
+/// assert!(!ends_multiline(code, b"220x") && !ends_multiline(code, b"2200 not yet"));
+/// assert!(!ends_multiline(code, b"220-more"));
+/// ```
 pub fn ends_multiline(code: Code, line: &[u8]) -> bool {
     let d = code.get();
     let digits = [

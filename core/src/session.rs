@@ -214,7 +214,7 @@ where
             }
             drained += 1;
             self.stray = self.stray.saturating_add(1);
-            match self.receive_with(|_| {}) {
+            match self.receive() {
                 Ok(code) => {
                     let reply = self.reply();
                     if self.debug_level >= 1 {
@@ -293,6 +293,12 @@ where
         Ok(reply.code())
     }
 
+    /// Reads one whole reply, whatever its code (one instance of
+    /// [`Ftp::receive_with`] for every caller without a line callback).
+    fn receive(&mut self) -> Result<Code, S::Error> {
+        self.receive_with(|_| {})
+    }
+
     /// Maps 4xx and 5xx to errors (ftplib's `getresp`).
     fn classify(&self, code: Code) -> Result<Code, S::Error> {
         if code.is_temporary() {
@@ -305,7 +311,7 @@ where
     }
 
     fn getresp_code(&mut self) -> Result<Code, S::Error> {
-        let code = self.receive_with(|_| {})?;
+        let code = self.receive()?;
         self.classify(code)
     }
 
@@ -745,7 +751,7 @@ where
         let v4 = self.peer.ip().to_canonical().is_ipv4();
         if self.try_epsv {
             self.send(Command::new("EPSV", None)?)?;
-            let code = self.receive_with(|_| {})?;
+            let code = self.receive()?;
             match code.get() {
                 229 => {
                     let port = parse_229(self.reply().text())?;
@@ -868,12 +874,12 @@ where
                     info!("data connection from {} refused: not the server", from);
                     let _ = self.data.close(stream);
                     // The server reports how its own transfer ended.
-                    let _ = self.receive_with(|_| {});
+                    let _ = self.receive();
                     Err(Error::ForeignDataPeer { from, server })
                 }
                 Err(e) => {
                     // The server reports its failed connection (425).
-                    let _ = self.receive_with(|_| {});
+                    let _ = self.receive();
                     Err(Error::Io(e))
                 }
             }
@@ -902,9 +908,9 @@ where
     /// server's following 226 is read too, so the session stays in step.
     pub fn abort(&mut self) -> Result<Reply<'_>, S::Error> {
         self.send(Command::new("ABOR", None)?)?;
-        let mut code = self.receive_with(|_| {})?;
+        let mut code = self.receive()?;
         if code.get() == 426 {
-            code = self.receive_with(|_| {})?;
+            code = self.receive()?;
         }
         match code.get() {
             225 | 226 | 426 => Ok(self.reply()),

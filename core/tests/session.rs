@@ -1475,3 +1475,28 @@ fn a_data_timeout_is_not_followed_by_a_second_wait() {
     ));
     done(&mut ftp);
 }
+
+#[test]
+fn a_welcome_ends_only_at_code_and_space_for_every_split() {
+    // `220x` and `2200` inside a multi-line welcome are text; read as its
+    // end, the rest would answer USER.
+    let welcome: &[u8] = b"220-Welcome\r\n220x not yet\r\n2200 nor this\r\n220 ready\r\n";
+    for chunk in 1..=welcome.len() {
+        let steps: Steps = &[
+            (b"", welcome),
+            (b"USER anonymous\r\n", b"230 in without a password\r\n"),
+        ];
+        let (mut ftp, _) = open_chunked(steps, vec![], chunk);
+        assert_eq!(
+            ftp.getwelcome(),
+            b"220-Welcome\n220x not yet\n2200 nor this\n220 ready",
+            "chunks of {chunk}"
+        );
+        assert_eq!(
+            ftp.login("", "", "").unwrap().text(),
+            b"230 in without a password"
+        );
+        assert_eq!(ftp.stray_replies(), 0);
+        done(&mut ftp);
+    }
+}

@@ -65,6 +65,43 @@ impl Namespace {
         cmd.args(["netns", "exec", &self.name]).arg(program);
         cmd
     }
+
+    /// Starts one of the project's Python servers (`scripts/NAME`) inside
+    /// the namespace and returns the port it printed.
+    fn start_server<S: AsRef<std::ffi::OsStr>>(&mut self, name: &str, args: &[S]) -> u16 {
+        let script = Path::new(env!("CARGO_MANIFEST_DIR"))
+            .join("../scripts")
+            .join(name);
+        let mut server = self
+            .command("python3")
+            .arg(&script)
+            .args(args)
+            .stdout(Stdio::piped())
+            .spawn()
+            .expect("python3 runs");
+        let stdout = server.stdout.take().unwrap();
+        self.children.push(server);
+        let mut line = String::new();
+        BufReader::new(stdout).read_line(&mut line).unwrap();
+        line.trim()
+            .parse()
+            .unwrap_or_else(|_| panic!("{name} printed no port: {line:?}"))
+    }
+}
+
+/// Waits for `child`, at most `limit` (then kills it and fails).
+fn wait_bounded(client: &mut Child, limit: Duration) -> std::process::ExitStatus {
+    let deadline = Instant::now() + limit;
+    loop {
+        if let Some(status) = client.try_wait().unwrap() {
+            return status;
+        }
+        if Instant::now() > deadline {
+            let _ = client.kill();
+            panic!("the firmware client did not finish in {limit:?}");
+        }
+        std::thread::sleep(Duration::from_millis(20));
+    }
 }
 
 impl Drop for Namespace {
@@ -86,27 +123,19 @@ fn firmware_client_over_tap() {
     std::fs::write(root.path().join("pub/firmware.bin"), &image).unwrap();
     std::fs::write(root.path().join("pub/notes.txt"), b"release notes\n").unwrap();
 
-    let ftpd = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ftpd.py");
-    let mut server = ns
-        .command("python3")
-        .arg(&ftpd)
-        .arg(root.path())
-        .args([
+    let root_arg = root.path().display().to_string();
+    let port = ns.start_server(
+        "ftpd.py",
+        &[
+            root_arg.as_str(),
             "--user",
             USER,
             "--password",
             PASSWORD,
             "--host",
             "192.0.2.1",
-        ])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let stdout = server.stdout.take().unwrap();
-    ns.children.push(server);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let port: u16 = line.trim().parse().expect("pyftpdlib printed its port");
+        ],
+    );
 
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("firmware.bin");
@@ -127,17 +156,7 @@ fn firmware_client_over_tap() {
         .spawn()
         .expect("the example runs");
     // Bounded: a hung client is killed and the test fails.
-    let deadline = Instant::now() + Duration::from_secs(120);
-    let status = loop {
-        if let Some(status) = client.try_wait().unwrap() {
-            break status;
-        }
-        if Instant::now() > deadline {
-            let _ = client.kill();
-            panic!("the firmware client did not finish in 120 s");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_bounded(&mut client, Duration::from_secs(120));
     let output = client.wait_with_output().unwrap();
     let text = String::from_utf8_lossy(&output.stdout);
     println!("{text}");
@@ -205,19 +224,7 @@ fn firmware_client_refused_connection_is_a_clear_error() {
 #[test]
 fn firmware_client_times_out_on_a_silent_server() {
     let mut ns = Namespace::create();
-    let stall = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/stallftpd.py");
-    let mut server = ns
-        .command("python3")
-        .arg(&stall)
-        .args(["--host", "192.0.2.1"])
-        .stdout(Stdio::piped())
-        .spawn()
-        .expect("python3 runs");
-    let stdout = server.stdout.take().unwrap();
-    ns.children.push(server);
-    let mut line = String::new();
-    BufReader::new(stdout).read_line(&mut line).unwrap();
-    let port: u16 = line.trim().parse().expect("the server printed its port");
+    let port = ns.start_server("stallftpd.py", &["--host", "192.0.2.1"]);
     let work = tempfile::tempdir().unwrap();
     let log = work.path().join("log");
     std::fs::write(&log, b"x").unwrap();
@@ -240,16 +247,7 @@ fn firmware_client_times_out_on_a_silent_server() {
         .spawn()
         .expect("the example runs");
     // Bounded: a hung client is killed and the test fails.
-    let status = loop {
-        if let Some(status) = client.try_wait().unwrap() {
-            break status;
-        }
-        if started.elapsed() > Duration::from_secs(90) {
-            let _ = client.kill();
-            panic!("the firmware client hung on a silent server");
-        }
-        std::thread::sleep(Duration::from_millis(20));
-    };
+    let status = wait_bounded(&mut client, Duration::from_secs(90));
     let took = started.elapsed();
     let output = client.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
