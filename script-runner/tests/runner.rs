@@ -1019,3 +1019,81 @@ fn mirror_under_a_connection_limit_through_the_runner() {
         );
     }
 }
+
+/// More of the same through scripts: a malformed but complete reply, a
+/// 421 between commands, an EPSV port that is closed or never answers, a
+/// PASV answered with 229, a server whose disk fills during mirror_up.
+#[test]
+fn fall_backs_and_odd_replies_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(20_000, 42);
+    for faults in [
+        Faults {
+            epsv_closed_port: true,
+            ..Faults::default()
+        },
+        Faults {
+            epsv_unanswered: true,
+            ..Faults::default()
+        },
+        Faults {
+            no_epsv: true,
+            pasv_answers_229: true,
+            ..Faults::default()
+        },
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            file: file.clone(),
+            replies: vec![
+                ("NOOP".into(), b"999 what is this\r\n".to_vec()),
+                ("SYST".into(), b"215 UNIX\r\n421 Idle timeout\r\n".to_vec()),
+            ],
+            ..faults
+        });
+        let cwd = tempfile::tempdir().unwrap();
+        let code = r#"
+            connect("127.0.0.1", ARGS[0].parse_int());
+            login("u", "p");
+            retr("f.bin");
+            try { sendcmd("NOOP"); } catch (e) { print(`${e.kind} ${e.message}`); }
+            print(pwd());
+            print(sendcmd("SYST"));
+            sleep(0.05);
+            try { cwd("x"); } catch (e) { print(`${e.kind} ${e.code}`); }
+        "#;
+        let port = server.port.to_string();
+        let o = run(cwd.path(), &["--timeout", "0.8", "-e", code, &port], &[]);
+        assert_ok(&o);
+        assert_eq!(
+            out(&o),
+            "proto protocol error: reply does not start with a 3-digit code\n/\n215 UNIX\ntemp 421\n",
+            "{}",
+            err(&o)
+        );
+        assert!(std::fs::read(cwd.path().join("f.bin")).unwrap() == file);
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert!(
+            !sent.contains("CWD x"),
+            "nothing sent after the 421: {sent}"
+        );
+    }
+    // mirror_up into a server whose disk fills after three files.
+    let server = FaultyFtpd::start(Faults {
+        full_after: Some(3),
+        ..Faults::default()
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cwd.path().join("logs")).unwrap();
+    for i in 0..12 {
+        std::fs::write(cwd.path().join(format!("logs/{i:02}.log")), "x\n").unwrap();
+    }
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let code = r#"
+        let s = mirror_up("logs", "/", #{ parallel: 2 });
+        print(`${s.files} ${s.failed.len()} ${s.stopped.contains("452")}`);
+    "#;
+    let o = run(cwd.path(), &["--url", &url, "-e", code], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "3 9 true\n", "{}", err(&o));
+    assert!(server.stor_attempts() <= 5, "{}", server.stor_attempts());
+}

@@ -57,8 +57,12 @@ pub struct Faults {
     pub file: Vec<u8>,
     /// The raw bytes of LIST and NLST.
     pub listing: Vec<u8>,
-    /// EPSV names a port nobody listens on (a firewalled passive range).
+    /// EPSV names a port nobody listens on (a closed passive range).
     pub epsv_closed_port: bool,
+    /// EPSV names a port whose connects get no answer at all (a passive
+    /// range a firewall drops): its listener's queue is full, so the
+    /// kernel drops every new SYN.
+    pub epsv_unanswered: bool,
     /// PASV is answered with a 229, as some servers do.
     pub pasv_answers_229: bool,
     /// Active mode: the data connection comes from this address (default
@@ -164,6 +168,28 @@ struct Session {
     active: Option<SocketAddr>,
     /// The offset a REST named, for the next transfer.
     rest: usize,
+    /// A listener with a full queue, and what fills it.
+    black_hole: Option<(socket2::Socket, Vec<TcpStream>)>,
+}
+
+/// A listening port that answers no connection: a backlog of 0, filled by
+/// connections nobody accepts, so the kernel drops later SYNs.
+fn black_hole() -> std::io::Result<(socket2::Socket, Vec<TcpStream>, u16)> {
+    let socket = socket2::Socket::new(socket2::Domain::IPV4, socket2::Type::STREAM, None)?;
+    socket.bind(&SocketAddr::from(([127, 0, 0, 1], 0)).into())?;
+    socket.listen(0)?;
+    let addr = socket
+        .local_addr()?
+        .as_socket()
+        .ok_or_else(|| std::io::Error::other("no address"))?;
+    let mut fillers = Vec::new();
+    for _ in 0..2 {
+        match TcpStream::connect_timeout(&addr, Duration::from_millis(200)) {
+            Ok(s) => fillers.push(s),
+            Err(_) => break,
+        }
+    }
+    Ok((socket, fillers, addr.port()))
 }
 
 /// `h1,h2,h3,h4,p1,p2` of PORT, or `|af|addr|port|` of EPRT.
@@ -198,6 +224,7 @@ impl Session {
             passive: None,
             active: None,
             rest: 0,
+            black_hole: None,
         }
     }
 
@@ -306,6 +333,11 @@ impl Session {
                     if self.faults.epsv_closed_port {
                         let closed = TcpListener::bind("127.0.0.1:0")?;
                         p = closed.local_addr()?.port();
+                    }
+                    if self.faults.epsv_unanswered {
+                        let (socket, fillers, port) = black_hole()?;
+                        self.black_hole = Some((socket, fillers));
+                        p = port;
                     }
                     self.passive = Some(l);
                     self.active = None;

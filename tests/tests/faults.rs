@@ -602,3 +602,27 @@ fn keepalive_is_on_for_control_and_data_sockets() {
     let control = socket2::SockRef::from(ftp.session_mut().control_mut().0.tcp());
     assert!(!control.keepalive().unwrap());
 }
+
+#[test]
+fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout() {
+    let file = random_bytes(50_000, 24);
+    let server = FaultyFtpd::start(Faults {
+        epsv_unanswered: true,
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    let start = Instant::now();
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).unwrap();
+    assert!(back == file);
+    let took = start.elapsed();
+    // One connect timeout for the EPSV port, then PASV at once.
+    assert!(took >= DEADLINE && took < DEADLINE * 3, "{took:?}");
+    // Remembered: the next transfer asks PASV directly, no second wait.
+    let start = Instant::now();
+    ftp.retrbinary("RETR f", &mut Vec::new(), None).unwrap();
+    assert!(start.elapsed() < DEADLINE, "{:?}", start.elapsed());
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("EPSV").count(), 1, "{sent}");
+}
