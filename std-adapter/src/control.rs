@@ -306,6 +306,17 @@ impl Control {
     /// records waiting on the socket are taken in first (a session ticket
     /// is no reply).
     pub(crate) fn read_ready(&mut self) -> io::Result<bool> {
+        let ready = self.pending()?;
+        if ready {
+            // A reply nobody asked for is coming in: the session reads it
+            // whole, within a fresh reply deadline (the last one may have
+            // passed long ago, while the caller did something else).
+            self.clock.restart();
+        }
+        Ok(ready)
+    }
+
+    fn pending(&mut self) -> io::Result<bool> {
         let Some(conn) = &mut self.tls else {
             return socket_ready(&self.tcp);
         };

@@ -34,6 +34,9 @@ pub struct Faults {
     pub welcome: Option<Vec<u8>>,
     /// Raw replies by command verb (upper case), instead of the normal ones.
     pub replies: Vec<(String, Vec<u8>)>,
+    /// Bytes sent this long after the reply to a verb (a late second
+    /// reply nobody asked for).
+    pub late: Vec<(String, Duration, Vec<u8>)>,
     /// Accept and never say anything.
     pub silent: bool,
     /// Send every reply one byte at a time with this pause between bytes.
@@ -244,10 +247,20 @@ impl Session {
     fn reply(&mut self, verb: &str, normal: &str) -> std::io::Result<()> {
         if let Some((_, raw)) = self.faults.replies.iter().find(|(v, _)| v == verb) {
             let raw = raw.clone();
-            return self.send_raw(&raw);
+            self.send_raw(&raw)?;
+        } else {
+            let end = if self.faults.lf_only { "\n" } else { "\r\n" };
+            self.send_raw(format!("{normal}{end}").as_bytes())?;
         }
-        let end = if self.faults.lf_only { "\n" } else { "\r\n" };
-        self.send_raw(format!("{normal}{end}").as_bytes())
+        if let Some((_, after, bytes)) = self.faults.late.iter().find(|(v, _, _)| v == verb) {
+            let (after, bytes) = (*after, bytes.clone());
+            let mut control = self.control.try_clone()?;
+            std::thread::spawn(move || {
+                std::thread::sleep(after);
+                let _ = control.write_all(&bytes);
+            });
+        }
+        Ok(())
     }
 
     /// One command line (bounded), or `None` at the end.

@@ -626,3 +626,23 @@ fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout
     let sent = String::from_utf8_lossy(&server.received()).into_owned();
     assert_eq!(sent.matches("EPSV").count(), 1, "{sent}");
 }
+
+#[test]
+fn a_stray_reply_found_long_after_the_last_command_is_still_read() {
+    // The reply deadline of the last command passed long ago: the stray
+    // reply gets a fresh one, and the next command its own answer.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("CWD".into(), b"200 ok\r\n".to_vec())],
+        late: vec![(
+            "CWD".into(),
+            DEADLINE + DEADLINE / 2,
+            b"250 late twin\r\n".to_vec(),
+        )],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    ftp.cwd("a").unwrap();
+    std::thread::sleep(DEADLINE * 3);
+    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert_eq!(ftp.session_mut().stray_replies(), 1);
+}
