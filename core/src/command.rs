@@ -2,7 +2,7 @@
 
 use core::fmt;
 
-use crate::error::InvalidArgument;
+use crate::fault::InvalidArgument;
 
 /// Refuses text holding CR, LF or NUL: in a command it would end the line
 /// early and smuggle a second command onto the control connection.

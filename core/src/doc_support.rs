@@ -176,3 +176,75 @@ pub fn source<E>(mut data: &[u8]) -> impl FnMut(&mut [u8]) -> Result<usize, E> +
         Ok(n)
     }
 }
+
+#[cfg(feature = "async")]
+mod asynch {
+    //! The same scripted streams for the async twin; they never wait.
+    use super::*;
+
+    impl embedded_io_async::Read for Scripted<'_> {
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+            Read::read(self, buf)
+        }
+    }
+
+    impl embedded_io_async::Write for Scripted<'_> {
+        async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+            Write::write(self, buf)
+        }
+
+        async fn flush(&mut self) -> Result<(), ErrorKind> {
+            Ok(())
+        }
+    }
+
+    impl embedded_io_async::Read for NoStream {
+        async fn read(&mut self, _: &mut [u8]) -> Result<usize, ErrorKind> {
+            match *self {}
+        }
+    }
+
+    impl embedded_io_async::Write for NoStream {
+        async fn write(&mut self, _: &[u8]) -> Result<usize, ErrorKind> {
+            match *self {}
+        }
+        async fn flush(&mut self) -> Result<(), ErrorKind> {
+            match *self {}
+        }
+    }
+
+    impl crate::asynch::DataConnector for NoData {
+        type Error = ErrorKind;
+        type Stream = NoStream;
+        type Listener = ();
+
+        async fn connect(&mut self, _: SocketAddr) -> Result<NoStream, ErrorKind> {
+            Err(ErrorKind::Unsupported)
+        }
+
+        async fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
+            Err(ErrorKind::Unsupported)
+        }
+
+        async fn accept(&mut self, _: ()) -> Result<(NoStream, SocketAddr), ErrorKind> {
+            Err(ErrorKind::Unsupported)
+        }
+    }
+
+    /// Runs a future to its end on this thread: a minimal executor for
+    /// examples and tests, polling with a waker that does nothing (the
+    /// scripted streams never wait, and a stream that does is polled again
+    /// at once). Not for real I/O.
+    pub fn block_on<F: core::future::Future>(future: F) -> F::Output {
+        let mut future = core::pin::pin!(future);
+        let mut cx = core::task::Context::from_waker(core::task::Waker::noop());
+        loop {
+            if let core::task::Poll::Ready(out) = future.as_mut().poll(&mut cx) {
+                return out;
+            }
+        }
+    }
+}
+
+#[cfg(feature = "async")]
+pub use asynch::block_on;

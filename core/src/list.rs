@@ -1,6 +1,6 @@
 //! LIST lines: Unix `ls -l` and DOS/IIS formats, parsed without copying.
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 
 /// What a LIST entry is.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -5,7 +5,7 @@
 //! inner and trailing spaces, `;`, `=`). Fact names compare case
 //! insensitively; [`Entry::parse_lowercase`] also lower-cases them in place.
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 use crate::timestamp::Timestamp;
 
 /// What an entry is, from its `type` fact.

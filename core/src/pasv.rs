@@ -4,7 +4,7 @@
 use core::fmt::Write as _;
 use core::net::{Ipv4Addr, SocketAddr, SocketAddrV4};
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 
 /// Reads one to five digits starting at `at`; returns the value and the
 /// index after them.

@@ -9,7 +9,7 @@
 
 use core::fmt;
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 use crate::text::Text;
 
 /// A reply code, 100 to 599.

@@ -1,7 +1,7 @@
 //! Sizes announced by the server: `(N bytes)` in a 150 reply, and the 213
 //! reply to SIZE (RFC 3659).
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 
 fn parse_u64(digits: &[u8]) -> Option<u64> {
     if digits.is_empty() || !digits.iter().all(u8::is_ascii_digit) {

@@ -3,7 +3,7 @@
 
 use core::fmt;
 
-use crate::error::ProtocolError;
+use crate::fault::ProtocolError;
 
 /// A UTC time as FTP servers give it, with validated fields.
 ///

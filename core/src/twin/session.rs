@@ -1,13 +1,18 @@
-//! The session: Python ftplib's `FTP` class over a blocking control stream
-//! and a [`DataConnector`], with fixed buffers and no allocation.
+//! The session: Python ftplib's `FTP` class over a control stream and a
+//! [`DataConnector`], with fixed buffers and no allocation. Written once in
+//! async shape; the blocking twin is this file with `async` and `.await`
+//! removed (see `ftp-core-macros`), so every rule lands in both.
 
 use core::fmt::Write as _;
 use core::net::SocketAddr;
 
-use embedded_io::{Read, ReadReady, Write};
+use embedded_io::ReadReady;
 
+use super::bisync;
+use super::data::DataConnector;
+use super::io::{Read, Write};
+use crate::ascii::{CrLf, LineSplitter};
 use crate::command::Command;
-use crate::data::DataConnector;
 use crate::error::{Error, InvalidArgument, ProtocolError, ReplyError};
 use crate::mlsd::{Entry, mlst_line_range};
 use crate::pasv::{eprt_argument, parse_227, parse_229, port_argument};
@@ -46,31 +51,15 @@ enum State {
 
 type Result<T, E> = core::result::Result<T, Error<E>>;
 
-/// An FTP session: every method of Python ftplib's `FTP` class, and more.
+/// An FTP session: every method of Python ftplib's `FTP` class, and more
+/// (the blocking [`crate::Ftp`] and, with feature `async`, the async
+/// [`crate::asynch::Ftp`], twins with the same methods).
 ///
 /// `S` is the control stream, `D` opens data connections, `N` is the size
 /// of the reply buffer. Data blocks, lines and entries go to callbacks; the
 /// transfer buffer is the caller's. A callback's error ends the transfer
 /// (the session reads the server's final reply so it stays usable) and is
 /// returned as [`Error::Io`].
-///
-/// ```
-/// # use ftp_core::doc_support::{Scripted, NoData};
-/// use ftp_core::Ftp;
-/// let control = Scripted::new(&[
-///     (b"", b"220 Service ready\r\n"),
-///     (b"USER anonymous\r\n", b"331 Please specify the password.\r\n"),
-///     (b"PASS anonymous@\r\n", b"230 Login successful.\r\n"),
-///     (b"CWD debian\r\n", b"250 Directory successfully changed.\r\n"),
-///     (b"QUIT\r\n", b"221 Goodbye.\r\n"),
-/// ]);
-/// let peer = "127.0.0.1:21".parse().unwrap();
-/// let mut ftp: Ftp<_, _> = Ftp::connect(control, NoData, peer)?;
-/// assert_eq!(ftp.login("", "", "")?.text(), b"230 Login successful.");
-/// ftp.cwd("debian")?;
-/// ftp.quit()?;
-/// # Ok::<(), ftp_core::Error<embedded_io::ErrorKind>>(())
-/// ```
 pub struct Ftp<S, D, const N: usize = DEFAULT_REPLY_BUFFER> {
     control: S,
     data: D,
@@ -106,7 +95,8 @@ where
     /// `peer` is the server's address on the control connection; data
     /// connections go there unless [`Ftp::set_trust_server_pasv_ipv4_address`]
     /// says otherwise.
-    pub fn connect(control: S, data: D, peer: SocketAddr) -> Result<Self, S::Error> {
+    #[bisync]
+    pub async fn connect(control: S, data: D, peer: SocketAddr) -> Result<Self, S::Error> {
         let mut ftp = Ftp {
             control,
             data,
@@ -122,9 +112,9 @@ where
             verify_data_peer: true,
             stray: 0,
         };
-        let mut code = ftp.getresp_code()?;
+        let mut code = ftp.getresp_code().await?;
         if code.is_preliminary() {
-            code = ftp.getresp_code()?;
+            code = ftp.getresp_code().await?;
         }
         if !code.is_completion() {
             return Err(ftp.unexpected());
@@ -166,20 +156,17 @@ where
     /// Sends one command. Everything was checked when `cmd` was built.
     /// Replies nobody asked for are read first, so they cannot become the
     /// reply to this command.
-    fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error> {
+    #[bisync]
+    async fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error> {
         self.usable()?;
-        self.drain_stray()?;
+        self.drain_stray().await?;
         if self.debug_level >= 1 {
             debug!("*cmd* {}", cmd);
         }
         if self.debug_level >= 2 {
             debug!("*put* {}", cmd);
         }
-        let result = match cmd.encode(self.reader.scratch()) {
-            Some(line) => self.control.write_all(line),
-            None => cmd.parts().try_for_each(|p| self.control.write_all(p)),
-        };
-        match result.and_then(|()| self.control.flush()) {
+        match self.write_command(&cmd).await {
             Ok(()) => Ok(()),
             Err(e) => {
                 self.state = State::Broken;
@@ -188,13 +175,29 @@ where
         }
     }
 
+    /// Writes the command in one piece when it fits the free part of the
+    /// reply buffer, else in its parts; then flushes.
+    #[bisync]
+    async fn write_command(&mut self, cmd: &Command<'_>) -> core::result::Result<(), S::Error> {
+        match cmd.encode(self.reader.scratch()) {
+            Some(line) => self.control.write_all(line).await?,
+            None => {
+                for part in cmd.parts() {
+                    self.control.write_all(part).await?;
+                }
+            }
+        }
+        self.control.flush().await
+    }
+
     /// Reads what the server sent while no reply was awaited (a doubled
     /// reply, a 226 left over from an ABOR sent raw, a malformed line after
     /// a good reply): bytes the reader holds beyond the last reply, or that
     /// the control stream has ready. Each stray reply is logged and
     /// dropped; a 421 (the server is closing) ends the session and is the
     /// error. Costs one `read_ready` per command when nothing is pending.
-    fn drain_stray(&mut self) -> Result<(), S::Error> {
+    #[bisync]
+    async fn drain_stray(&mut self) -> Result<(), S::Error> {
         let mut drained = 0;
         loop {
             if self.reader.pending().is_empty() {
@@ -214,7 +217,7 @@ where
             }
             drained += 1;
             self.stray = self.stray.saturating_add(1);
-            match self.receive() {
+            match self.receive().await {
                 Ok(code) => {
                     let reply = self.reply();
                     if self.debug_level >= 1 {
@@ -248,7 +251,8 @@ where
     /// `on_line`. A whole line that is not a reply is a protocol error
     /// after which the session stays in step; an error that leaves the end
     /// of the reply unknown breaks the session.
-    fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error>
+    #[bisync]
+    async fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error>
     where
         F: FnMut(Line<'_>),
     {
@@ -263,7 +267,7 @@ where
             });
             match status {
                 Ok(Status::Complete) => break,
-                Ok(Status::Incomplete) => match self.control.read(self.reader.space()) {
+                Ok(Status::Incomplete) => match self.control.read(self.reader.space()).await {
                     Ok(0) => {
                         self.state = State::Closed;
                         return Err(Error::ConnectionClosed);
@@ -295,8 +299,9 @@ where
 
     /// Reads one whole reply, whatever its code (one instance of
     /// [`Ftp::receive_with`] for every caller without a line callback).
-    fn receive(&mut self) -> Result<Code, S::Error> {
-        self.receive_with(|_| {})
+    #[bisync]
+    async fn receive(&mut self) -> Result<Code, S::Error> {
+        self.receive_with(|_| {}).await
     }
 
     /// Maps 4xx and 5xx to errors (ftplib's `getresp`).
@@ -310,13 +315,15 @@ where
         }
     }
 
-    fn getresp_code(&mut self) -> Result<Code, S::Error> {
-        let code = self.receive()?;
+    #[bisync]
+    async fn getresp_code(&mut self) -> Result<Code, S::Error> {
+        let code = self.receive().await?;
         self.classify(code)
     }
 
-    fn voidresp_code(&mut self) -> Result<Code, S::Error> {
-        let code = self.getresp_code()?;
+    #[bisync]
+    async fn voidresp_code(&mut self) -> Result<Code, S::Error> {
+        let code = self.getresp_code().await?;
         if code.is_completion() {
             Ok(code)
         } else {
@@ -325,42 +332,48 @@ where
     }
 
     /// Sends `verb arg` and reads the reply; 4xx and 5xx are errors.
-    fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
-        self.send(Command::new(verb, arg)?)?;
-        self.getresp_code()
+    #[bisync]
+    async fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+        self.send(Command::new(verb, arg)?).await?;
+        self.getresp_code().await
     }
 
     /// Like [`Ftp::command`], and anything but 2xx is an error.
-    fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
-        self.send(Command::new(verb, arg)?)?;
-        self.voidresp_code()
+    #[bisync]
+    async fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+        self.send(Command::new(verb, arg)?).await?;
+        self.voidresp_code().await
     }
 
     /// Reads a reply: 1xx, 2xx and 3xx are returned, 4xx is
     /// [`Error::Temporary`], 5xx [`Error::Permanent`].
-    pub fn getresp(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.getresp_code()?;
+    #[bisync]
+    pub async fn getresp(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.getresp_code().await?;
         Ok(self.reply())
     }
 
     /// Reads a reply that must be 2xx ([`Error::Unexpected`] otherwise).
-    pub fn voidresp(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.voidresp_code()?;
+    #[bisync]
+    pub async fn voidresp(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.voidresp_code().await?;
         Ok(self.reply())
     }
 
     /// Sends a command line (`"SITE CHMOD 644 x"`) and returns the reply.
     /// A line holding CR, LF or NUL is refused before anything is sent.
-    pub fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+    #[bisync]
+    pub async fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
         self.forget_type_if_changed(cmd);
-        self.command(cmd, None)?;
+        self.command(cmd, None).await?;
         Ok(self.reply())
     }
 
     /// Sends a command line whose reply must be 2xx.
-    pub fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+    #[bisync]
+    pub async fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
         self.forget_type_if_changed(cmd);
-        self.void_command(cmd, None)?;
+        self.void_command(cmd, None).await?;
         Ok(self.reply())
     }
 
@@ -451,7 +464,13 @@ where
     /// Logs in (ftplib's `login`). An empty `user` is `anonymous`, whose
     /// empty (or `-`) password becomes `anonymous@` (`-anonymous@`). A 331
     /// is answered with PASS, a 332 with ACCT.
-    pub fn login(&mut self, user: &str, passwd: &str, acct: &str) -> Result<Reply<'_>, S::Error> {
+    #[bisync]
+    pub async fn login(
+        &mut self,
+        user: &str,
+        passwd: &str,
+        acct: &str,
+    ) -> Result<Reply<'_>, S::Error> {
         let user = if user.is_empty() { "anonymous" } else { user };
         let passwd = match (user, passwd) {
             ("anonymous", "") => "anonymous@",
@@ -462,12 +481,12 @@ where
         Command::new("USER", Some(user))?;
         Command::new("PASS", Some(passwd))?;
         Command::new("ACCT", Some(acct))?;
-        let mut code = self.command("USER", Some(user))?;
+        let mut code = self.command("USER", Some(user)).await?;
         if code.is_intermediate() && code.get() != 332 {
-            code = self.command("PASS", Some(passwd))?;
+            code = self.command("PASS", Some(passwd)).await?;
         }
         if code.is_intermediate() {
-            code = self.command("ACCT", Some(acct))?;
+            code = self.command("ACCT", Some(acct)).await?;
         }
         if !code.is_completion() {
             return Err(self.unexpected());
@@ -476,29 +495,32 @@ where
     }
 
     /// Sends accounting information (ACCT).
-    pub fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error> {
-        self.void_command("ACCT", Some(password))?;
+    #[bisync]
+    pub async fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error> {
+        self.void_command("ACCT", Some(password)).await?;
         Ok(self.reply())
     }
 
     /// Changes the remote directory. `..` tries CDUP first (falling back to
     /// `CWD ..` on a 500), an empty name is `.` (as ftplib).
-    pub fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+    #[bisync]
+    pub async fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
         if dirname == ".." {
-            match self.void_command("CDUP", None) {
+            match self.void_command("CDUP", None).await {
                 Err(Error::Permanent(r)) if r.code().get() == 500 => {}
                 Err(e) => return Err(e),
                 Ok(_) => return Ok(self.reply()),
             }
         }
         let dirname = if dirname.is_empty() { "." } else { dirname };
-        self.void_command("CWD", Some(dirname))?;
+        self.void_command("CWD", Some(dirname)).await?;
         Ok(self.reply())
     }
 
     /// Goes to the parent directory (CDUP).
-    pub fn cdup(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("CDUP", None)?;
+    #[bisync]
+    pub async fn cdup(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("CDUP", None).await?;
         Ok(self.reply())
     }
 
@@ -521,8 +543,9 @@ where
 
     /// The remote current directory (PWD). The reply must be 257 with a
     /// quoted path.
-    pub fn pwd(&mut self) -> Result<&str, S::Error> {
-        self.void_command("PWD", None)?;
+    #[bisync]
+    pub async fn pwd(&mut self) -> Result<&str, S::Error> {
+        self.void_command("PWD", None).await?;
         self.path_257()?
             .ok_or(Error::Protocol(ProtocolError::BadPathReply))
     }
@@ -531,20 +554,23 @@ where
     /// gives it. The reply must be 257; when it names no path (`257 MKD
     /// command successful.`) the directory was still made, and `dirname`
     /// is returned.
-    pub fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error> {
-        self.void_command("MKD", Some(dirname))?;
+    #[bisync]
+    pub async fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error> {
+        self.void_command("MKD", Some(dirname)).await?;
         Ok(self.path_257()?.unwrap_or(dirname))
     }
 
     /// Removes a remote directory (RMD).
-    pub fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
-        self.void_command("RMD", Some(dirname))?;
+    #[bisync]
+    pub async fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+        self.void_command("RMD", Some(dirname)).await?;
         Ok(self.reply())
     }
 
     /// Deletes a remote file (DELE); the reply must be 250 or 200.
-    pub fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error> {
-        let code = self.command("DELE", Some(filename))?;
+    #[bisync]
+    pub async fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error> {
+        let code = self.command("DELE", Some(filename)).await?;
         if code.get() == 250 || code.get() == 200 {
             Ok(self.reply())
         } else {
@@ -553,21 +579,23 @@ where
     }
 
     /// Renames a remote file: RNFR must get 3xx (350), then RNTO 2xx.
-    pub fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error> {
+    #[bisync]
+    pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error> {
         Command::new("RNTO", Some(toname))?;
-        let code = self.command("RNFR", Some(fromname))?;
+        let code = self.command("RNFR", Some(fromname)).await?;
         if !code.is_intermediate() {
             return Err(self.unexpected());
         }
-        self.void_command("RNTO", Some(toname))?;
+        self.void_command("RNTO", Some(toname)).await?;
         Ok(self.reply())
     }
 
     /// The size of a remote file (SIZE). A missing file is a permanent
     /// error, a server without SIZE too (500, 502); any other reply than
     /// 213 is [`Error::Unexpected`].
-    pub fn size(&mut self, filename: &str) -> Result<u64, S::Error> {
-        let code = self.command("SIZE", Some(filename))?;
+    #[bisync]
+    pub async fn size(&mut self, filename: &str) -> Result<u64, S::Error> {
+        let code = self.command("SIZE", Some(filename)).await?;
         if code.get() != 213 {
             return Err(self.unexpected());
         }
@@ -575,8 +603,9 @@ where
     }
 
     /// The modification time of a remote file (MDTM, UTC).
-    pub fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error> {
-        let code = self.command("MDTM", Some(filename))?;
+    #[bisync]
+    pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error> {
+        let code = self.command("MDTM", Some(filename)).await?;
         if code.get() != 213 {
             return Err(self.unexpected());
         }
@@ -586,19 +615,22 @@ where
 
     /// The features the server announces (FEAT): `on_feature` gets each
     /// feature line without its leading space (`MLST type*;size*;`, `UTF8`).
-    pub fn feat<F>(&mut self, mut on_feature: F) -> Result<Reply<'_>, S::Error>
+    #[bisync]
+    pub async fn feat<F>(&mut self, mut on_feature: F) -> Result<Reply<'_>, S::Error>
     where
         F: FnMut(&[u8]),
     {
-        self.send(Command::new("FEAT", None)?)?;
-        let code = self.receive_with(|line| {
-            if !line.first && !line.last {
-                let text = line.text.strip_prefix(b" ").unwrap_or(line.text);
-                if !text.is_empty() {
-                    on_feature(text);
+        self.send(Command::new("FEAT", None)?).await?;
+        let code = self
+            .receive_with(|line| {
+                if !line.first && !line.last {
+                    let text = line.text.strip_prefix(b" ").unwrap_or(line.text);
+                    if !text.is_empty() {
+                        on_feature(text);
+                    }
                 }
-            }
-        })?;
+            })
+            .await?;
         self.classify(code)?;
         if !code.is_completion() {
             return Err(self.unexpected());
@@ -607,20 +639,23 @@ where
     }
 
     /// The server's system type (SYST).
-    pub fn syst(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("SYST", None)?;
+    #[bisync]
+    pub async fn syst(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("SYST", None).await?;
         Ok(self.reply())
     }
 
     /// Does nothing, keeps the connection alive (NOOP).
-    pub fn noop(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("NOOP", None)?;
+    #[bisync]
+    pub async fn noop(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("NOOP", None).await?;
         Ok(self.reply())
     }
 
     /// Sets the representation type (TYPE A or TYPE I). Transfers set the
     /// type they need themselves; it is sent only when it changes.
-    pub fn set_type(&mut self, kind: TransferType) -> Result<(), S::Error> {
+    #[bisync]
+    pub async fn set_type(&mut self, kind: TransferType) -> Result<(), S::Error> {
         if self.transfer_type == Some(kind) {
             return Ok(());
         }
@@ -629,19 +664,21 @@ where
             TransferType::Binary => "I",
         };
         self.transfer_type = None;
-        self.void_command("TYPE", Some(arg))?;
+        self.void_command("TYPE", Some(arg)).await?;
         self.transfer_type = Some(kind);
         Ok(())
     }
 
     /// A site-specific command (`SITE args`); returns the reply.
-    pub fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error> {
-        self.command("SITE", Some(args))?;
+    #[bisync]
+    pub async fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error> {
+        self.command("SITE", Some(args)).await?;
         Ok(self.reply())
     }
 
     /// Sends `verb [arg]`, gives every reply line to `on_line`, requires 2xx.
-    fn lines_command<F>(
+    #[bisync]
+    async fn lines_command<F>(
         &mut self,
         verb: &str,
         arg: Option<&str>,
@@ -650,8 +687,8 @@ where
     where
         F: FnMut(&[u8]),
     {
-        self.send(Command::new(verb, arg)?)?;
-        let code = self.receive_with(|line| on_line(line.text))?;
+        self.send(Command::new(verb, arg)?).await?;
+        let code = self.receive_with(|line| on_line(line.text)).await?;
         self.classify(code)?;
         if !code.is_completion() {
             return Err(self.unexpected());
@@ -661,24 +698,27 @@ where
 
     /// Server or file status (STAT); each reply line goes to `on_line`,
     /// however long the reply.
-    pub fn stat<F>(&mut self, path: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    #[bisync]
+    pub async fn stat<F>(&mut self, path: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
     where
         F: FnMut(&[u8]),
     {
-        self.lines_command("STAT", path, on_line)
+        self.lines_command("STAT", path, on_line).await
     }
 
     /// Help from the server (HELP); each reply line goes to `on_line`.
-    pub fn help<F>(&mut self, topic: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    #[bisync]
+    pub async fn help<F>(&mut self, topic: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
     where
         F: FnMut(&[u8]),
     {
-        self.lines_command("HELP", topic, on_line)
+        self.lines_command("HELP", topic, on_line).await
     }
 
     /// Facts about one path (MLST), fact names lower-cased.
-    pub fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error> {
-        self.void_command("MLST", path)?;
+    #[bisync]
+    pub async fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error> {
+        self.void_command("MLST", path).await?;
         let text = self.reader.reply_text_mut().unwrap_or_default();
         let range = mlst_line_range(text).ok_or(Error::Protocol(ProtocolError::BadListing))?;
         Ok(Entry::parse_lowercase(&mut text[range])?)
@@ -687,8 +727,9 @@ where
     /// Says goodbye (QUIT) and closes the session: later calls return
     /// [`Error::Closed`]. The streams stay with the session until
     /// [`Ftp::close`] or drop.
-    pub fn quit(&mut self) -> Result<Reply<'_>, S::Error> {
-        let result = self.void_command("QUIT", None);
+    #[bisync]
+    pub async fn quit(&mut self) -> Result<Reply<'_>, S::Error> {
+        let result = self.void_command("QUIT", None).await;
         if self.state == State::Open {
             self.state = State::Closed;
         }
@@ -702,8 +743,9 @@ where
     /// caller then runs the TLS handshake on [`Ftp::control_mut`]. Bytes the
     /// server sent after the 234 are refused: they would be taken as
     /// protected when they were not.
-    pub fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error> {
-        let code = self.void_command("AUTH", Some("TLS"))?;
+    #[bisync]
+    pub async fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error> {
+        let code = self.void_command("AUTH", Some("TLS")).await?;
         if code.get() != 234 {
             return Err(self.unexpected());
         }
@@ -716,22 +758,25 @@ where
 
     /// Protects the data connections (PBSZ 0, PROT P). The caller makes its
     /// connector wrap data streams in TLS.
-    pub fn prot_p(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("PBSZ", Some("0"))?;
-        self.void_command("PROT", Some("P"))?;
+    #[bisync]
+    pub async fn prot_p(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("PBSZ", Some("0")).await?;
+        self.void_command("PROT", Some("P")).await?;
         Ok(self.reply())
     }
 
     /// Leaves the data connections in clear text (PROT C).
-    pub fn prot_c(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("PROT", Some("C"))?;
+    #[bisync]
+    pub async fn prot_c(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("PROT", Some("C")).await?;
         Ok(self.reply())
     }
 
     /// Returns the control connection to clear text (CCC). The caller then
     /// ends TLS on the control stream.
-    pub fn ccc(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.void_command("CCC", None)?;
+    #[bisync]
+    pub async fn ccc(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.void_command("CCC", None).await?;
         Ok(self.reply())
     }
 
@@ -742,16 +787,18 @@ where
     /// rest of the session, as curl does. The address is the control
     /// peer's with the server's port unless the PASV host is trusted; a
     /// PASV answered with 229 is taken as the 229 it is.
-    pub fn makepasv(&mut self) -> Result<SocketAddr, S::Error> {
-        Ok(self.passive_address()?.0)
+    #[bisync]
+    pub async fn makepasv(&mut self) -> Result<SocketAddr, S::Error> {
+        Ok(self.passive_address().await?.0)
     }
 
     /// [`Ftp::makepasv`], and whether the address came from EPSV.
-    fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error> {
+    #[bisync]
+    async fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error> {
         let v4 = self.peer.ip().to_canonical().is_ipv4();
         if self.try_epsv {
-            self.send(Command::new("EPSV", None)?)?;
-            let code = self.receive()?;
+            self.send(Command::new("EPSV", None)?).await?;
+            let code = self.receive().await?;
             match code.get() {
                 229 => {
                     let port = parse_229(self.reply().text())?;
@@ -772,7 +819,7 @@ where
         if !v4 {
             return Err(Error::InvalidArgument(InvalidArgument::AddressFamily));
         }
-        let code = self.void_command("PASV", None)?;
+        let code = self.void_command("PASV", None).await?;
         let addr = match code.get() {
             227 => parse_227(self.reply().text())?,
             229 => {
@@ -792,16 +839,17 @@ where
     /// reached (refused, or no answer within the connector's timeout: a
     /// firewall that lets the control port through and drops the rest),
     /// an IPv4 session falls back to PASV for good and tries once more.
-    fn connect_passive(&mut self) -> Result<D::Stream, S::Error> {
-        let (addr, epsv) = self.passive_address()?;
-        match self.data.connect(addr) {
+    #[bisync]
+    async fn connect_passive(&mut self) -> Result<D::Stream, S::Error> {
+        let (addr, epsv) = self.passive_address().await?;
+        match self.data.connect(addr).await {
             Ok(stream) => Ok(stream),
             Err(e) if epsv && self.peer.ip().to_canonical().is_ipv4() => {
                 info!("cannot reach the EPSV port, using PASV from now on");
                 drop(e);
                 self.try_epsv = false;
-                let (addr, _) = self.passive_address()?;
-                self.data.connect(addr).map_err(Error::Io)
+                let (addr, _) = self.passive_address().await?;
+                self.data.connect(addr).await.map_err(Error::Io)
             }
             Err(e) => Err(Error::Io(e)),
         }
@@ -809,18 +857,23 @@ where
 
     /// Active mode: listens through the connector and announces the address
     /// with PORT (IPv4) or EPRT (IPv6).
-    pub fn makeport(&mut self) -> Result<D::Listener, S::Error> {
-        let (listener, addr) = self.data.listen().map_err(Error::Io)?;
+    #[bisync]
+    pub async fn makeport(&mut self) -> Result<D::Listener, S::Error> {
+        let (listener, addr) = self.data.listen().await.map_err(Error::Io)?;
         match addr {
-            SocketAddr::V4(a) => self.void_command("PORT", Some(&port_argument(a)))?,
-            SocketAddr::V6(_) => self.void_command("EPRT", Some(&eprt_argument(addr)))?,
+            SocketAddr::V4(a) => self.void_command("PORT", Some(&port_argument(a))).await?,
+            SocketAddr::V6(_) => {
+                self.void_command("EPRT", Some(&eprt_argument(addr)))
+                    .await?
+            }
         };
         Ok(listener)
     }
 
     /// Sends REST (when asked) and the transfer command; returns the size a
     /// 150 reply announces. A 2xx before the 1xx is skipped (as ftplib).
-    fn start_transfer(
+    #[bisync]
+    async fn start_transfer(
         &mut self,
         cmd: Command<'_>,
         rest: Option<u64>,
@@ -828,15 +881,15 @@ where
         if let Some(offset) = rest {
             let mut digits = [0u8; 20];
             let arg = crate::command::decimal(offset, &mut digits);
-            let code = self.command("REST", Some(arg))?;
+            let code = self.command("REST", Some(arg)).await?;
             if !code.is_intermediate() {
                 return Err(self.unexpected());
             }
         }
-        self.send(cmd)?;
-        let mut code = self.getresp_code()?;
+        self.send(cmd).await?;
+        let mut code = self.getresp_code().await?;
         if code.is_completion() {
-            code = self.getresp_code()?;
+            code = self.getresp_code().await?;
         }
         if !code.is_preliminary() {
             return Err(self.unexpected());
@@ -848,38 +901,39 @@ where
         })
     }
 
-    fn open_data(
+    #[bisync]
+    async fn open_data(
         &mut self,
         cmd: Command<'_>,
         rest: Option<u64>,
     ) -> Result<(D::Stream, Option<u64>), S::Error> {
         if self.passive {
-            let stream = self.connect_passive()?;
-            match self.start_transfer(cmd, rest) {
+            let stream = self.connect_passive().await?;
+            match self.start_transfer(cmd, rest).await {
                 Ok(size) => Ok((stream, size)),
                 Err(e) => {
-                    let _ = self.data.close(stream);
+                    let _ = self.data.close(stream).await;
                     Err(e)
                 }
             }
         } else {
-            let listener = self.makeport()?;
-            let size = self.start_transfer(cmd, rest)?;
-            match self.data.accept(listener) {
+            let listener = self.makeport().await?;
+            let size = self.start_transfer(cmd, rest).await?;
+            match self.data.accept(listener).await {
                 Ok((stream, from)) => {
                     let server = self.peer.ip().to_canonical();
                     if !self.verify_data_peer || from.ip().to_canonical() == server {
                         return Ok((stream, size));
                     }
                     info!("data connection from {} refused: not the server", from);
-                    let _ = self.data.close(stream);
+                    let _ = self.data.close(stream).await;
                     // The server reports how its own transfer ended.
-                    let _ = self.receive();
+                    let _ = self.receive().await;
                     Err(Error::ForeignDataPeer { from, server })
                 }
                 Err(e) => {
                     // The server reports its failed connection (425).
-                    let _ = self.receive();
+                    let _ = self.receive().await;
                     Err(Error::Io(e))
                 }
             }
@@ -890,27 +944,34 @@ where
     /// announced (ftplib's `ntransfercmd`). The caller reads or writes the
     /// stream, closes it through [`Ftp::data_connector_mut`], then calls
     /// [`Ftp::voidresp`].
-    pub fn ntransfercmd(
+    #[bisync]
+    pub async fn ntransfercmd(
         &mut self,
         cmd: &str,
         rest: Option<u64>,
     ) -> Result<(D::Stream, Option<u64>), S::Error> {
         let cmd = Command::new(cmd, None)?;
-        self.open_data(cmd, rest)
+        self.open_data(cmd, rest).await
     }
 
     /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
-    pub fn transfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<D::Stream, S::Error> {
-        Ok(self.ntransfercmd(cmd, rest)?.0)
+    #[bisync]
+    pub async fn transfercmd(
+        &mut self,
+        cmd: &str,
+        rest: Option<u64>,
+    ) -> Result<D::Stream, S::Error> {
+        Ok(self.ntransfercmd(cmd, rest).await?.0)
     }
 
     /// Aborts a transfer (ABOR). Accepts 225, 226 or 426; after a 426 the
     /// server's following 226 is read too, so the session stays in step.
-    pub fn abort(&mut self) -> Result<Reply<'_>, S::Error> {
-        self.send(Command::new("ABOR", None)?)?;
-        let mut code = self.receive()?;
+    #[bisync]
+    pub async fn abort(&mut self) -> Result<Reply<'_>, S::Error> {
+        self.send(Command::new("ABOR", None)?).await?;
+        let mut code = self.receive().await?;
         if code.get() == 426 {
-            code = self.receive()?;
+            code = self.receive().await?;
         }
         match code.get() {
             225 | 226 | 426 => Ok(self.reply()),
@@ -940,7 +1001,8 @@ where
     /// failure, so the session stays in step; only a data connection that
     /// timed out is abandoned (see [`Ftp::abandon_transfer`]), so every
     /// wait ends at its deadline.
-    fn finish(
+    #[bisync]
+    async fn finish(
         &mut self,
         stream: D::Stream,
         outcome: Result<(), S::Error>,
@@ -956,8 +1018,8 @@ where
             }
             other => other,
         };
-        let closed = self.data.close(stream);
-        let reply = self.voidresp_code();
+        let closed = self.data.close(stream).await;
+        let reply = self.voidresp_code().await;
         outcome?;
         closed.map_err(Error::Io)?;
         reply?;
@@ -969,7 +1031,8 @@ where
 
     // ----- transfers -----------------------------------------------------
 
-    fn transfer_in<F>(
+    #[bisync]
+    async fn transfer_in<F>(
         &mut self,
         cmd: Command<'_>,
         buf: &mut [u8],
@@ -977,20 +1040,20 @@ where
         mut on_block: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(TransferType::Binary)?;
-        let (mut stream, size) = self.open_data(cmd, rest)?;
+        self.set_type(TransferType::Binary).await?;
+        let (mut stream, size) = self.open_data(cmd, rest).await?;
         let mut received = 0u64;
         let outcome = loop {
-            match stream.read(buf) {
+            match stream.read(buf).await {
                 Ok(0) => break Ok(()),
                 Ok(n) => {
                     received += n as u64;
-                    if let Err(e) = on_block(&buf[..n]) {
+                    if let Err(e) = on_block(&buf[..n]).await {
                         break Err(Error::Io(e));
                     }
                 }
@@ -999,7 +1062,7 @@ where
         };
         // The announced size is the whole file: only checked from offset 0.
         let expected = size.filter(|_| rest.is_none());
-        self.finish(stream, outcome, expected, received)
+        self.finish(stream, outcome, expected, received).await
     }
 
     /// Retrieves in binary mode (ftplib's `retrbinary`): `cmd` is
@@ -1008,7 +1071,8 @@ where
     /// server starts at that offset (REST). Complete only when the data
     /// reached EOF and the final reply is 2xx; fewer bytes than a 150 reply
     /// announced is [`Error::TransferIncomplete`].
-    pub fn retrbinary<F>(
+    #[bisync]
+    pub async fn retrbinary<F>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
@@ -1016,101 +1080,89 @@ where
         callback: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
     {
         let cmd = Command::new(cmd, None)?;
-        self.transfer_in(cmd, buf, rest, callback)
+        self.transfer_in(cmd, buf, rest, callback).await
     }
 
     /// Reads lines in ASCII mode; `on_line` gets each line without CRLF, in
     /// `buf` (mutable, so parsers can work in place). A line longer than
     /// `buf` ends the transfer with [`Error::BufferTooSmall`].
-    fn lines_in<F>(
+    #[bisync]
+    async fn lines_in<F>(
         &mut self,
         cmd: Command<'_>,
         buf: &mut [u8],
         mut on_line: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&mut [u8]) -> core::result::Result<(), Error<S::Error>>,
+        F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<S::Error>>,
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(TransferType::Ascii)?;
-        let (mut stream, _) = self.open_data(cmd, None)?;
-        let outcome = (|| {
-            let mut filled = 0;
-            loop {
-                if filled == buf.len() {
-                    return Err(Error::BufferTooSmall);
-                }
-                let n = stream.read(&mut buf[filled..]).map_err(Error::Io)?;
-                if n == 0 {
-                    if filled > 0 {
-                        on_line(strip_cr(&mut buf[..filled]))?;
-                    }
-                    return Ok(());
-                }
-                let mut start = 0;
-                let mut scan = filled;
-                filled += n;
-                while let Some(i) = buf[scan..filled].iter().position(|&b| b == b'\n') {
-                    let nl = scan + i;
-                    on_line(strip_cr(&mut buf[start..nl]))?;
-                    start = nl + 1;
-                    scan = start;
-                }
-                buf.copy_within(start..filled, 0);
-                filled -= start;
-            }
-        })();
-        self.finish(stream, outcome, None, 0)
+        self.set_type(TransferType::Ascii).await?;
+        let (mut stream, _) = self.open_data(cmd, None).await?;
+        let outcome = read_lines(&mut stream, buf, &mut on_line).await;
+        self.finish(stream, outcome, None, 0).await
     }
 
     /// Retrieves lines in ASCII mode (ftplib's `retrlines`): `cmd` is
     /// `"RETR name"`, `"LIST"`, `"NLST"` or `"MLSD"`; `callback` gets each
     /// line without its CRLF. `buf` holds one line at a time.
-    pub fn retrlines<F>(
+    #[bisync]
+    pub async fn retrlines<F>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
     {
         let cmd = Command::new(cmd, None)?;
-        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+            callback(line).await.map_err(Error::Io)
+        })
+        .await
     }
 
     /// The names in a remote directory (NLST), one per callback.
-    pub fn nlst<F>(
+    #[bisync]
+    pub async fn nlst<F>(
         &mut self,
         dir: Option<&str>,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
     {
         let cmd = Command::new("NLST", dir)?;
-        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+            callback(line).await.map_err(Error::Io)
+        })
+        .await
     }
 
     /// A directory listing (LIST), one line per callback (ftplib's `dir`).
     /// [`crate::list::parse_list_line`] parses the lines.
-    pub fn dir<F>(
+    #[bisync]
+    pub async fn dir<F>(
         &mut self,
         dir: Option<&str>,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
     {
         let cmd = Command::new("LIST", dir)?;
-        self.lines_in(cmd, buf, |line| callback(line).map_err(Error::Io))
+        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+            callback(line).await.map_err(Error::Io)
+        })
+        .await
     }
 
     /// A machine-readable listing (MLSD): each entry, fact names
@@ -1118,7 +1170,8 @@ where
     /// for those facts first (`facts` is `"type;size;modify"`). Lines that
     /// are not entries are skipped and reported at the end as
     /// [`ProtocolError::BadListing`], after every good entry was delivered.
-    pub fn mlsd<F>(
+    #[bisync]
+    pub async fn mlsd<F>(
         &mut self,
         path: Option<&str>,
         facts: Option<&str>,
@@ -1126,7 +1179,7 @@ where
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error>
     where
-        F: FnMut(Entry<'_>) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(Entry<'_>) -> core::result::Result<(), S::Error>,
     {
         let cmd = Command::new("MLSD", path)?;
         if let Some(facts) = facts {
@@ -1134,24 +1187,30 @@ where
             for fact in facts.split(';').filter(|f| !f.is_empty()) {
                 write!(arg, "{fact};").map_err(|_| Error::BufferTooSmall)?;
             }
-            self.void_command("OPTS MLST", Some(&arg))?;
+            self.void_command("OPTS MLST", Some(&arg)).await?;
         }
         let mut malformed = false;
-        self.lines_in(cmd, buf, |line| match Entry::parse_lowercase(line) {
-            Ok(entry) => callback(entry).map_err(Error::Io),
-            Err(_) => {
-                warn!("skipped malformed MLSD line");
-                malformed = true;
-                Ok(())
-            }
-        })?;
+        self.lines_in(
+            cmd,
+            buf,
+            async |line: &mut [u8]| match Entry::parse_lowercase(line) {
+                Ok(entry) => callback(entry).await.map_err(Error::Io),
+                Err(_) => {
+                    warn!("skipped malformed MLSD line");
+                    malformed = true;
+                    Ok(())
+                }
+            },
+        )
+        .await?;
         if malformed {
             return Err(Error::Protocol(ProtocolError::BadListing));
         }
         Ok(self.reply())
     }
 
-    fn transfer_out<R, C>(
+    #[bisync]
+    async fn transfer_out<R, C>(
         &mut self,
         cmd: Command<'_>,
         buf: &mut [u8],
@@ -1160,31 +1219,24 @@ where
         mut callback: C,
     ) -> Result<Reply<'_>, S::Error>
     where
-        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
         C: FnMut(&[u8]),
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(TransferType::Binary)?;
-        let (mut stream, _) = self.open_data(cmd, rest)?;
-        let outcome = (|| loop {
-            let n = read(buf).map_err(Error::Io)?;
-            if n == 0 {
-                return stream.flush().map_err(Error::Io);
-            }
-            let block = buf.get(..n).ok_or(Error::BufferTooSmall)?;
-            stream.write_all(block).map_err(Error::Io)?;
-            callback(block);
-        })();
-        self.finish(stream, outcome, None, 0)
+        self.set_type(TransferType::Binary).await?;
+        let (mut stream, _) = self.open_data(cmd, rest).await?;
+        let outcome = send_blocks(&mut stream, buf, &mut read, &mut callback).await;
+        self.finish(stream, outcome, None, 0).await
     }
 
     /// Stores in binary mode (ftplib's `storbinary`): `cmd` is
     /// `"STOR name"`; `read` fills `buf` (returning 0 at the end), each
     /// block is sent and then given to `callback`. With `rest`, the server
     /// writes from that offset (REST).
-    pub fn storbinary<R, C>(
+    #[bisync]
+    pub async fn storbinary<R, C>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
@@ -1193,27 +1245,34 @@ where
         callback: C,
     ) -> Result<Reply<'_>, S::Error>
     where
-        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
         C: FnMut(&[u8]),
     {
         let cmd = Command::new(cmd, None)?;
-        self.transfer_out(cmd, buf, rest, read, callback)
+        self.transfer_out(cmd, buf, rest, read, callback).await
     }
 
     /// Appends to a remote file (APPE) in binary mode.
-    pub fn appe<R>(&mut self, path: &str, buf: &mut [u8], read: R) -> Result<Reply<'_>, S::Error>
+    #[bisync]
+    pub async fn appe<R>(
+        &mut self,
+        path: &str,
+        buf: &mut [u8],
+        read: R,
+    ) -> Result<Reply<'_>, S::Error>
     where
-        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
     {
         let cmd = Command::new("APPE", Some(path))?;
-        self.transfer_out(cmd, buf, None, read, |_| {})
+        self.transfer_out(cmd, buf, None, read, |_| {}).await
     }
 
     /// Stores text in ASCII mode (ftplib's `storlines`): line ends become
     /// CRLF (LF alone is turned into CRLF, CRLF is kept, a last line without
     /// a line end gets one). `buf` must hold at least 3 bytes: a third is
     /// read into, the rest holds the converted text.
-    pub fn storlines<R, C>(
+    #[bisync]
+    pub async fn storlines<R, C>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
@@ -1221,7 +1280,7 @@ where
         mut callback: C,
     ) -> Result<Reply<'_>, S::Error>
     where
-        R: FnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
         C: FnMut(&[u8]),
     {
         let cmd = Command::new(cmd, None)?;
@@ -1229,46 +1288,100 @@ where
         if third == 0 {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(TransferType::Ascii)?;
-        let (mut stream, _) = self.open_data(cmd, None)?;
+        self.set_type(TransferType::Ascii).await?;
+        let (mut stream, _) = self.open_data(cmd, None).await?;
         let (out, input) = buf.split_at_mut(2 * third);
-        let input = &mut input[..third];
-        let outcome = (|| {
-            // The last byte sent: decides how a lone LF and the end look.
-            let mut last = b'\n';
-            loop {
-                let n = read(input).map_err(Error::Io)?;
-                if n == 0 {
-                    let tail: &[u8] = match last {
-                        b'\n' => b"",
-                        b'\r' => b"\n",
-                        _ => b"\r\n",
-                    };
-                    stream.write_all(tail).map_err(Error::Io)?;
-                    return stream.flush().map_err(Error::Io);
-                }
-                let mut len = 0;
-                for &b in input.get(..n).ok_or(Error::BufferTooSmall)? {
-                    if b == b'\n' && last != b'\r' {
-                        out[len] = b'\r';
-                        len += 1;
-                    }
-                    out[len] = b;
-                    len += 1;
-                    last = b;
-                }
-                stream.write_all(&out[..len]).map_err(Error::Io)?;
-                callback(&out[..len]);
-            }
-        })();
-        self.finish(stream, outcome, None, 0)
+        let outcome = send_lines(
+            &mut stream,
+            &mut input[..third],
+            out,
+            &mut read,
+            &mut callback,
+        )
+        .await;
+        self.finish(stream, outcome, None, 0).await
     }
 }
 
-/// The line without a trailing CR.
-fn strip_cr(line: &mut [u8]) -> &mut [u8] {
-    match line {
-        [rest @ .., b'\r'] => rest,
-        _ => line,
+/// Reads an ASCII data stream to its end, giving each line (without its
+/// line end) to `on_line`. A line longer than `buf` is
+/// [`Error::BufferTooSmall`].
+#[bisync]
+async fn read_lines<R, F>(
+    stream: &mut R,
+    buf: &mut [u8],
+    on_line: &mut F,
+) -> core::result::Result<(), Error<R::Error>>
+where
+    R: Read,
+    F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<R::Error>>,
+{
+    let mut lines = LineSplitter::new();
+    loop {
+        let space = lines.space(buf).ok_or(Error::BufferTooSmall)?;
+        let n = stream.read(space).await.map_err(Error::Io)?;
+        if n == 0 {
+            if let Some(r) = lines.last_line(buf) {
+                on_line(&mut buf[r]).await?;
+            }
+            return Ok(());
+        }
+        lines.filled(n);
+        while let Some(r) = lines.next_line(buf) {
+            on_line(&mut buf[r]).await?;
+        }
+    }
+}
+
+/// Sends what `read` gives, block by block, until it gives 0; each block
+/// sent goes to `callback`.
+#[bisync]
+async fn send_blocks<W, R, C>(
+    stream: &mut W,
+    buf: &mut [u8],
+    read: &mut R,
+    callback: &mut C,
+) -> core::result::Result<(), Error<W::Error>>
+where
+    W: Write,
+    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, W::Error>,
+    C: FnMut(&[u8]),
+{
+    loop {
+        let n = read(buf).await.map_err(Error::Io)?;
+        if n == 0 {
+            return stream.flush().await.map_err(Error::Io);
+        }
+        let block = buf.get(..n).ok_or(Error::BufferTooSmall)?;
+        stream.write_all(block).await.map_err(Error::Io)?;
+        callback(block);
+    }
+}
+
+/// Sends text with its line ends made CRLF ([`CrLf`]): `input` is read
+/// into, `out` (twice as long) holds the converted text.
+#[bisync]
+async fn send_lines<W, R, C>(
+    stream: &mut W,
+    input: &mut [u8],
+    out: &mut [u8],
+    read: &mut R,
+    callback: &mut C,
+) -> core::result::Result<(), Error<W::Error>>
+where
+    W: Write,
+    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, W::Error>,
+    C: FnMut(&[u8]),
+{
+    let mut crlf = CrLf::new();
+    loop {
+        let n = read(input).await.map_err(Error::Io)?;
+        if n == 0 {
+            stream.write_all(crlf.tail()).await.map_err(Error::Io)?;
+            return stream.flush().await.map_err(Error::Io);
+        }
+        let len = crlf.encode(input.get(..n).ok_or(Error::BufferTooSmall)?, out);
+        stream.write_all(&out[..len]).await.map_err(Error::Io)?;
+        callback(&out[..len]);
     }
 }

@@ -1,0 +1,67 @@
+//! Two attributes for code written once in async shape and compiled
+//! twice (the idea of the `bisync` crate, in a few lines with no
+//! dependencies): a module that imports [`macro@blocking`] under the name
+//! `bisync` gets every `async` and `.await` of the marked items removed
+//! (and `AsyncFnMut` bounds made `FnMut`); one that imports
+//! [`macro@asynch`] gets them as written.
+//!
+//! ```ignore
+//! #[path = "twin"] mod blocking { use ftp_core_macros::blocking as bisync; mod session; }
+//! #[path = "twin"] mod asynch { use ftp_core_macros::asynch as bisync; mod session; }
+//! // twin/session.rs
+//! use super::bisync;
+//! #[bisync]
+//! pub async fn noop<S: Read + Write>(s: &mut S) -> Result<(), S::Error> {
+//!     s.write_all(b"NOOP\r\n").await
+//! }
+//! ```
+//!
+//! Shared code must not use `async` blocks or closures (`async move {}`):
+//! stripped, they would not be blocks of the same meaning.
+
+use proc_macro::{Group, TokenStream, TokenTree};
+
+/// The item as written: the async twin.
+#[proc_macro_attribute]
+pub fn asynch(_args: TokenStream, item: TokenStream) -> TokenStream {
+    item
+}
+
+/// The item with every `async` keyword and `.await` removed, and the
+/// bounds `AsyncFn`, `AsyncFnMut`, `AsyncFnOnce` made `Fn`, `FnMut`,
+/// `FnOnce`: the blocking twin.
+#[proc_macro_attribute]
+pub fn blocking(_args: TokenStream, item: TokenStream) -> TokenStream {
+    strip(item)
+}
+
+fn is_ident(tree: Option<&TokenTree>, name: &str) -> bool {
+    matches!(tree, Some(TokenTree::Ident(i)) if i.to_string() == name)
+}
+
+fn strip(stream: TokenStream) -> TokenStream {
+    let trees: Vec<TokenTree> = stream.into_iter().collect();
+    let mut out = Vec::with_capacity(trees.len());
+    let mut i = 0;
+    while i < trees.len() {
+        match &trees[i] {
+            TokenTree::Ident(id) if id.to_string() == "async" => {}
+            TokenTree::Ident(id) if id.to_string().starts_with("AsyncFn") => {
+                let name = id.to_string();
+                let plain = proc_macro::Ident::new(&name["Async".len()..], id.span());
+                out.push(TokenTree::Ident(plain));
+            }
+            TokenTree::Punct(p) if p.as_char() == '.' && is_ident(trees.get(i + 1), "await") => {
+                i += 1;
+            }
+            TokenTree::Group(g) => {
+                let mut group = Group::new(g.delimiter(), strip(g.stream()));
+                group.set_span(g.span());
+                out.push(TokenTree::Group(group));
+            }
+            other => out.push(other.clone()),
+        }
+        i += 1;
+    }
+    out.into_iter().collect()
+}

@@ -1,0 +1,70 @@
+//! Convenience methods that return owned values (feature `alloc`), in
+//! both twins.
+
+use alloc::string::String;
+use alloc::vec::Vec;
+
+use embedded_io::ReadReady;
+
+use super::bisync;
+use super::data::DataConnector;
+use super::io::{Read, Write};
+use super::session::Ftp;
+use crate::Error;
+use crate::owned::{OwnedEntry, lossy};
+
+impl<S, D, const N: usize> Ftp<S, D, N>
+where
+    S: Read + Write + ReadReady,
+    D: DataConnector<Error = S::Error>,
+{
+    /// [`Ftp::nlst`] into a vector (names that are not UTF-8 get U+FFFD).
+    #[bisync]
+    pub async fn nlst_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error>> {
+        let mut names = Vec::new();
+        let mut buf = alloc::vec![0u8; 8192];
+        self.nlst(dir, &mut buf, async |l: &[u8]| {
+            names.push(lossy(l));
+            Ok(())
+        })
+        .await?;
+        Ok(names)
+    }
+
+    /// [`Ftp::dir`] into a vector of lines.
+    #[bisync]
+    pub async fn dir_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error>> {
+        let mut lines = Vec::new();
+        let mut buf = alloc::vec![0u8; 8192];
+        self.dir(dir, &mut buf, async |l: &[u8]| {
+            lines.push(lossy(l));
+            Ok(())
+        })
+        .await?;
+        Ok(lines)
+    }
+
+    /// [`Ftp::mlsd`] into a vector of owned entries.
+    #[bisync]
+    pub async fn mlsd_vec(
+        &mut self,
+        path: Option<&str>,
+    ) -> Result<Vec<OwnedEntry>, Error<S::Error>> {
+        let mut entries = Vec::new();
+        let mut buf = alloc::vec![0u8; 8192];
+        self.mlsd(path, None, &mut buf, async |e: crate::mlsd::Entry<'_>| {
+            entries.push(OwnedEntry::from_entry(&e));
+            Ok(())
+        })
+        .await?;
+        Ok(entries)
+    }
+
+    /// [`Ftp::feat`] into a vector of feature lines.
+    #[bisync]
+    pub async fn feat_vec(&mut self) -> Result<Vec<String>, Error<S::Error>> {
+        let mut features = Vec::new();
+        self.feat(|f| features.push(lossy(f))).await?;
+        Ok(features)
+    }
+}
