@@ -85,7 +85,11 @@ impl defmt::Format for ReplyError {
     }
 }
 
-/// Every error of the client, generic over the transport's error `E`.
+/// Every error of the client, generic over the transport's error `E` and
+/// the error `C` that the caller's transfer callbacks return (by default
+/// the transport's), so a failed flash write or a full disk reaches the
+/// caller as itself ([`Error::Callback`]), not disguised as a network
+/// error.
 ///
 /// | variant | ftplib |
 /// |---|---|
@@ -94,6 +98,7 @@ impl defmt::Format for ReplyError {
 /// | [`Error::Unexpected`] (a code the command does not allow) | `error_reply` |
 /// | [`Error::Protocol`] (malformed reply) | `error_proto` |
 /// | [`Error::Io`], [`Error::ConnectionClosed`] | `OSError`, `EOFError` |
+/// | [`Error::Callback`] | the callback's own exception |
 ///
 /// ```
 /// use ftp_core::{Error, ProtocolError};
@@ -104,10 +109,12 @@ impl defmt::Format for ReplyError {
 #[derive(Debug)]
 #[cfg_attr(feature = "defmt", derive(defmt::Format))]
 #[non_exhaustive]
-pub enum Error<E> {
-    /// The control or data stream failed, or a caller's callback returned an
-    /// error (which aborts the transfer).
+pub enum Error<E, C = E> {
+    /// The control or data stream failed.
     Io(E),
+    /// A transfer callback of the caller failed (it ends the transfer; the
+    /// server's final reply is still read, so the session stays usable).
+    Callback(C),
     /// The server closed the control connection.
     ConnectionClosed,
     /// A 4xx reply: try again later.
@@ -143,7 +150,7 @@ pub enum Error<E> {
     },
 }
 
-impl<E> Error<E> {
+impl<E, C> Error<E, C> {
     /// The server's reply for reply errors (temporary, permanent, unexpected).
     pub fn reply(&self) -> Option<&ReplyError> {
         match self {
@@ -158,12 +165,13 @@ impl<E> Error<E> {
     }
 
     /// Maps the transport error.
-    pub fn map_io<F, E2>(self, f: F) -> Error<E2>
+    pub fn map_io<F, E2>(self, f: F) -> Error<E2, C>
     where
         F: FnOnce(E) -> E2,
     {
         match self {
             Error::Io(e) => Error::Io(f(e)),
+            Error::Callback(c) => Error::Callback(c),
             Error::ConnectionClosed => Error::ConnectionClosed,
             Error::Temporary(r) => Error::Temporary(r),
             Error::Permanent(r) => Error::Permanent(r),
@@ -180,22 +188,23 @@ impl<E> Error<E> {
     }
 }
 
-impl<E> From<ProtocolError> for Error<E> {
+impl<E, C> From<ProtocolError> for Error<E, C> {
     fn from(e: ProtocolError) -> Self {
         Error::Protocol(e)
     }
 }
 
-impl<E> From<InvalidArgument> for Error<E> {
+impl<E, C> From<InvalidArgument> for Error<E, C> {
     fn from(e: InvalidArgument) -> Self {
         Error::InvalidArgument(e)
     }
 }
 
-impl<E: fmt::Display> fmt::Display for Error<E> {
+impl<E: fmt::Display, C: fmt::Display> fmt::Display for Error<E, C> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Callback(c) => write!(f, "{c}"),
             Error::ConnectionClosed => f.write_str("connection closed by the server"),
             Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => {
                 write!(f, "{r}")
@@ -216,4 +225,9 @@ impl<E: fmt::Display> fmt::Display for Error<E> {
     }
 }
 
-impl<E: fmt::Debug + fmt::Display> core::error::Error for Error<E> {}
+impl<E, C> core::error::Error for Error<E, C>
+where
+    E: fmt::Debug + fmt::Display,
+    C: fmt::Debug + fmt::Display,
+{
+}

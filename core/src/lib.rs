@@ -61,6 +61,7 @@ pub mod size;
 pub mod smoltcp_io;
 mod text;
 pub mod timestamp;
+pub mod transfer;
 
 /// Opens data connections for the blocking session (the async twin's is
 /// [`asynch::DataConnector`]).

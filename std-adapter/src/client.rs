@@ -687,7 +687,6 @@ impl Ftp {
     pub fn end_transfer(&mut self, stream: DataStream) -> Result<String, Error> {
         let closed = self.session.data_connector_mut().close(IoStream(stream));
         let reply = self.session.voidresp().map(text);
-        closed.map_err(Error::Io)?;
-        reply
+        ftp_core::transfer::complete(Ok(()), closed, reply, None, false, 0)
     }
 }

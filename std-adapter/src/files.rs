@@ -303,24 +303,33 @@ impl Ftp {
                     total,
                 })
             });
-            let (received, file) = match moved {
-                Ok(moved) => moved,
+            let (received, file, data) = match moved {
+                Ok((received, file)) => {
+                    stream.set_ended();
+                    (received, file, Ok(()))
+                }
                 Err(e) if e.kind() == io::ErrorKind::TimedOut => {
                     // A silent server: no second wait for its final reply.
                     self.session.abandon_transfer(crate::IoStream(stream));
                     return Err(Error::Io(e));
                 }
-                Err(e) => {
-                    // The final reply is read all the same: in step.
-                    let _ = self.end_transfer(stream);
-                    return Err(Error::Io(e));
-                }
+                Err(e) => (0, None, Err(Error::Io(e))),
             };
-            stream.set_ended();
-            let reply = self.end_transfer(stream)?;
-            if let Some(expected) = announced.filter(|a| rest.is_none() && received < *a) {
-                return Err(Error::TransferIncomplete { expected, received });
-            }
+            // The core's rule, as for every other transfer: the final reply
+            // is read all the same (in step), then the first failure wins.
+            let closed = ftp_core::DataConnector::close(
+                self.session.data_connector_mut(),
+                crate::IoStream(stream),
+            );
+            let reply = self.session.voidresp().map(text);
+            let reply = ftp_core::transfer::complete(
+                data,
+                closed,
+                reply,
+                announced,
+                rest.is_some(),
+                received,
+            )?;
             let f = match file {
                 Some(f) => f,
                 None => open().map_err(Error::Io)?,

@@ -280,7 +280,8 @@ fn storage_full(e: &Error) -> bool {
     match e {
         Error::Temporary(r) => r.code().get() == 452,
         Error::Permanent(r) => r.code().get() == 552,
-        Error::Io(io) => matches!(
+        // The local disk: a write of the download callback, or another.
+        Error::Io(io) | Error::Callback(io) => matches!(
             io.kind(),
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
         ),

@@ -13,14 +13,14 @@ use super::session::Ftp;
 use crate::Error;
 use crate::owned::{OwnedEntry, lossy};
 
-impl<S, D, const N: usize> Ftp<S, D, N>
+impl<S, D, const N: usize, C> Ftp<S, D, N, C>
 where
     S: Read + Write + ReadReady,
     D: DataConnector<Error = S::Error>,
 {
     /// [`Ftp::nlst`] into a vector (names that are not UTF-8 get U+FFFD).
     #[bisync]
-    pub async fn nlst_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error>> {
+    pub async fn nlst_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error, C>> {
         let mut names = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
         self.nlst(dir, &mut buf, async |l: &[u8]| {
@@ -33,7 +33,7 @@ where
 
     /// [`Ftp::dir`] into a vector of lines.
     #[bisync]
-    pub async fn dir_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error>> {
+    pub async fn dir_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error, C>> {
         let mut lines = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
         self.dir(dir, &mut buf, async |l: &[u8]| {
@@ -49,7 +49,7 @@ where
     pub async fn mlsd_vec(
         &mut self,
         path: Option<&str>,
-    ) -> Result<Vec<OwnedEntry>, Error<S::Error>> {
+    ) -> Result<Vec<OwnedEntry>, Error<S::Error, C>> {
         let mut entries = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
         self.mlsd(path, None, &mut buf, async |e: crate::mlsd::Entry<'_>| {
@@ -62,7 +62,7 @@ where
 
     /// [`Ftp::feat`] into a vector of feature lines.
     #[bisync]
-    pub async fn feat_vec(&mut self) -> Result<Vec<String>, Error<S::Error>> {
+    pub async fn feat_vec(&mut self) -> Result<Vec<String>, Error<S::Error, C>> {
         let mut features = Vec::new();
         self.feat(|f| features.push(lossy(f))).await?;
         Ok(features)

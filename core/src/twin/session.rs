@@ -21,6 +21,7 @@ use crate::reply::{Code, Line, Reply, ReplyReader, Status};
 use crate::size::{parse_150, parse_213};
 use crate::text::Text;
 use crate::timestamp::Timestamp;
+use crate::transfer::complete;
 
 /// The reply buffer's default size: a reply line longer than this is a
 /// protocol error. 512 bytes hold every reply line of common servers and
@@ -49,7 +50,7 @@ enum State {
     Broken,
 }
 
-type Result<T, E> = core::result::Result<T, Error<E>>;
+type Result<T, E, C> = core::result::Result<T, Error<E, C>>;
 
 /// An FTP session: every method of Python ftplib's `FTP` class, and more
 /// (the blocking [`crate::Ftp`] and, with feature `async`, the async
@@ -60,7 +61,12 @@ type Result<T, E> = core::result::Result<T, Error<E>>;
 /// transfer buffer is the caller's. A callback's error ends the transfer
 /// (the session reads the server's final reply so it stays usable) and is
 /// returned as [`Error::Io`].
-pub struct Ftp<S, D, const N: usize = DEFAULT_REPLY_BUFFER> {
+pub struct Ftp<
+    S: embedded_io::ErrorType,
+    D,
+    const N: usize = DEFAULT_REPLY_BUFFER,
+    C = <S as embedded_io::ErrorType>::Error,
+> {
     control: S,
     data: D,
     reader: ReplyReader<N>,
@@ -74,6 +80,12 @@ pub struct Ftp<S, D, const N: usize = DEFAULT_REPLY_BUFFER> {
     state: State,
     verify_data_peer: bool,
     stray: u32,
+    /// Replies owed: a command was sent (or its write began) and its final
+    /// reply was not read yet; a 1xx keeps it owed. Non-zero when a new
+    /// command is due means an earlier call was dropped half-way (an async
+    /// future cancelled): the session is out of step.
+    owed: u8,
+    callback_error: core::marker::PhantomData<fn() -> C>,
 }
 
 /// How many stray replies are read before one command, at most; more is a
@@ -84,7 +96,7 @@ const STRAY_LIMIT: u32 = 16;
 /// the reader holds a complete reply whenever one is asked for).
 const MISSING: Reply<'static> = Reply::new(Code::new(421).unwrap(), b"421 no reply", false);
 
-impl<S, D, const N: usize> Ftp<S, D, N>
+impl<S, D, const N: usize, C> Ftp<S, D, N, C>
 where
     S: Read + Write + ReadReady,
     D: DataConnector<Error = S::Error>,
@@ -96,7 +108,7 @@ where
     /// connections go there unless [`Ftp::set_trust_server_pasv_ipv4_address`]
     /// says otherwise.
     #[bisync]
-    pub async fn connect(control: S, data: D, peer: SocketAddr) -> Result<Self, S::Error> {
+    pub async fn connect(control: S, data: D, peer: SocketAddr) -> Result<Self, S::Error, C> {
         let mut ftp = Ftp {
             control,
             data,
@@ -111,6 +123,9 @@ where
             state: State::Open,
             verify_data_peer: true,
             stray: 0,
+            // The welcome.
+            owed: 1,
+            callback_error: core::marker::PhantomData,
         };
         let mut code = ftp.getresp_code().await?;
         if code.is_preliminary() {
@@ -141,11 +156,11 @@ where
         ReplyError::from_reply(&self.reply())
     }
 
-    fn unexpected(&self) -> Error<S::Error> {
+    fn unexpected(&self) -> Error<S::Error, C> {
         Error::Unexpected(self.reply_error())
     }
 
-    fn usable(&self) -> Result<(), S::Error> {
+    fn usable(&self) -> Result<(), S::Error, C> {
         match self.state {
             State::Open => Ok(()),
             State::Closed => Err(Error::Closed),
@@ -157,9 +172,13 @@ where
     /// Replies nobody asked for are read first, so they cannot become the
     /// reply to this command.
     #[bisync]
-    async fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error> {
+    async fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error, C> {
         self.usable()?;
+        self.settle_owed(cmd.is_abort())?;
         self.drain_stray().await?;
+        // Owed from the first byte: a write cancelled half-way leaves part
+        // of a command on the wire.
+        self.owed = 1;
         if self.debug_level >= 1 {
             debug!("*cmd* {}", cmd);
         }
@@ -173,6 +192,20 @@ where
                 Err(Error::Io(e))
             }
         }
+    }
+
+    /// Before a command: a reply still owed means an earlier call was
+    /// dropped half-way (its future cancelled), and that reply would be
+    /// taken for this command's. The session is out of step. Only ABOR may
+    /// go out while a transfer's final reply is owed (its own reply and
+    /// the transfer's are then read by [`Ftp::abort`]).
+    fn settle_owed(&mut self, abort: bool) -> Result<(), S::Error, C> {
+        if self.owed == 0 || abort {
+            return Ok(());
+        }
+        warn!("a reply is still owed (an earlier call was cancelled): out of step");
+        self.state = State::Broken;
+        Err(Error::Protocol(ProtocolError::OutOfSync))
     }
 
     /// Writes the command in one piece when it fits the free part of the
@@ -197,7 +230,7 @@ where
     /// dropped; a 421 (the server is closing) ends the session and is the
     /// error. Costs one `read_ready` per command when nothing is pending.
     #[bisync]
-    async fn drain_stray(&mut self) -> Result<(), S::Error> {
+    async fn drain_stray(&mut self) -> Result<(), S::Error, C> {
         let mut drained = 0;
         loop {
             if self.reader.pending().is_empty() {
@@ -252,7 +285,7 @@ where
     /// after which the session stays in step; an error that leaves the end
     /// of the reply unknown breaks the session.
     #[bisync]
-    async fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error>
+    async fn receive_with<F>(&mut self, mut on_line: F) -> Result<Code, S::Error, C>
     where
         F: FnMut(Line<'_>),
     {
@@ -266,7 +299,13 @@ where
                 on_line(line);
             });
             match status {
-                Ok(Status::Complete) => break,
+                Ok(Status::Complete) => {
+                    if self.reply().code().is_preliminary() {
+                        break;
+                    }
+                    self.owed = self.owed.saturating_sub(1);
+                    break;
+                }
                 Ok(Status::Incomplete) => match self.control.read(self.reader.space()).await {
                     Ok(0) => {
                         self.state = State::Closed;
@@ -280,6 +319,8 @@ where
                 },
                 Err(e) if self.reader.in_step() => {
                     info!("malformed reply line dropped: {}", e);
+                    // That line was the reply.
+                    self.owed = self.owed.saturating_sub(1);
                     return Err(Error::Protocol(e));
                 }
                 Err(e) => {
@@ -300,12 +341,12 @@ where
     /// Reads one whole reply, whatever its code (one instance of
     /// [`Ftp::receive_with`] for every caller without a line callback).
     #[bisync]
-    async fn receive(&mut self) -> Result<Code, S::Error> {
+    async fn receive(&mut self) -> Result<Code, S::Error, C> {
         self.receive_with(|_| {}).await
     }
 
     /// Maps 4xx and 5xx to errors (ftplib's `getresp`).
-    fn classify(&self, code: Code) -> Result<Code, S::Error> {
+    fn classify(&self, code: Code) -> Result<Code, S::Error, C> {
         if code.is_temporary() {
             Err(Error::Temporary(self.reply_error()))
         } else if code.is_permanent() {
@@ -316,13 +357,13 @@ where
     }
 
     #[bisync]
-    async fn getresp_code(&mut self) -> Result<Code, S::Error> {
+    async fn getresp_code(&mut self) -> Result<Code, S::Error, C> {
         let code = self.receive().await?;
         self.classify(code)
     }
 
     #[bisync]
-    async fn voidresp_code(&mut self) -> Result<Code, S::Error> {
+    async fn voidresp_code(&mut self) -> Result<Code, S::Error, C> {
         let code = self.getresp_code().await?;
         if code.is_completion() {
             Ok(code)
@@ -333,14 +374,14 @@ where
 
     /// Sends `verb arg` and reads the reply; 4xx and 5xx are errors.
     #[bisync]
-    async fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+    async fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error, C> {
         self.send(Command::new(verb, arg)?).await?;
         self.getresp_code().await
     }
 
     /// Like [`Ftp::command`], and anything but 2xx is an error.
     #[bisync]
-    async fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error> {
+    async fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error, C> {
         self.send(Command::new(verb, arg)?).await?;
         self.voidresp_code().await
     }
@@ -348,14 +389,14 @@ where
     /// Reads a reply: 1xx, 2xx and 3xx are returned, 4xx is
     /// [`Error::Temporary`], 5xx [`Error::Permanent`].
     #[bisync]
-    pub async fn getresp(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn getresp(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.getresp_code().await?;
         Ok(self.reply())
     }
 
     /// Reads a reply that must be 2xx ([`Error::Unexpected`] otherwise).
     #[bisync]
-    pub async fn voidresp(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn voidresp(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.voidresp_code().await?;
         Ok(self.reply())
     }
@@ -363,7 +404,7 @@ where
     /// Sends a command line (`"SITE CHMOD 644 x"`) and returns the reply.
     /// A line holding CR, LF or NUL is refused before anything is sent.
     #[bisync]
-    pub async fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error, C> {
         self.forget_type_if_changed(cmd);
         self.command(cmd, None).await?;
         Ok(self.reply())
@@ -371,7 +412,7 @@ where
 
     /// Sends a command line whose reply must be 2xx.
     #[bisync]
-    pub async fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error, C> {
         self.forget_type_if_changed(cmd);
         self.void_command(cmd, None).await?;
         Ok(self.reply())
@@ -470,7 +511,7 @@ where
         user: &str,
         passwd: &str,
         acct: &str,
-    ) -> Result<Reply<'_>, S::Error> {
+    ) -> Result<Reply<'_>, S::Error, C> {
         let user = if user.is_empty() { "anonymous" } else { user };
         let passwd = match (user, passwd) {
             ("anonymous", "") => "anonymous@",
@@ -496,7 +537,7 @@ where
 
     /// Sends accounting information (ACCT).
     #[bisync]
-    pub async fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("ACCT", Some(password)).await?;
         Ok(self.reply())
     }
@@ -504,7 +545,7 @@ where
     /// Changes the remote directory. `..` tries CDUP first (falling back to
     /// `CWD ..` on a 500), an empty name is `.` (as ftplib).
     #[bisync]
-    pub async fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error, C> {
         if dirname == ".." {
             match self.void_command("CDUP", None).await {
                 Err(Error::Permanent(r)) if r.code().get() == 500 => {}
@@ -519,7 +560,7 @@ where
 
     /// Goes to the parent directory (CDUP).
     #[bisync]
-    pub async fn cdup(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn cdup(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("CDUP", None).await?;
         Ok(self.reply())
     }
@@ -528,7 +569,7 @@ where
     /// reply that is not 257 is [`Error::Unexpected`] (ftplib's
     /// `error_reply`): never an empty path. `None` for a 257 without a
     /// quoted path.
-    fn path_257(&mut self) -> Result<Option<&str>, S::Error> {
+    fn path_257(&mut self) -> Result<Option<&str>, S::Error, C> {
         if self.reply().code().get() != 257 {
             return Err(self.unexpected());
         }
@@ -544,7 +585,7 @@ where
     /// The remote current directory (PWD). The reply must be 257 with a
     /// quoted path.
     #[bisync]
-    pub async fn pwd(&mut self) -> Result<&str, S::Error> {
+    pub async fn pwd(&mut self) -> Result<&str, S::Error, C> {
         self.void_command("PWD", None).await?;
         self.path_257()?
             .ok_or(Error::Protocol(ProtocolError::BadPathReply))
@@ -555,21 +596,21 @@ where
     /// command successful.`) the directory was still made, and `dirname`
     /// is returned.
     #[bisync]
-    pub async fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error> {
+    pub async fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error, C> {
         self.void_command("MKD", Some(dirname)).await?;
         Ok(self.path_257()?.unwrap_or(dirname))
     }
 
     /// Removes a remote directory (RMD).
     #[bisync]
-    pub async fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("RMD", Some(dirname)).await?;
         Ok(self.reply())
     }
 
     /// Deletes a remote file (DELE); the reply must be 250 or 200.
     #[bisync]
-    pub async fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error, C> {
         let code = self.command("DELE", Some(filename)).await?;
         if code.get() == 250 || code.get() == 200 {
             Ok(self.reply())
@@ -580,7 +621,7 @@ where
 
     /// Renames a remote file: RNFR must get 3xx (350), then RNTO 2xx.
     #[bisync]
-    pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error, C> {
         Command::new("RNTO", Some(toname))?;
         let code = self.command("RNFR", Some(fromname)).await?;
         if !code.is_intermediate() {
@@ -594,7 +635,7 @@ where
     /// error, a server without SIZE too (500, 502); any other reply than
     /// 213 is [`Error::Unexpected`].
     #[bisync]
-    pub async fn size(&mut self, filename: &str) -> Result<u64, S::Error> {
+    pub async fn size(&mut self, filename: &str) -> Result<u64, S::Error, C> {
         let code = self.command("SIZE", Some(filename)).await?;
         if code.get() != 213 {
             return Err(self.unexpected());
@@ -604,7 +645,7 @@ where
 
     /// The modification time of a remote file (MDTM, UTC).
     #[bisync]
-    pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error> {
+    pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error, C> {
         let code = self.command("MDTM", Some(filename)).await?;
         if code.get() != 213 {
             return Err(self.unexpected());
@@ -616,7 +657,7 @@ where
     /// The features the server announces (FEAT): `on_feature` gets each
     /// feature line without its leading space (`MLST type*;size*;`, `UTF8`).
     #[bisync]
-    pub async fn feat<F>(&mut self, mut on_feature: F) -> Result<Reply<'_>, S::Error>
+    pub async fn feat<F>(&mut self, mut on_feature: F) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
@@ -640,14 +681,14 @@ where
 
     /// The server's system type (SYST).
     #[bisync]
-    pub async fn syst(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn syst(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("SYST", None).await?;
         Ok(self.reply())
     }
 
     /// Does nothing, keeps the connection alive (NOOP).
     #[bisync]
-    pub async fn noop(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn noop(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("NOOP", None).await?;
         Ok(self.reply())
     }
@@ -655,7 +696,7 @@ where
     /// Sets the representation type (TYPE A or TYPE I). Transfers set the
     /// type they need themselves; it is sent only when it changes.
     #[bisync]
-    pub async fn set_type(&mut self, kind: TransferType) -> Result<(), S::Error> {
+    pub async fn set_type(&mut self, kind: TransferType) -> Result<(), S::Error, C> {
         if self.transfer_type == Some(kind) {
             return Ok(());
         }
@@ -671,7 +712,7 @@ where
 
     /// A site-specific command (`SITE args`); returns the reply.
     #[bisync]
-    pub async fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error> {
+    pub async fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error, C> {
         self.command("SITE", Some(args)).await?;
         Ok(self.reply())
     }
@@ -683,7 +724,7 @@ where
         verb: &str,
         arg: Option<&str>,
         mut on_line: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
@@ -699,7 +740,11 @@ where
     /// Server or file status (STAT); each reply line goes to `on_line`,
     /// however long the reply.
     #[bisync]
-    pub async fn stat<F>(&mut self, path: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    pub async fn stat<F>(
+        &mut self,
+        path: Option<&str>,
+        on_line: F,
+    ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
@@ -708,7 +753,11 @@ where
 
     /// Help from the server (HELP); each reply line goes to `on_line`.
     #[bisync]
-    pub async fn help<F>(&mut self, topic: Option<&str>, on_line: F) -> Result<Reply<'_>, S::Error>
+    pub async fn help<F>(
+        &mut self,
+        topic: Option<&str>,
+        on_line: F,
+    ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
@@ -717,7 +766,7 @@ where
 
     /// Facts about one path (MLST), fact names lower-cased.
     #[bisync]
-    pub async fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error> {
+    pub async fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error, C> {
         self.void_command("MLST", path).await?;
         let text = self.reader.reply_text_mut().unwrap_or_default();
         let range = mlst_line_range(text).ok_or(Error::Protocol(ProtocolError::BadListing))?;
@@ -728,7 +777,7 @@ where
     /// [`Error::Closed`]. The streams stay with the session until
     /// [`Ftp::close`] or drop.
     #[bisync]
-    pub async fn quit(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn quit(&mut self) -> Result<Reply<'_>, S::Error, C> {
         let result = self.void_command("QUIT", None).await;
         if self.state == State::Open {
             self.state = State::Closed;
@@ -744,7 +793,7 @@ where
     /// server sent after the 234 are refused: they would be taken as
     /// protected when they were not.
     #[bisync]
-    pub async fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error, C> {
         let code = self.void_command("AUTH", Some("TLS")).await?;
         if code.get() != 234 {
             return Err(self.unexpected());
@@ -759,7 +808,7 @@ where
     /// Protects the data connections (PBSZ 0, PROT P). The caller makes its
     /// connector wrap data streams in TLS.
     #[bisync]
-    pub async fn prot_p(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn prot_p(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("PBSZ", Some("0")).await?;
         self.void_command("PROT", Some("P")).await?;
         Ok(self.reply())
@@ -767,7 +816,7 @@ where
 
     /// Leaves the data connections in clear text (PROT C).
     #[bisync]
-    pub async fn prot_c(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn prot_c(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("PROT", Some("C")).await?;
         Ok(self.reply())
     }
@@ -775,7 +824,7 @@ where
     /// Returns the control connection to clear text (CCC). The caller then
     /// ends TLS on the control stream.
     #[bisync]
-    pub async fn ccc(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn ccc(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.void_command("CCC", None).await?;
         Ok(self.reply())
     }
@@ -788,13 +837,13 @@ where
     /// peer's with the server's port unless the PASV host is trusted; a
     /// PASV answered with 229 is taken as the 229 it is.
     #[bisync]
-    pub async fn makepasv(&mut self) -> Result<SocketAddr, S::Error> {
+    pub async fn makepasv(&mut self) -> Result<SocketAddr, S::Error, C> {
         Ok(self.passive_address().await?.0)
     }
 
     /// [`Ftp::makepasv`], and whether the address came from EPSV.
     #[bisync]
-    async fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error> {
+    async fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error, C> {
         let v4 = self.peer.ip().to_canonical().is_ipv4();
         if self.try_epsv {
             self.send(Command::new("EPSV", None)?).await?;
@@ -840,7 +889,7 @@ where
     /// firewall that lets the control port through and drops the rest),
     /// an IPv4 session falls back to PASV for good and tries once more.
     #[bisync]
-    async fn connect_passive(&mut self) -> Result<D::Stream, S::Error> {
+    async fn connect_passive(&mut self) -> Result<D::Stream, S::Error, C> {
         let (addr, epsv) = self.passive_address().await?;
         match self.data.connect(addr).await {
             Ok(stream) => Ok(stream),
@@ -858,7 +907,7 @@ where
     /// Active mode: listens through the connector and announces the address
     /// with PORT (IPv4) or EPRT (IPv6).
     #[bisync]
-    pub async fn makeport(&mut self) -> Result<D::Listener, S::Error> {
+    pub async fn makeport(&mut self) -> Result<D::Listener, S::Error, C> {
         let (listener, addr) = self.data.listen().await.map_err(Error::Io)?;
         match addr {
             SocketAddr::V4(a) => self.void_command("PORT", Some(&port_argument(a))).await?,
@@ -877,7 +926,7 @@ where
         &mut self,
         cmd: Command<'_>,
         rest: Option<u64>,
-    ) -> Result<Option<u64>, S::Error> {
+    ) -> Result<Option<u64>, S::Error, C> {
         if let Some(offset) = rest {
             let mut digits = [0u8; 20];
             let arg = crate::command::decimal(offset, &mut digits);
@@ -906,7 +955,7 @@ where
         &mut self,
         cmd: Command<'_>,
         rest: Option<u64>,
-    ) -> Result<(D::Stream, Option<u64>), S::Error> {
+    ) -> Result<(D::Stream, Option<u64>), S::Error, C> {
         if self.passive {
             let stream = self.connect_passive().await?;
             match self.start_transfer(cmd, rest).await {
@@ -949,7 +998,7 @@ where
         &mut self,
         cmd: &str,
         rest: Option<u64>,
-    ) -> Result<(D::Stream, Option<u64>), S::Error> {
+    ) -> Result<(D::Stream, Option<u64>), S::Error, C> {
         let cmd = Command::new(cmd, None)?;
         self.open_data(cmd, rest).await
     }
@@ -960,14 +1009,14 @@ where
         &mut self,
         cmd: &str,
         rest: Option<u64>,
-    ) -> Result<D::Stream, S::Error> {
+    ) -> Result<D::Stream, S::Error, C> {
         Ok(self.ntransfercmd(cmd, rest).await?.0)
     }
 
     /// Aborts a transfer (ABOR). Accepts 225, 226 or 426; after a 426 the
     /// server's following 226 is read too, so the session stays in step.
     #[bisync]
-    pub async fn abort(&mut self) -> Result<Reply<'_>, S::Error> {
+    pub async fn abort(&mut self) -> Result<Reply<'_>, S::Error, C> {
         self.send(Command::new("ABOR", None)?).await?;
         let mut code = self.receive().await?;
         if code.get() == 426 {
@@ -1005,10 +1054,10 @@ where
     async fn finish(
         &mut self,
         stream: D::Stream,
-        outcome: Result<(), S::Error>,
+        outcome: Result<(), S::Error, C>,
         expected: Option<u64>,
         received: u64,
-    ) -> Result<Reply<'_>, S::Error> {
+    ) -> Result<Reply<'_>, S::Error, C> {
         let outcome = match outcome {
             Err(Error::Io(e))
                 if embedded_io::Error::kind(&e) == embedded_io::ErrorKind::TimedOut =>
@@ -1020,12 +1069,7 @@ where
         };
         let closed = self.data.close(stream).await;
         let reply = self.voidresp_code().await;
-        outcome?;
-        closed.map_err(Error::Io)?;
-        reply?;
-        if let Some(expected) = expected.filter(|e| received < *e) {
-            return Err(Error::TransferIncomplete { expected, received });
-        }
+        complete(outcome, closed, reply, expected, false, received)?;
         Ok(self.reply())
     }
 
@@ -1038,9 +1082,9 @@ where
         buf: &mut [u8],
         rest: Option<u64>,
         mut on_block: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
@@ -1054,13 +1098,13 @@ where
                 Ok(n) => {
                     received += n as u64;
                     if let Err(e) = on_block(&buf[..n]).await {
-                        break Err(Error::Io(e));
+                        break Err(Error::Callback(e));
                     }
                 }
                 Err(e) => break Err(Error::Io(e)),
             }
         };
-        // The announced size is the whole file: only checked from offset 0.
+        // The announced size is the whole file's: not checked after REST.
         let expected = size.filter(|_| rest.is_none());
         self.finish(stream, outcome, expected, received).await
     }
@@ -1078,9 +1122,9 @@ where
         buf: &mut [u8],
         rest: Option<u64>,
         callback: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new(cmd, None)?;
         self.transfer_in(cmd, buf, rest, callback).await
@@ -1095,9 +1139,9 @@ where
         cmd: Command<'_>,
         buf: &mut [u8],
         mut on_line: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<S::Error>>,
+        F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<S::Error, C>>,
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
@@ -1117,13 +1161,13 @@ where
         cmd: &str,
         buf: &mut [u8],
         mut callback: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new(cmd, None)?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
-            callback(line).await.map_err(Error::Io)
+            callback(line).await.map_err(Error::Callback)
         })
         .await
     }
@@ -1135,13 +1179,13 @@ where
         dir: Option<&str>,
         buf: &mut [u8],
         mut callback: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("NLST", dir)?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
-            callback(line).await.map_err(Error::Io)
+            callback(line).await.map_err(Error::Callback)
         })
         .await
     }
@@ -1154,13 +1198,13 @@ where
         dir: Option<&str>,
         buf: &mut [u8],
         mut callback: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(&[u8]) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("LIST", dir)?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
-            callback(line).await.map_err(Error::Io)
+            callback(line).await.map_err(Error::Callback)
         })
         .await
     }
@@ -1177,9 +1221,9 @@ where
         facts: Option<&str>,
         buf: &mut [u8],
         mut callback: F,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        F: AsyncFnMut(Entry<'_>) -> core::result::Result<(), S::Error>,
+        F: AsyncFnMut(Entry<'_>) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("MLSD", path)?;
         if let Some(facts) = facts {
@@ -1194,7 +1238,7 @@ where
             cmd,
             buf,
             async |line: &mut [u8]| match Entry::parse_lowercase(line) {
-                Ok(entry) => callback(entry).await.map_err(Error::Io),
+                Ok(entry) => callback(entry).await.map_err(Error::Callback),
                 Err(_) => {
                     warn!("skipped malformed MLSD line");
                     malformed = true;
@@ -1210,17 +1254,17 @@ where
     }
 
     #[bisync]
-    async fn transfer_out<R, C>(
+    async fn transfer_out<R, P>(
         &mut self,
         cmd: Command<'_>,
         buf: &mut [u8],
         rest: Option<u64>,
         mut read: R,
-        mut callback: C,
-    ) -> Result<Reply<'_>, S::Error>
+        mut callback: P,
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
-        C: FnMut(&[u8]),
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
+        P: FnMut(&[u8]),
     {
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
@@ -1236,17 +1280,17 @@ where
     /// block is sent and then given to `callback`. With `rest`, the server
     /// writes from that offset (REST).
     #[bisync]
-    pub async fn storbinary<R, C>(
+    pub async fn storbinary<R, P>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
         rest: Option<u64>,
         read: R,
-        callback: C,
-    ) -> Result<Reply<'_>, S::Error>
+        callback: P,
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
-        C: FnMut(&[u8]),
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
+        P: FnMut(&[u8]),
     {
         let cmd = Command::new(cmd, None)?;
         self.transfer_out(cmd, buf, rest, read, callback).await
@@ -1259,9 +1303,9 @@ where
         path: &str,
         buf: &mut [u8],
         read: R,
-    ) -> Result<Reply<'_>, S::Error>
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
     {
         let cmd = Command::new("APPE", Some(path))?;
         self.transfer_out(cmd, buf, None, read, |_| {}).await
@@ -1272,16 +1316,16 @@ where
     /// a line end gets one). `buf` must hold at least 3 bytes: a third is
     /// read into, the rest holds the converted text.
     #[bisync]
-    pub async fn storlines<R, C>(
+    pub async fn storlines<R, P>(
         &mut self,
         cmd: &str,
         buf: &mut [u8],
         mut read: R,
-        mut callback: C,
-    ) -> Result<Reply<'_>, S::Error>
+        mut callback: P,
+    ) -> Result<Reply<'_>, S::Error, C>
     where
-        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, S::Error>,
-        C: FnMut(&[u8]),
+        R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
+        P: FnMut(&[u8]),
     {
         let cmd = Command::new(cmd, None)?;
         let third = buf.len() / 3;
@@ -1307,14 +1351,14 @@ where
 /// line end) to `on_line`. A line longer than `buf` is
 /// [`Error::BufferTooSmall`].
 #[bisync]
-async fn read_lines<R, F>(
+async fn read_lines<R, F, C>(
     stream: &mut R,
     buf: &mut [u8],
     on_line: &mut F,
-) -> core::result::Result<(), Error<R::Error>>
+) -> core::result::Result<(), Error<R::Error, C>>
 where
     R: Read,
-    F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<R::Error>>,
+    F: AsyncFnMut(&mut [u8]) -> core::result::Result<(), Error<R::Error, C>>,
 {
     let mut lines = LineSplitter::new();
     loop {
@@ -1336,19 +1380,19 @@ where
 /// Sends what `read` gives, block by block, until it gives 0; each block
 /// sent goes to `callback`.
 #[bisync]
-async fn send_blocks<W, R, C>(
+async fn send_blocks<W, R, P, C>(
     stream: &mut W,
     buf: &mut [u8],
     read: &mut R,
-    callback: &mut C,
-) -> core::result::Result<(), Error<W::Error>>
+    callback: &mut P,
+) -> core::result::Result<(), Error<W::Error, C>>
 where
     W: Write,
-    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, W::Error>,
-    C: FnMut(&[u8]),
+    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
+    P: FnMut(&[u8]),
 {
     loop {
-        let n = read(buf).await.map_err(Error::Io)?;
+        let n = read(buf).await.map_err(Error::Callback)?;
         if n == 0 {
             return stream.flush().await.map_err(Error::Io);
         }
@@ -1361,21 +1405,21 @@ where
 /// Sends text with its line ends made CRLF ([`CrLf`]): `input` is read
 /// into, `out` (twice as long) holds the converted text.
 #[bisync]
-async fn send_lines<W, R, C>(
+async fn send_lines<W, R, P, C>(
     stream: &mut W,
     input: &mut [u8],
     out: &mut [u8],
     read: &mut R,
-    callback: &mut C,
-) -> core::result::Result<(), Error<W::Error>>
+    callback: &mut P,
+) -> core::result::Result<(), Error<W::Error, C>>
 where
     W: Write,
-    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, W::Error>,
-    C: FnMut(&[u8]),
+    R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
+    P: FnMut(&[u8]),
 {
     let mut crlf = CrLf::new();
     loop {
-        let n = read(input).await.map_err(Error::Io)?;
+        let n = read(input).await.map_err(Error::Callback)?;
         if n == 0 {
             stream.write_all(crlf.tail()).await.map_err(Error::Io)?;
             return stream.flush().await.map_err(Error::Io);

@@ -1,0 +1,83 @@
+//! When a transfer is complete: the one rule every path follows (both
+//! twins of the session, and an adapter's own fast path such as ftp-std's
+//! splice into a file), as a pure function.
+
+use crate::error::Error;
+
+/// The outcome of a transfer from its parts, in the order that decides:
+/// the data connection's failure (or the callback's) first, then its
+/// close, then the server's final reply (which must be 2xx; it is read
+/// even after a failure so the session stays in step), then the size: a
+/// download from offset 0 with fewer bytes than its 150 reply announced is
+/// [`Error::TransferIncomplete`]. Complete means all four are right: the
+/// data reached EOF, the stream closed cleanly, the final reply is 2xx,
+/// and the announced size arrived.
+///
+/// ```
+/// use ftp_core::{Error, transfer::complete};
+/// let ok: Result<(), Error<()>> = Ok(());
+/// assert_eq!(complete(Ok(()), Ok(()), Ok::<_, Error<()>>("226"), Some(10), false, 10).unwrap(), "226");
+/// let short = complete(Ok(()), Ok(()), Ok::<_, Error<()>>("226"), Some(10), false, 4);
+/// assert!(matches!(short, Err(Error::TransferIncomplete { expected: 10, received: 4 })));
+/// // A resumed download: the 150's size is the whole file's, not checked.
+/// assert!(complete(ok, Ok(()), Ok::<_, Error<()>>("226"), Some(10), true, 4).is_ok());
+/// ```
+pub fn complete<R, E, C>(
+    data: Result<(), Error<E, C>>,
+    closed: Result<(), E>,
+    reply: Result<R, Error<E, C>>,
+    announced: Option<u64>,
+    resumed: bool,
+    received: u64,
+) -> Result<R, Error<E, C>> {
+    data?;
+    closed.map_err(Error::Io)?;
+    let reply = reply?;
+    match announced {
+        Some(expected) if !resumed && received < expected => {
+            Err(Error::TransferIncomplete { expected, received })
+        }
+        _ => Ok(reply),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    type E = Error<u8, char>;
+
+    #[test]
+    fn the_first_failure_decides() {
+        let ok = || Ok::<(), E>(());
+        let reply = || Ok::<&str, E>("226 done");
+        assert!(matches!(
+            complete(ok(), Ok(()), reply(), None, false, 0),
+            Ok("226 done")
+        ));
+        // The callback failed: its error, though the close and reply did too.
+        let r = complete(
+            Err(E::Callback('x')),
+            Err(1),
+            Err::<(), E>(E::Closed),
+            Some(9),
+            false,
+            0,
+        );
+        assert!(matches!(r, Err(Error::Callback('x'))));
+        let r = complete(ok(), Err(2), Err::<(), E>(E::Closed), None, false, 0);
+        assert!(matches!(r, Err(Error::Io(2))));
+        let r = complete(ok(), Ok(()), Err::<&str, E>(E::Closed), Some(9), false, 0);
+        assert!(matches!(r, Err(Error::Closed)));
+        let r = complete(ok(), Ok(()), reply(), Some(9), false, 8);
+        assert!(matches!(
+            r,
+            Err(Error::TransferIncomplete {
+                expected: 9,
+                received: 8
+            })
+        ));
+        assert!(complete(ok(), Ok(()), reply(), Some(9), false, 9).is_ok());
+        assert!(complete(ok(), Ok(()), reply(), Some(9), true, 3).is_ok());
+    }
+}
