@@ -135,7 +135,6 @@ pub use blocking::data::DataConnector;
 /// # Ok::<(), ftp_core::Error<embedded_io::ErrorKind>>(())
 /// ```
 pub use blocking::session::Ftp;
-pub use blocking::session::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY};
 pub use command::Command;
 pub use embedded_io;
 pub use error::{Error, InvalidArgument, ProtocolError, REPLY_ERROR_TEXT, ReplyError};
@@ -144,3 +143,4 @@ pub use owned::OwnedEntry;
 pub use reply::{Code, Reply};
 pub use text::Text;
 pub use timestamp::Timestamp;
+pub use transfer::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY};

@@ -1,8 +1,27 @@
-//! When a transfer is complete: the one rule every path follows (both
-//! twins of the session, and an adapter's own fast path such as ftp-std's
-//! splice into a file), as a pure function.
+//! What both twins of the session share that does no I/O: the transfer
+//! type, the buffer sizes, and when a transfer is complete (the one rule
+//! every path follows, both twins and an adapter's own fast path such as
+//! ftp-std's splice into a file), as a pure function.
 
 use crate::error::Error;
+
+/// The reply buffer's default size: a reply line longer than this is a
+/// protocol error. 512 bytes hold every reply line of common servers and
+/// paths of a few hundred bytes; desktop adapters choose more.
+pub const DEFAULT_REPLY_BUFFER: usize = 512;
+
+/// How much of the welcome message `Ftp::getwelcome` keeps.
+pub const WELCOME_CAPACITY: usize = 256;
+
+/// The representation type of transfers (TYPE).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[cfg_attr(feature = "defmt", derive(defmt::Format))]
+pub enum TransferType {
+    /// `TYPE A`: text, lines end in CRLF on the wire.
+    Ascii,
+    /// `TYPE I`: bytes as they are.
+    Binary,
+}
 
 /// The outcome of a transfer from its parts, in the order that decides:
 /// the data connection's failure (or the callback's) first, then its

@@ -65,3 +65,34 @@ fn strip(stream: TokenStream) -> TokenStream {
     }
     out.into_iter().collect()
 }
+
+/// A test written once in async shape, blocking twin: `async` and
+/// `.await` removed, and `#[test]` added.
+#[proc_macro_attribute]
+pub fn blocking_test(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut out: TokenStream = "#[test]".parse().unwrap_or_default();
+    out.extend(strip(item));
+    out
+}
+
+/// A test written once in async shape, async twin: a `#[test]` function
+/// that runs the body with `ftp_core::doc_support::block_on`.
+#[proc_macro_attribute]
+pub fn asynch_test(_args: TokenStream, item: TokenStream) -> TokenStream {
+    let mut trees: Vec<TokenTree> = item.into_iter().collect();
+    let body = trees.pop();
+    let mut out: TokenStream = "#[test]".parse().unwrap_or_default();
+    out.extend(
+        trees
+            .into_iter()
+            .filter(|t| !matches!(t, TokenTree::Ident(i) if i.to_string() == "async")),
+    );
+    let Some(TokenTree::Group(body)) = body else {
+        return "compile_error!(\"asynch_test: a function with a body\");"
+            .parse()
+            .unwrap_or_default();
+    };
+    let wrapped = format!("{{ ::ftp_core::doc_support::block_on(async move {body}) }}");
+    out.extend(wrapped.parse::<TokenStream>().unwrap_or_default());
+    out
+}

@@ -21,25 +21,7 @@ use crate::reply::{Code, Line, Reply, ReplyReader, Status};
 use crate::size::{parse_150, parse_213};
 use crate::text::Text;
 use crate::timestamp::Timestamp;
-use crate::transfer::complete;
-
-/// The reply buffer's default size: a reply line longer than this is a
-/// protocol error. 512 bytes hold every reply line of common servers and
-/// paths of a few hundred bytes; desktop adapters choose more.
-pub const DEFAULT_REPLY_BUFFER: usize = 512;
-
-/// How much of the welcome message [`Ftp::getwelcome`] keeps.
-pub const WELCOME_CAPACITY: usize = 256;
-
-/// The representation type of transfers (TYPE).
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-#[cfg_attr(feature = "defmt", derive(defmt::Format))]
-pub enum TransferType {
-    /// `TYPE A`: text, lines end in CRLF on the wire.
-    Ascii,
-    /// `TYPE I`: bytes as they are.
-    Binary,
-}
+use crate::transfer::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY, complete};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {

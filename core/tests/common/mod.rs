@@ -162,3 +162,46 @@ impl DataConnector for MockData {
         Ok(())
     }
 }
+
+#[cfg(feature = "async")]
+mod asynch {
+    //! The same mock for the async twin; it never waits.
+    use super::*;
+
+    impl embedded_io_async::Read for MockStream {
+        async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+            Read::read(self, buf)
+        }
+    }
+
+    impl embedded_io_async::Write for MockStream {
+        async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+            Write::write(self, buf)
+        }
+        async fn flush(&mut self) -> Result<(), ErrorKind> {
+            Ok(())
+        }
+    }
+
+    impl ftp_core::asynch::DataConnector for MockData {
+        type Error = ErrorKind;
+        type Stream = MockStream;
+        type Listener = ();
+
+        async fn connect(&mut self, addr: SocketAddr) -> Result<MockStream, ErrorKind> {
+            DataConnector::connect(self, addr)
+        }
+
+        async fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
+            DataConnector::listen(self)
+        }
+
+        async fn accept(&mut self, l: ()) -> Result<(MockStream, SocketAddr), ErrorKind> {
+            DataConnector::accept(self, l)
+        }
+
+        async fn close(&mut self, stream: MockStream) -> Result<(), ErrorKind> {
+            DataConnector::close(self, stream)
+        }
+    }
+}
