@@ -203,6 +203,38 @@ proptest! {
             let _ = ftp.quit();
         }
     }
+
+    /// The same for the async twin (its futures driven to the end).
+    #[cfg(feature = "async")]
+    #[test]
+    fn async_session_survives_any_server(
+        control in prop::collection::vec(reply_bytes(), 1..6),
+        data in prop::collection::vec(prop::collection::vec(any::<u8>(), 0..200), 0..4),
+        chunk in 1usize..50,
+    ) {
+        use ftp_core::doc_support::block_on;
+        let server: Vec<u8> = control.concat();
+        let plans = data.iter().map(|d| Plan::bytes(d)).collect();
+        let stream = Garbage { bytes: server, pos: 0, chunk };
+        block_on(async {
+            let peer = "127.0.0.1:21".parse().unwrap();
+            let Ok(mut ftp) = ftp_core::asynch::Ftp::<_, _, 64>::connect(stream, MockData::new(plans), peer).await else {
+                return;
+            };
+            let mut buf = [0u8; 32];
+            let _ = ftp.login("u", "p", "").await;
+            let _ = ftp.pwd().await.map(|p| p.len());
+            let _ = ftp.size("f").await;
+            let _ = ftp.mdtm("f").await;
+            let _ = ftp.retrbinary("RETR f", &mut buf, None, async |_| Ok(())).await;
+            let _ = ftp.mlsd(None, None, &mut buf, async |e| { let _ = e.size(); Ok(()) }).await;
+            let _ = ftp.feat(|_| {}).await;
+            let _ = ftp.mlst(Some("x")).await.map(|e| e.size());
+            let _ = ftp.storlines("STOR f", &mut buf, async |_| Ok(0), |_| {}).await;
+            let _ = ftp.abort().await;
+            let _ = ftp.quit().await;
+        });
+    }
 }
 
 /// A control stream serving fixed bytes and accepting every write.
@@ -228,6 +260,23 @@ impl Read for Garbage {
 impl embedded_io::ReadReady for Garbage {
     fn read_ready(&mut self) -> Result<bool, ErrorKind> {
         Ok(self.pos < self.bytes.len())
+    }
+}
+
+#[cfg(feature = "async")]
+impl embedded_io_async::Read for Garbage {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        Read::read(self, buf)
+    }
+}
+
+#[cfg(feature = "async")]
+impl embedded_io_async::Write for Garbage {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+        Write::write(self, buf)
+    }
+    async fn flush(&mut self) -> Result<(), ErrorKind> {
+        Ok(())
     }
 }
 
