@@ -31,17 +31,19 @@ cargo build -p ftp-script --target wasm32-wasip2 --release
 step "tests (default features)"
 cargo test --workspace
 
-step "ftp-core tests with alloc and log"
-cargo test -p ftp-core --features alloc,log
+step "ftp-core tests with alloc, log and the async twin"
+cargo test -p ftp-core --features alloc,log,async
 
 step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
-RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log,smoltcp
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log,smoltcp,async
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
 
-step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt"
+step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt, async, async with defmt"
 cargo build -p ftp-core --target thumbv7em-none-eabihf
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt,smoltcp-ipv6
+cargo build -p ftp-core --target thumbv7em-none-eabihf --features async
+cargo build -p ftp-core --target thumbv7em-none-eabihf --features async,defmt
 
 step "all tests passed"

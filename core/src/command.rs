@@ -86,12 +86,6 @@ impl<'a> Command<'a> {
             .chain(core::iter::once(&b"\r\n"[..]))
     }
 
-    /// True for ABOR, the one command sent while a transfer's reply is
-    /// still due.
-    pub fn is_abort(&self) -> bool {
-        self.verb.eq_ignore_ascii_case("ABOR")
-    }
-
     /// True for commands whose argument is a secret (PASS, ACCT): debug
     /// output masks it.
     pub fn is_secret(&self) -> bool {

@@ -55,6 +55,7 @@ pub mod mlsd;
 mod owned;
 pub mod pasv;
 pub mod path;
+pub mod replies;
 pub mod reply;
 pub mod size;
 #[cfg(feature = "smoltcp")]

@@ -41,6 +41,7 @@ pub enum TransferType {
 /// // A resumed download: the 150's size is the whole file's, not checked.
 /// assert!(complete(ok, Ok(()), Ok::<_, Error<()>>("226"), Some(10), true, 4).is_ok());
 /// ```
+#[inline(always)]
 pub fn complete<R, E, C>(
     data: Result<(), Error<E, C>>,
     closed: Result<(), E>,

@@ -98,7 +98,7 @@ impl embedded_io_async::Write for Control {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
         yield_now().await;
         // Half a command at most per write: a drop can cut a command.
-        let n = buf.len().min(5).max(1);
+        let n = buf.len().clamp(1, 5);
         let mut r = self.0.borrow_mut();
         for &b in &buf[..n] {
             r.line.push(b);

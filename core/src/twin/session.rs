@@ -17,6 +17,7 @@ use crate::error::{Error, InvalidArgument, ProtocolError, ReplyError};
 use crate::mlsd::{Entry, mlst_line_range};
 use crate::pasv::{eprt_argument, parse_227, parse_229, port_argument};
 use crate::path::parse_257_in_place;
+use crate::replies;
 use crate::reply::{Code, Line, Reply, ReplyReader, Status};
 use crate::size::{parse_150, parse_213};
 use crate::text::Text;
@@ -62,11 +63,11 @@ pub struct Ftp<
     state: State,
     verify_data_peer: bool,
     stray: u32,
-    /// Replies owed: a command was sent (or its write began) and its final
-    /// reply was not read yet; a 1xx keeps it owed. Non-zero when a new
+    /// A reply is owed: a command was sent (or its write began) and its
+    /// final reply was not read yet; a 1xx keeps it owed. Set when a new
     /// command is due means an earlier call was dropped half-way (an async
     /// future cancelled): the session is out of step.
-    owed: u8,
+    owed: bool,
     callback_error: core::marker::PhantomData<fn() -> C>,
 }
 
@@ -106,7 +107,7 @@ where
             verify_data_peer: true,
             stray: 0,
             // The welcome.
-            owed: 1,
+            owed: true,
             callback_error: core::marker::PhantomData,
         };
         let mut code = ftp.getresp_code().await?;
@@ -156,11 +157,11 @@ where
     #[bisync]
     async fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error, C> {
         self.usable()?;
-        self.settle_owed(cmd.is_abort())?;
+        self.settle_owed()?;
         self.drain_stray().await?;
         // Owed from the first byte: a write cancelled half-way leaves part
         // of a command on the wire.
-        self.owed = 1;
+        self.owed = true;
         if self.debug_level >= 1 {
             debug!("*cmd* {}", cmd);
         }
@@ -181,8 +182,8 @@ where
     /// taken for this command's. The session is out of step. Only ABOR may
     /// go out while a transfer's final reply is owed (its own reply and
     /// the transfer's are then read by [`Ftp::abort`]).
-    fn settle_owed(&mut self, abort: bool) -> Result<(), S::Error, C> {
-        if self.owed == 0 || abort {
+    fn settle_owed(&mut self) -> Result<(), S::Error, C> {
+        if !self.owed {
             return Ok(());
         }
         warn!("a reply is still owed (an earlier call was cancelled): out of step");
@@ -281,13 +282,7 @@ where
                 on_line(line);
             });
             match status {
-                Ok(Status::Complete) => {
-                    if self.reply().code().is_preliminary() {
-                        break;
-                    }
-                    self.owed = self.owed.saturating_sub(1);
-                    break;
-                }
+                Ok(Status::Complete) => break,
                 Ok(Status::Incomplete) => match self.control.read(self.reader.space()).await {
                     Ok(0) => {
                         self.state = State::Closed;
@@ -302,7 +297,7 @@ where
                 Err(e) if self.reader.in_step() => {
                     info!("malformed reply line dropped: {}", e);
                     // That line was the reply.
-                    self.owed = self.owed.saturating_sub(1);
+                    self.owed = false;
                     return Err(Error::Protocol(e));
                 }
                 Err(e) => {
@@ -317,7 +312,12 @@ where
         if level >= 1 {
             debug!("*resp* {}", reply);
         }
-        Ok(reply.code())
+        let code = reply.code();
+        // A final reply pays what is owed; a 1xx announces another one.
+        if !code.is_preliminary() {
+            self.owed = false;
+        }
+        Ok(code)
     }
 
     /// Reads one whole reply, whatever its code (one instance of
@@ -552,7 +552,7 @@ where
     /// `error_reply`): never an empty path. `None` for a 257 without a
     /// quoted path.
     fn path_257(&mut self) -> Result<Option<&str>, S::Error, C> {
-        if self.reply().code().get() != 257 {
+        if !replies::PATH.accepts(self.reply().code()) {
             return Err(self.unexpected());
         }
         let text = self.reader.reply_text_mut().unwrap_or_default();
@@ -594,7 +594,7 @@ where
     #[bisync]
     pub async fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error, C> {
         let code = self.command("DELE", Some(filename)).await?;
-        if code.get() == 250 || code.get() == 200 {
+        if replies::DELE.accepts(code) {
             Ok(self.reply())
         } else {
             Err(self.unexpected())
@@ -606,7 +606,7 @@ where
     pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error, C> {
         Command::new("RNTO", Some(toname))?;
         let code = self.command("RNFR", Some(fromname)).await?;
-        if !code.is_intermediate() {
+        if !replies::RNFR.accepts(code) {
             return Err(self.unexpected());
         }
         self.void_command("RNTO", Some(toname)).await?;
@@ -619,7 +619,7 @@ where
     #[bisync]
     pub async fn size(&mut self, filename: &str) -> Result<u64, S::Error, C> {
         let code = self.command("SIZE", Some(filename)).await?;
-        if code.get() != 213 {
+        if !replies::FILE_STATUS.accepts(code) {
             return Err(self.unexpected());
         }
         Ok(parse_213(self.reply().text())?)
@@ -629,7 +629,7 @@ where
     #[bisync]
     pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error, C> {
         let code = self.command("MDTM", Some(filename)).await?;
-        if code.get() != 213 {
+        if !replies::FILE_STATUS.accepts(code) {
             return Err(self.unexpected());
         }
         let text = self.reply().text();
@@ -777,7 +777,7 @@ where
     #[bisync]
     pub async fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error, C> {
         let code = self.void_command("AUTH", Some("TLS")).await?;
-        if code.get() != 234 {
+        if !replies::AUTH.accepts(code) {
             return Err(self.unexpected());
         }
         if !self.reader.pending().is_empty() {
@@ -913,7 +913,7 @@ where
             let mut digits = [0u8; 20];
             let arg = crate::command::decimal(offset, &mut digits);
             let code = self.command("REST", Some(arg)).await?;
-            if !code.is_intermediate() {
+            if !replies::REST.accepts(code) {
                 return Err(self.unexpected());
             }
         }
@@ -999,18 +999,19 @@ where
     /// server's following 226 is read too, so the session stays in step.
     #[bisync]
     pub async fn abort(&mut self) -> Result<Reply<'_>, S::Error, C> {
+        // ABOR is the one command that may go out while a transfer's final
+        // reply is owed: this call reads both.
+        self.owed = false;
         self.send(Command::new("ABOR", None)?).await?;
         let mut code = self.receive().await?;
         if code.get() == 426 {
             code = self.receive().await?;
         }
-        match code.get() {
-            225 | 226 | 426 => Ok(self.reply()),
-            _ => {
-                self.classify(code)?;
-                Err(self.unexpected())
-            }
+        if replies::ABOR.accepts(code) {
+            return Ok(self.reply());
         }
+        self.classify(code)?;
+        Err(self.unexpected())
     }
 
     /// Gives up a transfer whose data connection timed out: the server is
