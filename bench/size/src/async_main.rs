@@ -1,0 +1,131 @@
+//! The program of `main.rs` on the async twin (`ftp_core::asynch`): the
+//! same operations over a transport the optimizer cannot see through,
+//! driven by a poll loop with a waker that does nothing (a firmware's
+//! executor, such as embassy's, would sleep between polls). Built for
+//! thumbv7em-none-eabihf; never run, only measured (bench/size.sh).
+
+#![no_std]
+#![no_main]
+
+use core::future::Future;
+use core::hint::black_box;
+use core::net::SocketAddr;
+use core::panic::PanicInfo;
+use core::pin::pin;
+use core::task::{Context, Poll, Waker};
+
+use embedded_io::{ErrorKind, ErrorType};
+use ftp_core::asynch::{DataConnector, Ftp};
+
+/// Bytes that look like a server: the optimizer is told nothing of them.
+static SCRIPT: &[u8] = b"220 ready\r\n331 password\r\n230 in\r\n250 ok\r\n200 type\r\n\
+229 (|||40000|)\r\n150 list\r\n226 done\r\n200 type\r\n229 (|||40001|)\r\n150 data\r\n\
+226 done\r\n221 bye\r\n\r\n\r\n";
+
+struct Wire {
+    at: usize,
+}
+
+impl ErrorType for Wire {
+    type Error = ErrorKind;
+}
+
+impl embedded_io_async::Read for Wire {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
+        let src = black_box(SCRIPT);
+        let n = buf.len().min(src.len().saturating_sub(self.at));
+        buf[..n].copy_from_slice(&src[self.at..self.at + n]);
+        self.at = black_box(self.at + n);
+        Ok(n)
+    }
+}
+
+impl embedded_io::ReadReady for Wire {
+    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
+        Ok(black_box(self.at) == usize::MAX)
+    }
+}
+
+impl embedded_io_async::Write for Wire {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
+        Ok(black_box(buf).len())
+    }
+
+    async fn flush(&mut self) -> Result<(), ErrorKind> {
+        Ok(())
+    }
+}
+
+struct Data;
+
+impl DataConnector for Data {
+    type Error = ErrorKind;
+    type Stream = Wire;
+    type Listener = ();
+
+    async fn connect(&mut self, addr: SocketAddr) -> Result<Wire, ErrorKind> {
+        Ok(Wire {
+            at: black_box(addr.port() as usize % 8),
+        })
+    }
+
+    async fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
+        Err(ErrorKind::Unsupported)
+    }
+
+    async fn accept(&mut self, _: ()) -> Result<(Wire, SocketAddr), ErrorKind> {
+        Err(ErrorKind::Unsupported)
+    }
+}
+
+#[used]
+#[unsafe(link_section = ".ftp_session_ram")]
+static SESSION_RAM: [u8; core::mem::size_of::<Ftp<Wire, Data>>()] =
+    [0; core::mem::size_of::<Ftp<Wire, Data>>()];
+
+async fn session() -> Result<(), ftp_core::Error<ErrorKind>> {
+    let peer = SocketAddr::from(([192, 0, 2, 1], 21));
+    let mut ftp: Ftp<Wire, Data> = Ftp::connect(Wire { at: 0 }, Data, black_box(peer)).await?;
+    ftp.login("device", black_box("secret"), "").await?;
+    ftp.cwd(black_box("logs")).await?;
+    let mut buf = [0u8; 1024];
+    ftp.retrlines("LIST", &mut buf, async |line| {
+        black_box(line);
+        Ok(())
+    })
+    .await?;
+    ftp.retrbinary("RETR firmware.bin", &mut buf, black_box(None), async |block| {
+        black_box(block);
+        Ok(())
+    })
+    .await?;
+    let mut left = black_box(4096usize);
+    let read = async |b: &mut [u8]| {
+        let n = b.len().min(left);
+        left -= n;
+        Ok(black_box(n))
+    };
+    ftp.storbinary("STOR device.log", &mut buf, black_box(None), read, |_| {})
+        .await?;
+    ftp.quit().await?;
+    Ok(())
+}
+
+#[unsafe(no_mangle)]
+pub extern "C" fn _start() -> ! {
+    let mut fut = pin!(session());
+    let mut cx = Context::from_waker(Waker::noop());
+    while let Poll::Pending = fut.as_mut().poll(&mut cx) {
+        core::hint::spin_loop();
+    }
+    loop {
+        core::hint::spin_loop();
+    }
+}
+
+#[panic_handler]
+fn panic(_: &PanicInfo) -> ! {
+    loop {
+        core::hint::spin_loop();
+    }
+}
