@@ -71,7 +71,12 @@ fn main() {
     let retr = size_of_val(&ftp.retrbinary("RETR f", &mut buf, None, async |_| Ok(())));
     let stor = size_of_val(&ftp.storbinary("STOR f", &mut buf, None, async |_| Ok(0), |_| {}));
     println!("async twin, {}-bit pointers:", usize::BITS);
-    println!("  session Ftp<_, _> (512-byte reply buffer): {} bytes", size_of_val(&ftp));
-    println!("  futures: connect {connect} (holds the session it makes), login {login}, cwd {cwd},");
+    println!(
+        "  session Ftp<_, _> (512-byte reply buffer): {} bytes",
+        size_of_val(&ftp)
+    );
+    println!(
+        "  futures: connect {connect} (holds the session it makes), login {login}, cwd {cwd},"
+    );
     println!("           retrlines(LIST) {list}, retrbinary {retr}, storbinary {stor} bytes");
 }

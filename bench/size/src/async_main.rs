@@ -14,35 +14,15 @@ use core::panic::PanicInfo;
 use core::pin::pin;
 use core::task::{Context, Poll, Waker};
 
-use embedded_io::{ErrorKind, ErrorType};
+use embedded_io::ErrorKind;
 use ftp_core::asynch::{DataConnector, Ftp};
 
-/// Bytes that look like a server: the optimizer is told nothing of them.
-static SCRIPT: &[u8] = b"220 ready\r\n331 password\r\n230 in\r\n250 ok\r\n200 type\r\n\
-229 (|||40000|)\r\n150 list\r\n226 done\r\n200 type\r\n229 (|||40001|)\r\n150 data\r\n\
-226 done\r\n221 bye\r\n\r\n\r\n";
-
-struct Wire {
-    at: usize,
-}
-
-impl ErrorType for Wire {
-    type Error = ErrorKind;
-}
+mod wire;
+use wire::Wire;
 
 impl embedded_io_async::Read for Wire {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        let src = black_box(SCRIPT);
-        let n = buf.len().min(src.len().saturating_sub(self.at));
-        buf[..n].copy_from_slice(&src[self.at..self.at + n]);
-        self.at = black_box(self.at + n);
-        Ok(n)
-    }
-}
-
-impl embedded_io::ReadReady for Wire {
-    fn read_ready(&mut self) -> Result<bool, ErrorKind> {
-        Ok(black_box(self.at) == usize::MAX)
+        Ok(self.take(buf))
     }
 }
 
@@ -94,10 +74,15 @@ async fn session() -> Result<(), ftp_core::Error<ErrorKind>> {
         Ok(())
     })
     .await?;
-    ftp.retrbinary("RETR firmware.bin", &mut buf, black_box(None), async |block| {
-        black_box(block);
-        Ok(())
-    })
+    ftp.retrbinary(
+        "RETR firmware.bin",
+        &mut buf,
+        black_box(None),
+        async |block| {
+            black_box(block);
+            Ok(())
+        },
+    )
     .await?;
     let mut left = black_box(4096usize);
     let read = async |b: &mut [u8]| {
