@@ -65,7 +65,7 @@ pub mod timestamp;
 pub mod transfer;
 
 /// Opens data connections for the blocking session (the async twin's is
-/// [`asynch::DataConnector`]).
+/// `asynch::DataConnector` (feature `async`)).
 ///
 /// ```
 /// use core::net::SocketAddr;
@@ -116,7 +116,7 @@ pub mod transfer;
 /// assert_eq!(stream.read(&mut buf), Ok(13));
 /// ```
 pub use blocking::data::DataConnector;
-/// The blocking session (the async twin is [`asynch::Ftp`]).
+/// The blocking session (the async twin is `asynch::Ftp` (feature `async`)).
 ///
 /// ```
 /// # use ftp_core::doc_support::{Scripted, NoData};

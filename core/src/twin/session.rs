@@ -36,8 +36,8 @@ enum State {
 type Result<T, E, C> = core::result::Result<T, Error<E, C>>;
 
 /// An FTP session: every method of Python ftplib's `FTP` class, and more
-/// (the blocking [`crate::Ftp`] and, with feature `async`, the async
-/// [`crate::asynch::Ftp`], twins with the same methods).
+/// (the blocking `ftp_core::Ftp` and, with feature `async`, the async
+/// `ftp_core::asynch::Ftp`, twins with the same methods).
 ///
 /// `S` is the control stream, `D` opens data connections, `N` is the size
 /// of the reply buffer. Data blocks, lines and entries go to callbacks; the
