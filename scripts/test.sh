@@ -28,8 +28,8 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "the runner for WASI (wasm32-wasip2, release), for the WASI tests"
 cargo build -p ftp-script --target wasm32-wasip2 --release
 
-step "tests (default features)"
-cargo test --workspace
+step "tests, the interop ones included (real servers, root, TAP, wasmtime)"
+cargo test --workspace --features ftp-tests/interop,ftp-script/interop,ftp-examples/interop
 
 step "ftp-core tests with alloc, log and the async twin"
 cargo test -p ftp-core --features alloc,log,async

@@ -115,6 +115,10 @@ impl Drop for Namespace {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
 fn firmware_client_over_tap() {
     let mut ns = Namespace::create();
     let root = tempfile::tempdir().unwrap();
@@ -187,6 +191,10 @@ fn firmware_client_over_tap() {
 /// A port nobody listens on, over the same TAP: smoltcp's connect ends in a
 /// clear error (the kernel answers with a reset), well before its timeout.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
 fn firmware_client_refused_connection_is_a_clear_error() {
     let ns = Namespace::create();
     let work = tempfile::tempdir().unwrap();
@@ -222,6 +230,10 @@ fn firmware_client_refused_connection_is_a_clear_error() {
 /// and ended only after about a minute, woken by the host's
 /// retransmissions; a device that sleeps until an interrupt would hang.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
 fn firmware_client_times_out_on_a_silent_server() {
     let mut ns = Namespace::create();
     let port = ns.start_server("stallftpd.py", &["--host", "192.0.2.1"]);

@@ -27,6 +27,10 @@ fn stderr(o: &Output) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn session_fetches_readme_like_ftplib() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::create_dir(server.path("debian")).unwrap();
@@ -54,6 +58,10 @@ fn session_fetches_readme_like_ftplib() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn session_reads_netrc_and_reports_errors() {
     let server = Vsftpd::start();
     std::fs::create_dir(server.path("debian")).unwrap();
@@ -114,6 +122,10 @@ fn session_reads_netrc_and_reports_errors() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn session_tls_explicit_and_implicit() {
     for (tls, scheme) in [(Tls::Explicit, "ftp"), (Tls::Implicit, "ftps")] {
         let server = Vsftpd::start_with(tls, "127.0.0.1");

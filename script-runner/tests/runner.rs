@@ -157,18 +157,30 @@ fn every_function(port: u16, mlsd: &str, extra: &[&str]) {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn every_function_against_pyftpdlib() {
     let server = PyFtpd::start("127.0.0.1");
     every_function(server.port, "mlsd", &[]);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn every_function_against_vsftpd() {
     let server = Vsftpd::start();
     every_function(server.port, "nomlsd", &[]);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn every_function_against_vsftpd_over_tls() {
     let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
     let ca = server.ca.as_ref().unwrap().display().to_string();
@@ -176,6 +188,10 @@ fn every_function_against_vsftpd_over_tls() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn the_main_example_script() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::create_dir(server.path("debian")).unwrap();
@@ -206,6 +222,10 @@ fn the_main_example_script() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn upload_logs_example_with_credentials_from_the_environment() {
     let server = Vsftpd::start();
     let cwd = tempfile::tempdir().unwrap();
@@ -270,6 +290,10 @@ fn upload_logs_example_with_credentials_from_the_environment() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn newest_example_picks_by_mlsd_modify() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::create_dir(server.path("nightly")).unwrap();
@@ -308,6 +332,10 @@ fn newest_example_picks_by_mlsd_modify() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn ftps_example_against_vsftpd_explicit_and_implicit_url() {
     let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
     let ca = server.ca.as_ref().unwrap().display().to_string();
@@ -391,6 +419,10 @@ fn odd_server() -> u16 {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn error_map_kinds() {
     let cwd = tempfile::tempdir().unwrap();
     let kinds = r#"
@@ -437,6 +469,10 @@ fn error_map_kinds() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn exit_status_and_the_error_line() {
     let server = PyFtpd::start("127.0.0.1");
     let cwd = tempfile::tempdir().unwrap();
@@ -505,6 +541,10 @@ fn runaway_scripts_end() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn local_files_stay_in_the_sandbox() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::write(server.path("f"), "data").unwrap();
@@ -547,6 +587,10 @@ fn local_files_stay_in_the_sandbox() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn debug_output_masks_passwords_and_netrc_logs_in() {
     let server = PyFtpd::start("127.0.0.1");
     let cwd = tempfile::tempdir().unwrap();
@@ -591,6 +635,10 @@ fn debug_output_masks_passwords_and_netrc_logs_in() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn active_mode_and_url_path() {
     let server = Vsftpd::start();
     std::fs::create_dir(server.path("pub")).unwrap();
@@ -617,6 +665,10 @@ fn active_mode_and_url_path() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn tls_url_prot_c_nul_and_acct() {
     let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
     server.put("f.txt", b"secret data\n");
@@ -670,6 +722,10 @@ fn tls_url_prot_c_nul_and_acct() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn mirror_both_ways_from_a_script() {
     let server = PyFtpd::start("127.0.0.1");
     ftp_tests::make_tree(server.root.path(), 60, 20_000, 9);

@@ -80,6 +80,10 @@ fn ok(o: &Output) -> String {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs wasmtime, the WASI build, pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn wasi_runner_transfers_lists_and_mirrors() {
     let server = PyFtpd::start("127.0.0.1");
     let image = random_bytes(3 << 20, 77);
@@ -127,6 +131,10 @@ fn wasi_runner_transfers_lists_and_mirrors() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs wasmtime, the WASI build, pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn wasi_errors_match_the_native_build_and_the_sandbox_holds() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::write(server.path("f"), b"data").unwrap();
@@ -175,6 +183,10 @@ fn wasi_errors_match_the_native_build_and_the_sandbox_holds() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs wasmtime, the WASI build, pyftpdlib and vsftpd (the README's test command runs it)"
+)]
 fn wasi_runner_over_ftps() {
     let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
     server.put("secret.txt", b"over TLS\n");

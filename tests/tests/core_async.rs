@@ -185,6 +185,10 @@ async fn session_checks(addr: &str, user: &str, root: &std::path::Path, mlsd: bo
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib, vsftpd and root (the README's test command runs it)"
+)]
 fn async_twin_against_pyftpdlib() {
     let server = PyFtpd::start("127.0.0.1");
     let addr = server.addr();
@@ -192,6 +196,10 @@ fn async_twin_against_pyftpdlib() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib, vsftpd and root (the README's test command runs it)"
+)]
 fn async_twin_against_vsftpd() {
     let server = Vsftpd::start();
     let addr = server.addr();

@@ -15,6 +15,10 @@ fn login(server: &PyFtpd) -> Session {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn anonymous_session_reads_and_cannot_write() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::create_dir(server.path("debian")).unwrap();
@@ -55,6 +59,10 @@ fn anonymous_session_reads_and_cannot_write() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn wrong_password_is_a_permanent_error_with_the_server_text() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = ftp_tests::connect_core(&server.addr());
@@ -67,6 +75,10 @@ fn wrong_password_is_a_permanent_error_with_the_server_text() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn directory_commands() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = login(&server);
@@ -101,6 +113,10 @@ fn directory_commands() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn mlsd_and_mlst() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::create_dir(server.path("sub")).unwrap();
@@ -127,6 +143,10 @@ fn mlsd_and_mlst() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn transfers_both_ways_byte_identical() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = login(&server);
@@ -156,6 +176,10 @@ fn transfers_both_ways_byte_identical() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn resume_with_rest_both_ways() {
     let server = PyFtpd::start("127.0.0.1");
     let data = random_bytes(300_000, 42);
@@ -173,6 +197,10 @@ fn resume_with_rest_both_ways() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn active_mode_transfers_and_listings() {
     let server = PyFtpd::start("127.0.0.1");
     let data = random_bytes(200_000, 5);
@@ -184,6 +212,10 @@ fn active_mode_transfers_and_listings() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn text_mode_converts_line_ends() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = login(&server);
@@ -213,6 +245,10 @@ fn text_mode_converts_line_ends() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn transfercmd_then_abort_keeps_the_session_in_step() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::write(server.path("big"), random_bytes(32 << 20, 9)).unwrap();
@@ -229,11 +265,15 @@ fn transfercmd_then_abort_keeps_the_session_in_step() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn ipv6_with_epsv() {
-    if !have_ipv6() {
-        eprintln!("skipped: this machine cannot listen on ::1");
-        return;
-    }
+    assert!(
+        have_ipv6(),
+        "this machine cannot listen on ::1: the IPv6 tests need it (enable IPv6 on lo)"
+    );
     let server = PyFtpd::start("::1");
     let data = random_bytes(50_000, 3);
     let mut ftp = login(&server);

@@ -13,6 +13,10 @@ fn login(server: &Vsftpd) -> Session {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn anonymous_sample_session() {
     let server = Vsftpd::start();
     std::fs::create_dir(server.path("debian")).unwrap();
@@ -40,6 +44,10 @@ fn anonymous_sample_session() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn wrong_password() {
     let server = Vsftpd::start();
     let mut ftp = ftp_tests::connect_core(&server.addr());
@@ -51,6 +59,10 @@ fn wrong_password() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn user_transfers_commands_and_resume() {
     let server = Vsftpd::start();
     let mut ftp = login(&server);

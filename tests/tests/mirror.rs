@@ -142,18 +142,30 @@ fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn vsftpd_tree_both_ways() {
     let server = Vsftpd::start();
     both_ways(server.root.path(), server.port, VSFTPD_USER, false);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn pyftpdlib_tree_both_ways() {
     let server = PyFtpd::start("127.0.0.1");
     both_ways(server.root.path(), server.port, USER, true);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd and root (the README's test command runs it)"
+)]
 fn parallel_4_gives_the_same_tree_as_parallel_1() {
     for vs in [true, false] {
         let (root, port, user, _keep): (
@@ -195,6 +207,10 @@ fn parallel_4_gives_the_same_tree_as_parallel_1() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn dry_run_and_filters() {
     let server = PyFtpd::start("127.0.0.1");
     make_tree(server.root.path(), 40, 1000, 3);
@@ -249,6 +265,10 @@ fn dry_run_and_filters() {
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn a_server_killed_mid_mirror() {
     let server = Arc::new(Mutex::new(PyFtpd::start("127.0.0.1")));
     let (root, port) = {
@@ -370,6 +390,10 @@ fn hostile_names_never_leave_the_target() {
 /// asking for four: the extra workers are refused with 421, give their
 /// jobs back and retire; every file still arrives, both ways.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
 fn a_server_capping_connections_per_client_gets_every_file() {
     let server = Vsftpd::start_config(ftp_tests::Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
     make_tree(&server.root.path().join("src"), 200, 20_000, 31);

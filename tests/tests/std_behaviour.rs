@@ -155,6 +155,10 @@ fn drop_sends_nothing() {
 
 /// Control and passive data connections leave from the source address.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
 fn source_address_is_used() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::write(server.path("f"), b"data").unwrap();

@@ -379,10 +379,10 @@ fn active(t: &Target) {
 }
 
 fn ipv6(kind: Kind, tls: Tls) {
-    if !have_ipv6() {
-        eprintln!("skipped: no ::1 on this machine");
-        return;
-    }
+    assert!(
+        have_ipv6(),
+        "this machine cannot listen on ::1: the IPv6 tests need it (enable IPv6 on lo)"
+    );
     let t = Target::start(kind, tls, "::1");
     assert!(t.user().peer_addr().is_ipv6());
     transfers(&t, &t.options());
@@ -458,47 +458,83 @@ macro_rules! suite {
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn logins() {
                 super::logins(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn commands() {
                 super::commands(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn listings() {
                 super::listings(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn transfers_passive() {
                 let t = target();
                 super::transfers(&t, &t.options());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn transfers_active() {
                 super::active(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn files_of_64_mib() {
                 super::big_files(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn resume() {
                 super::resume(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn missing_file() {
                 super::missing_file(&target());
             }
 
             #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
             fn ipv6() {
                 super::ipv6($kind, $tls);
             }
@@ -513,16 +549,28 @@ suite!(pyftpdlib_plain, Kind::Pyftpdlib, Tls::Off);
 suite!(pyftpdlib_explicit, Kind::Pyftpdlib, Tls::Explicit);
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn vsftpd_explicit_certificates() {
     certificates(&Target::start(Kind::Vsftpd, Tls::Explicit, "127.0.0.1"));
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn vsftpd_implicit_certificates() {
     certificates(&Target::start(Kind::Vsftpd, Tls::Implicit, "127.0.0.1"));
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn pyftpdlib_explicit_certificates() {
     certificates(&Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1"));
 }
@@ -530,18 +578,30 @@ fn pyftpdlib_explicit_certificates() {
 const TLS13: rustls::ProtocolVersion = rustls::ProtocolVersion::TLSv1_3;
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn vsftpd_explicit_uploads_every_time() {
     let t = Target::start(Kind::Vsftpd, Tls::Explicit, "127.0.0.1");
     tls_uploads_every_time(&t, TLS13);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn vsftpd_implicit_uploads_every_time() {
     let t = Target::start(Kind::Vsftpd, Tls::Implicit, "127.0.0.1");
     tls_uploads_every_time(&t, TLS13);
 }
 
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn pyftpdlib_explicit_uploads_every_time() {
     let t = Target::start(Kind::Pyftpdlib, Tls::Explicit, "127.0.0.1");
     tls_uploads_every_time(&t, TLS13);
@@ -550,6 +610,10 @@ fn pyftpdlib_explicit_uploads_every_time() {
 /// A TLS 1.2 server resumes sessions by ID or ticket: vsftpd's
 /// require_ssl_reuse holds there too.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn vsftpd_tls12_session_reuse() {
     let s = Vsftpd::start_full(Tls::Explicit, "127.0.0.1", true);
     let t = Target {
@@ -570,6 +634,10 @@ fn vsftpd_tls12_session_reuse() {
 /// file, is taken (as curl's --cacert does); another one is not; a CA
 /// file's chain must name the host.
 #[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
 fn pinned_self_signed_certificate_and_host_names() {
     let certs = ftp_tests::Certs::self_signed();
     let ca = certs.ca.clone();
