@@ -315,16 +315,16 @@ impl Runner {
 
     // ----- transfers ------------------------------------------------------------
 
+    /// A progress display: a spinner with the bytes so far until the size
+    /// is known (a bar reading "0 B/0 B" would claim the file is empty),
+    /// then a bar.
     fn bar(&self, label: &str) -> Option<ProgressBar> {
         if !self.progress {
             return None;
         }
-        let bar = ProgressBar::new(0);
-        let style = ProgressStyle::with_template(
-            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
-        )
-        .map(|s| s.progress_chars("=> "))
-        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        let bar = ProgressBar::new_spinner();
+        let style = ProgressStyle::with_template("{msg} {spinner} {bytes} {bytes_per_sec}")
+            .unwrap_or_else(|_| ProgressStyle::default_spinner());
         bar.set_style(style);
         bar.set_message(label.to_string());
         Some(bar)
@@ -333,10 +333,7 @@ impl Runner {
     fn on_progress(bar: &Option<ProgressBar>) -> impl FnMut(Progress) + '_ {
         move |p: Progress| {
             if let Some(bar) = bar {
-                if let Some(total) = p.total {
-                    bar.set_length(total);
-                }
-                bar.set_position(p.done);
+                show_progress(bar, p.done, p.total);
             }
         }
     }
@@ -487,8 +484,8 @@ impl Runner {
         let bar = self.mirror_bar();
         let progress = |p: ftp_std::MirrorProgress| {
             if let Some(bar) = &bar {
-                bar.set_length(p.bytes_total);
-                bar.set_position(p.bytes_done);
+                let total = (p.bytes_total > 0).then_some(p.bytes_total);
+                show_progress(bar, p.bytes_done, total);
             }
         };
         let result = if up {
@@ -548,6 +545,23 @@ impl Runner {
     pub fn lpwd(&self) -> String {
         self.sandbox.cwd().display().to_string()
     }
+}
+
+/// Moves a progress display on; the spinner becomes a bar once the total
+/// is known.
+fn show_progress(bar: &ProgressBar, done: u64, total: Option<u64>) {
+    if let Some(total) = total
+        && bar.length() != Some(total)
+    {
+        let style = ProgressStyle::with_template(
+            "{msg} [{bar:30}] {bytes}/{total_bytes} {bytes_per_sec} {eta}",
+        )
+        .map(|s| s.progress_chars("=> "))
+        .unwrap_or_else(|_| ProgressStyle::default_bar());
+        bar.set_style(style);
+        bar.set_length(total);
+    }
+    bar.set_position(done);
 }
 
 /// Mirror options from a script's map; unknown keys are refused.

@@ -58,7 +58,8 @@ pub struct Record {
 pub struct MockData {
     pub plans: Rc<RefCell<VecDeque<Plan>>>,
     pub record: Rc<RefCell<Record>>,
-    pub listen_addr: SocketAddr,
+    /// Where active mode listens; shared by clones, like the rest.
+    pub listen_addr: Rc<std::cell::Cell<SocketAddr>>,
     /// Where active-mode connections come from (default the server).
     pub accept_from: Rc<RefCell<SocketAddr>>,
 }
@@ -68,7 +69,7 @@ impl MockData {
         MockData {
             plans: Rc::new(RefCell::new(plans.into())),
             record: Rc::new(RefCell::new(Record::default())),
-            listen_addr: "127.0.0.1:40000".parse().unwrap(),
+            listen_addr: Rc::new(std::cell::Cell::new("127.0.0.1:40000".parse().unwrap())),
             accept_from: Rc::new(RefCell::new("127.0.0.1:20".parse().unwrap())),
         }
     }
@@ -149,7 +150,7 @@ impl DataConnector for MockData {
 
     fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
         self.record.borrow_mut().listened += 1;
-        Ok(((), self.listen_addr))
+        Ok(((), self.listen_addr.get()))
     }
 
     fn accept(&mut self, _: ()) -> Result<(MockStream, SocketAddr), ErrorKind> {
