@@ -46,4 +46,7 @@ cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt,smoltcp-
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features async
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features async,defmt
 
+step "the crates package for crates.io (ftp-core-macros, ftp-core, ftp-std, ftp-script)"
+cargo package -q -p ftp-core-macros -p ftp-core -p ftp-std -p ftp-script --allow-dirty
+
 step "all tests passed"
