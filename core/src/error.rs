@@ -137,8 +137,9 @@ pub enum Error<E, C = E> {
         /// Bytes received.
         received: u64,
     },
-    /// The session was closed (after quit or a fatal error).
-    Closed,
+    /// The session was closed by this side (after `quit`); see
+    /// [`Error::ConnectionClosed`] for a server that closed it.
+    SessionClosed,
     /// An active-mode data connection came from another address than the
     /// server's: it was closed unread (see
     /// [`crate::Ftp::set_verify_data_peer`]).
@@ -182,7 +183,7 @@ impl<E, C> Error<E, C> {
             Error::TransferIncomplete { expected, received } => {
                 Error::TransferIncomplete { expected, received }
             }
-            Error::Closed => Error::Closed,
+            Error::SessionClosed => Error::SessionClosed,
             Error::ForeignDataPeer { from, server } => Error::ForeignDataPeer { from, server },
         }
     }
@@ -216,7 +217,7 @@ impl<E: fmt::Display, C: fmt::Display> fmt::Display for Error<E, C> {
                 f,
                 "transfer incomplete: {received} of {expected} bytes received"
             ),
-            Error::Closed => f.write_str("session closed"),
+            Error::SessionClosed => f.write_str("session closed"),
             Error::ForeignDataPeer { from, server } => write!(
                 f,
                 "data connection from {from} refused: it is not the server ({server})"

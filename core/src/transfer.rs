@@ -79,16 +79,23 @@ mod tests {
         let r = complete(
             Err(E::Callback('x')),
             Err(1),
-            Err::<(), E>(E::Closed),
+            Err::<(), E>(E::SessionClosed),
             Some(9),
             false,
             0,
         );
         assert!(matches!(r, Err(Error::Callback('x'))));
-        let r = complete(ok(), Err(2), Err::<(), E>(E::Closed), None, false, 0);
+        let r = complete(ok(), Err(2), Err::<(), E>(E::SessionClosed), None, false, 0);
         assert!(matches!(r, Err(Error::Io(2))));
-        let r = complete(ok(), Ok(()), Err::<&str, E>(E::Closed), Some(9), false, 0);
-        assert!(matches!(r, Err(Error::Closed)));
+        let r = complete(
+            ok(),
+            Ok(()),
+            Err::<&str, E>(E::SessionClosed),
+            Some(9),
+            false,
+            0,
+        );
+        assert!(matches!(r, Err(Error::SessionClosed)));
         let r = complete(ok(), Ok(()), reply(), Some(9), false, 8);
         assert!(matches!(
             r,

@@ -195,7 +195,7 @@ proptest! {
             let _ = ftp.size("f");
             let _ = ftp.mdtm("f");
             let _ = ftp.retrbinary("RETR f", &mut buf, None, |_| Ok(()));
-            let _ = ftp.mlsd(None, None, &mut buf, |e| { let _ = e.size(); Ok(()) });
+            let _ = ftp.mlsd(None, &[], &mut buf, |e| { let _ = e.size(); Ok(()) });
             let _ = ftp.feat(|_| {});
             let _ = ftp.mlst(Some("x")).map(|e| e.size());
             let _ = ftp.storlines("STOR f", &mut buf, |_| Ok(0), |_| {});
@@ -227,7 +227,7 @@ proptest! {
             let _ = ftp.size("f").await;
             let _ = ftp.mdtm("f").await;
             let _ = ftp.retrbinary("RETR f", &mut buf, None, async |_| Ok(())).await;
-            let _ = ftp.mlsd(None, None, &mut buf, async |e| { let _ = e.size(); Ok(()) }).await;
+            let _ = ftp.mlsd(None, &[], &mut buf, async |e| { let _ = e.size(); Ok(()) }).await;
             let _ = ftp.feat(|_| {}).await;
             let _ = ftp.mlst(Some("x")).await.map(|e| e.size());
             let _ = ftp.storlines("STOR f", &mut buf, async |_| Ok(0), |_| {}).await;

@@ -133,7 +133,7 @@ fuzz_target!(|input: &[u8]| {
                 };
                 ftp.storbinary("STOR f", &mut buf, None, read, |_| {}).map(drop)
             }
-            8 => ftp.mlsd(None, Some("type;size"), &mut buf, |_| Ok(())).map(drop),
+            8 => ftp.mlsd(None, &["type", "size"], &mut buf, |_| Ok(())).map(drop),
             9 => ftp.feat(|_| {}).map(drop),
             10 => ftp.abort().map(drop),
             11 => ftp.mkd("new").map(drop),
@@ -149,7 +149,7 @@ fuzz_target!(|input: &[u8]| {
             }
             _ => ftp.quit().map(drop),
         };
-        if let Err(Error::Closed) = result {
+        if let Err(Error::SessionClosed) = result {
             break;
         }
     }

@@ -63,7 +63,9 @@ pub fn ftp_error(e: Error) -> Box<EvalAltResult> {
         ),
         Error::Protocol(p) => script_error("proto", None, format!("protocol error: {p}")),
         Error::BufferTooSmall => script_error("proto", None, e.to_string()),
-        Error::InvalidArgument(_) | Error::Closed => script_error("usage", None, e.to_string()),
+        Error::InvalidArgument(_) | Error::SessionClosed => {
+            script_error("usage", None, e.to_string())
+        }
         Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             script_error("timeout", None, io.to_string())
         }

@@ -63,7 +63,7 @@ pub struct Options {
     pub passive: bool,
     /// Connect to the host a PASV reply names instead of the control
     /// connection's peer. Off by default, as in ftplib and curl.
-    pub trust_pasv_host: bool,
+    pub trust_server_pasv_ipv4_address: bool,
     /// The size of each read and write of a transfer (ftplib's blocksize).
     /// Default 64 KiB.
     pub blocksize: usize,
@@ -90,7 +90,7 @@ impl Default for Options {
             data_timeout: Some(Duration::from_secs(60)),
             source_address: None,
             passive: true,
-            trust_pasv_host: false,
+            trust_server_pasv_ipv4_address: false,
             blocksize: 64 * 1024,
             verify_data_peer: true,
             keepalive: Some(Duration::from_secs(60)),
@@ -130,6 +130,12 @@ impl Options {
     /// Sets [`Options::source_address`].
     pub fn source_address(mut self, addr: IpAddr) -> Self {
         self.source_address = Some(addr);
+        self
+    }
+
+    /// Sets [`Options::trust_server_pasv_ipv4_address`].
+    pub fn trust_server_pasv_ipv4_address(mut self, trust: bool) -> Self {
+        self.trust_server_pasv_ipv4_address = trust;
         self
     }
 
@@ -266,7 +272,7 @@ impl Ftp {
         let connector = Connector::new(local, options, clock);
         let mut session = ftp_core::Ftp::connect(IoStream(control), connector, peer)?;
         session.set_pasv(options.passive);
-        session.set_trust_server_pasv_ipv4_address(options.trust_pasv_host);
+        session.set_trust_server_pasv_ipv4_address(options.trust_server_pasv_ipv4_address);
         session.set_verify_data_peer(options.verify_data_peer);
         Ok(Ftp {
             session,
@@ -370,6 +376,35 @@ impl Ftp {
         self.session.set_pasv(passive);
     }
 
+    /// The same as [`Ftp::set_debuglevel`] (ftplib's `debug`).
+    pub fn debug(&mut self, level: u8) {
+        self.set_debuglevel(level);
+    }
+
+    /// Connect to the host a 227 reply names instead of the control
+    /// connection's peer (ftplib's `trust_server_pasv_ipv4_address`); off by
+    /// default.
+    pub fn set_trust_server_pasv_ipv4_address(&mut self, trust: bool) {
+        self.session.set_trust_server_pasv_ipv4_address(trust);
+    }
+
+    /// Refuse active-mode data connections from another address than the
+    /// server's (on by default; see [`Options::verify_data_peer`]).
+    pub fn set_verify_data_peer(&mut self, verify: bool) {
+        self.session.set_verify_data_peer(verify);
+    }
+
+    /// Sets the transfer type (TYPE A or I); sent only when it changes.
+    pub fn set_type(&mut self, kind: TransferType) -> Result<(), Error> {
+        self.session.set_type(kind)
+    }
+
+    /// The address of a passive data connection (EPSV, else PASV:
+    /// ftplib's `makepasv`).
+    pub fn makepasv(&mut self) -> Result<SocketAddr, Error> {
+        self.session.makepasv()
+    }
+
     /// Logs in (USER, PASS, ACCT when asked). An empty user is anonymous
     /// (password `anonymous@` when empty). With [`Security::Explicit`] the
     /// control connection is secured first (AUTH TLS), as `FTP_TLS.login`.
@@ -384,7 +419,7 @@ impl Ftp {
     /// verifying the certificate ([`Options::verify`]) (`FTP_TLS.auth`).
     pub fn auth(&mut self) -> Result<String, Error> {
         let tls = self.tls_context()?;
-        let reply = text(self.session.auth_tls()?);
+        let reply = text(self.session.auth()?);
         io_err(self.session.control_mut().0.start_tls(&tls))?;
         Ok(reply)
     }
@@ -656,12 +691,6 @@ impl Ftp {
     /// its facts, fact names lower-cased. With `facts` (`["type", "size"]`)
     /// the server is asked for those (OPTS MLST).
     pub fn mlsd(&mut self, path: Option<&str>, facts: &[&str]) -> Result<Vec<OwnedEntry>, Error> {
-        let mut wanted = String::new();
-        for f in facts {
-            wanted.push_str(f);
-            wanted.push(';');
-        }
-        let facts = (!facts.is_empty()).then_some(wanted.as_str());
         let mut entries = Vec::new();
         self.session.mlsd(path, facts, &mut self.buf, |e| {
             entries.push(OwnedEntry::from_entry(&e));
@@ -680,6 +709,11 @@ impl Ftp {
     ) -> Result<(DataStream, Option<u64>), Error> {
         let (stream, size) = self.session.ntransfercmd(cmd, rest)?;
         Ok((stream.0, size))
+    }
+
+    /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
+    pub fn transfercmd(&mut self, cmd: &str, rest: Option<u64>) -> Result<DataStream, Error> {
+        Ok(self.ntransfercmd(cmd, rest)?.0)
     }
 
     /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data

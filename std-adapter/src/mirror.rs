@@ -240,7 +240,7 @@ fn connection_lost(e: &Error) -> bool {
     match e {
         Error::Io(_)
         | Error::ConnectionClosed
-        | Error::Closed
+        | Error::SessionClosed
         | Error::Protocol(_)
         | Error::TransferIncomplete { .. } => true,
         Error::Temporary(r) => r.code().get() == 421,
@@ -319,7 +319,7 @@ fn list_remote(
     if mlsd {
         let session = ftp.session_mut();
         let mut buf = vec![0u8; 16 * 1024];
-        session.mlsd(Some(abs), None, &mut buf, |e| {
+        session.mlsd(Some(abs), &[], &mut buf, |e| {
             let kind = match e.kind() {
                 EntryKind::File => Kind::File,
                 EntryKind::Dir => Kind::Dir,
@@ -805,7 +805,7 @@ where
     if session.is_none() {
         *session = Some(connect()?);
     }
-    let ftp = session.as_mut().ok_or(Error::Closed)?;
+    let ftp = session.as_mut().ok_or(Error::SessionClosed)?;
     let home = ftp.pwd()?;
     let root = if remote.starts_with('/') {
         remote.to_string()
@@ -1056,7 +1056,7 @@ where
     if session.is_none() {
         *session = Some(connect()?);
     }
-    let ftp = session.as_mut().ok_or(Error::Closed)?;
+    let ftp = session.as_mut().ok_or(Error::SessionClosed)?;
     let home = ftp.pwd()?;
     let root = if remote.starts_with('/') {
         remote.to_string()

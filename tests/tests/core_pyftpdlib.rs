@@ -132,7 +132,7 @@ fn mlsd_and_mlst() {
     assert_eq!(entries[1].fact("type"), Some("dir"));
     let mut buf = [0u8; 1024];
     let mut kinds = Vec::new();
-    ftp.mlsd(None, Some("type;size"), &mut buf, |e| {
+    ftp.mlsd(None, &["type", "size"], &mut buf, |e| {
         kinds.push((e.name.to_vec(), e.kind() == EntryKind::Dir, e.size()));
         Ok(())
     })

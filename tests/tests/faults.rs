@@ -223,7 +223,7 @@ fn broken_transfers_leave_no_final_file() {
     assert!(
         matches!(
             after,
-            Error::Closed
+            Error::SessionClosed
                 | Error::ConnectionClosed
                 | Error::Io(_)
                 | Error::Protocol(ProtocolError::OutOfSync)

@@ -5,7 +5,7 @@
 //! (and `AsyncFnMut` bounds made `FnMut`); one that imports
 //! [`macro@asynch`] gets them as written.
 //!
-//! ```ignore
+//! ```text
 //! #[path = "twin"] mod blocking { use ftp_core_macros::blocking as bisync; mod session; }
 //! #[path = "twin"] mod asynch { use ftp_core_macros::asynch as bisync; mod session; }
 //! // twin/session.rs

@@ -52,7 +52,7 @@ where
     ) -> Result<Vec<OwnedEntry>, Error<S::Error, C>> {
         let mut entries = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
-        self.mlsd(path, None, &mut buf, async |e: crate::mlsd::Entry<'_>| {
+        self.mlsd(path, &[], &mut buf, async |e: crate::mlsd::Entry<'_>| {
             entries.push(OwnedEntry::from_entry(&e));
             Ok(())
         })

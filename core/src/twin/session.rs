@@ -56,7 +56,7 @@ pub struct Ftp<
     welcome: heapless::Vec<u8, WELCOME_CAPACITY>,
     peer: SocketAddr,
     passive: bool,
-    trust_pasv_host: bool,
+    trust_server_pasv_ipv4_address: bool,
     try_epsv: bool,
     transfer_type: Option<TransferType>,
     debug_level: u8,
@@ -99,7 +99,7 @@ where
             welcome: heapless::Vec::new(),
             peer,
             passive: true,
-            trust_pasv_host: false,
+            trust_server_pasv_ipv4_address: false,
             try_epsv: true,
             transfer_type: None,
             debug_level: 0,
@@ -146,7 +146,7 @@ where
     fn usable(&self) -> Result<(), S::Error, C> {
         match self.state {
             State::Open => Ok(()),
-            State::Closed => Err(Error::Closed),
+            State::Closed => Err(Error::SessionClosed),
             State::Broken => Err(Error::Protocol(ProtocolError::OutOfSync)),
         }
     }
@@ -441,7 +441,7 @@ where
     /// connection's peer. Off by default: a server (or anybody who can
     /// change its replies) could otherwise aim the client at any host.
     pub fn set_trust_server_pasv_ipv4_address(&mut self, trust: bool) {
-        self.trust_pasv_host = trust;
+        self.trust_server_pasv_ipv4_address = trust;
     }
 
     /// Refuse an active-mode data connection that does not come from the
@@ -458,7 +458,7 @@ where
         self.peer
     }
 
-    /// The control stream (to wrap it in TLS after [`Ftp::auth_tls`], or to
+    /// The control stream (to wrap it in TLS after [`Ftp::auth`], or to
     /// set its timeouts).
     pub fn control_mut(&mut self) -> &mut S {
         &mut self.control
@@ -476,9 +476,15 @@ where
         self.state == State::Open
     }
 
-    /// Closes the session unilaterally (ftplib's `close`): nothing is sent;
-    /// the streams are given back for the caller to shut down or drop.
-    pub fn close(self) -> (S, D) {
+    /// Closes the session unilaterally (ftplib's `close`): nothing is sent,
+    /// the streams are dropped.
+    pub fn close(self) {
+        drop(self.into_parts());
+    }
+
+    /// Ends the session without a word and gives the streams back, for the
+    /// caller to shut down or reuse.
+    pub fn into_parts(self) -> (S, D) {
         (self.control, self.data)
     }
 
@@ -756,7 +762,7 @@ where
     }
 
     /// Says goodbye (QUIT) and closes the session: later calls return
-    /// [`Error::Closed`]. The streams stay with the session until
+    /// [`Error::SessionClosed`]. The streams stay with the session until
     /// [`Ftp::close`] or drop.
     #[bisync]
     pub async fn quit(&mut self) -> Result<Reply<'_>, S::Error, C> {
@@ -775,7 +781,7 @@ where
     /// server sent after the 234 are refused: they would be taken as
     /// protected when they were not.
     #[bisync]
-    pub async fn auth_tls(&mut self) -> Result<Reply<'_>, S::Error, C> {
+    pub async fn auth(&mut self) -> Result<Reply<'_>, S::Error, C> {
         let code = self.void_command("AUTH", Some("TLS")).await?;
         if !replies::AUTH.accepts(code) {
             return Err(self.unexpected());
@@ -859,7 +865,7 @@ where
             }
             _ => return Err(self.unexpected()),
         };
-        if self.trust_pasv_host {
+        if self.trust_server_pasv_ipv4_address {
             Ok((SocketAddr::V4(addr), false))
         } else {
             Ok((SocketAddr::new(self.peer.ip(), addr.port()), false))
@@ -1193,15 +1199,15 @@ where
     }
 
     /// A machine-readable listing (MLSD): each entry, fact names
-    /// lower-cased, goes to `callback`. With `facts`, `OPTS MLST f1;f2;` asks
-    /// for those facts first (`facts` is `"type;size;modify"`). Lines that
+    /// lower-cased, goes to `callback`. With `facts` (`&["type", "size"]`,
+    /// ftplib's `facts`), `OPTS MLST type;size;` asks for those first. Lines that
     /// are not entries are skipped and reported at the end as
     /// [`ProtocolError::BadListing`], after every good entry was delivered.
     #[bisync]
     pub async fn mlsd<F>(
         &mut self,
         path: Option<&str>,
-        facts: Option<&str>,
+        facts: &[&str],
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error, C>
@@ -1209,9 +1215,9 @@ where
         F: AsyncFnMut(Entry<'_>) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("MLSD", path)?;
-        if let Some(facts) = facts {
+        if !facts.is_empty() {
             let mut arg = heapless::String::<128>::new();
-            for fact in facts.split(';').filter(|f| !f.is_empty()) {
+            for fact in facts.iter().filter(|f| !f.is_empty()) {
                 write!(arg, "{fact};").map_err(|_| Error::BufferTooSmall)?;
             }
             self.void_command("OPTS MLST", Some(&arg)).await?;

@@ -220,7 +220,7 @@ async fn control_characters_are_refused_before_anything_is_sent() {
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        ftp.mlsd(Some("\r"), None, &mut buf, async |_| Ok(())).await,
+        ftp.mlsd(Some("\r"), &[], &mut buf, async |_| Ok(())).await,
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
@@ -414,7 +414,7 @@ async fn tls_commands() {
         (b"CCC\r\n", b"200 Clearing control channel.\r\n"),
     ];
     let (mut ftp, _) = open(steps, vec![]).await;
-    ftp.auth_tls().await.unwrap();
+    ftp.auth().await.unwrap();
     ftp.prot_p().await.unwrap();
     ftp.prot_c().await.unwrap();
     ftp.ccc().await.unwrap();
@@ -422,11 +422,11 @@ async fn tls_commands() {
 }
 
 #[twin_test]
-async fn bytes_injected_after_auth_tls_are_refused() {
+async fn bytes_injected_after_auth_are_refused() {
     let steps: Steps = &[W, (b"AUTH TLS\r\n", b"234 Proceed.\r\n230 injected\r\n")];
     let (mut ftp, _) = open(steps, vec![]).await;
     assert!(matches!(
-        ftp.auth_tls().await,
+        ftp.auth().await,
         Err(Error::Protocol(ProtocolError::DataBeforeTls))
     ));
     assert!(!ftp.is_open());
@@ -438,7 +438,7 @@ async fn quit_closes_the_session() {
     let (mut ftp, _) = open(steps, vec![]).await;
     assert_eq!(ftp.quit().await.unwrap().text(), b"221 Goodbye.");
     assert!(!ftp.is_open());
-    assert!(matches!(ftp.noop().await, Err(Error::Closed)));
+    assert!(matches!(ftp.noop().await, Err(Error::SessionClosed)));
     done(&mut ftp);
 }
 
@@ -447,7 +447,7 @@ async fn server_closing_the_control_connection() {
     let steps: Steps = &[W, (b"NOOP\r\n", b"")];
     let (mut ftp, _) = open(steps, vec![]).await;
     assert!(matches!(ftp.noop().await, Err(Error::ConnectionClosed)));
-    assert!(matches!(ftp.noop().await, Err(Error::Closed)));
+    assert!(matches!(ftp.noop().await, Err(Error::SessionClosed)));
 }
 
 #[twin_test]
@@ -946,7 +946,7 @@ async fn mlsd_entries_with_facts_request_and_a_bad_line() {
     let err = ftp
         .mlsd(
             Some("/pub"),
-            Some("type;size;modify"),
+            &["type", "size", "modify"],
             &mut buf,
             async |e| {
                 seen.push((
@@ -1084,7 +1084,7 @@ async fn active_mode_port_and_eprt() {
             b"500 Illegal PORT command.\r\n",
         ),
     ];
-    let (mut ftp, mut data) = open(steps, vec![Plan::bytes(b"A"), Plan::bytes(b"B")]).await;
+    let (mut ftp, data) = open(steps, vec![Plan::bytes(b"A"), Plan::bytes(b"B")]).await;
     ftp.set_pasv(false);
     let mut buf = [0u8; 8];
     let mut got = Vec::new();
@@ -1202,7 +1202,7 @@ async fn acct_getresp_transfercmd_and_close() {
     assert_eq!(ftp.getresp().await.unwrap().code().get(), 226);
     assert!(matches!(ftp.getresp().await, Err(Error::Temporary(r)) if r.code().get() == 421));
     assert_eq!(data.record.borrow().uploads[0], b"payload");
-    let (control, _data) = ftp.close();
+    let (control, _data) = ftp.into_parts();
     assert!(control.finished());
 }
 
@@ -1283,7 +1283,7 @@ async fn control_connection_lost_during_a_transfer() {
     assert_eq!(got, b"some bytes");
     assert_eq!(data.record.borrow().closed, 1);
     assert!(!ftp.is_open());
-    assert!(matches!(ftp.noop().await, Err(Error::Closed)));
+    assert!(matches!(ftp.noop().await, Err(Error::SessionClosed)));
 }
 
 // ----- servers as they are: stray replies, fall-backs, data peers ---------
@@ -1327,7 +1327,7 @@ async fn an_unsolicited_reply_is_dropped_and_a_421_ends_the_session() {
         "{e:?}"
     );
     assert!(!ftp.is_open());
-    assert!(matches!(ftp.noop().await, Err(Error::Closed)));
+    assert!(matches!(ftp.noop().await, Err(Error::SessionClosed)));
     done(&mut ftp);
 }
 
