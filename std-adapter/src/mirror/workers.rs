@@ -1,0 +1,345 @@
+//! The transfers: N workers, each on its own connection, taking jobs from
+//! one queue interleaved over directories; retries on fresh connections,
+//! fewer workers when the server caps connections, a stop when the target
+//! is full.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::sync::Mutex;
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+
+use super::{MirrorOptions, MirrorProgress, Problem, Summary};
+use crate::{Error, Ftp};
+
+/// The errors after which the session cannot go on.
+pub(crate) fn connection_lost(e: &Error) -> bool {
+    match e {
+        Error::Io(_)
+        | Error::ConnectionClosed
+        | Error::SessionClosed
+        | Error::Protocol(_)
+        | Error::TransferIncomplete { .. } => true,
+        Error::Temporary(r) => r.code().get() == 421,
+        _ => false,
+    }
+}
+
+fn worth_retrying(e: &Error) -> bool {
+    (connection_lost(e) || matches!(e, Error::Temporary(_))) && !storage_full(e)
+}
+
+/// A refusal to connect or log in because the server caps connections
+/// per client (`421 Too many connections`, lftp#335; some servers say it
+/// with 530 at login): another connection is no use while the others
+/// are open.
+fn too_many_connections(e: &Error) -> bool {
+    match e {
+        Error::Temporary(r) if r.code().get() == 421 => true,
+        Error::Temporary(r) | Error::Permanent(r) => {
+            let text = String::from_utf8_lossy(r.text()).to_ascii_lowercase();
+            [
+                "too many",
+                "maximum number",
+                "connection limit",
+                "try again later",
+            ]
+            .iter()
+            .any(|p| text.contains(p))
+        }
+        _ => false,
+    }
+}
+
+/// The target has no room: the server's storage (452, 552) or the local
+/// disk. Every later file would fail the same way.
+fn storage_full(e: &Error) -> bool {
+    match e {
+        Error::Temporary(r) => r.code().get() == 452,
+        Error::Permanent(r) => r.code().get() == 552,
+        // The local disk: a write of the download callback, or another.
+        Error::Io(io) | Error::Callback(io) => matches!(
+            io.kind(),
+            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
+        ),
+        _ => false,
+    }
+}
+
+/// A file to transfer.
+#[derive(Clone, Debug)]
+pub(crate) struct Job {
+    pub(crate) rel: String,
+    pub(crate) size: Option<u64>,
+    pub(crate) mtime: Option<i64>,
+    /// A `.part` file to continue exists.
+    pub(crate) resume: bool,
+}
+
+/// Orders jobs round-robin over their directories, so parallel workers
+/// create files in different directories (file systems serialize the
+/// changes of one directory).
+fn interleave(jobs: VecDeque<Job>) -> VecDeque<Job> {
+    let mut by_dir: BTreeMap<String, VecDeque<Job>> = BTreeMap::new();
+    for job in jobs {
+        let dir = job.rel.rsplit_once('/').map_or("", |(d, _)| d).to_string();
+        by_dir.entry(dir).or_default().push_back(job);
+    }
+    let mut out = VecDeque::new();
+    let mut queues: Vec<VecDeque<Job>> = by_dir.into_values().collect();
+    while !queues.is_empty() {
+        queues.retain_mut(|q| match q.pop_front() {
+            Some(job) => {
+                out.push_back(job);
+                true
+            }
+            None => false,
+        });
+    }
+    out
+}
+
+/// Shared counters and results of the workers.
+struct Shared<'a> {
+    jobs: Mutex<VecDeque<Job>>,
+    summary: Mutex<Summary>,
+    files_done: AtomicU64,
+    bytes_done: AtomicU64,
+    files_total: u64,
+    bytes_total: u64,
+    progress: &'a (dyn Fn(MirrorProgress) + Sync),
+    /// Workers still running.
+    active: AtomicUsize,
+    /// Workers that had a session at some point.
+    connected: AtomicU64,
+    /// Set when the target is full: no new transfers start.
+    full: AtomicBool,
+}
+
+impl Shared<'_> {
+    fn report(&self) {
+        (self.progress)(MirrorProgress {
+            files_done: self.files_done.load(Ordering::Relaxed),
+            files_total: self.files_total,
+            bytes_done: self.bytes_done.load(Ordering::Relaxed),
+            bytes_total: self.bytes_total,
+        });
+    }
+
+    fn next(&self) -> Option<Job> {
+        if self.full.load(Ordering::Relaxed) {
+            return None;
+        }
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .pop_front()
+    }
+
+    /// A job given back by a worker that retires: the next one takes it.
+    fn give_back(&self, job: Job) {
+        self.jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .push_front(job);
+    }
+
+    /// Retires a worker when another one is still running; false for the
+    /// last, which must carry on.
+    fn retire(&self) -> bool {
+        self.active
+            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
+                (n > 1).then(|| n - 1)
+            })
+            .is_ok()
+    }
+
+    /// The target is full: stop starting transfers, say so once, and list
+    /// what was not tried.
+    fn stop_full(&self, e: &Error) {
+        if self.full.swap(true, Ordering::AcqRel) {
+            return;
+        }
+        let reason = format!("no room left on the target: {e}");
+        log::warn!("mirror stopped: {reason}");
+        let left: Vec<Job> = self
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .drain(..)
+            .collect();
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        for job in &left {
+            summary.failed.push(Problem {
+                path: job.rel.clone(),
+                message: "not tried: no room left on the target".into(),
+            });
+        }
+        summary.stopped = Some(reason);
+        drop(summary);
+        self.files_done
+            .fetch_add(left.len() as u64, Ordering::Relaxed);
+        self.report();
+    }
+
+    fn finish(&self, job: &Job, result: Result<u64, Error>) {
+        let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
+        match result {
+            Ok(bytes) => {
+                summary.files += 1;
+                summary.bytes += bytes;
+            }
+            Err(e) => summary.failed.push(Problem {
+                path: job.rel.clone(),
+                message: e.to_string(),
+            }),
+        }
+        drop(summary);
+        self.files_done.fetch_add(1, Ordering::Relaxed);
+        self.report();
+    }
+}
+
+/// Runs `work` on every job with `parallel` workers: the first on
+/// `session` (connected first when `None`), the others on connections of
+/// their own. A job that fails for a passing reason is retried, on a fresh
+/// connection when the old one is lost. A worker whose connection the
+/// server refuses for its per-client limit gives its job back and retires
+/// (unless it is the last one running); a full target stops new transfers.
+pub(crate) fn run_workers<C, W>(
+    session: &mut Option<Ftp>,
+    connect: &C,
+    options: &MirrorOptions,
+    jobs: VecDeque<Job>,
+    summary: Summary,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+    work: W,
+) -> Summary
+where
+    C: Fn() -> Result<Ftp, Error> + Sync,
+    W: Fn(&mut Ftp, &Job, &dyn Fn(u64)) -> Result<u64, Error> + Sync,
+{
+    let workers = options.parallel.clamp(1, 64);
+    let jobs = if workers > 1 { interleave(jobs) } else { jobs };
+    let state = Shared {
+        files_total: jobs.len() as u64,
+        bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
+        jobs: Mutex::new(jobs),
+        summary: Mutex::new(summary),
+        files_done: AtomicU64::new(0),
+        bytes_done: AtomicU64::new(0),
+        progress,
+        active: AtomicUsize::new(workers),
+        connected: AtomicU64::new(0),
+        full: AtomicBool::new(false),
+    };
+    let shared = &state;
+    let worker = |mut ftp: Option<Ftp>| -> Option<Ftp> {
+        let mut has_connected = ftp.is_some();
+        if has_connected {
+            shared.connected.fetch_add(1, Ordering::Relaxed);
+        }
+        'jobs: while let Some(job) = shared.next() {
+            // Bytes of this file counted so far: a retry resumes, so only
+            // what goes beyond is new.
+            let counted = AtomicU64::new(0);
+            let on_bytes = |done: u64| {
+                let before = counted.fetch_max(done, Ordering::Relaxed);
+                shared
+                    .bytes_done
+                    .fetch_add(done.saturating_sub(before), Ordering::Relaxed);
+                shared.report();
+            };
+            let mut attempt = 0;
+            let result = loop {
+                let outcome = match &mut ftp {
+                    Some(f) => work(f, &job, &on_bytes),
+                    None => match connect() {
+                        Ok(f) => {
+                            if !has_connected {
+                                has_connected = true;
+                                shared.connected.fetch_add(1, Ordering::Relaxed);
+                            }
+                            ftp = Some(f);
+                            continue;
+                        }
+                        Err(e) if too_many_connections(&e) && shared.retire() => {
+                            log::info!(
+                                "mirror: the server refused another connection ({e}); going on with fewer"
+                            );
+                            shared.give_back(job);
+                            break 'jobs;
+                        }
+                        Err(e) => Err(e),
+                    },
+                };
+                match outcome {
+                    Ok(bytes) => break Ok(bytes),
+                    Err(e) => {
+                        if storage_full(&e) {
+                            shared.stop_full(&e);
+                            break Err(e);
+                        }
+                        if connection_lost(&e) {
+                            ftp = None;
+                        }
+                        attempt += 1;
+                        if !worth_retrying(&e) || attempt > options.retries {
+                            break Err(e);
+                        }
+                        log::info!("{}: {e}; retrying", job.rel);
+                        std::thread::sleep(options.retry_pause);
+                    }
+                }
+            };
+            shared.finish(&job, result);
+        }
+        ftp
+    };
+    // A worker that ran out of jobs no longer counts for `retire`.
+    let worker = |ftp: Option<Ftp>| -> Option<Ftp> {
+        let ftp = worker(ftp);
+        shared.active.fetch_sub(1, Ordering::AcqRel);
+        ftp
+    };
+    std::thread::scope(|scope| {
+        let mut extra = Vec::new();
+        for i in 1..workers {
+            let spawned = std::thread::Builder::new()
+                .name(format!("mirror-{i}"))
+                .spawn_scoped(scope, || worker(None));
+            match spawned {
+                Ok(handle) => extra.push(handle),
+                // No threads here (WASI): the first worker does it all.
+                Err(e) => {
+                    log::info!("mirror: no more workers ({e}), going on with {i}");
+                    break;
+                }
+            }
+        }
+        let first = worker(session.take());
+        *session = first;
+        for handle in extra {
+            // A worker that panicked lost its jobs' results; the others
+            // are in the summary.
+            let _ = handle.join();
+        }
+    });
+    // A job given back by a worker that retired just as the others ran
+    // out of work: the caller's session takes what is left (alone, it
+    // cannot retire).
+    if !state
+        .jobs
+        .lock()
+        .unwrap_or_else(|e| e.into_inner())
+        .is_empty()
+    {
+        state.active.store(1, Ordering::Release);
+        *session = worker(session.take());
+    }
+    let connections = state.connected.load(Ordering::Relaxed);
+    let mut summary = state
+        .summary
+        .into_inner()
+        .unwrap_or_else(|e| e.into_inner());
+    summary.connections = connections;
+    summary
+}
