@@ -40,6 +40,7 @@ pub enum Security {
 /// assert!(options.passive);
 /// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct Options {
     /// Clear text, explicit or implicit FTPS.
     pub security: Security,
@@ -99,6 +100,20 @@ impl Default for Options {
 }
 
 impl Options {
+    setters! {
+        connect_timeout: Option<Duration>,
+        reply_timeout: Option<Duration>,
+        data_timeout: Option<Duration>,
+        blocksize: usize,
+    }
+
+    /// Sets [`Options::client_cert`]: the certificate chain and the key,
+    /// PEM files (the key may be in the certificate's file).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_cert = Some((cert.into(), key.into()));
+        self
+    }
+
     /// Sets [`Options::security`].
     pub fn security(mut self, security: Security) -> Self {
         self.security = security;

@@ -22,6 +22,7 @@ pub struct Progress {
 
 /// What a caller knows before a download ([`Ftp::fetch`]).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
 pub struct Fetch {
     /// Continue from the `.part` file (REST).
     pub resume: bool,
@@ -37,6 +38,15 @@ pub struct Fetch {
     pub size: Option<u64>,
     /// The modification time to give the local file.
     pub modified: Option<SystemTime>,
+}
+
+impl Fetch {
+    setters! {
+        resume: bool,
+        continue_local: bool,
+        size: Option<u64>,
+        modified: Option<SystemTime>,
+    }
 }
 
 /// What a download or upload did.

@@ -43,6 +43,19 @@
 #![forbid(unsafe_code)]
 #![warn(missing_docs)]
 
+/// Builder methods for option structs: `field(value)` sets the field.
+macro_rules! setters {
+    ($($field:ident: $ty:ty),* $(,)?) => {
+        $(
+            #[doc = concat!("Sets [`Self::", stringify!($field), "`].")]
+            pub fn $field(mut self, value: $ty) -> Self {
+                self.$field = value;
+                self
+            }
+        )*
+    };
+}
+
 mod client;
 mod connector;
 mod control;

@@ -58,10 +58,7 @@ fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool
 
     // only_newer from the start: the copies get the server's times (from
     // MLSD, or one MDTM a file from a LIST server).
-    let newer = MirrorOptions {
-        only_newer: true,
-        ..Default::default()
-    };
+    let newer = MirrorOptions::default().only_newer(true);
     let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
     clean(&s);
     assert_eq!(s.files, file_count(&source));
@@ -93,11 +90,7 @@ fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool
     let s = mirror(&mut session, &connect, "/", &local, &newer, quiet()).unwrap();
     assert_eq!(s.deleted, 0);
     assert!(local.join("with space/fichier-é-13.bin").exists());
-    let delete = MirrorOptions {
-        only_newer: true,
-        delete: true,
-        ..Default::default()
-    };
+    let delete = MirrorOptions::default().only_newer(true).delete(true);
     let s = mirror(&mut session, &connect, "/", &local, &delete, quiet()).unwrap();
     clean(&s);
     assert_eq!(s.deleted, 2);
@@ -192,10 +185,7 @@ fn parallel_4_gives_the_same_tree_as_parallel_1() {
         for parallel in [1, 4] {
             let mut session = None;
             let local = work.path().join(format!("p{parallel}"));
-            let opts = MirrorOptions {
-                parallel,
-                ..Default::default()
-            };
+            let opts = MirrorOptions::default().parallel(parallel);
             let s = mirror(&mut session, &connect, "/", &local, &opts, quiet()).unwrap();
             clean(&s);
             assert_eq!(s.files, 400);
@@ -218,10 +208,7 @@ fn dry_run_and_filters() {
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("t");
     let mut session = None;
-    let dry = MirrorOptions {
-        dry_run: true,
-        ..Default::default()
-    };
+    let dry = MirrorOptions::default().dry_run(true);
     let s = mirror(&mut session, &connect, "/", &local, &dry, quiet()).unwrap();
     assert!(!local.exists(), "a dry run writes nothing");
     assert_eq!(s.files, 0);
@@ -230,11 +217,9 @@ fn dry_run_and_filters() {
         40
     );
     assert!(s.planned.contains(&"mkdir src/日本/deep dir".to_string()));
-    let filtered = MirrorOptions {
-        include: vec!["*.txt".into(), "*.dat".into()],
-        exclude: vec!["src/日本/*".into(), "*2.txt".into()],
-        ..Default::default()
-    };
+    let filtered = MirrorOptions::default()
+        .include(vec!["*.txt".into(), "*.dat".into()])
+        .exclude(vec!["src/日本/*".into(), "*2.txt".into()]);
     let s = mirror(&mut session, &connect, "/", &local, &filtered, quiet()).unwrap();
     clean(&s);
     for (path, data) in read_tree(&local) {
@@ -280,12 +265,10 @@ fn a_server_killed_mid_mirror() {
     let connect = connector(port, USER);
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("t");
-    let opts = MirrorOptions {
-        parallel: 2,
-        retries: 1,
-        retry_pause: Duration::from_millis(50),
-        ..Default::default()
-    };
+    let opts = MirrorOptions::default()
+        .parallel(2)
+        .retries(1)
+        .retry_pause(Duration::from_millis(50));
     let killer = server.clone();
     let kill_at = |p: ftp_std::MirrorProgress| {
         if p.bytes_done > 3 << 20 {
@@ -343,11 +326,7 @@ fn hostile_names_never_leave_the_target() {
         std::fs::create_dir(&target).unwrap();
         std::os::unix::fs::symlink(elsewhere.path(), target.join("sub")).unwrap();
         let mut session = None;
-        let opts = MirrorOptions {
-            delete: true,
-            retries: 0,
-            ..Default::default()
-        };
+        let opts = MirrorOptions::default().delete(true).retries(0);
         let s = mirror(&mut session, &connect, "/", &target, &opts, quiet()).unwrap();
         let refused: Vec<&str> = s.refused.iter().map(|p| p.path.as_str()).collect();
         for evil in [
@@ -413,10 +392,7 @@ fn a_server_capping_connections_per_client_gets_every_file() {
     assert!(session.is_some(), "vsftpd never let the first session in");
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("copy");
-    let opts = MirrorOptions {
-        parallel: 4,
-        ..Default::default()
-    };
+    let opts = MirrorOptions::default().parallel(4);
     let s = mirror(&mut session, &connect, "/src", &local, &opts, quiet()).unwrap();
     clean(&s);
     assert_eq!(s.files, file_count(&source));
@@ -467,11 +443,9 @@ fn a_session_limit_of_two_means_two_connections_and_every_file() {
     };
     let mut session = Some(connect().unwrap());
     let work = tempfile::tempdir().unwrap();
-    let opts = MirrorOptions {
-        parallel: 4,
-        retry_pause: Duration::from_millis(50),
-        ..Default::default()
-    };
+    let opts = MirrorOptions::default()
+        .parallel(4)
+        .retry_pause(Duration::from_millis(50));
     let s = mirror(&mut session, &connect, "/", work.path(), &opts, quiet()).unwrap();
     clean(&s);
     assert_eq!(s.files, 40);
@@ -507,10 +481,7 @@ fn mirror_up_stops_when_the_server_is_full() {
             .unwrap();
         }
         let mut session = Some(connect().unwrap());
-        let opts = MirrorOptions {
-            parallel,
-            ..Default::default()
-        };
+        let opts = MirrorOptions::default().parallel(parallel);
         let s = mirror_up(&mut session, &connect, work.path(), "/", &opts, quiet()).unwrap();
         assert_eq!(s.files, 5, "parallel {parallel}");
         assert_eq!(s.failed.len(), 25, "{:?}", s.failed);

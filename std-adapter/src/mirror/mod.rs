@@ -34,7 +34,13 @@ use workers::{Job, connection_lost, run_workers};
 
 /// How a mirror runs. `MirrorOptions::default()`: one connection, every
 /// file transferred, nothing deleted, partial downloads continued.
+///
+/// ```
+/// let options = ftp_std::MirrorOptions::default().parallel(4).only_newer(true);
+/// assert_eq!((options.parallel, options.delete), (4, false));
+/// ```
 #[derive(Clone, Debug)]
+#[non_exhaustive]
 pub struct MirrorOptions {
     /// Connections transferring at once (each its own session). Default 1.
     pub parallel: usize,
@@ -64,6 +70,21 @@ pub struct MirrorOptions {
     pub retries: u32,
     /// The pause before a retry. Default 1 s.
     pub retry_pause: Duration,
+}
+
+impl MirrorOptions {
+    setters! {
+        parallel: usize,
+        only_newer: bool,
+        delete: bool,
+        include: Vec<String>,
+        exclude: Vec<String>,
+        dry_run: bool,
+        resume: bool,
+        follow_symlinks: bool,
+        retries: u32,
+        retry_pause: Duration,
+    }
 }
 
 impl Default for MirrorOptions {
@@ -167,7 +188,7 @@ pub struct MirrorProgress {
 ///     Ok(ftp)
 /// };
 /// let mut session = Some(connect()?);
-/// let options = MirrorOptions { parallel: 4, only_newer: true, ..Default::default() };
+/// let options = MirrorOptions::default().parallel(4).only_newer(true);
 /// let summary = ftp_std::mirror(&mut session, &connect, "pub/debian", "debian".as_ref(), &options, &|_| {})?;
 /// println!("{} files, {} bytes, {} failed", summary.files, summary.bytes, summary.failed.len());
 /// # Ok::<(), ftp_std::Error>(())
