@@ -5,12 +5,39 @@ use std::io::{BufRead, BufReader, Cursor, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ftp_std::{Error, Ftp, Options, Progress, Security, Url};
+use ftp_std::{Error, Ftp, Options, Progress, Reply, Security, Url};
 use indicatif::{ProgressBar, ProgressStyle};
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::errors::{Rr, ftp_error, local_io, usage};
 use crate::sandbox::{Sandbox, local_name_for};
+
+/// What a script gets from an ftp-std result: replies become their text.
+pub trait ToScript {
+    /// The value the script sees.
+    type Value;
+    /// Converts.
+    fn to_script(self) -> Self::Value;
+}
+
+impl ToScript for Reply {
+    type Value = String;
+    fn to_script(self) -> String {
+        self.into_text()
+    }
+}
+
+macro_rules! as_is {
+    ($($t:ty),*) => {
+        $(impl ToScript for $t {
+            type Value = $t;
+            fn to_script(self) -> $t {
+                self
+            }
+        })*
+    };
+}
+as_is!(String, Vec<String>, Vec<ftp_std::OwnedEntry>, ());
 
 /// Where `login()` without arguments takes its credentials from.
 #[derive(Clone, Debug, Default)]
@@ -160,7 +187,7 @@ impl Runner {
     pub fn login_as(&mut self, user: &str, pass: &str, acct: &str) -> Rr<String> {
         let secure = self.secure;
         let ftp = self.ftp()?;
-        let reply = ftp.login(user, pass, acct).map_err(ftp_error)?;
+        let reply = ftp.login(user, pass, acct).map_err(ftp_error)?.into_text();
         if secure {
             ftp.prot_p().map_err(ftp_error)?;
         }
@@ -179,7 +206,7 @@ impl Runner {
         let result = self.ftp()?.quit();
         self.ftp = None;
         self.logged_in = None;
-        result.map_err(ftp_error)
+        result.map(Reply::into_text).map_err(ftp_error)
     }
 
     /// `close()`: closes without a word.
@@ -203,8 +230,11 @@ impl Runner {
     }
 
     /// Runs `f` on the session, FTP errors becoming script errors.
-    pub fn with<T>(&mut self, f: impl FnOnce(&mut Ftp) -> Result<T, Error>) -> Rr<T> {
-        f(self.ftp()?).map_err(ftp_error)
+    pub fn with<T: ToScript>(
+        &mut self,
+        f: impl FnOnce(&mut Ftp) -> Result<T, Error>,
+    ) -> Rr<T::Value> {
+        f(self.ftp()?).map(ToScript::to_script).map_err(ftp_error)
     }
 
     // ----- settings -----------------------------------------------------------
@@ -214,7 +244,8 @@ impl Runner {
         let ftp = self.ftp()?;
         let reply = ftp
             .voidcmd(if ascii { "TYPE A" } else { "TYPE I" })
-            .map_err(ftp_error)?;
+            .map_err(ftp_error)?
+            .into_text();
         self.ascii = ascii;
         Ok(reply)
     }
@@ -387,7 +418,7 @@ impl Runner {
         match (result, written) {
             (Ok(reply), Ok(())) => {
                 std::fs::rename(&part, &path).map_err(|e| local_io(&local_str(&path), e))?;
-                Ok(reply)
+                Ok(reply.into_text())
             }
             (Err(e), _) => {
                 let _ = std::fs::remove_file(&part);
@@ -615,10 +646,9 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
 /// The reply of a transfer, or what a resume that found the file complete
 /// says instead.
 fn nothing_to_do(done: ftp_std::Transferred) -> String {
-    if done.reply.is_empty() {
-        format!("already complete ({} bytes)", done.offset)
-    } else {
-        done.reply
+    match done.reply {
+        Some(reply) => reply.into_text(),
+        None => format!("already complete ({} bytes)", done.offset),
     }
 }
 

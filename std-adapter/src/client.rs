@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ftp_core::{DataConnector, OwnedEntry, Reply, Timestamp, TransferType};
+use ftp_core::{DataConnector, OwnedEntry, Timestamp, TransferType};
 
 use crate::connector::{Connector, DataStream, tcp_connect};
 use crate::control::{Control, ReplyClock};
@@ -203,8 +203,8 @@ impl std::fmt::Debug for Ftp {
     }
 }
 
-pub(crate) fn text(reply: Reply<'_>) -> String {
-    String::from_utf8_lossy(reply.text()).into_owned()
+pub(crate) fn text(reply: ftp_core::Reply<'_>) -> crate::Reply {
+    crate::Reply::from_core(reply)
 }
 
 fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
@@ -332,7 +332,7 @@ impl Ftp {
     }
 
     /// The text of the last reply read (`"226 Transfer complete."`).
-    pub fn last_reply(&self) -> Option<String> {
+    pub fn last_reply(&self) -> Option<crate::Reply> {
         self.session.last_reply().map(text)
     }
 
@@ -423,7 +423,7 @@ impl Ftp {
     /// Logs in (USER, PASS, ACCT when asked). An empty user is anonymous
     /// (password `anonymous@` when empty). With [`Security::Explicit`] the
     /// control connection is secured first (AUTH TLS), as `FTP_TLS.login`.
-    pub fn login(&mut self, user: &str, passwd: &str, acct: &str) -> Result<String, Error> {
+    pub fn login(&mut self, user: &str, passwd: &str, acct: &str) -> Result<crate::Reply, Error> {
         if self.options.security == Security::Explicit && !self.control_is_tls() {
             self.auth()?;
         }
@@ -432,7 +432,7 @@ impl Ftp {
 
     /// Secures the control connection: AUTH TLS, then the TLS handshake,
     /// verifying the certificate ([`Options::verify`]) (`FTP_TLS.auth`).
-    pub fn auth(&mut self) -> Result<String, Error> {
+    pub fn auth(&mut self) -> Result<crate::Reply, Error> {
         let tls = self.tls_context()?;
         let reply = text(self.session.auth()?);
         io_err(self.session.control_mut().0.start_tls(&tls))?;
@@ -441,7 +441,7 @@ impl Ftp {
 
     /// Protects the data connections with TLS (PBSZ 0, PROT P); each
     /// resumes the control connection's TLS session (`FTP_TLS.prot_p`).
-    pub fn prot_p(&mut self) -> Result<String, Error> {
+    pub fn prot_p(&mut self) -> Result<crate::Reply, Error> {
         let tls = self.tls_context()?;
         let reply = text(self.session.prot_p()?);
         self.session.data_connector_mut().set_tls(Some(tls));
@@ -449,7 +449,7 @@ impl Ftp {
     }
 
     /// Data connections in clear text again (PROT C, `FTP_TLS.prot_c`).
-    pub fn prot_c(&mut self) -> Result<String, Error> {
+    pub fn prot_c(&mut self) -> Result<crate::Reply, Error> {
         let reply = text(self.session.prot_c()?);
         self.session.data_connector_mut().set_tls(None);
         Ok(reply)
@@ -457,7 +457,7 @@ impl Ftp {
 
     /// Back to a clear-text control connection after login (CCC, for NAT
     /// helpers), ending TLS cleanly (`FTP_TLS.ccc`).
-    pub fn ccc(&mut self) -> Result<String, Error> {
+    pub fn ccc(&mut self) -> Result<crate::Reply, Error> {
         let reply = text(self.session.ccc()?);
         io_err(self.session.control_mut().0.end_tls())?;
         Ok(reply)
@@ -477,37 +477,37 @@ impl Ftp {
     }
 
     /// Sends a command, returns the reply (ftplib's `sendcmd`).
-    pub fn sendcmd(&mut self, cmd: &str) -> Result<String, Error> {
+    pub fn sendcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.sendcmd(cmd)?))
     }
 
     /// Sends a command and expects 2xx (ftplib's `voidcmd`).
-    pub fn voidcmd(&mut self, cmd: &str) -> Result<String, Error> {
+    pub fn voidcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.voidcmd(cmd)?))
     }
 
     /// Reads one reply (ftplib's `getresp`).
-    pub fn getresp(&mut self) -> Result<String, Error> {
+    pub fn getresp(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.getresp()?))
     }
 
     /// Reads one reply and expects 2xx (ftplib's `voidresp`).
-    pub fn voidresp(&mut self) -> Result<String, Error> {
+    pub fn voidresp(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.voidresp()?))
     }
 
     /// Sends ACCT (ftplib's `acct`).
-    pub fn acct(&mut self, password: &str) -> Result<String, Error> {
+    pub fn acct(&mut self, password: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.acct(password)?))
     }
 
     /// Changes directory; `".."` sends CDUP (ftplib's `cwd`).
-    pub fn cwd(&mut self, dirname: &str) -> Result<String, Error> {
+    pub fn cwd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.cwd(dirname)?))
     }
 
     /// Goes to the parent directory (CDUP).
-    pub fn cdup(&mut self) -> Result<String, Error> {
+    pub fn cdup(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.cdup()?))
     }
 
@@ -522,17 +522,17 @@ impl Ftp {
     }
 
     /// Removes a directory (RMD).
-    pub fn rmd(&mut self, dirname: &str) -> Result<String, Error> {
+    pub fn rmd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.rmd(dirname)?))
     }
 
     /// Deletes a file (DELE, ftplib's `delete`).
-    pub fn delete(&mut self, filename: &str) -> Result<String, Error> {
+    pub fn delete(&mut self, filename: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.delete(filename)?))
     }
 
     /// Renames (RNFR, RNTO).
-    pub fn rename(&mut self, fromname: &str, toname: &str) -> Result<String, Error> {
+    pub fn rename(&mut self, fromname: &str, toname: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.rename(fromname, toname)?))
     }
 
@@ -558,17 +558,17 @@ impl Ftp {
     }
 
     /// The server's system type (SYST).
-    pub fn syst(&mut self) -> Result<String, Error> {
+    pub fn syst(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.syst()?))
     }
 
     /// Keeps the connection alive (NOOP).
-    pub fn noop(&mut self) -> Result<String, Error> {
+    pub fn noop(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.noop()?))
     }
 
     /// A site-specific command (`SITE args`).
-    pub fn site(&mut self, args: &str) -> Result<String, Error> {
+    pub fn site(&mut self, args: &str) -> Result<crate::Reply, Error> {
         Ok(text(self.session.site(args)?))
     }
 
@@ -597,7 +597,7 @@ impl Ftp {
 
     /// Says goodbye (QUIT) and closes. The session is closed afterwards
     /// even when the reply is an error.
-    pub fn quit(&mut self) -> Result<String, Error> {
+    pub fn quit(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.quit()?))
     }
 
@@ -607,7 +607,7 @@ impl Ftp {
     }
 
     /// Aborts a transfer in progress (ABOR).
-    pub fn abort(&mut self) -> Result<String, Error> {
+    pub fn abort(&mut self) -> Result<crate::Reply, Error> {
         Ok(text(self.session.abort()?))
     }
 
@@ -621,7 +621,7 @@ impl Ftp {
         cmd: &str,
         out: &mut W,
         rest: Option<u64>,
-    ) -> Result<String, Error> {
+    ) -> Result<crate::Reply, Error> {
         let reply = self
             .session
             .retrbinary(cmd, &mut self.buf, rest, |b| out.write_all(b))?;
@@ -635,7 +635,7 @@ impl Ftp {
         &mut self,
         cmd: &str,
         mut callback: impl FnMut(&str),
-    ) -> Result<String, Error> {
+    ) -> Result<crate::Reply, Error> {
         let reply = self.session.retrlines(cmd, &mut self.buf, |line| {
             callback(&String::from_utf8_lossy(line));
             Ok(())
@@ -650,7 +650,7 @@ impl Ftp {
         cmd: &str,
         input: &mut R,
         rest: Option<u64>,
-    ) -> Result<String, Error> {
+    ) -> Result<crate::Reply, Error> {
         let reply = self.session.storbinary(
             cmd,
             &mut self.buf,
@@ -667,7 +667,7 @@ impl Ftp {
         &mut self,
         cmd: &str,
         input: &mut R,
-    ) -> Result<String, Error> {
+    ) -> Result<crate::Reply, Error> {
         let reply =
             self.session
                 .storlines(cmd, &mut self.buf, |b| read_retrying(input, b), |_| {})?;
@@ -675,7 +675,11 @@ impl Ftp {
     }
 
     /// Appends `input` to a remote file (APPE) in binary mode.
-    pub fn appe<R: Read + ?Sized>(&mut self, path: &str, input: &mut R) -> Result<String, Error> {
+    pub fn appe<R: Read + ?Sized>(
+        &mut self,
+        path: &str,
+        input: &mut R,
+    ) -> Result<crate::Reply, Error> {
         let reply = self
             .session
             .appe(path, &mut self.buf, |b| read_retrying(input, b))?;
@@ -733,7 +737,7 @@ impl Ftp {
 
     /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data
     /// stream cleanly and reads the final reply, which must be 2xx.
-    pub fn end_transfer(&mut self, stream: DataStream) -> Result<String, Error> {
+    pub fn end_transfer(&mut self, stream: DataStream) -> Result<crate::Reply, Error> {
         let closed = self.session.data_connector_mut().close(IoStream(stream));
         let reply = self.session.voidresp().map(text);
         ftp_core::transfer::complete(Ok(()), closed, reply, None, false, 0)

@@ -57,8 +57,8 @@ pub struct Transferred {
     /// Bytes sent over the data connection by this call.
     pub bytes: u64,
     /// The server's final reply to the transfer (`"226 Transfer
-    /// complete."`); empty when nothing had to be transferred.
-    pub reply: String,
+    /// complete."`); `None` when nothing had to be transferred.
+    pub reply: Option<crate::Reply>,
 }
 
 /// The temporary name a download is written under: `NAME.part` beside the
@@ -207,7 +207,7 @@ impl Ftp {
             return Ok(Transferred {
                 offset,
                 bytes: 0,
-                reply: String::new(),
+                reply: None,
             });
         }
         let when = fetch.modified;
@@ -228,7 +228,7 @@ impl Ftp {
         Ok(Transferred {
             offset,
             bytes,
-            reply,
+            reply: Some(reply),
         })
     }
 
@@ -257,7 +257,7 @@ impl Ftp {
                 Ok(Some(Transferred {
                     offset: have,
                     bytes: 0,
-                    reply: String::new(),
+                    reply: None,
                 }))
             }
             Some(total) if have > total => Err(Error::Io(io::Error::new(
@@ -286,7 +286,7 @@ impl Ftp {
         total: Option<u64>,
         modified: Option<SystemTime>,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<(u64, String), Error> {
+    ) -> Result<(u64, crate::Reply), Error> {
         let open = || -> io::Result<File> {
             let opened = if offset > 0 {
                 open_existing_part(part).and_then(|mut f| {
@@ -414,7 +414,7 @@ impl Ftp {
                 return Ok(Transferred {
                     offset,
                     bytes: 0,
-                    reply: String::new(),
+                    reply: None,
                 });
             }
         }
@@ -435,7 +435,7 @@ impl Ftp {
         Ok(Transferred {
             offset,
             bytes,
-            reply,
+            reply: Some(reply),
         })
     }
 
@@ -446,7 +446,7 @@ impl Ftp {
         offset: u64,
         len: u64,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<(u64, String), Error> {
+    ) -> Result<(u64, crate::Reply), Error> {
         file.seek(SeekFrom::Start(offset)).map_err(Error::Io)?;
         let mut sent = 0u64;
         let cmd = format!("STOR {remote}");

@@ -292,14 +292,16 @@ fn big_files(t: &Target) {
         .upload_with(&local, "big.bin", false, |p| last = Some(p))
         .unwrap();
     assert_eq!((up.offset, up.bytes), (0, 64 << 20));
-    assert!(up.reply.starts_with("226"), "{}", up.reply);
+    let reply = up.reply.expect("a transfer's final reply");
+    assert_eq!(reply.code(), 226, "{reply}");
     let last = last.expect("progress was reported");
     assert_eq!((last.done, last.total), (64 << 20, Some(64 << 20)));
     assert_eq!(checksum(&t.server_file("big.bin")), checksum(&data));
     let back = dir.path().join("back.bin");
     let down = ftp.download("big.bin", &back).unwrap();
     assert_eq!((down.offset, down.bytes), (0, 64 << 20));
-    assert!(down.reply.starts_with("226"), "{}", down.reply);
+    let reply = down.reply.expect("a transfer's final reply");
+    assert_eq!(reply.code(), 226, "{reply}");
     assert_eq!(checksum(&std::fs::read(&back).unwrap()), checksum(&data));
     assert!(!part_path(&back).exists());
     ftp.appe("appended.bin", &mut std::fs::File::open(&local).unwrap())

@@ -30,7 +30,10 @@ fn run(url: &str) -> Result<(), Error> {
     println!(">>> ftp.retrbinary('RETR README', open('README', 'wb').write)");
     // Written as README.part, renamed once the server said 226.
     ftp.download("README", "README")?;
-    println!("'{}'", ftp.last_reply().unwrap_or_default());
+    println!(
+        "'{}'",
+        ftp.last_reply().map(String::from).unwrap_or_default()
+    );
     println!(">>> ftp.quit()");
     println!("'{}'", ftp.quit()?);
     Ok(())
