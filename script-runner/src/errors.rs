@@ -37,41 +37,27 @@ pub fn local_io(what: &str, e: std::io::Error) -> Box<EvalAltResult> {
     script_error("io", None, format!("{what}: {e}"))
 }
 
-fn is_tls(e: &std::io::Error) -> bool {
-    let mut inner: Option<&(dyn std::error::Error + 'static)> =
-        e.get_ref().map(|i| i as &(dyn std::error::Error + 'static));
-    // Bounded: error chains are short, but a cycle must not hang us.
-    for _ in 0..8 {
-        let Some(err) = inner else { return false };
-        if err.is::<ftp_std::TlsError>() || err.is::<ftp_std::rustls::Error>() {
-            return true;
-        }
-        inner = err.source();
-    }
-    false
-}
-
-/// Classifies an FTP error.
+/// Classifies an ftp-std error: its variant is its kind.
 pub fn ftp_error(e: Error) -> Box<EvalAltResult> {
+    let message = e.to_string();
     match &e {
-        Error::Temporary(r) => script_error("temp", Some(r.code().get()), r.to_string()),
-        Error::Permanent(r) => script_error("perm", Some(r.code().get()), r.to_string()),
+        Error::Temporary(r) => script_error("temp", Some(r.code().get()), message),
+        Error::Permanent(r) => script_error("perm", Some(r.code().get()), message),
         Error::Unexpected(r) => script_error(
             "reply",
             Some(r.code().get()),
             format!("unexpected reply: {r}"),
         ),
-        Error::Protocol(p) => script_error("proto", None, format!("protocol error: {p}")),
-        Error::BufferTooSmall => script_error("proto", None, e.to_string()),
-        Error::InvalidArgument(_) | Error::SessionClosed => {
-            script_error("usage", None, e.to_string())
+        Error::Protocol(_) | Error::BufferTooSmall => script_error("proto", None, message),
+        Error::InvalidArgument(_) | Error::SessionClosed | Error::Url(_) => {
+            script_error("usage", None, message)
         }
+        Error::Tls(_) => script_error("tls", None, message),
         Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             script_error("timeout", None, io.to_string())
         }
-        Error::Io(io) if is_tls(io) => script_error("tls", None, io.to_string()),
         Error::Io(io) => script_error("io", None, io.to_string()),
-        _ => script_error("io", None, e.to_string()),
+        _ => script_error("io", None, message),
     }
 }
 

@@ -207,8 +207,9 @@ pub(crate) fn text(reply: ftp_core::Reply<'_>) -> crate::Reply {
     crate::Reply::from_core(reply)
 }
 
+/// The network's errors: a TLS failure inside comes out as [`Error::Tls`].
 fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
-    r.map_err(Error::Io)
+    r.map_err(Error::from)
 }
 
 /// Refuses an argument holding CR, LF or NUL before anything is sent.
@@ -411,13 +412,13 @@ impl Ftp {
 
     /// Sets the transfer type (TYPE A or I); sent only when it changes.
     pub fn set_type(&mut self, kind: TransferType) -> Result<(), Error> {
-        self.session.set_type(kind)
+        Ok(self.session.set_type(kind)?)
     }
 
     /// The address of a passive data connection (EPSV, else PASV:
     /// ftplib's `makepasv`).
     pub fn makepasv(&mut self) -> Result<SocketAddr, Error> {
-        self.session.makepasv()
+        Ok(self.session.makepasv()?)
     }
 
     /// Logs in (USER, PASS, ACCT when asked). An empty user is anonymous
@@ -544,17 +545,17 @@ impl Ftp {
         // A bad name is refused before TYPE goes out.
         check_arg(filename)?;
         self.session.set_type(TransferType::Binary)?;
-        self.session.size(filename)
+        Ok(self.session.size(filename)?)
     }
 
     /// A file's modification time, UTC (MDTM).
     pub fn mdtm(&mut self, filename: &str) -> Result<Timestamp, Error> {
-        self.session.mdtm(filename)
+        Ok(self.session.mdtm(filename)?)
     }
 
     /// The features the server announces (FEAT), one per line.
     pub fn feat(&mut self) -> Result<Vec<String>, Error> {
-        self.session.feat_vec()
+        Ok(self.session.feat_vec()?)
     }
 
     /// The server's system type (SYST).
@@ -740,6 +741,13 @@ impl Ftp {
     pub fn end_transfer(&mut self, stream: DataStream) -> Result<crate::Reply, Error> {
         let closed = self.session.data_connector_mut().close(IoStream(stream));
         let reply = self.session.voidresp().map(text);
-        ftp_core::transfer::complete(Ok(()), closed, reply, None, false, 0)
+        Ok(ftp_core::transfer::complete(
+            Ok(()),
+            closed,
+            reply,
+            None,
+            false,
+            0,
+        )?)
     }
 }

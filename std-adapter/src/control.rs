@@ -245,6 +245,16 @@ pub struct TlsError {
 }
 
 impl TlsError {
+    /// A TLS failure after the handshake (a data stream's record that does
+    /// not decrypt, an alert).
+    pub(crate) fn during_transfer(source: io::Error) -> Self {
+        TlsError {
+            host: String::new(),
+            source,
+            hint: "",
+        }
+    }
+
     /// The rustls error, when the failure was TLS's (not the socket's).
     pub fn rustls_error(&self) -> Option<&rustls::Error> {
         self.source
@@ -255,6 +265,9 @@ impl TlsError {
 
 impl std::fmt::Display for TlsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.is_empty() {
+            return write!(f, "TLS error: {}", self.source);
+        }
         write!(
             f,
             "TLS handshake with {} failed: {}{}",

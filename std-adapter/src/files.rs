@@ -96,13 +96,25 @@ fn open_existing_part(part: &Path) -> io::Result<File> {
 
 /// A local file's error, naming the file (and, under WASI, where files
 /// can be at all).
-fn local(path: &Path, e: io::Error) -> io::Error {
-    let hint = if cfg!(target_os = "wasi") && e.kind() == io::ErrorKind::NotFound {
-        " (under WASI only preopened directories are reachable)"
+fn local(path: &Path, e: io::Error) -> Error {
+    let e = if cfg!(target_os = "wasi") && e.kind() == io::ErrorKind::NotFound {
+        io::Error::new(
+            e.kind(),
+            format!("{e} (under WASI only preopened directories are reachable)"),
+        )
     } else {
-        ""
+        e
     };
-    io::Error::new(e.kind(), format!("{}: {e}{hint}", path.display()))
+    Error::local(path, e)
+}
+
+/// A failure of the transfer callback that writes `path` (or reads it) is
+/// that file's error.
+fn of_file(path: &Path) -> impl Fn(ftp_core::Error<io::Error>) -> Error + '_ {
+    move |e| match e {
+        ftp_core::Error::Callback(io) => local(path, io),
+        other => Error::from(other),
+    }
 }
 
 /// `Some(value)`, `None` when the server refused (a reply error), or the
@@ -200,10 +212,10 @@ impl Ftp {
                 let f = OpenOptions::new()
                     .write(true)
                     .open(&part)
-                    .map_err(Error::Io)?;
-                f.set_modified(when).map_err(Error::Io)?;
+                    .map_err(|e| self::local(&part, e))?;
+                f.set_modified(when).map_err(|e| self::local(&part, e))?;
             }
-            fs::rename(&part, local).map_err(|e| Error::Io(self::local(local, e)))?;
+            fs::rename(&part, local).map_err(|e| self::local(local, e))?;
             return Ok(Transferred {
                 offset,
                 bytes: 0,
@@ -224,7 +236,7 @@ impl Ftp {
                 received: got,
             });
         }
-        fs::rename(&part, local).map_err(|e| Error::Io(self::local(local, e)))?;
+        fs::rename(&part, local).map_err(|e| self::local(local, e))?;
         Ok(Transferred {
             offset,
             bytes,
@@ -252,7 +264,7 @@ impl Ftp {
                 if let Some(when) = modified {
                     let f = OpenOptions::new().write(true).open(local);
                     f.and_then(|f| f.set_modified(when))
-                        .map_err(|e| Error::Io(self::local(local, e)))?;
+                        .map_err(|e| self::local(local, e))?;
                 }
                 Ok(Some(Transferred {
                     offset: have,
@@ -260,16 +272,18 @@ impl Ftp {
                     reply: None,
                 }))
             }
-            Some(total) if have > total => Err(Error::Io(io::Error::new(
-                io::ErrorKind::InvalidData,
-                format!(
-                    "{}: the local file is longer than the remote one ({have} > {total} bytes): \
-                     not resumed",
-                    local.display()
+            Some(total) if have > total => Err(self::local(
+                local,
+                io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    format!(
+                        "the local file is longer than the remote one ({have} > {total} bytes): \
+                         not resumed"
+                    ),
                 ),
-            ))),
+            )),
             _ => {
-                fs::rename(local, part).map_err(|e| Error::Io(self::local(local, e)))?;
+                fs::rename(local, part).map_err(|e| self::local(local, e))?;
                 Ok(None)
             }
         }
@@ -288,7 +302,7 @@ impl Ftp {
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, crate::Reply), Error> {
         let open = || -> io::Result<File> {
-            let opened = if offset > 0 {
+            if offset > 0 {
                 open_existing_part(part).and_then(|mut f| {
                     f.set_len(offset)?;
                     f.seek(SeekFrom::Start(offset))?;
@@ -296,8 +310,7 @@ impl Ftp {
                 })
             } else {
                 create_part(part)
-            };
-            opened.map_err(|e| local(part, e))
+            }
         };
         let cmd = format!("RETR {remote}");
         let rest = (offset > 0).then_some(offset);
@@ -323,7 +336,7 @@ impl Ftp {
                     self.session.abandon_transfer(crate::IoStream(stream));
                     return Err(Error::Io(e));
                 }
-                Err(e) => (0, None, Err(Error::Io(e))),
+                Err(e) => (0, None, Err(ftp_core::Error::Io(e))),
             };
             // The core's rule, as for every other transfer: the final reply
             // is read all the same (in step), then the first failure wins.
@@ -342,10 +355,10 @@ impl Ftp {
             )?;
             let f = match file {
                 Some(f) => f,
-                None => open().map_err(Error::Io)?,
+                None => open().map_err(|e| local(part, e))?,
             };
             if let Some(when) = modified {
-                f.set_modified(when).map_err(Error::Io)?;
+                f.set_modified(when).map_err(|e| local(part, e))?;
             }
             return Ok((received, reply));
         }
@@ -358,7 +371,7 @@ impl Ftp {
                     Some(f) => f,
                     None => file.insert(open()?),
                 };
-                f.write_all(block).map_err(|e| local(part, e))?;
+                f.write_all(block)?;
                 received += block.len() as u64;
                 progress(Progress {
                     done: offset + received,
@@ -366,15 +379,16 @@ impl Ftp {
                 });
                 Ok(())
             })
-            .map(text)?;
+            .map(text)
+            .map_err(of_file(part))?;
         let f = match file {
             Some(f) => f,
-            None => open().map_err(Error::Io)?,
+            None => open().map_err(|e| local(part, e))?,
         };
         // Not fsynced, as curl and wget: the rename is what must not
         // happen early, and it does not.
         if let Some(when) = modified {
-            f.set_modified(when).map_err(Error::Io)?;
+            f.set_modified(when).map_err(|e| local(part, e))?;
         }
         Ok((received, reply))
     }
@@ -401,9 +415,11 @@ impl Ftp {
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         check_arg(remote)?;
-        let mut file =
-            File::open(local.as_ref()).map_err(|e| Error::Io(self::local(local.as_ref(), e)))?;
-        let len = file.metadata().map_err(Error::Io)?.len();
+        let mut file = File::open(local.as_ref()).map_err(|e| self::local(local.as_ref(), e))?;
+        let len = file
+            .metadata()
+            .map_err(|e| self::local(local.as_ref(), e))?
+            .len();
         let mut offset = 0;
         if resume {
             offset = refused_is_none(self.size(remote))?.unwrap_or(0);
@@ -418,10 +434,19 @@ impl Ftp {
                 });
             }
         }
-        let mut result = self.send_from(&mut file, remote, offset, len, &mut progress);
+        // The file's own failures (reading it) name the file.
+        let named = |e: Error| match e {
+            Error::Callback(io) => self::local(local.as_ref(), io),
+            other => other,
+        };
+        let mut result = self
+            .send_from(&mut file, remote, offset, len, &mut progress)
+            .map_err(named);
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
             offset = 0;
-            result = self.send_from(&mut file, remote, 0, len, &mut progress);
+            result = self
+                .send_from(&mut file, remote, 0, len, &mut progress)
+                .map_err(named);
         }
         let (bytes, reply) = result?;
         if let Some(size) = refused_is_none(self.size(remote))?
@@ -447,7 +472,8 @@ impl Ftp {
         len: u64,
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, crate::Reply), Error> {
-        file.seek(SeekFrom::Start(offset)).map_err(Error::Io)?;
+        file.seek(SeekFrom::Start(offset))
+            .map_err(Error::Callback)?;
         let mut sent = 0u64;
         let cmd = format!("STOR {remote}");
         let rest = (offset > 0).then_some(offset);

@@ -59,6 +59,7 @@ macro_rules! setters {
 mod client;
 mod connector;
 mod control;
+mod error;
 mod files;
 mod glob;
 #[cfg(target_os = "linux")]
@@ -70,11 +71,10 @@ mod stream;
 mod tls;
 mod url;
 
-use std::io;
-
 pub use client::{Ftp, Options, Security};
 pub use connector::{Connector, DataStream};
 pub use control::{Control, TlsError};
+pub use error::Error;
 pub use files::{Fetch, Progress, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
@@ -92,8 +92,3 @@ pub const REPLY_BUFFER: usize = 8192;
 
 /// The core session under [`Ftp`].
 pub type Session = ftp_core::Ftp<IoStream<Control>, Connector, REPLY_BUFFER>;
-
-/// The error of std sessions: ftplib's error classes (temporary,
-/// permanent, protocol) with `std::io::Error` for the network, TLS and
-/// local files.
-pub type Error = ftp_core::Error<io::Error>;

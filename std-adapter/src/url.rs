@@ -67,11 +67,11 @@ impl Url {
     /// characters (CR, LF, NUL), once decoded, are refused: they would
     /// smuggle commands.
     pub fn parse(url: &str) -> Result<Url, crate::Error> {
-        Self::parse_io(url).map_err(crate::Error::Io)
+        Self::parse_io(url).map_err(|e| crate::Error::Url(e.to_string()))
     }
 
     fn parse_io(url: &str) -> io::Result<Url> {
-        let bad = |why: &str| invalid_input(format!("invalid FTP URL: {why}"));
+        let bad = |why: &str| invalid_input(why.to_string());
         let (scheme, rest) = match url.split_once("://") {
             Some((s, rest)) if s.eq_ignore_ascii_case("ftp") => (Scheme::Ftp, rest),
             Some((s, rest)) if s.eq_ignore_ascii_case("ftps") => (Scheme::Ftps, rest),
@@ -151,7 +151,7 @@ impl Url {
         if self.user.is_some() && self.password.is_some() {
             return Ok(self.credentials_with(None));
         }
-        let netrc = crate::netrc::Netrc::load_default().map_err(crate::Error::Io)?;
+        let netrc = crate::netrc::Netrc::load_default().map_err(crate::Error::Netrc)?;
         Ok(self.credentials_with(netrc.as_ref()))
     }
 
@@ -184,7 +184,7 @@ impl Url {
 
 /// Percent-decodes `s`; the result must be UTF-8 without CR, LF or NUL.
 fn decode(s: &str) -> io::Result<String> {
-    let bad = |why: String| invalid_input(format!("invalid FTP URL: {why}"));
+    let bad = invalid_input;
     let bytes = s.as_bytes();
     let mut out = Vec::with_capacity(bytes.len());
     let mut i = 0;
@@ -253,8 +253,8 @@ mod tests {
             "ftp://h?x",
             "ftp://u%0a@h/",
         ] {
-            let err = Url::parse_io(bad).unwrap_err();
-            assert_eq!(err.kind(), io::ErrorKind::InvalidInput, "{bad}");
+            let err = Url::parse(bad).unwrap_err();
+            assert!(matches!(err, crate::Error::Url(_)), "{bad}: {err:?}");
             assert!(err.to_string().starts_with("invalid FTP URL"), "{err}");
         }
     }

@@ -525,7 +525,7 @@ pub fn retr(
     ftp: &mut ftp_std::Session,
     name: &str,
     rest: Option<u64>,
-) -> Result<Vec<u8>, ftp_std::Error> {
+) -> Result<Vec<u8>, ftp_core::Error<std::io::Error>> {
     let mut out = Vec::new();
     let mut buf = vec![0u8; 64 * 1024];
     ftp.retrbinary(&format!("RETR {name}"), &mut buf, rest, |b| {
@@ -541,7 +541,7 @@ pub fn stor(
     name: &str,
     data: &[u8],
     rest: Option<u64>,
-) -> Result<(), ftp_std::Error> {
+) -> Result<(), ftp_core::Error<std::io::Error>> {
     let mut buf = vec![0u8; 64 * 1024];
     ftp.storbinary(
         &format!("STOR {name}"),

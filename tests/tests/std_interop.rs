@@ -399,6 +399,17 @@ fn certificates(t: &Target) {
         .unwrap_err();
     let msg = e.to_string();
     assert!(msg.contains("certificate"), "{msg}");
+    // An error of its own kind, with the rustls cause to match on.
+    match &e {
+        Error::Tls(tls) => assert!(
+            matches!(
+                tls.rustls_error(),
+                Some(ftp_std::rustls::Error::InvalidCertificate(_))
+            ),
+            "{tls:?}"
+        ),
+        other => panic!("expected Error::Tls, got {other:?}"),
+    }
     // A CA file that did not sign it: refused too.
     let other = ftp_tests::Certs::generate();
     let e = t

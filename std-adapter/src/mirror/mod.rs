@@ -219,14 +219,15 @@ where
     let (mut tree, _) = scanned?;
 
     if !options.dry_run {
-        std::fs::create_dir_all(local).map_err(Error::Io)?;
+        std::fs::create_dir_all(local).map_err(|e| Error::local(local, e))?;
     }
     let target = match local.canonicalize() {
         Ok(t) => t,
         Err(_) if options.dry_run => local.to_path_buf(),
-        Err(e) => return Err(Error::Io(e)),
+        Err(e) => return Err(Error::local(local, e)),
     };
-    let local_tree = scan_local(&target, false, &filter, &mut summary).map_err(Error::Io)?;
+    let local_tree =
+        scan_local(&target, false, &filter, &mut summary).map_err(|e| Error::local(&target, e))?;
     // LIST gives no times: MDTM for the files only_newer must compare.
     remote_times(ftp, &root, &mut tree, &local_tree, options, Direction::Down)?;
     let plan = plan(&tree, &local_tree, options, Direction::Down);
@@ -393,9 +394,9 @@ where
     let start = Instant::now();
     let mut summary = Summary::default();
     let filter = Filter::of(options);
-    let source = local.canonicalize().map_err(Error::Io)?;
-    let local_tree =
-        scan_local(&source, options.follow_symlinks, &filter, &mut summary).map_err(Error::Io)?;
+    let source = local.canonicalize().map_err(|e| Error::local(local, e))?;
+    let local_tree = scan_local(&source, options.follow_symlinks, &filter, &mut summary)
+        .map_err(|e| Error::local(&source, e))?;
     if session.is_none() {
         *session = Some(connect()?);
     }

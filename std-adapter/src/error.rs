@@ -1,0 +1,195 @@
+//! [`Error`]: every error of ftp-std, grouped by whose it is, so callers
+//! match on causes instead of parsing messages: the server's replies (as
+//! the core classifies them, ftplib's error classes), the network, TLS
+//! (with the rustls cause), a URL, `~/.netrc`, a local file (with its
+//! path), and the caller's own reader or writer.
+
+use std::fmt;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::path::PathBuf;
+
+pub use ftp_core::{InvalidArgument, ProtocolError, ReplyError};
+
+use crate::control::TlsError;
+
+/// Every error of ftp-std.
+///
+/// ```
+/// use ftp_std::{Error, Url};
+/// let e = Url::parse("http://example.com/").unwrap_err();
+/// assert!(matches!(e, Error::Url(_)), "{e}");
+/// ```
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum Error {
+    /// A 4xx reply: try again later (ftplib's `error_temp`).
+    Temporary(ReplyError),
+    /// A 5xx reply: refused (ftplib's `error_perm`).
+    Permanent(ReplyError),
+    /// A reply the command does not allow (ftplib's `error_reply`).
+    Unexpected(ReplyError),
+    /// The server sent something that is not FTP (ftplib's `error_proto`).
+    Protocol(ProtocolError),
+    /// An argument refused before anything was sent (CR, LF or NUL).
+    InvalidArgument(InvalidArgument),
+    /// The network: a connect, read or write failed or timed out.
+    Io(io::Error),
+    /// TLS: the handshake or a certificate failed; the rustls error is in
+    /// [`TlsError::rustls_error`].
+    Tls(TlsError),
+    /// A URL that cannot be used, and why.
+    Url(String),
+    /// `~/.netrc` (or `$NETRC`) could not be read or parsed.
+    Netrc(io::Error),
+    /// A local file or directory: which, and what happened.
+    Local {
+        /// The path.
+        path: PathBuf,
+        /// What the file system said.
+        source: io::Error,
+    },
+    /// The reader or writer the caller gave a transfer failed.
+    Callback(io::Error),
+    /// The server closed the control connection.
+    ConnectionClosed,
+    /// The session was closed by this side (after `quit`).
+    SessionClosed,
+    /// A buffer too small for a reply line or a listing line.
+    BufferTooSmall,
+    /// The data connection ended before the size the server announced.
+    TransferIncomplete {
+        /// Bytes announced.
+        expected: u64,
+        /// Bytes that arrived.
+        received: u64,
+    },
+    /// An active-mode data connection came from another address than the
+    /// server's and was refused.
+    ForeignDataPeer {
+        /// Where it came from.
+        from: SocketAddr,
+        /// The server's address.
+        server: IpAddr,
+    },
+}
+
+impl Error {
+    /// The server's reply of a reply error (temporary, permanent,
+    /// unexpected).
+    pub fn reply(&self) -> Option<&ReplyError> {
+        match self {
+            Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => Some(r),
+            _ => None,
+        }
+    }
+
+    /// The reply code of a reply error.
+    pub fn code(&self) -> Option<u16> {
+        self.reply().map(|r| r.code().get())
+    }
+
+    /// A local file's error, naming the file.
+    pub fn local(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        Error::Local {
+            path: path.into(),
+            source,
+        }
+    }
+}
+
+/// TLS failures travel inside `io::Error`s through the streams; they come
+/// out as [`Error::Tls`].
+fn network(e: io::Error) -> Error {
+    let is_tls = e
+        .get_ref()
+        .is_some_and(|inner| inner.is::<TlsError>() || inner.is::<rustls::Error>());
+    if !is_tls {
+        return Error::Io(e);
+    }
+    match e.into_inner().map(|inner| inner.downcast::<TlsError>()) {
+        Some(Ok(tls)) => Error::Tls(*tls),
+        Some(Err(other)) => Error::Tls(TlsError::during_transfer(io::Error::other(other))),
+        None => Error::Io(io::Error::other("TLS error")),
+    }
+}
+
+impl From<io::Error> for Error {
+    fn from(e: io::Error) -> Self {
+        network(e)
+    }
+}
+
+impl From<ftp_core::Error<io::Error>> for Error {
+    fn from(e: ftp_core::Error<io::Error>) -> Self {
+        use ftp_core::Error as E;
+        match e {
+            E::Io(e) => network(e),
+            E::Callback(e) => Error::Callback(e),
+            E::ConnectionClosed => Error::ConnectionClosed,
+            E::Temporary(r) => Error::Temporary(r),
+            E::Permanent(r) => Error::Permanent(r),
+            E::Unexpected(r) => Error::Unexpected(r),
+            E::Protocol(p) => Error::Protocol(p),
+            E::InvalidArgument(a) => Error::InvalidArgument(a),
+            E::BufferTooSmall => Error::BufferTooSmall,
+            E::TransferIncomplete { expected, received } => {
+                Error::TransferIncomplete { expected, received }
+            }
+            E::SessionClosed => Error::SessionClosed,
+            E::ForeignDataPeer { from, server } => Error::ForeignDataPeer { from, server },
+            // The core's error is non_exhaustive: a cause added there.
+            other => Error::Io(io::Error::other(other.to_string())),
+        }
+    }
+}
+
+impl From<ProtocolError> for Error {
+    fn from(e: ProtocolError) -> Self {
+        Error::Protocol(e)
+    }
+}
+
+impl From<InvalidArgument> for Error {
+    fn from(e: InvalidArgument) -> Self {
+        Error::InvalidArgument(e)
+    }
+}
+
+impl fmt::Display for Error {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => write!(f, "{r}"),
+            Error::Protocol(p) => write!(f, "protocol error: {p}"),
+            Error::InvalidArgument(a) => write!(f, "invalid argument: {a}"),
+            Error::Io(e) => write!(f, "I/O error: {e}"),
+            Error::Tls(e) => write!(f, "{e}"),
+            Error::Url(why) => write!(f, "invalid FTP URL: {why}"),
+            Error::Netrc(e) => write!(f, "netrc: {e}"),
+            Error::Local { path, source } => write!(f, "{}: {source}", path.display()),
+            Error::Callback(e) => write!(f, "{e}"),
+            Error::ConnectionClosed => f.write_str("connection closed by the server"),
+            Error::SessionClosed => f.write_str("session closed"),
+            Error::BufferTooSmall => f.write_str("buffer too small"),
+            Error::TransferIncomplete { expected, received } => write!(
+                f,
+                "transfer incomplete: {received} of {expected} bytes received"
+            ),
+            Error::ForeignDataPeer { from, server } => write!(
+                f,
+                "data connection from {from} refused: it is not the server ({server})"
+            ),
+        }
+    }
+}
+
+impl std::error::Error for Error {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            Error::Io(e) | Error::Netrc(e) | Error::Callback(e) => Some(e),
+            Error::Local { source, .. } => Some(source),
+            Error::Tls(e) => Some(e),
+            _ => None,
+        }
+    }
+}
