@@ -47,6 +47,14 @@ cargo build -p ftp-core --target thumbv7em-none-eabihf --features async
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features async,defmt
 
 step "the crates package for crates.io (ftp-core-macros, ftp-core, ftp-std, ftp-script)"
-cargo package -q -p ftp-core-macros -p ftp-core -p ftp-std -p ftp-script --allow-dirty
+# cargo verifies each package against the others through a temporary
+# registry and takes a version it built or unpacked before as unchanged:
+# a target directory of its own and no unpacked copies of our crates, so
+# the check builds today's sources.
+rm -rf target/package "${CARGO_HOME:-$HOME/.cargo}"/registry/src/-*/ftp-*
+package_target=$(mktemp -d)
+cargo package -q -p ftp-core-macros -p ftp-core -p ftp-std -p ftp-script --allow-dirty \
+    --target-dir "$package_target"
+rm -rf "$package_target"
 
 step "all tests passed"
