@@ -528,6 +528,13 @@ impl Runner {
             bar.finish_and_clear();
         }
         let s = result.map_err(ftp_error)?;
+        // A dry run shows its plan, one action a line, as lftp's
+        // `mirror --dry-run` does (and returns it in `planned`).
+        if options.dry_run {
+            for line in &s.planned {
+                println!("{line}");
+            }
+        }
         let problems = |list: &[ftp_std::Problem]| -> Array {
             list.iter()
                 .map(|p| {

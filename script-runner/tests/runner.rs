@@ -750,12 +750,24 @@ fn mirror_both_ways_from_a_script() {
         &[("FTP_PASSWORD", PASSWORD)],
     );
     assert_ok(&o);
+    // The dry run printed its plan, one action a line.
+    let text = out(&o);
+    let plan = text
+        .lines()
+        .filter(|l| l.starts_with("get ") || l.starts_with("mkdir "))
+        .count();
+    assert!(plan > 60, "{text}");
+    let rest: String = text
+        .lines()
+        .filter(|l| !l.starts_with("get ") && !l.starts_with("mkdir "))
+        .map(|l| format!("{l}\n"))
+        .collect();
     let dat = ftp_tests::read_tree(&cwd.path().join("copy"))
         .iter()
         .filter(|(p, d)| d.is_some() && p.ends_with(".dat"))
         .count();
     assert_eq!(
-        out(&o),
+        rest,
         format!(
             "60 0 0 true true\n0 60\n{} []\ntrue\nusage\nusage\nperm true\n",
             60 - dat
