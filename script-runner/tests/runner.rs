@@ -1165,3 +1165,49 @@ fn fall_backs_and_odd_replies_through_the_runner() {
     assert_eq!(out(&o), "3 9 true\n", "{}", err(&o));
     assert!(server.stor_attempts() <= 5, "{}", server.stor_attempts());
 }
+
+/// The runner's control connection has TCP keepalive on (seen from
+/// outside, in the kernel's socket table), so a NAT gateway does not drop
+/// it while a long transfer runs.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs ss from iproute2 (the README's test command runs it)"
+)]
+fn the_control_connection_has_keepalive() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let server = FaultyFtpd::start(Faults::default());
+    let cwd = tempfile::tempdir().unwrap();
+    let code = format!(
+        r#"connect("127.0.0.1", {}); login("u", "p"); sleep(2.0); quit();"#,
+        server.port
+    );
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftp-script"))
+        .args(["-e", &code])
+        .current_dir(cwd.path())
+        .spawn()
+        .expect("ftp-script runs");
+    // Bounded: look for the connection for at most 2 s.
+    let mut seen = String::new();
+    for _ in 0..40 {
+        std::thread::sleep(std::time::Duration::from_millis(50));
+        let out = Command::new("ss")
+            .args([
+                "-tno",
+                "state",
+                "established",
+                "dport",
+                "=",
+                &format!(":{}", server.port),
+            ])
+            .output()
+            .expect("ss (iproute2) runs");
+        seen = String::from_utf8_lossy(&out.stdout).into_owned();
+        if seen.contains("keepalive") {
+            break;
+        }
+    }
+    let status = child.wait().unwrap();
+    assert!(status.success());
+    assert!(seen.contains("timer:(keepalive"), "{seen}");
+}
