@@ -9,7 +9,7 @@ use std::path::Path;
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
-use ftp_tests::{PASSWORD, USER, random_bytes};
+use ftp_tests::{PASSWORD, USER, VSFTPD_USER, random_bytes};
 
 /// A network namespace with a TAP device `tap0` at 192.0.2.1/24, and the
 /// processes started in it; all removed on drop.
@@ -114,32 +114,93 @@ impl Drop for Namespace {
     }
 }
 
-#[test]
-#[cfg_attr(
-    not(feature = "interop"),
-    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
-)]
-fn firmware_client_over_tap() {
+/// The real servers the device programs are tested against.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Server {
+    Pyftpdlib,
+    Vsftpd,
+}
+
+/// Starts vsftpd inside the namespace on 192.0.2.1:2121, serving `root`
+/// to the test's system user; returns once it accepts connections.
+fn start_vsftpd(ns: &mut Namespace, root: &Path, conf_dir: &Path) -> u16 {
+    ftp_tests::ensure_system_user();
+    std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
+    let owned = Command::new("chown")
+        .args(["-R", VSFTPD_USER])
+        .arg(root)
+        .status()
+        .expect("chown runs");
+    assert!(owned.success());
+    let port = 2121;
+    let conf = conf_dir.join("vsftpd.conf");
+    let body = ftp_tests::vsftpd_conf(root, port, 30000);
+    std::fs::write(
+        &conf,
+        format!("listen=YES\nlisten_address=192.0.2.1\n{body}"),
+    )
+    .unwrap();
+    let child = ns
+        .command("/usr/sbin/vsftpd")
+        .arg(&conf)
+        .stdout(Stdio::null())
+        .spawn()
+        .expect("vsftpd runs (scripts/install-test-deps.sh installs it)");
+    ns.children.push(child);
+    // Bounded: until it listens, at most 5 s.
+    for _ in 0..50 {
+        let up = ns
+            .command("python3")
+            .args([
+                "-c",
+                "import socket; socket.create_connection(('192.0.2.1', 2121), 1)",
+            ])
+            .stderr(Stdio::null())
+            .status()
+            .expect("python3 runs");
+        if up.success() {
+            return port;
+        }
+        std::thread::sleep(Duration::from_millis(100));
+    }
+    panic!("vsftpd did not start in the namespace");
+}
+
+fn client_over_tap(bin: &str, kind: Server) {
     let mut ns = Namespace::create();
     let root = tempfile::tempdir().unwrap();
+    let conf_dir = tempfile::tempdir().unwrap();
     std::fs::create_dir(root.path().join("pub")).unwrap();
     let image = random_bytes(4 << 20, 66);
     std::fs::write(root.path().join("pub/firmware.bin"), &image).unwrap();
     std::fs::write(root.path().join("pub/notes.txt"), b"release notes\n").unwrap();
 
     let root_arg = root.path().display().to_string();
-    let port = ns.start_server(
-        "ftpd.py",
-        &[
-            root_arg.as_str(),
-            "--user",
-            USER,
-            "--password",
-            PASSWORD,
-            "--host",
-            "192.0.2.1",
-        ],
-    );
+    let (port, user) = match kind {
+        Server::Pyftpdlib => {
+            let port = ns.start_server(
+                "ftpd.py",
+                &[
+                    root_arg.as_str(),
+                    "--user",
+                    USER,
+                    "--password",
+                    PASSWORD,
+                    "--host",
+                    "192.0.2.1",
+                ],
+            );
+            (port, USER)
+        }
+        Server::Vsftpd => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            (
+                start_vsftpd(&mut ns, root.path(), conf_dir.path()),
+                VSFTPD_USER,
+            )
+        }
+    };
 
     let work = tempfile::tempdir().unwrap();
     let out = work.path().join("firmware.bin");
@@ -150,8 +211,8 @@ fn firmware_client_over_tap() {
     std::fs::write(&log, &log_bytes).unwrap();
     let server_addr = format!("192.0.2.1:{port}");
     let mut client = ns
-        .command(env!("CARGO_BIN_EXE_firmware_tap"))
-        .args(["tap0", &server_addr, USER, PASSWORD, "pub", "firmware.bin"])
+        .command(bin)
+        .args(["tap0", &server_addr, user, PASSWORD, "pub", "firmware.bin"])
         .arg(&out)
         .arg(&log)
         .arg("device.log")
@@ -190,19 +251,14 @@ fn firmware_client_over_tap() {
 
 /// A port nobody listens on, over the same TAP: smoltcp's connect ends in a
 /// clear error (the kernel answers with a reset), well before its timeout.
-#[test]
-#[cfg_attr(
-    not(feature = "interop"),
-    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
-)]
-fn firmware_client_refused_connection_is_a_clear_error() {
+fn refused_connection_is_a_clear_error(bin: &str) {
     let ns = Namespace::create();
     let work = tempfile::tempdir().unwrap();
     let log = work.path().join("log");
     std::fs::write(&log, b"x").unwrap();
     let started = Instant::now();
     let output = ns
-        .command(env!("CARGO_BIN_EXE_firmware_tap"))
+        .command(bin)
         .args(["tap0", "192.0.2.1:9", USER, PASSWORD, "pub", "f"])
         .arg(work.path().join("out"))
         .arg(&log)
@@ -229,12 +285,7 @@ fn firmware_client_refused_connection_is_a_clear_error() {
 /// the time left to the deadline, the client slept until a packet came
 /// and ended only after about a minute, woken by the host's
 /// retransmissions; a device that sleeps until an interrupt would hang.
-#[test]
-#[cfg_attr(
-    not(feature = "interop"),
-    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
-)]
-fn firmware_client_times_out_on_a_silent_server() {
+fn times_out_on_a_silent_server(bin: &str) {
     let mut ns = Namespace::create();
     let port = ns.start_server("stallftpd.py", &["--host", "192.0.2.1"]);
     let work = tempfile::tempdir().unwrap();
@@ -242,7 +293,7 @@ fn firmware_client_times_out_on_a_silent_server() {
     std::fs::write(&log, b"x").unwrap();
     let started = Instant::now();
     let mut client = ns
-        .command(env!("CARGO_BIN_EXE_firmware_tap"))
+        .command(bin)
         .args([
             "tap0",
             &format!("192.0.2.1:{port}"),
@@ -271,4 +322,79 @@ fn firmware_client_times_out_on_a_silent_server() {
         took >= Duration::from_secs(9) && took < Duration::from_secs(12),
         "ended after {took:?}"
     );
+}
+
+const FIRMWARE: &str = env!("CARGO_BIN_EXE_firmware_tap");
+const EMBASSY: &str = env!("CARGO_BIN_EXE_embassy_tap");
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn firmware_client_over_tap() {
+    client_over_tap(FIRMWARE, Server::Pyftpdlib);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn embassy_client_over_tap() {
+    client_over_tap(EMBASSY, Server::Pyftpdlib);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and vsftpd (the README's test command runs it)"
+)]
+fn firmware_client_over_tap_against_vsftpd() {
+    client_over_tap(FIRMWARE, Server::Vsftpd);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and vsftpd (the README's test command runs it)"
+)]
+fn embassy_client_over_tap_against_vsftpd() {
+    client_over_tap(EMBASSY, Server::Vsftpd);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn firmware_client_refused_connection_is_a_clear_error() {
+    refused_connection_is_a_clear_error(FIRMWARE);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn embassy_client_refused_connection_is_a_clear_error() {
+    refused_connection_is_a_clear_error(EMBASSY);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn firmware_client_times_out_on_a_silent_server() {
+    times_out_on_a_silent_server(FIRMWARE);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and python3 (the README's test command runs it)"
+)]
+fn embassy_client_times_out_on_a_silent_server() {
+    times_out_on_a_silent_server(EMBASSY);
 }

@@ -219,7 +219,8 @@ pub fn free_port() -> u16 {
 /// The system user vsftpd logs in through PAM (created once).
 pub const VSFTPD_USER: &str = "ftprstest";
 
-fn ensure_system_user() {
+/// Makes the system user vsftpd logs in (once per machine).
+pub fn ensure_system_user() {
     let exists = Command::new("id")
         .arg(VSFTPD_USER)
         .stdout(Stdio::null())
@@ -429,17 +430,9 @@ impl Vsftpd {
         for _attempt in 0..5 {
             let port = free_port();
             let pasv = free_port();
-            let pasv_max = pasv.saturating_add(40);
             let config = format!(
-                "{listen}listen_port={port}\nbackground=NO\n\
-                 anonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n\
-                 local_enable=YES\nwrite_enable=YES\nlocal_root={root}\nlocal_umask=022\n\
-                 chroot_local_user=YES\nallow_writeable_chroot=YES\n\
-                 pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
-                 pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
-                 port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
-                 xferlog_enable=NO\nutf8_filesystem=YES\n{tls_config}{extra}",
-                root = root.path().display()
+                "{listen}{}{tls_config}{extra}",
+                vsftpd_conf(root.path(), port, pasv)
             );
             let conf_path = conf.path().join("vsftpd.conf");
             std::fs::write(&conf_path, config).expect("write vsftpd.conf");
@@ -508,6 +501,24 @@ impl Drop for Vsftpd {
         let _ = self.child.kill();
         let _ = self.child.wait();
     }
+}
+
+/// The body of a vsftpd configuration for the tests: the port, a passive
+/// range from `pasv`, anonymous reads and user writes under `root`, no
+/// sandboxing that needs more than root (add the `listen` lines).
+pub fn vsftpd_conf(root: &Path, port: u16, pasv: u16) -> String {
+    let pasv_max = pasv.saturating_add(40);
+    format!(
+        "listen_port={port}\nbackground=NO\n\
+         anonymous_enable=YES\nanon_root={root}\nno_anon_password=YES\n\
+         local_enable=YES\nwrite_enable=YES\nlocal_root={root}\nlocal_umask=022\n\
+         chroot_local_user=YES\nallow_writeable_chroot=YES\n\
+         pam_service_name=vsftpd\nsecure_chroot_dir=/var/run/vsftpd/empty\n\
+         pasv_enable=YES\npasv_min_port={pasv}\npasv_max_port={pasv_max}\n\
+         port_enable=YES\nseccomp_sandbox=NO\nisolate_network=NO\n\
+         xferlog_enable=NO\nutf8_filesystem=YES\n",
+        root = root.display()
+    )
 }
 
 /// A clear-text core session to `addr` (`host:port`, `[v6]:port`) through
