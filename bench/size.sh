@@ -54,6 +54,16 @@ printf 'async twin (the same operations, a poll loop as executor):\n'
 printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d; session %d bytes\n' \
     "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
     "$((data + bss))" "$(section .ftp_session_ram)"
+# A minimal embassy FTP client (ftp-embassy over embassy-net, with a
+# network and a time driver standing for the hardware's).
+cargo build -q --release --target thumbv7em-none-eabihf --features embassy --bin ftp-size-embassy
+elf=target/thumbv7em-none-eabihf/release/ftp-size-embassy
+text=$(section .text); rodata=$(section .rodata); exidx=$(section .ARM.exidx); exidx=${exidx:-0}
+data=$(section .data); data=${data:-0}; bss=$(section .bss); bss=${bss:-0}
+printf 'embassy (ftp-embassy + embassy-net with its TCP/IP stack; login, cwd, LIST, RETR, STOR):\n'
+printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d\n' \
+    "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
+    "$((data + bss))"
 cd ../futures
 cargo run -q --release
 wasmtime=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null)/wasmtime || true

@@ -46,6 +46,10 @@ cargo build -p ftp-core --target thumbv7em-none-eabihf --features defmt,smoltcp-
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features async
 cargo build -p ftp-core --target thumbv7em-none-eabihf --features async,defmt
 
+step "ftp-embassy for thumbv7em-none-eabihf, with and without defmt"
+cargo build -p ftp-embassy --target thumbv7em-none-eabihf
+cargo build -p ftp-embassy --target thumbv7em-none-eabihf --features defmt
+
 step "the crates package for crates.io (ftp-core-macros, ftp-core, ftp-std, ftp-script)"
 # cargo verifies each package against the others through a temporary
 # registry and takes a version it built or unpacked before as unchanged:

@@ -1,0 +1,46 @@
+#!/usr/bin/env bash
+# Download throughput over a TAP device (not a test): the device programs
+# firmware_tap (smoltcp, blocking) and embassy_tap (embassy-net, async),
+# release builds, each fetching a 4 MiB file from pyftpdlib in a network
+# namespace (192.0.2.1) and uploading a log; interleaved, RUNS times each
+# (default 5), medians. As root.
+#
+# usage: bash bench/tap.sh [RUNS]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+runs=${1:-5}
+[ "$(id -u)" = 0 ] || { echo "error: needs root (network namespace, TAP device)" >&2; exit 1; }
+bash scripts/install-test-deps.sh >/dev/null
+cargo build -q --release -p ftp-examples --bin firmware_tap --bin embassy_tap
+ns=ftprs-bench-$$
+work=$(mktemp -d)
+cleanup() { [ -n "${server:-}" ] && kill "$server" 2>/dev/null; ip netns del "$ns" 2>/dev/null; rm -rf "$work"; }
+trap cleanup EXIT
+ip netns add "$ns"
+ip -n "$ns" link set lo up
+ip -n "$ns" tuntap add dev tap0 mode tap
+ip -n "$ns" addr add 192.0.2.1/24 dev tap0
+ip -n "$ns" link set tap0 up
+mkdir -p "$work/root/pub"
+head -c $((4 << 20)) /dev/urandom > "$work/root/pub/firmware.bin"
+seq 1 3000 > "$work/device.log"
+ip netns exec "$ns" python3 scripts/ftpd.py "$work/root" --user tester --password pw --host 192.0.2.1 > "$work/port" &
+server=$!
+for _ in $(seq 1 50); do [ -s "$work/port" ] && break; sleep 0.1; done
+port=$(head -n1 "$work/port")
+run() { # program -> MB/s
+    ip netns exec "$ns" "target/release/$1" tap0 "192.0.2.1:$port" tester pw pub firmware.bin \
+        "$work/out" "$work/device.log" device.log > "$work/$1.txt"
+    cmp -s "$work/out" "$work/root/pub/firmware.bin" || { echo "error: $1: the download differs" >&2; exit 1; }
+    grep -o '([0-9.]* MB/s)' "$work/$1.txt" | tr -d '(' | awk '{print $1}'
+}
+median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+declare -A speeds
+for _ in $(seq 1 "$runs"); do
+    for p in firmware_tap embassy_tap; do speeds[$p]+="$(run $p) "; done
+done
+printf '%s, %s, 4 MiB from pyftpdlib over TAP, release builds, median of %s interleaved runs\n' \
+    "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$runs"
+for p in firmware_tap embassy_tap; do
+    printf '  %-13s %6.1f MB/s   (runs: %s)\n' "$p" "$(printf '%s\n' ${speeds[$p]} | median)" "${speeds[$p]% }"
+done
