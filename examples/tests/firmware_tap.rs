@@ -167,6 +167,12 @@ fn start_vsftpd(ns: &mut Namespace, root: &Path, conf_dir: &Path) -> u16 {
 }
 
 fn client_over_tap(bin: &str, kind: Server) {
+    client_over_tap_in(bin, kind, false);
+}
+
+/// The device program against a real server; with `active`, the data
+/// connections are the server's to open (embassy_tap's FTP_ACTIVE=1).
+fn client_over_tap_in(bin: &str, kind: Server, active: bool) {
     let mut ns = Namespace::create();
     let root = tempfile::tempdir().unwrap();
     let conf_dir = tempfile::tempdir().unwrap();
@@ -212,6 +218,7 @@ fn client_over_tap(bin: &str, kind: Server) {
     let server_addr = format!("192.0.2.1:{port}");
     let mut client = ns
         .command(bin)
+        .env("FTP_ACTIVE", if active { "1" } else { "0" })
         .args(["tap0", &server_addr, user, PASSWORD, "pub", "firmware.bin"])
         .arg(&out)
         .arg(&log)
@@ -235,6 +242,9 @@ fn client_over_tap(bin: &str, kind: Server) {
         "{text}"
     );
     assert!(text.contains("downloaded 4194304 bytes in"), "{text}");
+    if active {
+        assert!(text.contains("data connections: active"), "{text}");
+    }
     assert!(
         std::fs::read(&out).unwrap() == image,
         "the image arrived byte for byte"
@@ -361,6 +371,17 @@ fn firmware_client_over_tap_against_vsftpd() {
 )]
 fn embassy_client_over_tap_against_vsftpd() {
     client_over_tap(EMBASSY, Server::Vsftpd);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, python3 and vsftpd (the README's test command runs it)"
+)]
+fn embassy_client_in_active_mode() {
+    // The server connects to the device: listen, PORT, accept.
+    client_over_tap_in(EMBASSY, Server::Pyftpdlib, true);
+    client_over_tap_in(EMBASSY, Server::Vsftpd, true);
 }
 
 #[test]

@@ -6,7 +6,9 @@
 //!
 //! usage: embassy_tap TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG
 //!   (run where TAP exists, e.g. in a network namespace; the device is
-//!   192.0.2.2/24; FILE is saved to OUT, LOG is uploaded as REMOTE_LOG)
+//!   192.0.2.2/24; FILE is saved to OUT, LOG is uploaded as REMOTE_LOG;
+//!   with FTP_ACTIVE=1 in the environment the data connections are active:
+//!   the server connects to the device)
 
 use std::io::Write as _;
 use std::process::ExitCode;
@@ -55,13 +57,23 @@ async fn run(stack: Stack<'static>, args: &[String]) -> Result<(), String> {
     )
     .await
     .map_err(|e| format!("connect: {e}"))?;
-    let data = Connector::new(TcpSocket::new(stack, &mut data_rx, &mut data_tx), timeout);
+    let mut data = Connector::new(TcpSocket::new(stack, &mut data_rx, &mut data_tx), timeout);
+    let active = std::env::var("FTP_ACTIVE").is_ok_and(|v| v == "1");
+    if active {
+        let seed = (std::process::id() as u16).wrapping_mul(7919);
+        data.set_active_address(std::net::Ipv4Addr::new(192, 0, 2, 2), seed);
+    }
     // The callbacks fail with the "flash"'s own error (here a file's).
     let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
         Ftp::connect(control, data, server)
             .await
             .map_err(|e| e.to_string())?;
+    ftp.set_pasv(!active);
     println!("{}", ftp_core::Text(ftp.getwelcome()));
+    println!(
+        "data connections: {}",
+        if active { "active" } else { "passive" }
+    );
     let fail = |e: ftp_core::Error<NetError, std::io::Error>| e.to_string();
     println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
     println!("{}", ftp.cwd(dir).await.map_err(fail)?);
