@@ -46,24 +46,22 @@ printf '  within budget (flash < 12 KiB, session < 1 KiB): %s\n' "$budget_ok"
 # The same program on the async twin (feature async), and the size of its
 # futures: on a 32-bit target laid out as thumbv7em (wasm32-wasip2 under
 # wasmtime, when it is installed) and on this host.
-cargo build -q --release --target thumbv7em-none-eabihf --features async --bin ftp-size-async
-elf=target/thumbv7em-none-eabihf/release/ftp-size-async
-text=$(section .text); rodata=$(section .rodata); exidx=$(section .ARM.exidx); exidx=${exidx:-0}
-data=$(section .data); data=${data:-0}; bss=$(section .bss); bss=${bss:-0}
-printf 'async twin (the same operations, a poll loop as executor):\n'
-printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d; session %d bytes\n' \
-    "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
-    "$((data + bss))" "$(section .ftp_session_ram)"
+# flash BIN LABEL: builds BIN with FEATURE and prints its flash and RAM.
+flash() {
+    cargo build -q --release --target thumbv7em-none-eabihf --features "$3" --bin "$1"
+    elf=target/thumbv7em-none-eabihf/release/$1
+    local text rodata exidx data bss
+    text=$(section .text); rodata=$(section .rodata); exidx=$(section .ARM.exidx); exidx=${exidx:-0}
+    data=$(section .data); data=${data:-0}; bss=$(section .bss); bss=${bss:-0}
+    printf '%s:\n' "$2"
+    printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d\n' \
+        "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
+        "$((data + bss))"
+}
+flash ftp-size-async "async twin (the same operations, a poll loop as executor)" async
 # A minimal embassy FTP client (ftp-embassy over embassy-net, with a
 # network and a time driver standing for the hardware's).
-cargo build -q --release --target thumbv7em-none-eabihf --features embassy --bin ftp-size-embassy
-elf=target/thumbv7em-none-eabihf/release/ftp-size-embassy
-text=$(section .text); rodata=$(section .rodata); exidx=$(section .ARM.exidx); exidx=${exidx:-0}
-data=$(section .data); data=${data:-0}; bss=$(section .bss); bss=${bss:-0}
-printf 'embassy (ftp-embassy + embassy-net with its TCP/IP stack; login, cwd, LIST, RETR, STOR):\n'
-printf '  flash, whole program:                %6d bytes (%.1f KiB); .data+.bss: %d\n' \
-    "$((text + rodata + data + exidx))" "$(echo "($text + $rodata + $data + $exidx) / 1024" | bc -l)" \
-    "$((data + bss))"
+flash ftp-size-embassy "embassy (ftp-embassy + embassy-net with its TCP/IP stack; login, cwd, LIST, RETR, STOR)" embassy
 cd ../futures
 cargo run -q --release
 wasmtime=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null)/wasmtime || true

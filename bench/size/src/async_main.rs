@@ -63,37 +63,12 @@ impl DataConnector for Data {
 static SESSION_RAM: [u8; core::mem::size_of::<Ftp<Wire, Data>>()] =
     [0; core::mem::size_of::<Ftp<Wire, Data>>()];
 
+mod ops;
+
 async fn session() -> Result<(), ftp_core::Error<ErrorKind>> {
     let peer = SocketAddr::from(([192, 0, 2, 1], 21));
-    let mut ftp: Ftp<Wire, Data> = Ftp::connect(Wire { at: 0 }, Data, black_box(peer)).await?;
-    ftp.login("device", black_box("secret"), "").await?;
-    ftp.cwd(black_box("logs")).await?;
-    let mut buf = [0u8; 1024];
-    ftp.retrlines("LIST", &mut buf, async |line| {
-        black_box(line);
-        Ok(())
-    })
-    .await?;
-    ftp.retrbinary(
-        "RETR firmware.bin",
-        &mut buf,
-        black_box(None),
-        async |block| {
-            black_box(block);
-            Ok(())
-        },
-    )
-    .await?;
-    let mut left = black_box(4096usize);
-    let read = async |b: &mut [u8]| {
-        let n = b.len().min(left);
-        left -= n;
-        Ok(black_box(n))
-    };
-    ftp.storbinary("STOR device.log", &mut buf, black_box(None), read, |_| {})
-        .await?;
-    ftp.quit().await?;
-    Ok(())
+    let ftp: Ftp<Wire, Data> = Ftp::connect(Wire { at: 0 }, Data, black_box(peer)).await?;
+    ops::operations(ftp).await
 }
 
 #[unsafe(no_mangle)]

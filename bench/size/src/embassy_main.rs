@@ -116,36 +116,11 @@ async fn session(
     .await
     .map_err(ftp_core::Error::Io)?;
     let data = Connector::new(TcpSocket::new(stack, &mut drx, &mut dtx), timeout);
-    let mut ftp: Ftp<_, _> = Ftp::connect(control, data, server).await?;
-    ftp.login("device", black_box("secret"), "").await?;
-    ftp.cwd(black_box("logs")).await?;
-    let mut buf = [0u8; 1024];
-    ftp.retrlines("LIST", &mut buf, async |line| {
-        black_box(line);
-        Ok(())
-    })
-    .await?;
-    ftp.retrbinary(
-        "RETR firmware.bin",
-        &mut buf,
-        black_box(None),
-        async |block| {
-            black_box(block);
-            Ok(())
-        },
-    )
-    .await?;
-    let mut left = black_box(4096usize);
-    let read = async |b: &mut [u8]| {
-        let n = b.len().min(left);
-        left -= n;
-        Ok(black_box(n))
-    };
-    ftp.storbinary("STOR device.log", &mut buf, black_box(None), read, |_| {})
-        .await?;
-    ftp.quit().await?;
-    Ok(())
+    let ftp: Ftp<_, _> = Ftp::connect(control, data, server).await?;
+    ops::operations(ftp).await
 }
+
+mod ops;
 
 #[unsafe(no_mangle)]
 pub extern "C" fn _start() -> ! {
