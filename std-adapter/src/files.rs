@@ -117,6 +117,16 @@ fn of_file(path: &Path) -> impl Fn(ftp_core::Error<io::Error>) -> Error + '_ {
     }
 }
 
+/// What became of a file under the final name that a resume found.
+enum Continued {
+    /// None there (or a link): a download from the start.
+    Nothing,
+    /// It has the remote size: nothing to transfer.
+    Done(Transferred),
+    /// Moved to the `.part` name, to continue from this length.
+    From(u64),
+}
+
 /// `Some(value)`, `None` when the server refused (a reply error), or the
 /// error when the session itself failed.
 fn refused_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
@@ -192,18 +202,19 @@ impl Ftp {
         };
         let resume = fetch.resume;
         // A link under the .part name is not a partial download.
-        let part_len = || match fs::symlink_metadata(&part) {
-            Ok(meta) if meta.is_file() => Some(meta.len()),
+        // One look at the .part file, and only to resume.
+        let mut part_len = match resume.then(|| fs::symlink_metadata(&part)) {
+            Some(Ok(meta)) if meta.is_file() => Some(meta.len()),
             _ => None,
         };
-        if resume
-            && fetch.continue_local
-            && part_len().is_none()
-            && let Some(done) = self.continue_local(local, &part, total, fetch.modified)?
-        {
-            return Ok(done);
+        if resume && fetch.continue_local && part_len.is_none() {
+            match self.continue_local(local, &part, total, fetch.modified)? {
+                Continued::Done(done) => return Ok(done),
+                Continued::From(have) => part_len = Some(have),
+                Continued::Nothing => {}
+            }
         }
-        let mut offset = if resume { part_len().unwrap_or(0) } else { 0 };
+        let mut offset = part_len.unwrap_or(0);
         if total.is_some_and(|t| offset > t) {
             offset = 0;
         }
@@ -254,10 +265,10 @@ impl Ftp {
         part: &Path,
         total: Option<u64>,
         modified: Option<SystemTime>,
-    ) -> Result<Option<Transferred>, Error> {
+    ) -> Result<Continued, Error> {
         let have = match fs::symlink_metadata(local) {
             Ok(meta) if meta.is_file() => meta.len(),
-            _ => return Ok(None),
+            _ => return Ok(Continued::Nothing),
         };
         match total {
             Some(total) if have == total => {
@@ -266,7 +277,7 @@ impl Ftp {
                     f.and_then(|f| f.set_modified(when))
                         .map_err(|e| self::local(local, e))?;
                 }
-                Ok(Some(Transferred {
+                Ok(Continued::Done(Transferred {
                     offset: have,
                     bytes: 0,
                     reply: None,
@@ -284,7 +295,7 @@ impl Ftp {
             )),
             _ => {
                 fs::rename(local, part).map_err(|e| self::local(local, e))?;
-                Ok(None)
+                Ok(Continued::From(have))
             }
         }
     }
@@ -331,28 +342,24 @@ impl Ftp {
                     stream.set_ended();
                     (received, file, Ok(()))
                 }
-                Err(e) if e.kind() == io::ErrorKind::TimedOut => {
-                    // A silent server: no second wait for its final reply.
-                    self.session.abandon_transfer(crate::IoStream(stream));
-                    return Err(Error::Io(e));
+                Err(crate::kernel::Spliced::Socket(e)) => (0, None, Err(ftp_core::Error::Io(e))),
+                // The file's own failure, as the read loop's callback's.
+                Err(crate::kernel::Spliced::File(e)) => {
+                    (0, None, Err(ftp_core::Error::Callback(e)))
                 }
-                Err(e) => (0, None, Err(ftp_core::Error::Io(e))),
             };
-            // The core's rule, as for every other transfer: the final reply
-            // is read all the same (in step), then the first failure wins.
-            let closed = ftp_core::DataConnector::close(
-                self.session.data_connector_mut(),
-                crate::IoStream(stream),
-            );
-            let reply = self.session.voidresp().map(text);
-            let reply = ftp_core::transfer::complete(
-                data,
-                closed,
-                reply,
-                announced,
-                rest.is_some(),
-                received,
-            )?;
+            // The core's end of every transfer: the final reply, the
+            // completion rule, a timed-out data connection abandoned.
+            let reply = self
+                .session
+                .finish_transfer(
+                    crate::IoStream(stream),
+                    data,
+                    announced.filter(|_| rest.is_none()),
+                    received,
+                )
+                .map(text)
+                .map_err(of_file(part))?;
             let f = match file {
                 Some(f) => f,
                 None => open().map_err(|e| local(part, e))?,

@@ -40,18 +40,28 @@ pub(crate) fn splice_to_file(
     sock: &TcpStream,
     mut open: impl FnMut() -> io::Result<File>,
     mut on_chunk: impl FnMut(u64),
-) -> io::Result<(u64, Option<File>)> {
+) -> Result<(u64, Option<File>), Spliced> {
     // The session's pipe, made once; a transfer that fails leaves it out
     // (it may hold bytes), and the next one makes a new one.
     let Pipe(pipe_r, pipe_w) = match pipe_slot.take() {
         Some(p) => p,
-        None => Pipe::new()?,
+        None => Pipe::new().map_err(Spliced::Socket)?,
     };
     let result = splice_through(&pipe_r, &pipe_w, sock, &mut open, &mut on_chunk);
     if result.is_ok() {
         *pipe_slot = Some(Pipe(pipe_r, pipe_w));
     }
     result
+}
+
+/// Which side of a splice failed: the data connection (or the pipe), or
+/// the file.
+#[derive(Debug)]
+pub(crate) enum Spliced {
+    /// The socket or the pipe: the network's error.
+    Socket(io::Error),
+    /// The file: its own.
+    File(io::Error),
 }
 
 /// A pipe for splicing (read end, write end), as big as the system lets.
@@ -72,7 +82,7 @@ fn splice_through(
     sock: &TcpStream,
     open: &mut impl FnMut() -> io::Result<File>,
     on_chunk: &mut impl FnMut(u64),
-) -> io::Result<(u64, Option<File>)> {
+) -> Result<(u64, Option<File>), Spliced> {
     let timeout = sock.read_timeout().ok().flatten();
     let mut file: Option<File> = None;
     let mut total = 0u64;
@@ -88,24 +98,24 @@ fn splice_through(
             Ok(0) => break,
             Ok(n) => n,
             Err(Errno::INTR) => continue,
-            Err(e) => return Err(from_errno(e, timeout)),
+            Err(e) => return Err(Spliced::Socket(from_errno(e, timeout))),
         };
         let f = match &mut file {
             Some(f) => f,
-            None => file.insert(open()?),
+            None => file.insert(open().map_err(Spliced::File)?),
         };
         let mut left = n;
         while left > 0 {
             match splice(pipe_r, None, &*f, None, left, SpliceFlags::MOVE) {
                 Ok(0) => {
-                    return Err(io::Error::new(
+                    return Err(Spliced::File(io::Error::new(
                         io::ErrorKind::WriteZero,
                         "the file took no more bytes",
-                    ));
+                    )));
                 }
                 Ok(m) => left -= m,
                 Err(Errno::INTR) => continue,
-                Err(e) => return Err(io::Error::from(e)),
+                Err(e) => return Err(Spliced::File(io::Error::from(e))),
             }
         }
         total += n as u64;

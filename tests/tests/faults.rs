@@ -646,3 +646,38 @@ fn a_stray_reply_found_long_after_the_last_command_is_still_read() {
     assert_eq!(ftp.pwd().unwrap(), "/");
     assert_eq!(ftp.session_mut().stray_replies(), 1);
 }
+
+/// Local files that cannot be written or read are errors that name them,
+/// and the session goes on.
+#[test]
+fn local_file_errors_name_the_file() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"data".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server);
+    let dir = tempfile::tempdir().unwrap();
+    // A directory that does not exist: the .part file cannot be made.
+    let local = dir.path().join("no such dir/file.bin");
+    match ftp.download("f", &local).unwrap_err() {
+        Error::Local { path, source } => {
+            assert_eq!(path, part_path(&local));
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected a local error, got {other:?}"),
+    }
+    assert!(ftp.noop().unwrap().starts_with("200"), "in step");
+    // An upload of a file that is not there: refused before any command.
+    let before = server.received();
+    let missing = dir.path().join("missing.log");
+    let e = ftp.upload(&missing, "up.log").unwrap_err();
+    assert!(
+        matches!(&e, Error::Local { path, .. } if *path == missing),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with(&missing.display().to_string()),
+        "{e}"
+    );
+    assert_eq!(server.received(), before, "nothing was sent");
+}

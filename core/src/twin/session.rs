@@ -1035,12 +1035,18 @@ where
     }
 
     /// Ends a transfer: closes the data stream, reads the final reply, and
-    /// tells what went wrong first. The final reply is read even after a
-    /// failure, so the session stays in step; only a data connection that
-    /// timed out is abandoned (see [`Ftp::abandon_transfer`]), so every
-    /// wait ends at its deadline.
+    /// tells what went wrong first ([`crate::transfer::complete`]: the data
+    /// side's `outcome`, the close, the final reply, then fewer bytes than
+    /// `expected`, the size the data should have had: a 150's size for a
+    /// transfer from offset 0, `None` after REST). The final reply is read
+    /// even after a failure, so the session stays in step; only a data
+    /// connection that timed out is abandoned (see
+    /// [`Ftp::abandon_transfer`]), so every wait ends at its deadline.
+    /// Every transfer of the session ends here;
+    /// so does one a caller drove itself on a stream from
+    /// [`Ftp::ntransfercmd`] (ftp-std's kernel splice).
     #[bisync]
-    async fn finish(
+    pub async fn finish_transfer(
         &mut self,
         stream: D::Stream,
         outcome: Result<(), S::Error, C>,
@@ -1095,7 +1101,8 @@ where
         };
         // The announced size is the whole file's: not checked after REST.
         let expected = size.filter(|_| rest.is_none());
-        self.finish(stream, outcome, expected, received).await
+        self.finish_transfer(stream, outcome, expected, received)
+            .await
     }
 
     /// Retrieves in binary mode (ftplib's `retrbinary`): `cmd` is
@@ -1138,7 +1145,7 @@ where
         self.set_type(TransferType::Ascii).await?;
         let (mut stream, _) = self.open_data(cmd, None).await?;
         let outcome = read_lines(&mut stream, buf, &mut on_line).await;
-        self.finish(stream, outcome, None, 0).await
+        self.finish_transfer(stream, outcome, None, 0).await
     }
 
     /// Retrieves lines in ASCII mode (ftplib's `retrlines`): `cmd` is
@@ -1261,7 +1268,7 @@ where
         self.set_type(TransferType::Binary).await?;
         let (mut stream, _) = self.open_data(cmd, rest).await?;
         let outcome = send_blocks(&mut stream, buf, &mut read, &mut callback).await;
-        self.finish(stream, outcome, None, 0).await
+        self.finish_transfer(stream, outcome, None, 0).await
     }
 
     /// Stores in binary mode (ftplib's `storbinary`): `cmd` is
@@ -1332,7 +1339,7 @@ where
             &mut callback,
         )
         .await;
-        self.finish(stream, outcome, None, 0).await
+        self.finish_transfer(stream, outcome, None, 0).await
     }
 }
 

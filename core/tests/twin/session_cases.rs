@@ -1587,3 +1587,23 @@ async fn a_welcome_ends_only_at_code_and_space_for_every_split() {
         done(&mut ftp);
     }
 }
+
+#[twin_test]
+async fn a_server_that_keeps_talking_by_itself_is_out_of_step() {
+    // Seventeen replies nobody asked for: past the bound of stray replies
+    // read before one command, the session stops instead of reading on.
+    let strays: Vec<u8> = (0..17)
+        .flat_map(|i| format!("200 stray {i}\r\n").into_bytes())
+        .collect();
+    let steps: Vec<(&[u8], &[u8])> = vec![W, (b"", &strays)];
+    let (mut ftp, _) = open(&steps, vec![]).await;
+    assert!(matches!(
+        ftp.noop().await,
+        Err(Error::Protocol(ProtocolError::OutOfSync))
+    ));
+    assert_eq!(
+        ftp.stray_replies(),
+        16,
+        "sixteen read, the seventeenth refused"
+    );
+}

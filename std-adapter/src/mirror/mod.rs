@@ -207,12 +207,7 @@ where
     let start = Instant::now();
     let mut summary = Summary::default();
     let filter = Filter::of(options);
-    if session.is_none() {
-        *session = Some(connect()?);
-    }
-    let ftp = session.as_mut().ok_or(Error::SessionClosed)?;
-    let home = ftp.pwd()?;
-    let root = absolute(&home, remote);
+    let (ftp, home, root) = open_root(session, connect, remote)?;
     let scanned = scan_remote(ftp, &root, &filter, &mut summary);
     // Back where the caller was, whatever the scan did.
     let _ = ftp.cwd(&home);
@@ -319,13 +314,28 @@ where
     Ok(summary)
 }
 
-/// A remote path: absolute as given, else under the session's directory.
-fn absolute(home: &str, remote: &str) -> String {
-    if remote.starts_with('/') {
+/// The caller's session (connected first when `None`), its current
+/// directory, and the remote root: absolute as given, else under that
+/// directory.
+fn open_root<'s, C>(
+    session: &'s mut Option<Ftp>,
+    connect: &C,
+    remote: &str,
+) -> Result<(&'s mut Ftp, String, String), Error>
+where
+    C: Fn() -> Result<Ftp, Error>,
+{
+    let ftp = match session {
+        Some(ftp) => ftp,
+        None => session.insert(connect()?),
+    };
+    let home = ftp.pwd()?;
+    let root = if remote.starts_with('/') {
         remote.to_string()
     } else {
-        remote_path(home, remote)
-    }
+        remote_path(&home, remote)
+    };
+    Ok((ftp, home, root))
 }
 
 /// Asks MDTM for the remote times the plan needs and the scan did not give
@@ -397,12 +407,7 @@ where
     let source = local.canonicalize().map_err(|e| Error::local(local, e))?;
     let local_tree = scan_local(&source, options.follow_symlinks, &filter, &mut summary)
         .map_err(|e| Error::local(&source, e))?;
-    if session.is_none() {
-        *session = Some(connect()?);
-    }
-    let ftp = session.as_mut().ok_or(Error::SessionClosed)?;
-    let home = ftp.pwd()?;
-    let root = absolute(&home, remote);
+    let (ftp, home, root) = open_root(session, connect, remote)?;
     let mfmt = ftp
         .feat()
         .is_ok_and(|f| f.iter().any(|l| l.trim().eq_ignore_ascii_case("MFMT")));

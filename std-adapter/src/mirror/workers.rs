@@ -55,8 +55,8 @@ fn storage_full(e: &Error) -> bool {
     match e {
         Error::Temporary(r) => r.code().get() == 452,
         Error::Permanent(r) => r.code().get() == 552,
-        // The local disk: a write of the download callback, or another.
-        Error::Io(io) | Error::Callback(io) => matches!(
+        // The local disk: a download's file (named), or another write.
+        Error::Io(io) | Error::Callback(io) | Error::Local { source: io, .. } => matches!(
             io.kind(),
             std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
         ),
@@ -342,4 +342,55 @@ where
         .unwrap_or_else(|e| e.into_inner());
     summary.connections = connections;
     summary
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ftp_core::{Code, Reply, ReplyError};
+
+    fn reply(code: u16, text: &str) -> ReplyError {
+        ReplyError::from_reply(&Reply::new(
+            Code::new(code).unwrap(),
+            text.as_bytes(),
+            false,
+        ))
+    }
+
+    #[test]
+    fn a_connection_limit_is_told_from_other_refusals() {
+        assert!(too_many_connections(&Error::Temporary(reply(
+            421,
+            "421 Too many connections"
+        ))));
+        assert!(too_many_connections(&Error::Permanent(reply(
+            530,
+            "530 Sorry, the maximum number of clients (2) from your host are already connected."
+        ))));
+        assert!(!too_many_connections(&Error::Permanent(reply(
+            530,
+            "530 Login incorrect."
+        ))));
+        assert!(!too_many_connections(&Error::Io(std::io::Error::other(
+            "reset"
+        ))));
+    }
+
+    #[test]
+    fn a_full_target_stops_and_is_not_retried() {
+        let full = [
+            Error::Temporary(reply(452, "452 Insufficient storage space")),
+            Error::Permanent(reply(552, "552 Exceeded storage allocation")),
+            Error::Callback(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            Error::local(
+                "/t/f",
+                std::io::Error::from(std::io::ErrorKind::QuotaExceeded),
+            ),
+        ];
+        for e in &full {
+            assert!(storage_full(e) && !worth_retrying(e), "{e:?}");
+        }
+        let passing = Error::Temporary(reply(450, "450 busy"));
+        assert!(!storage_full(&passing) && worth_retrying(&passing));
+    }
 }
