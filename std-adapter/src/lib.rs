@@ -56,7 +56,7 @@ macro_rules! setters {
     };
 }
 
-mod client;
+mod blocking;
 mod connector;
 mod control;
 mod error;
@@ -66,12 +66,15 @@ mod glob;
 mod kernel;
 mod mirror;
 mod netrc;
+mod options;
 mod reply;
 mod stream;
+mod support;
 mod tls;
 mod url;
 
-pub use client::{Ftp, Options, Security};
+pub use blocking::client::Ftp;
+pub use blocking::mirror::{mirror, mirror_up};
 pub use connector::{Connector, DataStream};
 pub use control::{Control, TlsError};
 pub use error::Error;
@@ -79,8 +82,9 @@ pub use files::{Fetch, Progress, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;
-pub use mirror::{MirrorOptions, MirrorProgress, Problem, Summary, mirror, mirror_up, unsafe_name};
+pub use mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use netrc::{Netrc, NetrcEntry};
+pub use options::{Options, Security};
 pub use reply::Reply;
 pub use rustls;
 pub use stream::IoStream;

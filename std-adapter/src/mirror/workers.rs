@@ -7,8 +7,8 @@ use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 
-use super::{MirrorOptions, MirrorProgress, Problem, Summary};
-use crate::{Error, Ftp};
+use super::{MirrorProgress, Problem, Summary};
+use crate::Error;
 
 /// The errors after which the session cannot go on.
 pub(crate) fn connection_lost(e: &Error) -> bool {
@@ -23,7 +23,7 @@ pub(crate) fn connection_lost(e: &Error) -> bool {
     }
 }
 
-fn worth_retrying(e: &Error) -> bool {
+pub(crate) fn worth_retrying(e: &Error) -> bool {
     (connection_lost(e) || matches!(e, Error::Temporary(_))) && !storage_full(e)
 }
 
@@ -31,7 +31,7 @@ fn worth_retrying(e: &Error) -> bool {
 /// per client (`421 Too many connections`, lftp#335; some servers say it
 /// with 530 at login): another connection is no use while the others
 /// are open.
-fn too_many_connections(e: &Error) -> bool {
+pub(crate) fn too_many_connections(e: &Error) -> bool {
     match e {
         Error::Temporary(r) if r.code().get() == 421 => true,
         Error::Temporary(r) | Error::Permanent(r) => {
@@ -51,7 +51,7 @@ fn too_many_connections(e: &Error) -> bool {
 
 /// The target has no room: the server's storage (452, 552) or the local
 /// disk. Every later file would fail the same way.
-fn storage_full(e: &Error) -> bool {
+pub(crate) fn storage_full(e: &Error) -> bool {
     match e {
         Error::Temporary(r) => r.code().get() == 452,
         Error::Permanent(r) => r.code().get() == 552,
@@ -98,7 +98,7 @@ fn interleave(jobs: VecDeque<Job>) -> VecDeque<Job> {
 }
 
 /// Shared counters and results of the workers.
-struct Shared<'a> {
+pub(crate) struct Shared<'a> {
     jobs: Mutex<VecDeque<Job>>,
     summary: Mutex<Summary>,
     files_done: AtomicU64,
@@ -114,6 +114,73 @@ struct Shared<'a> {
     full: AtomicBool,
 }
 
+impl<'a> Shared<'a> {
+    /// The state of `workers` workers about to take `jobs` (interleaved
+    /// over directories when there are several workers).
+    pub(crate) fn new(
+        workers: usize,
+        jobs: VecDeque<Job>,
+        summary: Summary,
+        progress: &'a (dyn Fn(MirrorProgress) + Sync),
+    ) -> Self {
+        let jobs = if workers > 1 { interleave(jobs) } else { jobs };
+        Shared {
+            files_total: jobs.len() as u64,
+            bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
+            jobs: Mutex::new(jobs),
+            summary: Mutex::new(summary),
+            files_done: AtomicU64::new(0),
+            bytes_done: AtomicU64::new(0),
+            progress,
+            active: AtomicUsize::new(workers),
+            connected: AtomicU64::new(0),
+            full: AtomicBool::new(false),
+        }
+    }
+
+    /// A worker starts with a session (or made its first one).
+    pub(crate) fn connected(&self) {
+        self.connected.fetch_add(1, Ordering::Relaxed);
+    }
+
+    /// A worker ran out of jobs: it no longer counts for `retire`.
+    pub(crate) fn done(&self) {
+        self.active.fetch_sub(1, Ordering::AcqRel);
+    }
+
+    /// Jobs given back by a worker that retired just as the others ran
+    /// out of work are left: the caller's session, alone (it cannot
+    /// retire), takes them.
+    pub(crate) fn leftover(&self) -> bool {
+        let left = !self
+            .jobs
+            .lock()
+            .unwrap_or_else(|e| e.into_inner())
+            .is_empty();
+        if left {
+            self.active.store(1, Ordering::Release);
+        }
+        left
+    }
+
+    /// New bytes of the file whose progress so far `counted` holds (a
+    /// retry resumes, so only what goes beyond is new).
+    pub(crate) fn add_bytes(&self, counted: &AtomicU64, done: u64) {
+        let before = counted.fetch_max(done, Ordering::Relaxed);
+        self.bytes_done
+            .fetch_add(done.saturating_sub(before), Ordering::Relaxed);
+        self.report();
+    }
+
+    /// The summary of the run.
+    pub(crate) fn into_summary(self) -> Summary {
+        let connections = self.connected.load(Ordering::Relaxed);
+        let mut summary = self.summary.into_inner().unwrap_or_else(|e| e.into_inner());
+        summary.connections = connections;
+        summary
+    }
+}
+
 impl Shared<'_> {
     fn report(&self) {
         (self.progress)(MirrorProgress {
@@ -124,7 +191,7 @@ impl Shared<'_> {
         });
     }
 
-    fn next(&self) -> Option<Job> {
+    pub(crate) fn next(&self) -> Option<Job> {
         if self.full.load(Ordering::Relaxed) {
             return None;
         }
@@ -135,7 +202,7 @@ impl Shared<'_> {
     }
 
     /// A job given back by a worker that retires: the next one takes it.
-    fn give_back(&self, job: Job) {
+    pub(crate) fn give_back(&self, job: Job) {
         self.jobs
             .lock()
             .unwrap_or_else(|e| e.into_inner())
@@ -144,7 +211,7 @@ impl Shared<'_> {
 
     /// Retires a worker when another one is still running; false for the
     /// last, which must carry on.
-    fn retire(&self) -> bool {
+    pub(crate) fn retire(&self) -> bool {
         self.active
             .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
                 (n > 1).then(|| n - 1)
@@ -154,7 +221,7 @@ impl Shared<'_> {
 
     /// The target is full: stop starting transfers, say so once, and list
     /// what was not tried.
-    fn stop_full(&self, e: &Error) {
+    pub(crate) fn stop_full(&self, e: &Error) {
         if self.full.swap(true, Ordering::AcqRel) {
             return;
         }
@@ -180,7 +247,7 @@ impl Shared<'_> {
         self.report();
     }
 
-    fn finish(&self, job: &Job, result: Result<u64, Error>) {
+    pub(crate) fn finish(&self, job: &Job, result: Result<u64, Error>) {
         let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
         match result {
             Ok(bytes) => {
@@ -196,152 +263,6 @@ impl Shared<'_> {
         self.files_done.fetch_add(1, Ordering::Relaxed);
         self.report();
     }
-}
-
-/// Runs `work` on every job with `parallel` workers: the first on
-/// `session` (connected first when `None`), the others on connections of
-/// their own. A job that fails for a passing reason is retried, on a fresh
-/// connection when the old one is lost. A worker whose connection the
-/// server refuses for its per-client limit gives its job back and retires
-/// (unless it is the last one running); a full target stops new transfers.
-pub(crate) fn run_workers<C, W>(
-    session: &mut Option<Ftp>,
-    connect: &C,
-    options: &MirrorOptions,
-    jobs: VecDeque<Job>,
-    summary: Summary,
-    progress: &(dyn Fn(MirrorProgress) + Sync),
-    work: W,
-) -> Summary
-where
-    C: Fn() -> Result<Ftp, Error> + Sync,
-    W: Fn(&mut Ftp, &Job, &dyn Fn(u64)) -> Result<u64, Error> + Sync,
-{
-    let workers = options.parallel.clamp(1, 64);
-    let jobs = if workers > 1 { interleave(jobs) } else { jobs };
-    let state = Shared {
-        files_total: jobs.len() as u64,
-        bytes_total: jobs.iter().filter_map(|j| j.size).sum(),
-        jobs: Mutex::new(jobs),
-        summary: Mutex::new(summary),
-        files_done: AtomicU64::new(0),
-        bytes_done: AtomicU64::new(0),
-        progress,
-        active: AtomicUsize::new(workers),
-        connected: AtomicU64::new(0),
-        full: AtomicBool::new(false),
-    };
-    let shared = &state;
-    let worker = |mut ftp: Option<Ftp>| -> Option<Ftp> {
-        let mut has_connected = ftp.is_some();
-        if has_connected {
-            shared.connected.fetch_add(1, Ordering::Relaxed);
-        }
-        'jobs: while let Some(job) = shared.next() {
-            // Bytes of this file counted so far: a retry resumes, so only
-            // what goes beyond is new.
-            let counted = AtomicU64::new(0);
-            let on_bytes = |done: u64| {
-                let before = counted.fetch_max(done, Ordering::Relaxed);
-                shared
-                    .bytes_done
-                    .fetch_add(done.saturating_sub(before), Ordering::Relaxed);
-                shared.report();
-            };
-            let mut attempt = 0;
-            let result = loop {
-                let outcome = match &mut ftp {
-                    Some(f) => work(f, &job, &on_bytes),
-                    None => match connect() {
-                        Ok(f) => {
-                            if !has_connected {
-                                has_connected = true;
-                                shared.connected.fetch_add(1, Ordering::Relaxed);
-                            }
-                            ftp = Some(f);
-                            continue;
-                        }
-                        Err(e) if too_many_connections(&e) && shared.retire() => {
-                            log::info!(
-                                "mirror: the server refused another connection ({e}); going on with fewer"
-                            );
-                            shared.give_back(job);
-                            break 'jobs;
-                        }
-                        Err(e) => Err(e),
-                    },
-                };
-                match outcome {
-                    Ok(bytes) => break Ok(bytes),
-                    Err(e) => {
-                        if storage_full(&e) {
-                            shared.stop_full(&e);
-                            break Err(e);
-                        }
-                        if connection_lost(&e) {
-                            ftp = None;
-                        }
-                        attempt += 1;
-                        if !worth_retrying(&e) || attempt > options.retries {
-                            break Err(e);
-                        }
-                        log::info!("{}: {e}; retrying", job.rel);
-                        std::thread::sleep(options.retry_pause);
-                    }
-                }
-            };
-            shared.finish(&job, result);
-        }
-        ftp
-    };
-    // A worker that ran out of jobs no longer counts for `retire`.
-    let worker = |ftp: Option<Ftp>| -> Option<Ftp> {
-        let ftp = worker(ftp);
-        shared.active.fetch_sub(1, Ordering::AcqRel);
-        ftp
-    };
-    std::thread::scope(|scope| {
-        let mut extra = Vec::new();
-        for i in 1..workers {
-            let spawned = std::thread::Builder::new()
-                .name(format!("mirror-{i}"))
-                .spawn_scoped(scope, || worker(None));
-            match spawned {
-                Ok(handle) => extra.push(handle),
-                // No threads here (WASI): the first worker does it all.
-                Err(e) => {
-                    log::info!("mirror: no more workers ({e}), going on with {i}");
-                    break;
-                }
-            }
-        }
-        let first = worker(session.take());
-        *session = first;
-        for handle in extra {
-            // A worker that panicked lost its jobs' results; the others
-            // are in the summary.
-            let _ = handle.join();
-        }
-    });
-    // A job given back by a worker that retired just as the others ran
-    // out of work: the caller's session takes what is left (alone, it
-    // cannot retire).
-    if !state
-        .jobs
-        .lock()
-        .unwrap_or_else(|e| e.into_inner())
-        .is_empty()
-    {
-        state.active.store(1, Ordering::Release);
-        *session = worker(session.take());
-    }
-    let connections = state.connected.load(Ordering::Relaxed);
-    let mut summary = state
-        .summary
-        .into_inner()
-        .unwrap_or_else(|e| e.into_inner());
-    summary.connections = connections;
-    summary
 }
 
 #[cfg(test)]

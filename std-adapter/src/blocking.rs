@@ -1,0 +1,292 @@
+//! The blocking twin: `twin/` with every `async` and `.await` removed,
+//! over std sockets, rustls streams and `std::fs`; its items are
+//! re-exported at the crate root (`ftp_std::Ftp`, `ftp_std::mirror`).
+
+use std::io::{self, Read, Write};
+use std::net::{SocketAddr, TcpStream, ToSocketAddrs};
+use std::path::Path;
+use std::time::{Duration, SystemTime};
+
+use ftp_core_macros::blocking as bisync;
+
+use crate::connector::{Connector, DataStream};
+use crate::control::{Control, ReplyClock};
+use crate::support::{io_err, read_retrying, text};
+use crate::tls::TlsContext;
+use crate::{Error, IoStream, Options, Progress, Security};
+
+/// What the twins do differently: the blocking side.
+pub(crate) mod rt {
+    use super::*;
+
+    pub(crate) use std::fs;
+    pub(crate) use std::fs::{File, OpenOptions};
+    pub(crate) use std::io::{Seek, Write};
+
+    /// The core session under [`crate::Ftp`].
+    pub(crate) type Session = crate::Session;
+    /// The data stream [`crate::Ftp::ntransfercmd`] hands out.
+    pub(crate) type DataStream = super::DataStream;
+
+    /// What only this twin keeps in a session: the pipe downloads splice
+    /// through (Linux).
+    #[derive(Default)]
+    pub(crate) struct Extra {
+        #[cfg(target_os = "linux")]
+        pub(crate) pipe: Option<crate::kernel::Pipe>,
+    }
+
+    pub(crate) fn control(session: &mut Session) -> &mut Control {
+        &mut session.control_mut().0
+    }
+
+    pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+        Ok((host, port).to_socket_addrs()?.collect())
+    }
+
+    pub(crate) use crate::connector::tcp_connect;
+
+    /// The session on a connected socket: TLS first when implicit, then
+    /// the welcome.
+    pub(crate) fn start(
+        tcp: TcpStream,
+        tls: Option<&TlsContext>,
+        options: &Options,
+    ) -> Result<Session, Error> {
+        io_err(tcp.set_nodelay(true))?;
+        crate::connector::set_keepalive(&tcp, options.keepalive);
+        io_err(tcp.set_write_timeout(options.reply_timeout))?;
+        let local = io_err(tcp.local_addr())?;
+        let peer = io_err(tcp.peer_addr())?;
+        let clock = ReplyClock::new(options.reply_timeout);
+        let mut control = Control::new(tcp, clock.clone());
+        if options.security == Security::Implicit
+            && let Some(tls) = tls
+        {
+            io_err(control.start_tls(tls))?;
+        }
+        let connector = Connector::new(local, options, clock);
+        let mut session = ftp_core::Ftp::connect(IoStream(control), connector, peer)?;
+        session.set_pasv(options.passive);
+        session.set_trust_server_pasv_ipv4_address(options.trust_server_pasv_ipv4_address);
+        session.set_verify_data_peer(options.verify_data_peer);
+        Ok(session)
+    }
+
+    pub(crate) fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
+        read_retrying(file, buf)
+    }
+
+    pub(crate) fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
+        file.set_modified(when)
+    }
+
+    pub(crate) fn sleep(pause: Duration) {
+        std::thread::sleep(pause)
+    }
+
+    /// Runs `f` (local file system work) here and now.
+    pub(crate) fn unblock<T>(f: impl FnOnce() -> io::Result<T>) -> io::Result<T> {
+        f()
+    }
+
+    /// Runs `n` mirror workers: the first on this thread with `first`,
+    /// the others on threads of their own; returns the first's session.
+    pub(crate) fn run_all<W>(n: usize, first: Option<crate::Ftp>, worker: &W) -> Option<crate::Ftp>
+    where
+        W: Fn(Option<crate::Ftp>) -> Option<crate::Ftp> + Sync,
+    {
+        std::thread::scope(|scope| {
+            let mut extra = Vec::new();
+            for i in 1..n {
+                let spawned = std::thread::Builder::new()
+                    .name(format!("mirror-{i}"))
+                    .spawn_scoped(scope, || worker(None));
+                match spawned {
+                    Ok(handle) => extra.push(handle),
+                    // No threads here (WASI): the first worker does it all.
+                    Err(e) => {
+                        log::info!("mirror: no more workers ({e}), going on with {i}");
+                        break;
+                    }
+                }
+            }
+            let first = worker(first);
+            for handle in extra {
+                // A worker that panicked lost its jobs' results; the others
+                // are in the summary.
+                let _ = handle.join();
+            }
+            first
+        })
+    }
+
+    /// Linux, clear text: the kernel moves a download's bytes (socket,
+    /// pipe, file). Returns the bytes received, the final reply and the
+    /// file when one was opened; `None` where the kernel cannot (TLS,
+    /// other systems): the portable loop runs.
+    pub(crate) fn kernel_receive(
+        ftp: &mut crate::Ftp,
+        cmd: &str,
+        part: &Path,
+        offset: u64,
+        total: Option<u64>,
+        progress: &mut impl FnMut(Progress),
+    ) -> Option<Result<crate::files::Received<File>, Error>> {
+        #[cfg(not(target_os = "linux"))]
+        {
+            let _ = (ftp, cmd, part, offset, total, progress);
+            None
+        }
+        #[cfg(target_os = "linux")]
+        {
+            use super::files::open_part;
+            use crate::support::of_file;
+            if ftp.data_is_tls() {
+                return None;
+            }
+            let rest = (offset > 0).then_some(offset);
+            let started = ftp
+                .session
+                .set_type(ftp_core::TransferType::Binary)
+                .map_err(Error::from)
+                .and_then(|()| ftp.ntransfercmd(cmd, rest));
+            let (mut stream, announced) = match started {
+                Ok(started) => started,
+                Err(e) => return Some(Err(e)),
+            };
+            let total = total.or(announced.map(|a| a + offset));
+            let moved = crate::kernel::splice_to_file(
+                &mut ftp.extra.pipe,
+                stream.tcp(),
+                || open_part(part, offset),
+                |done| {
+                    progress(Progress {
+                        done: offset + done,
+                        total,
+                    })
+                },
+            );
+            let (received, file, data) = match moved {
+                Ok((received, file)) => {
+                    stream.set_ended();
+                    (received, file, Ok(()))
+                }
+                Err(crate::kernel::Spliced::Socket(e)) => (0, None, Err(ftp_core::Error::Io(e))),
+                // The file's own failure, as the read loop's callback's.
+                Err(crate::kernel::Spliced::File(e)) => {
+                    (0, None, Err(ftp_core::Error::Callback(e)))
+                }
+            };
+            // The core's end of every transfer: the final reply, the
+            // completion rule, a timed-out data connection abandoned.
+            let reply = ftp
+                .session
+                .finish_transfer(
+                    IoStream(stream),
+                    data,
+                    announced.filter(|_| rest.is_none()),
+                    received,
+                )
+                .map(text)
+                .map_err(of_file(part));
+            Some(reply.map(|reply| (received, reply, file)))
+        }
+    }
+}
+
+// Loaded twice on purpose: once per twin.
+#[allow(clippy::duplicate_mod)]
+#[path = "twin/client.rs"]
+pub(crate) mod client;
+#[allow(clippy::duplicate_mod)]
+#[path = "twin/files.rs"]
+pub(crate) mod files;
+#[allow(clippy::duplicate_mod)]
+#[path = "twin/mirror.rs"]
+pub(crate) mod mirror;
+
+use client::Ftp;
+
+/// What takes the caller's own readers and writers: `std::io` here,
+/// tokio's `AsyncRead`/`AsyncWrite` in the tokio twin.
+impl Ftp {
+    /// Retrieves in binary mode into `out` (ftplib's `retrbinary`): `cmd`
+    /// is `"RETR name"`; with `rest`, from that offset. Complete only when
+    /// the data reached its end and the server's final reply is 2xx.
+    pub fn retrbinary<W: Write + ?Sized>(
+        &mut self,
+        cmd: &str,
+        out: &mut W,
+        rest: Option<u64>,
+    ) -> Result<crate::Reply, Error> {
+        let reply = self
+            .session
+            .retrbinary(cmd, &mut self.buf, rest, |b| out.write_all(b))?;
+        Ok(text(reply))
+    }
+
+    /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
+    /// `"STOR name"`; with `rest`, the server writes from that offset.
+    pub fn storbinary<R: Read + ?Sized>(
+        &mut self,
+        cmd: &str,
+        input: &mut R,
+        rest: Option<u64>,
+    ) -> Result<crate::Reply, Error> {
+        let reply = self.session.storbinary(
+            cmd,
+            &mut self.buf,
+            rest,
+            |b| read_retrying(input, b),
+            |_| {},
+        )?;
+        Ok(text(reply))
+    }
+
+    /// Stores text from `input` in ASCII mode, line ends sent as CRLF
+    /// (ftplib's `storlines`).
+    pub fn storlines<R: Read + ?Sized>(
+        &mut self,
+        cmd: &str,
+        input: &mut R,
+    ) -> Result<crate::Reply, Error> {
+        let reply =
+            self.session
+                .storlines(cmd, &mut self.buf, |b| read_retrying(input, b), |_| {})?;
+        Ok(text(reply))
+    }
+
+    /// Appends `input` to a remote file (APPE) in binary mode.
+    pub fn appe<R: Read + ?Sized>(
+        &mut self,
+        path: &str,
+        input: &mut R,
+    ) -> Result<crate::Reply, Error> {
+        let reply = self
+            .session
+            .appe(path, &mut self.buf, |b| read_retrying(input, b))?;
+        Ok(text(reply))
+    }
+
+    /// Starts a transfer and hands over the data stream and the size the
+    /// server announced (ftplib's `ntransfercmd`). Read or write it (it is
+    /// a `std::io` stream), then give it to [`Ftp::end_transfer`].
+    pub fn ntransfercmd(
+        &mut self,
+        cmd: &str,
+        rest: Option<u64>,
+    ) -> Result<(DataStream, Option<u64>), Error> {
+        let (stream, size) = self.session.ntransfercmd(cmd, rest)?;
+        Ok((stream.0, size))
+    }
+
+    /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data
+    /// stream cleanly and reads the final reply, which must be 2xx.
+    pub fn end_transfer(&mut self, stream: DataStream) -> Result<crate::Reply, Error> {
+        let reply = self
+            .session
+            .finish_transfer(IoStream(stream), Ok(()), None, 0)?;
+        Ok(text(reply))
+    }
+}

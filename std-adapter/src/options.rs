@@ -1,0 +1,162 @@
+//! [`Options`] and [`Security`]: how a session connects, for the blocking
+//! [`crate::Ftp`] and the tokio one alike.
+
+use std::net::IpAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use crate::tls::Verify;
+
+/// Whether and how TLS protects the session.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum Security {
+    /// Clear text (ftplib's `FTP`). [`crate::Ftp::auth`] can still start TLS.
+    #[default]
+    None,
+    /// Explicit FTPS (ftplib's `FTP_TLS`): [`crate::Ftp::login`] sends AUTH TLS
+    /// first; [`crate::Ftp::prot_p`] protects the data connections.
+    Explicit,
+    /// Implicit FTPS: TLS from the first byte (port 990, `ftps://`).
+    Implicit,
+}
+
+/// How a session connects. `Options::default()` has safe, finite
+/// timeouts: a silent server ends in an error, never a hang.
+///
+/// ```
+/// use std::time::Duration;
+/// use ftp_std::{Options, Security, Verify};
+/// let options = Options::default()
+///     .security(Security::Explicit)
+///     .verify(Verify::CaFile("ca.pem".into()))
+///     .timeout(Duration::from_secs(10));
+/// assert_eq!(options.reply_timeout, Some(Duration::from_secs(10)));
+/// assert!(options.passive);
+/// ```
+#[derive(Clone, Debug)]
+#[non_exhaustive]
+pub struct Options {
+    /// Clear text, explicit or implicit FTPS.
+    pub security: Security,
+    /// How the server's certificate is checked (system roots by default).
+    pub verify: Verify,
+    /// A client certificate chain and its private key (PEM files), for
+    /// servers that ask for one (ftplib's `certfile` and `keyfile`).
+    pub client_cert: Option<(PathBuf, PathBuf)>,
+    /// Bounds each TCP connect (control and data) and the wait for an
+    /// active-mode data connection. Default 30 s.
+    pub connect_timeout: Option<Duration>,
+    /// Bounds each whole reply on the control connection, however slowly
+    /// the server trickles it, and the TLS handshake. Default 60 s.
+    pub reply_timeout: Option<Duration>,
+    /// Bounds each read or write of a data connection (a stalled transfer).
+    /// Default 60 s.
+    pub data_timeout: Option<Duration>,
+    /// The local address to connect from (ftplib's `source_address`).
+    pub source_address: Option<IpAddr>,
+    /// Passive mode (EPSV, then PASV); `false` for active (EPRT/PORT).
+    pub passive: bool,
+    /// Connect to the host a PASV reply names instead of the control
+    /// connection's peer. Off by default, as in ftplib and curl.
+    pub trust_server_pasv_ipv4_address: bool,
+    /// The size of each read and write of a transfer (ftplib's blocksize).
+    /// Default 64 KiB.
+    pub blocksize: usize,
+    /// Refuse an active-mode data connection that does not come from the
+    /// server's address (lftp's `ftp:verify-address`). On by default; off
+    /// only for servers behind odd NAT.
+    pub verify_data_peer: bool,
+    /// TCP keepalive on the control and data connections: the first probe
+    /// after this long without traffic (then every quarter of it), so NAT
+    /// gateways keep a control connection that idles through a long
+    /// transfer. Default 60 s; `None` turns it off. No NOOP is ever sent
+    /// during a transfer (its order with the final reply is undefined).
+    pub keepalive: Option<Duration>,
+}
+
+impl Default for Options {
+    fn default() -> Self {
+        Options {
+            security: Security::None,
+            verify: Verify::SystemRoots,
+            client_cert: None,
+            connect_timeout: Some(Duration::from_secs(30)),
+            reply_timeout: Some(Duration::from_secs(60)),
+            data_timeout: Some(Duration::from_secs(60)),
+            source_address: None,
+            passive: true,
+            trust_server_pasv_ipv4_address: false,
+            blocksize: 64 * 1024,
+            verify_data_peer: true,
+            keepalive: Some(Duration::from_secs(60)),
+        }
+    }
+}
+
+impl Options {
+    setters! {
+        connect_timeout: Option<Duration>,
+        reply_timeout: Option<Duration>,
+        data_timeout: Option<Duration>,
+        blocksize: usize,
+    }
+
+    /// Sets [`Options::client_cert`]: the certificate chain and the key,
+    /// PEM files (the key may be in the certificate's file).
+    pub fn client_cert(mut self, cert: impl Into<PathBuf>, key: impl Into<PathBuf>) -> Self {
+        self.client_cert = Some((cert.into(), key.into()));
+        self
+    }
+
+    /// Sets [`Options::security`].
+    pub fn security(mut self, security: Security) -> Self {
+        self.security = security;
+        self
+    }
+
+    /// Sets [`Options::verify`].
+    pub fn verify(mut self, verify: Verify) -> Self {
+        self.verify = verify;
+        self
+    }
+
+    /// Sets the connect, reply and data timeouts at once (ftplib's
+    /// `timeout`); `None` waits forever.
+    pub fn timeout(mut self, timeout: impl Into<Option<Duration>>) -> Self {
+        let t = timeout.into();
+        self.connect_timeout = t;
+        self.reply_timeout = t;
+        self.data_timeout = t;
+        self
+    }
+
+    /// Sets [`Options::passive`].
+    pub fn passive(mut self, passive: bool) -> Self {
+        self.passive = passive;
+        self
+    }
+
+    /// Sets [`Options::source_address`].
+    pub fn source_address(mut self, addr: IpAddr) -> Self {
+        self.source_address = Some(addr);
+        self
+    }
+
+    /// Sets [`Options::trust_server_pasv_ipv4_address`].
+    pub fn trust_server_pasv_ipv4_address(mut self, trust: bool) -> Self {
+        self.trust_server_pasv_ipv4_address = trust;
+        self
+    }
+
+    /// Sets [`Options::verify_data_peer`].
+    pub fn verify_data_peer(mut self, verify: bool) -> Self {
+        self.verify_data_peer = verify;
+        self
+    }
+
+    /// Sets [`Options::keepalive`].
+    pub fn keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
+        self.keepalive = idle.into();
+        self
+    }
+}

@@ -1,0 +1,71 @@
+//! Small rules both twins of the session use: replies as owned text, the
+//! network's and the local files' errors, argument checks.
+
+use std::io::{self, Read};
+use std::path::Path;
+
+use crate::Error;
+
+pub(crate) fn text(reply: ftp_core::Reply<'_>) -> crate::Reply {
+    crate::Reply::from_core(reply)
+}
+
+/// The network's errors: a TLS failure inside comes out as [`Error::Tls`].
+pub(crate) fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
+    r.map_err(Error::from)
+}
+
+/// Refuses an argument holding CR, LF or NUL before anything is sent.
+pub(crate) fn check_arg(arg: &str) -> Result<(), Error> {
+    ftp_core::Command::new("NOOP", Some(arg))?;
+    Ok(())
+}
+
+/// Reads into `buf`, retrying when interrupted.
+pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
+    loop {
+        match r.read(buf) {
+            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+            other => return other,
+        }
+    }
+}
+
+/// A local file's error, naming the file (and, under WASI, where files
+/// can be at all).
+pub(crate) fn local(path: &Path, e: io::Error) -> Error {
+    let e = if cfg!(target_os = "wasi") && e.kind() == io::ErrorKind::NotFound {
+        io::Error::new(
+            e.kind(),
+            format!("{e} (under WASI only preopened directories are reachable)"),
+        )
+    } else {
+        e
+    };
+    Error::local(path, e)
+}
+
+/// A failure of the transfer callback that writes `path` (or reads it) is
+/// that file's error.
+pub(crate) fn of_file(path: &Path) -> impl Fn(ftp_core::Error<io::Error>) -> Error + '_ {
+    move |e| match e {
+        ftp_core::Error::Callback(io) => local(path, io),
+        other => Error::from(other),
+    }
+}
+
+/// `Some(value)`, `None` when the server refused (a reply error), or the
+/// error when the session itself failed.
+pub(crate) fn refused_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
+    match r {
+        Ok(v) => Ok(Some(v)),
+        Err(Error::Temporary(_) | Error::Permanent(_) | Error::Unexpected(_)) => Ok(None),
+        Err(Error::Protocol(ftp_core::ProtocolError::BadSizeReply)) => Ok(None),
+        Err(e) => Err(e),
+    }
+}
+
+/// True for the replies of a server that does not do REST.
+pub(crate) fn rest_refused(e: &Error) -> bool {
+    matches!(e, Error::Permanent(r) if matches!(r.code().get(), 500..=504))
+}

@@ -1,0 +1,493 @@
+// The session of ftp-std, written once in async shape and compiled twice
+// (`crate::blocking`, `crate::tokio`), like the core's session: what
+// differs between the runtimes (sockets, TLS streams, files, sleeping,
+// running workers) is in each twin's `rt` module.
+
+use std::net::SocketAddr;
+
+use ftp_core::{OwnedEntry, Timestamp, TransferType};
+
+use super::bisync;
+use super::rt::{self, Session};
+use crate::support::{check_arg, io_err, text};
+use crate::tls::TlsContext;
+use crate::url::{Scheme, Url};
+use crate::{Error, Options, Security};
+
+/// An FTP session with ftplib's methods (`ftp_std::Ftp` blocking over
+/// std sockets, `ftp_std::tokio::Ftp` async over tokio's: the same methods
+/// and arguments).
+///
+/// Replies come back as the server's text (`"250 OK."`), as in ftplib.
+/// Dropping the session closes the sockets without sending anything;
+/// [`Ftp::quit`] says goodbye.
+pub struct Ftp {
+    pub(crate) session: Session,
+    pub(crate) buf: Vec<u8>,
+    /// What only one runtime keeps (the blocking side's splice pipe, on
+    /// Linux; nothing elsewhere).
+    #[allow(dead_code)]
+    pub(crate) extra: rt::Extra,
+    options: Options,
+    host: String,
+    tls: Option<TlsContext>,
+}
+
+impl std::fmt::Debug for Ftp {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Ftp")
+            .field("host", &self.host)
+            .field("peer", &self.session.peer_addr())
+            .field("security", &self.options.security)
+            .finish_non_exhaustive()
+    }
+}
+
+#[bisync]
+impl Ftp {
+    /// Connects to `host` (a name, an IPv4 or IPv6 address, brackets
+    /// allowed) on `port`, trying each address the name resolves to, and
+    /// reads the welcome. With [`Security::Implicit`] the TLS handshake
+    /// comes first.
+    pub async fn connect(host: &str, port: u16, options: &Options) -> Result<Ftp, Error> {
+        let host = host
+            .strip_prefix('[')
+            .and_then(|h| h.strip_suffix(']'))
+            .unwrap_or(host);
+        let tls = match options.security {
+            Security::None => None,
+            _ => Some(io_err(TlsContext::new(
+                host,
+                &options.verify,
+                options.client_cert.as_ref(),
+            ))?),
+        };
+        let mut last = std::io::Error::new(
+            std::io::ErrorKind::NotFound,
+            format!("{host} has no address to connect to"),
+        );
+        let addrs: Vec<SocketAddr> = io_err(rt::resolve(host, port).await)?
+            .into_iter()
+            .filter(|a| {
+                options
+                    .source_address
+                    .is_none_or(|s| s.is_ipv4() == a.is_ipv4())
+            })
+            .collect();
+        for addr in addrs {
+            match rt::tcp_connect(addr, options.source_address, options.connect_timeout).await {
+                Ok(tcp) => {
+                    let session = rt::start(tcp, tls.as_ref(), options).await?;
+                    return Ok(Ftp {
+                        session,
+                        buf: vec![0u8; options.blocksize.max(512)],
+                        extra: rt::Extra::default(),
+                        options: options.clone(),
+                        host: host.to_owned(),
+                        tls,
+                    });
+                }
+                Err(e) => {
+                    last = std::io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
+                }
+            }
+        }
+        Err(Error::Io(last))
+    }
+
+    /// Connects to a URL's server: `ftps://` is implicit FTPS whatever
+    /// `options` says; `ftp://` follows [`Options::security`]. Does not log
+    /// in (see [`Ftp::open`]).
+    pub async fn connect_url(url: &Url, options: &Options) -> Result<Ftp, Error> {
+        let mut options = options.clone();
+        if url.scheme == Scheme::Ftps {
+            options.security = Security::Implicit;
+        }
+        Self::connect(&url.host, url.port, &options).await
+    }
+
+    /// Connects to a URL, logs in with [`Url::credentials`] (the URL's,
+    /// `~/.netrc`'s, else anonymous) and, on a TLS session, protects the
+    /// data connections (PROT P), as curl does. The URL's path is left to
+    /// the caller.
+    pub async fn open(url: &Url, options: &Options) -> Result<Ftp, Error> {
+        let (user, pass, acct) = url.credentials()?;
+        let mut ftp = Self::connect_url(url, options).await?;
+        ftp.login(&user, &pass, &acct).await?;
+        if ftp.control_is_tls() {
+            ftp.prot_p().await?;
+        }
+        Ok(ftp)
+    }
+
+    /// The core session, for what this wrapper does not cover (callbacks
+    /// over borrowed buffers, [`ftp_core::Ftp::last_reply`]).
+    pub fn session_mut(&mut self) -> &mut Session {
+        &mut self.session
+    }
+
+    /// The text of the last reply read (`"226 Transfer complete."`).
+    pub fn last_reply(&self) -> Option<crate::Reply> {
+        self.session.last_reply().map(text)
+    }
+
+    /// The core session, for good (ftplib's methods over borrowed buffers
+    /// and callbacks, no allocation per call).
+    pub fn into_session(self) -> Session {
+        self.session
+    }
+
+    /// The options the session was made with.
+    pub fn options(&self) -> &Options {
+        &self.options
+    }
+
+    /// The server's address.
+    pub fn peer_addr(&self) -> SocketAddr {
+        self.session.peer_addr()
+    }
+
+    /// True until [`Ftp::quit`], a closed control connection, or an error
+    /// that left it out of step.
+    pub fn is_open(&self) -> bool {
+        self.session.is_open()
+    }
+
+    /// True once TLS protects the control connection.
+    pub fn control_is_tls(&mut self) -> bool {
+        rt::control(&mut self.session).is_tls()
+    }
+
+    /// The TLS version protecting the control connection, if any.
+    pub fn tls_version(&mut self) -> Option<rustls::ProtocolVersion> {
+        rt::control(&mut self.session).tls_version()
+    }
+
+    /// True when data connections are TLS-protected (after PROT P).
+    pub fn data_is_tls(&mut self) -> bool {
+        self.session.data_connector_mut().is_tls()
+    }
+
+    // ----- ftplib's methods ------------------------------------------------
+
+    /// The server's welcome (ftplib's `getwelcome`).
+    pub fn getwelcome(&self) -> String {
+        String::from_utf8_lossy(self.session.getwelcome()).into_owned()
+    }
+
+    /// Debug output through the `log` crate: 1 logs commands and replies, 2
+    /// every line (ftplib's `set_debuglevel`). Passwords are masked.
+    pub fn set_debuglevel(&mut self, level: u8) {
+        self.session.set_debuglevel(level);
+    }
+
+    /// Passive (`true`, the default) or active mode (ftplib's `set_pasv`).
+    pub fn set_pasv(&mut self, passive: bool) {
+        self.session.set_pasv(passive);
+    }
+
+    /// The same as [`Ftp::set_debuglevel`] (ftplib's `debug`).
+    pub fn debug(&mut self, level: u8) {
+        self.set_debuglevel(level);
+    }
+
+    /// Connect to the host a 227 reply names instead of the control
+    /// connection's peer (ftplib's `trust_server_pasv_ipv4_address`); off by
+    /// default.
+    pub fn set_trust_server_pasv_ipv4_address(&mut self, trust: bool) {
+        self.session.set_trust_server_pasv_ipv4_address(trust);
+    }
+
+    /// Refuse active-mode data connections from another address than the
+    /// server's (on by default; see [`Options::verify_data_peer`]).
+    pub fn set_verify_data_peer(&mut self, verify: bool) {
+        self.session.set_verify_data_peer(verify);
+    }
+
+    /// Sets the transfer type (TYPE A or I); sent only when it changes.
+    pub async fn set_type(&mut self, kind: TransferType) -> Result<(), Error> {
+        Ok(self.session.set_type(kind).await?)
+    }
+
+    /// The address of a passive data connection (EPSV, else PASV:
+    /// ftplib's `makepasv`).
+    pub async fn makepasv(&mut self) -> Result<SocketAddr, Error> {
+        Ok(self.session.makepasv().await?)
+    }
+
+    /// Logs in (USER, PASS, ACCT when asked). An empty user is anonymous
+    /// (password `anonymous@` when empty). With [`Security::Explicit`] the
+    /// control connection is secured first (AUTH TLS), as `FTP_TLS.login`.
+    pub async fn login(
+        &mut self,
+        user: &str,
+        passwd: &str,
+        acct: &str,
+    ) -> Result<crate::Reply, Error> {
+        if self.options.security == Security::Explicit && !self.control_is_tls() {
+            self.auth().await?;
+        }
+        Ok(text(self.session.login(user, passwd, acct).await?))
+    }
+
+    /// Secures the control connection: AUTH TLS, then the TLS handshake,
+    /// verifying the certificate ([`Options::verify`]) (`FTP_TLS.auth`).
+    pub async fn auth(&mut self) -> Result<crate::Reply, Error> {
+        let tls = self.tls_context()?;
+        let reply = text(self.session.auth().await?);
+        io_err(rt::control(&mut self.session).start_tls(&tls).await)?;
+        Ok(reply)
+    }
+
+    /// Protects the data connections with TLS (PBSZ 0, PROT P); each
+    /// resumes the control connection's TLS session (`FTP_TLS.prot_p`).
+    pub async fn prot_p(&mut self) -> Result<crate::Reply, Error> {
+        let tls = self.tls_context()?;
+        let reply = text(self.session.prot_p().await?);
+        self.session.data_connector_mut().set_tls(Some(tls));
+        Ok(reply)
+    }
+
+    /// Data connections in clear text again (PROT C, `FTP_TLS.prot_c`).
+    pub async fn prot_c(&mut self) -> Result<crate::Reply, Error> {
+        let reply = text(self.session.prot_c().await?);
+        self.session.data_connector_mut().set_tls(None);
+        Ok(reply)
+    }
+
+    /// Back to a clear-text control connection after login (CCC, for NAT
+    /// helpers), ending TLS cleanly (`FTP_TLS.ccc`).
+    pub async fn ccc(&mut self) -> Result<crate::Reply, Error> {
+        let reply = text(self.session.ccc().await?);
+        io_err(rt::control(&mut self.session).end_tls().await)?;
+        Ok(reply)
+    }
+
+    fn tls_context(&mut self) -> Result<TlsContext, Error> {
+        if let Some(tls) = &self.tls {
+            return Ok(tls.clone());
+        }
+        let tls = io_err(TlsContext::new(
+            &self.host,
+            &self.options.verify,
+            self.options.client_cert.as_ref(),
+        ))?;
+        self.tls = Some(tls.clone());
+        Ok(tls)
+    }
+
+    /// Sends a command, returns the reply (ftplib's `sendcmd`).
+    pub async fn sendcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.sendcmd(cmd).await?))
+    }
+
+    /// Sends a command and expects 2xx (ftplib's `voidcmd`).
+    pub async fn voidcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.voidcmd(cmd).await?))
+    }
+
+    /// Reads one reply (ftplib's `getresp`).
+    pub async fn getresp(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.getresp().await?))
+    }
+
+    /// Reads one reply and expects 2xx (ftplib's `voidresp`).
+    pub async fn voidresp(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.voidresp().await?))
+    }
+
+    /// Sends ACCT (ftplib's `acct`).
+    pub async fn acct(&mut self, password: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.acct(password).await?))
+    }
+
+    /// Changes directory; `".."` sends CDUP (ftplib's `cwd`).
+    pub async fn cwd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.cwd(dirname).await?))
+    }
+
+    /// Goes to the parent directory (CDUP).
+    pub async fn cdup(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.cdup().await?))
+    }
+
+    /// The current directory (PWD, ftplib's `pwd`).
+    pub async fn pwd(&mut self) -> Result<String, Error> {
+        Ok(self.session.pwd().await?.to_owned())
+    }
+
+    /// Makes a directory; returns its path (MKD, ftplib's `mkd`).
+    pub async fn mkd(&mut self, dirname: &str) -> Result<String, Error> {
+        Ok(self.session.mkd(dirname).await?.to_owned())
+    }
+
+    /// Removes a directory (RMD).
+    pub async fn rmd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.rmd(dirname).await?))
+    }
+
+    /// Deletes a file (DELE, ftplib's `delete`).
+    pub async fn delete(&mut self, filename: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.delete(filename).await?))
+    }
+
+    /// Renames (RNFR, RNTO).
+    pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.rename(fromname, toname).await?))
+    }
+
+    /// A file's size in bytes (SIZE, in binary mode so that servers answer
+    /// with the real size). A server without SIZE answers 500 or 502
+    /// ([`Error::Permanent`]); a reply other than 213 is
+    /// [`Error::Unexpected`].
+    pub async fn size(&mut self, filename: &str) -> Result<u64, Error> {
+        // A bad name is refused before TYPE goes out.
+        check_arg(filename)?;
+        self.session.set_type(TransferType::Binary).await?;
+        Ok(self.session.size(filename).await?)
+    }
+
+    /// A file's modification time, UTC (MDTM).
+    pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, Error> {
+        Ok(self.session.mdtm(filename).await?)
+    }
+
+    /// The features the server announces (FEAT), one per line.
+    pub async fn feat(&mut self) -> Result<Vec<String>, Error> {
+        Ok(self.session.feat_vec().await?)
+    }
+
+    /// The server's system type (SYST).
+    pub async fn syst(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.syst().await?))
+    }
+
+    /// Keeps the connection alive (NOOP).
+    pub async fn noop(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.noop().await?))
+    }
+
+    /// A site-specific command (`SITE args`).
+    pub async fn site(&mut self, args: &str) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.site(args).await?))
+    }
+
+    /// The server's status, or a path's over the control connection (STAT).
+    pub async fn stat(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
+        let mut lines = Vec::new();
+        self.session
+            .stat(path, |l| {
+                lines.push(String::from_utf8_lossy(l).into_owned())
+            })
+            .await?;
+        Ok(lines)
+    }
+
+    /// The server's help text (HELP).
+    pub async fn help(&mut self, topic: Option<&str>) -> Result<Vec<String>, Error> {
+        let mut lines = Vec::new();
+        self.session
+            .help(topic, |l| {
+                lines.push(String::from_utf8_lossy(l).into_owned())
+            })
+            .await?;
+        Ok(lines)
+    }
+
+    /// One path's facts over the control connection (MLST).
+    pub async fn mlst(&mut self, path: Option<&str>) -> Result<OwnedEntry, Error> {
+        Ok(OwnedEntry::from_entry(&self.session.mlst(path).await?))
+    }
+
+    /// Says goodbye (QUIT) and closes. The session is closed afterwards
+    /// even when the reply is an error.
+    pub async fn quit(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.quit().await?))
+    }
+
+    /// Closes without a word (ftplib's `close`); dropping does the same.
+    pub fn close(self) {
+        drop(self)
+    }
+
+    /// Aborts a transfer in progress (ABOR).
+    pub async fn abort(&mut self) -> Result<crate::Reply, Error> {
+        Ok(text(self.session.abort().await?))
+    }
+
+    // ----- transfers of lines -----------------------------------------------
+
+    /// Retrieves text line by line, line ends removed (ftplib's
+    /// `retrlines`); `cmd` is `"RETR name"`, `"LIST"`, `"NLST"` or `"MLSD"`.
+    /// Bytes that are not UTF-8 become U+FFFD.
+    pub async fn retrlines(
+        &mut self,
+        cmd: &str,
+        mut callback: impl FnMut(&str),
+    ) -> Result<crate::Reply, Error> {
+        let reply = self
+            .session
+            .retrlines(cmd, &mut self.buf, async |line: &[u8]| {
+                callback(&String::from_utf8_lossy(line));
+                Ok(())
+            })
+            .await?;
+        Ok(text(reply))
+    }
+
+    /// The names in a directory (NLST, ftplib's `nlst`).
+    pub async fn nlst(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        let mut names = Vec::new();
+        self.session
+            .nlst(dir, &mut self.buf, async |l: &[u8]| {
+                names.push(String::from_utf8_lossy(l).into_owned());
+                Ok(())
+            })
+            .await?;
+        Ok(names)
+    }
+
+    /// The lines of a directory listing (LIST, ftplib's `dir`).
+    pub async fn dir(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        let mut lines = Vec::new();
+        self.session
+            .dir(dir, &mut self.buf, async |l: &[u8]| {
+                lines.push(String::from_utf8_lossy(l).into_owned());
+                Ok(())
+            })
+            .await?;
+        Ok(lines)
+    }
+
+    /// A machine-readable listing (MLSD, ftplib's `mlsd`): each entry with
+    /// its facts, fact names lower-cased. With `facts` (`["type", "size"]`)
+    /// the server is asked for those (OPTS MLST).
+    pub async fn mlsd(
+        &mut self,
+        path: Option<&str>,
+        facts: &[&str],
+    ) -> Result<Vec<OwnedEntry>, Error> {
+        let mut entries = Vec::new();
+        self.session
+            .mlsd(
+                path,
+                facts,
+                &mut self.buf,
+                async |e: ftp_core::mlsd::Entry<'_>| {
+                    entries.push(OwnedEntry::from_entry(&e));
+                    Ok(())
+                },
+            )
+            .await?;
+        Ok(entries)
+    }
+
+    /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
+    pub async fn transfercmd(
+        &mut self,
+        cmd: &str,
+        rest: Option<u64>,
+    ) -> Result<rt::DataStream, Error> {
+        Ok(self.ntransfercmd(cmd, rest).await?.0)
+    }
+}

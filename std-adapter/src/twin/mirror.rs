@@ -1,0 +1,572 @@
+// The mirror's I/O for both twins: the remote scan, the run of the plan
+// (directories, deletions) and the workers. What to do is decided by
+// `crate::mirror::plan`, shared and pure; the names are checked by
+// `crate::mirror::names`.
+
+use std::collections::{BTreeMap, VecDeque};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::AtomicU64;
+use std::time::{Duration, Instant, UNIX_EPOCH};
+
+use ftp_core::Timestamp;
+use ftp_core::list::{ListKind, parse_list_line};
+use ftp_core::mlsd::{Entry, EntryKind};
+
+use super::bisync;
+use super::client::Ftp;
+use super::rt::{self, fs};
+use crate::Error;
+use crate::mirror::names::{Filter, join, local_path, remote_path, unsafe_name};
+use crate::mirror::plan::{Direction, plan, times_wanted};
+use crate::mirror::scan::{Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, scan_local_owned};
+use crate::mirror::workers::{
+    Job, Shared, connection_lost, storage_full, too_many_connections, worth_retrying,
+};
+use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
+
+/// Mirrors the remote tree `remote` into the local directory `local`.
+///
+/// `session` is used for the scan and as the first worker (connected with
+/// `connect` when `None`; replaced by a fresh session when its connection
+/// dies); `connect` makes the other workers' sessions, each connected and
+/// logged in. The remote path is taken from the session's current
+/// directory when it is relative; the session's directory is restored at
+/// the end. An error is returned only when the remote root cannot be
+/// listed or the local target cannot be made; files that fail are in
+/// [`Summary::failed`].
+#[bisync]
+pub async fn mirror<C>(
+    session: &mut Option<Ftp>,
+    connect: &C,
+    remote: &str,
+    local: &Path,
+    options: &MirrorOptions,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+) -> Result<Summary, Error>
+where
+    C: AsyncFn() -> Result<Ftp, Error> + Sync,
+{
+    let start = Instant::now();
+    let mut summary = Summary::default();
+    let filter = Filter::of(options);
+    let (ftp, home, root) = open_root(session, connect, remote).await?;
+    let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
+    // Back where the caller was, whatever the scan did.
+    let _ = ftp.cwd(&home).await;
+    let (mut tree, _) = scanned?;
+
+    if !options.dry_run {
+        fs::create_dir_all(local)
+            .await
+            .map_err(|e| Error::local(local, e))?;
+    }
+    let target = match fs::canonicalize(local).await {
+        Ok(t) => t,
+        Err(_) if options.dry_run => local.to_path_buf(),
+        Err(e) => return Err(Error::local(local, e)),
+    };
+    let local_tree = rt::unblock({
+        let (target, options) = (target.clone(), options.clone());
+        move || scan_local_owned(&target, false, &options)
+    })
+    .await
+    .map_err(|e| Error::local(&target, e))?;
+    let local_tree = local_tree.into_tree(&mut summary);
+    // LIST gives no times: MDTM for the files only_newer must compare.
+    remote_times(ftp, &root, &mut tree, &local_tree, options, Direction::Down).await?;
+    let plan = plan(&tree, &local_tree, options, Direction::Down);
+    let Some(plan) = take_plan(plan, &mut summary, options, Direction::Down) else {
+        summary.seconds = start.elapsed().as_secs_f64();
+        return Ok(summary);
+    };
+
+    for rel in &plan.mkdir {
+        match fs::create_dir(local_path(&target, rel)).await {
+            Ok(()) => summary.dirs_created += 1,
+            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+            Err(e) => summary.failed.push(Problem {
+                path: rel.clone(),
+                message: format!("cannot create the directory: {e}"),
+            }),
+        }
+    }
+    // A local link on the way must not lead a write elsewhere: each
+    // directory is checked once.
+    let mut inside: BTreeMap<PathBuf, bool> = BTreeMap::new();
+    let mut jobs = VecDeque::new();
+    for job in plan.fetch {
+        let path = local_path(&target, &job.rel);
+        if let Some(parent) = path.parent() {
+            let ok = match inside.get(parent) {
+                Some(ok) => *ok,
+                None => {
+                    let ok = fs::canonicalize(parent)
+                        .await
+                        .is_ok_and(|p| p.starts_with(&target));
+                    inside.insert(parent.to_path_buf(), ok);
+                    ok
+                }
+            };
+            if !ok {
+                summary.refused.push(Problem {
+                    path: job.rel.clone(),
+                    message: "the local directory leads outside the target".into(),
+                });
+                continue;
+            }
+        }
+        jobs.push_back(job);
+    }
+    for (rel, kind) in &plan.delete {
+        let path = local_path(&target, rel);
+        let result = match kind {
+            Kind::Dir => fs::remove_dir(&path).await,
+            // A link is removed itself, never what it points to.
+            Kind::File | Kind::Link => fs::remove_file(&path).await,
+        };
+        match result {
+            Ok(()) => summary.deleted += 1,
+            // A directory still holding excluded files stays.
+            Err(_) if *kind == Kind::Dir => {}
+            Err(e) => summary.failed.push(Problem {
+                path: rel.clone(),
+                message: format!("cannot delete: {e}"),
+            }),
+        }
+    }
+
+    let only_newer = options.only_newer;
+    let work =
+        async |ftp: &mut Ftp, job: &Job, on_bytes: &(dyn Fn(u64) + Sync)| -> Result<u64, Error> {
+            let path = local_path(&target, &job.rel);
+            let remote = remote_path(&root, &job.rel);
+            // LIST gives no exact time: with only_newer, MDTM before the
+            // transfer, so the file gets the server's time while it is still
+            // open. Without it the download's own time is kept (newer than the
+            // source, so a later only_newer run skips the file): no MDTM per
+            // file.
+            let mtime = match job.mtime {
+                Some(t) => Some(t),
+                None if !only_newer => None,
+                None => match ftp.mdtm(&remote).await {
+                    Ok(t) => Some(t.unix_seconds()),
+                    Err(e) if connection_lost(&e) => return Err(e),
+                    Err(_) => None,
+                },
+            };
+            let fetch = crate::Fetch {
+                resume: job.resume,
+                // An older, shorter version under the final name is no
+                // partial download.
+                continue_local: false,
+                size: job.size,
+                modified: mtime
+                    .and_then(|t| u64::try_from(t).ok())
+                    .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
+            };
+            let done = ftp
+                .fetch(&remote, &path, &fetch, |p| on_bytes(p.done))
+                .await?;
+            Ok(done.bytes)
+        };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work).await;
+    summary.seconds = start.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// The caller's session (connected first when `None`), its current
+/// directory, and the remote root: absolute as given, else under that
+/// directory.
+#[bisync]
+async fn open_root<'s, C>(
+    session: &'s mut Option<Ftp>,
+    connect: &C,
+    remote: &str,
+) -> Result<(&'s mut Ftp, String, String), Error>
+where
+    C: AsyncFn() -> Result<Ftp, Error>,
+{
+    let ftp = match session {
+        Some(ftp) => ftp,
+        None => session.insert(connect().await?),
+    };
+    let home = ftp.pwd().await?;
+    let root = if remote.starts_with('/') {
+        remote.to_string()
+    } else {
+        remote_path(&home, remote)
+    };
+    Ok((ftp, home, root))
+}
+
+/// Asks MDTM for the remote times the plan needs and the scan did not give
+/// (LIST servers, only_newer); a refusal leaves the time unknown.
+#[bisync]
+async fn remote_times(
+    ftp: &mut Ftp,
+    root: &str,
+    remote: &mut Tree,
+    local: &Tree,
+    options: &MirrorOptions,
+    direction: Direction,
+) -> Result<(), Error> {
+    let wanted = match direction {
+        Direction::Down => times_wanted(remote, local, options, direction),
+        Direction::Up => times_wanted(local, remote, options, direction),
+    };
+    for rel in wanted {
+        match ftp.mdtm(&remote_path(root, &rel)).await {
+            Ok(t) => {
+                if let Some(item) = remote.get_mut(&rel) {
+                    item.mtime = Some(t.unix_seconds());
+                }
+            }
+            Err(e) if connection_lost(&e) => return Err(e),
+            Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Mirrors the local directory `local` into the remote directory `remote`
+/// (made when missing): the same options, in the other direction. Uploads
+/// are not resumed (a shorter remote file may be an older version, not a
+/// partial one); with `only_newer` a file is skipped when the remote one
+/// has its size and is not older. When the server has MFMT, uploaded files
+/// get the local modification time.
+#[bisync]
+pub async fn mirror_up<C>(
+    session: &mut Option<Ftp>,
+    connect: &C,
+    local: &Path,
+    remote: &str,
+    options: &MirrorOptions,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+) -> Result<Summary, Error>
+where
+    C: AsyncFn() -> Result<Ftp, Error> + Sync,
+{
+    let start = Instant::now();
+    let mut summary = Summary::default();
+    let filter = Filter::of(options);
+    let source = fs::canonicalize(local)
+        .await
+        .map_err(|e| Error::local(local, e))?;
+    let local_tree = rt::unblock({
+        let (source, options) = (source.clone(), options.clone());
+        move || scan_local_owned(&source, options.follow_symlinks, &options)
+    })
+    .await
+    .map_err(|e| Error::local(&source, e))?;
+    let local_tree = local_tree.into_tree(&mut summary);
+    let (ftp, home, root) = open_root(session, connect, remote).await?;
+    let mfmt = ftp
+        .feat()
+        .await
+        .is_ok_and(|f| f.iter().any(|l| l.trim().eq_ignore_ascii_case("MFMT")));
+    // The remote root: made when missing.
+    let mut remote_tree = match ftp.cwd(&root).await {
+        Ok(_) => {
+            let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
+            let _ = ftp.cwd(&home).await;
+            scanned?.0
+        }
+        Err(Error::Permanent(_)) => {
+            if options.dry_run {
+                summary.planned.push(format!("mkdir {root}"));
+            } else {
+                ftp.mkd(&root).await?;
+                summary.dirs_created += 1;
+            }
+            Tree::new()
+        }
+        Err(e) => return Err(e),
+    };
+    remote_times(
+        ftp,
+        &root,
+        &mut remote_tree,
+        &local_tree,
+        options,
+        Direction::Up,
+    )
+    .await?;
+    let plan = plan(&local_tree, &remote_tree, options, Direction::Up);
+    let Some(plan) = take_plan(plan, &mut summary, options, Direction::Up) else {
+        summary.seconds = start.elapsed().as_secs_f64();
+        return Ok(summary);
+    };
+    for rel in &plan.mkdir {
+        match ftp.mkd(&remote_path(&root, rel)).await {
+            Ok(_) => summary.dirs_created += 1,
+            Err(e) if connection_lost(&e) => return Err(e),
+            Err(e) => summary.failed.push(Problem {
+                path: rel.clone(),
+                message: format!("cannot create the directory: {e}"),
+            }),
+        }
+    }
+    for (rel, kind) in &plan.delete {
+        let path = remote_path(&root, rel);
+        let result = match kind {
+            Kind::Dir => ftp.rmd(&path).await,
+            _ => ftp.delete(&path).await,
+        };
+        match result {
+            Ok(_) => summary.deleted += 1,
+            Err(e) if connection_lost(&e) => return Err(e),
+            Err(_) if *kind == Kind::Dir => {}
+            Err(e) => summary.failed.push(Problem {
+                path: rel.clone(),
+                message: format!("cannot delete: {e}"),
+            }),
+        }
+    }
+    // Interleaved over directories by run_workers, once.
+    let jobs = plan.fetch.into_iter().collect();
+    let work =
+        async |ftp: &mut Ftp, job: &Job, on_bytes: &(dyn Fn(u64) + Sync)| -> Result<u64, Error> {
+            let path = local_path(&source, &job.rel);
+            let remote = remote_path(&root, &job.rel);
+            let done = ftp
+                .upload_with(&path, &remote, false, |p| on_bytes(p.done))
+                .await?;
+            if mfmt && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
+                let _ = ftp.sendcmd(&format!("MFMT {t} {remote}")).await;
+            }
+            Ok(done.bytes)
+        };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work).await;
+    summary.seconds = start.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+// ----- the remote scan ------------------------------------------------------
+
+/// True when the server announces MLST/MLSD in FEAT.
+#[bisync]
+async fn has_mlsd(ftp: &mut Ftp) -> bool {
+    ftp.feat().await.is_ok_and(|f| {
+        f.iter()
+            .any(|l| l.trim_start().to_ascii_uppercase().starts_with("MLST"))
+    })
+}
+
+/// Lists one remote directory: (name, item) pairs, unsafe names reported.
+#[bisync]
+async fn list_remote(
+    ftp: &mut Ftp,
+    abs: &str,
+    mlsd: bool,
+    rel_dir: &str,
+    refused: &mut Vec<Problem>,
+) -> Result<Vec<(String, Item)>, Error> {
+    let mut out = Vec::new();
+    let mut check = |name: &[u8], item: Item, out: &mut Vec<(String, Item)>| {
+        let shown = String::from_utf8_lossy(name).into_owned();
+        match unsafe_name(name) {
+            Some(why) => refused.push(Problem {
+                path: join(rel_dir, &shown),
+                message: why.to_string(),
+            }),
+            None => out.push((shown, item)),
+        }
+    };
+    let mut buf = vec![0u8; 16 * 1024];
+    if mlsd {
+        let session = ftp.session_mut();
+        session
+            .mlsd(Some(abs), &[], &mut buf, async |e: Entry<'_>| {
+                let kind = match e.kind() {
+                    EntryKind::File => Kind::File,
+                    EntryKind::Dir => Kind::Dir,
+                    EntryKind::Link => Kind::Link,
+                    // The directory itself and its parent are not entries.
+                    EntryKind::Cdir | EntryKind::Pdir => return Ok(()),
+                    EntryKind::Other(_) | EntryKind::Unknown => Kind::Link,
+                };
+                let item = Item {
+                    kind,
+                    size: e.size(),
+                    mtime: e.modify().map(|t| t.unix_seconds()),
+                };
+                check(e.name, item, &mut out);
+                Ok(())
+            })
+            .await?;
+    } else {
+        // CWD then a bare LIST: a directory named "-l" is not an option.
+        ftp.cwd(abs).await?;
+        let session = ftp.session_mut();
+        session
+            .dir(None, &mut buf, async |line: &[u8]| {
+                if let Ok(Some(e)) = parse_list_line(line) {
+                    let kind = match e.kind {
+                        ListKind::File => Kind::File,
+                        ListKind::Dir => Kind::Dir,
+                        ListKind::Link | ListKind::Other => Kind::Link,
+                    };
+                    if e.name != b"." && e.name != b".." || kind != Kind::Dir {
+                        let item = Item {
+                            kind,
+                            size: e.size,
+                            mtime: None,
+                        };
+                        check(e.name, item, &mut out);
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+    }
+    Ok(out)
+}
+
+/// Scans the remote tree under `root` (absolute).
+#[bisync]
+async fn scan_remote(
+    ftp: &mut Ftp,
+    root: &str,
+    filter: &Filter<'_>,
+    summary: &mut Summary,
+) -> Result<(Tree, bool), Error> {
+    let mlsd = has_mlsd(ftp).await;
+    let mut tree = Tree::new();
+    let mut queue = VecDeque::from([String::new()]);
+    while let Some(dir) = queue.pop_front() {
+        let abs = remote_path(root, &dir);
+        let entries = match list_remote(ftp, &abs, mlsd, &dir, &mut summary.refused).await {
+            Ok(e) => e,
+            // The root must be listable; a subdirectory that is not is
+            // reported and the rest goes on.
+            Err(e) if !dir.is_empty() && !connection_lost(&e) => {
+                summary.failed.push(Problem {
+                    path: dir.clone(),
+                    message: format!("cannot list: {e}"),
+                });
+                continue;
+            }
+            Err(e) => return Err(e),
+        };
+        for (name, item) in entries {
+            let rel = join(&dir, &name);
+            if filter.excluded(&rel) || tree.contains_key(&rel) {
+                continue;
+            }
+            if item.kind == Kind::Dir {
+                if rel.split('/').count() > MAX_DEPTH {
+                    summary.refused.push(Problem {
+                        path: rel,
+                        message: format!("deeper than {MAX_DEPTH} directories"),
+                    });
+                    continue;
+                }
+                queue.push_back(rel.clone());
+            }
+            tree.insert(rel, item);
+            if tree.len() > MAX_ENTRIES {
+                return Err(Error::Io(std::io::Error::other(format!(
+                    "the remote tree has more than {MAX_ENTRIES} entries"
+                ))));
+            }
+        }
+    }
+    Ok((tree, mlsd))
+}
+
+// ----- the workers ----------------------------------------------------------
+
+/// Runs `work` on every job with `parallel` workers: the first on
+/// `session` (connected first when `None`), the others on connections of
+/// their own (threads in the blocking twin, futures of one task in the
+/// tokio twin). A job that fails for a passing reason is retried, on a
+/// fresh connection when the old one is lost. A worker whose connection
+/// the server refuses for its per-client limit gives its job back and
+/// retires (unless it is the last one running); a full target stops new
+/// transfers.
+#[bisync]
+async fn run_workers<C, W>(
+    session: &mut Option<Ftp>,
+    connect: &C,
+    options: &MirrorOptions,
+    jobs: VecDeque<Job>,
+    summary: Summary,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+    work: W,
+) -> Summary
+where
+    C: AsyncFn() -> Result<Ftp, Error> + Sync,
+    W: AsyncFn(&mut Ftp, &Job, &(dyn Fn(u64) + Sync)) -> Result<u64, Error> + Sync,
+{
+    let workers = options.parallel.clamp(1, 64);
+    let state = Shared::new(workers, jobs, summary, progress);
+    let shared = &state;
+    let work = &work;
+    let worker = async |mut ftp: Option<Ftp>| -> Option<Ftp> {
+        let mut has_connected = ftp.is_some();
+        if has_connected {
+            shared.connected();
+        }
+        // A worker that retires was counted out by `retire`.
+        let mut retired = false;
+        'jobs: while let Some(job) = shared.next() {
+            // Bytes of this file counted so far: a retry resumes, so only
+            // what goes beyond is new.
+            let counted = AtomicU64::new(0);
+            let on_bytes = |done: u64| shared.add_bytes(&counted, done);
+            let mut attempt = 0;
+            let result = loop {
+                let outcome = match &mut ftp {
+                    Some(f) => work(f, &job, &on_bytes).await,
+                    None => match connect().await {
+                        Ok(f) => {
+                            if !has_connected {
+                                has_connected = true;
+                                shared.connected();
+                            }
+                            ftp = Some(f);
+                            continue;
+                        }
+                        Err(e) if too_many_connections(&e) && shared.retire() => {
+                            log::info!(
+                                "mirror: the server refused another connection ({e}); going on with fewer"
+                            );
+                            shared.give_back(job);
+                            retired = true;
+                            break 'jobs;
+                        }
+                        Err(e) => Err(e),
+                    },
+                };
+                match outcome {
+                    Ok(bytes) => break Ok(bytes),
+                    Err(e) => {
+                        if storage_full(&e) {
+                            shared.stop_full(&e);
+                            break Err(e);
+                        }
+                        if connection_lost(&e) {
+                            ftp = None;
+                        }
+                        attempt += 1;
+                        if !worth_retrying(&e) || attempt > options.retries {
+                            break Err(e);
+                        }
+                        log::info!("{}: {e}; retrying", job.rel);
+                        rt::sleep(options.retry_pause).await;
+                    }
+                }
+            };
+            shared.finish(&job, result);
+        }
+        if !retired {
+            shared.done();
+        }
+        ftp
+    };
+    *session = rt::run_all(workers, session.take(), &worker).await;
+    if shared.leftover() {
+        *session = worker(session.take()).await;
+    }
+    state.into_summary()
+}
