@@ -54,7 +54,7 @@ pub(crate) mod rt {
         options: &Options,
     ) -> Result<Session, Error> {
         io_err(tcp.set_nodelay(true))?;
-        crate::connector::set_keepalive(&tcp, options.keepalive);
+        crate::connector::set_keepalive(socket2::SockRef::from(&tcp), options.keepalive);
         io_err(tcp.set_write_timeout(options.reply_timeout))?;
         let local = io_err(tcp.local_addr())?;
         let peer = io_err(tcp.peer_addr())?;

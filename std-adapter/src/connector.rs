@@ -15,7 +15,7 @@ use crate::tls::TlsContext;
 /// How much a TLS data stream reads, at most, after the transfer while it
 /// waits for the server to close (session tickets, close_notify). An
 /// abandoned download is not read to its end.
-const DRAIN_LIMIT: usize = 256 * 1024;
+pub(crate) const DRAIN_LIMIT: usize = 256 * 1024;
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
@@ -30,7 +30,7 @@ pub struct DataStream {
 }
 
 /// A socket timeout shows as `WouldBlock` on Unix: say what happened.
-fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
+pub(crate) fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
     match e.kind() {
         io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
             io::ErrorKind::TimedOut,
@@ -216,7 +216,7 @@ impl Connector {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK (40 ms a file).
         tcp.set_nodelay(true)?;
-        set_keepalive(&tcp, self.keepalive);
+        set_keepalive(socket2::SockRef::from(&tcp), self.keepalive);
         tcp.set_read_timeout(self.data_timeout)?;
         tcp.set_write_timeout(self.data_timeout)?;
         let tls = match &self.tls {
@@ -240,7 +240,7 @@ impl Connector {
 /// a control connection that waits through a long transfer (most drop
 /// idle mappings after 2 to 5 minutes). Best effort: a system without
 /// the option (some WASI hosts) goes on without it.
-pub(crate) fn set_keepalive(tcp: &TcpStream, idle: Option<Duration>) {
+pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
     let Some(idle) = idle else {
         return;
     };
@@ -254,7 +254,7 @@ pub(crate) fn set_keepalive(tcp: &TcpStream, idle: Option<Duration>) {
         target_os = "wasi"
     ))]
     let params = params.with_interval((idle / 4).max(Duration::from_secs(1)));
-    if let Err(e) = socket2::SockRef::from(tcp).set_tcp_keepalive(&params) {
+    if let Err(e) = tcp.set_tcp_keepalive(&params) {
         log::debug!("TCP keepalive not set: {e}");
     }
 }

@@ -39,7 +39,7 @@ impl ReplyClock {
     }
 
     /// The time left for the reply; `None` without a timeout.
-    fn remaining(&self) -> io::Result<Option<Duration>> {
+    pub(crate) fn remaining(&self) -> io::Result<Option<Duration>> {
         let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
         let Some(deadline) = deadline else {
             return Ok(None);
@@ -50,7 +50,7 @@ impl ReplyClock {
         }
     }
 
-    fn expired(&self) -> io::Error {
+    pub(crate) fn expired(&self) -> io::Error {
         io::Error::new(
             io::ErrorKind::TimedOut,
             format!(
@@ -211,7 +211,7 @@ impl Control {
 
 /// Names the server in a TLS failure and says what to do about a
 /// certificate that does not verify.
-fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
+pub(crate) fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
     use rustls::CertificateError as C;
     let hint = match e
         .get_ref()

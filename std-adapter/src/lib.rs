@@ -71,6 +71,8 @@ mod reply;
 mod stream;
 mod support;
 mod tls;
+#[cfg(feature = "tokio")]
+pub mod tokio;
 mod url;
 
 pub use blocking::client::Ftp;

@@ -1,0 +1,31 @@
+//! The reference's first sample session over ftp-std on tokio (the `session` example's twin: the same
+//! lines, files and exit status): login, cwd, LIST,
+//! RETR README into the current directory, quit, printing what Python's
+//! ftplib session shows.
+//!
+//! usage: session_async URL   (ftp://[user[:pass]@]host[:port][/dir]; the
+//! directory defaults to the reference's `debian`; `ftps://` is implicit
+//! FTPS; credentials come from ~/.netrc when the URL has none)
+
+use std::process::ExitCode;
+
+use ftp_core_macros::asynch as bisync;
+use ftp_std::tokio::Ftp;
+
+#[allow(clippy::duplicate_mod)]
+#[path = "../twin/session.rs"]
+mod session;
+
+fn main() -> ExitCode {
+    let runtime = match tokio::runtime::Builder::new_current_thread()
+        .enable_all()
+        .build()
+    {
+        Ok(runtime) => runtime,
+        Err(e) => {
+            eprintln!("error: no tokio runtime: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    session::main_with(|url| runtime.block_on(session::run(url)), "session_async")
+}

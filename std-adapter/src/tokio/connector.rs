@@ -1,0 +1,385 @@
+//! tokio data connections, in clear text or TLS (PROT P, tokio-rustls)
+//! resuming the control connection's TLS session, with the blocking
+//! side's rules: the handshake at the first read or write, a clean close
+//! (close_notify, FIN, the server's last bytes read), data timeouts.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::pin::Pin;
+use std::task::{Context, Poll, ready};
+use std::time::Duration;
+
+use ftp_core::asynch::DataConnector;
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
+use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio_rustls::TlsConnector;
+use tokio_rustls::client::TlsStream;
+
+use crate::connector::{DRAIN_LIMIT, set_keepalive, stalled};
+use crate::control::ReplyClock;
+use crate::tls::TlsContext;
+
+enum Io {
+    Plain(TcpStream),
+    /// TLS to come: the handshake starts at the first read, write or
+    /// flush (the server runs it only once it has the transfer command).
+    Waiting(TcpStream, TlsContext),
+    Handshaking(Box<tokio_rustls::Connect<TcpStream>>),
+    Tls(Box<TlsStream<TcpStream>>),
+    /// The handshake failed.
+    Failed,
+}
+
+/// One data connection: a TCP stream, TLS-wrapped after PROT P. It is
+/// tokio's `AsyncRead` and `AsyncWrite` (for [`super::Ftp::ntransfercmd`];
+/// no timeout there, as with tokio's own streams: wrap calls in
+/// `tokio::time::timeout`), and `embedded-io-async` with the data timeout
+/// for the core's session.
+pub struct DataStream {
+    io: Io,
+    /// The server ended the stream (EOF or its close_notify).
+    ended: bool,
+    /// Something was read, written or flushed: the transfer began.
+    used: bool,
+    /// The data timeout of each read and write of the session.
+    timeout: Option<Duration>,
+}
+
+impl std::fmt::Debug for DataStream {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("DataStream")
+            .field("tls", &self.is_tls())
+            .field("ended", &self.ended)
+            .finish()
+    }
+}
+
+fn failed() -> io::Error {
+    io::Error::other("the data connection's TLS handshake failed")
+}
+
+impl DataStream {
+    /// True when TLS protects this stream.
+    pub fn is_tls(&self) -> bool {
+        !matches!(self.io, Io::Plain(_))
+    }
+
+    /// True when the TLS handshake resumed the control connection's
+    /// session (false before the handshake and for clear-text streams).
+    pub fn is_resumed(&self) -> bool {
+        match &self.io {
+            Io::Tls(s) => s.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
+            _ => false,
+        }
+    }
+
+    /// Moves the handshake on; ready once the stream can carry data.
+    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        self.used = true;
+        loop {
+            match &mut self.io {
+                Io::Plain(_) | Io::Tls(_) => return Poll::Ready(Ok(())),
+                Io::Failed => return Poll::Ready(Err(failed())),
+                Io::Waiting(..) => {
+                    let Io::Waiting(tcp, tls) = std::mem::replace(&mut self.io, Io::Failed) else {
+                        unreachable!("matched above")
+                    };
+                    let connector = TlsConnector::from(tls.config.clone());
+                    self.io = Io::Handshaking(Box::new(connector.connect(tls.name.clone(), tcp)));
+                }
+                Io::Handshaking(connect) => {
+                    let done = ready!(Pin::new(connect.as_mut()).poll(cx));
+                    match done {
+                        Ok(stream) => self.io = Io::Tls(Box::new(stream)),
+                        Err(e) => {
+                            self.io = Io::Failed;
+                            return Poll::Ready(Err(e));
+                        }
+                    }
+                }
+            }
+        }
+    }
+
+    /// Within the data timeout.
+    async fn timed<T>(
+        timeout: Option<Duration>,
+        io: impl Future<Output = io::Result<T>>,
+    ) -> io::Result<T> {
+        match timeout {
+            Some(t) => match tokio::time::timeout(t, io).await {
+                Ok(r) => r,
+                Err(_) => Err(stalled(io::ErrorKind::TimedOut.into(), Some(t))),
+            },
+            None => io.await,
+        }
+    }
+
+    /// Ends the stream cleanly: TLS close_notify, TCP FIN, then reads what
+    /// the server still sends until it closes (at most [`DRAIN_LIMIT`]), so
+    /// nothing unread makes the kernel reset the connection under the
+    /// server's last reads.
+    pub(crate) async fn shutdown(mut self) -> io::Result<()> {
+        let ended = self.ended;
+        if ended && matches!(self.io, Io::Plain(_)) {
+            return Ok(());
+        }
+        let result = self.send_end().await;
+        if ended {
+            return Ok(());
+        }
+        result?;
+        if matches!(self.io, Io::Tls(_)) && self.used {
+            let mut buf = vec![0u8; 16 * 1024];
+            let mut drained = 0;
+            let timeout = self.timeout;
+            while drained < DRAIN_LIMIT {
+                match Self::timed(timeout, self.read(&mut buf)).await {
+                    Ok(0) | Err(_) => break,
+                    Ok(n) => drained += n,
+                }
+            }
+        }
+        Ok(())
+    }
+
+    async fn send_end(&mut self) -> io::Result<()> {
+        let timeout = self.timeout;
+        // The transfer never began (the server refused the command): the
+        // server will not run a handshake.
+        if matches!(self.io, Io::Waiting(..)) && !self.used {
+            return Ok(());
+        }
+        // An empty upload may not have finished the handshake yet.
+        if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
+            Self::timed(timeout, std::future::poll_fn(|cx| self.poll_ready(cx))).await?;
+        }
+        let shut = match &mut self.io {
+            Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
+            // close_notify, then FIN.
+            Io::Tls(s) => Self::timed(timeout, s.shutdown()).await,
+            _ => return Ok(()),
+        };
+        match shut {
+            Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e),
+            _ => Ok(()),
+        }
+    }
+}
+
+impl AsyncRead for DataStream {
+    fn poll_read(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &mut ReadBuf<'_>,
+    ) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_ready(cx))?;
+        let before = buf.filled().len();
+        let result = match &mut this.io {
+            Io::Plain(tcp) => ready!(Pin::new(tcp).poll_read(cx, buf)),
+            Io::Tls(s) => match ready!(Pin::new(s.as_mut()).poll_read(cx, buf)) {
+                // Some servers close without close_notify. The final reply
+                // on the (protected) control connection still has to be
+                // 2xx for the transfer to count, and the size it announced
+                // is checked.
+                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                    log::debug!("data connection closed without TLS close_notify");
+                    Ok(())
+                }
+                other => other,
+            },
+            _ => Err(failed()),
+        };
+        if result.is_ok() && buf.filled().len() == before && buf.remaining() > 0 {
+            this.ended = true;
+        }
+        Poll::Ready(result)
+    }
+}
+
+impl AsyncWrite for DataStream {
+    fn poll_write(
+        self: Pin<&mut Self>,
+        cx: &mut Context<'_>,
+        buf: &[u8],
+    ) -> Poll<io::Result<usize>> {
+        let this = self.get_mut();
+        ready!(this.poll_ready(cx))?;
+        match &mut this.io {
+            Io::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
+            _ => Poll::Ready(Err(failed())),
+        }
+    }
+
+    fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_ready(cx))?;
+        match &mut this.io {
+            Io::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
+            _ => Poll::Ready(Err(failed())),
+        }
+    }
+
+    fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
+        let this = self.get_mut();
+        ready!(this.poll_ready(cx))?;
+        match &mut this.io {
+            Io::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
+            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
+            _ => Poll::Ready(Err(failed())),
+        }
+    }
+}
+
+impl embedded_io::ErrorType for DataStream {
+    type Error = io::Error;
+}
+
+impl embedded_io_async::Read for DataStream {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
+        let timeout = self.timeout;
+        Self::timed(timeout, AsyncReadExt::read(self, buf)).await
+    }
+}
+
+impl embedded_io_async::Write for DataStream {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
+        let timeout = self.timeout;
+        Self::timed(timeout, AsyncWriteExt::write(self, buf)).await
+    }
+
+    async fn flush(&mut self) -> Result<(), io::Error> {
+        let timeout = self.timeout;
+        Self::timed(timeout, AsyncWriteExt::flush(self)).await
+    }
+}
+
+/// Opens tokio data connections: passive connects (from the source address
+/// when one is set), active listens on the control connection's local
+/// address. After PROT P, streams are TLS clients resuming the control's
+/// session.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    local: SocketAddr,
+    source: Option<IpAddr>,
+    connect_timeout: Option<Duration>,
+    data_timeout: Option<Duration>,
+    keepalive: Option<Duration>,
+    tls: Option<TlsContext>,
+    clock: ReplyClock,
+}
+
+impl Connector {
+    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
+        Connector {
+            local,
+            source: options.source_address,
+            connect_timeout: options.connect_timeout,
+            data_timeout: options.data_timeout,
+            keepalive: options.keepalive,
+            tls: None,
+            clock,
+        }
+    }
+
+    /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
+    pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
+        self.tls = tls;
+    }
+
+    /// True when data streams are TLS-wrapped.
+    pub fn is_tls(&self) -> bool {
+        self.tls.is_some()
+    }
+
+    fn stream(&self, tcp: TcpStream) -> io::Result<DataStream> {
+        // Writes are large; without this the last partial segment of an
+        // upload waits for the server's delayed ACK.
+        tcp.set_nodelay(true)?;
+        set_keepalive(socket2::SockRef::from(&tcp), self.keepalive);
+        let io = match &self.tls {
+            Some(tls) => Io::Waiting(tcp, tls.clone()),
+            None => Io::Plain(tcp),
+        };
+        Ok(DataStream {
+            io,
+            ended: false,
+            used: false,
+            timeout: self.data_timeout,
+        })
+    }
+}
+
+/// Connects to `addr` from `source` (any port) when given, within `timeout`.
+pub(crate) async fn tcp_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
+    let connect = async {
+        let Some(source) = source else {
+            return TcpStream::connect(addr).await;
+        };
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        socket.connect(addr).await
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, connect)
+            .await
+            .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))),
+        None => connect.await,
+    }
+}
+
+impl DataConnector for Connector {
+    type Error = io::Error;
+    type Stream = DataStream;
+    type Listener = TcpListener;
+
+    async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
+        let tcp = tcp_connect(addr, self.source, self.connect_timeout).await?;
+        self.stream(tcp)
+    }
+
+    async fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
+        let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0)).await?;
+        let addr = listener.local_addr()?;
+        Ok((listener, addr))
+    }
+
+    async fn accept(&mut self, listener: TcpListener) -> io::Result<(DataStream, SocketAddr)> {
+        let accepted = match self.connect_timeout {
+            Some(t) => tokio::time::timeout(t, listener.accept())
+                .await
+                .unwrap_or_else(|_| {
+                    Err(io::Error::new(
+                        io::ErrorKind::TimedOut,
+                        "the server did not open the data connection",
+                    ))
+                }),
+            None => listener.accept().await,
+        };
+        // The server's reply to the transfer command comes next.
+        self.clock.restart();
+        let (tcp, from) = accepted?;
+        // Nothing is read or sent yet (a TLS handshake starts at the first
+        // read or write): the session checks `from` first.
+        Ok((self.stream(tcp)?, from))
+    }
+
+    async fn close(&mut self, stream: DataStream) -> io::Result<()> {
+        let result = stream.shutdown().await;
+        // The final reply is awaited from now on.
+        self.clock.restart();
+        result
+    }
+}
