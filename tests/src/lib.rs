@@ -2,6 +2,7 @@
 //! free ports and temporary directories, stopped when dropped.
 
 pub mod faulty;
+pub mod twin;
 pub use faulty::{DataFault, Faults, FaultyFtpd};
 
 use std::io::{BufRead, BufReader, Write as _};

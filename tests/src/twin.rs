@@ -1,0 +1,68 @@
+//! What the twin test files (`tests/twin/*.rs`, written once for the
+//! blocking and the tokio session) need from each side: `run` (the
+//! blocking side runs the call as it is; the tokio side blocks on its
+//! future in a runtime of its own) and the I/O of data streams and local
+//! files.
+
+/// The blocking side.
+pub mod blocking {
+    use std::io::{self, Read};
+    use std::path::Path;
+
+    /// The result of a blocking call, as it is.
+    pub fn run<T>(value: T) -> T {
+        value
+    }
+
+    /// Fills `buf` from `r`.
+    pub fn read_exact<R: Read>(r: &mut R, buf: &mut [u8]) -> io::Result<()> {
+        r.read_exact(buf)
+    }
+
+    /// Reads `r` to its end into `out`.
+    pub fn read_to_end<R: Read>(r: &mut R, out: &mut Vec<u8>) -> io::Result<usize> {
+        r.read_to_end(out)
+    }
+
+    /// A local file to read from (it must exist).
+    pub fn open_file(path: &Path) -> std::fs::File {
+        std::fs::File::open(path).expect("a local file")
+    }
+}
+
+/// The tokio side.
+pub mod tokio {
+    use std::future::Future;
+    use std::io;
+    use std::path::Path;
+
+    use ::tokio::io::{AsyncRead, AsyncReadExt};
+
+    /// Runs `future` to its end on a current-thread runtime with timers
+    /// and sockets.
+    pub fn run<F: Future>(future: F) -> F::Output {
+        ::tokio::runtime::Builder::new_current_thread()
+            .enable_all()
+            .build()
+            .expect("a tokio runtime")
+            .block_on(future)
+    }
+
+    /// Fills `buf` from `r`.
+    pub async fn read_exact<R: AsyncRead + Unpin>(r: &mut R, buf: &mut [u8]) -> io::Result<()> {
+        r.read_exact(buf).await.map(|_| ())
+    }
+
+    /// Reads `r` to its end into `out`.
+    pub async fn read_to_end<R: AsyncRead + Unpin>(
+        r: &mut R,
+        out: &mut Vec<u8>,
+    ) -> io::Result<usize> {
+        r.read_to_end(out).await
+    }
+
+    /// A local file to read from (it must exist).
+    pub async fn open_file(path: &Path) -> ::tokio::fs::File {
+        ::tokio::fs::File::open(path).await.expect("a local file")
+    }
+}
