@@ -2,6 +2,10 @@
 // blocking `ftp_std::Ftp` and the tokio `ftp_std::tokio::Ftp` (each twin
 // module gives `Ftp`, `bisync`, `run` and its I/O helpers).
 
+// `run(check(..))`: in the blocking twin the check has run and `run` gets
+// its `()`.
+#![allow(clippy::unit_arg)]
+
 use super::{Ftp, bisync, open_file, read_exact, read_to_end, run};
 use crate::*;
 
