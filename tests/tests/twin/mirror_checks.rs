@@ -1,0 +1,587 @@
+// The mirror's checks against real servers, written once for the
+// blocking `ftp_std::mirror` and the tokio `ftp_std::tokio::mirror` (each
+// twin module gives `Ftp`, `mirror`, `mirror_up`, `bisync` and `run`).
+
+// `run(check())`: in the blocking twin the check has run and `run` gets
+// its `()`.
+#![allow(clippy::unit_arg)]
+
+use std::path::Path;
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+use ftp_std::{Error, MirrorOptions, Options, Summary};
+use ftp_tests::{PASSWORD, PyFtpd, USER, VSFTPD_USER, Vsftpd, make_tree, read_tree};
+
+use super::{Ftp, bisync, mirror, mirror_up, run};
+
+fn options() -> Options {
+    Options::default().timeout(Duration::from_secs(20))
+}
+
+#[bisync]
+fn connector(port: u16, user: &'static str) -> impl AsyncFn() -> Result<Ftp, Error> + Sync {
+    async move || -> Result<Ftp, Error> {
+        let mut ftp = Ftp::connect("127.0.0.1", port, &options()).await?;
+        ftp.login(user, PASSWORD, "").await?;
+        Ok(ftp)
+    }
+}
+
+fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
+    &|_| {}
+}
+
+#[track_caller]
+fn clean(s: &Summary) {
+    assert!(s.failed.is_empty(), "failed: {:?}", s.failed);
+    assert!(s.refused.is_empty(), "refused: {:?}", s.refused);
+}
+
+fn file_count(tree: &[(String, Option<Vec<u8>>)]) -> u64 {
+    tree.iter().filter(|(_, d)| d.is_some()).count() as u64
+}
+
+/// Down, again with only_newer, a changed file, a vanished file, then up.
+fn set_mtime(path: &Path, when: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+#[bisync]
+async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool) {
+    make_tree(root, 300, 50_000, 1);
+    let now = std::time::SystemTime::now();
+    let touched = root.join("src/f3");
+    set_mtime(&touched, now - Duration::from_secs(7200));
+    let source = read_tree(root);
+    let connect = connector(port, user);
+    let mut session = Some(connect().await.unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+
+    // only_newer from the start: the copies get the server's times (from
+    // MLSD, or one MDTM a file from a LIST server).
+    let newer = MirrorOptions::default().only_newer(true);
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert_eq!(read_tree(&local), source, "mirrored down byte for byte");
+    assert!(s.bytes > 0 && s.seconds > 0.0);
+
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(
+        (s.files, s.skipped),
+        (0, file_count(&source)),
+        "nothing is newer"
+    );
+
+    // A file changed on the server (size), one touched (same size, newer
+    // than the copy, older than now, so that an upload later is newer).
+    std::fs::write(root.join("docs/file 8.txt"), b"changed on the server").unwrap();
+    let same_size = vec![b'x'; std::fs::metadata(&touched).unwrap().len() as usize];
+    std::fs::write(&touched, &same_size).unwrap();
+    set_mtime(&touched, now - Duration::from_secs(3600));
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 2, "the changed and the touched file");
+    assert_eq!(read_tree(&local), read_tree(root));
+
+    // What vanished goes with delete, not without.
+    std::fs::remove_file(root.join("with space/fichier-é-13.bin")).unwrap();
+    std::fs::remove_dir(root.join("empty dir")).unwrap();
+    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+        .await
+        .unwrap();
+    assert_eq!(s.deleted, 0);
+    assert!(local.join("with space/fichier-é-13.bin").exists());
+    let delete = MirrorOptions::default().only_newer(true).delete(true);
+    let s = mirror(&mut session, &connect, "/", &local, &delete, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.deleted, 2);
+    assert_eq!(read_tree(&local), read_tree(root));
+
+    // Up: into a new remote directory, byte for byte.
+    let s = mirror_up(
+        &mut session,
+        &connect,
+        &local,
+        "up",
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&root.join("up")), read_tree(&local));
+    let s = mirror_up(&mut session, &connect, &local, "up", &newer, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 0, "nothing newer to upload");
+    std::fs::write(local.join("docs/new file.txt"), b"new").unwrap();
+    std::fs::remove_file(local.join("src/f3")).unwrap();
+    let s = mirror_up(&mut session, &connect, &local, "up", &delete, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!((s.files, s.deleted), (1, 1));
+    assert_eq!(read_tree(&root.join("up")), read_tree(&local));
+    if server_sets_times {
+        // MFMT gave the uploaded files the local times.
+        let l = std::fs::metadata(local.join("docs/new file.txt"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let r = std::fs::metadata(root.join("up/docs/new file.txt"))
+            .unwrap()
+            .modified()
+            .unwrap();
+        let diff = l.duration_since(r).unwrap_or_else(|e| e.duration());
+        assert!(diff < Duration::from_secs(2), "{diff:?}");
+    }
+    // The session is still in the directory it started in.
+    assert_eq!(session.as_mut().unwrap().pwd().await.unwrap(), "/");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn vsftpd_tree_both_ways() {
+    run(vsftpd_tree_both_ways_run());
+}
+
+#[bisync]
+async fn vsftpd_tree_both_ways_run() {
+    let server = Vsftpd::start();
+    both_ways(server.root.path(), server.port, VSFTPD_USER, false).await;
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn pyftpdlib_tree_both_ways() {
+    run(pyftpdlib_tree_both_ways_run());
+}
+
+#[bisync]
+async fn pyftpdlib_tree_both_ways_run() {
+    let server = PyFtpd::start("127.0.0.1");
+    both_ways(server.root.path(), server.port, USER, true).await;
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd and root (the README's test command runs it)"
+)]
+fn parallel_4_gives_the_same_tree_as_parallel_1() {
+    run(parallel_4_gives_the_same_tree_as_parallel_1_run());
+}
+
+#[bisync]
+async fn parallel_4_gives_the_same_tree_as_parallel_1_run() {
+    for vs in [true, false] {
+        let (root, port, user, _keep): (
+            std::path::PathBuf,
+            u16,
+            &'static str,
+            Box<dyn std::any::Any>,
+        ) = if vs {
+            let s = Vsftpd::start();
+            (
+                s.root.path().to_path_buf(),
+                s.port,
+                VSFTPD_USER,
+                Box::new(s),
+            )
+        } else {
+            let s = PyFtpd::start("127.0.0.1");
+            (s.root.path().to_path_buf(), s.port, USER, Box::new(s))
+        };
+        make_tree(&root, 400, 100_000, 2);
+        let connect = connector(port, user);
+        let work = tempfile::tempdir().unwrap();
+        let mut trees = Vec::new();
+        for parallel in [1, 4] {
+            let mut session = None;
+            let local = work.path().join(format!("p{parallel}"));
+            let opts = MirrorOptions::default().parallel(parallel);
+            let s = mirror(&mut session, &connect, "/", &local, &opts, quiet())
+                .await
+                .unwrap();
+            clean(&s);
+            assert_eq!(s.files, 400);
+            trees.push(read_tree(&local));
+        }
+        assert_eq!(trees[0], trees[1]);
+        assert_eq!(trees[0], read_tree(&root));
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn dry_run_and_filters() {
+    run(dry_run_and_filters_run());
+}
+
+#[bisync]
+async fn dry_run_and_filters_run() {
+    let server = PyFtpd::start("127.0.0.1");
+    make_tree(server.root.path(), 40, 1000, 3);
+    let connect = connector(server.port, USER);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("t");
+    let mut session = None;
+    let dry = MirrorOptions::default().dry_run(true);
+    let s = mirror(&mut session, &connect, "/", &local, &dry, quiet())
+        .await
+        .unwrap();
+    assert!(!local.exists(), "a dry run writes nothing");
+    assert_eq!(s.files, 0);
+    assert_eq!(
+        s.planned.iter().filter(|p| p.starts_with("get ")).count(),
+        40
+    );
+    assert!(s.planned.contains(&"mkdir src/日本/deep dir".to_string()));
+    let filtered = MirrorOptions::default()
+        .include(vec!["*.txt".into(), "*.dat".into()])
+        .exclude(vec!["src/日本/*".into(), "*2.txt".into()]);
+    let s = mirror(&mut session, &connect, "/", &local, &filtered, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    for (path, data) in read_tree(&local) {
+        if data.is_some() {
+            assert!(path.ends_with(".txt") || path.ends_with(".dat"), "{path}");
+            assert!(
+                !path.starts_with("src/日本/") && !path.ends_with("2.txt"),
+                "{path}"
+            );
+        }
+    }
+    assert!(s.files > 5);
+    // A subtree by a relative path, from the session's directory.
+    let sub = work.path().join("sub");
+    session.as_mut().unwrap().cwd("src").await.unwrap();
+    let s = mirror(
+        &mut session,
+        &connect,
+        "日本",
+        &sub,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&sub), read_tree(&server.path("src/日本")));
+    assert_eq!(session.as_mut().unwrap().pwd().await.unwrap(), "/src");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn a_server_killed_mid_mirror() {
+    run(a_server_killed_mid_mirror_run());
+}
+
+#[bisync]
+async fn a_server_killed_mid_mirror_run() {
+    let server = Arc::new(Mutex::new(PyFtpd::start("127.0.0.1")));
+    let (root, port) = {
+        let s = server.lock().unwrap();
+        (s.root.path().to_path_buf(), s.port)
+    };
+    make_tree(&root, 60, 1 << 20, 4);
+    let source = read_tree(&root);
+    let connect = connector(port, USER);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("t");
+    let opts = MirrorOptions::default()
+        .parallel(2)
+        .retries(1)
+        .retry_pause(Duration::from_millis(50));
+    let killer = server.clone();
+    let kill_at = |p: ftp_std::MirrorProgress| {
+        if p.bytes_done > 3 << 20 {
+            killer.lock().unwrap().kill();
+        }
+    };
+    let mut session = None;
+    let s = mirror(&mut session, &connect, "/", &local, &opts, &kill_at)
+        .await
+        .unwrap();
+    assert!(!s.failed.is_empty(), "the run reports the files it lost");
+    assert!(s.files < 60);
+    // No partial file under a final name: every file there is whole.
+    let got = read_tree(&local);
+    for (path, data) in &got {
+        if let Some(data) = data
+            && !path.ends_with(".part")
+        {
+            let want = source
+                .iter()
+                .find(|(p, _)| p == path)
+                .expect("a source file");
+            assert_eq!(Some(data), want.1.as_ref(), "{path} is whole");
+        }
+    }
+    // A new server on the same files: the rerun completes the tree.
+    let again = PyFtpd::start("127.0.0.1");
+    make_tree(again.root.path(), 60, 1 << 20, 4);
+    let connect = connector(again.port, USER);
+    let mut session = None;
+    let s = mirror(
+        &mut session,
+        &connect,
+        "/",
+        &local,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    clean(&s);
+    assert_eq!(read_tree(&local), source);
+}
+
+#[test]
+fn hostile_names_never_leave_the_target() {
+    run(hostile_names_never_leave_the_target_run());
+}
+
+#[bisync]
+async fn hostile_names_never_leave_the_target_run() {
+    for mlsd in [true, false] {
+        let port = ftp_tests::hostile_ftpd(mlsd);
+        let connect = async move || -> Result<Ftp, Error> {
+            let mut ftp = Ftp::connect("127.0.0.1", port, &options()).await?;
+            ftp.login("x", "y", "").await?;
+            Ok(ftp)
+        };
+        let outside = tempfile::tempdir().unwrap();
+        let target = outside.path().join("target");
+        // A link planted in the target that leads out.
+        let elsewhere = tempfile::tempdir().unwrap();
+        std::fs::create_dir(&target).unwrap();
+        std::os::unix::fs::symlink(elsewhere.path(), target.join("sub")).unwrap();
+        let mut session = None;
+        let opts = MirrorOptions::default().delete(true).retries(0);
+        let s = mirror(&mut session, &connect, "/", &target, &opts, quiet())
+            .await
+            .unwrap();
+        let refused: Vec<&str> = s.refused.iter().map(|p| p.path.as_str()).collect();
+        for evil in [
+            "../evil",
+            "a/../../b",
+            "/tmp/ftp-rs-absolute",
+            "..\\..\\win",
+            "../up",
+        ] {
+            assert!(
+                refused.contains(&evil),
+                "{evil} refused (mlsd {mlsd}): {refused:?}"
+            );
+        }
+        assert!(refused.iter().any(|p| p.starts_with("nul")), "{refused:?}");
+        // Only the one good file, inside the target; nothing outside.
+        assert_eq!(std::fs::read(target.join("ok.txt")).unwrap(), b"pwned\n");
+        let mut around: Vec<String> = std::fs::read_dir(outside.path())
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        around.sort();
+        assert_eq!(around, ["target"]);
+        assert_eq!(
+            std::fs::read_dir(elsewhere.path()).unwrap().count(),
+            0,
+            "the link was not followed"
+        );
+        assert!(
+            std::fs::symlink_metadata(target.join("sub"))
+                .unwrap()
+                .file_type()
+                .is_symlink()
+        );
+        assert!(!Path::new("/tmp/ftp-rs-absolute").exists());
+    }
+}
+
+/// vsftpd allowing two connections per client (`max_per_ip=2`), a mirror
+/// asking for four: the extra workers are refused with 421, give their
+/// jobs back and retire; every file still arrives, both ways.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn a_server_capping_connections_per_client_gets_every_file() {
+    run(a_server_capping_connections_per_client_gets_every_file_run());
+}
+
+#[bisync]
+async fn a_server_capping_connections_per_client_gets_every_file_run() {
+    let server = Vsftpd::start_config(ftp_tests::Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
+    make_tree(&server.root.path().join("src"), 200, 20_000, 31);
+    let source = read_tree(&server.root.path().join("src"));
+    let connect = connector(server.port, VSFTPD_USER);
+    // The start-up probe's session may still be counted for a moment.
+    let mut session = None;
+    for _ in 0..50 {
+        match connect().await {
+            Ok(f) => {
+                session = Some(f);
+                break;
+            }
+            Err(_) => std::thread::sleep(Duration::from_millis(100)),
+        }
+    }
+    assert!(session.is_some(), "vsftpd never let the first session in");
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    let opts = MirrorOptions::default().parallel(4);
+    let s = mirror(&mut session, &connect, "/src", &local, &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert!(read_tree(&local) == source, "every file, bytes equal");
+    eprintln!("down: {} files on {} connections", s.files, s.connections);
+    assert!(
+        (1..=2).contains(&s.connections),
+        "{} connections",
+        s.connections
+    );
+    // Up again into a new directory, with the same cap.
+    let s = mirror_up(&mut session, &connect, &local, "/back", &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, file_count(&source));
+    assert!(
+        (1..=2).contains(&s.connections),
+        "{} connections",
+        s.connections
+    );
+    assert!(read_tree(&server.root.path().join("back")) == source);
+}
+
+fn unix_listing(names: &[String], size: usize) -> Vec<u8> {
+    names
+        .iter()
+        .flat_map(|n| {
+            format!("-rw-r--r--    1 1000     1000     {size:>8} Jan 02  2025 {n}\r\n").into_bytes()
+        })
+        .collect()
+}
+
+/// The same with a server that counts exactly: two sessions at most.
+#[test]
+fn a_session_limit_of_two_means_two_connections_and_every_file() {
+    run(a_session_limit_of_two_means_two_connections_and_every_file_run());
+}
+
+#[bisync]
+async fn a_session_limit_of_two_means_two_connections_and_every_file_run() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(30_000, 32);
+    let names: Vec<String> = (0..40).map(|i| format!("f{i:02}.bin")).collect();
+    let server = FaultyFtpd::start(Faults {
+        listing: unix_listing(&names, file.len()),
+        file: file.clone(),
+        max_sessions: Some(2),
+        ..Faults::default()
+    });
+    let connect = async || -> Result<Ftp, Error> {
+        let mut ftp = Ftp::connect("127.0.0.1", server.port, &options()).await?;
+        ftp.login("u", "p", "").await?;
+        Ok(ftp)
+    };
+    let mut session = Some(connect().await.unwrap());
+    let work = tempfile::tempdir().unwrap();
+    let opts = MirrorOptions::default()
+        .parallel(4)
+        .retry_pause(Duration::from_millis(50));
+    let s = mirror(&mut session, &connect, "/", work.path(), &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 40);
+    assert_eq!(s.connections, 2);
+    assert!(server.refused_sessions() >= 1, "the cap was hit");
+    assert!(server.most_sessions() <= 2);
+    for n in &names {
+        assert!(std::fs::read(work.path().join(n)).unwrap() == file, "{n}");
+    }
+}
+
+/// A server whose disk fills after five uploads: mirror_up stops at once
+/// and says so once, instead of trying (and retrying) every file.
+#[test]
+fn mirror_up_stops_when_the_server_is_full() {
+    run(mirror_up_stops_when_the_server_is_full_run());
+}
+
+#[bisync]
+async fn mirror_up_stops_when_the_server_is_full_run() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    for parallel in [1, 4] {
+        let server = FaultyFtpd::start(Faults {
+            full_after: Some(5),
+            ..Faults::default()
+        });
+        let connect = async || -> Result<Ftp, Error> {
+            let mut ftp = Ftp::connect("127.0.0.1", server.port, &options()).await?;
+            ftp.login("u", "p", "").await?;
+            Ok(ftp)
+        };
+        let work = tempfile::tempdir().unwrap();
+        for i in 0..30 {
+            std::fs::write(
+                work.path().join(format!("log{i:02}")),
+                format!("line {i}\n"),
+            )
+            .unwrap();
+        }
+        let mut session = Some(connect().await.unwrap());
+        let opts = MirrorOptions::default().parallel(parallel);
+        let s = mirror_up(&mut session, &connect, work.path(), "/", &opts, quiet())
+            .await
+            .unwrap();
+        assert_eq!(s.files, 5, "parallel {parallel}");
+        assert_eq!(s.failed.len(), 25, "{:?}", s.failed);
+        let stopped = s.stopped.expect("the summary says why it stopped");
+        assert!(stopped.contains("452"), "{stopped}");
+        // The one that hit the full disk, and those in flight on other
+        // workers: nothing more was tried, nothing retried.
+        assert!(
+            server.stor_attempts() <= 5 + parallel,
+            "{} STOR attempts",
+            server.stor_attempts()
+        );
+        assert_eq!(server.stored().len(), 5);
+    }
+}
