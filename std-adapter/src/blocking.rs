@@ -11,7 +11,9 @@ use ftp_core_macros::blocking as bisync;
 
 use crate::connector::{Connector, DataStream};
 use crate::control::{Control, ReplyClock};
-use crate::support::{io_err, read_retrying, text};
+use ftp_core::TransferType;
+
+use crate::support::{check_arg, io_err, read_retrying, text};
 use crate::tls::TlsContext;
 use crate::{Error, IoStream, Options, Progress, Security};
 
@@ -19,9 +21,41 @@ use crate::{Error, IoStream, Options, Progress, Security};
 pub(crate) mod rt {
     use super::*;
 
+    pub(crate) use embedded_io::{Read as DataRead, Write as DataWrite};
     pub(crate) use std::fs;
     pub(crate) use std::fs::{File, OpenOptions};
-    pub(crate) use std::io::{Seek, Write};
+    pub(crate) use std::io::Seek;
+
+    /// The data stream of the core session.
+    pub(crate) type CoreStream = IoStream<super::DataStream>;
+
+    /// Where a download's blocks go: any `std::io` writer.
+    pub(crate) trait Sink {
+        fn put(&mut self, block: &[u8]) -> io::Result<()>;
+        /// After the last block.
+        fn done(&mut self) -> io::Result<()>;
+    }
+
+    impl<W: Write + ?Sized> Sink for W {
+        fn put(&mut self, block: &[u8]) -> io::Result<()> {
+            self.write_all(block)
+        }
+
+        fn done(&mut self) -> io::Result<()> {
+            self.flush()
+        }
+    }
+
+    /// What an upload sends: any `std::io` reader.
+    pub(crate) trait Source {
+        fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    }
+
+    impl<R: Read + ?Sized> Source for R {
+        fn take(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            read_retrying(self, buf)
+        }
+    }
 
     /// The core session under [`crate::Ftp`].
     pub(crate) type Session = crate::Session;
@@ -73,10 +107,6 @@ pub(crate) mod rt {
         Ok(session)
     }
 
-    pub(crate) fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-        read_retrying(file, buf)
-    }
-
     pub(crate) fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
         file.set_modified(when)
     }
@@ -92,10 +122,11 @@ pub(crate) mod rt {
 
     /// Runs `n` mirror workers: the first on this thread with `first`,
     /// the others on threads of their own; returns the first's session.
-    pub(crate) fn run_all<W>(n: usize, first: Option<crate::Ftp>, worker: &W) -> Option<crate::Ftp>
+    pub(crate) fn run_all<W>(n: usize, first: Option<crate::Ftp>, worker: W) -> Option<crate::Ftp>
     where
         W: Fn(Option<crate::Ftp>) -> Option<crate::Ftp> + Sync,
     {
+        let worker = &worker;
         std::thread::scope(|scope| {
             let mut extra = Vec::new();
             for i in 1..n {
@@ -205,8 +236,36 @@ pub(crate) mod files;
 #[allow(clippy::duplicate_mod)]
 #[path = "twin/mirror.rs"]
 pub(crate) mod mirror;
+#[allow(clippy::duplicate_mod)]
+#[path = "twin/transfer.rs"]
+pub(crate) mod transfer;
 
 use client::Ftp;
+
+/// How a mirror makes the sessions of its other workers (and a fresh one
+/// when a connection dies): any `Fn() -> Result<Ftp, Error> + Sync`
+/// closure that connects and logs in.
+///
+/// ```no_run
+/// use ftp_std::{Ftp, Options};
+/// let connect = || {
+///     let mut ftp = Ftp::connect("ftp.example.com", 21, &Options::default())?;
+///     ftp.login("anonymous", "", "")?;
+///     Ok(ftp)
+/// };
+/// # fn takes(_: &impl ftp_std::Connect) {}
+/// takes(&connect);
+/// ```
+pub trait Connect: Sync {
+    /// A new session, logged in.
+    fn connect(&self) -> Result<Ftp, Error>;
+}
+
+impl<F: Fn() -> Result<Ftp, Error> + Sync> Connect for F {
+    fn connect(&self) -> Result<Ftp, Error> {
+        self()
+    }
+}
 
 /// What takes the caller's own readers and writers: `std::io` here,
 /// tokio's `AsyncRead`/`AsyncWrite` in the tokio twin.
@@ -220,10 +279,7 @@ impl Ftp {
         out: &mut W,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .retrbinary(cmd, &mut self.buf, rest, |b| out.write_all(b))?;
-        Ok(text(reply))
+        Ok(self.retr_to(cmd, out, rest)?.1)
     }
 
     /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
@@ -234,14 +290,7 @@ impl Ftp {
         input: &mut R,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        let reply = self.session.storbinary(
-            cmd,
-            &mut self.buf,
-            rest,
-            |b| read_retrying(input, b),
-            |_| {},
-        )?;
-        Ok(text(reply))
+        Ok(self.stor_from(cmd, TransferType::Binary, input, rest, |_| {})?)
     }
 
     /// Stores text from `input` in ASCII mode, line ends sent as CRLF
@@ -251,10 +300,7 @@ impl Ftp {
         cmd: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        let reply =
-            self.session
-                .storlines(cmd, &mut self.buf, |b| read_retrying(input, b), |_| {})?;
-        Ok(text(reply))
+        Ok(self.stor_from(cmd, TransferType::Ascii, input, None, |_| {})?)
     }
 
     /// Appends `input` to a remote file (APPE) in binary mode.
@@ -263,10 +309,9 @@ impl Ftp {
         path: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .appe(path, &mut self.buf, |b| read_retrying(input, b))?;
-        Ok(text(reply))
+        check_arg(path)?;
+        let cmd = format!("APPE {path}");
+        Ok(self.stor_from(&cmd, TransferType::Binary, input, None, |_| {})?)
     }
 
     /// Starts a transfer and hands over the data stream and the size the

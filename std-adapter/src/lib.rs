@@ -75,6 +75,7 @@ mod tls;
 pub mod tokio;
 mod url;
 
+pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
 pub use connector::{Connector, DataStream};

@@ -8,6 +8,7 @@
 pub mod blocking {
     use std::io::{self, Read};
     use std::path::Path;
+    use std::time::Duration;
 
     /// The result of a blocking call, as it is.
     pub fn run<T>(value: T) -> T {
@@ -28,6 +29,17 @@ pub mod blocking {
     pub fn open_file(path: &Path) -> std::fs::File {
         std::fs::File::open(path).expect("a local file")
     }
+
+    /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in
+    /// (timeouts of 20 s).
+    pub fn connector(port: u16, user: &'static str, pass: &'static str) -> impl ftp_std::Connect {
+        move || {
+            let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
+            let mut ftp = ftp_std::Ftp::connect("127.0.0.1", port, &options)?;
+            ftp.login(user, pass, "")?;
+            Ok(ftp)
+        }
+    }
 }
 
 /// The tokio side.
@@ -35,6 +47,7 @@ pub mod tokio {
     use std::future::Future;
     use std::io;
     use std::path::Path;
+    use std::time::Duration;
 
     use ::tokio::io::{AsyncRead, AsyncReadExt};
 
@@ -64,5 +77,20 @@ pub mod tokio {
     /// A local file to read from (it must exist).
     pub async fn open_file(path: &Path) -> ::tokio::fs::File {
         ::tokio::fs::File::open(path).await.expect("a local file")
+    }
+
+    /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in
+    /// (timeouts of 20 s).
+    pub fn connector(
+        port: u16,
+        user: &'static str,
+        pass: &'static str,
+    ) -> impl ftp_std::tokio::Connect {
+        move || async move {
+            let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
+            let mut ftp = ftp_std::tokio::Ftp::connect("127.0.0.1", port, &options).await?;
+            ftp.login(user, pass, "").await?;
+            Ok(ftp)
+        }
     }
 }

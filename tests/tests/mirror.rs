@@ -8,8 +8,8 @@
 #[path = "twin"]
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
-    pub(crate) use ftp_std::{Ftp, mirror, mirror_up};
-    pub(crate) use ftp_tests::twin::blocking::run;
+    pub(crate) use ftp_std::{Connect, mirror, mirror_up};
+    pub(crate) use ftp_tests::twin::blocking::{connector, run};
 
     #[allow(clippy::duplicate_mod)]
     #[path = "mirror_checks.rs"]
@@ -20,8 +20,8 @@ mod blocking {
 #[path = "twin"]
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
-    pub(crate) use ftp_std::tokio::{Ftp, mirror, mirror_up};
-    pub(crate) use ftp_tests::twin::tokio::run;
+    pub(crate) use ftp_std::tokio::{Connect, mirror, mirror_up};
+    pub(crate) use ftp_tests::twin::tokio::{connector, run};
 
     #[allow(clippy::duplicate_mod)]
     #[path = "mirror_checks.rs"]

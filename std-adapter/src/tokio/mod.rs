@@ -49,7 +49,7 @@
 //! use ftp_std::tokio::{Ftp, mirror};
 //! use ftp_std::{MirrorOptions, Options};
 //!
-//! let connect = async || {
+//! let connect = || async {
 //!     let mut ftp = Ftp::connect("ftp.example.com", 21, &Options::default()).await?;
 //!     ftp.login("anonymous", "", "").await?;
 //!     Ok(ftp)
@@ -77,7 +77,9 @@ pub use connector::{Connector, DataStream};
 pub use control::Control;
 
 use crate::control::ReplyClock;
-use crate::support::{io_err, text};
+use ftp_core::TransferType;
+
+use crate::support::{check_arg, io_err, text};
 use crate::tls::TlsContext;
 use crate::{Error, Options, Progress, Security};
 
@@ -88,9 +90,43 @@ pub type Session = ftp_core::asynch::Ftp<Control, Connector, { crate::REPLY_BUFF
 pub(crate) mod rt {
     use super::*;
 
+    pub(crate) use embedded_io_async::{Read as DataRead, Write as DataWrite};
     pub(crate) use tokio::fs;
     pub(crate) use tokio::fs::{File, OpenOptions};
-    pub(crate) use tokio::io::{AsyncSeekExt as Seek, AsyncWriteExt as Write};
+    pub(crate) use tokio::io::AsyncSeekExt as Seek;
+
+    /// The data stream of the core session.
+    pub(crate) type CoreStream = DataStream;
+
+    /// Where a download's blocks go: any tokio writer.
+    #[allow(async_fn_in_trait)]
+    pub(crate) trait Sink {
+        async fn put(&mut self, block: &[u8]) -> io::Result<()>;
+        /// After the last block.
+        async fn done(&mut self) -> io::Result<()>;
+    }
+
+    impl<W: AsyncWrite + Unpin + ?Sized> Sink for W {
+        async fn put(&mut self, block: &[u8]) -> io::Result<()> {
+            self.write_all(block).await
+        }
+
+        async fn done(&mut self) -> io::Result<()> {
+            self.flush().await
+        }
+    }
+
+    /// What an upload sends: any tokio reader.
+    #[allow(async_fn_in_trait)]
+    pub(crate) trait Source {
+        async fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+    }
+
+    impl<R: AsyncRead + Unpin + ?Sized> Source for R {
+        async fn take(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+            self.read(buf).await
+        }
+    }
 
     pub(crate) type Session = super::Session;
     pub(crate) type DataStream = super::DataStream;
@@ -135,10 +171,6 @@ pub(crate) mod rt {
         Ok(session)
     }
 
-    pub(crate) async fn read_some(file: &mut File, buf: &mut [u8]) -> io::Result<usize> {
-        file.read(buf).await
-    }
-
     pub(crate) async fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
         // Waits for the writes in flight, then one system call.
         let file = file.try_clone().await?.into_std().await;
@@ -161,9 +193,10 @@ pub(crate) mod rt {
     /// Runs `n` mirror workers as futures of this task: the first with
     /// `first`, the others connecting their own; returns the first's
     /// session.
-    pub(crate) async fn run_all<W>(n: usize, first: Option<Ftp>, worker: &W) -> Option<Ftp>
+    pub(crate) async fn run_all<W, F>(n: usize, first: Option<Ftp>, worker: W) -> Option<Ftp>
     where
-        W: AsyncFn(Option<Ftp>) -> Option<Ftp>,
+        W: Fn(Option<Ftp>) -> F,
+        F: std::future::Future<Output = Option<Ftp>>,
     {
         let others = futures_util::future::join_all((1..n).map(|_| worker(None)));
         let (first, _) = futures_util::future::join(worker(first), others).await;
@@ -193,8 +226,48 @@ mod files;
 #[allow(clippy::duplicate_mod)]
 #[path = "../twin/mirror.rs"]
 mod mirror;
+#[allow(clippy::duplicate_mod)]
+#[path = "../twin/transfer.rs"]
+mod transfer;
 
 pub use client::Ftp;
+
+/// How a mirror makes the sessions of its other workers (and a fresh one
+/// when a connection dies): any `Fn() -> impl Future<Output =
+/// Result<Ftp, Error>> + Sync` closure, `|| async { .. }`, that connects
+/// and logs in. (A closure returning a future rather than an async
+/// closure: rustc cannot yet prove a future `Send` that awaits a generic
+/// async closure's call, and tokio's `spawn` needs `Send`.)
+///
+/// ```no_run
+/// use ftp_std::Options;
+/// use ftp_std::tokio::Ftp;
+/// let connect = || async {
+///     let mut ftp = Ftp::connect("ftp.example.com", 21, &Options::default()).await?;
+///     ftp.login("anonymous", "", "").await?;
+///     Ok(ftp)
+/// };
+/// # fn takes(_: &impl ftp_std::tokio::Connect) {}
+/// takes(&connect);
+/// ```
+pub trait Connect: Sync {
+    /// The future of [`Connect::connect`].
+    type Future: std::future::Future<Output = Result<Ftp, Error>>;
+    /// A new session, logged in.
+    fn connect(&self) -> Self::Future;
+}
+
+impl<F, Fut> Connect for F
+where
+    F: Fn() -> Fut + Sync,
+    Fut: std::future::Future<Output = Result<Ftp, Error>>,
+{
+    type Future = Fut;
+
+    fn connect(&self) -> Fut {
+        self()
+    }
+}
 pub use mirror::{mirror, mirror_up};
 
 /// What takes the caller's own readers and writers: tokio's `AsyncRead`
@@ -209,17 +282,7 @@ impl Ftp {
         out: &mut W,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .retrbinary(cmd, &mut self.buf, rest, async |b: &[u8]| {
-                out.write_all(b).await
-            })
-            .await;
-        // What `out` holds reaches its target before the result counts.
-        let flushed = out.flush().await;
-        let reply = reply?;
-        flushed.map_err(Error::Callback)?;
-        Ok(text(reply))
+        Ok(self.retr_to(cmd, out, rest).await?.1)
     }
 
     /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
@@ -230,17 +293,8 @@ impl Ftp {
         input: &mut R,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .storbinary(
-                cmd,
-                &mut self.buf,
-                rest,
-                async |b: &mut [u8]| input.read(b).await,
-                |_| {},
-            )
-            .await?;
-        Ok(text(reply))
+        let kind = TransferType::Binary;
+        Ok(self.stor_from(cmd, kind, input, rest, |_| {}).await?)
     }
 
     /// Stores text from `input` in ASCII mode, line ends sent as CRLF
@@ -250,16 +304,8 @@ impl Ftp {
         cmd: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .storlines(
-                cmd,
-                &mut self.buf,
-                async |b: &mut [u8]| input.read(b).await,
-                |_| {},
-            )
-            .await?;
-        Ok(text(reply))
+        let kind = TransferType::Ascii;
+        Ok(self.stor_from(cmd, kind, input, None, |_| {}).await?)
     }
 
     /// Appends `input` to a remote file (APPE) in binary mode.
@@ -268,13 +314,10 @@ impl Ftp {
         path: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        let reply = self
-            .session
-            .appe(path, &mut self.buf, async |b: &mut [u8]| {
-                input.read(b).await
-            })
-            .await?;
-        Ok(text(reply))
+        check_arg(path)?;
+        let cmd = format!("APPE {path}");
+        let kind = TransferType::Binary;
+        Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
     }
 
     /// Starts a transfer and hands over the data stream and the size the

@@ -426,36 +426,47 @@ impl Ftp {
         mut callback: impl FnMut(&str),
     ) -> Result<crate::Reply, Error> {
         let reply = self
-            .session
-            .retrlines(cmd, &mut self.buf, async |line: &[u8]| {
+            .lines_of(cmd, |line| {
                 callback(&String::from_utf8_lossy(line));
                 Ok(())
             })
             .await?;
-        Ok(text(reply))
+        Ok(reply)
+    }
+
+    /// `verb` with an optional argument, refused when it holds CR, LF or
+    /// NUL.
+    fn with_arg(verb: &str, arg: Option<&str>) -> Result<String, Error> {
+        match arg {
+            Some(arg) => {
+                check_arg(arg)?;
+                Ok(format!("{verb} {arg}"))
+            }
+            None => Ok(verb.to_string()),
+        }
     }
 
     /// The names in a directory (NLST, ftplib's `nlst`).
     pub async fn nlst(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        let cmd = Self::with_arg("NLST", dir)?;
         let mut names = Vec::new();
-        self.session
-            .nlst(dir, &mut self.buf, async |l: &[u8]| {
-                names.push(String::from_utf8_lossy(l).into_owned());
-                Ok(())
-            })
-            .await?;
+        self.lines_of(&cmd, |l| {
+            names.push(String::from_utf8_lossy(l).into_owned());
+            Ok(())
+        })
+        .await?;
         Ok(names)
     }
 
     /// The lines of a directory listing (LIST, ftplib's `dir`).
     pub async fn dir(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        let cmd = Self::with_arg("LIST", dir)?;
         let mut lines = Vec::new();
-        self.session
-            .dir(dir, &mut self.buf, async |l: &[u8]| {
-                lines.push(String::from_utf8_lossy(l).into_owned());
-                Ok(())
-            })
-            .await?;
+        self.lines_of(&cmd, |l| {
+            lines.push(String::from_utf8_lossy(l).into_owned());
+            Ok(())
+        })
+        .await?;
         Ok(lines)
     }
 
@@ -468,18 +479,46 @@ impl Ftp {
         facts: &[&str],
     ) -> Result<Vec<OwnedEntry>, Error> {
         let mut entries = Vec::new();
-        self.session
-            .mlsd(
-                path,
-                facts,
-                &mut self.buf,
-                async |e: ftp_core::mlsd::Entry<'_>| {
-                    entries.push(OwnedEntry::from_entry(&e));
-                    Ok(())
-                },
-            )
+        self.mlsd_each(path, facts, |e| entries.push(OwnedEntry::from_entry(&e)))
             .await?;
         Ok(entries)
+    }
+
+    /// MLSD with each entry to `on_entry`; lines that are not entries are
+    /// skipped and reported at the end as `ProtocolError::BadListing`,
+    /// after every good entry was delivered.
+    pub(crate) async fn mlsd_each(
+        &mut self,
+        path: Option<&str>,
+        facts: &[&str],
+        mut on_entry: impl FnMut(ftp_core::mlsd::Entry<'_>),
+    ) -> Result<crate::Reply, Error> {
+        let cmd = Self::with_arg("MLSD", path)?;
+        let facts: String = facts
+            .iter()
+            .filter(|f| !f.is_empty())
+            .map(|f| format!("{f};"))
+            .collect();
+        if !facts.is_empty() {
+            self.voidcmd(&format!("OPTS MLST {facts}")).await?;
+        }
+        let mut malformed = false;
+        let reply = self
+            .lines_of(&cmd, |line| {
+                match ftp_core::mlsd::Entry::parse_lowercase(line) {
+                    Ok(entry) => on_entry(entry),
+                    Err(_) => {
+                        log::warn!("skipped malformed MLSD line");
+                        malformed = true;
+                    }
+                }
+                Ok(())
+            })
+            .await?;
+        if malformed {
+            return Err(Error::Protocol(ftp_core::ProtocolError::BadListing));
+        }
+        Ok(reply)
     }
 
     /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).

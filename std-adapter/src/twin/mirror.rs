@@ -10,8 +10,9 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ftp_core::Timestamp;
 use ftp_core::list::{ListKind, parse_list_line};
-use ftp_core::mlsd::{Entry, EntryKind};
+use ftp_core::mlsd::EntryKind;
 
+use super::Connect;
 use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, fs};
@@ -29,7 +30,8 @@ use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
 /// `session` is used for the scan and as the first worker (connected with
 /// `connect` when `None`; replaced by a fresh session when its connection
 /// dies); `connect` makes the other workers' sessions, each connected and
-/// logged in. The remote path is taken from the session's current
+/// logged in (a closure: `|| -> Result<Ftp, Error>` blocking, `|| async
+/// { .. }` on tokio; see [`Connect`]). The remote path is taken from the session's current
 /// directory when it is relative; the session's directory is restored at
 /// the end. An error is returned only when the remote root cannot be
 /// listed or the local target cannot be made; files that fail are in
@@ -44,7 +46,7 @@ pub async fn mirror<C>(
     progress: &(dyn Fn(MirrorProgress) + Sync),
 ) -> Result<Summary, Error>
 where
-    C: AsyncFn() -> Result<Ftp, Error> + Sync,
+    C: Connect,
 {
     let start = Instant::now();
     let mut summary = Summary::default();
@@ -135,41 +137,12 @@ where
         }
     }
 
-    let only_newer = options.only_newer;
-    let work =
-        async |ftp: &mut Ftp, job: &Job, on_bytes: &(dyn Fn(u64) + Sync)| -> Result<u64, Error> {
-            let path = local_path(&target, &job.rel);
-            let remote = remote_path(&root, &job.rel);
-            // LIST gives no exact time: with only_newer, MDTM before the
-            // transfer, so the file gets the server's time while it is still
-            // open. Without it the download's own time is kept (newer than the
-            // source, so a later only_newer run skips the file): no MDTM per
-            // file.
-            let mtime = match job.mtime {
-                Some(t) => Some(t),
-                None if !only_newer => None,
-                None => match ftp.mdtm(&remote).await {
-                    Ok(t) => Some(t.unix_seconds()),
-                    Err(e) if connection_lost(&e) => return Err(e),
-                    Err(_) => None,
-                },
-            };
-            let fetch = crate::Fetch {
-                resume: job.resume,
-                // An older, shorter version under the final name is no
-                // partial download.
-                continue_local: false,
-                size: job.size,
-                modified: mtime
-                    .and_then(|t| u64::try_from(t).ok())
-                    .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
-            };
-            let done = ftp
-                .fetch(&remote, &path, &fetch, |p| on_bytes(p.done))
-                .await?;
-            Ok(done.bytes)
-        };
-    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work).await;
+    let work = Work::Down {
+        target: &target,
+        root: &root,
+        only_newer: options.only_newer,
+    };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -184,11 +157,11 @@ async fn open_root<'s, C>(
     remote: &str,
 ) -> Result<(&'s mut Ftp, String, String), Error>
 where
-    C: AsyncFn() -> Result<Ftp, Error>,
+    C: Connect,
 {
     let ftp = match session {
         Some(ftp) => ftp,
-        None => session.insert(connect().await?),
+        None => session.insert(connect.connect().await?),
     };
     let home = ftp.pwd().await?;
     let root = if remote.starts_with('/') {
@@ -244,7 +217,7 @@ pub async fn mirror_up<C>(
     progress: &(dyn Fn(MirrorProgress) + Sync),
 ) -> Result<Summary, Error>
 where
-    C: AsyncFn() -> Result<Ftp, Error> + Sync,
+    C: Connect,
 {
     let start = Instant::now();
     let mut summary = Summary::default();
@@ -324,19 +297,12 @@ where
     }
     // Interleaved over directories by run_workers, once.
     let jobs = plan.fetch.into_iter().collect();
-    let work =
-        async |ftp: &mut Ftp, job: &Job, on_bytes: &(dyn Fn(u64) + Sync)| -> Result<u64, Error> {
-            let path = local_path(&source, &job.rel);
-            let remote = remote_path(&root, &job.rel);
-            let done = ftp
-                .upload_with(&path, &remote, false, |p| on_bytes(p.done))
-                .await?;
-            if mfmt && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
-                let _ = ftp.sendcmd(&format!("MFMT {t} {remote}")).await;
-            }
-            Ok(done.bytes)
-        };
-    let mut summary = run_workers(session, connect, options, jobs, summary, progress, work).await;
+    let work = Work::Up {
+        source: &source,
+        root: &root,
+        mfmt,
+    };
+    let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -372,52 +338,46 @@ async fn list_remote(
             None => out.push((shown, item)),
         }
     };
-    let mut buf = vec![0u8; 16 * 1024];
     if mlsd {
-        let session = ftp.session_mut();
-        session
-            .mlsd(Some(abs), &[], &mut buf, async |e: Entry<'_>| {
-                let kind = match e.kind() {
-                    EntryKind::File => Kind::File,
-                    EntryKind::Dir => Kind::Dir,
-                    EntryKind::Link => Kind::Link,
-                    // The directory itself and its parent are not entries.
-                    EntryKind::Cdir | EntryKind::Pdir => return Ok(()),
-                    EntryKind::Other(_) | EntryKind::Unknown => Kind::Link,
-                };
-                let item = Item {
-                    kind,
-                    size: e.size(),
-                    mtime: e.modify().map(|t| t.unix_seconds()),
-                };
-                check(e.name, item, &mut out);
-                Ok(())
-            })
-            .await?;
+        ftp.mlsd_each(Some(abs), &[], |e| {
+            let kind = match e.kind() {
+                EntryKind::File => Kind::File,
+                EntryKind::Dir => Kind::Dir,
+                EntryKind::Link => Kind::Link,
+                // The directory itself and its parent are not entries.
+                EntryKind::Cdir | EntryKind::Pdir => return,
+                EntryKind::Other(_) | EntryKind::Unknown => Kind::Link,
+            };
+            let item = Item {
+                kind,
+                size: e.size(),
+                mtime: e.modify().map(|t| t.unix_seconds()),
+            };
+            check(e.name, item, &mut out);
+        })
+        .await?;
     } else {
         // CWD then a bare LIST: a directory named "-l" is not an option.
         ftp.cwd(abs).await?;
-        let session = ftp.session_mut();
-        session
-            .dir(None, &mut buf, async |line: &[u8]| {
-                if let Ok(Some(e)) = parse_list_line(line) {
-                    let kind = match e.kind {
-                        ListKind::File => Kind::File,
-                        ListKind::Dir => Kind::Dir,
-                        ListKind::Link | ListKind::Other => Kind::Link,
+        ftp.lines_of("LIST", |line| {
+            if let Ok(Some(e)) = parse_list_line(line) {
+                let kind = match e.kind {
+                    ListKind::File => Kind::File,
+                    ListKind::Dir => Kind::Dir,
+                    ListKind::Link | ListKind::Other => Kind::Link,
+                };
+                if e.name != b"." && e.name != b".." || kind != Kind::Dir {
+                    let item = Item {
+                        kind,
+                        size: e.size,
+                        mtime: None,
                     };
-                    if e.name != b"." && e.name != b".." || kind != Kind::Dir {
-                        let item = Item {
-                            kind,
-                            size: e.size,
-                            mtime: None,
-                        };
-                        check(e.name, item, &mut out);
-                    }
+                    check(e.name, item, &mut out);
                 }
-                Ok(())
-            })
-            .await?;
+            }
+            Ok(())
+        })
+        .await?;
     }
     Ok(out)
 }
@@ -476,97 +436,186 @@ async fn scan_remote(
 
 // ----- the workers ----------------------------------------------------------
 
+/// What a worker does with a job: a download into the target, or an
+/// upload from the source.
+enum Work<'a> {
+    Down {
+        target: &'a Path,
+        root: &'a str,
+        only_newer: bool,
+    },
+    Up {
+        source: &'a Path,
+        root: &'a str,
+        mfmt: bool,
+    },
+}
+
+#[bisync]
+impl Work<'_> {
+    /// Transfers one file; returns the bytes moved.
+    async fn run(
+        &self,
+        ftp: &mut Ftp,
+        job: &Job,
+        on_bytes: &(dyn Fn(u64) + Sync),
+    ) -> Result<u64, Error> {
+        match *self {
+            Work::Down {
+                target,
+                root,
+                only_newer,
+            } => {
+                let path = local_path(target, &job.rel);
+                let remote = remote_path(root, &job.rel);
+                // LIST gives no exact time: with only_newer, MDTM before
+                // the transfer, so the file gets the server's time while it
+                // is still open. Without it the download's own time is kept
+                // (newer than the source, so a later only_newer run skips
+                // the file): no MDTM per file.
+                let mtime = match job.mtime {
+                    Some(t) => Some(t),
+                    None if !only_newer => None,
+                    None => match ftp.mdtm(&remote).await {
+                        Ok(t) => Some(t.unix_seconds()),
+                        Err(e) if connection_lost(&e) => return Err(e),
+                        Err(_) => None,
+                    },
+                };
+                let fetch = crate::Fetch {
+                    resume: job.resume,
+                    // An older, shorter version under the final name is no
+                    // partial download.
+                    continue_local: false,
+                    size: job.size,
+                    modified: mtime
+                        .and_then(|t| u64::try_from(t).ok())
+                        .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
+                };
+                let done = ftp
+                    .fetch(&remote, &path, &fetch, |p| on_bytes(p.done))
+                    .await?;
+                Ok(done.bytes)
+            }
+            Work::Up { source, root, mfmt } => {
+                let path = local_path(source, &job.rel);
+                let remote = remote_path(root, &job.rel);
+                let done = ftp
+                    .upload_with(&path, &remote, false, |p| on_bytes(p.done))
+                    .await?;
+                if mfmt && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
+                    let _ = ftp.sendcmd(&format!("MFMT {t} {remote}")).await;
+                }
+                Ok(done.bytes)
+            }
+        }
+    }
+}
+
 /// Runs `work` on every job with `parallel` workers: the first on
 /// `session` (connected first when `None`), the others on connections of
 /// their own (threads in the blocking twin, futures of one task in the
-/// tokio twin). A job that fails for a passing reason is retried, on a
-/// fresh connection when the old one is lost. A worker whose connection
-/// the server refuses for its per-client limit gives its job back and
-/// retires (unless it is the last one running); a full target stops new
-/// transfers.
+/// tokio twin).
 #[bisync]
-async fn run_workers<C, W>(
+async fn run_workers<C>(
     session: &mut Option<Ftp>,
     connect: &C,
     options: &MirrorOptions,
     jobs: VecDeque<Job>,
     summary: Summary,
     progress: &(dyn Fn(MirrorProgress) + Sync),
-    work: W,
+    work: &Work<'_>,
 ) -> Summary
 where
-    C: AsyncFn() -> Result<Ftp, Error> + Sync,
-    W: AsyncFn(&mut Ftp, &Job, &(dyn Fn(u64) + Sync)) -> Result<u64, Error> + Sync,
+    C: Connect,
 {
     let workers = options.parallel.clamp(1, 64);
     let state = Shared::new(workers, jobs, summary, progress);
     let shared = &state;
-    let work = &work;
-    let worker = async |mut ftp: Option<Ftp>| -> Option<Ftp> {
-        let mut has_connected = ftp.is_some();
-        if has_connected {
-            shared.connected();
-        }
-        // A worker that retires was counted out by `retire`.
-        let mut retired = false;
-        'jobs: while let Some(job) = shared.next() {
-            // Bytes of this file counted so far: a retry resumes, so only
-            // what goes beyond is new.
-            let counted = AtomicU64::new(0);
-            let on_bytes = |done: u64| shared.add_bytes(&counted, done);
-            let mut attempt = 0;
-            let result = loop {
-                let outcome = match &mut ftp {
-                    Some(f) => work(f, &job, &on_bytes).await,
-                    None => match connect().await {
-                        Ok(f) => {
-                            if !has_connected {
-                                has_connected = true;
-                                shared.connected();
-                            }
-                            ftp = Some(f);
-                            continue;
-                        }
-                        Err(e) if too_many_connections(&e) && shared.retire() => {
-                            log::info!(
-                                "mirror: the server refused another connection ({e}); going on with fewer"
-                            );
-                            shared.give_back(job);
-                            retired = true;
-                            break 'jobs;
-                        }
-                        Err(e) => Err(e),
-                    },
-                };
-                match outcome {
-                    Ok(bytes) => break Ok(bytes),
-                    Err(e) => {
-                        if storage_full(&e) {
-                            shared.stop_full(&e);
-                            break Err(e);
-                        }
-                        if connection_lost(&e) {
-                            ftp = None;
-                        }
-                        attempt += 1;
-                        if !worth_retrying(&e) || attempt > options.retries {
-                            break Err(e);
-                        }
-                        log::info!("{}: {e}; retrying", job.rel);
-                        rt::sleep(options.retry_pause).await;
-                    }
-                }
-            };
-            shared.finish(&job, result);
-        }
-        if !retired {
-            shared.done();
-        }
-        ftp
-    };
-    *session = rt::run_all(workers, session.take(), &worker).await;
+    *session = rt::run_all(workers, session.take(), |ftp| {
+        worker(shared, connect, work, options, ftp)
+    })
+    .await;
     if shared.leftover() {
-        *session = worker(session.take()).await;
+        *session = worker(shared, connect, work, options, session.take()).await;
     }
     state.into_summary()
+}
+
+/// One worker: takes jobs until none are left. A job that fails for a
+/// passing reason is retried, on a fresh connection when the old one is
+/// lost. A worker whose connection the server refuses for its per-client
+/// limit gives its job back and retires (unless it is the last one
+/// running); a full target stops new transfers.
+#[bisync]
+async fn worker<C>(
+    shared: &Shared<'_>,
+    connect: &C,
+    work: &Work<'_>,
+    options: &MirrorOptions,
+    mut ftp: Option<Ftp>,
+) -> Option<Ftp>
+where
+    C: Connect,
+{
+    let mut has_connected = ftp.is_some();
+    if has_connected {
+        shared.connected();
+    }
+    // A worker that retires was counted out by `retire`.
+    let mut retired = false;
+    'jobs: while let Some(job) = shared.next() {
+        // Bytes of this file counted so far: a retry resumes, so only what
+        // goes beyond is new.
+        let counted = AtomicU64::new(0);
+        let on_bytes = |done: u64| shared.add_bytes(&counted, done);
+        let mut attempt = 0;
+        let result = loop {
+            let outcome = match &mut ftp {
+                Some(f) => work.run(f, &job, &on_bytes).await,
+                None => match connect.connect().await {
+                    Ok(f) => {
+                        if !has_connected {
+                            has_connected = true;
+                            shared.connected();
+                        }
+                        ftp = Some(f);
+                        continue;
+                    }
+                    Err(e) if too_many_connections(&e) && shared.retire() => {
+                        log::info!(
+                            "mirror: the server refused another connection ({e}); going on with fewer"
+                        );
+                        shared.give_back(job);
+                        retired = true;
+                        break 'jobs;
+                    }
+                    Err(e) => Err(e),
+                },
+            };
+            match outcome {
+                Ok(bytes) => break Ok(bytes),
+                Err(e) => {
+                    if storage_full(&e) {
+                        shared.stop_full(&e);
+                        break Err(e);
+                    }
+                    if connection_lost(&e) {
+                        ftp = None;
+                    }
+                    attempt += 1;
+                    if !worth_retrying(&e) || attempt > options.retries {
+                        break Err(e);
+                    }
+                    log::info!("{}: {e}; retrying", job.rel);
+                    rt::sleep(options.retry_pause).await;
+                }
+            }
+        };
+        shared.finish(&job, result);
+    }
+    if !retired {
+        shared.done();
+    }
+    ftp
 }

@@ -10,23 +10,10 @@ use std::path::Path;
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use ftp_std::{Error, MirrorOptions, Options, Summary};
+use ftp_std::{MirrorOptions, Summary};
 use ftp_tests::{PASSWORD, PyFtpd, USER, VSFTPD_USER, Vsftpd, make_tree, read_tree};
 
-use super::{Ftp, bisync, mirror, mirror_up, run};
-
-fn options() -> Options {
-    Options::default().timeout(Duration::from_secs(20))
-}
-
-#[bisync]
-fn connector(port: u16, user: &'static str) -> impl AsyncFn() -> Result<Ftp, Error> + Sync {
-    async move || -> Result<Ftp, Error> {
-        let mut ftp = Ftp::connect("127.0.0.1", port, &options()).await?;
-        ftp.login(user, PASSWORD, "").await?;
-        Ok(ftp)
-    }
-}
+use super::{Connect as _, bisync, connector, mirror, mirror_up, run};
 
 fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
     &|_| {}
@@ -59,8 +46,8 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
     let touched = root.join("src/f3");
     set_mtime(&touched, now - Duration::from_secs(7200));
     let source = read_tree(root);
-    let connect = connector(port, user);
-    let mut session = Some(connect().await.unwrap());
+    let connect = connector(port, user, PASSWORD);
+    let mut session = Some(connect.connect().await.unwrap());
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("copy");
 
@@ -217,7 +204,7 @@ async fn parallel_4_gives_the_same_tree_as_parallel_1_run() {
             (s.root.path().to_path_buf(), s.port, USER, Box::new(s))
         };
         make_tree(&root, 400, 100_000, 2);
-        let connect = connector(port, user);
+        let connect = connector(port, user, PASSWORD);
         let work = tempfile::tempdir().unwrap();
         let mut trees = Vec::new();
         for parallel in [1, 4] {
@@ -249,7 +236,7 @@ fn dry_run_and_filters() {
 async fn dry_run_and_filters_run() {
     let server = PyFtpd::start("127.0.0.1");
     make_tree(server.root.path(), 40, 1000, 3);
-    let connect = connector(server.port, USER);
+    let connect = connector(server.port, USER, PASSWORD);
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("t");
     let mut session = None;
@@ -317,7 +304,7 @@ async fn a_server_killed_mid_mirror_run() {
     };
     make_tree(&root, 60, 1 << 20, 4);
     let source = read_tree(&root);
-    let connect = connector(port, USER);
+    let connect = connector(port, USER, PASSWORD);
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("t");
     let opts = MirrorOptions::default()
@@ -352,7 +339,7 @@ async fn a_server_killed_mid_mirror_run() {
     // A new server on the same files: the rerun completes the tree.
     let again = PyFtpd::start("127.0.0.1");
     make_tree(again.root.path(), 60, 1 << 20, 4);
-    let connect = connector(again.port, USER);
+    let connect = connector(again.port, USER, PASSWORD);
     let mut session = None;
     let s = mirror(
         &mut session,
@@ -377,11 +364,7 @@ fn hostile_names_never_leave_the_target() {
 async fn hostile_names_never_leave_the_target_run() {
     for mlsd in [true, false] {
         let port = ftp_tests::hostile_ftpd(mlsd);
-        let connect = async move || -> Result<Ftp, Error> {
-            let mut ftp = Ftp::connect("127.0.0.1", port, &options()).await?;
-            ftp.login("x", "y", "").await?;
-            Ok(ftp)
-        };
+        let connect = connector(port, "x", "y");
         let outside = tempfile::tempdir().unwrap();
         let target = outside.path().join("target");
         // A link planted in the target that leads out.
@@ -447,11 +430,11 @@ async fn a_server_capping_connections_per_client_gets_every_file_run() {
     let server = Vsftpd::start_config(ftp_tests::Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
     make_tree(&server.root.path().join("src"), 200, 20_000, 31);
     let source = read_tree(&server.root.path().join("src"));
-    let connect = connector(server.port, VSFTPD_USER);
+    let connect = connector(server.port, VSFTPD_USER, PASSWORD);
     // The start-up probe's session may still be counted for a moment.
     let mut session = None;
     for _ in 0..50 {
-        match connect().await {
+        match connect.connect().await {
             Ok(f) => {
                 session = Some(f);
                 break;
@@ -515,12 +498,8 @@ async fn a_session_limit_of_two_means_two_connections_and_every_file_run() {
         max_sessions: Some(2),
         ..Faults::default()
     });
-    let connect = async || -> Result<Ftp, Error> {
-        let mut ftp = Ftp::connect("127.0.0.1", server.port, &options()).await?;
-        ftp.login("u", "p", "").await?;
-        Ok(ftp)
-    };
-    let mut session = Some(connect().await.unwrap());
+    let connect = connector(server.port, "u", "p");
+    let mut session = Some(connect.connect().await.unwrap());
     let work = tempfile::tempdir().unwrap();
     let opts = MirrorOptions::default()
         .parallel(4)
@@ -553,11 +532,7 @@ async fn mirror_up_stops_when_the_server_is_full_run() {
             full_after: Some(5),
             ..Faults::default()
         });
-        let connect = async || -> Result<Ftp, Error> {
-            let mut ftp = Ftp::connect("127.0.0.1", server.port, &options()).await?;
-            ftp.login("u", "p", "").await?;
-            Ok(ftp)
-        };
+        let connect = connector(server.port, "u", "p");
         let work = tempfile::tempdir().unwrap();
         for i in 0..30 {
             std::fs::write(
@@ -566,7 +541,7 @@ async fn mirror_up_stops_when_the_server_is_full_run() {
             )
             .unwrap();
         }
-        let mut session = Some(connect().await.unwrap());
+        let mut session = Some(connect.connect().await.unwrap());
         let opts = MirrorOptions::default().parallel(parallel);
         let s = mirror_up(&mut session, &connect, work.path(), "/", &opts, quiet())
             .await
