@@ -30,6 +30,16 @@ pub mod blocking {
         std::fs::File::open(path).expect("a local file")
     }
 
+    /// The session's control socket.
+    pub fn control_socket(ftp: &mut ftp_std::Ftp) -> socket2::SockRef<'_> {
+        socket2::SockRef::from(ftp.session_mut().control_mut().0.tcp())
+    }
+
+    /// A data stream's socket.
+    pub fn data_socket(stream: &ftp_std::DataStream) -> socket2::SockRef<'_> {
+        socket2::SockRef::from(stream.tcp())
+    }
+
     /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in
     /// (timeouts of 20 s).
     pub fn connector(port: u16, user: &'static str, pass: &'static str) -> impl ftp_std::Connect {
@@ -77,6 +87,17 @@ pub mod tokio {
     /// A local file to read from (it must exist).
     pub async fn open_file(path: &Path) -> ::tokio::fs::File {
         ::tokio::fs::File::open(path).await.expect("a local file")
+    }
+
+    /// The session's control socket.
+    pub fn control_socket(ftp: &mut ftp_std::tokio::Ftp) -> socket2::SockRef<'_> {
+        let tcp = ftp.session_mut().control_mut().tcp();
+        socket2::SockRef::from(tcp.expect("a control socket"))
+    }
+
+    /// A data stream's socket.
+    pub fn data_socket(stream: &ftp_std::tokio::DataStream) -> socket2::SockRef<'_> {
+        socket2::SockRef::from(stream.tcp().expect("a data socket"))
     }
 
     /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in

@@ -19,7 +19,15 @@ pub async fn run(url: &Url, local: &Path, parallel: usize) -> Result<Summary, Er
     };
     let mirror_options = MirrorOptions::default().parallel(parallel);
     let mut session = None;
-    let summary = mirror(&mut session, &connect, remote, local, &mirror_options, &|_| {}).await?;
+    let summary = mirror(
+        &mut session,
+        &connect,
+        remote,
+        local,
+        &mirror_options,
+        &|_| {},
+    )
+    .await?;
     if let Some(ftp) = session.as_mut() {
         let _ = ftp.quit().await;
     }

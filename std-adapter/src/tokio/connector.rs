@@ -60,6 +60,16 @@ fn failed() -> io::Error {
 }
 
 impl DataStream {
+    /// The TCP socket under the stream (`None` during the TLS handshake
+    /// and after it failed).
+    pub fn tcp(&self) -> Option<&TcpStream> {
+        match &self.io {
+            Io::Plain(tcp) | Io::Waiting(tcp, _) => Some(tcp),
+            Io::Tls(s) => Some(s.get_ref().0),
+            Io::Handshaking(_) | Io::Failed => None,
+        }
+    }
+
     /// True when TLS protects this stream.
     pub fn is_tls(&self) -> bool {
         !matches!(self.io, Io::Plain(_))

@@ -4,9 +4,12 @@
 
 use std::future::Future;
 use std::io;
+#[cfg(not(unix))]
 use std::task::{Context, Poll, Waker};
 
-use tokio::io::{AsyncReadExt, AsyncWriteExt, ReadBuf};
+#[cfg(not(unix))]
+use tokio::io::ReadBuf;
+use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
@@ -56,21 +59,50 @@ fn gone() -> io::Error {
 }
 
 /// A tokio socket read without waiting (rustls takes records from it).
+/// On Unix a plain `read` of the non-blocking socket, for the reason
+/// [`socket_ready`] gives.
 struct TryRead<'a>(&'a TcpStream);
 
 impl io::Read for TryRead<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.0.try_read(buf)
+        #[cfg(unix)]
+        {
+            rustix::io::read(self.0, buf).map_err(io::Error::from)
+        }
+        #[cfg(not(unix))]
+        {
+            self.0.try_read(buf)
+        }
     }
 }
 
 /// True when the socket has bytes to read (or its end, or an error, which
-/// a read then reports), without waiting.
+/// a read then reports), without waiting. On Unix the kernel is asked
+/// (`recv(MSG_PEEK | MSG_DONTWAIT)`): tokio's own `poll_peek` trusts the
+/// readiness its driver last saw, and a reply that came while the runtime
+/// was busy (no driver turn since) would be missed, then read as the next
+/// command's.
 fn socket_ready(tcp: &TcpStream) -> bool {
-    let mut byte = [0u8; 1];
-    let mut buf = ReadBuf::new(&mut byte);
-    let mut cx = Context::from_waker(Waker::noop());
-    matches!(tcp.poll_peek(&mut cx, &mut buf), Poll::Ready(_))
+    #[cfg(unix)]
+    {
+        use rustix::net::{RecvFlags, recv};
+        let mut byte = [0u8; 1];
+        for _ in 0..4 {
+            match recv(tcp, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
+                Err(rustix::io::Errno::INTR) => continue,
+                Err(rustix::io::Errno::AGAIN) => return false,
+                _ => return true,
+            }
+        }
+        true
+    }
+    #[cfg(not(unix))]
+    {
+        let mut byte = [0u8; 1];
+        let mut buf = ReadBuf::new(&mut byte);
+        let mut cx = Context::from_waker(Waker::noop());
+        matches!(tcp.poll_peek(&mut cx, &mut buf), Poll::Ready(_))
+    }
 }
 
 impl Control {

@@ -1,0 +1,830 @@
+// Written once for the blocking `ftp_std::Ftp` and the tokio
+// `ftp_std::tokio::Ftp` (each twin module gives `Ftp`, `bisync`, `run`
+// and its helpers).
+
+// `run(check())`: in the blocking twin the check has run and `run` gets
+// its `()`.
+#![allow(clippy::unit_arg)]
+
+use std::time::{Duration, Instant};
+
+use ftp_std::{Error, Options, ftp_core::ProtocolError, part_path};
+use ftp_tests::{DataFault, Faults, FaultyFtpd, random_bytes};
+
+use super::{Ftp, bisync, control_socket, data_socket, run};
+
+/// Every wait is bounded by this (connect, whole reply, data).
+const DEADLINE: Duration = Duration::from_millis(800);
+
+fn options() -> Options {
+    Options::default().timeout(DEADLINE)
+}
+
+#[bisync]
+async fn connect(server: &FaultyFtpd) -> Result<Ftp, Error> {
+    Ftp::connect("127.0.0.1", server.port, &options()).await
+}
+
+#[bisync]
+async fn logged_in(server: &FaultyFtpd) -> Ftp {
+    let mut ftp = connect(server).await.expect("connect");
+    ftp.login("u", "p", "").await.expect("login");
+    ftp
+}
+
+#[track_caller]
+fn timed_out(e: &Error) {
+    assert!(
+        matches!(e, Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut),
+        "expected a timeout, got {e:?}"
+    );
+}
+
+#[track_caller]
+fn within_deadline(start: Instant) {
+    let took = start.elapsed();
+    assert!(took < DEADLINE * 4, "took {took:?}");
+}
+
+#[test]
+fn malformed_replies_are_protocol_errors() {
+    run(malformed_replies_are_protocol_errors_run());
+}
+
+#[bisync]
+async fn malformed_replies_are_protocol_errors_run() {
+    for (welcome, want) in [
+        (
+            [b"220 ".as_slice(), &[b'a'; 10_000], b"\r\n"].concat(),
+            ProtocolError::LineTooLong,
+        ),
+        (b"hello there\r\n".to_vec(), ProtocolError::BadReplyCode),
+        (
+            b"999 out of range\r\n".to_vec(),
+            ProtocolError::BadReplyCode,
+        ),
+        (
+            b"099 out of range\r\n".to_vec(),
+            ProtocolError::BadReplyCode,
+        ),
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            welcome: Some(welcome),
+            ..Faults::default()
+        });
+        match connect(&server).await {
+            Err(Error::Protocol(p)) => assert_eq!(p, want),
+            other => panic!("expected {want:?}, got {other:?}"),
+        }
+    }
+}
+
+#[test]
+fn silent_trickling_and_endless_servers_hit_the_deadline() {
+    run(silent_trickling_and_endless_servers_hit_the_deadline_run());
+}
+
+#[bisync]
+async fn silent_trickling_and_endless_servers_hit_the_deadline_run() {
+    for faults in [
+        Faults {
+            silent: true,
+            ..Faults::default()
+        },
+        Faults {
+            trickle: Some(Duration::from_millis(200)),
+            ..Faults::default()
+        },
+        Faults {
+            welcome: Some(b"220-welcome, and more to come\r\n".to_vec()),
+            endless_multiline: Some(Duration::from_millis(50)),
+            ..Faults::default()
+        },
+    ] {
+        let server = FaultyFtpd::start(faults);
+        let start = Instant::now();
+        let e = connect(&server).await.unwrap_err();
+        timed_out(&e);
+        within_deadline(start);
+    }
+}
+
+#[test]
+fn odd_but_valid_replies_work() {
+    run(odd_but_valid_replies_work_run());
+}
+
+#[bisync]
+async fn odd_but_valid_replies_work_run() {
+    // One byte per packet, LF-only line ends, non-UTF-8 text and names.
+    for faults in [
+        Faults {
+            trickle: Some(Duration::from_millis(1)),
+            ..Faults::default()
+        },
+        Faults {
+            lf_only: true,
+            welcome: Some(b"220 caf\xe9 ready\n".to_vec()),
+            ..Faults::default()
+        },
+    ] {
+        let mut options = options();
+        options.reply_timeout = Some(Duration::from_secs(10));
+        let server = FaultyFtpd::start(Faults {
+            listing: b"caf\xe9.txt\r\nplain\r\n".to_vec(),
+            file: b"content".to_vec(),
+            ..faults
+        });
+        let mut ftp = Ftp::connect("127.0.0.1", server.port, &options)
+            .await
+            .unwrap();
+        assert!(ftp.getwelcome().starts_with("220 "));
+        ftp.login("u", "p", "").await.unwrap();
+        assert_eq!(ftp.nlst(None).await.unwrap(), ["caf\u{fffd}.txt", "plain"]);
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+        assert_eq!(back, b"content");
+        assert!(ftp.quit().await.unwrap().starts_with("221"));
+    }
+}
+
+#[test]
+fn pasv_hosts_and_ports() {
+    run(pasv_hosts_and_ports_run());
+}
+
+#[bisync]
+async fn pasv_hosts_and_ports_run() {
+    // A 227 naming another host: ignored, the data goes to the peer.
+    let server = FaultyFtpd::start(Faults {
+        no_epsv: true,
+        pasv_host: Some([10, 9, 8, 7]),
+        file: b"from the peer".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+    assert_eq!(back, b"from the peer");
+    // A 227 with a closed port: a clear I/O error, the session goes on.
+    let server = FaultyFtpd::start(Faults {
+        no_epsv: true,
+        pasv_closed_port: true,
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let e = ftp
+        .retrbinary("RETR f", &mut Vec::new(), None)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::Io(_)), "{e:?}");
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+    // A 229 with a malformed port: a protocol error, the session goes on.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![(
+            "EPSV".into(),
+            b"229 Extended Passive Mode (|||9x9|)\r\n".to_vec(),
+        )],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let e = ftp.nlst(None).await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::BadEpsvReply)),
+        "{e:?}"
+    );
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+}
+
+/// Downloads with the file helper; returns the error and checks that no
+/// file stands under the final name.
+#[bisync]
+async fn failed_download(faults: Faults) -> (Error, Ftp, std::path::PathBuf, tempfile::TempDir) {
+    let server = FaultyFtpd::start(faults);
+    let mut ftp = logged_in(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("file.bin");
+    let start = Instant::now();
+    let e = ftp.download("file.bin", &local).await.unwrap_err();
+    within_deadline(start);
+    assert!(!local.exists(), "no file under the final name after {e:?}");
+    (e, ftp, local, dir)
+}
+
+#[test]
+fn broken_transfers_leave_no_final_file() {
+    run(broken_transfers_leave_no_final_file_run());
+}
+
+#[bisync]
+async fn broken_transfers_leave_no_final_file_run() {
+    let file = random_bytes(100_000, 5);
+    let with = |data| Faults {
+        file: file.clone(),
+        data,
+        ..Faults::default()
+    };
+    // Cut short: fewer bytes than announced.
+    let (e, mut ftp, local, _dir) = failed_download(with(DataFault::CloseEarly(30_000))).await;
+    assert!(
+        matches!(
+            e,
+            Error::TransferIncomplete {
+                expected: 100_000,
+                received: 30_000
+            }
+        ),
+        "{e:?}"
+    );
+    assert_eq!(std::fs::read(part_path(&local)).unwrap(), &file[..30_000]);
+    assert!(ftp.noop().await.is_ok(), "the session is usable");
+    // 426 after a partial transfer.
+    let (e, mut ftp, _, _dir) = failed_download(with(DataFault::Abort426(40_000))).await;
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 426),
+        "{e:?}"
+    );
+    assert!(ftp.noop().await.is_ok());
+    // The 226 never comes.
+    let (e, _, _, _dir) = failed_download(with(DataFault::NoFinalReply)).await;
+    timed_out(&e);
+    // The control connection dropped mid-transfer: the session is closed.
+    let (e, mut ftp, _, _dir) = failed_download(with(DataFault::DropControl(20_000))).await;
+    assert!(
+        matches!(
+            e,
+            Error::Io(_) | Error::ConnectionClosed | Error::TransferIncomplete { .. }
+        ),
+        "{e:?}"
+    );
+    let after = ftp.noop().await.unwrap_err();
+    assert!(
+        matches!(
+            after,
+            Error::SessionClosed
+                | Error::ConnectionClosed
+                | Error::Io(_)
+                | Error::Protocol(ProtocolError::OutOfSync)
+        ),
+        "{after:?}"
+    );
+}
+
+#[test]
+fn completion_before_preliminary_and_preliminary_without_final() {
+    run(completion_before_preliminary_and_preliminary_without_final_run());
+}
+
+#[bisync]
+async fn completion_before_preliminary_and_preliminary_without_final_run() {
+    let server = FaultyFtpd::start(Faults {
+        completion_before_preliminary: true,
+        file: b"abc".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+    assert_eq!(back, b"abc");
+    // A 150 never followed by a final reply: the deadline, no hang.
+    let (e, _, _, _dir) = failed_download(Faults {
+        file: b"abc".to_vec(),
+        data: DataFault::NoFinalReply,
+        ..Faults::default()
+    })
+    .await;
+    timed_out(&e);
+}
+
+#[test]
+fn logins_332_530_421() {
+    run(logins_332_530_421_run());
+}
+
+#[bisync]
+async fn logins_332_530_421_run() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("PASS".into(), b"332 need account\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let mut ftp = connect(&server).await.unwrap();
+    assert!(
+        ftp.login("u", "p", "acct")
+            .await
+            .unwrap()
+            .starts_with("230")
+    );
+    assert!(String::from_utf8_lossy(&server.received()).contains("ACCT acct\r\n"));
+    for (reply, code) in [
+        (&b"530 Login incorrect.\r\n"[..], 530),
+        (b"421 Too many users\r\n", 421),
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![("PASS".into(), reply.to_vec())],
+            ..Faults::default()
+        });
+        let mut ftp = connect(&server).await.unwrap();
+        let e = ftp.login("u", "p", "").await.unwrap_err();
+        match (&e, code) {
+            (Error::Permanent(r), 530) | (Error::Temporary(r), 421) => {
+                assert_eq!(r.code().get(), code);
+                assert_eq!(r.text(), &reply[..reply.len() - 2]);
+            }
+            _ => panic!("{code}: {e:?}"),
+        }
+    }
+}
+
+#[test]
+fn crlf_in_a_name_never_reaches_the_wire() {
+    run(crlf_in_a_name_never_reaches_the_wire_run());
+}
+
+#[bisync]
+async fn crlf_in_a_name_never_reaches_the_wire_run() {
+    let server = FaultyFtpd::start(Faults::default());
+    let mut ftp = logged_in(&server).await;
+    let before = server.received();
+    for bad in ["a\r\nDELE b", "a\nb", "a\rb", "a\0b"] {
+        let e = ftp.delete(bad).await.unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+        let e = ftp
+            .download(bad, tempfile::tempdir().unwrap().path().join("x"))
+            .await
+            .unwrap_err();
+        assert!(matches!(e, Error::InvalidArgument(_)), "{e:?}");
+    }
+    assert_eq!(server.received(), before, "nothing was sent");
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+}
+
+/// A link planted under the `.part` name is replaced, never written
+/// through, with or without resume.
+#[test]
+fn a_planted_part_link_is_not_followed() {
+    run(a_planted_part_link_is_not_followed_run());
+}
+
+#[bisync]
+async fn a_planted_part_link_is_not_followed_run() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"the real file".to_vec(),
+        ..Faults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let outside = tempfile::tempdir().unwrap();
+    let victim = outside.path().join("victim");
+    std::fs::write(&victim, b"precious").unwrap();
+    let local = dir.path().join("file.bin");
+    for resume in [false, true] {
+        std::os::unix::fs::symlink(&victim, part_path(&local)).unwrap();
+        let mut ftp = logged_in(&server).await;
+        ftp.download_with("file.bin", &local, resume, |_| {})
+            .await
+            .unwrap();
+        assert_eq!(std::fs::read(&local).unwrap(), b"the real file");
+        assert_eq!(
+            std::fs::read(&victim).unwrap(),
+            b"precious",
+            "resume {resume}"
+        );
+        std::fs::remove_file(&local).unwrap();
+    }
+}
+
+// ----- servers as they are ---------------------------------------------------
+
+#[test]
+fn only_code_and_space_end_a_multiline_welcome() {
+    run(only_code_and_space_end_a_multiline_welcome_run());
+}
+
+#[bisync]
+async fn only_code_and_space_end_a_multiline_welcome_run() {
+    // Lines that start with the code but not with "code space" are text:
+    // read as the end, the rest of the welcome would answer USER.
+    let server = FaultyFtpd::start(Faults {
+        welcome: Some(
+            b"220-Welcome\r\n220x not the end\r\n2200 nor this\r\n220 ready\r\n".to_vec(),
+        ),
+        ..Faults::default()
+    });
+    let mut ftp = connect(&server).await.unwrap();
+    assert_eq!(
+        ftp.getwelcome(),
+        "220-Welcome\n220x not the end\n2200 nor this\n220 ready"
+    );
+    assert_eq!(ftp.login("u", "p", "").await.unwrap(), "230 logged in");
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+}
+
+#[test]
+fn doubled_and_unsolicited_replies_never_answer_the_next_command() {
+    run(doubled_and_unsolicited_replies_never_answer_the_next_command_run());
+}
+
+#[bisync]
+async fn doubled_and_unsolicited_replies_never_answer_the_next_command_run() {
+    // CWD answered twice, ABOR sent raw leaving its 226 behind, a
+    // malformed line after a good reply.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            (
+                "CWD".into(),
+                b"200 ok\r\n250 Directory changed\r\n".to_vec(),
+            ),
+            (
+                "ABOR".into(),
+                b"426 Connection closed; transfer aborted.\r\n226 ABOR successful\r\n".to_vec(),
+            ),
+            (
+                "TYPE".into(),
+                b"200 type set\r\nnot a reply line\r\n".to_vec(),
+            ),
+        ],
+        file: b"payload".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    assert!(ftp.cwd("pub").await.unwrap().starts_with("200"));
+    // Give the second reply time to arrive: it must be taken as stray.
+    std::thread::sleep(Duration::from_millis(50));
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    let e = ftp.sendcmd("ABOR").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 426),
+        "{e:?}"
+    );
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(ftp.noop().await.unwrap().starts_with("200 ok"));
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+    assert_eq!(back, b"payload");
+    std::thread::sleep(Duration::from_millis(50));
+    assert!(ftp.noop().await.unwrap().starts_with("200 ok"));
+    assert_eq!(ftp.session_mut().stray_replies(), 3);
+}
+
+#[test]
+fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives() {
+    run(a_complete_malformed_reply_is_a_protocol_error_the_session_survives_run());
+}
+
+#[bisync]
+async fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives_run() {
+    for bad in [&b"999 what\r\n"[..], b"no code at all\r\n", b"099 x\n"] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![("NOOP".into(), bad.to_vec())],
+            ..Faults::default()
+        });
+        let mut ftp = logged_in(&server).await;
+        let e = ftp.noop().await.unwrap_err();
+        assert!(
+            matches!(e, Error::Protocol(ProtocolError::BadReplyCode)),
+            "{e:?}"
+        );
+        assert_eq!(ftp.pwd().await.unwrap(), "/", "in step after {bad:?}");
+    }
+    // A malformed start of a multi-line reply: its end is unknown.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("NOOP".into(), b"999-what\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    assert!(ftp.noop().await.is_err());
+    assert!(matches!(
+        ftp.pwd().await.unwrap_err(),
+        Error::Protocol(ProtocolError::OutOfSync)
+    ));
+}
+
+#[test]
+fn a_421_between_commands_is_the_error_of_the_next_one() {
+    run(a_421_between_commands_is_the_error_of_the_next_one_run());
+}
+
+#[bisync]
+async fn a_421_between_commands_is_the_error_of_the_next_one_run() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![(
+            "NOOP".into(),
+            b"200 ok\r\n421 Timeout, closing control connection.\r\n".to_vec(),
+        )],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    ftp.noop().await.unwrap();
+    std::thread::sleep(Duration::from_millis(50));
+    let before = server.received();
+    let e = ftp.cwd("x").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 421),
+        "{e:?}"
+    );
+    assert_eq!(server.received(), before, "CWD was not sent");
+    assert!(!ftp.is_open());
+}
+
+#[test]
+fn pwd_and_mkd_without_257_are_reply_errors() {
+    run(pwd_and_mkd_without_257_are_reply_errors_run());
+}
+
+#[bisync]
+async fn pwd_and_mkd_without_257_are_reply_errors_run() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            ("PWD".into(), b"200 here you are\r\n".to_vec()),
+            ("MKD".into(), b"250 made\r\n".to_vec()),
+        ],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    assert!(matches!(ftp.pwd().await.unwrap_err(), Error::Unexpected(r) if r.code().get() == 200));
+    assert!(
+        matches!(ftp.mkd("d").await.unwrap_err(), Error::Unexpected(r) if r.code().get() == 250)
+    );
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+}
+
+/// Downloads `RETR f` and returns the bytes and what the client sent.
+#[bisync]
+async fn fetch_with(faults: Faults) -> (Result<Vec<u8>, Error>, String) {
+    let server = FaultyFtpd::start(faults);
+    let mut ftp = logged_in(&server).await;
+    let mut back = Vec::new();
+    let result = ftp
+        .retrbinary("RETR f", &mut back, None)
+        .await
+        .map(|_| back);
+    (
+        result,
+        String::from_utf8_lossy(&server.received()).into_owned(),
+    )
+}
+
+#[test]
+fn epsv_falls_back_to_pasv_for_the_session() {
+    run(epsv_falls_back_to_pasv_for_the_session_run());
+}
+
+#[bisync]
+async fn epsv_falls_back_to_pasv_for_the_session_run() {
+    let file = random_bytes(70_000, 21);
+    // EPSV answered with 227 (basic-ftp#164), with 425, refused.
+    for epsv in [
+        &b"227 Entering Passive Mode (127,0,0,1,1,1)\r\n"[..],
+        b"425 Can't open passive connection\r\n",
+        b"502 EPSV not implemented\r\n",
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![("EPSV".into(), epsv.to_vec())],
+            file: file.clone(),
+            ..Faults::default()
+        });
+        let mut ftp = logged_in(&server).await;
+        for _ in 0..2 {
+            let mut back = Vec::new();
+            ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+            assert!(back == file, "bytes equal after {epsv:?}");
+        }
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert_eq!(sent.matches("EPSV\r\n").count(), 1, "{sent}");
+        assert_eq!(sent.matches("PASV\r\n").count(), 2, "{sent}");
+    }
+    // The EPSV port cannot be reached (refused): PASV, and the bytes come.
+    let (got, sent) = fetch_with(Faults {
+        epsv_closed_port: true,
+        file: file.clone(),
+        ..Faults::default()
+    })
+    .await;
+    assert!(got.unwrap() == file);
+    assert!(sent.contains("EPSV\r\nPASV\r\nRETR f\r\n"), "{sent}");
+    // PASV answered with 229: taken as the 229 it is.
+    let (got, sent) = fetch_with(Faults {
+        no_epsv: true,
+        pasv_answers_229: true,
+        file: file.clone(),
+        ..Faults::default()
+    })
+    .await;
+    assert!(got.unwrap() == file);
+    assert!(sent.contains("PASV\r\nRETR f\r\n"), "{sent}");
+}
+
+#[test]
+fn active_data_from_another_address_is_refused_unless_allowed() {
+    run(active_data_from_another_address_is_refused_unless_allowed_run());
+}
+
+#[bisync]
+async fn active_data_from_another_address_is_refused_unless_allowed_run() {
+    let file = random_bytes(40_000, 22);
+    let faults = Faults {
+        active_from: Some("127.0.0.2".parse().unwrap()),
+        file: file.clone(),
+        ..Faults::default()
+    };
+    let server = FaultyFtpd::start(faults.clone());
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options().passive(false))
+        .await
+        .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f");
+    let e = ftp.download("f", &local).await.unwrap_err();
+    match &e {
+        Error::ForeignDataPeer { from, server } => {
+            assert_eq!(from.ip(), "127.0.0.2".parse::<std::net::IpAddr>().unwrap());
+            assert_eq!(*server, "127.0.0.1".parse::<std::net::IpAddr>().unwrap());
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(e.to_string().contains("refused"), "{e}");
+    assert!(!local.exists() && !part_path(&local).exists(), "no file");
+    // In step: the next command gets its own reply.
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+    // With the check off (odd NAT), the same server works.
+    let server = FaultyFtpd::start(faults);
+    let opts = options().passive(false).verify_data_peer(false);
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &opts).await.unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    ftp.download("f", &local).await.unwrap();
+    assert!(std::fs::read(&local).unwrap() == file);
+}
+
+#[test]
+fn resume_continues_a_shorter_file_under_the_final_name() {
+    run(resume_continues_a_shorter_file_under_the_final_name_run());
+}
+
+#[bisync]
+async fn resume_continues_a_shorter_file_under_the_final_name_run() {
+    let file = random_bytes(300_000, 23);
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    std::fs::write(&local, &file[..123_456]).unwrap();
+    let mut ftp = logged_in(&server).await;
+    let done = ftp
+        .download_with("big.bin", &local, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((done.offset, done.bytes), (123_456, 300_000 - 123_456));
+    assert!(std::fs::read(&local).unwrap() == file);
+    assert!(!part_path(&local).exists());
+    assert!(String::from_utf8_lossy(&server.received()).contains("REST 123456\r\n"));
+    // Equal size: nothing to do.
+    let done = ftp
+        .download_with("big.bin", &local, true, |_| {})
+        .await
+        .unwrap();
+    assert_eq!((done.offset, done.bytes), (300_000, 0));
+    // Longer: an error that says so, the local file untouched.
+    let longer = [file.as_slice(), b"extra"].concat();
+    std::fs::write(&local, &longer).unwrap();
+    let e = ftp
+        .download_with("big.bin", &local, true, |_| {})
+        .await
+        .unwrap_err();
+    assert!(e.to_string().contains("longer than the remote"), "{e}");
+    assert!(std::fs::read(&local).unwrap() == longer);
+    // Without resume the file is replaced whole.
+    ftp.download("big.bin", &local).await.unwrap();
+    assert!(std::fs::read(&local).unwrap() == file);
+}
+
+#[test]
+fn keepalive_is_on_for_control_and_data_sockets() {
+    run(keepalive_is_on_for_control_and_data_sockets_run());
+}
+
+#[bisync]
+async fn keepalive_is_on_for_control_and_data_sockets_run() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"x".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let control = control_socket(&mut ftp);
+    assert!(control.keepalive().unwrap());
+    assert_eq!(
+        control.tcp_keepalive_time().unwrap(),
+        Duration::from_secs(60)
+    );
+    assert_eq!(
+        control.tcp_keepalive_interval().unwrap(),
+        Duration::from_secs(15)
+    );
+    let (stream, _) = ftp.ntransfercmd("RETR f", None).await.unwrap();
+    let data = data_socket(&stream);
+    assert!(data.keepalive().unwrap());
+    assert_eq!(data.tcp_keepalive_time().unwrap(), Duration::from_secs(60));
+    ftp.end_transfer(stream).await.unwrap();
+    // Off when asked.
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options().keepalive(None))
+        .await
+        .unwrap();
+    let control = control_socket(&mut ftp);
+    assert!(!control.keepalive().unwrap());
+}
+
+#[test]
+fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout() {
+    run(an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout_run());
+}
+
+#[bisync]
+async fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout_run() {
+    let file = random_bytes(50_000, 24);
+    let server = FaultyFtpd::start(Faults {
+        epsv_unanswered: true,
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let start = Instant::now();
+    let mut back = Vec::new();
+    ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+    assert!(back == file);
+    let took = start.elapsed();
+    // One connect timeout for the EPSV port, then PASV at once.
+    assert!(took >= DEADLINE && took < DEADLINE * 3, "{took:?}");
+    // Remembered: the next transfer asks PASV directly, no second wait.
+    let start = Instant::now();
+    ftp.retrbinary("RETR f", &mut Vec::new(), None)
+        .await
+        .unwrap();
+    assert!(start.elapsed() < DEADLINE, "{:?}", start.elapsed());
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("EPSV").count(), 1, "{sent}");
+}
+
+#[test]
+fn a_stray_reply_found_long_after_the_last_command_is_still_read() {
+    run(a_stray_reply_found_long_after_the_last_command_is_still_read_run());
+}
+
+#[bisync]
+async fn a_stray_reply_found_long_after_the_last_command_is_still_read_run() {
+    // The reply deadline of the last command passed long ago: the stray
+    // reply gets a fresh one, and the next command its own answer.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("CWD".into(), b"200 ok\r\n".to_vec())],
+        late: vec![(
+            "CWD".into(),
+            DEADLINE + DEADLINE / 2,
+            b"250 late twin\r\n".to_vec(),
+        )],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    ftp.cwd("a").await.unwrap();
+    std::thread::sleep(DEADLINE * 3);
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    assert_eq!(ftp.session_mut().stray_replies(), 1);
+}
+
+/// Local files that cannot be written or read are errors that name them,
+/// and the session goes on.
+#[test]
+fn local_file_errors_name_the_file() {
+    run(local_file_errors_name_the_file_run());
+}
+
+#[bisync]
+async fn local_file_errors_name_the_file_run() {
+    let server = FaultyFtpd::start(Faults {
+        file: b"data".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    // A directory that does not exist: the .part file cannot be made.
+    let local = dir.path().join("no such dir/file.bin");
+    match ftp.download("f", &local).await.unwrap_err() {
+        Error::Local { path, source } => {
+            assert_eq!(path, part_path(&local));
+            assert_eq!(source.kind(), std::io::ErrorKind::NotFound);
+        }
+        other => panic!("expected a local error, got {other:?}"),
+    }
+    assert!(ftp.noop().await.unwrap().starts_with("200"), "in step");
+    // An upload of a file that is not there: refused before any command.
+    let before = server.received();
+    let missing = dir.path().join("missing.log");
+    let e = ftp.upload(&missing, "up.log").await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Local { path, .. } if *path == missing),
+        "{e:?}"
+    );
+    assert!(
+        e.to_string().starts_with(&missing.display().to_string()),
+        "{e}"
+    );
+    assert_eq!(server.received(), before, "nothing was sent");
+}
