@@ -7,7 +7,7 @@
 //! (`ftp://[user[:pass]@]host[:port][/dir]`; credentials from ~/.netrc
 //! when the URL has none; exit status 1 when a file failed)
 
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::ExitCode;
 
 use ftp_std::{Error, Summary, Url};
@@ -50,7 +50,7 @@ mod on_tokio {
     pub(crate) mod body;
 }
 
-fn run(url: &str, local: &PathBuf, parallel: usize, tokio: bool) -> Result<Summary, Error> {
+fn run(url: &str, local: &Path, parallel: usize, tokio: bool) -> Result<Summary, Error> {
     let url = Url::parse(url)?;
     if !tokio {
         return blocking::body::run(&url, local, parallel);
