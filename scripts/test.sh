@@ -38,6 +38,7 @@ step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log,smoltcp,async
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps --features tokio
 
 step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt, async, async with defmt"
 cargo build -p ftp-core --target thumbv7em-none-eabihf
