@@ -32,7 +32,10 @@ fn mirror_example_blocking_and_tokio() {
             String::from_utf8_lossy(&out.stderr)
         );
         assert!(read_tree(&work.path().join("copy")) == source, "{mode:?}");
-        assert!(text.contains(" 0 failed, 8 connections"), "{mode:?}: {text}");
+        assert!(
+            text.contains(" 0 failed, 8 connections"),
+            "{mode:?}: {text}"
+        );
         // Without the timing.
         lines.push(text.rsplit_once(", ").map(|(a, _)| a.to_string()).unwrap());
     }

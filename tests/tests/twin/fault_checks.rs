@@ -828,3 +828,50 @@ async fn local_file_errors_name_the_file_run() {
     );
     assert_eq!(server.received(), before, "nothing was sent");
 }
+
+/// Over TLS, a stray reply is read before the next command; CCC: the
+/// control connection back in clear text after login, TLS ended with
+/// close_notify both ways; the next commands in clear text get their
+/// replies.
+#[test]
+fn tls_stray_reply_then_ccc_back_to_clear_text() {
+    run(tls_stray_reply_then_ccc_back_to_clear_text_run());
+}
+
+#[bisync]
+async fn tls_stray_reply_then_ccc_back_to_clear_text_run() {
+    let server = ftp_tests::CccFtpd::start();
+    let options = options()
+        .security(ftp_std::Security::Explicit)
+        .verify(ftp_std::Verify::CaFile(server.certs.ca.clone()));
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options)
+        .await
+        .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    assert!(ftp.control_is_tls());
+    // A stray reply over TLS, come while the caller was busy (a blocked
+    // thread, or a runtime that had no turn), is read before PWD.
+    ftp.cwd("d").await.unwrap();
+    std::thread::sleep(Duration::from_millis(600));
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    assert_eq!(ftp.session_mut().stray_replies(), 1);
+    assert!(ftp.ccc().await.unwrap().starts_with("200"));
+    assert!(!ftp.control_is_tls());
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+    assert!(ftp.quit().await.unwrap().starts_with("221"));
+    let log = server.finish();
+    let want = [
+        ("AUTH TLS", false),
+        ("USER u", true),
+        ("CWD d", true),
+        ("PWD", true),
+        ("CCC", true),
+        ("NOOP", false),
+        ("QUIT", false),
+    ];
+    assert_eq!(
+        log,
+        want.map(|(c, tls)| (c.to_string(), tls)),
+        "what the server read, and how"
+    );
+}
