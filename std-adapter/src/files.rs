@@ -76,3 +76,16 @@ pub(crate) enum Continued {
 /// What a download's transfer did: the bytes received, the server's final
 /// reply, and the local file when one was opened (at the first byte).
 pub(crate) type Received<F> = (u64, crate::Reply, Option<F>);
+
+/// What the portable download loop did: the bytes received, the final
+/// reply, and the `.part` file it streamed to, or the bytes it held.
+pub(crate) type Looped<F> = (u64, crate::Reply, Result<F, Vec<u8>>);
+
+/// Where a download's bytes are when its transfer ended well.
+pub(crate) enum Landing {
+    /// In the `.part` file, its time set: to be renamed.
+    Part,
+    /// In memory: a download from offset 0 that fit in the session's
+    /// buffer, put in place in one go ([`crate::support::land_whole`]).
+    Held(Vec<u8>),
+}

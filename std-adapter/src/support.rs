@@ -1,8 +1,10 @@
 //! Small rules both twins of the session use: replies as owned text, the
 //! network's and the local files' errors, argument checks.
 
-use std::io::{self, Read};
+use std::fs::{File, OpenOptions};
+use std::io::{self, Read, Write};
 use std::path::Path;
+use std::time::SystemTime;
 
 use crate::Error;
 
@@ -68,4 +70,37 @@ pub(crate) fn refused_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error
 /// True for the replies of a server that does not do REST.
 pub(crate) fn rest_refused(e: &Error) -> bool {
     matches!(e, Error::Permanent(r) if matches!(r.code().get(), 500..=504))
+}
+
+/// Creates a `.part` file anew, never through a link: a link planted under
+/// that name is removed, not followed (`create_new` is `O_EXCL`, which does
+/// not follow links).
+pub(crate) fn create_part(part: &Path) -> io::Result<File> {
+    let create = || OpenOptions::new().write(true).create_new(true).open(part);
+    match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(part)?;
+            create()
+        }
+        other => other,
+    }
+}
+
+/// A whole download held in memory, put in place: written to the `.part`
+/// file (made anew), given its time, renamed to the final name. One call
+/// for what a small file needs (the tokio twin makes it one trip to its
+/// blocking threads instead of one per step).
+pub(crate) fn land_whole(
+    part: &Path,
+    local_path: &Path,
+    data: &[u8],
+    modified: Option<SystemTime>,
+) -> Result<(), Error> {
+    let mut f = create_part(part).map_err(|e| local(part, e))?;
+    f.write_all(data).map_err(|e| local(part, e))?;
+    if let Some(when) = modified {
+        f.set_modified(when).map_err(|e| local(part, e))?;
+    }
+    drop(f);
+    std::fs::rename(part, local_path).map_err(|e| local(local_path, e))
 }

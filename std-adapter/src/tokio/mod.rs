@@ -171,6 +171,11 @@ pub(crate) mod rt {
         Ok(session)
     }
 
+    /// A std file as a tokio one.
+    pub(crate) fn from_std(file: std::fs::File) -> File {
+        File::from_std(file)
+    }
+
     pub(crate) async fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
         // Waits for the writes in flight, then one system call.
         let file = file.try_clone().await?.into_std().await;

@@ -12,29 +12,34 @@ use super::client::Ftp;
 use super::rt::{self, File, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
 use crate::Error;
-use crate::files::{Continued, Fetch, Progress, Received, Transferred, part_path};
-use crate::support::{check_arg, local, of_file, refused_is_none, rest_refused};
+use crate::files::{Continued, Fetch, Landing, Looped, Progress, Transferred, part_path};
+use crate::support::{check_arg, land_whole, local, of_file, refused_is_none, rest_refused};
 
-/// Creates the `.part` file anew, never through a link: a link planted
-/// under that name is removed, not followed (`create_new` is `O_EXCL`,
-/// which does not follow links).
+/// Creates the `.part` file anew, never through a link (see
+/// [`crate::support::create_part`]).
 #[bisync]
 async fn create_part(part: &Path) -> io::Result<File> {
-    let created = OpenOptions::new()
-        .write(true)
-        .create_new(true)
-        .open(part)
-        .await;
-    match created {
-        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
-            fs::remove_file(part).await?;
-            OpenOptions::new()
-                .write(true)
-                .create_new(true)
-                .open(part)
-                .await
-        }
-        other => other,
+    let part = part.to_path_buf();
+    let f = rt::unblock(move || crate::support::create_part(&part)).await?;
+    Ok(rt::from_std(f))
+}
+
+/// Keeps what arrived of a failed download that was held in memory in the
+/// `.part` file, so that a resume continues it as it would a streamed one
+/// (best effort: the transfer's own error is what the caller gets).
+#[bisync]
+async fn keep_part(part: &Path, data: Vec<u8>) {
+    if data.is_empty() {
+        return;
+    }
+    let part = part.to_path_buf();
+    let kept = rt::unblock(move || {
+        let mut f = crate::support::create_part(&part)?;
+        std::io::Write::write_all(&mut f, &data)
+    })
+    .await;
+    if let Err(e) = kept {
+        log::debug!("the partial download was not kept: {e}");
     }
 }
 
@@ -179,17 +184,26 @@ impl Ftp {
                 .receive_to(remote, &part, 0, total, when, &mut progress)
                 .await;
         }
-        let (bytes, reply) = result?;
+        let (bytes, reply, landing) = result?;
         let got = offset + bytes;
         if let Some(expected) = total.filter(|t| got < *t) {
+            if let Landing::Held(data) = landing {
+                keep_part(&part, data).await;
+            }
             return Err(Error::TransferIncomplete {
                 expected,
                 received: got,
             });
         }
-        fs::rename(&part, local)
-            .await
-            .map_err(|e| self::local(local, e))?;
+        match landing {
+            Landing::Part => fs::rename(&part, local)
+                .await
+                .map_err(|e| self::local(local, e))?,
+            Landing::Held(data) => {
+                let (part, local) = (part.clone(), local.to_path_buf());
+                rt::unblock(move || Ok(land_whole(&part, &local, &data, when))).await??;
+            }
+        }
         Ok(Transferred {
             offset,
             bytes,
@@ -242,9 +256,8 @@ impl Ftp {
         }
     }
 
-    /// RETR from `offset` into `part`; returns the bytes received and the
-    /// final reply. The file is opened at the first block (or at the end,
-    /// for an empty file).
+    /// RETR from `offset` into `part`; returns the bytes received, the
+    /// final reply and where the bytes are.
     async fn receive_to(
         &mut self,
         remote: &str,
@@ -253,19 +266,27 @@ impl Ftp {
         total: Option<u64>,
         modified: Option<SystemTime>,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<(u64, crate::Reply), Error> {
+    ) -> Result<(u64, crate::Reply, Landing), Error> {
         let cmd = format!("RETR {remote}");
         let (received, reply, file) =
             match rt::kernel_receive(self, &cmd, part, offset, total, progress).await {
-                Some(done) => done?,
+                Some(done) => {
+                    let (received, reply, file) = done?;
+                    match file {
+                        Some(f) => (received, reply, Ok(f)),
+                        // Nothing came: an empty file.
+                        None => (received, reply, Err(Vec::new())),
+                    }
+                }
                 None => {
                     self.receive_loop(&cmd, part, offset, total, progress)
                         .await?
                 }
             };
         let f = match file {
-            Some(f) => f,
-            None => open_part(part, offset).await.map_err(|e| local(part, e))?,
+            Ok(f) => f,
+            Err(held) if offset == 0 => return Ok((received, reply, Landing::Held(held))),
+            Err(_) => open_part(part, offset).await.map_err(|e| local(part, e))?,
         };
         // Not fsynced, as curl and wget: the rename is what must not
         // happen early, and it does not.
@@ -274,11 +295,15 @@ impl Ftp {
                 .await
                 .map_err(|e| local(part, e))?;
         }
-        Ok((received, reply))
+        Ok((received, reply, Landing::Part))
     }
 
     /// The portable download: blocks read into the session's buffer and
-    /// written to the file, opened at the first block.
+    /// written to the `.part` file, opened at the first block; a download
+    /// from offset 0 that fits in the buffer stays in memory (`Err` of
+    /// the file: the bytes) and is put in place in one go after the final
+    /// reply, which spares a small file most of its file system calls
+    /// (on tokio, trips to the blocking threads).
     async fn receive_loop(
         &mut self,
         cmd: &str,
@@ -286,13 +311,15 @@ impl Ftp {
         offset: u64,
         total: Option<u64>,
         progress: &mut impl FnMut(Progress),
-    ) -> Result<Received<File>, Error> {
+    ) -> Result<Looped<File>, Error> {
         let rest = (offset > 0).then_some(offset);
+        let hold = if offset == 0 { self.buf.len() } else { 0 };
         let mut t = self
             .open_data(cmd, Flow::Blocks, rest)
             .await
             .map_err(of_file(part))?;
         let mut file: Option<File> = None;
+        let mut held = Vec::new();
         let mut received = 0u64;
         let mut outcome = loop {
             let block = match self.next_block(&mut t).await {
@@ -300,17 +327,27 @@ impl Ftp {
                 Ok(None) => break Ok(()),
                 Err(e) => break Err(e),
             };
-            let f = match &mut file {
-                Some(f) => f,
-                None => match open_part(part, offset).await {
-                    Ok(f) => file.insert(f),
-                    Err(e) => break Err(ftp_core::Error::Callback(e)),
-                },
-            };
-            if let Err(e) = f.put(block).await {
-                break Err(ftp_core::Error::Callback(e));
-            }
             received += block.len() as u64;
+            if file.is_none() && held.len() + block.len() <= hold {
+                held.extend_from_slice(block);
+            } else {
+                let f = match &mut file {
+                    Some(f) => f,
+                    None => match open_part(part, offset).await {
+                        Ok(f) => file.insert(f),
+                        Err(e) => break Err(ftp_core::Error::Callback(e)),
+                    },
+                };
+                if !held.is_empty() {
+                    if let Err(e) = f.put(&held).await {
+                        break Err(ftp_core::Error::Callback(e));
+                    }
+                    held = Vec::new();
+                }
+                if let Err(e) = f.put(block).await {
+                    break Err(ftp_core::Error::Callback(e));
+                }
+            }
             progress(Progress {
                 done: offset + received,
                 total,
@@ -325,8 +362,16 @@ impl Ftp {
                 outcome = flushed;
             }
         }
-        let reply = self.close_data(t, outcome).await.map_err(of_file(part))?;
-        Ok((received, reply, file))
+        let reply = match self.close_data(t, outcome).await {
+            Ok(reply) => reply,
+            Err(e) => {
+                if file.is_none() {
+                    keep_part(part, held).await;
+                }
+                return Err(of_file(part)(e));
+            }
+        };
+        Ok((received, reply, file.ok_or(held)))
     }
 
     /// Uploads `local` to `remote` (see [`Ftp::upload_with`]), without
