@@ -1,7 +1,8 @@
 //! # ftp-std
 //!
-//! The FTP client over `std::net`, with Python ftplib's `FTP` and `FTP_TLS`
-//! methods on [`Ftp`], built on the `no_std` protocol core (`ftp-core`).
+//! The FTP client over `std::net` (and, with the feature `tokio`, over
+//! tokio), with Python ftplib's `FTP` and `FTP_TLS` methods on [`Ftp`],
+//! built on the `no_std` protocol core (`ftp-core`).
 //!
 //! - IPv4 and IPv6, passive (EPSV, then PASV) and active (EPRT/PORT) mode,
 //!   a source address; timeouts for connects, for each whole reply (a
@@ -16,6 +17,10 @@
 //!   [`Ftp::upload_with`]).
 //! - `ftp://user:pass@host:port/path` and `ftps://` URLs ([`Url`]), with
 //!   credentials from `~/.netrc` ([`Netrc`]).
+//! - Mirroring whole trees ([`mirror`], [`mirror_up`]) with N connections.
+//! - With the feature `tokio`, all of it async on tokio (`ftp_std::tokio`):
+//!   the same methods from the same source, every future `Send`, safe to
+//!   drop half-way.
 //!
 //! ```no_run
 //! use ftp_std::{Ftp, Options, Security, Url};
