@@ -29,17 +29,8 @@ root="$base/root"
 mkdir -p "$root/up" "$base/out"
 head -c $((1 << 30)) /dev/urandom > "$root/big.bin"
 head -c $((100 << 20)) /dev/urandom > "$base/up100m.bin"
-python3 - "$root/tree" "$base/list" <<'PY'
-import os, sys
-root, listing = sys.argv[1], sys.argv[2]
-with open(listing, "w") as out:
-    for d in range(20):
-        os.makedirs(f"{root}/dir{d:02}", exist_ok=True)
-        for f in range(100):
-            with open(f"{root}/dir{d:02}/file{f:03}.bin", "wb") as w:
-                w.write(os.urandom(4096))
-            out.write(f"tree/dir{d:02}/file{f:03}.bin\n")
-PY
+source bench/tree.sh
+make_tree "$root/tree" "$base/list"
 chmod -R a+rX "$root"
 chown ftp "$root/up" 2>/dev/null || chmod 777 "$root/up"
 
@@ -104,7 +95,6 @@ timed() { # scenario client
     awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$base/time"
 }
 
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 clients=(ftp-script curl suppaftp lftp ftplib)
 printf '%s, %s, vsftpd %s, loopback, data on tmpfs; medians of %s runs after a warm-up\n' \

@@ -26,15 +26,8 @@ base=$(mktemp -d -p /dev/shm)
 pid=
 cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$base"; }
 trap cleanup EXIT
-python3 - "$base/root/tree" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d in range(20):
-    os.makedirs(f"{root}/dir{d:02}", exist_ok=True)
-    for f in range(100):
-        with open(f"{root}/dir{d:02}/file{f:03}.bin", "wb") as out:
-            out.write(os.urandom(4096))
-PY
+source bench/tree.sh
+make_tree "$base/root/tree"
 chmod -R a+rX "$base/root"
 mkdir -p "$base/out"
 
@@ -59,7 +52,6 @@ timed() { # client connections
     rm -rf "$out"
     awk '{ printf "%.3f %.3f %d\n", $1, $2 + $3, $4 }' "$base/time"
 }
-median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 
 clients=(tokio threads lftp)
 printf '%s, %s, vsftpd %s, lftp %s, loopback, copies on tmpfs; medians of %s runs after a warm-up\n' \

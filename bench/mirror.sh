@@ -27,15 +27,8 @@ cleanup() { [ -n "$pid" ] && kill "$pid" 2>/dev/null; rm -rf "$work"; }
 trap cleanup EXIT
 
 # The tree: 20 directories of 100 files of 4 KiB.
-python3 - "$work/root/tree" <<'PY'
-import os, sys
-root = sys.argv[1]
-for d in range(20):
-    os.makedirs(f"{root}/dir{d:02}", exist_ok=True)
-    for f in range(100):
-        with open(f"{root}/dir{d:02}/file{f:03}.bin", "wb") as out:
-            out.write(os.urandom(4096))
-PY
+source bench/tree.sh
+make_tree "$work/root/tree"
 chmod -R a+rX "$work/root"
 
 source bench/vsftpd.sh

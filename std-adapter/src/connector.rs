@@ -175,23 +175,22 @@ impl Write for DataStream {
     }
 }
 
-/// Opens data connections: passive connects (from the source address when
-/// one is set), active listens on the control connection's local address.
-/// After PROT P, streams are TLS clients resuming the control's session.
+/// What a data connector of either twin knows: where and how to connect,
+/// the timeouts, TLS after PROT P, and the reply clock it restarts.
 #[derive(Debug, Clone)]
-pub struct Connector {
-    local: SocketAddr,
-    source: Option<IpAddr>,
-    connect_timeout: Option<Duration>,
-    data_timeout: Option<Duration>,
-    keepalive: Option<Duration>,
-    tls: Option<TlsContext>,
-    clock: ReplyClock,
+pub(crate) struct Settings {
+    pub(crate) local: SocketAddr,
+    pub(crate) source: Option<IpAddr>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) data_timeout: Option<Duration>,
+    pub(crate) keepalive: Option<Duration>,
+    pub(crate) tls: Option<TlsContext>,
+    pub(crate) clock: ReplyClock,
 }
 
-impl Connector {
+impl Settings {
     pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
-        Connector {
+        Settings {
             local,
             source: options.source_address,
             connect_timeout: options.connect_timeout,
@@ -201,25 +200,41 @@ impl Connector {
             clock,
         }
     }
+}
+
+/// Opens data connections: passive connects (from the source address when
+/// one is set), active listens on the control connection's local address.
+/// After PROT P, streams are TLS clients resuming the control's session.
+#[derive(Debug, Clone)]
+pub struct Connector {
+    s: Settings,
+}
+
+impl Connector {
+    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
+        Connector {
+            s: Settings::new(local, options, clock),
+        }
+    }
 
     /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
     pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.tls = tls;
+        self.s.tls = tls;
     }
 
     /// True when data streams are TLS-wrapped.
     pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+        self.s.tls.is_some()
     }
 
     fn stream(&self, tcp: TcpStream) -> io::Result<IoStream<DataStream>> {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK (40 ms a file).
         tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.keepalive);
-        tcp.set_read_timeout(self.data_timeout)?;
-        tcp.set_write_timeout(self.data_timeout)?;
-        let tls = match &self.tls {
+        set_keepalive(socket2::SockRef::from(&tcp), self.s.keepalive);
+        tcp.set_read_timeout(self.s.data_timeout)?;
+        tcp.set_write_timeout(self.s.data_timeout)?;
+        let tls = match &self.s.tls {
             // The handshake runs at the first read or write: the server
             // starts it only once it has the transfer command.
             Some(tls) => Some(Box::new(tls.connection()?)),
@@ -230,7 +245,7 @@ impl Connector {
             tls,
             ended: false,
             used: false,
-            timeout: self.data_timeout,
+            timeout: self.s.data_timeout,
         }))
     }
 }
@@ -287,20 +302,20 @@ impl DataConnector for Connector {
     type Listener = TcpListener;
 
     fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
-        let tcp = tcp_connect(addr, self.source, self.connect_timeout)?;
+        let tcp = tcp_connect(addr, self.s.source, self.s.connect_timeout)?;
         self.stream(tcp)
     }
 
     fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
-        let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0))?;
+        let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0))?;
         let addr = listener.local_addr()?;
         Ok((listener, addr))
     }
 
     fn accept(&mut self, listener: TcpListener) -> io::Result<(Self::Stream, SocketAddr)> {
-        let accepted = accept_within(&listener, self.connect_timeout);
+        let accepted = accept_within(&listener, self.s.connect_timeout);
         // The server's reply to the transfer command comes next.
-        self.clock.restart();
+        self.s.clock.restart();
         let (tcp, from) = accepted?;
         // Nothing is read or sent yet (a TLS handshake starts at the first
         // read or write): the session checks `from` first.
@@ -310,7 +325,7 @@ impl DataConnector for Connector {
     fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
         let result = stream.0.shutdown();
         // The final reply is awaited from now on.
-        self.clock.restart();
+        self.s.clock.restart();
         result
     }
 }

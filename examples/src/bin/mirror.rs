@@ -55,11 +55,7 @@ fn run(url: &str, local: &Path, parallel: usize, tokio: bool) -> Result<Summary,
     if !tokio {
         return blocking::body::run(&url, local, parallel);
     }
-    let runtime = tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-        .map_err(Error::Io)?;
-    runtime.block_on(on_tokio::body::run(&url, local, parallel))
+    ftp_examples::on_tokio(on_tokio::body::run(&url, local, parallel))
 }
 
 fn main() -> ExitCode {

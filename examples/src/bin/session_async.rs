@@ -17,15 +17,8 @@ use ftp_std::tokio::Ftp;
 mod session;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: no tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
-    session::main_with(|url| runtime.block_on(session::run(url)), "session_async")
+    session::main_with(
+        |url| ftp_examples::on_tokio(session::run(url)),
+        "session_async",
+    )
 }

@@ -17,18 +17,8 @@ use ftp_std::tokio::Ftp;
 mod session_tls;
 
 fn main() -> ExitCode {
-    let runtime = match tokio::runtime::Builder::new_current_thread()
-        .enable_all()
-        .build()
-    {
-        Ok(runtime) => runtime,
-        Err(e) => {
-            eprintln!("error: no tokio runtime: {e}");
-            return ExitCode::FAILURE;
-        }
-    };
     session_tls::main_with(
-        |url, verify| runtime.block_on(session_tls::run(url, verify)),
+        |url, verify| ftp_examples::on_tokio(session_tls::run(url, verify)),
         "session_tls_async",
     )
 }

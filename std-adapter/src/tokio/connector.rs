@@ -16,7 +16,7 @@ use tokio::net::{TcpListener, TcpSocket, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::connector::{DRAIN_LIMIT, set_keepalive, stalled};
+use crate::connector::{DRAIN_LIMIT, Settings, set_keepalive, stalled};
 use crate::control::ReplyClock;
 use crate::tls::TlsContext;
 
@@ -274,44 +274,32 @@ impl embedded_io_async::Write for DataStream {
 /// session.
 #[derive(Debug, Clone)]
 pub struct Connector {
-    local: SocketAddr,
-    source: Option<IpAddr>,
-    connect_timeout: Option<Duration>,
-    data_timeout: Option<Duration>,
-    keepalive: Option<Duration>,
-    tls: Option<TlsContext>,
-    clock: ReplyClock,
+    s: Settings,
 }
 
 impl Connector {
     pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
         Connector {
-            local,
-            source: options.source_address,
-            connect_timeout: options.connect_timeout,
-            data_timeout: options.data_timeout,
-            keepalive: options.keepalive,
-            tls: None,
-            clock,
+            s: Settings::new(local, options, clock),
         }
     }
 
     /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
     pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.tls = tls;
+        self.s.tls = tls;
     }
 
     /// True when data streams are TLS-wrapped.
     pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+        self.s.tls.is_some()
     }
 
     fn stream(&self, tcp: TcpStream) -> io::Result<DataStream> {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK.
         tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.keepalive);
-        let io = match &self.tls {
+        set_keepalive(socket2::SockRef::from(&tcp), self.s.keepalive);
+        let io = match &self.s.tls {
             Some(tls) => Io::Waiting(tcp, tls.clone()),
             None => Io::Plain(tcp),
         };
@@ -319,7 +307,7 @@ impl Connector {
             io,
             ended: false,
             used: false,
-            timeout: self.data_timeout,
+            timeout: self.s.data_timeout,
         })
     }
 }
@@ -356,18 +344,18 @@ impl DataConnector for Connector {
     type Listener = TcpListener;
 
     async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
-        let tcp = tcp_connect(addr, self.source, self.connect_timeout).await?;
+        let tcp = tcp_connect(addr, self.s.source, self.s.connect_timeout).await?;
         self.stream(tcp)
     }
 
     async fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
-        let listener = TcpListener::bind(SocketAddr::new(self.local.ip(), 0)).await?;
+        let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0)).await?;
         let addr = listener.local_addr()?;
         Ok((listener, addr))
     }
 
     async fn accept(&mut self, listener: TcpListener) -> io::Result<(DataStream, SocketAddr)> {
-        let accepted = match self.connect_timeout {
+        let accepted = match self.s.connect_timeout {
             Some(t) => tokio::time::timeout(t, listener.accept())
                 .await
                 .unwrap_or_else(|_| {
@@ -379,7 +367,7 @@ impl DataConnector for Connector {
             None => listener.accept().await,
         };
         // The server's reply to the transfer command comes next.
-        self.clock.restart();
+        self.s.clock.restart();
         let (tcp, from) = accepted?;
         // Nothing is read or sent yet (a TLS handshake starts at the first
         // read or write): the session checks `from` first.
@@ -389,7 +377,7 @@ impl DataConnector for Connector {
     async fn close(&mut self, stream: DataStream) -> io::Result<()> {
         let result = stream.shutdown().await;
         // The final reply is awaited from now on.
-        self.clock.restart();
+        self.s.clock.restart();
         result
     }
 }
