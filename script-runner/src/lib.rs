@@ -57,6 +57,13 @@ pub struct Cli {
     /// everything).
     #[arg(long, conflicts_with = "cacert")]
     pub insecure: bool,
+    /// A client certificate (PEM, the chain) for servers that require one.
+    #[arg(long, value_name = "FILE")]
+    pub cert: Option<PathBuf>,
+    /// The client certificate's private key (PEM); by default it is read
+    /// from the --cert file.
+    #[arg(long, value_name = "FILE", requires = "cert")]
+    pub key: Option<PathBuf>,
     /// Active mode (the server connects back; EPRT/PORT).
     #[arg(long)]
     pub active: bool,
@@ -108,6 +115,10 @@ fn options(cli: &Cli) -> Result<Options, String> {
     }
     if cli.insecure {
         options.verify = Verify::Insecure;
+    }
+    if let Some(cert) = &cli.cert {
+        let key = cli.key.clone().unwrap_or_else(|| cert.clone());
+        options = options.client_cert(cert, key);
     }
     options.passive = !cli.active;
     options.verify_data_peer = !cli.no_verify_data_peer;

@@ -1211,3 +1211,76 @@ fn the_control_connection_has_keepalive() {
     assert!(status.success());
     assert!(seen.contains("timer:(keepalive"), "{seen}");
 }
+
+/// `--cert FILE --key FILE` (curl's spellings; the key may sit in the
+/// certificate's file) for a server that requires a client certificate;
+/// without one, an error of kind `tls` that says what is missing.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn client_certificate_flags() {
+    let client = ftp_tests::ClientCert::generate();
+    let server = Vsftpd::start_requiring_cert(&client);
+    server.put("f.txt", b"only with a certificate\n");
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let cwd = tempfile::tempdir().unwrap();
+    let env = [("FTP_PASSWORD", PASSWORD)];
+    let (cert, key, combined) = (
+        client.cert.display().to_string(),
+        client.key.display().to_string(),
+        client.combined.display().to_string(),
+    );
+    let script = "print(retr_text(\"f.txt\"))";
+    for flags in [
+        vec!["--cert", &cert, "--key", &key],
+        vec!["--cert", &combined],
+    ] {
+        let mut args = vec!["--tls", "--cacert", &ca, "--url", &url];
+        args.extend(flags);
+        args.extend(["-e", script]);
+        let o = run(cwd.path(), &args, &env);
+        assert_ok(&o);
+        assert_eq!(out(&o), "only with a certificate\n\n");
+    }
+    // No certificate: the kind is tls, and the message says why.
+    let o = run(
+        cwd.path(),
+        &[
+            "--tls",
+            "--cacert",
+            &ca,
+            "--url",
+            &url,
+            "-e",
+            "try { login(); } catch (e) { print(e.kind); }",
+        ],
+        &env,
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(
+        err(&o).contains("requires a client certificate"),
+        "{}",
+        err(&o)
+    );
+    let o = run(
+        cwd.path(),
+        &[
+            "--tls",
+            "--cacert",
+            &ca,
+            "-e",
+            &format!(
+                "try {{ connect(\"127.0.0.1\", {}); login(\"{VSFTPD_USER}\", \"{PASSWORD}\"); }} catch (e) {{ print(e.kind); }}",
+                server.port
+            ),
+        ],
+        &[],
+    );
+    assert_eq!(out(&o), "tls\n", "{}", err(&o));
+    // --key alone is a usage error.
+    let o = run(cwd.path(), &["--key", &key, "-e", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+}

@@ -248,10 +248,31 @@ impl TlsError {
     /// A TLS failure after the handshake (a data stream's record that does
     /// not decrypt, an alert).
     pub(crate) fn during_transfer(source: io::Error) -> Self {
+        use rustls::AlertDescription as A;
+        // TLS 1.3 clients finish the handshake before the server has
+        // judged their certificate: its verdict comes as an alert on the
+        // first read.
+        let hint = match source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            Some(rustls::Error::AlertReceived(A::CertificateRequired)) => {
+                " (the server requires a client certificate: Options::client_cert, --cert/--key)"
+            }
+            Some(rustls::Error::AlertReceived(
+                A::BadCertificate
+                | A::UnknownCA
+                | A::CertificateUnknown
+                | A::UnsupportedCertificate
+                | A::CertificateExpired
+                | A::AccessDenied,
+            )) => " (the server refused the client certificate)",
+            _ => "",
+        };
         TlsError {
             host: String::new(),
             source,
-            hint: "",
+            hint,
         }
     }
 
@@ -266,7 +287,7 @@ impl TlsError {
 impl std::fmt::Display for TlsError {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         if self.host.is_empty() {
-            return write!(f, "TLS error: {}", self.source);
+            return write!(f, "TLS error: {}{}", self.source, self.hint);
         }
         write!(
             f,

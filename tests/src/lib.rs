@@ -370,7 +370,78 @@ impl Certs {
     }
 }
 
+/// A client certificate for servers that require one: a fresh CA (give
+/// [`ClientCert::ca`] to the server as the CAs it accepts) and a
+/// certificate it signed for TLS client authentication, with its key, and
+/// both in one file too.
+pub struct ClientCert {
+    /// The CA certificate that signed the client's.
+    pub ca: PathBuf,
+    /// The client certificate (PEM).
+    pub cert: PathBuf,
+    /// Its private key (PEM).
+    pub key: PathBuf,
+    /// The certificate and the key in one PEM file.
+    pub combined: PathBuf,
+    _dir: tempfile::TempDir,
+}
+
+impl ClientCert {
+    /// Makes the CA and the client certificate.
+    pub fn generate() -> ClientCert {
+        use rcgen::{
+            BasicConstraints, CertificateParams, CertifiedIssuer, DnType, ExtendedKeyUsagePurpose,
+            IsCa, KeyPair, KeyUsagePurpose,
+        };
+        let mut ca = CertificateParams::new(Vec::<String>::new()).expect("CA params");
+        ca.is_ca = IsCa::Ca(BasicConstraints::Unconstrained);
+        ca.distinguished_name
+            .push(DnType::CommonName, "ftp-rs test client CA");
+        ca.key_usages = vec![
+            KeyUsagePurpose::KeyCertSign,
+            KeyUsagePurpose::CrlSign,
+            KeyUsagePurpose::DigitalSignature,
+        ];
+        let ca = CertifiedIssuer::self_signed(ca, KeyPair::generate().expect("key"))
+            .expect("CA certificate");
+        let mut leaf = CertificateParams::new(Vec::<String>::new()).expect("client params");
+        leaf.distinguished_name
+            .push(DnType::CommonName, "ftp-rs test client");
+        leaf.key_usages = vec![KeyUsagePurpose::DigitalSignature];
+        leaf.extended_key_usages = vec![ExtendedKeyUsagePurpose::ClientAuth];
+        let key = KeyPair::generate().expect("key");
+        let cert = leaf.signed_by(&key, &ca).expect("client certificate");
+        let dir = tempfile::tempdir().expect("temporary directory");
+        let path = |name: &str| dir.path().join(name);
+        std::fs::write(path("client-ca.pem"), ca.pem()).expect("write");
+        std::fs::write(path("client.pem"), cert.pem()).expect("write");
+        std::fs::write(path("client.key"), key.serialize_pem()).expect("write");
+        std::fs::write(
+            path("client-and-key.pem"),
+            format!("{}{}", cert.pem(), key.serialize_pem()),
+        )
+        .expect("write");
+        ClientCert {
+            ca: path("client-ca.pem"),
+            cert: path("client.pem"),
+            key: path("client.key"),
+            combined: path("client-and-key.pem"),
+            _dir: dir,
+        }
+    }
+}
+
 impl Vsftpd {
+    /// Explicit FTPS on 127.0.0.1 that requires a client certificate
+    /// signed by `client.ca` (`require_cert=YES`, `validate_cert=YES`).
+    pub fn start_requiring_cert(client: &ClientCert) -> Vsftpd {
+        let extra = format!(
+            "require_cert=YES\nvalidate_cert=YES\nca_certs_file={}\n",
+            client.ca.display()
+        );
+        Self::start_config(Tls::Explicit, "127.0.0.1", false, &extra)
+    }
+
     /// Starts a clear-text vsftpd on 127.0.0.1.
     pub fn start() -> Vsftpd {
         Self::start_with(Tls::Off, "127.0.0.1")

@@ -639,3 +639,65 @@ async fn pinned_certificates() {
     let e = login_fails(&t, &t.options().verify(Verify::CaFile(ca))).await;
     assert!(e.to_string().contains("another host name"), "{e}");
 }
+
+/// A server that requires a client certificate (vsftpd `require_cert`,
+/// `validate_cert`): logged in and transferring with the right one (its
+/// key beside it or in the same file); without one, or with one from
+/// another CA, a TLS error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn client_certificates() {
+    run(client_certificates_run());
+}
+
+#[bisync]
+async fn client_certificates_run() {
+    let client = ftp_tests::ClientCert::generate();
+    let s = Vsftpd::start_requiring_cert(&client);
+    let t = Target {
+        kind: Kind::Vsftpd,
+        tls: Tls::Explicit,
+        host: s.host.clone(),
+        port: s.port,
+        root: s.root.path().to_path_buf(),
+        ca: s.ca.clone(),
+        user: VSFTPD_USER,
+        _server: Box::new(s),
+    };
+    for (cert, key) in [
+        (&client.cert, &client.key),
+        (&client.combined, &client.combined),
+    ] {
+        let options = t.options().client_cert(cert, key);
+        let mut ftp = user_with(&t, &options).await;
+        let data = random_bytes(100_000, 77);
+        ftp.storbinary("STOR c.bin", &mut Cursor::new(&data), None)
+            .await
+            .unwrap();
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR c.bin", &mut back, None).await.unwrap();
+        assert!(back == data, "bytes equal with a client certificate");
+        ftp.quit().await.unwrap();
+    }
+    let e = login_fails(&t, &t.options()).await;
+    assert!(matches!(e, Error::Tls(_)), "no certificate: {e:?}");
+    assert!(
+        e.to_string().contains("requires a client certificate"),
+        "{e}"
+    );
+    let other = ftp_tests::ClientCert::generate();
+    let e = login_fails(&t, &t.options().client_cert(&other.cert, &other.key)).await;
+    assert!(
+        matches!(e, Error::Tls(_)),
+        "another CA's certificate: {e:?}"
+    );
+    // A key file that is no key: said before anything is sent.
+    let e = match connect_with(&t, &t.options().client_cert(&client.cert, &client.cert)).await {
+        Ok(_) => panic!("a certificate file as the key was taken"),
+        Err(e) => e,
+    };
+    assert!(e.to_string().contains("client.pem"), "{e}");
+}
