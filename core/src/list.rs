@@ -1,4 +1,8 @@
-//! LIST lines: Unix `ls -l` and DOS/IIS formats, parsed without copying.
+//! LIST lines, parsed without copying: Unix `ls -l`, DOS/IIS, EPLF and
+//! VMS. Each format is one function (`fn(&[u8]) -> Option<ListEntry>`)
+//! in [`FORMATS`], tried in order; a line none of them takes is an error,
+//! never a guessed entry. [`ListParser`] adds what one line cannot know:
+//! a VMS entry whose name stands alone on a line before the rest.
 
 use crate::fault::ProtocolError;
 
@@ -276,26 +280,284 @@ fn parse_dos(line: &[u8]) -> Option<ListEntry<'_>> {
     })
 }
 
-/// Parses one LIST line (a trailing CR/LF is ignored). `Ok(None)` for lines
-/// that are not entries (`total 123`, blank lines); an error for lines in
-/// no known format.
-pub fn parse_list_line(line: &[u8]) -> Result<Option<ListEntry<'_>>, ProtocolError> {
+/// EPLF (D. J. Bernstein's "easily parsed LIST format"): `+` facts
+/// separated by commas, a tab, the name. `/` a directory, `r` a file one
+/// can retrieve, `s` the size, `m` the modification time in Unix seconds.
+///
+/// ```text
+/// +i8388621.48594,m825718503,r,s280,\tdjb.html
+/// +i8388621.50690,m824255907,/,\t514
+/// ```
+fn parse_eplf(line: &[u8]) -> Option<ListEntry<'_>> {
+    let facts = line.strip_prefix(b"+")?;
+    let tab = facts.iter().position(|&b| b == b'\t')?;
+    let (facts, name) = (&facts[..tab], &facts[tab + 1..]);
+    if name.is_empty() {
+        return None;
+    }
+    let (mut kind, mut size, mut time) = (None, None, None);
+    for fact in facts.split(|&b| b == b',').filter(|f| !f.is_empty()) {
+        match fact[0] {
+            b'/' => kind = Some(ListKind::Dir),
+            b'r' => kind = kind.or(Some(ListKind::File)),
+            b's' => size = Some(number(&fact[1..])?),
+            b'm' => {
+                let t = crate::timestamp::Timestamp::from_unix_seconds(
+                    i64::try_from(number(&fact[1..])?).ok()?,
+                )?;
+                time = Some(ListTime {
+                    year: Some(t.year),
+                    month: t.month,
+                    day: t.day,
+                    time: Some((t.hour, t.minute)),
+                });
+            }
+            // i (an identifier), up (permissions) and facts to come.
+            _ => {}
+        }
+    }
+    Some(ListEntry {
+        name,
+        // Neither `/` nor `r`: something one can neither enter nor fetch.
+        kind: kind.unwrap_or(ListKind::Other),
+        size: size.filter(|_| kind == Some(ListKind::File)),
+        link_target: None,
+        time,
+        permissions: None,
+        owner: None,
+        group: None,
+    })
+}
+
+/// A VMS file name with its version, `NAME.EXT;3`: the name without the
+/// version, and whether it is a directory (`NAME.DIR;1` is `NAME`).
+fn vms_name(token: &[u8]) -> Option<(&[u8], ListKind)> {
+    let semi = token.iter().rposition(|&b| b == b';')?;
+    let (name, version) = (&token[..semi], &token[semi + 1..]);
+    number(version)?;
+    if name.is_empty() || name.iter().any(|&b| b == b'/' || b == b'[' || b == b']') {
+        return None;
+    }
+    match name.len().checked_sub(4) {
+        Some(at) if name[at..].eq_ignore_ascii_case(b".DIR") && at > 0 => {
+            Some((&name[..at], ListKind::Dir))
+        }
+        _ => Some((name, ListKind::File)),
+    }
+}
+
+/// A VMS date and time, `12-FEB-2003 10:16:42` (seconds optional).
+fn vms_date(date: &[u8], clock_text: &[u8]) -> Option<ListTime> {
+    let mut parts = date.split(|&b| b == b'-');
+    let day = small(parts.next()?, 31).filter(|d| *d > 0)?;
+    let month = month(parts.next()?)?;
+    let year = number(parts.next()?).filter(|y| (1900..=9999).contains(y))? as u16;
+    if parts.next().is_some() {
+        return None;
+    }
+    let hm = match clock_text.iter().filter(|&&b| b == b':').count() {
+        1 => clock_text,
+        2 => &clock_text[..clock_text.iter().rposition(|&b| b == b':')?],
+        _ => return None,
+    };
+    Some(ListTime {
+        year: Some(year),
+        month,
+        day,
+        time: Some(clock(hm.split(|&b| b == b'.').next()?)?),
+    })
+}
+
+/// The columns of a VMS entry after its name: size (blocks, `2/3` used and
+/// allocated, or `2`), date, time, then owner `[GROUP,USER]` and
+/// protection `(RWED,RWED,RE,)` when shown.
+fn vms_rest<'a>(name: &'a [u8], kind: ListKind, rest: &'a [u8]) -> Option<ListEntry<'a>> {
+    let toks = tokens(rest);
+    let tok = |k: usize| toks.get(k).map(|&(s, e)| &rest[s..e]);
+    let blocks = tok(0)?;
+    let (used, allocated) = match blocks.iter().position(|&b| b == b'/') {
+        Some(i) => (&blocks[..i], Some(&blocks[i + 1..])),
+        None => (blocks, None),
+    };
+    number(used)?;
+    if let Some(a) = allocated {
+        number(a)?;
+    }
+    let time = vms_date(tok(1)?, tok(2)?)?;
+    let mut owner = None;
+    let mut permissions = None;
+    for t in toks.iter().skip(3).map(|&(s, e)| &rest[s..e]) {
+        if t.starts_with(b"[") && t.ends_with(b"]") {
+            owner = Some(&t[1..t.len() - 1]);
+        } else if t.starts_with(b"(") && t.ends_with(b")") {
+            permissions = Some(t);
+        } else {
+            return None;
+        }
+    }
+    Some(ListEntry {
+        name,
+        kind,
+        // Blocks of 512 bytes, rounded up: no exact size. A guessed size
+        // would fail a download's completeness check or skip a mirror's
+        // file, so there is none.
+        size: None,
+        link_target: None,
+        time: Some(time),
+        permissions,
+        owner,
+        group: None,
+    })
+}
+
+/// VMS (MultiNet, TCPware, UCX): `NAME.EXT;1   2/3   12-FEB-2003 10:16:42
+/// [SYSTEM]   (RWED,RWED,RE,RE)`.
+fn parse_vms(line: &[u8]) -> Option<ListEntry<'_>> {
+    let first = tokens(line).first().copied()?;
+    let (name, kind) = vms_name(&line[first.0..first.1])?;
+    vms_rest(name, kind, &line[first.1..])
+}
+
+/// A LIST format: one line in, the entry it is, or `None` when the line is
+/// not in that format.
+pub type ListFormat = for<'a> fn(&'a [u8]) -> Option<ListEntry<'a>>;
+
+/// The formats [`parse_list_line`] tries, in order. EPLF first (its `+`
+/// start is unmistakable); VMS last, since its names are the loosest.
+pub const FORMATS: [ListFormat; 4] = [parse_eplf, parse_unix, parse_dos, parse_vms];
+
+/// The line without its CR/LF; `None` for a line that is no entry in any
+/// format (blank, `total 123`, VMS's `Directory DISK:[DIR]` and `Total of
+/// 3 files, 4/9 blocks.`).
+fn content(line: &[u8]) -> Option<&[u8]> {
     let len = line
         .iter()
         .rposition(|&b| b != b'\r' && b != b'\n')
         .map_or(0, |i| i + 1);
     let line = &line[..len];
     if line.trim_ascii().is_empty() {
-        return Ok(None);
+        return None;
     }
     let toks = tokens(line);
-    if toks.len() == 2 && line[toks[0].0..toks[0].1].eq_ignore_ascii_case(b"total") {
+    let word = |k: usize| toks.get(k).map_or(&b""[..], |&(s, e)| &line[s..e]);
+    let heading = (toks.len() == 2 && word(0).eq_ignore_ascii_case(b"total"))
+        || (toks.len() == 2 && word(0) == b"Directory" && word(1).ends_with(b"]"))
+        || (word(0) == b"Total" && word(1) == b"of" && line.ends_with(b"."))
+        || (word(0) == b"Grand" && word(1) == b"total");
+    (!heading).then_some(line)
+}
+
+/// Parses one LIST line (a trailing CR/LF is ignored) in any of
+/// [`FORMATS`]. `Ok(None)` for lines that are not entries (`total 123`,
+/// blank lines, VMS's headings); an error for lines in no known format,
+/// so that a caller reports them instead of acting on a wrong entry. A
+/// VMS entry split over two lines needs [`ListParser`].
+pub fn parse_list_line(line: &[u8]) -> Result<Option<ListEntry<'_>>, ProtocolError> {
+    let Some(line) = content(line) else {
         return Ok(None);
-    }
-    parse_unix(line)
-        .or_else(|| parse_dos(line))
+    };
+    FORMATS
+        .iter()
+        .find_map(|format| format(line))
         .map(Some)
         .ok_or(ProtocolError::BadListing)
+}
+
+/// The longest VMS name [`ListParser`] keeps from one line for the next
+/// (ODS-5 allows 255 bytes and a version).
+const PENDING_NAME: usize = 264;
+
+/// Parses a listing line by line, including VMS entries whose long name
+/// stands alone on one line and its columns on the next:
+///
+/// ```
+/// use ftp_core::list::{ListKind, ListParser};
+/// let mut p = ListParser::new();
+/// assert_eq!(p.line(b"A_RATHER_LONG_FILE_NAME_FOR_THE_COLUMN.TXT;2").unwrap(), None);
+/// let e = p.line(b"                 4/6      3-MAR-2021 09:05:11  [SYSTEM]  (RWED,RWED,RE,)").unwrap().unwrap();
+/// assert_eq!(e.name, b"A_RATHER_LONG_FILE_NAME_FOR_THE_COLUMN.TXT");
+/// assert_eq!(e.kind, ListKind::File);
+/// let e = p.line(b"SUBDIR.DIR;1   1/3   3-MAR-2021 09:05  [SYSTEM]  (RWE,RWE,RE,RE)").unwrap().unwrap();
+/// assert_eq!((e.name, e.kind), (&b"SUBDIR"[..], ListKind::Dir));
+/// assert!(p.finish().is_ok());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct ListParser {
+    /// A VMS name that came alone, waiting for its columns.
+    pending: heapless::Vec<u8, PENDING_NAME>,
+    /// `pending` went out in an entry: cleared at the next line.
+    taken: bool,
+}
+
+impl ListParser {
+    /// A parser at the start of a listing.
+    pub const fn new() -> Self {
+        ListParser {
+            pending: heapless::Vec::new(),
+            taken: false,
+        }
+    }
+
+    /// One line of the listing: the entry it completes, `Ok(None)` when it
+    /// is none (a heading, a blank line, a VMS name whose columns follow),
+    /// an error for a line in no known format (or a VMS name whose next
+    /// line was not its columns).
+    pub fn line<'a>(&'a mut self, line: &'a [u8]) -> Result<Option<ListEntry<'a>>, ProtocolError> {
+        // The name an entry of the last line borrowed is done with.
+        if self.taken {
+            self.pending.clear();
+            self.taken = false;
+        }
+        let Some(text) = content(line) else {
+            return self.no_columns_yet();
+        };
+        if !self.pending.is_empty() {
+            // Only the columns may follow a name that came alone.
+            let columns = vms_name(&self.pending)
+                .is_some_and(|(name, kind)| vms_rest(name, kind, text).is_some());
+            if !columns {
+                self.pending.clear();
+                return Err(ProtocolError::BadListing);
+            }
+            self.taken = true;
+            let (name, kind) = vms_name(&self.pending).ok_or(ProtocolError::BadListing)?;
+            return vms_rest(name, kind, text)
+                .map(Some)
+                .ok_or(ProtocolError::BadListing);
+        }
+        let name = text.trim_ascii();
+        if tokens(text).len() == 1 && vms_name(name).is_some() {
+            if self.pending.extend_from_slice(name).is_err() {
+                self.pending.clear();
+                return Err(ProtocolError::BadListing);
+            }
+            return Ok(None);
+        }
+        parse_list_line(text)
+    }
+
+    /// A line that is no entry: fine, unless a VMS name waits for its
+    /// columns.
+    fn no_columns_yet<'a>(&mut self) -> Result<Option<ListEntry<'a>>, ProtocolError> {
+        if self.pending.is_empty() {
+            return Ok(None);
+        }
+        self.pending.clear();
+        Err(ProtocolError::BadListing)
+    }
+
+    /// The end of the listing: an error when a VMS name never got its
+    /// columns.
+    pub fn finish(&mut self) -> Result<(), ProtocolError> {
+        let waiting = !self.pending.is_empty() && !self.taken;
+        self.pending.clear();
+        self.taken = false;
+        if waiting {
+            Err(ProtocolError::BadListing)
+        } else {
+            Ok(())
+        }
+    }
 }
 
 #[cfg(test)]
@@ -433,5 +695,151 @@ mod tests {
         ] {
             assert!(parse_list_line(bad).is_err(), "{bad:?}");
         }
+    }
+
+    #[test]
+    fn eplf() {
+        let e = entry(b"+i8388621.44468,m839956783,r,s10376,\tRFCEPLF");
+        assert_eq!(
+            (e.name, e.kind, e.size),
+            (&b"RFCEPLF"[..], ListKind::File, Some(10376))
+        );
+        let t = e.time.unwrap();
+        // 839956783 is 1996-08-13 17:19:43 UTC.
+        assert_eq!(
+            (t.year, t.month, t.day, t.time),
+            (Some(1996), 8, 13, Some((17, 19)))
+        );
+        let e = entry(b"+i8388621.29609,m824255902,/,\tdev");
+        assert_eq!((e.name, e.kind, e.size), (&b"dev"[..], ListKind::Dir, None));
+        // A name with spaces and a comma, after the tab, is the name.
+        assert_eq!(entry(b"+r,s1,\ta b, c").name, b"a b, c");
+        // Neither / nor r: nothing to enter or fetch.
+        assert_eq!(entry(b"+i1.2,\tlocked").kind, ListKind::Other);
+        // No tab, no name, a size that is no number: not EPLF, and no
+        // other format takes it.
+        for bad in [&b"+i1.2,r,s5,name"[..], b"+r,s5,\t", b"+r,s5x,\tname"] {
+            assert_eq!(
+                parse_list_line(bad),
+                Err(ProtocolError::BadListing),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn vms() {
+        let listing: &[&[u8]] = &[
+            b"Directory DSKA0:[USERS.JOE]",
+            b"",
+            b"CORE.DIR;1          1  8-SEP-1996 16:09 [SYSTEM] (RWE,RWE,RE,RE)",
+            b"00README.TXT;1      2 30-DEC-1996 17:44 [SYSTEM] (RWED,RWED,RE,RE)",
+            b"MAIL.DIR;1         1/3  13-FEB-2002 13:14:25 [GROUP,JOE] (RWE,RWE,,)",
+            b"LONGFILENAME_THAT_DOES_NOT_FIT_THE_COLUMN.TXT;12",
+            b"                    12/15 13-FEB-2002 13:14:25.77 [GROUP,JOE] (RWED,RWED,RE,)",
+            b"NOTES.TXT;3         5  1-JAN-2020 00:00",
+            b"",
+            b"Total of 5 files, 21/25 blocks.",
+        ];
+        let mut p = ListParser::new();
+        let mut got = Vec::new();
+        for line in listing {
+            if let Some(e) = p.line(line).unwrap() {
+                got.push((
+                    e.name.to_vec(),
+                    e.kind,
+                    e.size,
+                    e.time.unwrap(),
+                    e.owner.map(<[u8]>::to_vec),
+                ));
+            }
+        }
+        p.finish().unwrap();
+        let names: Vec<&[u8]> = got.iter().map(|g| g.0.as_slice()).collect();
+        assert_eq!(
+            names,
+            [
+                &b"CORE"[..],
+                b"00README.TXT",
+                b"MAIL",
+                b"LONGFILENAME_THAT_DOES_NOT_FIT_THE_COLUMN.TXT",
+                b"NOTES.TXT"
+            ]
+        );
+        let kinds: Vec<ListKind> = got.iter().map(|g| g.1).collect();
+        use ListKind::{Dir, File};
+        assert_eq!(kinds, [Dir, File, Dir, File, File]);
+        // Blocks are no byte count: no size rather than a wrong one.
+        assert!(got.iter().all(|g| g.2.is_none()));
+        let t = got[3].3;
+        assert_eq!(
+            (t.year, t.month, t.day, t.time),
+            (Some(2002), 2, 13, Some((13, 14)))
+        );
+        assert_eq!(got[3].4.as_deref(), Some(&b"GROUP,JOE"[..]));
+        assert_eq!(got[4].4, None);
+        // One line at a time works too, but for the split entry.
+        assert_eq!(
+            parse_list_line(listing[3]).unwrap().unwrap().name,
+            b"00README.TXT"
+        );
+        assert_eq!(parse_list_line(listing[0]).unwrap(), None);
+        assert_eq!(parse_list_line(listing[9]).unwrap(), None);
+    }
+
+    #[test]
+    fn vms_never_guesses() {
+        // A name alone, then no columns: an error, and the parser goes on.
+        let mut p = ListParser::new();
+        assert_eq!(p.line(b"LONG.TXT;1").unwrap(), None);
+        assert_eq!(
+            p.line(b"garbage that is no columns"),
+            Err(ProtocolError::BadListing)
+        );
+        assert_eq!(
+            p.line(b"A.TXT;1  2  1-JAN-2020 00:00")
+                .unwrap()
+                .unwrap()
+                .name,
+            b"A.TXT"
+        );
+        // A name alone at the end.
+        assert_eq!(p.line(b"LAST.TXT;4").unwrap(), None);
+        assert_eq!(p.finish(), Err(ProtocolError::BadListing));
+        // Columns that are not VMS's: a bad date, a stray word, a version
+        // that is no number, no version at all.
+        for bad in [
+            &b"A.TXT;1  2  31-FOO-2020 00:00"[..],
+            b"A.TXT;1  2  1-JAN-2020 00:00 extra",
+            b"A.TXT;x  2  1-JAN-2020 00:00",
+            b"A.TXT  2  1-JAN-2020 00:00",
+            b"[DIR]A.TXT;1  2  1-JAN-2020 00:00",
+        ] {
+            assert_eq!(
+                parse_list_line(bad),
+                Err(ProtocolError::BadListing),
+                "{bad:?}"
+            );
+        }
+    }
+
+    #[test]
+    fn the_parser_reads_every_format_of_one_listing() {
+        let mut p = ListParser::new();
+        for (line, name) in [
+            (
+                &b"-rw-r--r--   1 u g   5 Jan  2  2025 unix.txt"[..],
+                &b"unix.txt"[..],
+            ),
+            (
+                b"01-16-02  11:14AM       <DIR>          dos dir",
+                b"dos dir",
+            ),
+            (b"+r,s3,\teplf", b"eplf"),
+            (b"VMS.TXT;2   1  1-JAN-2020 00:00", b"VMS.TXT"),
+        ] {
+            assert_eq!(p.line(line).unwrap().unwrap().name, name);
+        }
+        assert_eq!(p.line(b"what is this"), Err(ProtocolError::BadListing));
     }
 }

@@ -132,6 +132,8 @@ proptest! {
             "[0-9]{2}-[0-9]{2}-[0-9]{2,4} +[0-9:]{4,5}[AP]M +(<DIR>|[0-9]{1,5}) *.{0,10}",
             "([a-zA-Z.]{0,6}=[^; ]{0,8};){0,4} ?.{0,8}",
             "[0-9]{14}(\\.[0-9]{0,10})?",
+            "\\+([imrs/][0-9.]{0,12},){0,5}\t?.{0,8}",
+            "[A-Z0-9_.]{1,12};[0-9x]{0,3} +[0-9/]{0,6} +[0-9]{1,2}-[A-Z]{3}-[0-9]{2,4} [0-9:.]{3,11}( \\[[A-Z,]{0,8}\\])?( \\([RWED,]{0,16}\\))?",
         ]
     ) {
         let b = input.as_bytes();
@@ -156,6 +158,8 @@ proptest! {
             "[-dl][rwx-]{9} +[0-9]{1,3} [a-z]+ [a-z]+ +[0-9,]{1,8} [A-Z][a-z]{2} +[0-9]{1,2} +[0-9:]{4,5} ?.{0,10}",
             "([a-zA-Z.]{0,6}=[^; ]{0,8};){0,4} ?.{0,8}",
             "[0-9]{14}(\\.[0-9]{0,10})?",
+            "\\+([imrs/][0-9.]{0,12},){0,5}\t?.{0,8}",
+            "[A-Z0-9_.]{1,12};[0-9]{1,3}( +[0-9/]{0,6} +[0-9]{1,2}-[A-Z]{3}-[0-9]{4} [0-9:.]{3,11})?",
             ".{0,40}",
         ]
     ) {
@@ -172,6 +176,15 @@ proptest! {
         if let Ok(Some(e)) = ftp_core::list::parse_list_line(b) {
             prop_assert!(!e.name.is_empty() && e.name.len() <= b.len());
         }
+        // Line by line, twice (a VMS name may wait for the next line):
+        // names are never empty nor longer than the input.
+        let mut parser = ftp_core::list::ListParser::new();
+        for _ in 0..2 {
+            if let Ok(Some(e)) = parser.line(b) {
+                prop_assert!(!e.name.is_empty() && e.name.len() <= b.len());
+            }
+        }
+        let _ = parser.finish();
         if let Ok(e) = ftp_core::mlsd::Entry::parse(b) {
             for f in e.facts() {
                 prop_assert!(f.name.len() + f.value.len() < b.len());

@@ -1,4 +1,5 @@
-//! MLSD/MLST entries and LIST lines (Unix and DOS).
+//! MLSD/MLST entries and LIST lines (Unix, DOS, EPLF, VMS; line by line
+//! too, where a VMS name may wait for its columns).
 #![no_main]
 
 use libfuzzer_sys::fuzz_target;
@@ -16,4 +17,11 @@ fuzz_target!(|data: &[u8]| {
     if let Ok(Some(e)) = ftp_core::list::parse_list_line(data) {
         assert!(!e.name.is_empty() && e.name.len() <= data.len());
     }
+    let mut parser = ftp_core::list::ListParser::new();
+    for line in data.split(|&b| b == b'\n') {
+        if let Ok(Some(e)) = parser.line(line) {
+            assert!(!e.name.is_empty() && e.name.len() <= data.len());
+        }
+    }
+    let _ = parser.finish();
 });

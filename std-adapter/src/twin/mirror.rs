@@ -9,7 +9,7 @@ use std::sync::atomic::AtomicU64;
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ftp_core::Timestamp;
-use ftp_core::list::{ListKind, parse_list_line};
+use ftp_core::list::{ListKind, ListParser};
 use ftp_core::mlsd::EntryKind;
 
 use super::Connect;
@@ -359,25 +359,42 @@ async fn list_remote(
     } else {
         // CWD then a bare LIST: a directory named "-l" is not an option.
         ftp.cwd(abs).await?;
+        // Unix, DOS, EPLF and VMS lines; a line in no known format is
+        // reported, never guessed into an entry.
+        let mut parser = ListParser::new();
+        let mut unknown = Vec::new();
         ftp.lines_of("LIST", |line| {
-            if let Ok(Some(e)) = parse_list_line(line) {
-                let kind = match e.kind {
-                    ListKind::File => Kind::File,
-                    ListKind::Dir => Kind::Dir,
-                    ListKind::Link | ListKind::Other => Kind::Link,
-                };
-                if e.name != b"." && e.name != b".." || kind != Kind::Dir {
-                    let item = Item {
-                        kind,
-                        size: e.size,
-                        mtime: None,
+            match parser.line(line) {
+                Ok(Some(e)) => {
+                    let kind = match e.kind {
+                        ListKind::File => Kind::File,
+                        ListKind::Dir => Kind::Dir,
+                        ListKind::Link | ListKind::Other => Kind::Link,
                     };
-                    check(e.name, item, &mut out);
+                    if e.name != b"." && e.name != b".." || kind != Kind::Dir {
+                        let item = Item {
+                            kind,
+                            size: e.size,
+                            mtime: None,
+                        };
+                        check(e.name, item, &mut out);
+                    }
                 }
+                Ok(None) => {}
+                Err(_) => unknown.push(String::from_utf8_lossy(line).into_owned()),
             }
             Ok(())
         })
         .await?;
+        if parser.finish().is_err() {
+            unknown.push("(a name with no columns at the end of the listing)".into());
+        }
+        for line in unknown {
+            refused.push(Problem {
+                path: rel_dir.to_string(),
+                message: format!("a listing line in no known format: {line:?}"),
+            });
+        }
     }
     Ok(out)
 }

@@ -560,3 +560,58 @@ async fn mirror_up_stops_when_the_server_is_full_run() {
         assert_eq!(server.stored().len(), 5);
     }
 }
+
+/// A VMS server's listing (names with `;version`, a long name on a line of
+/// its own, headings): the files arrive under their names without the
+/// version; a line in no known format is reported, not guessed.
+#[test]
+fn a_vms_listing_mirrors_and_an_unknown_line_is_reported() {
+    run(a_vms_listing_mirrors_and_an_unknown_line_is_reported_run());
+}
+
+#[bisync]
+async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported_run() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(5000, 61);
+    let listing = b"Directory DKA0:[PUB]\r\n\r\n\
+        README.TXT;3          10  1-JAN-2020 10:00 [SYSTEM] (RWED,RWED,RE,RE)\r\n\
+        A_NAME_TOO_LONG_FOR_ITS_COLUMN.DAT;1\r\n\
+        \x20                   10/12  2-JAN-2020 11:00:05.12 [SYSTEM] (RWED,RWED,RE,RE)\r\n\
+        what is this line\r\n\r\n\
+        Total of 2 files, 20/22 blocks.\r\n";
+    let server = FaultyFtpd::start(Faults {
+        listing: listing.to_vec(),
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let connect = connector(server.port, "u", "p");
+    let work = tempfile::tempdir().unwrap();
+    let mut session = None;
+    let s = mirror(
+        &mut session,
+        &connect,
+        "/",
+        work.path(),
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    assert!(s.failed.is_empty(), "{:?}", s.failed);
+    assert_eq!(s.files, 2);
+    for name in ["README.TXT", "A_NAME_TOO_LONG_FOR_ITS_COLUMN.DAT"] {
+        assert!(
+            std::fs::read(work.path().join(name)).unwrap() == file,
+            "{name}"
+        );
+    }
+    assert_eq!(s.refused.len(), 1, "{:?}", s.refused);
+    assert!(
+        s.refused[0].message.contains("no known format")
+            && s.refused[0].message.contains("what is this line"),
+        "{:?}",
+        s.refused
+    );
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(sent.contains("RETR /README.TXT\r\n"), "{sent}");
+}
