@@ -20,19 +20,43 @@ pub struct Limits {
 
 /// The `resume` flag of an options map (`#{resume: true}`); other keys are
 /// refused so a typo is not silently ignored.
-fn resume_of(opts: &Map) -> Rr<bool> {
-    let mut resume = false;
+/// The options of a single transfer: `resume` (both ways), `keep_time`
+/// (uploads); any other key is refused.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct Put {
+    /// Continue from what the other side has (REST).
+    pub resume: bool,
+    /// Give the remote file the local file's modification time.
+    pub keep_time: bool,
+}
+
+fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
+    let mut put = Put::default();
+    let known = if upload {
+        "resume, keep_time"
+    } else {
+        "resume"
+    };
     for (k, v) in opts {
+        let flag = || {
+            v.as_bool()
+                .map_err(|t| usage(format!("{k} must be true or false, not a {t}")))
+        };
         match k.as_str() {
-            "resume" => {
-                resume = v
-                    .as_bool()
-                    .map_err(|t| usage(format!("resume must be true or false, not a {t}")))?
-            }
-            other => return Err(usage(format!("unknown option {other:?} (known: resume)"))),
+            "resume" => put.resume = flag()?,
+            "keep_time" if upload => put.keep_time = flag()?,
+            other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),
         }
     }
-    Ok(resume)
+    Ok(put)
+}
+
+fn resume_of(opts: &Map) -> Rr<bool> {
+    Ok(transfer_options(opts, false)?.resume)
+}
+
+fn put_of(opts: &Map) -> Rr<Put> {
+    transfer_options(opts, true)
 }
 
 fn strings(v: Vec<String>) -> Array {
@@ -137,23 +161,26 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         .retr(remote, Some(local), resume_of(&opts)?));
     reg!(engine, r, "retr_text", |s, remote: &str| s
         .retr_text(remote));
-    reg!(engine, r, "stor", |s, local: &str| s
-        .stor(local, None, false));
+    reg!(engine, r, "stor", |s, local: &str| s.stor(
+        local,
+        None,
+        Put::default()
+    ));
     reg!(engine, r, "stor", |s, local: &str, opts: Map| s.stor(
         local,
         None,
-        resume_of(&opts)?
+        put_of(&opts)?
     ));
     reg!(engine, r, "stor", |s, local: &str, remote: &str| s.stor(
         local,
         Some(remote),
-        false
+        Put::default()
     ));
     reg!(engine, r, "stor", |s,
                              local: &str,
                              remote: &str,
                              opts: Map| s
-        .stor(local, Some(remote), resume_of(&opts)?));
+        .stor(local, Some(remote), put_of(&opts)?));
     reg!(engine, r, "stor_text", |s, remote: &str, text: &str| s
         .stor_text(remote, text));
     reg!(engine, r, "appe", |s, local: &str, remote: &str| s

@@ -436,8 +436,17 @@ impl Runner {
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
-    /// `stor(local[, remote][, #{resume}])`.
-    pub fn stor(&mut self, local: &str, remote: Option<&str>, resume: bool) -> Rr<String> {
+    /// `stor(local[, remote][, #{resume, keep_time}])`: with `keep_time`,
+    /// the remote file gets the local file's modification time (MFMT,
+    /// MDTM with a time, or SITE UTIME; a server with none of them gets
+    /// the file and one warning a session).
+    pub fn stor(
+        &mut self,
+        local: &str,
+        remote: Option<&str>,
+        put: crate::engine::Put,
+    ) -> Rr<String> {
+        let resume = put.resume;
         let path = self.sandbox.resolve(local)?;
         let remote = match remote {
             Some(r) => r.to_string(),
@@ -454,7 +463,11 @@ impl Runner {
             let mut reader = BufReader::new(file);
             // Fail on a missing file before anything is sent.
             reader.fill_buf().map_err(|e| local_io(local, e))?;
-            return self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader));
+            let reply = self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader))?;
+            if put.keep_time {
+                self.keep_time(local, &path, &remote)?;
+            }
+            return Ok(reply);
         }
         let bar = self.bar(&remote);
         let done = self
@@ -463,7 +476,28 @@ impl Runner {
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        Ok(nothing_to_do(done.map_err(ftp_error)?))
+        let reply = nothing_to_do(done.map_err(ftp_error)?);
+        if put.keep_time {
+            self.keep_time(local, &path, &remote)?;
+        }
+        Ok(reply)
+    }
+
+    /// Gives `remote` the modification time of the local file `path`.
+    fn keep_time(&mut self, local: &str, path: &std::path::Path, remote: &str) -> Rr<()> {
+        let modified = std::fs::metadata(path)
+            .and_then(|m| m.modified())
+            .map_err(|e| local_io(local, e))?;
+        let secs = modified
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        if let Some(when) = i64::try_from(secs)
+            .ok()
+            .and_then(ftp_std::Timestamp::from_unix_seconds)
+        {
+            self.with(|f| f.set_mtime(remote, when).map(|_| String::new()))?;
+        }
+        Ok(())
     }
 
     /// `stor_text(remote, text)`.
@@ -637,12 +671,13 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "resume" => o.resume = flag(k, v)?,
             "follow_symlinks" => o.follow_symlinks = flag(k, v)?,
             "retries" => o.retries = count(k, v, 100)? as u32,
+            "keep_time" => o.keep_time = flag(k, v)?,
             "exclude" => o.exclude = globs(k, v)?,
             "include" => o.include = globs(k, v)?,
             other => {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
-                     exclude, include, dry_run, resume, follow_symlinks, retries)"
+                     exclude, include, dry_run, resume, follow_symlinks, retries, keep_time)"
                 )));
             }
         }

@@ -1284,3 +1284,98 @@ fn client_certificate_flags() {
     let o = run(cwd.path(), &["--key", &key, "-e", "1"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
+
+fn mtime(path: &Path) -> std::time::SystemTime {
+    std::fs::metadata(path).unwrap().modified().unwrap()
+}
+
+fn set_mtime(path: &Path, when: std::time::SystemTime) {
+    std::fs::File::options()
+        .write(true)
+        .open(path)
+        .unwrap()
+        .set_modified(when)
+        .unwrap();
+}
+
+/// `stor(.., #{keep_time: true})` gives the remote file the local time
+/// (vsftpd: the two-argument MDTM; pyftpdlib: MFMT); `mirror_up` does it
+/// by default, so a second one with only_newer sends nothing; a server
+/// with no way to set times gets the files and one warning line a
+/// session.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+fn keep_time_on_stor_and_mirror_up() {
+    let vs = Vsftpd::start();
+    let py = PyFtpd::start("127.0.0.1");
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cwd.path().join("tree")).unwrap();
+    let old = std::time::SystemTime::now() - std::time::Duration::from_secs(5 * 86_400);
+    for name in ["one.txt", "tree/a.txt", "tree/b.txt"] {
+        std::fs::write(cwd.path().join(name), name).unwrap();
+        set_mtime(&cwd.path().join(name), old);
+    }
+    for (root, port, user) in [
+        (vs.root.path(), vs.port, VSFTPD_USER),
+        (py.root.path(), py.port, USER),
+    ] {
+        let url = format!("ftp://{user}@127.0.0.1:{port}/");
+        let script = r#"
+            stor("one.txt", "kept.txt", #{keep_time: true});
+            stor("one.txt", "plain.txt");
+            let first = mirror_up("tree", "up");
+            let second = mirror_up("tree", "up", #{only_newer: true});
+            print(`${first.files} ${second.files}`);
+        "#;
+        let o = run(
+            cwd.path(),
+            &["--url", &url, "-e", script],
+            &[("FTP_PASSWORD", PASSWORD)],
+        );
+        assert_ok(&o);
+        assert_eq!(out(&o), "2 0\n", "port {port}: {}", err(&o));
+        let off = |p: &Path| {
+            mtime(p)
+                .duration_since(old)
+                .unwrap_or_else(|e| e.duration())
+        };
+        assert!(off(&root.join("kept.txt")) < std::time::Duration::from_secs(1));
+        assert!(off(&root.join("plain.txt")) > std::time::Duration::from_secs(86_400));
+        for name in ["a.txt", "b.txt"] {
+            assert!(off(&root.join("up").join(name)) < std::time::Duration::from_secs(1));
+        }
+    }
+    // No MFMT, no MDTM with a time, no SITE UTIME: one warning.
+    use ftp_tests::{Faults, FaultyFtpd};
+    let server = FaultyFtpd::start(Faults::default());
+    let url = format!("ftp://u@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "--url",
+            &url,
+            "-e",
+            r#"stor("one.txt", "x", #{keep_time: true}); stor("one.txt", "y", #{keep_time: true});"#,
+        ],
+        &[("FTP_PASSWORD", "p")],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        err(&o).matches("cannot set modification times").count(),
+        1,
+        "{}",
+        err(&o)
+    );
+    assert_eq!(server.stored().len(), 2);
+    // keep_time is an option of uploads only.
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", r#"retr("x", #{keep_time: true})"#],
+        &[("FTP_PASSWORD", "p")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("known: resume"), "{}", err(&o));
+}

@@ -86,7 +86,7 @@ pub use blocking::mirror::{mirror, mirror_up};
 pub use connector::{Connector, DataStream};
 pub use control::{Control, TlsError};
 pub use error::Error;
-pub use files::{Fetch, Progress, Transferred, part_path};
+pub use files::{Fetch, Progress, TimeCommand, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;

@@ -62,6 +62,10 @@ pub struct MirrorOptions {
     pub retries: u32,
     /// The pause before a retry. Default 1 s.
     pub retry_pause: Duration,
+    /// `mirror_up`: give each uploaded file the local file's modification
+    /// time ([`crate::Ftp::set_mtime`]: MFMT, MDTM with a time or SITE
+    /// UTIME), so that a later `only_newer` run sends nothing. Default on.
+    pub keep_time: bool,
 }
 
 impl MirrorOptions {
@@ -76,6 +80,7 @@ impl MirrorOptions {
         follow_symlinks: bool,
         retries: u32,
         retry_pause: Duration,
+        keep_time: bool,
     }
 }
 
@@ -92,6 +97,7 @@ impl Default for MirrorOptions {
             follow_symlinks: false,
             retries: 3,
             retry_pause: Duration::from_secs(1),
+            keep_time: true,
         }
     }
 }

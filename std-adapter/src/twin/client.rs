@@ -9,6 +9,7 @@ use ftp_core::{OwnedEntry, Timestamp, TransferType};
 
 use super::bisync;
 use super::rt::{self, Session};
+use crate::files::{TimeCommand, TimeSupport};
 use crate::support::{check_arg, io_err, text};
 use crate::tls::TlsContext;
 use crate::url::{Scheme, Url};
@@ -31,6 +32,8 @@ pub struct Ftp {
     options: Options,
     host: String,
     tls: Option<TlsContext>,
+    /// How this server sets modification times, once known.
+    set_time: TimeSupport,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -85,6 +88,7 @@ impl Ftp {
                         options: options.clone(),
                         host: host.to_owned(),
                         tls,
+                        set_time: TimeSupport::Unknown,
                     });
                 }
                 Err(e) => {
@@ -350,6 +354,62 @@ impl Ftp {
     /// A file's modification time, UTC (MDTM).
     pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, Error> {
         Ok(self.session.mdtm(filename).await?)
+    }
+
+    /// Sets a remote file's modification time (UTC), as `touch -d` would:
+    /// MFMT when FEAT lists it, else the two-argument MDTM of vsftpd and
+    /// IIS, else SITE UTIME. The first that works is kept for the session;
+    /// `Ok(None)` when the server has none of them (found out once a
+    /// session, and said once as a warning). Once a command is known to
+    /// work, its refusal (a 550 for a file one may not touch) is the
+    /// error.
+    pub async fn set_mtime(
+        &mut self,
+        path: &str,
+        when: Timestamp,
+    ) -> Result<Option<TimeCommand>, Error> {
+        check_arg(path)?;
+        match self.set_time {
+            TimeSupport::Unsupported => return Ok(None),
+            TimeSupport::Uses(command) => {
+                self.voidcmd(&command.command(path, when)).await?;
+                return Ok(Some(command));
+            }
+            TimeSupport::Unknown => {}
+        }
+        // A FEAT refused is a server without MFMT.
+        let mfmt = match self.feat().await {
+            Ok(features) => features.iter().any(|f| {
+                let f = f.trim();
+                f.len() >= 4 && f[..4].eq_ignore_ascii_case("MFMT")
+            }),
+            Err(e) if e.reply().is_some() => false,
+            Err(e) => return Err(e),
+        };
+        let tries: &[TimeCommand] = if mfmt {
+            &[TimeCommand::Mfmt, TimeCommand::Mdtm, TimeCommand::SiteUtime]
+        } else {
+            &[TimeCommand::Mdtm, TimeCommand::SiteUtime]
+        };
+        for &command in tries {
+            match self.voidcmd(&command.command(path, when)).await {
+                Ok(_) => {
+                    self.set_time = TimeSupport::Uses(command);
+                    return Ok(Some(command));
+                }
+                // Unknown here (500, 502, 504), or taken for something
+                // else (an MDTM of a file named "20250101000000 path"):
+                // the next way.
+                Err(Error::Permanent(_) | Error::Unexpected(_)) => {}
+                Err(e) => return Err(e),
+            }
+        }
+        self.set_time = TimeSupport::Unsupported;
+        log::warn!(
+            "warning: {} cannot set modification times (no MFMT, MDTM with a time, or SITE UTIME): times are not kept",
+            self.host
+        );
+        Ok(None)
     }
 
     /// The features the server announces (FEAT), one per line.

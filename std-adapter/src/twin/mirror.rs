@@ -205,8 +205,8 @@ async fn remote_times(
 /// (made when missing): the same options, in the other direction. Uploads
 /// are not resumed (a shorter remote file may be an older version, not a
 /// partial one); with `only_newer` a file is skipped when the remote one
-/// has its size and is not older. When the server has MFMT, uploaded files
-/// get the local modification time.
+/// has its size and is not older. Uploaded files get the local
+/// modification time ([`MirrorOptions::keep_time`], on by default).
 #[bisync]
 pub async fn mirror_up<C>(
     session: &mut Option<Ftp>,
@@ -233,10 +233,6 @@ where
     .map_err(|e| Error::local(&source, e))?;
     let local_tree = local_tree.into_tree(&mut summary);
     let (ftp, home, root) = open_root(session, connect, remote).await?;
-    let mfmt = ftp
-        .feat()
-        .await
-        .is_ok_and(|f| f.iter().any(|l| l.trim().eq_ignore_ascii_case("MFMT")));
     // The remote root: made when missing.
     let mut remote_tree = match ftp.cwd(&root).await {
         Ok(_) => {
@@ -300,7 +296,7 @@ where
     let work = Work::Up {
         source: &source,
         root: &root,
-        mfmt,
+        keep_time: options.keep_time,
     };
     let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
     summary.seconds = start.elapsed().as_secs_f64();
@@ -464,7 +460,7 @@ enum Work<'a> {
     Up {
         source: &'a Path,
         root: &'a str,
-        mfmt: bool,
+        keep_time: bool,
     },
 }
 
@@ -514,14 +510,24 @@ impl Work<'_> {
                     .await?;
                 Ok(done.bytes)
             }
-            Work::Up { source, root, mfmt } => {
+            Work::Up {
+                source,
+                root,
+                keep_time,
+            } => {
                 let path = local_path(source, &job.rel);
                 let remote = remote_path(root, &job.rel);
                 let done = ftp
                     .upload_with(&path, &remote, false, |p| on_bytes(p.done))
                     .await?;
-                if mfmt && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
-                    let _ = ftp.sendcmd(&format!("MFMT {t} {remote}")).await;
+                if keep_time && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
+                    // The file is there: a time the server refuses costs
+                    // only the next only_newer run's upload.
+                    match ftp.set_mtime(&remote, t).await {
+                        Err(e) if connection_lost(&e) => return Err(e),
+                        Err(e) => log::info!("{}: the time was not kept: {e}", job.rel),
+                        Ok(_) => {}
+                    }
                 }
                 Ok(done.bytes)
             }

@@ -128,7 +128,7 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
     assert_eq!((s.files, s.deleted), (1, 1));
     assert_eq!(read_tree(&root.join("up")), read_tree(&local));
     if server_sets_times {
-        // MFMT gave the uploaded files the local times.
+        // MFMT or MDTM gave the uploaded files the local times.
         let l = std::fs::metadata(local.join("docs/new file.txt"))
             .unwrap()
             .modified()
@@ -156,7 +156,7 @@ fn vsftpd_tree_both_ways() {
 #[bisync]
 async fn vsftpd_tree_both_ways_run() {
     let server = Vsftpd::start();
-    both_ways(server.root.path(), server.port, VSFTPD_USER, false).await;
+    both_ways(server.root.path(), server.port, VSFTPD_USER, true).await;
 }
 
 #[test]
@@ -614,4 +614,102 @@ async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported_run() {
     );
     let sent = String::from_utf8_lossy(&server.received()).into_owned();
     assert!(sent.contains("RETR /README.TXT\r\n"), "{sent}");
+}
+
+/// Uploaded files keep their local modification times (vsftpd: the
+/// two-argument MDTM, `mdtm_write`; pyftpdlib: MFMT), so a second
+/// `mirror_up` with only_newer sends nothing; a server with none of the
+/// commands still gets every file.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+fn uploads_keep_their_times() {
+    run(uploads_keep_their_times_run());
+}
+
+#[bisync]
+async fn uploads_keep_their_times_run() {
+    let vs = Vsftpd::start();
+    let py = PyFtpd::start("127.0.0.1");
+    let servers = [
+        (vs.root.path().to_path_buf(), vs.port, VSFTPD_USER),
+        (py.root.path().to_path_buf(), py.port, USER),
+    ];
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("src");
+    make_tree(&local, 30, 3000, 51);
+    // Times of three days ago, each a second apart.
+    let base = std::time::SystemTime::now() - Duration::from_secs(3 * 86_400);
+    let mut files = Vec::new();
+    for (i, (rel, data)) in read_tree(&local).into_iter().enumerate() {
+        if data.is_some() {
+            let when = base + Duration::from_secs(i as u64);
+            set_mtime(&local.join(&rel), when);
+            files.push((rel, when));
+        }
+    }
+    for (root, port, user) in servers {
+        let connect = connector(port, user, PASSWORD);
+        let mut session = None;
+        let opts = MirrorOptions::default().parallel(2);
+        let s = mirror_up(&mut session, &connect, &local, "/kept", &opts, quiet())
+            .await
+            .unwrap();
+        clean(&s);
+        assert_eq!(s.files, files.len() as u64);
+        for (rel, when) in &files {
+            let got = std::fs::metadata(root.join("kept").join(rel))
+                .unwrap()
+                .modified()
+                .unwrap();
+            let diff = got.duration_since(*when).unwrap_or_else(|e| e.duration());
+            assert!(
+                diff < Duration::from_secs(1),
+                "{rel}: {diff:?} off (port {port})"
+            );
+        }
+        let newer = MirrorOptions::default().only_newer(true);
+        let s = mirror_up(&mut session, &connect, &local, "/kept", &newer, quiet())
+            .await
+            .unwrap();
+        clean(&s);
+        assert_eq!(s.files, 0, "nothing newer to send (port {port})");
+    }
+}
+
+/// A server that sets no times: the files still arrive, and the session
+/// asks once (FEAT, MDTM, SITE UTIME), not for every file.
+#[test]
+fn a_server_without_time_commands_still_gets_every_file() {
+    run(a_server_without_time_commands_still_gets_every_file_run());
+}
+
+#[bisync]
+async fn a_server_without_time_commands_still_gets_every_file_run() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let server = FaultyFtpd::start(Faults::default());
+    let work = tempfile::tempdir().unwrap();
+    for i in 0..6 {
+        std::fs::write(work.path().join(format!("f{i}")), format!("{i}\n")).unwrap();
+    }
+    let connect = connector(server.port, "u", "p");
+    let mut session = None;
+    let s = mirror_up(
+        &mut session,
+        &connect,
+        work.path(),
+        "/",
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 6);
+    assert_eq!(server.stored().len(), 6);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("MDTM 20").count(), 1, "{sent}");
+    assert_eq!(sent.matches("SITE UTIME").count(), 1, "{sent}");
 }
