@@ -37,10 +37,11 @@ pub struct MirrorOptions {
     /// Connections transferring at once (each its own session). Default 1.
     pub parallel: usize,
     /// Skip files whose size is the same and whose copy is not older than
-    /// the source (modification times from MLSD `modify`, MDTM, or the
-    /// local file system). Downloaded files get the server's time (always
-    /// from MLSD; from LIST servers only with this option, at one MDTM a
-    /// file).
+    /// the source (modification times from MLSD `modify`, LIST with the
+    /// server's zone learned from one MDTM, MDTM for files LIST shows only
+    /// the year of, or the local file system). Downloaded files get the
+    /// server's time (always from MLSD; from LIST servers only with this
+    /// option, to the minute).
     pub only_newer: bool,
     /// Delete from the target what is no longer in the source (files and
     /// directories, excluded names kept). Off by default.

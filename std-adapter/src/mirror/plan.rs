@@ -74,7 +74,9 @@ fn up_to_date(source: &Item, target: &Item) -> bool {
     target.kind == Kind::File
         && target.size == source.size
         && match (source.mtime, target.mtime) {
-            (Some(s), Some(t)) => t >= s,
+            // A LIST time is the minute: the copy may be up to 59 s newer
+            // than it shows.
+            (Some(s), Some(t)) => t + if target.listed { 59 } else { 0 } >= s,
             _ => true,
         }
 }
@@ -231,6 +233,7 @@ mod tests {
             kind: Kind::File,
             size: Some(size),
             mtime: Some(mtime),
+            listed: false,
         }
     }
 
@@ -239,6 +242,7 @@ mod tests {
             kind: Kind::Dir,
             size: None,
             mtime: None,
+            listed: false,
         }
     }
 
@@ -247,6 +251,7 @@ mod tests {
             kind: Kind::Link,
             size: None,
             mtime: None,
+            listed: false,
         }
     }
 
@@ -297,6 +302,7 @@ mod tests {
                 "no time",
                 Item {
                     mtime: None,
+                    listed: false,
                     ..file(5, 0)
                 },
             ),
@@ -324,6 +330,7 @@ mod tests {
             "same",
             Item {
                 mtime: None,
+                listed: false,
                 ..file(5, 0)
             },
         )]);

@@ -28,6 +28,10 @@ pub(crate) struct Item {
     pub(crate) size: Option<u64>,
     /// Unix seconds.
     pub(crate) mtime: Option<i64>,
+    /// `mtime` is a LIST time: known to the minute (the true time is up to
+    /// 59 s later), and in the server's own time zone until the mirror
+    /// learned its offset.
+    pub(crate) listed: bool,
 }
 
 /// A tree: paths from its root (`a/b`, `/`-separated) to what they are.
@@ -99,6 +103,7 @@ fn scan_local(
                 kind,
                 size: Some(meta.len()),
                 mtime: meta.modified().ok().and_then(unix_seconds),
+                listed: false,
             };
             tree.insert(rel, item);
         }
@@ -130,4 +135,90 @@ pub(crate) fn scan_local_owned(
     let mut refused = Vec::new();
     let tree = scan_local(root, follow, &Filter::of(options), &mut refused)?;
     Ok(LocalScan { tree, refused })
+}
+
+/// A LIST time as Unix seconds, read as if it were UTC (the server's zone
+/// is learned later: [`zone_offset`]). `None` without a time of day (old
+/// files show only the year). A date without a year is this year's, or
+/// last year's when that would put it more than two days ahead of `now`.
+pub(crate) fn listed_seconds(t: &ftp_core::list::ListTime, now: i64) -> Option<i64> {
+    let (hour, minute) = t.time?;
+    let at = |year: u16| {
+        ftp_core::Timestamp {
+            year,
+            month: t.month,
+            day: t.day,
+            hour,
+            minute,
+            second: 0,
+            nanos: 0,
+        }
+        .unix_seconds()
+    };
+    match t.year {
+        Some(year) => Some(at(year)),
+        None => {
+            let this = ftp_core::Timestamp::from_unix_seconds(now)?.year;
+            let guess = at(this);
+            Some(if guess > now + 2 * 86_400 {
+                at(this.checked_sub(1)?)
+            } else {
+                guess
+            })
+        }
+    }
+}
+
+/// The server's time zone, from one file's LIST time (read as UTC, to the
+/// minute) and its MDTM (UTC, exact): the difference rounded to a quarter
+/// of an hour (FileZilla's way), in seconds to subtract from LIST times.
+pub(crate) fn zone_offset(listed: i64, exact: i64) -> i64 {
+    (listed - exact + 450).div_euclid(900) * 900
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ftp_core::list::ListTime;
+
+    #[test]
+    fn list_times_and_the_zone() {
+        // 2025-03-04 05:06:00 UTC.
+        let t = ListTime {
+            year: Some(2025),
+            month: 3,
+            day: 4,
+            time: Some((5, 6)),
+        };
+        assert_eq!(listed_seconds(&t, 0), Some(1_741_064_760));
+        // No year: this year, unless that is ahead of now.
+        let now = 1_741_064_760 + 86_400; // 2025-03-05
+        let t = ListTime { year: None, ..t };
+        assert_eq!(listed_seconds(&t, now), Some(1_741_064_760));
+        let december = ListTime {
+            year: None,
+            month: 12,
+            day: 30,
+            time: Some((1, 0)),
+        };
+        let got = listed_seconds(&december, now).unwrap();
+        assert_eq!(
+            ftp_core::Timestamp::from_unix_seconds(got).unwrap().year,
+            2024
+        );
+        // Only the year: no time to compare.
+        let old = ListTime {
+            year: Some(2019),
+            month: 1,
+            day: 1,
+            time: None,
+        };
+        assert_eq!(listed_seconds(&old, now), None);
+        // A server two hours east lists 07:06 for 05:06:42 UTC; one in
+        // UTC lists 05:06; half an hour west, 04:36.
+        let exact = 1_741_064_760 + 42;
+        assert_eq!(zone_offset(1_741_064_760 + 7200, exact), 7200);
+        assert_eq!(zone_offset(1_741_064_760, exact), 0);
+        assert_eq!(zone_offset(1_741_064_760 - 1800, exact), -1800);
+    }
 }

@@ -19,7 +19,9 @@ use super::rt::{self, fs};
 use crate::Error;
 use crate::mirror::names::{Filter, join, local_path, remote_path, unsafe_name};
 use crate::mirror::plan::{Direction, plan, times_wanted};
-use crate::mirror::scan::{Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, scan_local_owned};
+use crate::mirror::scan::{
+    Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
+};
 use crate::mirror::workers::{
     Job, Shared, connection_lost, storage_full, too_many_connections, worth_retrying,
 };
@@ -55,7 +57,7 @@ where
     let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
     // Back where the caller was, whatever the scan did.
     let _ = ftp.cwd(&home).await;
-    let (mut tree, _) = scanned?;
+    let (mut tree, mlsd) = scanned?;
 
     if !options.dry_run {
         fs::create_dir_all(local)
@@ -75,7 +77,16 @@ where
     .map_err(|e| Error::local(&target, e))?;
     let local_tree = local_tree.into_tree(&mut summary);
     // LIST gives no times: MDTM for the files only_newer must compare.
-    remote_times(ftp, &root, &mut tree, &local_tree, options, Direction::Down).await?;
+    remote_times(
+        ftp,
+        &root,
+        &mut tree,
+        mlsd,
+        &local_tree,
+        options,
+        Direction::Down,
+    )
+    .await?;
     let plan = plan(&tree, &local_tree, options, Direction::Down);
     let Some(plan) = take_plan(plan, &mut summary, options, Direction::Down) else {
         summary.seconds = start.elapsed().as_secs_f64();
@@ -172,17 +183,25 @@ where
     Ok((ftp, home, root))
 }
 
-/// Asks MDTM for the remote times the plan needs and the scan did not give
-/// (LIST servers, only_newer); a refusal leaves the time unknown.
+/// Completes the remote times the plan needs. A LIST server's times are
+/// the minute in the server's zone: with `only_newer`, one MDTM (of a file
+/// with a LIST time) gives the zone for all of them (FileZilla's way, not
+/// one MDTM a file); without, they are not used. Then MDTM for the files
+/// whose time is still unknown and matters (old files list only their
+/// year); a refusal leaves the time unknown.
 #[bisync]
 async fn remote_times(
     ftp: &mut Ftp,
     root: &str,
     remote: &mut Tree,
+    mlsd: bool,
     local: &Tree,
     options: &MirrorOptions,
     direction: Direction,
 ) -> Result<(), Error> {
+    if !mlsd {
+        learn_zone(ftp, root, remote, options).await?;
+    }
     let wanted = match direction {
         Direction::Down => times_wanted(remote, local, options, direction),
         Direction::Up => times_wanted(local, remote, options, direction),
@@ -192,10 +211,57 @@ async fn remote_times(
             Ok(t) => {
                 if let Some(item) = remote.get_mut(&rel) {
                     item.mtime = Some(t.unix_seconds());
+                    item.listed = false;
                 }
             }
             Err(e) if connection_lost(&e) => return Err(e),
             Err(_) => {}
+        }
+    }
+    Ok(())
+}
+
+/// Turns LIST times into UTC with the zone one MDTM tells (tried on up to
+/// three files), or drops them when they are not needed or no MDTM
+/// answers.
+#[bisync]
+async fn learn_zone(
+    ftp: &mut Ftp,
+    root: &str,
+    remote: &mut Tree,
+    options: &MirrorOptions,
+) -> Result<(), Error> {
+    let mut offset = None;
+    if options.only_newer {
+        let probes: Vec<(String, i64)> = remote
+            .iter()
+            .filter(|(_, item)| item.listed && item.kind == Kind::File)
+            .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
+            .take(3)
+            .collect();
+        for (rel, listed) in probes {
+            match ftp.mdtm(&remote_path(root, &rel)).await {
+                Ok(t) => {
+                    let exact = t.unix_seconds();
+                    offset = Some(zone_offset(listed, exact));
+                    if let Some(item) = remote.get_mut(&rel) {
+                        item.mtime = Some(exact);
+                        item.listed = false;
+                    }
+                    break;
+                }
+                Err(e) if connection_lost(&e) => return Err(e),
+                Err(_) => {}
+            }
+        }
+    }
+    for item in remote.values_mut().filter(|i| i.listed) {
+        match offset {
+            Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
+            None => {
+                item.mtime = None;
+                item.listed = false;
+            }
         }
     }
     Ok(())
@@ -234,11 +300,11 @@ where
     let local_tree = local_tree.into_tree(&mut summary);
     let (ftp, home, root) = open_root(session, connect, remote).await?;
     // The remote root: made when missing.
-    let mut remote_tree = match ftp.cwd(&root).await {
+    let (mut remote_tree, mlsd) = match ftp.cwd(&root).await {
         Ok(_) => {
             let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
             let _ = ftp.cwd(&home).await;
-            scanned?.0
+            scanned?
         }
         Err(Error::Permanent(_)) => {
             if options.dry_run {
@@ -247,7 +313,7 @@ where
                 ftp.mkd(&root).await?;
                 summary.dirs_created += 1;
             }
-            Tree::new()
+            (Tree::new(), true)
         }
         Err(e) => return Err(e),
     };
@@ -255,6 +321,7 @@ where
         ftp,
         &root,
         &mut remote_tree,
+        mlsd,
         &local_tree,
         options,
         Direction::Up,
@@ -348,6 +415,7 @@ async fn list_remote(
                 kind,
                 size: e.size(),
                 mtime: e.modify().map(|t| t.unix_seconds()),
+                listed: false,
             };
             check(e.name, item, &mut out);
         })
@@ -359,6 +427,9 @@ async fn list_remote(
         // reported, never guessed into an entry.
         let mut parser = ListParser::new();
         let mut unknown = Vec::new();
+        let now = std::time::SystemTime::now()
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
         ftp.lines_of("LIST", |line| {
             match parser.line(line) {
                 Ok(Some(e)) => {
@@ -368,10 +439,12 @@ async fn list_remote(
                         ListKind::Link | ListKind::Other => Kind::Link,
                     };
                     if e.name != b"." && e.name != b".." || kind != Kind::Dir {
+                        let mtime = e.time.as_ref().and_then(|t| listed_seconds(t, now));
                         let item = Item {
                             kind,
                             size: e.size,
-                            mtime: None,
+                            mtime,
+                            listed: mtime.is_some(),
                         };
                         check(e.name, item, &mut out);
                     }

@@ -713,3 +713,70 @@ async fn a_server_without_time_commands_still_gets_every_file_run() {
     assert_eq!(sent.matches("MDTM 20").count(), 1, "{sent}");
     assert_eq!(sent.matches("SITE UTIME").count(), 1, "{sent}");
 }
+
+/// only_newer against a LIST server whose listing shows local time (two
+/// hours east of UTC): one MDTM tells the zone, not one a file; the files
+/// whose copies are not older are skipped, the one whose copy is older
+/// comes again.
+#[test]
+fn list_times_in_the_server_zone_cost_one_mdtm() {
+    run(list_times_in_the_server_zone_cost_one_mdtm_run());
+}
+
+#[bisync]
+async fn list_times_in_the_server_zone_cost_one_mdtm_run() {
+    use ftp_std::Timestamp;
+    use ftp_tests::{Faults, FaultyFtpd};
+    let now = std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .unwrap()
+        .as_secs() as i64;
+    // Ten days ago at hh:mm:37 UTC; the listing shows that two hours on.
+    let exact = (now - 10 * 86_400) / 60 * 60 + 37;
+    let shown = Timestamp::from_unix_seconds(exact + 7200).unwrap();
+    const MONTHS: [&str; 12] = [
+        "Jan", "Feb", "Mar", "Apr", "May", "Jun", "Jul", "Aug", "Sep", "Oct", "Nov", "Dec",
+    ];
+    let file = ftp_tests::random_bytes(1000, 62);
+    let names: Vec<String> = (0..10).map(|i| format!("f{i}.bin")).collect();
+    let listing: Vec<u8> = names
+        .iter()
+        .flat_map(|n| {
+            format!(
+                "-rw-r--r--    1 1000     1000         1000 {} {:>2} {:02}:{:02} {n}\r\n",
+                MONTHS[usize::from(shown.month) - 1],
+                shown.day,
+                shown.hour,
+                shown.minute
+            )
+            .into_bytes()
+        })
+        .collect();
+    let mdtm = format!("213 {}\r\n", Timestamp::from_unix_seconds(exact).unwrap());
+    let server = FaultyFtpd::start(Faults {
+        listing,
+        file: file.clone(),
+        replies: vec![("MDTM".into(), mdtm.into_bytes())],
+        ..Faults::default()
+    });
+    let work = tempfile::tempdir().unwrap();
+    let at = |secs: i64| std::time::UNIX_EPOCH + Duration::from_secs(secs as u64);
+    for (i, n) in names.iter().enumerate() {
+        let p = work.path().join(n);
+        std::fs::write(&p, &file).unwrap();
+        // Copies made right after the server's file; f0's an hour before.
+        set_mtime(&p, at(if i == 0 { exact - 3600 } else { exact + 5 }));
+    }
+    let connect = connector(server.port, "u", "p");
+    let mut session = None;
+    let opts = MirrorOptions::default().only_newer(true);
+    let s = mirror(&mut session, &connect, "/", work.path(), &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!((s.files, s.skipped), (1, 9));
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("MDTM ").count(), 1, "{sent}");
+    assert_eq!(sent.matches("RETR ").count(), 1, "{sent}");
+    assert!(sent.contains("RETR /f0.bin"), "{sent}");
+}
