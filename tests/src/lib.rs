@@ -370,6 +370,72 @@ impl Certs {
     }
 }
 
+/// Where scripts/install-test-deps.sh unpacks Pure-FTPd (its Debian
+/// package conflicts with vsftpd's, so it is not installed).
+pub const PURE_FTPD: &str = "/opt/ftp-rs-tests/pure-ftpd/usr/sbin/pure-ftpd";
+
+/// A Pure-FTPd on 127.0.0.1 and a free port, logins checked against the
+/// system's users (the tests' [`VSFTPD_USER`] with [`PASSWORD`]), no
+/// anonymous access, no chroot: the user starts in `/` and reaches
+/// [`PureFtpd::root`] by its absolute path.
+pub struct PureFtpd {
+    /// The port it listens on.
+    pub port: u16,
+    /// A directory the user owns, for the test's files.
+    pub root: tempfile::TempDir,
+    child: Child,
+}
+
+impl PureFtpd {
+    /// Starts it (installed by scripts/install-test-deps.sh).
+    pub fn start() -> PureFtpd {
+        ensure_system_user();
+        let root = tempfile::tempdir().expect("temporary directory");
+        let status = Command::new("chown")
+            .args([VSFTPD_USER, &root.path().display().to_string()])
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        for _attempt in 0..5 {
+            let port = free_port();
+            let pasv = free_port();
+            let mut child = Command::new(PURE_FTPD)
+                .args([
+                    "-S",
+                    &format!("127.0.0.1,{port}"),
+                    "-l",
+                    "unix",
+                    "-E",
+                    "-p",
+                    &format!("{pasv}:{}", pasv.saturating_add(200)),
+                ])
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("pure-ftpd runs (scripts/install-test-deps.sh installs it)");
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return PureFtpd { port, root, child };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("pure-ftpd did not start");
+    }
+}
+
+impl Drop for PureFtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A client certificate for servers that require one: a fresh CA (give
 /// [`ClientCert::ca`] to the server as the CAs it accepts) and a
 /// certificate it signed for TLS client authentication, with its key, and

@@ -617,13 +617,13 @@ async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported_run() {
 }
 
 /// Uploaded files keep their local modification times (vsftpd: the
-/// two-argument MDTM, `mdtm_write`; pyftpdlib: MFMT), so a second
+/// two-argument MDTM, `mdtm_write`; pyftpdlib and Pure-FTPd: MFMT), so a second
 /// `mirror_up` with only_newer sends nothing; a server with none of the
 /// commands still gets every file.
 #[test]
 #[cfg_attr(
     not(feature = "interop"),
-    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+    ignore = "needs vsftpd, pyftpdlib, pure-ftpd and root (the README's test command runs it)"
 )]
 fn uploads_keep_their_times() {
     run(uploads_keep_their_times_run());
@@ -633,9 +633,28 @@ fn uploads_keep_their_times() {
 async fn uploads_keep_their_times_run() {
     let vs = Vsftpd::start();
     let py = PyFtpd::start("127.0.0.1");
+    let pure = ftp_tests::PureFtpd::start();
+    // Pure-FTPd has no chroot here: its root is reached by its absolute
+    // path.
     let servers = [
-        (vs.root.path().to_path_buf(), vs.port, VSFTPD_USER),
-        (py.root.path().to_path_buf(), py.port, USER),
+        (
+            vs.root.path().to_path_buf(),
+            vs.port,
+            VSFTPD_USER,
+            "/kept".to_string(),
+        ),
+        (
+            py.root.path().to_path_buf(),
+            py.port,
+            USER,
+            "/kept".to_string(),
+        ),
+        (
+            pure.root.path().to_path_buf(),
+            pure.port,
+            VSFTPD_USER,
+            format!("{}/kept", pure.root.path().display()),
+        ),
     ];
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("src");
@@ -650,11 +669,11 @@ async fn uploads_keep_their_times_run() {
             files.push((rel, when));
         }
     }
-    for (root, port, user) in servers {
+    for (root, port, user, remote) in servers {
         let connect = connector(port, user, PASSWORD);
         let mut session = None;
         let opts = MirrorOptions::default().parallel(2);
-        let s = mirror_up(&mut session, &connect, &local, "/kept", &opts, quiet())
+        let s = mirror_up(&mut session, &connect, &local, &remote, &opts, quiet())
             .await
             .unwrap();
         clean(&s);
@@ -671,7 +690,7 @@ async fn uploads_keep_their_times_run() {
             );
         }
         let newer = MirrorOptions::default().only_newer(true);
-        let s = mirror_up(&mut session, &connect, &local, "/kept", &newer, quiet())
+        let s = mirror_up(&mut session, &connect, &local, &remote, &newer, quiet())
             .await
             .unwrap();
         clean(&s);
