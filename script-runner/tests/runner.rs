@@ -1379,3 +1379,89 @@ fn keep_time_on_stor_and_mirror_up() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("known: resume"), "{}", err(&o));
 }
+
+/// `#{verify: ..}` on retr, stor, mirror and mirror_up against ProFTPD's
+/// mod_digest (mirrors verify by default: `verified` counts), and a
+/// server that lies about checksums: an error of kind `checksum`.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs proftpd and root (the README's test command runs it)"
+)]
+fn verify_option_and_verified_count() {
+    let server = ftp_tests::ProFtpd::start();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::create_dir(cwd.path().join("tree")).unwrap();
+    for (name, len) in [
+        ("tree/a.bin", 10_000),
+        ("tree/b.bin", 200_000),
+        ("one.bin", 5),
+    ] {
+        std::fs::write(cwd.path().join(name), ftp_tests::random_bytes(len, 90)).unwrap();
+    }
+    let url = format!(
+        "ftp://{VSFTPD_USER}@127.0.0.1:{}{}/",
+        server.port,
+        server.root.path().display()
+    );
+    let script = r#"
+        stor("one.bin", "one.bin", #{verify: "always"});
+        retr("one.bin", "back.bin", #{verify: "always"});
+        let up = mirror_up("tree", "tree");
+        let down = mirror("tree", "copy");
+        let none = mirror("tree", "copy2", #{verify: "never"});
+        print(`${up.files} ${up.verified} ${down.files} ${down.verified} ${none.verified}`);
+    "#;
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", script],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "2 2 2 2 0\n", "{}", err(&o));
+    assert_eq!(
+        std::fs::read(cwd.path().join("back.bin")).unwrap(),
+        std::fs::read(cwd.path().join("one.bin")).unwrap()
+    );
+    // A liar: kind checksum, nothing under the final name.
+    use ftp_tests::{Faults, FaultyFtpd};
+    let liar = FaultyFtpd::start(Faults {
+        file: b"data".to_vec(),
+        replies: vec![
+            (
+                "FEAT".into(),
+                b"211-Features:\r\n XMD5\r\n211 End\r\n".to_vec(),
+            ),
+            (
+                "XMD5".into(),
+                b"250 00000000000000000000000000000000\r\n".to_vec(),
+            ),
+        ],
+        ..Faults::default()
+    });
+    let url = format!("ftp://u@127.0.0.1:{}/", liar.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "--url",
+            &url,
+            "-e",
+            r#"try { retr("f", "lied.bin", #{verify: "auto"}); } catch (e) { print(e.kind); }"#,
+        ],
+        &[("FTP_PASSWORD", "p")],
+    );
+    assert_eq!(out(&o), "checksum\n", "{}", err(&o));
+    assert!(!cwd.path().join("lied.bin").exists());
+    let o = run(
+        cwd.path(),
+        &[
+            "--url",
+            &url,
+            "-e",
+            r#"retr("f", "x", #{verify: "sometimes"})"#,
+        ],
+        &[("FTP_PASSWORD", "p")],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("verify must be"), "{}", err(&o));
+}

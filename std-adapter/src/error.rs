@@ -64,6 +64,24 @@ pub enum Error {
         /// Bytes that arrived.
         received: u64,
     },
+    /// A verified transfer whose checksums differ: after a download no
+    /// file is under the final name; after an upload the remote file is
+    /// left for the caller to inspect.
+    ChecksumMismatch {
+        /// The remote path.
+        path: String,
+        /// The local file's checksum.
+        local: crate::Checksum,
+        /// The server's.
+        remote: crate::Checksum,
+    },
+    /// A transfer that must be verified (`Verification::Always`) and a
+    /// server that gives no checksum (no HASH, XSHA256, XSHA1, XMD5 or
+    /// XCRC, or no checksum in its reply).
+    NoChecksum {
+        /// The remote path.
+        path: String,
+    },
     /// An active-mode data connection came from another address than the
     /// server's and was refused.
     ForeignDataPeer {
@@ -174,6 +192,18 @@ impl fmt::Display for Error {
             Error::TransferIncomplete { expected, received } => write!(
                 f,
                 "transfer incomplete: {received} of {expected} bytes received"
+            ),
+            Error::ChecksumMismatch {
+                path,
+                local,
+                remote,
+            } => write!(
+                f,
+                "{path}: the checksums differ: the local file's {local}, the server's {remote}"
+            ),
+            Error::NoChecksum { path } => write!(
+                f,
+                "{path}: the server gives no checksum (HASH, XSHA256, XSHA1, XMD5, XCRC) to verify with"
             ),
             Error::ForeignDataPeer { from, server } => write!(
                 f,

@@ -32,6 +32,9 @@ pub struct Fetch {
     pub size: Option<u64>,
     /// The modification time to give the local file.
     pub modified: Option<SystemTime>,
+    /// Compare the server's checksum with the file's before it gets its
+    /// final name.
+    pub verify: crate::Verification,
 }
 
 impl Fetch {
@@ -40,6 +43,7 @@ impl Fetch {
         continue_local: bool,
         size: Option<u64>,
         modified: Option<SystemTime>,
+        verify: crate::Verification,
     }
 }
 
@@ -53,6 +57,35 @@ pub struct Transferred {
     /// The server's final reply to the transfer (`"226 Transfer
     /// complete."`); `None` when nothing had to be transferred.
     pub reply: Option<crate::Reply>,
+    /// The checksum both sides agreed on, when the transfer was verified.
+    pub checksum: Option<crate::Checksum>,
+}
+
+/// How an upload goes ([`crate::Ftp::put`]).
+///
+/// ```
+/// use ftp_std::{Put, Verification};
+/// let put = Put::default().keep_time(true).verify(Verification::Auto);
+/// assert!(!put.resume);
+/// ```
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Put {
+    /// Continue a shorter remote file from its size (REST).
+    pub resume: bool,
+    /// Give the remote file the local file's modification time
+    /// ([`crate::Ftp::set_mtime`]).
+    pub keep_time: bool,
+    /// Compare the server's checksum with the local file's afterwards.
+    pub verify: crate::Verification,
+}
+
+impl Put {
+    setters! {
+        resume: bool,
+        keep_time: bool,
+        verify: crate::Verification,
+    }
 }
 
 /// The temporary name a download is written under: `NAME.part` beside the
@@ -82,6 +115,7 @@ pub(crate) type Received<F> = (u64, crate::Reply, Option<F>);
 pub(crate) type Looped<F> = (u64, crate::Reply, Result<F, Vec<u8>>);
 
 /// Where a download's bytes are when its transfer ended well.
+#[derive(PartialEq, Eq)]
 pub(crate) enum Landing {
     /// In the `.part` file, its time set: to be renamed.
     Part,

@@ -79,6 +79,7 @@ mod tls;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 mod url;
+mod verify;
 
 pub use blocking::Connect;
 pub use blocking::client::Ftp;
@@ -86,7 +87,7 @@ pub use blocking::mirror::{mirror, mirror_up};
 pub use connector::{Connector, DataStream};
 pub use control::{Control, TlsError};
 pub use error::Error;
-pub use files::{Fetch, Progress, TimeCommand, Transferred, part_path};
+pub use files::{Fetch, Progress, Put, TimeCommand, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;
@@ -98,6 +99,7 @@ pub use rustls;
 pub use stream::IoStream;
 pub use tls::Verify;
 pub use url::{Scheme, Url};
+pub use verify::{Algorithm, Checksum, Verification};
 
 /// The reply buffer of desktop sessions: long paths and banners fit.
 pub const REPLY_BUFFER: usize = 8192;

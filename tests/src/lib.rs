@@ -370,6 +370,92 @@ impl Certs {
     }
 }
 
+/// Where scripts/install-test-deps.sh unpacks ProFTPD (with mod_digest).
+pub const PROFTPD: &str = "/opt/ftp-rs-tests/proftpd";
+
+/// A ProFTPD on 127.0.0.1 and a free port with mod_digest (HASH, XSHA256,
+/// XSHA1, XMD5, XCRC) and MFMT, logins as the system's users (the tests'
+/// [`VSFTPD_USER`] with [`PASSWORD`]), no chroot: the user starts in `/`
+/// and reaches [`ProFtpd::root`] by its absolute path.
+pub struct ProFtpd {
+    /// The port it listens on.
+    pub port: u16,
+    /// A directory the user owns, for the test's files.
+    pub root: tempfile::TempDir,
+    _conf: tempfile::TempDir,
+    child: Child,
+}
+
+impl ProFtpd {
+    /// Starts it.
+    pub fn start() -> ProFtpd {
+        ensure_system_user();
+        let root = tempfile::tempdir().expect("temporary directory");
+        let conf = tempfile::tempdir().expect("temporary directory");
+        let status = Command::new("chown")
+            .args([VSFTPD_USER, &root.path().display().to_string()])
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        for _attempt in 0..5 {
+            let port = free_port();
+            let pasv = free_port();
+            let dir = conf.path().display();
+            let config = format!(
+                "ServerName \"ftp-rs test\"\nServerType standalone\nDefaultServer on\n\
+                 Port {port}\nDefaultAddress 127.0.0.1\nSocketBindTight on\nUseIPv6 off\n\
+                 User nobody\nGroup nogroup\nMaxInstances 30\n\
+                 PassivePorts {pasv} {}\nScoreboardFile {dir}/scoreboard\n\
+                 PidFile {dir}/proftpd.pid\nDelayTable none\nWtmpLog off\n\
+                 RequireValidShell off\nAuthPAM off\nAuthOrder mod_auth_unix.c\n\
+                 UseReverseDNS off\nModulePath {PROFTPD}/usr/lib/proftpd\n\
+                 LoadModule mod_digest.c\nDigestEngine on\nUmask 022\n\
+                 <Directory />\n  AllowOverwrite on\n</Directory>\n",
+                pasv.saturating_add(100)
+            );
+            let conf_path = conf.path().join("proftpd.conf");
+            std::fs::write(&conf_path, config).expect("write proftpd.conf");
+            let mut child = Command::new(format!("{PROFTPD}/usr/sbin/proftpd"))
+                .arg("-n")
+                .arg("-c")
+                .arg(&conf_path)
+                .stdout(Stdio::null())
+                .stderr(Stdio::null())
+                .spawn()
+                .expect("proftpd runs (scripts/install-test-deps.sh unpacks it)");
+            for _ in 0..100 {
+                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                    return ProFtpd {
+                        port,
+                        root,
+                        _conf: conf,
+                        child,
+                    };
+                }
+                if let Ok(Some(_)) = child.try_wait() {
+                    break;
+                }
+                std::thread::sleep(std::time::Duration::from_millis(50));
+            }
+            let _ = child.kill();
+            let _ = child.wait();
+        }
+        panic!("proftpd did not start");
+    }
+
+    /// The remote path of `rel` in [`ProFtpd::root`].
+    pub fn remote(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.root.path().display())
+    }
+}
+
+impl Drop for ProFtpd {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// Where scripts/install-test-deps.sh unpacks Pure-FTPd (its Debian
 /// package conflicts with vsftpd's, so it is not installed).
 pub const PURE_FTPD: &str = "/opt/ftp-rs-tests/pure-ftpd/usr/sbin/pure-ftpd";

@@ -67,6 +67,11 @@ pub struct MirrorOptions {
     /// time ([`crate::Ftp::set_mtime`]: MFMT, MDTM with a time or SITE
     /// UTIME), so that a later `only_newer` run sends nothing. Default on.
     pub keep_time: bool,
+    /// Verify each transferred file by checksum ([`crate::Ftp::checksum`]);
+    /// `Auto` by default: when the server offers one. A file whose
+    /// checksums differ fails (a download leaves nothing under its final
+    /// name); [`Summary::verified`] counts the files verified.
+    pub verify: crate::Verification,
 }
 
 impl MirrorOptions {
@@ -82,6 +87,7 @@ impl MirrorOptions {
         retries: u32,
         retry_pause: Duration,
         keep_time: bool,
+        verify: crate::Verification,
     }
 }
 
@@ -99,6 +105,7 @@ impl Default for MirrorOptions {
             retries: 3,
             retry_pause: Duration::from_secs(1),
             keep_time: true,
+            verify: crate::Verification::Auto,
         }
     }
 }
@@ -117,6 +124,9 @@ pub struct Problem {
 pub struct Summary {
     /// Files transferred.
     pub files: u64,
+    /// Of those, the files whose checksums the server and this side agree
+    /// on ([`MirrorOptions::verify`]).
+    pub verified: u64,
     /// Bytes transferred.
     pub bytes: u64,
     /// Files left as they were (up to date, or links not followed).

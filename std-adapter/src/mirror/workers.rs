@@ -64,6 +64,15 @@ pub(crate) fn storage_full(e: &Error) -> bool {
     }
 }
 
+/// What a worker's transfer of one file did.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct Done {
+    /// Bytes moved.
+    pub(crate) bytes: u64,
+    /// The checksums were compared and agree.
+    pub(crate) verified: bool,
+}
+
 /// A file to transfer.
 #[derive(Clone, Debug)]
 pub(crate) struct Job {
@@ -247,12 +256,13 @@ impl Shared<'_> {
         self.report();
     }
 
-    pub(crate) fn finish(&self, job: &Job, result: Result<u64, Error>) {
+    pub(crate) fn finish(&self, job: &Job, result: Result<Done, Error>) {
         let mut summary = self.summary.lock().unwrap_or_else(|e| e.into_inner());
         match result {
-            Ok(bytes) => {
+            Ok(done) => {
                 summary.files += 1;
-                summary.bytes += bytes;
+                summary.bytes += done.bytes;
+                summary.verified += u64::from(done.verified);
             }
             Err(e) => summary.failed.push(Problem {
                 path: job.rel.clone(),

@@ -13,6 +13,7 @@ use crate::files::{TimeCommand, TimeSupport};
 use crate::support::{check_arg, io_err, text};
 use crate::tls::TlsContext;
 use crate::url::{Scheme, Url};
+use crate::verify::{Checksum, Method, parse_reply, pick};
 use crate::{Error, Options, Security};
 
 /// An FTP session with ftplib's methods (`ftp_std::Ftp` blocking over
@@ -34,6 +35,8 @@ pub struct Ftp {
     tls: Option<TlsContext>,
     /// How this server sets modification times, once known.
     set_time: TimeSupport,
+    /// The checksum command FEAT offers, once read (`Some(None)`: none).
+    checksums: Option<Option<Method>>,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -89,6 +92,7 @@ impl Ftp {
                         host: host.to_owned(),
                         tls,
                         set_time: TimeSupport::Unknown,
+                        checksums: None,
                     });
                 }
                 Err(e) => {
@@ -410,6 +414,56 @@ impl Ftp {
             self.host
         );
         Ok(None)
+    }
+
+    /// The checksum command this server offers (from FEAT, read once a
+    /// session): HASH with its strongest algorithm, else XSHA256, XSHA1,
+    /// XMD5 or XCRC; `None` when it has none.
+    pub(crate) async fn checksum_method(&mut self) -> Result<Option<Method>, Error> {
+        if let Some(known) = self.checksums {
+            return Ok(known);
+        }
+        let method = match self.feat().await {
+            Ok(features) => pick(&features),
+            Err(e) if e.reply().is_some() => None,
+            Err(e) => return Err(e),
+        };
+        self.checksums = Some(method);
+        Ok(method)
+    }
+
+    /// The server's checksum of `path` (HASH per the IETF draft, with
+    /// SHA-256, SHA-1 or MD5, else XSHA256, XSHA1, XMD5, XCRC: the
+    /// strongest FEAT offers). `Ok(None)` when the server offers none, or
+    /// its reply holds none.
+    pub async fn checksum(&mut self, path: &str) -> Result<Option<Checksum>, Error> {
+        check_arg(path)?;
+        let Some(mut method) = self.checksum_method().await? else {
+            return Ok(None);
+        };
+        if let Method::Hash {
+            algorithm,
+            select: true,
+        } = method
+        {
+            self.voidcmd(&format!("OPTS HASH {}", algorithm.name()))
+                .await?;
+            method = Method::Hash {
+                algorithm,
+                select: false,
+            };
+            self.checksums = Some(Some(method));
+        }
+        let reply = match self.sendcmd(&method.command(path)).await {
+            Ok(reply) if reply.code() / 100 == 2 => reply,
+            Ok(_) => return Ok(None),
+            Err(e) if e.reply().is_some() => return Ok(None),
+            Err(e) => return Err(e),
+        };
+        Ok(parse_reply(method, &reply).map(|hex| Checksum {
+            algorithm: method.algorithm(),
+            hex,
+        }))
     }
 
     /// The features the server announces (FEAT), one per line.

@@ -3,7 +3,7 @@
 
 use std::io::{self, SeekFrom};
 use std::path::Path;
-use std::time::SystemTime;
+use std::time::{SystemTime, UNIX_EPOCH};
 
 use ftp_core::TransferType;
 
@@ -12,8 +12,9 @@ use super::client::Ftp;
 use super::rt::{self, File, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
 use crate::Error;
-use crate::files::{Continued, Fetch, Landing, Looped, Progress, Transferred, part_path};
+use crate::files::{Continued, Fetch, Landing, Looped, Progress, Put, Transferred, part_path};
 use crate::support::{check_arg, land_whole, local, of_file, refused_is_none, rest_refused};
+use crate::verify::{Checksum, Verification};
 
 /// Creates the `.part` file anew, never through a link (see
 /// [`crate::support::create_part`]).
@@ -129,6 +130,15 @@ impl Ftp {
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
         check_arg(remote)?;
+        let method = match fetch.verify {
+            Verification::Never => None,
+            _ => self.checksum_method().await?,
+        };
+        if fetch.verify == Verification::Always && method.is_none() {
+            return Err(Error::NoChecksum {
+                path: remote.to_string(),
+            });
+        }
         let part = part_path(local);
         // SIZE only when it decides something (a resume); otherwise the
         // size the 150 reply announces is checked.
@@ -172,6 +182,7 @@ impl Ftp {
                 offset,
                 bytes: 0,
                 reply: None,
+                checksum: None,
             });
         }
         let when = fetch.modified;
@@ -195,6 +206,13 @@ impl Ftp {
                 received: got,
             });
         }
+        let checksum = match method {
+            Some(_) => {
+                self.verify_download(remote, &part, &landing, fetch.verify)
+                    .await?
+            }
+            None => None,
+        };
         match landing {
             Landing::Part => fs::rename(&part, local)
                 .await
@@ -208,7 +226,50 @@ impl Ftp {
             offset,
             bytes,
             reply: Some(reply),
+            checksum,
         })
+    }
+
+    /// Compares the server's checksum of `remote` with what a download
+    /// brought (in the `.part` file or in memory). A mismatch removes the
+    /// `.part` file (its bytes are wrong: a resume must not continue
+    /// them); nothing is under the final name either way.
+    async fn verify_download(
+        &mut self,
+        remote: &str,
+        part: &Path,
+        landing: &Landing,
+        mode: Verification,
+    ) -> Result<Option<Checksum>, Error> {
+        let Some(theirs) = self.checksum(remote).await? else {
+            if mode == Verification::Always {
+                return Err(Error::NoChecksum {
+                    path: remote.to_string(),
+                });
+            }
+            return Ok(None);
+        };
+        let algorithm = theirs.algorithm;
+        let ours = match landing {
+            Landing::Held(data) => crate::verify::of_bytes(data, algorithm),
+            Landing::Part => {
+                let path = part.to_path_buf();
+                rt::unblock(move || crate::verify::of_file(&path, algorithm))
+                    .await
+                    .map_err(|e| local(part, e))?
+            }
+        };
+        if ours != theirs {
+            if *landing == Landing::Part {
+                let _ = fs::remove_file(part).await;
+            }
+            return Err(Error::ChecksumMismatch {
+                path: remote.to_string(),
+                local: ours,
+                remote: theirs,
+            });
+        }
+        Ok(Some(theirs))
     }
 
     /// A file already under the final name, to be continued: moved to the
@@ -235,6 +296,7 @@ impl Ftp {
                     offset: have,
                     bytes: 0,
                     reply: None,
+                    checksum: None,
                 }))
             }
             Some(total) if have > total => Err(self::local(
@@ -397,10 +459,101 @@ impl Ftp {
         local: impl AsRef<Path>,
         remote: &str,
         resume: bool,
-        mut progress: impl FnMut(Progress),
+        progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
+        let put = Put {
+            resume,
+            ..Put::default()
+        };
+        self.put(local, remote, &put, progress).await
+    }
+
+    /// [`Ftp::upload_with`] with more to do: resume, keep the local
+    /// file's modification time ([`Ftp::set_mtime`]), verify by checksum
+    /// ([`Ftp::checksum`]: a mismatch is [`Error::ChecksumMismatch`]
+    /// naming both, and the remote file is left for the caller to
+    /// inspect; with [`Verification::Always`] a server without checksums
+    /// is an error before anything is sent).
+    pub async fn put(
+        &mut self,
+        local: impl AsRef<Path>,
+        remote: &str,
+        put: &Put,
+        progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
         check_arg(remote)?;
+        let method = match put.verify {
+            Verification::Never => None,
+            _ => self.checksum_method().await?,
+        };
+        if put.verify == Verification::Always && method.is_none() {
+            return Err(Error::NoChecksum {
+                path: remote.to_string(),
+            });
+        }
+        let mut done = self.send_file(local, remote, put.resume, progress).await?;
+        if put.keep_time {
+            let modified = fs::metadata(local)
+                .await
+                .and_then(|m| m.modified())
+                .map_err(|e| self::local(local, e))?;
+            let secs = modified
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs());
+            if let Some(when) = i64::try_from(secs)
+                .ok()
+                .and_then(ftp_core::Timestamp::from_unix_seconds)
+            {
+                self.set_mtime(remote, when).await?;
+            }
+        }
+        if method.is_some() {
+            done.checksum = self.verify_upload(local, remote, put.verify).await?;
+        }
+        Ok(done)
+    }
+
+    /// Compares the server's checksum of an uploaded file with the local
+    /// file's.
+    async fn verify_upload(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        mode: Verification,
+    ) -> Result<Option<Checksum>, Error> {
+        let Some(theirs) = self.checksum(remote).await? else {
+            if mode == Verification::Always {
+                return Err(Error::NoChecksum {
+                    path: remote.to_string(),
+                });
+            }
+            return Ok(None);
+        };
+        let algorithm = theirs.algorithm;
+        let path = local.to_path_buf();
+        let ours = rt::unblock(move || crate::verify::of_file(&path, algorithm))
+            .await
+            .map_err(|e| self::local(local, e))?;
+        if ours != theirs {
+            return Err(Error::ChecksumMismatch {
+                path: remote.to_string(),
+                local: ours,
+                remote: theirs,
+            });
+        }
+        Ok(Some(theirs))
+    }
+
+    /// The upload itself: resume from the server's size, the size checked
+    /// afterwards.
+    async fn send_file(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        resume: bool,
+        mut progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
         let mut file = File::open(local).await.map_err(|e| self::local(local, e))?;
         let len = file
             .metadata()
@@ -418,6 +571,7 @@ impl Ftp {
                     offset,
                     bytes: 0,
                     reply: None,
+                    checksum: None,
                 });
             }
         }
@@ -450,6 +604,7 @@ impl Ftp {
             offset,
             bytes,
             reply: Some(reply),
+            checksum: None,
         })
     }
 

@@ -23,7 +23,7 @@ use crate::mirror::scan::{
     Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
 };
 use crate::mirror::workers::{
-    Job, Shared, connection_lost, storage_full, too_many_connections, worth_retrying,
+    Done, Job, Shared, connection_lost, storage_full, too_many_connections, worth_retrying,
 };
 use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
 
@@ -152,6 +152,7 @@ where
         target: &target,
         root: &root,
         only_newer: options.only_newer,
+        verify: options.verify,
     };
     let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
     summary.seconds = start.elapsed().as_secs_f64();
@@ -364,6 +365,7 @@ where
         source: &source,
         root: &root,
         keep_time: options.keep_time,
+        verify: options.verify,
     };
     let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
     summary.seconds = start.elapsed().as_secs_f64();
@@ -529,28 +531,31 @@ enum Work<'a> {
         target: &'a Path,
         root: &'a str,
         only_newer: bool,
+        verify: crate::Verification,
     },
     Up {
         source: &'a Path,
         root: &'a str,
         keep_time: bool,
+        verify: crate::Verification,
     },
 }
 
 #[bisync]
 impl Work<'_> {
-    /// Transfers one file; returns the bytes moved.
+    /// Transfers one file.
     async fn run(
         &self,
         ftp: &mut Ftp,
         job: &Job,
         on_bytes: &(dyn Fn(u64) + Sync),
-    ) -> Result<u64, Error> {
+    ) -> Result<Done, Error> {
         match *self {
             Work::Down {
                 target,
                 root,
                 only_newer,
+                verify,
             } => {
                 let path = local_path(target, &job.rel);
                 let remote = remote_path(root, &job.rel);
@@ -577,22 +582,26 @@ impl Work<'_> {
                     modified: mtime
                         .and_then(|t| u64::try_from(t).ok())
                         .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
+                    verify,
                 };
                 let done = ftp
                     .fetch(&remote, &path, &fetch, |p| on_bytes(p.done))
                     .await?;
-                Ok(done.bytes)
+                Ok(Done {
+                    bytes: done.bytes,
+                    verified: done.checksum.is_some(),
+                })
             }
             Work::Up {
                 source,
                 root,
                 keep_time,
+                verify,
             } => {
                 let path = local_path(source, &job.rel);
                 let remote = remote_path(root, &job.rel);
-                let done = ftp
-                    .upload_with(&path, &remote, false, |p| on_bytes(p.done))
-                    .await?;
+                let put = crate::Put::default().verify(verify);
+                let done = ftp.put(&path, &remote, &put, |p| on_bytes(p.done)).await?;
                 if keep_time && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
                     // The file is there: a time the server refuses costs
                     // only the next only_newer run's upload.
@@ -602,7 +611,10 @@ impl Work<'_> {
                         Ok(_) => {}
                     }
                 }
-                Ok(done.bytes)
+                Ok(Done {
+                    bytes: done.bytes,
+                    verified: done.checksum.is_some(),
+                })
             }
         }
     }

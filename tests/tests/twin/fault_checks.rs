@@ -875,3 +875,91 @@ async fn tls_stray_reply_then_ccc_back_to_clear_text_run() {
         "what the server read, and how"
     );
 }
+
+/// A server that lies about checksums: a verified download fails and
+/// leaves no file (under the final name or as `.part`); a verified upload
+/// fails naming both checksums and leaves the remote file. `Always` with
+/// a server that has no checksum command fails before anything moves.
+#[test]
+fn a_lying_checksum_fails_the_transfer() {
+    run(a_lying_checksum_fails_the_transfer_run());
+}
+
+#[bisync]
+async fn a_lying_checksum_fails_the_transfer_run() {
+    use ftp_std::{Fetch, Put, Verification};
+    let file = random_bytes(50_000, 82);
+    let lie = format!("250 {}\r\n", "ab".repeat(32));
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        replies: vec![
+            (
+                "FEAT".into(),
+                b"211-Features:\r\n XSHA256\r\n XMD5\r\n211 End\r\n".to_vec(),
+            ),
+            ("XSHA256".into(), lie.into_bytes()),
+        ],
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f.bin");
+    let fetch = Fetch::default().verify(Verification::Auto);
+    let e = ftp
+        .fetch("f.bin", &local, &fetch, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::ChecksumMismatch { .. }), "{e:?}");
+    assert!(e.to_string().contains(&"ab".repeat(32)), "{e}");
+    assert!(!local.exists() && !part_path(&local).exists());
+    // The upload: stored, then found wrong.
+    std::fs::write(&local, &file).unwrap();
+    let put = Put::default().verify(Verification::Auto);
+    let e = ftp.put(&local, "up.bin", &put, |_| {}).await.unwrap_err();
+    match &e {
+        Error::ChecksumMismatch {
+            path,
+            local,
+            remote,
+        } => {
+            assert_eq!(path, "up.bin");
+            assert_ne!(local, remote);
+            assert_eq!(remote.hex, "ab".repeat(32));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert_eq!(server.stored().len(), 1, "the remote file is left");
+    assert!(
+        ftp.noop().await.unwrap().starts_with("200"),
+        "the session goes on"
+    );
+    // No checksum command: Always refuses before the transfer.
+    let plain = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&plain).await;
+    let always = Fetch::default().verify(Verification::Always);
+    let e = ftp
+        .fetch("f.bin", &local, &always, |_| {})
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NoChecksum { .. }), "{e:?}");
+    let e = ftp
+        .put(
+            &local,
+            "x",
+            &Put::default().verify(Verification::Always),
+            |_| {},
+        )
+        .await
+        .unwrap_err();
+    assert!(matches!(e, Error::NoChecksum { .. }), "{e:?}");
+    let sent = String::from_utf8_lossy(&plain.received()).into_owned();
+    assert!(!sent.contains("RETR") && !sent.contains("STOR"), "{sent}");
+    // Auto with no checksum command: transferred, not verified.
+    let auto = Fetch::default().verify(Verification::Auto);
+    let done = ftp.fetch("f.bin", &local, &auto, |_| {}).await.unwrap();
+    assert_eq!(done.checksum, None);
+    assert!(std::fs::read(&local).unwrap() == file);
+}

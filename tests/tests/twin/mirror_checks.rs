@@ -799,3 +799,38 @@ async fn list_times_in_the_server_zone_cost_one_mdtm_run() {
     assert_eq!(sent.matches("RETR ").count(), 1, "{sent}");
     assert!(sent.contains("RETR /f0.bin"), "{sent}");
 }
+
+/// Mirrors verify by default where the server offers checksums (ProFTPD's
+/// mod_digest): every file both ways, counted in `verified`.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs proftpd and root (the README's test command runs it)"
+)]
+fn mirrors_verify_by_default() {
+    run(mirrors_verify_by_default_run());
+}
+
+#[bisync]
+async fn mirrors_verify_by_default_run() {
+    let server = ftp_tests::ProFtpd::start();
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("src");
+    make_tree(&local, 25, 40_000, 83);
+    let connect = connector(server.port, VSFTPD_USER, PASSWORD);
+    let mut session = None;
+    let remote = server.remote("tree");
+    let opts = MirrorOptions::default().parallel(3);
+    let up = mirror_up(&mut session, &connect, &local, &remote, &opts, quiet())
+        .await
+        .unwrap();
+    clean(&up);
+    assert_eq!((up.files, up.verified), (25, 25));
+    let copy = work.path().join("copy");
+    let down = mirror(&mut session, &connect, &remote, &copy, &opts, quiet())
+        .await
+        .unwrap();
+    clean(&down);
+    assert_eq!((down.files, down.verified), (25, 25));
+    assert_eq!(read_tree(&copy), read_tree(&local));
+}

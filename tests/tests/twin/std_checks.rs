@@ -701,3 +701,58 @@ async fn client_certificates_run() {
     };
     assert!(e.to_string().contains("client.pem"), "{e}");
 }
+
+/// Verified transfers against ProFTPD's mod_digest: uploads and downloads
+/// compared by SHA-256 (HASH, after `OPTS HASH SHA-256`: ProFTPD starts
+/// at SHA-1), `Always` passes, and the checksum is the file's.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs proftpd and root (the README's test command runs it)"
+)]
+fn verified_transfers_against_proftpd() {
+    run(verified_transfers_against_proftpd_run());
+}
+
+#[bisync]
+async fn verified_transfers_against_proftpd_run() {
+    use ftp_std::{Algorithm, Fetch, Put, Verification};
+    let server = ftp_tests::ProFtpd::start();
+    let options = Options::default().timeout(Duration::from_secs(20));
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options)
+        .await
+        .unwrap();
+    ftp.login(VSFTPD_USER, PASSWORD, "").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let data = random_bytes(700_000, 81);
+    let local = dir.path().join("v.bin");
+    std::fs::write(&local, &data).unwrap();
+    let remote = server.remote("v.bin");
+    let up = ftp
+        .put(
+            &local,
+            &remote,
+            &Put::default().verify(Verification::Always),
+            |_| {},
+        )
+        .await
+        .unwrap();
+    let sum = up.checksum.expect("the upload was verified");
+    assert_eq!(sum.algorithm, Algorithm::Sha256);
+    assert_eq!(sum.hex.len(), 64);
+    assert!(std::fs::read(server.root.path().join("v.bin")).unwrap() == data);
+    for verify in [Verification::Auto, Verification::Always] {
+        let back = dir.path().join("back.bin");
+        let fetch = Fetch::default().verify(verify);
+        let down = ftp.fetch(&remote, &back, &fetch, |_| {}).await.unwrap();
+        assert_eq!(down.checksum.as_ref(), Some(&sum));
+        assert!(std::fs::read(&back).unwrap() == data);
+        std::fs::remove_file(&back).unwrap();
+    }
+    // Without verification no checksum is asked for.
+    let back = dir.path().join("plain.bin");
+    let down = ftp.download(&remote, &back).await.unwrap();
+    assert_eq!(down.checksum, None);
+    assert_eq!(ftp.checksum(&remote).await.unwrap(), Some(sum));
+    ftp.quit().await.unwrap();
+}
