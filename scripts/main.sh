@@ -7,6 +7,8 @@
 # server.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+# The server is local: no proxy of the environment in between.
+unset ALL_PROXY all_proxy ftp_proxy FTP_PROXY
 
 bash scripts/install-test-deps.sh --pyftpdlib-only
 cargo build -q -p ftp-script

@@ -64,6 +64,17 @@ pub struct Cli {
     /// from the --cert file.
     #[arg(long, value_name = "FILE", requires = "cert")]
     pub key: Option<PathBuf>,
+    /// Connect through a proxy, control and data connections (curl's
+    /// spellings): socks5h://[user:pass@]host[:port] (the proxy resolves
+    /// names), socks5://... (resolved here), http://... (a CONNECT
+    /// tunnel). Without it, $ftp_proxy or $ALL_PROXY.
+    #[arg(long, value_name = "URL")]
+    pub proxy: Option<String>,
+    /// Hosts reached without the proxy: a comma list of names (each also
+    /// matching its subdomains) or `*` (as curl's --noproxy; overrides
+    /// $NO_PROXY).
+    #[arg(long, value_name = "HOSTS")]
+    pub noproxy: Option<String>,
     /// Active mode (the server connects back; EPRT/PORT).
     #[arg(long)]
     pub active: bool,
@@ -187,12 +198,20 @@ pub fn run(cli: Cli) -> ExitCode {
         Err(e) => return fail(e, 2),
     };
     logger::set_level(cli.verbose.min(2));
+    let proxy = match cli.proxy.as_deref().map(ftp_std::Proxy::parse).transpose() {
+        Ok(p) => runner::ProxyChoice {
+            given: p,
+            noproxy: cli.noproxy.clone(),
+        },
+        Err(e) => return fail(format!("--proxy: {e}"), 2),
+    };
     let runner = Rc::new(RefCell::new(Runner::new(
         options,
         cli.tls,
         creds,
         cli.verbose.min(2),
         sandbox,
+        proxy,
     )));
     if let Some(url) = &url {
         let opened = runner.borrow_mut().open_url(url);

@@ -69,6 +69,43 @@ pub struct Runner {
     debuglevel: u8,
     sandbox: Sandbox,
     progress: bool,
+    proxy: ProxyChoice,
+}
+
+/// How sessions choose a proxy: `--proxy`, else the environment curl
+/// reads (`ftp_proxy`, `ALL_PROXY`, `NO_PROXY`); `--noproxy` names the
+/// hosts reached directly (and overrides `NO_PROXY`).
+#[derive(Clone, Debug, Default)]
+pub struct ProxyChoice {
+    /// `--proxy URL`.
+    pub given: Option<ftp_std::Proxy>,
+    /// `--noproxy HOSTS`.
+    pub noproxy: Option<String>,
+}
+
+impl ProxyChoice {
+    /// The proxy for a session to `host`, if any.
+    fn for_host(&self, host: &str) -> Rr<Option<ftp_std::Proxy>> {
+        if let Some(list) = &self.noproxy {
+            if ftp_std::bypasses(list, host) {
+                return Ok(None);
+            }
+            if self.given.is_none() {
+                // --noproxy overrides $NO_PROXY: the proxy variables alone.
+                let url = ["ftp_proxy", "FTP_PROXY", "ALL_PROXY", "all_proxy"]
+                    .iter()
+                    .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()));
+                return url
+                    .map(|u| ftp_std::Proxy::parse(u.trim()))
+                    .transpose()
+                    .map_err(ftp_error);
+            }
+        }
+        match &self.given {
+            Some(p) => Ok(Some(p.clone())),
+            None => ftp_std::Proxy::from_env(host).map_err(ftp_error),
+        }
+    }
 }
 
 fn bad_int(what: &str, v: INT) -> Box<rhai::EvalAltResult> {
@@ -83,6 +120,7 @@ impl Runner {
         credentials: Credentials,
         debuglevel: u8,
         sandbox: Sandbox,
+        proxy: ProxyChoice,
     ) -> Runner {
         Runner {
             ftp: None,
@@ -99,6 +137,7 @@ impl Runner {
             sandbox,
             // Progress bars need a terminal; WASI has none to draw on.
             progress: cfg!(not(target_os = "wasi")) && std::io::stderr().is_terminal(),
+            proxy,
         }
     }
 
@@ -119,6 +158,7 @@ impl Runner {
         if tls || self.require_tls {
             options.security = Security::Explicit;
         }
+        options.proxy = self.proxy.for_host(host)?;
         let mut ftp = Ftp::connect(host, port, &options).map_err(ftp_error)?;
         ftp.set_debuglevel(self.debuglevel);
         let welcome = ftp.getwelcome();
@@ -138,6 +178,7 @@ impl Runner {
         if url.scheme == ftp_std::Scheme::Ftps {
             options.security = Security::Implicit;
         }
+        options.proxy = self.proxy.for_host(&url.host)?;
         let mut ftp = Ftp::connect_url(url, &options).map_err(ftp_error)?;
         ftp.set_debuglevel(self.debuglevel);
         self.secure = ftp.control_is_tls() || options.security != Security::None;

@@ -30,6 +30,17 @@ fn run(cwd: &Path, args: &[&str], env: &[(&str, &str)]) -> Output {
         .env_remove("FTP_USER")
         .env_remove("FTP_PASSWORD")
         .env("NETRC", cwd.join("no-such-netrc"));
+    // The runner reads the proxy variables curl reads: none but a test's.
+    for var in [
+        "ALL_PROXY",
+        "all_proxy",
+        "ftp_proxy",
+        "FTP_PROXY",
+        "NO_PROXY",
+        "no_proxy",
+    ] {
+        cmd.env_remove(var);
+    }
     for (k, v) in env {
         cmd.env(k, v);
     }
@@ -1185,6 +1196,10 @@ fn the_control_connection_has_keepalive() {
     let mut child = Command::new(env!("CARGO_BIN_EXE_ftp-script"))
         .args(["-e", &code])
         .current_dir(cwd.path())
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ftp_proxy")
+        .env_remove("FTP_PROXY")
         .spawn()
         .expect("ftp-script runs");
     // Bounded: look for the connection for at most 2 s.
@@ -1464,4 +1479,84 @@ fn verify_option_and_verified_count() {
     );
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("verify must be"), "{}", err(&o));
+}
+
+/// `--proxy URL` (Dante's SOCKS5 and Tinyproxy's CONNECT in front of
+/// vsftpd), `--noproxy HOSTS`, and the environment curl reads
+/// (`ALL_PROXY`, `ftp_proxy`, `NO_PROXY`).
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, dante, tinyproxy and root (the README's test command runs it)"
+)]
+fn proxy_flags_and_environment() {
+    let server = Vsftpd::start();
+    server.put("f.txt", b"through the proxy\n");
+    let dante = ftp_tests::Dante::start(false, None);
+    let tiny = ftp_tests::Tinyproxy::start(None, &[]);
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let env = [("FTP_PASSWORD", PASSWORD)];
+    let script = r#"print(retr_text("f.txt")); stor_text("up.txt", "up"); print(mirror("/", "copy").files);"#;
+    for proxy in [
+        format!("socks5h://127.0.0.1:{}", dante.port),
+        format!("http://127.0.0.1:{}", tiny.port),
+    ] {
+        std::fs::remove_dir_all(cwd.path().join("copy")).ok();
+        let o = run(
+            cwd.path(),
+            &["--proxy", &proxy, "--url", &url, "-e", script],
+            &env,
+        );
+        assert_ok(&o);
+        assert_eq!(out(&o), "through the proxy\n\n2\n", "{proxy}: {}", err(&o));
+    }
+    let port = server.port.to_string();
+    assert!(dante.log().contains(&port), "{}", dante.log());
+    assert!(tiny.log().contains(&port), "{}", tiny.log());
+    // A proxy that is not there: refused, unless --noproxy says direct.
+    let (closed, gone) = {
+        let l = TcpListener::bind("127.0.0.1:0").unwrap();
+        (
+            format!("socks5h://127.0.0.1:{}", l.local_addr().unwrap().port()),
+            l,
+        )
+    };
+    drop(gone);
+    let o = run(
+        cwd.path(),
+        &["--proxy", &closed, "--url", &url, "-e", "print(1)"],
+        &env,
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("proxy"), "{}", err(&o));
+    let o = run(
+        cwd.path(),
+        &[
+            "--proxy",
+            &closed,
+            "--noproxy",
+            "localhost,127.0.0.1",
+            "--url",
+            &url,
+            "-e",
+            "print(1)",
+        ],
+        &env,
+    );
+    assert_ok(&o);
+    // The environment: ALL_PROXY is used, NO_PROXY spares the host.
+    let all = [("FTP_PASSWORD", PASSWORD), ("ALL_PROXY", closed.as_str())];
+    let o = run(cwd.path(), &["--url", &url, "-e", "print(1)"], &all);
+    assert_eq!(o.status.code(), Some(1), "ALL_PROXY was not used");
+    let spared = [
+        ("FTP_PASSWORD", PASSWORD),
+        ("ALL_PROXY", closed.as_str()),
+        ("NO_PROXY", "127.0.0.1"),
+    ];
+    let o = run(cwd.path(), &["--url", &url, "-e", "print(1)"], &spared);
+    assert_ok(&o);
+    // A proxy URL that is none: a usage error.
+    let o = run(cwd.path(), &["--proxy", "gopher://x", "-e", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }

@@ -59,6 +59,10 @@ fn run_native(dir: &Path, args: &[&str]) -> Output {
         .args(args)
         .current_dir(dir)
         .env("NETRC", dir.join("no-netrc"))
+        .env_remove("ALL_PROXY")
+        .env_remove("all_proxy")
+        .env_remove("ftp_proxy")
+        .env_remove("FTP_PROXY")
         .output()
         .expect("ftp-script runs")
 }

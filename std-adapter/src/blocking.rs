@@ -13,6 +13,7 @@ use crate::connector::{Connector, DataStream};
 use crate::control::{Control, ReplyClock};
 use ftp_core::TransferType;
 
+use crate::proxy::Target;
 use crate::support::{check_arg, io_err, read_retrying, text};
 use crate::tls::TlsContext;
 use crate::{Error, IoStream, Options, Progress, Security};
@@ -80,12 +81,28 @@ pub(crate) mod rt {
 
     pub(crate) use crate::connector::tcp_connect;
 
+    /// The TCP stream of this twin.
+    pub(crate) type Tcp = TcpStream;
+    pub(crate) use std::io::{Read as ProxyRead, Write as ProxyWrite};
+
+    /// A proxy's handshake is bounded by the socket's timeouts here.
+    pub(crate) fn handshake_timeouts(tcp: &Tcp, timeout: Option<Duration>) -> io::Result<()> {
+        tcp.set_read_timeout(timeout)?;
+        tcp.set_write_timeout(timeout)
+    }
+
+    /// The result of a step bounded by [`handshake_timeouts`].
+    pub(crate) fn within<T>(_timeout: Option<Duration>, done: io::Result<T>) -> io::Result<T> {
+        done
+    }
+
     /// The session on a connected socket: TLS first when implicit, then
     /// the welcome.
     pub(crate) fn start(
         tcp: TcpStream,
         tls: Option<&TlsContext>,
         options: &Options,
+        via_proxy: Option<Target>,
     ) -> Result<Session, Error> {
         io_err(tcp.set_nodelay(true))?;
         crate::connector::set_keepalive(socket2::SockRef::from(&tcp), options.keepalive);
@@ -99,7 +116,7 @@ pub(crate) mod rt {
         {
             io_err(control.start_tls(tls))?;
         }
-        let connector = Connector::new(local, options, clock);
+        let connector = Connector::new(local, options, clock, via_proxy);
         let mut session = ftp_core::Ftp::connect(IoStream(control), connector, peer)?;
         session.set_pasv(options.passive);
         session.set_trust_server_pasv_ipv4_address(options.trust_server_pasv_ipv4_address);
@@ -241,6 +258,9 @@ pub(crate) mod files;
 #[allow(clippy::duplicate_mod)]
 #[path = "twin/mirror.rs"]
 pub(crate) mod mirror;
+#[allow(clippy::duplicate_mod)]
+#[path = "twin/proxy.rs"]
+pub(crate) mod proxy;
 #[allow(clippy::duplicate_mod)]
 #[path = "twin/transfer.rs"]
 pub(crate) mod transfer;

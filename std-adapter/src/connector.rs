@@ -17,6 +17,10 @@ use crate::tls::TlsContext;
 /// abandoned download is not read to its end.
 pub(crate) const DRAIN_LIMIT: usize = 256 * 1024;
 
+/// How long a TLS data stream waits for the server's close_notify after
+/// its own, before it sends FIN.
+pub(crate) const PEER_CLOSE_WAIT: Duration = Duration::from_millis(1000);
+
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
     tcp: TcpStream,
@@ -27,6 +31,9 @@ pub struct DataStream {
     used: bool,
     /// The socket's read and write timeout, for the error message.
     timeout: Option<Duration>,
+    /// Through a proxy: wait for the server's close_notify before FIN
+    /// ([`DataStream::await_peer_close`]).
+    patient: bool,
 }
 
 /// A socket timeout shows as `WouldBlock` on Unix: say what happened.
@@ -123,11 +130,50 @@ impl DataStream {
             while conn.wants_write() {
                 conn.write_tls(&mut self.tcp)?;
             }
+            if self.patient {
+                self.await_peer_close();
+            }
         }
         match self.tcp.shutdown(Shutdown::Write) {
             Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e),
             _ => Ok(()),
         }
+    }
+}
+
+impl DataStream {
+    /// Through a proxy, after our close_notify and before our FIN: a
+    /// moment ([`PEER_CLOSE_WAIT`]) for the server's close_notify, reading
+    /// what it still sends (its session tickets). A proxy that ends both
+    /// directions at our FIN (Tinyproxy) would otherwise close its side
+    /// towards the server with those bytes unread, and the reset loses the
+    /// server the upload. Direct connections do not wait: a server that
+    /// answers close_notify only after FIN would cost every upload the
+    /// wait.
+    fn await_peer_close(&mut self) {
+        let Some(conn) = &mut self.tls else {
+            return;
+        };
+        let before = self.tcp.read_timeout().ok().flatten();
+        if self.tcp.set_read_timeout(Some(PEER_CLOSE_WAIT)).is_err() {
+            return;
+        }
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT {
+            match conn.process_new_packets() {
+                Ok(state) if state.peer_has_closed() => {
+                    self.ended = true;
+                    break;
+                }
+                Ok(_) => {}
+                Err(_) => break,
+            }
+            match conn.read_tls(&mut self.tcp) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
+        let _ = self.tcp.set_read_timeout(before);
     }
 }
 
@@ -186,10 +232,20 @@ pub(crate) struct Settings {
     pub(crate) keepalive: Option<Duration>,
     pub(crate) tls: Option<TlsContext>,
     pub(crate) clock: ReplyClock,
+    /// The proxy every data connection goes through, and the server as
+    /// the control connection reached it through the proxy (its host name
+    /// for `socks5h://` and HTTP, its address for `socks5://`): data
+    /// connections go there, at the port PASV or EPSV gave.
+    pub(crate) proxy: Option<(crate::Proxy, crate::proxy::Target)>,
 }
 
 impl Settings {
-    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
+    pub(crate) fn new(
+        local: SocketAddr,
+        options: &crate::Options,
+        clock: ReplyClock,
+        via_proxy: Option<crate::proxy::Target>,
+    ) -> Self {
         Settings {
             local,
             source: options.source_address,
@@ -198,6 +254,21 @@ impl Settings {
             keepalive: options.keepalive,
             tls: None,
             clock,
+            proxy: options.proxy.clone().zip(via_proxy),
+        }
+    }
+
+    /// Active mode through a proxy is not done: a clear error.
+    pub(crate) fn no_active_mode(&self) -> io::Result<()> {
+        match &self.proxy {
+            Some((p, _)) => Err(io::Error::new(
+                io::ErrorKind::Unsupported,
+                format!(
+                    "active mode through the proxy {}:{} is not supported: use passive mode",
+                    p.host, p.port
+                ),
+            )),
+            None => Ok(()),
         }
     }
 }
@@ -211,9 +282,14 @@ pub struct Connector {
 }
 
 impl Connector {
-    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
+    pub(crate) fn new(
+        local: SocketAddr,
+        options: &crate::Options,
+        clock: ReplyClock,
+        via_proxy: Option<crate::proxy::Target>,
+    ) -> Self {
         Connector {
-            s: Settings::new(local, options, clock),
+            s: Settings::new(local, options, clock, via_proxy),
         }
     }
 
@@ -246,6 +322,7 @@ impl Connector {
             ended: false,
             used: false,
             timeout: self.s.data_timeout,
+            patient: self.s.proxy.is_some(),
         }))
     }
 }
@@ -302,11 +379,20 @@ impl DataConnector for Connector {
     type Listener = TcpListener;
 
     fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
-        let tcp = tcp_connect(addr, self.s.source, self.s.connect_timeout)?;
+        let tcp = match &self.s.proxy {
+            Some((proxy, server)) => crate::blocking::proxy::connect_via(
+                proxy,
+                &server.at_port(addr.port()),
+                self.s.source,
+                self.s.connect_timeout,
+            )?,
+            None => tcp_connect(addr, self.s.source, self.s.connect_timeout)?,
+        };
         self.stream(tcp)
     }
 
     fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
+        self.s.no_active_mode()?;
         let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0))?;
         let addr = listener.local_addr()?;
         Ok((listener, addr))

@@ -72,6 +72,11 @@ pub struct Options {
     /// transfer. Default 60 s; `None` turns it off. No NOOP is ever sent
     /// during a transfer (its order with the final reply is undefined).
     pub keepalive: Option<Duration>,
+    /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every
+    /// data connection (passive mode; active mode through a proxy is an
+    /// error). `None` by default; [`crate::Proxy::from_env`] reads the
+    /// environment as curl does.
+    pub proxy: Option<crate::Proxy>,
 }
 
 impl Default for Options {
@@ -89,6 +94,7 @@ impl Default for Options {
             blocksize: 64 * 1024,
             verify_data_peer: true,
             keepalive: Some(Duration::from_secs(60)),
+            proxy: None,
         }
     }
 }
@@ -151,6 +157,12 @@ impl Options {
     /// Sets [`Options::verify_data_peer`].
     pub fn verify_data_peer(mut self, verify: bool) -> Self {
         self.verify_data_peer = verify;
+        self
+    }
+
+    /// Sets [`Options::proxy`].
+    pub fn proxy(mut self, proxy: impl Into<Option<crate::Proxy>>) -> Self {
+        self.proxy = proxy.into();
         self
     }
 

@@ -44,6 +44,9 @@ pub struct DataStream {
     used: bool,
     /// The data timeout of each read and write of the session.
     timeout: Option<Duration>,
+    /// Through a proxy: wait for the server's close_notify before FIN
+    /// (see the blocking `DataStream`).
+    patient: bool,
 }
 
 impl std::fmt::Debug for DataStream {
@@ -165,8 +168,33 @@ impl DataStream {
         if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
             Self::timed(timeout, std::future::poll_fn(|cx| self.poll_ready(cx))).await?;
         }
+        let patient = self.patient;
         let shut = match &mut self.io {
             Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
+            // Through a proxy: close_notify, the server's (or a moment),
+            // then FIN.
+            Io::Tls(s) if patient => {
+                s.get_mut().1.send_close_notify();
+                Self::timed(timeout, s.flush()).await?;
+                let mut buf = vec![0u8; 16 * 1024];
+                let mut drained = 0;
+                while drained < crate::connector::DRAIN_LIMIT {
+                    let read = tokio::time::timeout(
+                        crate::connector::PEER_CLOSE_WAIT,
+                        AsyncReadExt::read(s.as_mut(), &mut buf),
+                    )
+                    .await;
+                    match read {
+                        Ok(Ok(n)) if n > 0 => drained += n,
+                        Ok(Ok(_)) => {
+                            self.ended = true;
+                            break;
+                        }
+                        _ => break,
+                    }
+                }
+                Self::timed(timeout, s.get_mut().0.shutdown()).await
+            }
             // close_notify, then FIN.
             Io::Tls(s) => Self::timed(timeout, s.shutdown()).await,
             _ => return Ok(()),
@@ -278,9 +306,14 @@ pub struct Connector {
 }
 
 impl Connector {
-    pub(crate) fn new(local: SocketAddr, options: &crate::Options, clock: ReplyClock) -> Self {
+    pub(crate) fn new(
+        local: SocketAddr,
+        options: &crate::Options,
+        clock: ReplyClock,
+        via_proxy: Option<crate::proxy::Target>,
+    ) -> Self {
         Connector {
-            s: Settings::new(local, options, clock),
+            s: Settings::new(local, options, clock, via_proxy),
         }
     }
 
@@ -308,6 +341,7 @@ impl Connector {
             ended: false,
             used: false,
             timeout: self.s.data_timeout,
+            patient: self.s.proxy.is_some(),
         })
     }
 }
@@ -344,11 +378,23 @@ impl DataConnector for Connector {
     type Listener = TcpListener;
 
     async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
-        let tcp = tcp_connect(addr, self.s.source, self.s.connect_timeout).await?;
+        let tcp = match &self.s.proxy {
+            Some((proxy, server)) => {
+                super::proxy::connect_via(
+                    proxy,
+                    &server.at_port(addr.port()),
+                    self.s.source,
+                    self.s.connect_timeout,
+                )
+                .await?
+            }
+            None => tcp_connect(addr, self.s.source, self.s.connect_timeout).await?,
+        };
         self.stream(tcp)
     }
 
     async fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
+        self.s.no_active_mode()?;
         let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0)).await?;
         let addr = listener.local_addr()?;
         Ok((listener, addr))

@@ -70,7 +70,7 @@ use std::path::Path;
 use std::time::{Duration, SystemTime};
 
 use ftp_core_macros::asynch as bisync;
-use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
 pub use connector::{Connector, DataStream};
@@ -145,12 +145,38 @@ pub(crate) mod rt {
 
     pub(crate) use super::connector::tcp_connect;
 
+    /// The TCP stream of this twin.
+    pub(crate) type Tcp = TcpStream;
+    pub(crate) use tokio::io::{AsyncReadExt as ProxyRead, AsyncWriteExt as ProxyWrite};
+
+    /// Nothing to set: [`within`] bounds the handshake.
+    pub(crate) fn handshake_timeouts(_tcp: &Tcp, _timeout: Option<Duration>) -> io::Result<()> {
+        Ok(())
+    }
+
+    /// `step` within `timeout`.
+    pub(crate) async fn within<T>(
+        timeout: Option<Duration>,
+        step: impl std::future::Future<Output = io::Result<T>>,
+    ) -> io::Result<T> {
+        match timeout {
+            Some(t) => tokio::time::timeout(t, step).await.unwrap_or_else(|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    format!("the proxy did not answer within {t:?}"),
+                ))
+            }),
+            None => step.await,
+        }
+    }
+
     /// The session on a connected socket: TLS first when implicit, then
     /// the welcome.
     pub(crate) async fn start(
         tcp: TcpStream,
         tls: Option<&TlsContext>,
         options: &Options,
+        via_proxy: Option<crate::proxy::Target>,
     ) -> Result<Session, Error> {
         io_err(tcp.set_nodelay(true))?;
         crate::connector::set_keepalive(socket2::SockRef::from(&tcp), options.keepalive);
@@ -163,7 +189,7 @@ pub(crate) mod rt {
         {
             io_err(control.start_tls(tls).await)?;
         }
-        let connector = Connector::new(local, options, clock);
+        let connector = Connector::new(local, options, clock, via_proxy);
         let mut session = ftp_core::asynch::Ftp::connect(control, connector, peer).await?;
         session.set_pasv(options.passive);
         session.set_trust_server_pasv_ipv4_address(options.trust_server_pasv_ipv4_address);
@@ -231,6 +257,9 @@ mod files;
 #[allow(clippy::duplicate_mod)]
 #[path = "../twin/mirror.rs"]
 mod mirror;
+#[allow(clippy::duplicate_mod)]
+#[path = "../twin/proxy.rs"]
+pub(crate) mod proxy;
 #[allow(clippy::duplicate_mod)]
 #[path = "../twin/transfer.rs"]
 mod transfer;

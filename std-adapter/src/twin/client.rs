@@ -10,6 +10,7 @@ use ftp_core::{OwnedEntry, Timestamp, TransferType};
 use super::bisync;
 use super::rt::{self, Session};
 use crate::files::{TimeCommand, TimeSupport};
+use crate::proxy::Target;
 use crate::support::{check_arg, io_err, text};
 use crate::tls::TlsContext;
 use crate::url::{Scheme, Url};
@@ -72,28 +73,48 @@ impl Ftp {
             std::io::ErrorKind::NotFound,
             format!("{host} has no address to connect to"),
         );
-        let addrs: Vec<SocketAddr> = io_err(rt::resolve(host, port).await)?
-            .into_iter()
-            .filter(|a| {
-                options
-                    .source_address
-                    .is_none_or(|s| s.is_ipv4() == a.is_ipv4())
-            })
-            .collect();
+        // The proxy resolves the name (socks5h, HTTP): nothing to resolve
+        // here, the name may be known only there.
+        let remote_dns = options.proxy.as_ref().is_some_and(|p| p.remote_dns());
+        let addrs: Vec<SocketAddr> = if remote_dns {
+            Vec::new()
+        } else {
+            io_err(rt::resolve(host, port).await)?
+                .into_iter()
+                .filter(|a| {
+                    options
+                        .source_address
+                        .is_none_or(|s| s.is_ipv4() == a.is_ipv4())
+                })
+                .collect()
+        };
+        if let Some(proxy) = &options.proxy {
+            // Through the proxy: the name, or each address resolved here
+            // (socks5).
+            let targets: Vec<Target> = if remote_dns {
+                vec![Target::Name(host.to_string(), port)]
+            } else {
+                addrs.iter().map(|a| Target::Addr(*a)).collect()
+            };
+            for target in targets {
+                let source = options.source_address;
+                match super::proxy::connect_via(proxy, &target, source, options.connect_timeout)
+                    .await
+                {
+                    Ok(tcp) => {
+                        let session = rt::start(tcp, tls.as_ref(), options, Some(target)).await?;
+                        return Ok(Ftp::assemble(session, options, host, tls));
+                    }
+                    Err(e) => last = e,
+                }
+            }
+            return Err(Error::Io(last));
+        }
         for addr in addrs {
             match rt::tcp_connect(addr, options.source_address, options.connect_timeout).await {
                 Ok(tcp) => {
-                    let session = rt::start(tcp, tls.as_ref(), options).await?;
-                    return Ok(Ftp {
-                        session,
-                        buf: vec![0u8; options.blocksize.max(512)],
-                        extra: rt::Extra::default(),
-                        options: options.clone(),
-                        host: host.to_owned(),
-                        tls,
-                        set_time: TimeSupport::Unknown,
-                        checksums: None,
-                    });
+                    let session = rt::start(tcp, tls.as_ref(), options, None).await?;
+                    return Ok(Ftp::assemble(session, options, host, tls));
                 }
                 Err(e) => {
                     last = std::io::Error::new(e.kind(), format!("cannot connect to {addr}: {e}"))
@@ -101,6 +122,20 @@ impl Ftp {
             }
         }
         Err(Error::Io(last))
+    }
+
+    /// The session's wrapper around a core session just connected.
+    fn assemble(session: Session, options: &Options, host: &str, tls: Option<TlsContext>) -> Ftp {
+        Ftp {
+            session,
+            buf: vec![0u8; options.blocksize.max(512)],
+            extra: rt::Extra::default(),
+            options: options.clone(),
+            host: host.to_owned(),
+            tls,
+            set_time: TimeSupport::Unknown,
+            checksums: None,
+        }
     }
 
     /// Connects to a URL's server: `ftps://` is implicit FTPS whatever

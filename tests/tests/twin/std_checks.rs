@@ -756,3 +756,112 @@ async fn verified_transfers_against_proftpd_run() {
     assert_eq!(ftp.checksum(&remote).await.unwrap(), Some(sum));
     ftp.quit().await.unwrap();
 }
+
+/// The control and every data connection through real proxies in front
+/// of vsftpd: Dante (SOCKS5, `socks5h://` and `socks5://`, with and
+/// without a user and password) and Tinyproxy (HTTP CONNECT, with and
+/// without basic authentication); clear text and explicit FTPS with
+/// session reuse; listings and transfers byte-identical both ways; a
+/// proxy refusing the target, or the credentials, a clear error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, dante, tinyproxy and root (the README's test command runs it)"
+)]
+fn through_proxies() {
+    run(through_proxies_run());
+}
+
+#[bisync]
+async fn through_proxies_run() {
+    use ftp_std::Proxy;
+    let dante = ftp_tests::Dante::start(false, None);
+    let dante_auth = ftp_tests::Dante::start(true, None);
+    let tiny = ftp_tests::Tinyproxy::start(None, &[]);
+    let tiny_auth = ftp_tests::Tinyproxy::start(Some(("proxyuser", "proxypass")), &[]);
+    let user_pass = format!("{VSFTPD_USER}:{}", PASSWORD.replace(' ', "%20"));
+    let proxies = [
+        format!("socks5h://127.0.0.1:{}", dante.port),
+        format!("socks5://127.0.0.1:{}", dante.port),
+        format!("socks5h://{user_pass}@127.0.0.1:{}", dante_auth.port),
+        format!("http://127.0.0.1:{}", tiny.port),
+        format!("http://proxyuser:proxypass@127.0.0.1:{}", tiny_auth.port),
+    ];
+    for tls in [Tls::Off, Tls::Explicit] {
+        let t = Target::start(Kind::Vsftpd, tls, "127.0.0.1");
+        for url in &proxies {
+            let proxy = Proxy::parse(url).unwrap();
+            let options = t.options().proxy(proxy);
+            let mut ftp = user_with(&t, &options).await;
+            let data = random_bytes(300_000, 91);
+            ftp.storbinary("STOR p.bin", &mut Cursor::new(&data), None)
+                .await
+                .unwrap();
+            assert!(t.server_file("p.bin") == data, "{url}: stored");
+            let mut back = Vec::new();
+            ftp.retrbinary("RETR p.bin", &mut back, None).await.unwrap();
+            assert!(back == data, "{url}: retrieved");
+            assert!(ftp.nlst(None).await.unwrap().contains(&"p.bin".to_string()));
+            if tls != Tls::Off {
+                ftp.voidcmd("TYPE I").await.unwrap();
+                let (mut stream, _) = ftp.ntransfercmd("RETR p.bin", None).await.unwrap();
+                let mut got = Vec::new();
+                read_to_end(&mut stream, &mut got).await.unwrap();
+                assert!(
+                    stream.is_resumed(),
+                    "{url}: the data connection resumed TLS"
+                );
+                ftp.end_transfer(stream).await.unwrap();
+            }
+            ftp.quit().await.unwrap();
+        }
+        // Every connection went through them: the proxies saw vsftpd's
+        // port.
+        let port = t.port.to_string();
+        assert!(dante.log().contains(&port), "{}", dante.log());
+        assert!(tiny.log().contains(&port), "{}", tiny.log());
+    }
+    let t = Target::start(Kind::Vsftpd, Tls::Off, "127.0.0.1");
+    // Active mode: not through a proxy, said so.
+    let proxy = Proxy::parse(&proxies[0]).unwrap();
+    let mut ftp = user_with(&t, &t.options().proxy(proxy.clone()).passive(false)).await;
+    let e = ftp.nlst(None).await.unwrap_err();
+    assert!(
+        e.to_string().contains("active mode through the proxy"),
+        "{e}"
+    );
+    // Refusals: the rules, the credentials.
+    let blocking = ftp_tests::Dante::start(false, Some(t.port));
+    let refusing = ftp_tests::Tinyproxy::start(None, &[443]);
+    for (url, want) in [
+        (
+            format!("socks5h://127.0.0.1:{}", blocking.port),
+            "not allowed by the proxy's rules",
+        ),
+        (format!("http://127.0.0.1:{}", refusing.port), "403"),
+        (
+            format!(
+                "socks5h://{VSFTPD_USER}:wrong@127.0.0.1:{}",
+                dante_auth.port
+            ),
+            "refused the user name and password",
+        ),
+        (
+            format!("socks5h://127.0.0.1:{}", dante_auth.port),
+            "wants a user name and password",
+        ),
+        (format!("http://127.0.0.1:{}", tiny_auth.port), "407"),
+    ] {
+        let options = t.options().proxy(Proxy::parse(&url).unwrap());
+        let e = match connect_with(&t, &options).await {
+            Ok(_) => panic!("{url}: connected"),
+            Err(e) => e,
+        };
+        assert!(matches!(e, Error::Io(_)), "{url}: {e:?}");
+        assert!(e.to_string().contains(want), "{url}: {e}");
+        assert!(
+            e.to_string().contains(&t.port.to_string()),
+            "{url}: names the target: {e}"
+        );
+    }
+}

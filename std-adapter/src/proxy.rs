@@ -1,0 +1,298 @@
+//! Proxies for the control and data connections: SOCKS5 (no
+//! authentication, or a user name and password; the host name resolved
+//! by the proxy, as curl's `socks5h://`, or here, `socks5://`) and HTTP
+//! CONNECT (with basic authentication). What they are and how they are
+//! chosen (a URL, `--proxy`, the environment curl reads); the handshakes
+//! are in `twin/proxy.rs`.
+
+use std::net::SocketAddr;
+
+use crate::Error;
+
+/// What kind of proxy.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum ProxyKind {
+    /// SOCKS5; `remote_dns`: the proxy resolves the server's name
+    /// (`socks5h://`), else it is resolved here (`socks5://`).
+    Socks5 {
+        /// The proxy resolves host names.
+        remote_dns: bool,
+    },
+    /// An HTTP proxy's CONNECT tunnel (`http://`).
+    HttpConnect,
+}
+
+/// A proxy every connection of a session goes through.
+///
+/// ```
+/// use ftp_std::{Proxy, ProxyKind};
+/// let p = Proxy::parse("socks5h://user:secret@127.0.0.1:1080").unwrap();
+/// assert_eq!(p.kind, ProxyKind::Socks5 { remote_dns: true });
+/// assert_eq!((p.host.as_str(), p.port), ("127.0.0.1", 1080));
+/// assert_eq!(p.credentials, Some(("user".into(), "secret".into())));
+/// ```
+#[derive(Clone, PartialEq, Eq)]
+pub struct Proxy {
+    /// SOCKS5 or HTTP CONNECT.
+    pub kind: ProxyKind,
+    /// The proxy's host.
+    pub host: String,
+    /// The proxy's port.
+    pub port: u16,
+    /// A user name and password for it.
+    pub credentials: Option<(String, String)>,
+}
+
+impl std::fmt::Debug for Proxy {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Proxy")
+            .field("kind", &self.kind)
+            .field("host", &self.host)
+            .field("port", &self.port)
+            .field("user", &self.credentials.as_ref().map(|c| &c.0))
+            .finish()
+    }
+}
+
+fn bad(url: &str, why: &str) -> Error {
+    Error::Url(format!("proxy {url:?}: {why}"))
+}
+
+/// Percent-decoding of a URL's user or password.
+fn decode(text: &str, url: &str) -> Result<String, Error> {
+    let bytes = text.as_bytes();
+    let mut out = Vec::with_capacity(bytes.len());
+    let mut i = 0;
+    while i < bytes.len() {
+        if bytes[i] == b'%' {
+            let hex = text
+                .get(i + 1..i + 3)
+                .and_then(|h| u8::from_str_radix(h, 16).ok())
+                .ok_or_else(|| bad(url, "a % that is not followed by two hex digits"))?;
+            out.push(hex);
+            i += 3;
+        } else {
+            out.push(bytes[i]);
+            i += 1;
+        }
+    }
+    String::from_utf8(out).map_err(|_| bad(url, "credentials that are not UTF-8"))
+}
+
+impl Proxy {
+    /// A proxy URL in curl's spellings: `socks5h://` (the proxy resolves
+    /// names), `socks5://` (resolved here), `http://` (a CONNECT tunnel);
+    /// `user:password@` for credentials; the port 1080 when none is
+    /// given. A URL without a scheme is taken as `http://`, as curl does.
+    pub fn parse(url: &str) -> Result<Proxy, Error> {
+        let (scheme, rest) = url.split_once("://").unwrap_or(("http", url));
+        let kind = match scheme.to_ascii_lowercase().as_str() {
+            "socks5h" => ProxyKind::Socks5 { remote_dns: true },
+            "socks5" => ProxyKind::Socks5 { remote_dns: false },
+            "http" => ProxyKind::HttpConnect,
+            other => {
+                return Err(bad(
+                    url,
+                    &format!("the scheme {other:?} is none of socks5h, socks5, http"),
+                ));
+            }
+        };
+        let rest = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let (credentials, hostport) = match rest.rsplit_once('@') {
+            Some((cred, hp)) => {
+                let (user, pass) = cred.split_once(':').unwrap_or((cred, ""));
+                (Some((decode(user, url)?, decode(pass, url)?)), hp)
+            }
+            None => (None, rest),
+        };
+        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+            let (h, after) = v6
+                .split_once(']')
+                .ok_or_else(|| bad(url, "an IPv6 address without its ]"))?;
+            (h, after.strip_prefix(':'))
+        } else {
+            match hostport.rsplit_once(':') {
+                Some((h, p)) => (h, Some(p)),
+                None => (hostport, None),
+            }
+        };
+        if host.is_empty() {
+            return Err(bad(url, "no host"));
+        }
+        let port = match port {
+            None | Some("") => 1080,
+            Some(p) => p
+                .parse::<u16>()
+                .ok()
+                .filter(|p| *p > 0)
+                .ok_or_else(|| bad(url, "a port that is no number from 1 to 65535"))?,
+        };
+        Ok(Proxy {
+            kind,
+            host: host.to_string(),
+            port,
+            credentials,
+        })
+    }
+
+    /// The proxy the environment gives for an FTP connection to `host`,
+    /// as curl reads it: `ftp_proxy` (or `FTP_PROXY`), else `ALL_PROXY`
+    /// (or `all_proxy`); none when `NO_PROXY` (or `no_proxy`) names the
+    /// host (a comma list of names, a name matching its subdomains too,
+    /// or `*`).
+    pub fn from_env(host: &str) -> Result<Option<Proxy>, Error> {
+        let var = |names: &[&str]| {
+            names
+                .iter()
+                .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
+        };
+        if let Some(list) = var(&["NO_PROXY", "no_proxy"])
+            && bypasses(&list, host)
+        {
+            return Ok(None);
+        }
+        match var(&["ftp_proxy", "FTP_PROXY", "ALL_PROXY", "all_proxy"]) {
+            Some(url) => Proxy::parse(url.trim()).map(Some),
+            None => Ok(None),
+        }
+    }
+
+    /// True when the proxy resolves the server's name.
+    pub(crate) fn remote_dns(&self) -> bool {
+        !matches!(self.kind, ProxyKind::Socks5 { remote_dns: false })
+    }
+}
+
+/// True when `list` (curl's `--noproxy`: `*`, or names separated by
+/// commas; `example.com` and `.example.com` also match its subdomains)
+/// says `host` is reached without the proxy.
+pub fn bypasses(list: &str, host: &str) -> bool {
+    let host = host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .trim_end_matches('.')
+        .to_ascii_lowercase();
+    list.split(',').map(str::trim).any(|entry| {
+        let entry = entry.trim_start_matches('.').to_ascii_lowercase();
+        entry == "*"
+            || (!entry.is_empty()
+                && (host == entry
+                    || host
+                        .strip_suffix(&entry)
+                        .is_some_and(|head| head.ends_with('.'))))
+    })
+}
+
+/// Where a connection through the proxy goes.
+#[derive(Clone, Debug)]
+pub(crate) enum Target {
+    /// A host name the proxy resolves.
+    Name(String, u16),
+    /// An address.
+    Addr(SocketAddr),
+}
+
+impl Target {
+    /// The same host at `port`.
+    pub(crate) fn at_port(&self, port: u16) -> Target {
+        match self {
+            Target::Name(host, _) => Target::Name(host.clone(), port),
+            Target::Addr(a) => Target::Addr(SocketAddr::new(a.ip(), port)),
+        }
+    }
+}
+
+impl std::fmt::Display for Target {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            Target::Name(h, p) if h.contains(':') => write!(f, "[{h}]:{p}"),
+            Target::Name(h, p) => write!(f, "{h}:{p}"),
+            Target::Addr(a) => write!(f, "{a}"),
+        }
+    }
+}
+
+/// SOCKS5 reply codes (RFC 1928) in words.
+pub(crate) fn socks_reply(code: u8) -> &'static str {
+    match code {
+        1 => "general SOCKS server failure",
+        2 => "connection not allowed by the proxy's rules",
+        3 => "network unreachable",
+        4 => "host unreachable",
+        5 => "connection refused",
+        6 => "TTL expired",
+        7 => "command not supported",
+        8 => "address type not supported",
+        _ => "an unknown SOCKS5 reply",
+    }
+}
+
+/// Base64 (RFC 4648) for HTTP basic authentication.
+pub(crate) fn base64(data: &[u8]) -> String {
+    const ALPHABET: &[u8; 64] = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789+/";
+    let mut out = String::with_capacity(data.len().div_ceil(3) * 4);
+    for chunk in data.chunks(3) {
+        let b = [
+            chunk[0],
+            chunk.get(1).copied().unwrap_or(0),
+            chunk.get(2).copied().unwrap_or(0),
+        ];
+        let n = (u32::from(b[0]) << 16) | (u32::from(b[1]) << 8) | u32::from(b[2]);
+        for i in 0..4 {
+            if i <= chunk.len() {
+                out.push(ALPHABET[(n >> (18 - 6 * i) & 63) as usize] as char);
+            } else {
+                out.push('=');
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls() {
+        let p = Proxy::parse("http://127.0.0.1:3128").unwrap();
+        assert_eq!(p.kind, ProxyKind::HttpConnect);
+        assert_eq!(p.port, 3128);
+        let p = Proxy::parse("socks5://[::1]").unwrap();
+        assert_eq!((p.host.as_str(), p.port), ("::1", 1080));
+        assert_eq!(p.kind, ProxyKind::Socks5 { remote_dns: false });
+        let p = Proxy::parse("proxy.example:8080").unwrap();
+        assert_eq!(p.kind, ProxyKind::HttpConnect);
+        let p = Proxy::parse("socks5h://us%40er:p%3Ass@h:1").unwrap();
+        assert_eq!(p.credentials, Some(("us@er".into(), "p:ss".into())));
+        for bad in [
+            "ftp://h:1",
+            "socks5h://",
+            "http://h:0",
+            "http://h:x",
+            "http://u:%zz@h",
+        ] {
+            assert!(Proxy::parse(bad).is_err(), "{bad}");
+        }
+        // The password never shows.
+        assert!(!format!("{:?}", Proxy::parse("http://u:secret@h").unwrap()).contains("secret"));
+    }
+
+    #[test]
+    fn noproxy_lists() {
+        assert!(bypasses("*", "anything"));
+        assert!(bypasses("example.com", "ftp.example.com"));
+        assert!(bypasses("localhost, .example.com", "EXAMPLE.com"));
+        assert!(!bypasses("example.com", "badexample.com"));
+        assert!(bypasses("127.0.0.1", "127.0.0.1"));
+        assert!(!bypasses("", "host"));
+    }
+
+    #[test]
+    fn base64_of_credentials() {
+        assert_eq!(base64(b"user:pass"), "dXNlcjpwYXNz");
+        assert_eq!(base64(b"a"), "YQ==");
+        assert_eq!(base64(b"ab"), "YWI=");
+        assert_eq!(base64(b""), "");
+    }
+}
