@@ -19,8 +19,10 @@
 //! Cancellation: a future dropped half-way (a `tokio::time::timeout`
 //! around a call) leaves the session usable or out of step
 //! ([`crate::Error::Protocol`] `OutOfSync` on the next call), never
-//! reading a reply as another command's; a dropped download leaves no
-//! file under the final name.
+//! reading a reply as another command's; a dropped download never leaves
+//! a partial file under the final name (one dropped after its final
+//! reply may still be put in place whole: the rename runs on tokio's
+//! blocking threads).
 //!
 //! ```no_run
 //! # async fn run() -> Result<(), ftp_std::Error> {
