@@ -257,20 +257,6 @@ impl Settings {
             proxy: options.proxy.clone().zip(via_proxy),
         }
     }
-
-    /// Active mode through a proxy is not done: a clear error.
-    pub(crate) fn no_active_mode(&self) -> io::Result<()> {
-        match &self.proxy {
-            Some((p, _)) => Err(io::Error::new(
-                io::ErrorKind::Unsupported,
-                format!(
-                    "active mode through the proxy {}:{} is not supported: use passive mode",
-                    p.host, p.port
-                ),
-            )),
-            None => Ok(()),
-        }
-    }
 }
 
 /// Opens data connections: passive connects (from the source address when
@@ -301,6 +287,21 @@ impl Connector {
     /// True when data streams are TLS-wrapped.
     pub fn is_tls(&self) -> bool {
         self.s.tls.is_some()
+    }
+
+    /// The server's connection through the proxy's BIND. The session
+    /// checks that data connections come from its peer, which through a
+    /// proxy is the proxy: that is what this returns; the proxy's BIND
+    /// was for the server's address, which its second reply names.
+    fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
+        let Some((proxy, server)) = &self.s.proxy else {
+            return Err(io::Error::other("a BIND without a proxy"));
+        };
+        let from =
+            crate::blocking::proxy::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout)?;
+        log::debug!("data connection through the proxy's BIND, from {from:?}");
+        let proxy_addr = tcp.peer_addr()?;
+        Ok((tcp, proxy_addr))
     }
 
     fn stream(&self, tcp: TcpStream) -> io::Result<IoStream<DataStream>> {
@@ -351,6 +352,17 @@ pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
     }
 }
 
+/// Where an active-mode data connection is awaited: a socket of ours, or
+/// a SOCKS5 proxy's BIND (the proxy listens; its second reply says the
+/// server connected).
+#[derive(Debug)]
+pub enum DataListener {
+    /// A listening socket.
+    Socket(TcpListener),
+    /// A connection to the proxy that asked it to BIND.
+    Proxy(TcpStream),
+}
+
 /// Connects to `addr` from `source` (any port) when given, within `timeout`.
 pub(crate) fn tcp_connect(
     addr: SocketAddr,
@@ -376,7 +388,7 @@ pub(crate) fn tcp_connect(
 impl DataConnector for Connector {
     type Error = io::Error;
     type Stream = IoStream<DataStream>;
-    type Listener = TcpListener;
+    type Listener = DataListener;
 
     fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
         let tcp = match &self.s.proxy {
@@ -391,15 +403,26 @@ impl DataConnector for Connector {
         self.stream(tcp)
     }
 
-    fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
-        self.s.no_active_mode()?;
+    fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
+        if let Some((proxy, server)) = &self.s.proxy {
+            let (tcp, bound) = crate::blocking::proxy::bind_via(
+                proxy,
+                &server.at_port(0),
+                self.s.source,
+                self.s.connect_timeout,
+            )?;
+            return Ok((DataListener::Proxy(tcp), bound));
+        }
         let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0))?;
         let addr = listener.local_addr()?;
-        Ok((listener, addr))
+        Ok((DataListener::Socket(listener), addr))
     }
 
-    fn accept(&mut self, listener: TcpListener) -> io::Result<(Self::Stream, SocketAddr)> {
-        let accepted = accept_within(&listener, self.s.connect_timeout);
+    fn accept(&mut self, listener: DataListener) -> io::Result<(Self::Stream, SocketAddr)> {
+        let accepted = match listener {
+            DataListener::Socket(listener) => accept_within(&listener, self.s.connect_timeout),
+            DataListener::Proxy(tcp) => self.bound(tcp),
+        };
         // The server's reply to the transfer command comes next.
         self.s.clock.restart();
         let (tcp, from) = accepted?;

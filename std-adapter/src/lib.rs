@@ -85,7 +85,7 @@ mod verify;
 pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
-pub use connector::{Connector, DataStream};
+pub use connector::{Connector, DataListener, DataStream};
 pub use control::{Control, TlsError};
 pub use error::Error;
 pub use files::{Fetch, Progress, Put, TimeCommand, Transferred, part_path};

@@ -73,9 +73,9 @@ pub struct Options {
     /// during a transfer (its order with the final reply is undefined).
     pub keepalive: Option<Duration>,
     /// A SOCKS5 or HTTP CONNECT proxy for the control connection and every
-    /// data connection (passive mode; active mode through a proxy is an
-    /// error). `None` by default; [`crate::Proxy::from_env`] reads the
-    /// environment as curl does.
+    /// data connection (active mode through SOCKS5's BIND; an HTTP proxy
+    /// cannot take the server's connection). `None` by default;
+    /// [`crate::Proxy::from_env`] reads the environment as curl does.
     pub proxy: Option<crate::Proxy>,
 }
 

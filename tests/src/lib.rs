@@ -398,7 +398,7 @@ impl Dante {
                  socksmethod: {method}\nclientmethod: none\n\
                  user.privileged: root\nuser.unprivileged: nobody\n\
                  client pass {{\n  from: 127.0.0.0/8 to: 0.0.0.0/0\n}}\n{block}\
-                 socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  command: connect\n  \
+                 socks pass {{\n  from: 127.0.0.0/8 to: 127.0.0.0/8\n  command: connect bind bindreply\n  \
                  socksmethod: {method}\n  log: connect error\n}}\n\
                  socks block {{\n  from: 0.0.0.0/0 to: 0.0.0.0/0\n  log: connect error\n}}\n",
                 log = dir.path().join("danted.log").display()

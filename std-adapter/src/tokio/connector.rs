@@ -327,6 +327,21 @@ impl Connector {
         self.s.tls.is_some()
     }
 
+    /// The server's connection through the proxy's BIND. The session
+    /// checks that data connections come from its peer, which through a
+    /// proxy is the proxy: that is what this returns; the proxy's BIND
+    /// was for the server's address, which its second reply names.
+    async fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
+        let Some((proxy, server)) = &self.s.proxy else {
+            return Err(io::Error::other("a BIND without a proxy"));
+        };
+        let from =
+            super::proxy::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout).await?;
+        log::debug!("data connection through the proxy's BIND, from {from:?}");
+        let proxy_addr = tcp.peer_addr()?;
+        Ok((tcp, proxy_addr))
+    }
+
     fn stream(&self, tcp: TcpStream) -> io::Result<DataStream> {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK.
@@ -344,6 +359,17 @@ impl Connector {
             patient: self.s.proxy.is_some(),
         })
     }
+}
+
+/// Where an active-mode data connection is awaited: a socket of ours, or
+/// a SOCKS5 proxy's BIND (the proxy listens; its second reply says the
+/// server connected).
+#[derive(Debug)]
+pub enum DataListener {
+    /// A listening socket.
+    Socket(TcpListener),
+    /// A connection to the proxy that asked it to BIND.
+    Proxy(TcpStream),
 }
 
 /// Connects to `addr` from `source` (any port) when given, within `timeout`.
@@ -375,7 +401,7 @@ pub(crate) async fn tcp_connect(
 impl DataConnector for Connector {
     type Error = io::Error;
     type Stream = DataStream;
-    type Listener = TcpListener;
+    type Listener = DataListener;
 
     async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
         let tcp = match &self.s.proxy {
@@ -393,24 +419,36 @@ impl DataConnector for Connector {
         self.stream(tcp)
     }
 
-    async fn listen(&mut self) -> io::Result<(TcpListener, SocketAddr)> {
-        self.s.no_active_mode()?;
+    async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
+        if let Some((proxy, server)) = &self.s.proxy {
+            let (tcp, bound) = super::proxy::bind_via(
+                proxy,
+                &server.at_port(0),
+                self.s.source,
+                self.s.connect_timeout,
+            )
+            .await?;
+            return Ok((DataListener::Proxy(tcp), bound));
+        }
         let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0)).await?;
         let addr = listener.local_addr()?;
-        Ok((listener, addr))
+        Ok((DataListener::Socket(listener), addr))
     }
 
-    async fn accept(&mut self, listener: TcpListener) -> io::Result<(DataStream, SocketAddr)> {
-        let accepted = match self.s.connect_timeout {
-            Some(t) => tokio::time::timeout(t, listener.accept())
-                .await
-                .unwrap_or_else(|_| {
-                    Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "the server did not open the data connection",
-                    ))
-                }),
-            None => listener.accept().await,
+    async fn accept(&mut self, listener: DataListener) -> io::Result<(DataStream, SocketAddr)> {
+        let accepted = match listener {
+            DataListener::Socket(listener) => match self.s.connect_timeout {
+                Some(t) => tokio::time::timeout(t, listener.accept())
+                    .await
+                    .unwrap_or_else(|_| {
+                        Err(io::Error::new(
+                            io::ErrorKind::TimedOut,
+                            "the server did not open the data connection",
+                        ))
+                    }),
+                None => listener.accept().await,
+            },
+            DataListener::Proxy(tcp) => self.bound(tcp).await,
         };
         // The server's reply to the transfer command comes next.
         self.s.clock.restart();

@@ -75,7 +75,7 @@ use ftp_core_macros::asynch as bisync;
 use tokio::io::{AsyncRead, AsyncWrite};
 use tokio::net::TcpStream;
 
-pub use connector::{Connector, DataStream};
+pub use connector::{Connector, DataListener, DataStream};
 pub use control::Control;
 
 use crate::control::ReplyClock;

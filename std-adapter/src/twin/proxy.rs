@@ -29,6 +29,70 @@ pub(crate) async fn connect_via(
     source: Option<IpAddr>,
     timeout: Option<Duration>,
 ) -> io::Result<rt::Tcp> {
+    let mut tcp = reach(proxy, source, timeout).await?;
+    rt::handshake_timeouts(&tcp, timeout)?;
+    let done = rt::within(timeout, handshake(&mut tcp, proxy, target)).await;
+    rt::handshake_timeouts(&tcp, None)?;
+    done.map(|()| tcp)
+}
+
+/// Active mode through SOCKS5: a BIND for the server `target` (port 0:
+/// any). The proxy listens for the server's data connection and says
+/// where: the address to announce with PORT or EPRT. An HTTP proxy has no
+/// such thing: a clear error.
+#[bisync]
+pub(crate) async fn bind_via(
+    proxy: &Proxy,
+    target: &Target,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<(rt::Tcp, SocketAddr)> {
+    if proxy.kind == ProxyKind::HttpConnect {
+        return Err(io::Error::new(
+            io::ErrorKind::Unsupported,
+            format!(
+                "active mode through the HTTP proxy {}:{}: it cannot take the server's \
+                 connection (only SOCKS5 can, with BIND): use passive mode",
+                proxy.host, proxy.port
+            ),
+        ));
+    }
+    let mut tcp = reach(proxy, source, timeout).await?;
+    rt::handshake_timeouts(&tcp, timeout)?;
+    let bound = rt::within(timeout, socks5_bind(&mut tcp, proxy, target)).await;
+    rt::handshake_timeouts(&tcp, None)?;
+    let bound = bound?;
+    // 0.0.0.0: the proxy's own address, as the connection to it shows.
+    let bound = if bound.ip().is_unspecified() {
+        SocketAddr::new(tcp.peer_addr()?.ip(), bound.port())
+    } else {
+        bound
+    };
+    Ok((tcp, bound))
+}
+
+/// The server's connection to where a BIND listens: the proxy's second
+/// reply, within `timeout`; returns where it came from.
+#[bisync]
+pub(crate) async fn bind_accept(
+    tcp: &mut rt::Tcp,
+    proxy: &Proxy,
+    target: &Target,
+    timeout: Option<Duration>,
+) -> io::Result<Option<SocketAddr>> {
+    rt::handshake_timeouts(tcp, timeout)?;
+    let from = rt::within(timeout, socks5_reply(tcp, proxy, target)).await;
+    rt::handshake_timeouts(tcp, None)?;
+    from
+}
+
+/// A TCP connection to the proxy (each of its addresses in turn).
+#[bisync]
+async fn reach(
+    proxy: &Proxy,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<rt::Tcp> {
     let addrs = rt::resolve(&proxy.host, proxy.port).await.map_err(|e| {
         io::Error::new(
             e.kind(),
@@ -41,12 +105,7 @@ pub(crate) async fn connect_via(
     );
     for addr in addrs {
         match rt::tcp_connect(addr, source, timeout).await {
-            Ok(mut tcp) => {
-                rt::handshake_timeouts(&tcp, timeout)?;
-                let done = rt::within(timeout, handshake(&mut tcp, proxy, target)).await;
-                rt::handshake_timeouts(&tcp, None)?;
-                return done.map(|()| tcp);
-            }
+            Ok(tcp) => return Ok(tcp),
             Err(e) => {
                 last = io::Error::new(
                     e.kind(),
@@ -68,6 +127,28 @@ async fn handshake(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Res
 
 #[bisync]
 async fn socks5(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result<()> {
+    socks5_hello(tcp, proxy, target).await?;
+    socks5_request(tcp, proxy, target, 1).await?;
+    socks5_reply(tcp, proxy, target).await.map(|_| ())
+}
+
+#[bisync]
+async fn socks5_bind(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result<SocketAddr> {
+    socks5_hello(tcp, proxy, target).await?;
+    socks5_request(tcp, proxy, target, 2).await?;
+    socks5_reply(tcp, proxy, target).await?.ok_or_else(|| {
+        failed(
+            proxy,
+            target,
+            io::ErrorKind::InvalidData,
+            "it named a host, not an address, for the server to connect to",
+        )
+    })
+}
+
+/// The greeting and, when the proxy wants it, the user name and password.
+#[bisync]
+async fn socks5_hello(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result<()> {
     let odd = |why: &str| failed(proxy, target, io::ErrorKind::InvalidData, why);
     let methods: &[u8] = if proxy.credentials.is_some() {
         &[0x00, 0x02]
@@ -83,7 +164,7 @@ async fn socks5(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result
         return Err(odd("it does not speak SOCKS5"));
     }
     match (chosen[1], &proxy.credentials) {
-        (0x00, _) => {}
+        (0x00, _) => Ok(()),
         (0x02, Some((user, pass))) => {
             if user.len() > 255 || pass.len() > 255 {
                 return Err(odd("a user name or password longer than 255 bytes"));
@@ -103,22 +184,36 @@ async fn socks5(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result
                     "it refused the user name and password",
                 ));
             }
+            Ok(())
         }
-        (0xFF, None) => {
-            return Err(failed(
-                proxy,
-                target,
-                io::ErrorKind::PermissionDenied,
-                "it wants a user name and password (socks5h://user:password@host)",
-            ));
-        }
-        _ => return Err(odd("it accepts none of the authentication methods offered")),
+        (0xFF, None) => Err(failed(
+            proxy,
+            target,
+            io::ErrorKind::PermissionDenied,
+            "it wants a user name and password (socks5h://user:password@host)",
+        )),
+        _ => Err(odd("it accepts none of the authentication methods offered")),
     }
-    let mut request = vec![5, 1, 0];
+}
+
+/// A request: 1 CONNECT, 2 BIND.
+#[bisync]
+async fn socks5_request(
+    tcp: &mut rt::Tcp,
+    proxy: &Proxy,
+    target: &Target,
+    command: u8,
+) -> io::Result<()> {
+    let mut request = vec![5, command, 0];
     match target {
         Target::Name(host, port) => {
             if host.len() > 255 {
-                return Err(odd("a host name longer than 255 bytes"));
+                return Err(failed(
+                    proxy,
+                    target,
+                    io::ErrorKind::InvalidInput,
+                    "a host name longer than 255 bytes",
+                ));
             }
             request.push(3);
             request.push(host.len() as u8);
@@ -136,7 +231,18 @@ async fn socks5(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result
             request.extend_from_slice(&a.port().to_be_bytes());
         }
     }
-    tcp.write_all(&request).await?;
+    tcp.write_all(&request).await
+}
+
+/// One reply: an error unless it says success; the address it names
+/// (`None` when it names a host).
+#[bisync]
+async fn socks5_reply(
+    tcp: &mut rt::Tcp,
+    proxy: &Proxy,
+    target: &Target,
+) -> io::Result<Option<SocketAddr>> {
+    let odd = |why: &str| failed(proxy, target, io::ErrorKind::InvalidData, why);
     let mut head = [0u8; 4];
     tcp.read_exact(&mut head).await?;
     if head[0] != 5 {
@@ -150,20 +256,36 @@ async fn socks5(tcp: &mut rt::Tcp, proxy: &Proxy, target: &Target) -> io::Result
         };
         return Err(failed(proxy, target, kind, socks_reply(head[1])));
     }
-    // The address the proxy bound, which a CONNECT does not need.
-    let rest = match head[3] {
-        1 => 4 + 2,
-        4 => 16 + 2,
+    match head[3] {
+        1 => {
+            let mut a = [0u8; 6];
+            tcp.read_exact(&mut a).await?;
+            let ip = std::net::Ipv4Addr::new(a[0], a[1], a[2], a[3]);
+            Ok(Some(SocketAddr::new(
+                ip.into(),
+                u16::from_be_bytes([a[4], a[5]]),
+            )))
+        }
+        4 => {
+            let mut a = [0u8; 18];
+            tcp.read_exact(&mut a).await?;
+            let mut octets = [0u8; 16];
+            octets.copy_from_slice(&a[..16]);
+            let ip = std::net::Ipv6Addr::from(octets);
+            Ok(Some(SocketAddr::new(
+                ip.into(),
+                u16::from_be_bytes([a[16], a[17]]),
+            )))
+        }
         3 => {
             let mut len = [0u8; 1];
             tcp.read_exact(&mut len).await?;
-            usize::from(len[0]) + 2
+            let mut name = vec![0u8; usize::from(len[0]) + 2];
+            tcp.read_exact(&mut name).await?;
+            Ok(None)
         }
-        _ => return Err(odd("an address type SOCKS5 does not have")),
-    };
-    let mut bound = vec![0u8; rest];
-    tcp.read_exact(&mut bound).await?;
-    Ok(())
+        _ => Err(odd("an address type SOCKS5 does not have")),
+    }
 }
 
 /// The most an HTTP proxy's reply head may take.

@@ -821,15 +821,20 @@ async fn through_proxies_run() {
         assert!(dante.log().contains(&port), "{}", dante.log());
         assert!(tiny.log().contains(&port), "{}", tiny.log());
     }
+    // Active mode through SOCKS5: the proxy's BIND takes the server's
+    // data connections (clear text and FTPS); an HTTP proxy cannot.
+    for tls in [Tls::Off, Tls::Explicit] {
+        let t = Target::start(Kind::Vsftpd, tls, "127.0.0.1");
+        for url in &proxies[..3] {
+            let options = t.options().proxy(Proxy::parse(url).unwrap());
+            transfers(&t, &options.passive(false)).await;
+        }
+    }
     let t = Target::start(Kind::Vsftpd, Tls::Off, "127.0.0.1");
-    // Active mode: not through a proxy, said so.
-    let proxy = Proxy::parse(&proxies[0]).unwrap();
-    let mut ftp = user_with(&t, &t.options().proxy(proxy.clone()).passive(false)).await;
+    let proxy = Proxy::parse(&proxies[3]).unwrap();
+    let mut ftp = user_with(&t, &t.options().proxy(proxy).passive(false)).await;
     let e = ftp.nlst(None).await.unwrap_err();
-    assert!(
-        e.to_string().contains("active mode through the proxy"),
-        "{e}"
-    );
+    assert!(e.to_string().contains("only SOCKS5 can"), "{e}");
     // Refusals: the rules, the credentials.
     let blocking = ftp_tests::Dante::start(false, Some(t.port));
     let refusing = ftp_tests::Tinyproxy::start(None, &[443]);
