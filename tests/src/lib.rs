@@ -370,6 +370,35 @@ impl Certs {
     }
 }
 
+/// Starts a server on a free port of 127.0.0.1: `command(port)` writes
+/// what configuration it needs and makes its command line. Tried up to
+/// five times (another process may take the port before the server binds
+/// it); returns the port and the child once it accepts connections.
+fn spawn_listening(what: &str, mut command: impl FnMut(u16) -> Command) -> (u16, Child) {
+    for _attempt in 0..5 {
+        let port = free_port();
+        let mut child = command(port)
+            .stdout(Stdio::null())
+            .stderr(Stdio::null())
+            .spawn()
+            .unwrap_or_else(|e| {
+                panic!("{what} runs (scripts/install-test-deps.sh installs it): {e}")
+            });
+        for _ in 0..100 {
+            if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
+                return (port, child);
+            }
+            if let Ok(Some(_)) = child.try_wait() {
+                break;
+            }
+            std::thread::sleep(std::time::Duration::from_millis(50));
+        }
+        let _ = child.kill();
+        let _ = child.wait();
+    }
+    panic!("{what} did not start");
+}
+
 /// A SOCKS5 proxy (Dante) on 127.0.0.1 and a free port, for targets on
 /// 127.0.0.0/8; with `auth`, a user name and password (the system's: the
 /// tests' [`VSFTPD_USER`] and [`PASSWORD`]) are required; connections to
@@ -391,8 +420,7 @@ impl Dante {
         let block = blocked.map_or(String::new(), |p| {
             format!("socks block {{\n  from: 0.0.0.0/0 to: 127.0.0.0/8 port = {p}\n  log: connect error\n}}\n")
         });
-        for _attempt in 0..5 {
-            let port = free_port();
+        let (port, child) = spawn_listening("danted", |port| {
             let config = format!(
                 "logoutput: {log}\ninternal: 127.0.0.1 port = {port}\nexternal: 127.0.0.1\n\
                  socksmethod: {method}\nclientmethod: none\n\
@@ -405,25 +433,11 @@ impl Dante {
             );
             let conf = dir.path().join("danted.conf");
             std::fs::write(&conf, config).expect("write danted.conf");
-            let mut child = Command::new("danted")
-                .args(["-f", &conf.display().to_string(), "-N", "1"])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("danted runs (scripts/install-test-deps.sh installs dante-server)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Dante { port, dir, child };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("danted did not start");
+            let mut cmd = Command::new("danted");
+            cmd.args(["-f", &conf.display().to_string(), "-N", "1"]);
+            cmd
+        });
+        Dante { port, dir, child }
     }
 
     /// What it logged (a line for each connection it passed or blocked).
@@ -461,8 +475,9 @@ impl Tinyproxy {
         for p in ports {
             extra.push_str(&format!("ConnectPort {p}\n"));
         }
-        for _attempt in 0..5 {
-            let port = free_port();
+        use std::os::unix::fs::PermissionsExt;
+        std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
+        let (port, child) = spawn_listening("tinyproxy", |port| {
             let config = format!(
                 "User nobody\nGroup nogroup\nPort {port}\nListen 127.0.0.1\nTimeout 60\n\
                  LogFile \"{log}\"\nLogLevel Connect\nMaxClients 100\nAllow 127.0.0.1\n\
@@ -471,27 +486,11 @@ impl Tinyproxy {
             );
             let conf = dir.path().join("tinyproxy.conf");
             std::fs::write(&conf, config).expect("write tinyproxy.conf");
-            use std::os::unix::fs::PermissionsExt;
-            std::fs::set_permissions(dir.path(), std::fs::Permissions::from_mode(0o777)).unwrap();
-            let mut child = Command::new("tinyproxy")
-                .args(["-d", "-c", &conf.display().to_string()])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("tinyproxy runs (scripts/install-test-deps.sh installs it)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return Tinyproxy { port, dir, child };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("tinyproxy did not start");
+            let mut cmd = Command::new("tinyproxy");
+            cmd.args(["-d", "-c", &conf.display().to_string()]);
+            cmd
+        });
+        Tinyproxy { port, dir, child }
     }
 
     /// What it logged.
@@ -534,8 +533,7 @@ impl ProFtpd {
             .status()
             .expect("chown");
         assert!(status.success());
-        for _attempt in 0..5 {
-            let port = free_port();
+        let (port, child) = spawn_listening("proftpd", |port| {
             let pasv = free_port();
             let dir = conf.path().display();
             let config = format!(
@@ -552,32 +550,16 @@ impl ProFtpd {
             );
             let conf_path = conf.path().join("proftpd.conf");
             std::fs::write(&conf_path, config).expect("write proftpd.conf");
-            let mut child = Command::new(format!("{PROFTPD}/usr/sbin/proftpd"))
-                .arg("-n")
-                .arg("-c")
-                .arg(&conf_path)
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("proftpd runs (scripts/install-test-deps.sh unpacks it)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return ProFtpd {
-                        port,
-                        root,
-                        _conf: conf,
-                        child,
-                    };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
+            let mut cmd = Command::new(format!("{PROFTPD}/usr/sbin/proftpd"));
+            cmd.arg("-n").arg("-c").arg(&conf_path);
+            cmd
+        });
+        ProFtpd {
+            port,
+            root,
+            _conf: conf,
+            child,
         }
-        panic!("proftpd did not start");
     }
 
     /// The remote path of `rel` in [`ProFtpd::root`].
@@ -619,36 +601,21 @@ impl PureFtpd {
             .status()
             .expect("chown");
         assert!(status.success());
-        for _attempt in 0..5 {
-            let port = free_port();
+        let (port, child) = spawn_listening("pure-ftpd", |port| {
             let pasv = free_port();
-            let mut child = Command::new(PURE_FTPD)
-                .args([
-                    "-S",
-                    &format!("127.0.0.1,{port}"),
-                    "-l",
-                    "unix",
-                    "-E",
-                    "-p",
-                    &format!("{pasv}:{}", pasv.saturating_add(200)),
-                ])
-                .stdout(Stdio::null())
-                .stderr(Stdio::null())
-                .spawn()
-                .expect("pure-ftpd runs (scripts/install-test-deps.sh installs it)");
-            for _ in 0..100 {
-                if std::net::TcpStream::connect(("127.0.0.1", port)).is_ok() {
-                    return PureFtpd { port, root, child };
-                }
-                if let Ok(Some(_)) = child.try_wait() {
-                    break;
-                }
-                std::thread::sleep(std::time::Duration::from_millis(50));
-            }
-            let _ = child.kill();
-            let _ = child.wait();
-        }
-        panic!("pure-ftpd did not start");
+            let mut cmd = Command::new(PURE_FTPD);
+            cmd.args([
+                "-S",
+                &format!("127.0.0.1,{port}"),
+                "-l",
+                "unix",
+                "-E",
+                "-p",
+                &format!("{pasv}:{}", pasv.saturating_add(200)),
+            ]);
+            cmd
+        });
+        PureFtpd { port, root, child }
     }
 }
 

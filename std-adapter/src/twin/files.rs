@@ -241,12 +241,7 @@ impl Ftp {
         landing: &Landing,
         mode: Verification,
     ) -> Result<Option<Checksum>, Error> {
-        let Some(theirs) = self.checksum(remote).await? else {
-            if mode == Verification::Always {
-                return Err(Error::NoChecksum {
-                    path: remote.to_string(),
-                });
-            }
+        let Some(theirs) = self.server_checksum(remote, mode).await? else {
             return Ok(None);
         };
         let algorithm = theirs.algorithm;
@@ -514,6 +509,21 @@ impl Ftp {
         Ok(done)
     }
 
+    /// The server's checksum of `remote`; none is an error only with
+    /// `Always`.
+    async fn server_checksum(
+        &mut self,
+        remote: &str,
+        mode: Verification,
+    ) -> Result<Option<Checksum>, Error> {
+        match self.checksum(remote).await? {
+            None if mode == Verification::Always => Err(Error::NoChecksum {
+                path: remote.to_string(),
+            }),
+            found => Ok(found),
+        }
+    }
+
     /// Compares the server's checksum of an uploaded file with the local
     /// file's.
     async fn verify_upload(
@@ -522,12 +532,7 @@ impl Ftp {
         remote: &str,
         mode: Verification,
     ) -> Result<Option<Checksum>, Error> {
-        let Some(theirs) = self.checksum(remote).await? else {
-            if mode == Verification::Always {
-                return Err(Error::NoChecksum {
-                    path: remote.to_string(),
-                });
-            }
+        let Some(theirs) = self.server_checksum(remote, mode).await? else {
             return Ok(None);
         };
         let algorithm = theirs.algorithm;
