@@ -38,6 +38,9 @@ pub struct Ftp {
     set_time: TimeSupport,
     /// The checksum command FEAT offers, once read (`Some(None)`: none).
     checksums: Option<Option<Method>>,
+    /// FEAT's lines, once asked for by this wrapper's own needs (MFMT,
+    /// checksums, MLSD): one FEAT a session, not one a need.
+    features: Option<Vec<String>>,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -135,6 +138,7 @@ impl Ftp {
             tls,
             set_time: TimeSupport::Unknown,
             checksums: None,
+            features: None,
         }
     }
 
@@ -416,15 +420,10 @@ impl Ftp {
             }
             TimeSupport::Unknown => {}
         }
-        // A FEAT refused is a server without MFMT.
-        let mfmt = match self.feat().await {
-            Ok(features) => features.iter().any(|f| {
-                let f = f.trim();
-                f.len() >= 4 && f[..4].eq_ignore_ascii_case("MFMT")
-            }),
-            Err(e) if e.reply().is_some() => false,
-            Err(e) => return Err(e),
-        };
+        let mfmt = self.features().await?.iter().any(|f| {
+            let f = f.trim();
+            f.len() >= 4 && f[..4].eq_ignore_ascii_case("MFMT")
+        });
         let tries: &[TimeCommand] = if mfmt {
             &[TimeCommand::Mfmt, TimeCommand::Mdtm, TimeCommand::SiteUtime]
         } else {
@@ -458,11 +457,7 @@ impl Ftp {
         if let Some(known) = self.checksums {
             return Ok(known);
         }
-        let method = match self.feat().await {
-            Ok(features) => pick(&features),
-            Err(e) if e.reply().is_some() => None,
-            Err(e) => return Err(e),
-        };
+        let method = pick(&self.features().await?);
         self.checksums = Some(method);
         Ok(method)
     }
@@ -499,6 +494,20 @@ impl Ftp {
             algorithm: method.algorithm(),
             hex,
         }))
+    }
+
+    /// FEAT's lines, asked for once a session (a FEAT refused: none).
+    pub(crate) async fn features(&mut self) -> Result<Vec<String>, Error> {
+        if let Some(known) = &self.features {
+            return Ok(known.clone());
+        }
+        let features = match self.feat().await {
+            Ok(features) => features,
+            Err(e) if e.reply().is_some() => Vec::new(),
+            Err(e) => return Err(e),
+        };
+        self.features = Some(features.clone());
+        Ok(features)
     }
 
     /// The features the server announces (FEAT), one per line.

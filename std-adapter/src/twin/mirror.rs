@@ -377,7 +377,7 @@ where
 /// True when the server announces MLST/MLSD in FEAT.
 #[bisync]
 async fn has_mlsd(ftp: &mut Ftp) -> bool {
-    ftp.feat().await.is_ok_and(|f| {
+    ftp.features().await.is_ok_and(|f| {
         f.iter()
             .any(|l| l.trim_start().to_ascii_uppercase().starts_with("MLST"))
     })
