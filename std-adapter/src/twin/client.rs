@@ -95,7 +95,12 @@ impl Ftp {
             // Through the proxy: the name, or each address resolved here
             // (socks5).
             let targets: Vec<Target> = if remote_dns {
-                vec![Target::Name(host.to_string(), port)]
+                // An address stays an address (a SOCKS5 proxy takes it as
+                // one); only names go to the proxy to resolve.
+                match host.parse::<std::net::IpAddr>() {
+                    Ok(ip) => vec![Target::Addr(SocketAddr::new(ip, port))],
+                    Err(_) => vec![Target::Name(host.to_string(), port)],
+                }
             } else {
                 addrs.iter().map(|a| Target::Addr(*a)).collect()
             };

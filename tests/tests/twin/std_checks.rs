@@ -815,6 +815,21 @@ async fn through_proxies_run() {
             }
             ftp.quit().await.unwrap();
         }
+        // A host name goes to the proxy to resolve (socks5h, HTTP), and the
+        // data connections name it too.
+        for url in [&proxies[0], &proxies[3]] {
+            let options = t.options().proxy(Proxy::parse(url).unwrap());
+            let mut ftp = Ftp::connect("localhost", t.port, &options).await.unwrap();
+            ftp.login(t.user, PASSWORD, "").await.unwrap();
+            if tls != Tls::Off {
+                ftp.prot_p().await.unwrap();
+            }
+            assert!(
+                ftp.nlst(None).await.unwrap().contains(&"p.bin".to_string()),
+                "{url}"
+            );
+            ftp.quit().await.unwrap();
+        }
         // Every connection went through them: the proxies saw vsftpd's
         // port.
         let port = t.port.to_string();
