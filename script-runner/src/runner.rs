@@ -86,24 +86,11 @@ pub struct ProxyChoice {
 impl ProxyChoice {
     /// The proxy for a session to `host`, if any.
     fn for_host(&self, host: &str) -> Rr<Option<ftp_std::Proxy>> {
-        if let Some(list) = &self.noproxy {
-            if ftp_std::bypasses(list, host) {
-                return Ok(None);
-            }
-            if self.given.is_none() {
-                // --noproxy overrides $NO_PROXY: the proxy variables alone.
-                let url = ["ftp_proxy", "FTP_PROXY", "ALL_PROXY", "all_proxy"]
-                    .iter()
-                    .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()));
-                return url
-                    .map(|u| ftp_std::Proxy::parse(u.trim()))
-                    .transpose()
-                    .map_err(ftp_error);
-            }
-        }
+        let noproxy = self.noproxy.as_deref();
         match &self.given {
+            Some(_) if noproxy.is_some_and(|l| ftp_std::bypasses(l, host)) => Ok(None),
             Some(p) => Ok(Some(p.clone())),
-            None => ftp_std::Proxy::from_env(host).map_err(ftp_error),
+            None => ftp_std::Proxy::from_env_except(host, noproxy).map_err(ftp_error),
         }
     }
 }
@@ -521,7 +508,7 @@ impl Runner {
             reader.fill_buf().map_err(|e| local_io(local, e))?;
             let reply = self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader))?;
             if put.keep_time {
-                self.keep_time(local, &path, &remote)?;
+                self.keep_time(&path, &remote)?;
             }
             return Ok(reply);
         }
@@ -540,19 +527,8 @@ impl Runner {
     }
 
     /// Gives `remote` the modification time of the local file `path`.
-    fn keep_time(&mut self, local: &str, path: &std::path::Path, remote: &str) -> Rr<()> {
-        let modified = std::fs::metadata(path)
-            .and_then(|m| m.modified())
-            .map_err(|e| local_io(local, e))?;
-        let secs = modified
-            .duration_since(std::time::UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs());
-        if let Some(when) = i64::try_from(secs)
-            .ok()
-            .and_then(ftp_std::Timestamp::from_unix_seconds)
-        {
-            self.with(|f| f.set_mtime(remote, when).map(|_| String::new()))?;
-        }
+    fn keep_time(&mut self, path: &std::path::Path, remote: &str) -> Rr<()> {
+        self.with(|f| f.set_mtime_from(path, remote).map(|_| String::new()))?;
         Ok(())
     }
 

@@ -102,17 +102,24 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if self.tls.is_some() && self.used {
-            let mut buf = [0u8; 16 * 1024];
-            let mut drained = 0;
-            while drained < DRAIN_LIMIT {
-                match self.read(&mut buf) {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => drained += n,
-                }
-            }
+        if self.tls.is_some() && self.used && !self.ended {
+            self.drain();
         }
         Ok(())
+    }
+
+    /// Reads what the server still sends, until it ends the stream, at
+    /// most [`DRAIN_LIMIT`] (an abandoned download is not read to its
+    /// end); a read error ends it too.
+    fn drain(&mut self) {
+        let mut buf = [0u8; 16 * 1024];
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT {
+            match self.read(&mut buf) {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
     }
 
     fn send_end(&mut self) -> io::Result<()> {
@@ -151,29 +158,11 @@ impl DataStream {
     /// answers close_notify only after FIN would cost every upload the
     /// wait.
     fn await_peer_close(&mut self) {
-        let Some(conn) = &mut self.tls else {
-            return;
-        };
         let before = self.tcp.read_timeout().ok().flatten();
-        if self.tcp.set_read_timeout(Some(PEER_CLOSE_WAIT)).is_err() {
-            return;
+        if self.tcp.set_read_timeout(Some(PEER_CLOSE_WAIT)).is_ok() {
+            self.drain();
+            let _ = self.tcp.set_read_timeout(before);
         }
-        let mut drained = 0;
-        while drained < DRAIN_LIMIT {
-            match conn.process_new_packets() {
-                Ok(state) if state.peer_has_closed() => {
-                    self.ended = true;
-                    break;
-                }
-                Ok(_) => {}
-                Err(_) => break,
-            }
-            match conn.read_tls(&mut self.tcp) {
-                Ok(0) | Err(_) => break,
-                Ok(n) => drained += n,
-            }
-        }
-        let _ = self.tcp.set_read_timeout(before);
     }
 }
 

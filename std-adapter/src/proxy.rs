@@ -58,27 +58,6 @@ fn bad(url: &str, why: &str) -> Error {
     Error::Url(format!("proxy {url:?}: {why}"))
 }
 
-/// Percent-decoding of a URL's user or password.
-fn decode(text: &str, url: &str) -> Result<String, Error> {
-    let bytes = text.as_bytes();
-    let mut out = Vec::with_capacity(bytes.len());
-    let mut i = 0;
-    while i < bytes.len() {
-        if bytes[i] == b'%' {
-            let hex = text
-                .get(i + 1..i + 3)
-                .and_then(|h| u8::from_str_radix(h, 16).ok())
-                .ok_or_else(|| bad(url, "a % that is not followed by two hex digits"))?;
-            out.push(hex);
-            i += 3;
-        } else {
-            out.push(bytes[i]);
-            i += 1;
-        }
-    }
-    String::from_utf8(out).map_err(|_| bad(url, "credentials that are not UTF-8"))
-}
-
 impl Proxy {
     /// A proxy URL in curl's spellings: `socks5h://` (the proxy resolves
     /// names), `socks5://` (resolved here), `http://` (a CONNECT tunnel);
@@ -97,41 +76,13 @@ impl Proxy {
                 ));
             }
         };
-        let rest = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let (credentials, hostport) = match rest.rsplit_once('@') {
-            Some((cred, hp)) => {
-                let (user, pass) = cred.split_once(':').unwrap_or((cred, ""));
-                (Some((decode(user, url)?, decode(pass, url)?)), hp)
-            }
-            None => (None, rest),
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (h, after) = v6
-                .split_once(']')
-                .ok_or_else(|| bad(url, "an IPv6 address without its ]"))?;
-            (h, after.strip_prefix(':'))
-        } else {
-            match hostport.rsplit_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(bad(url, "no host"));
-        }
-        let port = match port {
-            None | Some("") => 1080,
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p > 0)
-                .ok_or_else(|| bad(url, "a port that is no number from 1 to 65535"))?,
-        };
+        let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
+        let a = crate::url::parse_authority(authority).map_err(|e| bad(url, &e.to_string()))?;
         Ok(Proxy {
             kind,
-            host: host.to_string(),
-            port,
-            credentials,
+            host: a.host,
+            port: a.port.unwrap_or(1080),
+            credentials: a.user.map(|user| (user, a.password.unwrap_or_default())),
         })
     }
 
@@ -141,14 +92,22 @@ impl Proxy {
     /// host (a comma list of names, a name matching its subdomains too,
     /// or `*`).
     pub fn from_env(host: &str) -> Result<Option<Proxy>, Error> {
+        Self::from_env_except(host, None)
+    }
+
+    /// [`Proxy::from_env`] with `no_proxy` (curl's `--noproxy`) in place of
+    /// `NO_PROXY` when given.
+    pub fn from_env_except(host: &str, no_proxy: Option<&str>) -> Result<Option<Proxy>, Error> {
         let var = |names: &[&str]| {
             names
                 .iter()
                 .find_map(|n| std::env::var(n).ok().filter(|v| !v.trim().is_empty()))
         };
-        if let Some(list) = var(&["NO_PROXY", "no_proxy"])
-            && bypasses(&list, host)
-        {
+        let list = match no_proxy {
+            Some(list) => Some(list.to_string()),
+            None => var(&["NO_PROXY", "no_proxy"]),
+        };
+        if list.is_some_and(|list| bypasses(&list, host)) {
             return Ok(None);
         }
         match var(&["ftp_proxy", "FTP_PROXY", "ALL_PROXY", "all_proxy"]) {

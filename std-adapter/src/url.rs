@@ -83,59 +83,23 @@ impl Url {
             Some(_) => return Err(bad("queries and fragments have no meaning in FTP")),
             None => (rest, ""),
         };
-        let (userinfo, hostport) = match authority.rsplit_once('@') {
-            Some((u, h)) => (Some(u), h),
-            None => (None, authority),
-        };
-        let (user, password) = match userinfo {
-            None => (None, None),
-            Some(u) => match u.split_once(':') {
-                Some((user, pass)) => (Some(decode(user)?), Some(decode(pass)?)),
-                None => (Some(decode(u)?), None),
-            },
-        };
-        let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
-            let (host, after) = v6.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
-            if host.parse::<std::net::Ipv6Addr>().is_err() {
-                return Err(bad(&format!("{host:?} is not an IPv6 address")));
-            }
-            match after {
-                "" => (host, None),
-                p => (
-                    host,
-                    Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ']'"))?),
-                ),
-            }
-        } else {
-            match hostport.split_once(':') {
-                Some((h, p)) => (h, Some(p)),
-                None => (hostport, None),
-            }
-        };
-        if host.is_empty() {
-            return Err(bad("no host"));
-        }
-        if host.contains(|c: char| c.is_whitespace() || c.is_control() || "@/\\%".contains(c)) {
-            return Err(bad(&format!("{host:?} is not a host name")));
-        }
-        let port = match port {
-            None | Some("") => match scheme {
-                Scheme::Ftp => 21,
-                Scheme::Ftps => 990,
-            },
-            Some(p) => p
-                .parse::<u16>()
-                .ok()
-                .filter(|p| *p != 0)
-                .ok_or_else(|| bad(&format!("{p:?} is not a port")))?,
-        };
+        let Authority {
+            user,
+            password,
+            host,
+            port,
+        } = parse_authority(authority)?;
+        let port = port.unwrap_or(match scheme {
+            Scheme::Ftp => 21,
+            Scheme::Ftps => 990,
+        });
         let path = match path.rfind(";type=") {
             Some(i) => &path[..i],
             None => path,
         };
         Ok(Url {
             scheme,
-            host: host.to_owned(),
+            host,
             port,
             user,
             password,
@@ -180,6 +144,76 @@ impl Url {
             None => ("", &self.path),
         }
     }
+}
+
+/// The authority part of a URL (`user:password@host:port`), as FTP URLs
+/// and proxy URLs share it.
+pub(crate) struct Authority {
+    /// The user, percent-decoded.
+    pub(crate) user: Option<String>,
+    /// The password, percent-decoded.
+    pub(crate) password: Option<String>,
+    /// The host (an IPv6 address without its brackets).
+    pub(crate) host: String,
+    /// The port, when given.
+    pub(crate) port: Option<u16>,
+}
+
+/// Parses `user:password@host:port` (each part but the host optional):
+/// credentials percent-decoded, an IPv6 host in brackets, a port from 1
+/// to 65535.
+pub(crate) fn parse_authority(authority: &str) -> io::Result<Authority> {
+    let bad = |why: &str| invalid_input(why.to_string());
+    let (userinfo, hostport) = match authority.rsplit_once('@') {
+        Some((u, h)) => (Some(u), h),
+        None => (None, authority),
+    };
+    let (user, password) = match userinfo {
+        None => (None, None),
+        Some(u) => match u.split_once(':') {
+            Some((user, pass)) => (Some(decode(user)?), Some(decode(pass)?)),
+            None => (Some(decode(u)?), None),
+        },
+    };
+    let (host, port) = if let Some(v6) = hostport.strip_prefix('[') {
+        let (host, after) = v6.split_once(']').ok_or_else(|| bad("unclosed '['"))?;
+        if host.parse::<std::net::Ipv6Addr>().is_err() {
+            return Err(bad(&format!("{host:?} is not an IPv6 address")));
+        }
+        match after {
+            "" => (host, None),
+            p => (
+                host,
+                Some(p.strip_prefix(':').ok_or_else(|| bad("junk after ']'"))?),
+            ),
+        }
+    } else {
+        match hostport.split_once(':') {
+            Some((h, p)) => (h, Some(p)),
+            None => (hostport, None),
+        }
+    };
+    if host.is_empty() {
+        return Err(bad("no host"));
+    }
+    if host.contains(|c: char| c.is_whitespace() || c.is_control() || "@/\\%".contains(c)) {
+        return Err(bad(&format!("{host:?} is not a host name")));
+    }
+    let port = match port {
+        None | Some("") => None,
+        Some(p) => Some(
+            p.parse::<u16>()
+                .ok()
+                .filter(|p| *p != 0)
+                .ok_or_else(|| bad(&format!("{p:?} is not a port")))?,
+        ),
+    };
+    Ok(Authority {
+        user,
+        password,
+        host: host.to_owned(),
+        port,
+    })
 }
 
 /// Percent-decodes `s`; the result must be UTF-8 without CR, LF or NUL.

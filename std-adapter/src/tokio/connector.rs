@@ -143,18 +143,24 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if matches!(self.io, Io::Tls(_)) && self.used {
-            let mut buf = vec![0u8; 16 * 1024];
-            let mut drained = 0;
-            let timeout = self.timeout;
-            while drained < DRAIN_LIMIT {
-                match Self::timed(timeout, self.read(&mut buf)).await {
-                    Ok(0) | Err(_) => break,
-                    Ok(n) => drained += n,
-                }
-            }
+        if matches!(self.io, Io::Tls(_)) && self.used && !self.ended {
+            self.drain(self.timeout).await;
         }
         Ok(())
+    }
+
+    /// Reads what the server still sends, until it ends the stream, at
+    /// most [`DRAIN_LIMIT`], each read within `per_read`; a read error
+    /// ends it too.
+    async fn drain(&mut self, per_read: Option<Duration>) {
+        let mut buf = vec![0u8; 16 * 1024];
+        let mut drained = 0;
+        while drained < DRAIN_LIMIT {
+            match Self::timed(per_read, AsyncReadExt::read(self, &mut buf)).await {
+                Ok(0) | Err(_) => break,
+                Ok(n) => drained += n,
+            }
+        }
     }
 
     async fn send_end(&mut self) -> io::Result<()> {
@@ -168,33 +174,19 @@ impl DataStream {
         if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
             Self::timed(timeout, std::future::poll_fn(|cx| self.poll_ready(cx))).await?;
         }
-        let patient = self.patient;
+        // Through a proxy: close_notify, then the server's (or a moment),
+        // then FIN (see the blocking `DataStream::await_peer_close`).
+        if self.patient
+            && let Io::Tls(s) = &mut self.io
+        {
+            s.get_mut().1.send_close_notify();
+            Self::timed(timeout, s.flush()).await?;
+            self.drain(Some(crate::connector::PEER_CLOSE_WAIT)).await;
+        }
         let shut = match &mut self.io {
             Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
-            // Through a proxy: close_notify, the server's (or a moment),
-            // then FIN.
-            Io::Tls(s) if patient => {
-                s.get_mut().1.send_close_notify();
-                Self::timed(timeout, s.flush()).await?;
-                let mut buf = vec![0u8; 16 * 1024];
-                let mut drained = 0;
-                while drained < crate::connector::DRAIN_LIMIT {
-                    let read = tokio::time::timeout(
-                        crate::connector::PEER_CLOSE_WAIT,
-                        AsyncReadExt::read(s.as_mut(), &mut buf),
-                    )
-                    .await;
-                    match read {
-                        Ok(Ok(n)) if n > 0 => drained += n,
-                        Ok(Ok(_)) => {
-                            self.ended = true;
-                            break;
-                        }
-                        _ => break,
-                    }
-                }
-                Self::timed(timeout, s.get_mut().0.shutdown()).await
-            }
+            // Our close_notify is out: FIN.
+            Io::Tls(s) if self.patient => Self::timed(timeout, s.get_mut().0.shutdown()).await,
             // close_notify, then FIN.
             Io::Tls(s) => Self::timed(timeout, s.shutdown()).await,
             _ => return Ok(()),

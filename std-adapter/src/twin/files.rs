@@ -489,19 +489,7 @@ impl Ftp {
         }
         let mut done = self.send_file(local, remote, put.resume, progress).await?;
         if put.keep_time {
-            let modified = fs::metadata(local)
-                .await
-                .and_then(|m| m.modified())
-                .map_err(|e| self::local(local, e))?;
-            let secs = modified
-                .duration_since(UNIX_EPOCH)
-                .map_or(0, |d| d.as_secs());
-            if let Some(when) = i64::try_from(secs)
-                .ok()
-                .and_then(ftp_core::Timestamp::from_unix_seconds)
-            {
-                self.set_mtime(remote, when).await?;
-            }
+            self.set_mtime_from(local, remote).await?;
         }
         if method.is_some() {
             done.checksum = self.verify_upload(local, remote, put.verify).await?;
@@ -521,6 +509,29 @@ impl Ftp {
                 path: remote.to_string(),
             }),
             found => Ok(found),
+        }
+    }
+
+    /// Gives `remote` the modification time of the local file `local`
+    /// ([`Ftp::set_mtime`]).
+    pub async fn set_mtime_from(
+        &mut self,
+        local: &Path,
+        remote: &str,
+    ) -> Result<Option<crate::TimeCommand>, Error> {
+        let modified = fs::metadata(local)
+            .await
+            .and_then(|m| m.modified())
+            .map_err(|e| self::local(local, e))?;
+        let secs = modified
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs());
+        match i64::try_from(secs)
+            .ok()
+            .and_then(ftp_core::Timestamp::from_unix_seconds)
+        {
+            Some(when) => self.set_mtime(remote, when).await,
+            None => Ok(None),
         }
     }
 

@@ -33,7 +33,21 @@ pub(crate) async fn connect_via(
     rt::handshake_timeouts(&tcp, timeout)?;
     let done = rt::within(timeout, handshake(&mut tcp, proxy, target)).await;
     rt::handshake_timeouts(&tcp, None)?;
-    done.map(|()| tcp)
+    done.map(|()| tcp).map_err(|e| cut_short(e, proxy, target))
+}
+
+/// A proxy that closes the connection in the middle of its handshake:
+/// said so, naming it (the bare error is "failed to fill whole buffer").
+fn cut_short(e: io::Error, proxy: &Proxy, target: &Target) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => failed(
+            proxy,
+            target,
+            io::ErrorKind::UnexpectedEof,
+            "it closed the connection in the middle of its handshake",
+        ),
+        _ => e,
+    }
 }
 
 /// Active mode through SOCKS5: a BIND for the server `target` (port 0:
@@ -61,7 +75,7 @@ pub(crate) async fn bind_via(
     rt::handshake_timeouts(&tcp, timeout)?;
     let bound = rt::within(timeout, socks5_bind(&mut tcp, proxy, target)).await;
     rt::handshake_timeouts(&tcp, None)?;
-    let bound = bound?;
+    let bound = bound.map_err(|e| cut_short(e, proxy, target))?;
     // 0.0.0.0: the proxy's own address, as the connection to it shows.
     let bound = if bound.ip().is_unspecified() {
         SocketAddr::new(tcp.peer_addr()?.ip(), bound.port())

@@ -963,3 +963,58 @@ async fn a_lying_checksum_fails_the_transfer_run() {
     assert_eq!(done.checksum, None);
     assert!(std::fs::read(&local).unwrap() == file);
 }
+
+/// A "proxy" on loopback that answers its first read with `reply` and
+/// then closes; returns its port.
+fn scripted_proxy(reply: Vec<u8>) -> u16 {
+    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+    let port = l.local_addr().unwrap().port();
+    std::thread::spawn(move || {
+        let Ok((mut s, _)) = l.accept() else { return };
+        use std::io::{Read, Write};
+        let mut buf = [0u8; 512];
+        let _ = s.read(&mut buf);
+        let _ = s.write_all(&reply);
+    });
+    port
+}
+
+/// Proxies that misbehave: not SOCKS5, a SOCKS5 failure reply, an HTTP
+/// reply head that never ends, a proxy that hangs up mid-handshake. Each
+/// a clear error naming the proxy and the target, nothing sent to the
+/// server.
+#[test]
+fn misbehaving_proxies_are_clear_errors() {
+    run(misbehaving_proxies_are_clear_errors_run());
+}
+
+#[bisync]
+async fn misbehaving_proxies_are_clear_errors_run() {
+    use ftp_std::Proxy;
+    let endless = [&b"HTTP/1.1 200 OK\r\n"[..], &vec![b'x'; 20_000]].concat();
+    for (scheme, reply, want) in [
+        ("socks5h", vec![4, 0], "does not speak SOCKS5"),
+        (
+            "socks5h",
+            vec![5, 0, 5, 1, 0, 1, 0, 0, 0, 0, 0, 0],
+            "general SOCKS server failure",
+        ),
+        ("socks5h", vec![5], "in the middle of its handshake"),
+        ("http", endless, "never ends"),
+        ("http", b"HTTP/1.1 502 Bad Gateway\r\n\r\n".to_vec(), "502"),
+        ("http", Vec::new(), "in the middle of its handshake"),
+    ] {
+        let port = scripted_proxy(reply);
+        let proxy = Proxy::parse(&format!("{scheme}://127.0.0.1:{port}")).unwrap();
+        let e = Ftp::connect("127.0.0.1", 2121, &options().proxy(proxy))
+            .await
+            .unwrap_err();
+        let text = e.to_string();
+        assert!(matches!(e, Error::Io(_)), "{scheme} {want}: {e:?}");
+        assert!(text.contains(want), "{scheme}: {text}");
+        assert!(
+            text.contains(&format!("127.0.0.1:{port}")) && text.contains("127.0.0.1:2121"),
+            "names the proxy and the target: {text}"
+        );
+    }
+}
