@@ -5,15 +5,18 @@ use core::fmt;
 use crate::fault::InvalidArgument;
 
 /// Refuses text holding CR, LF or NUL: in a command it would end the line
-/// early and smuggle a second command onto the control connection.
+/// early and smuggle a second command onto the control connection. Any
+/// other byte is fine: names are bytes on the wire, in whatever encoding
+/// the server uses.
 ///
 /// ```
 /// use ftp_core::command::check;
 /// assert!(check("report 2026.txt").is_ok());
+/// assert!(check(b"caf\xe9.txt").is_ok());
 /// assert!(check("x\r\nDELE y").is_err());
 /// ```
-pub fn check(text: &str) -> Result<(), InvalidArgument> {
-    if text.bytes().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
+pub fn check<T: AsRef<[u8]> + ?Sized>(text: &T) -> Result<(), InvalidArgument> {
+    if text.as_ref().iter().any(|b| matches!(b, b'\r' | b'\n' | 0)) {
         Err(InvalidArgument::ControlCharacter)
     } else {
         Ok(())
@@ -22,25 +25,40 @@ pub fn check(text: &str) -> Result<(), InvalidArgument> {
 
 /// A checked command: a verb (which may itself hold words, as in
 /// `"OPTS MLST"` or a whole line given to `sendcmd`) and an optional
-/// argument.
+/// argument, both bytes: a name goes out exactly as given.
 ///
 /// ```
 /// use ftp_core::Command;
-/// let cmd = Command::new("RETR", Some("README")).unwrap();
+/// let cmd = Command::new("RETR", Some(b"README".as_slice())).unwrap();
 /// let mut buf = [0u8; 32];
 /// assert_eq!(cmd.encode(&mut buf), Some(&b"RETR README\r\n"[..]));
-/// assert!(Command::new("RETR", Some("a\nb")).is_err());
-/// assert_eq!(Command::new("PASS", Some("secret")).unwrap().to_string(), "PASS ****");
+/// assert!(Command::new("RETR", Some(b"a\nb".as_slice())).is_err());
+/// assert_eq!(Command::new("PASS", Some(b"secret".as_slice())).unwrap().to_string(), "PASS ****");
+/// // A Latin-1 name: its bytes are sent as they are.
+/// let cmd = Command::line(b"DELE caf\xe9").unwrap();
+/// assert_eq!(cmd.encode(&mut buf), Some(&b"DELE caf\xe9\r\n"[..]));
+/// assert_eq!(cmd.to_string(), "DELE caf\\xe9");
 /// ```
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub struct Command<'a> {
-    verb: &'a str,
-    arg: Option<&'a str>,
+    verb: &'a [u8],
+    arg: Option<&'a [u8]>,
 }
 
 impl<'a> Command<'a> {
     /// Checks and builds a command.
-    pub fn new(verb: &'a str, arg: Option<&'a str>) -> Result<Self, InvalidArgument> {
+    pub fn new(verb: &'a str, arg: Option<&'a [u8]>) -> Result<Self, InvalidArgument> {
+        Self::from_parts(verb.as_bytes(), arg)
+    }
+
+    /// Checks and builds a command from a whole line without its CRLF
+    /// (`sendcmd`'s `"SITE CHMOD 644 x"`, `retrbinary`'s `"RETR x"`).
+    #[inline]
+    pub fn line<L: AsRef<[u8]> + ?Sized>(line: &'a L) -> Result<Self, InvalidArgument> {
+        Self::from_parts(line.as_ref(), None)
+    }
+
+    fn from_parts(verb: &'a [u8], arg: Option<&'a [u8]>) -> Result<Self, InvalidArgument> {
         if verb.is_empty() {
             return Err(InvalidArgument::EmptyCommand);
         }
@@ -51,13 +69,13 @@ impl<'a> Command<'a> {
         Ok(Command { verb, arg })
     }
 
-    /// The verb.
-    pub fn verb(&self) -> &'a str {
+    /// The verb (or the whole line of [`Command::line`]).
+    pub fn verb(&self) -> &'a [u8] {
         self.verb
     }
 
     /// The argument.
-    pub fn arg(&self) -> Option<&'a str> {
+    pub fn arg(&self) -> Option<&'a [u8]> {
         self.arg
     }
 
@@ -80,30 +98,48 @@ impl<'a> Command<'a> {
 
     /// The pieces of the encoded command, in order.
     pub fn parts(&self) -> impl Iterator<Item = &'a [u8]> {
-        let arg = self.arg.map(|a| [&b" "[..], a.as_bytes()]);
-        core::iter::once(self.verb.as_bytes())
+        let arg = self.arg.map(|a| [&b" "[..], a]);
+        core::iter::once(self.verb)
             .chain(arg.into_iter().flatten())
             .chain(core::iter::once(&b"\r\n"[..]))
+    }
+
+    /// The verb's first four bytes (all of it when shorter).
+    fn verb4(&self) -> &'a [u8] {
+        self.verb.get(..4).unwrap_or(self.verb)
     }
 
     /// True for commands whose argument is a secret (PASS, ACCT): debug
     /// output masks it.
     pub fn is_secret(&self) -> bool {
-        let verb = self.verb.get(..4).unwrap_or(self.verb);
-        verb.eq_ignore_ascii_case("PASS") || verb.eq_ignore_ascii_case("ACCT")
+        let verb = self.verb4();
+        verb.eq_ignore_ascii_case(b"PASS") || verb.eq_ignore_ascii_case(b"ACCT")
     }
 }
 
-/// Shows the command as sent, without CRLF, with secrets masked.
+/// Writes bytes as text: UTF-8 as it is, any other byte as `\xNN`.
+fn write_bytes(f: &mut fmt::Formatter<'_>, bytes: &[u8]) -> fmt::Result {
+    for chunk in bytes.utf8_chunks() {
+        f.write_str(chunk.valid())?;
+        for b in chunk.invalid() {
+            write!(f, "\\x{b:02x}")?;
+        }
+    }
+    Ok(())
+}
+
+/// Shows the command as sent, without CRLF, with secrets masked; bytes
+/// that are not UTF-8 are shown as `\xNN`.
 impl fmt::Display for Command<'_> {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         if self.is_secret() {
-            let verb = self.verb.get(..4).unwrap_or(self.verb);
-            return write!(f, "{verb} ****");
+            write_bytes(f, self.verb4())?;
+            return f.write_str(" ****");
         }
-        f.write_str(self.verb)?;
+        write_bytes(f, self.verb)?;
         if let Some(arg) = self.arg {
-            write!(f, " {arg}")?;
+            f.write_str(" ")?;
+            write_bytes(f, arg)?;
         }
         Ok(())
     }
@@ -113,11 +149,11 @@ impl fmt::Display for Command<'_> {
 impl defmt::Format for Command<'_> {
     fn format(&self, f: defmt::Formatter<'_>) {
         if self.is_secret() {
-            defmt::write!(f, "{=str} ****", self.verb.get(..4).unwrap_or(self.verb));
+            defmt::write!(f, "{=[u8]:a} ****", self.verb4());
         } else if let Some(arg) = self.arg {
-            defmt::write!(f, "{=str} {=str}", self.verb, arg);
+            defmt::write!(f, "{=[u8]:a} {=[u8]:a}", self.verb, arg);
         } else {
-            defmt::write!(f, "{=str}", self.verb);
+            defmt::write!(f, "{=[u8]:a}", self.verb);
         }
     }
 }
@@ -177,7 +213,7 @@ mod tests {
     fn refuses_control_characters_anywhere() {
         for bad in ["a\r", "\nb", "a\0b", "\r\n"] {
             assert_eq!(
-                Command::new("RETR", Some(bad)),
+                Command::new("RETR", Some(bad.as_bytes())),
                 Err(InvalidArgument::ControlCharacter)
             );
             assert_eq!(
@@ -193,7 +229,7 @@ mod tests {
         let mut buf = [0u8; 64];
         let c = Command::new("NOOP", None).unwrap();
         assert_eq!(c.encode(&mut buf).unwrap(), b"NOOP\r\n");
-        let c = Command::new("STOR", Some("name with spaces.txt")).unwrap();
+        let c = Command::new("STOR", Some("name with spaces.txt".as_bytes())).unwrap();
         assert_eq!(
             c.encode(&mut buf).unwrap(),
             b"STOR name with spaces.txt\r\n"
@@ -205,13 +241,13 @@ mod tests {
 
     #[test]
     fn masks_secrets() {
-        let c = Command::new("pass", Some("hunter2")).unwrap();
+        let c = Command::new("pass", Some("hunter2".as_bytes())).unwrap();
         assert_eq!(format!("{c}"), "pass ****");
-        let c = Command::new("ACCT", Some("acct")).unwrap();
+        let c = Command::new("ACCT", Some("acct".as_bytes())).unwrap();
         assert_eq!(format!("{c}"), "ACCT ****");
         let c = Command::new("PASS hunter2", None).unwrap();
         assert_eq!(format!("{c}"), "PASS ****");
-        let c = Command::new("USER", Some("bob")).unwrap();
+        let c = Command::new("USER", Some("bob".as_bytes())).unwrap();
         assert_eq!(format!("{c}"), "USER bob");
     }
 }

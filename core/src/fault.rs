@@ -25,8 +25,6 @@ pub enum ProtocolError {
     BadTimestamp,
     /// A listing line that could not be parsed.
     BadListing,
-    /// A 257 reply holding a path that is not UTF-8.
-    NonUtf8Path,
     /// The server sent bytes after its reply to AUTH TLS, before the TLS
     /// handshake: they could have been injected and are refused.
     DataBeforeTls,
@@ -46,7 +44,6 @@ impl fmt::Display for ProtocolError {
             ProtocolError::BadSizeReply => "malformed 213 (SIZE) reply",
             ProtocolError::BadTimestamp => "malformed 213 (MDTM) timestamp",
             ProtocolError::BadListing => "malformed listing line",
-            ProtocolError::NonUtf8Path => "path in 257 reply is not UTF-8",
             ProtocolError::DataBeforeTls => "unexpected bytes after the AUTH TLS reply",
             ProtocolError::OutOfSync => {
                 "control connection out of step after an earlier protocol error"

@@ -255,7 +255,7 @@ fn list_dropped_at_every_await_point() {
     dropped_everywhere("LIST", |ftp| {
         Box::pin(async move {
             let mut buf = [0u8; 4096];
-            ftp.dir(None, &mut buf, async |_| Ok(())).await.is_ok()
+            ftp.dir("", &mut buf, async |_| Ok(())).await.is_ok()
         })
     });
 }

@@ -14,7 +14,7 @@ use crate::control::{Control, ReplyClock};
 use ftp_core::TransferType;
 
 use crate::proxy::Target;
-use crate::support::{check_arg, io_err, read_retrying, text};
+use crate::support::{io_err, read_retrying, text};
 use crate::tls::TlsContext;
 use crate::{Error, IoStream, Options, Progress, Security};
 
@@ -180,7 +180,7 @@ pub(crate) mod rt {
     /// other systems): the portable loop runs.
     pub(crate) fn kernel_receive(
         ftp: &mut crate::Ftp,
-        cmd: &str,
+        cmd: &[u8],
         part: &Path,
         offset: u64,
         total: Option<u64>,
@@ -203,9 +203,9 @@ pub(crate) mod rt {
                 .session
                 .set_type(ftp_core::TransferType::Binary)
                 .map_err(Error::from)
-                .and_then(|()| ftp.ntransfercmd(cmd, rest));
+                .and_then(|()| Ok(ftp.session.ntransfercmd(cmd, rest)?));
             let (mut stream, announced) = match started {
-                Ok(started) => started,
+                Ok((stream, announced)) => (stream.0, announced),
                 Err(e) => return Some(Err(e)),
             };
             let total = total.or(announced.map(|a| a + offset));
@@ -304,7 +304,7 @@ impl Ftp {
         out: &mut W,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        Ok(self.retr_to(cmd, out, rest)?.1)
+        Ok(self.retr_to(&self.wire(cmd)?, out, rest)?.1)
     }
 
     /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
@@ -315,7 +315,7 @@ impl Ftp {
         input: &mut R,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        Ok(self.stor_from(cmd, TransferType::Binary, input, rest, |_| {})?)
+        Ok(self.stor_from(&self.wire(cmd)?, TransferType::Binary, input, rest, |_| {})?)
     }
 
     /// Stores text from `input` in ASCII mode, line ends sent as CRLF
@@ -325,7 +325,7 @@ impl Ftp {
         cmd: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        Ok(self.stor_from(cmd, TransferType::Ascii, input, None, |_| {})?)
+        Ok(self.stor_from(&self.wire(cmd)?, TransferType::Ascii, input, None, |_| {})?)
     }
 
     /// Appends `input` to a remote file (APPE) in binary mode.
@@ -334,8 +334,7 @@ impl Ftp {
         path: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        check_arg(path)?;
-        let cmd = format!("APPE {path}");
+        let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
         Ok(self.stor_from(&cmd, TransferType::Binary, input, None, |_| {})?)
     }
 
@@ -347,7 +346,7 @@ impl Ftp {
         cmd: &str,
         rest: Option<u64>,
     ) -> Result<(DataStream, Option<u64>), Error> {
-        let (stream, size) = self.session.ntransfercmd(cmd, rest)?;
+        let (stream, size) = self.session.ntransfercmd(&*self.wire(cmd)?, rest)?;
         Ok((stream.0, size))
     }
 

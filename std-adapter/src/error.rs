@@ -90,6 +90,14 @@ pub enum Error {
         /// The server's address.
         server: IpAddr,
     },
+    /// A name (or command) holding a character the session's encoding
+    /// cannot hold (`Ж` under latin-1): nothing was sent.
+    Unencodable {
+        /// The text, escapes shown as `\xNN`.
+        text: String,
+        /// The encoding's name.
+        encoding: &'static str,
+    },
 }
 
 impl Error {
@@ -208,6 +216,11 @@ impl fmt::Display for Error {
             Error::ForeignDataPeer { from, server } => write!(
                 f,
                 "data connection from {from} refused: it is not the server ({server})"
+            ),
+            Error::Unencodable { text, encoding } => write!(
+                f,
+                "{:?} cannot be written in {encoding}, the session's encoding",
+                crate::encoding::shown(text)
             ),
         }
     }

@@ -64,6 +64,7 @@ macro_rules! setters {
 mod blocking;
 mod connector;
 mod control;
+pub mod encoding;
 mod error;
 mod files;
 mod glob;
@@ -87,6 +88,7 @@ pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
 pub use connector::{Connector, DataListener, DataStream};
 pub use control::{Control, TlsError};
+pub use encoding::Encoding;
 pub use error::Error;
 pub use files::{Fetch, Progress, Put, TimeCommand, Transferred, part_path};
 pub use ftp_core;

@@ -77,6 +77,12 @@ pub struct Options {
     /// cannot take the server's connection). `None` by default;
     /// [`crate::Proxy::from_env`] reads the environment as curl does.
     pub proxy: Option<crate::Proxy>,
+    /// The encoding of names on the wire (ftplib's `encoding`): UTF-8 by
+    /// default. Every name and command is encoded with it, every listing,
+    /// NLST name, MLSD entry and PWD path decoded; bytes it cannot decode
+    /// are kept as escapes ([`crate::encoding`]), so a name from a listing
+    /// passed back unchanged reaches the server as the same bytes.
+    pub encoding: crate::Encoding,
 }
 
 impl Default for Options {
@@ -95,6 +101,7 @@ impl Default for Options {
             verify_data_peer: true,
             keepalive: Some(Duration::from_secs(60)),
             proxy: None,
+            encoding: crate::Encoding::UTF_8,
         }
     }
 }
@@ -105,6 +112,7 @@ impl Options {
         reply_timeout: Option<Duration>,
         data_timeout: Option<Duration>,
         blocksize: usize,
+        encoding: crate::Encoding,
     }
 
     /// Sets [`Options::client_cert`]: the certificate chain and the key,

@@ -17,12 +17,6 @@ pub(crate) fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
     r.map_err(Error::from)
 }
 
-/// Refuses an argument holding CR, LF or NUL before anything is sent.
-pub(crate) fn check_arg(arg: &str) -> Result<(), Error> {
-    ftp_core::Command::new("NOOP", Some(arg))?;
-    Ok(())
-}
-
 /// Reads into `buf`, retrying when interrupted.
 pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
     loop {

@@ -154,11 +154,11 @@ async fn session_checks(addr: &str, user: &str, root: &std::path::Path, mlsd: bo
             .text()
             .starts_with(b"230")
     );
-    assert_eq!(ftp.pwd().await.unwrap(), "/");
-    let lines = ftp.dir_vec(None).await.unwrap();
-    assert!(lines.iter().any(|l| l.ends_with(" big.bin")), "{lines:?}");
+    assert_eq!(ftp.pwd().await.unwrap(), b"/");
+    let lines = ftp.dir_vec("").await.unwrap();
+    assert!(lines.iter().any(|l| l.ends_with(b" big.bin")), "{lines:?}");
     if mlsd {
-        let entries = ftp.mlsd_vec(None).await.unwrap();
+        let entries = ftp.mlsd_vec("").await.unwrap();
         let e = entries.iter().find(|e| e.name == "big.bin").unwrap();
         assert_eq!(e.fact("size"), Some("16777216"));
     }

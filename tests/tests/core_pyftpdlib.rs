@@ -28,16 +28,16 @@ fn anonymous_session_reads_and_cannot_write() {
     let mut ftp = ftp_tests::connect_core(&server.addr());
     assert_eq!(ftp.getwelcome(), b"220 pyftpdlib ready.");
     assert_eq!(ftp.login("", "", "").unwrap().code().get(), 230);
-    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert_eq!(ftp.pwd().unwrap(), b"/");
     ftp.cwd("debian").unwrap();
-    assert_eq!(ftp.pwd().unwrap(), "/debian");
-    let listing = ftp.dir_vec(None).unwrap();
+    assert_eq!(ftp.pwd().unwrap(), b"/debian");
+    let listing = ftp.dir_vec("").unwrap();
     assert_eq!(listing.len(), 1);
-    let entry = ftp_core::list::parse_list_line(listing[0].as_bytes())
+    let entry = ftp_core::list::parse_list_line(&listing[0])
         .unwrap()
         .unwrap();
     assert_eq!((entry.name, entry.size), (&b"README"[..], Some(1063)));
-    assert_eq!(ftp.nlst_vec(None).unwrap(), ["README"]);
+    assert_eq!(ftp.nlst_vec("").unwrap(), [b"README"]);
     assert_eq!(retr(&mut ftp, "README", None).unwrap(), readme);
     assert_eq!(ftp.size("README").unwrap(), 1063);
     ftp.mdtm("README").unwrap();
@@ -54,7 +54,7 @@ fn anonymous_session_reads_and_cannot_write() {
     );
     assert!(!server.path("debian/x").exists());
     ftp.cwd("..").unwrap();
-    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert_eq!(ftp.pwd().unwrap(), b"/");
     assert_eq!(ftp.quit().unwrap().code().get(), 221);
 }
 
@@ -82,7 +82,7 @@ fn wrong_password_is_a_permanent_error_with_the_server_text() {
 fn directory_commands() {
     let server = PyFtpd::start("127.0.0.1");
     let mut ftp = login(&server);
-    assert_eq!(ftp.mkd("new dir").unwrap(), "/new dir");
+    assert_eq!(ftp.mkd("new dir").unwrap(), b"/new dir");
     assert!(server.path("new dir").is_dir());
     ftp.cwd("new dir").unwrap();
     stor(&mut ftp, "a file.txt", b"hello", None).unwrap();
@@ -123,7 +123,7 @@ fn mlsd_and_mlst() {
     std::fs::write(server.path("with space.bin"), [7u8; 300]).unwrap();
     std::fs::write(server.path("caf\u{e9}.txt"), b"x").unwrap();
     let mut ftp = login(&server);
-    let mut entries = ftp.mlsd_vec(None).unwrap();
+    let mut entries = ftp.mlsd_vec("").unwrap();
     entries.sort_by(|a, b| a.name.cmp(&b.name));
     let names: Vec<_> = entries.iter().map(|e| e.name.as_str()).collect();
     assert_eq!(names, ["caf\u{e9}.txt", "sub", "with space.bin"]);
@@ -132,13 +132,13 @@ fn mlsd_and_mlst() {
     assert_eq!(entries[1].fact("type"), Some("dir"));
     let mut buf = [0u8; 1024];
     let mut kinds = Vec::new();
-    ftp.mlsd(None, &["type", "size"], &mut buf, |e| {
+    ftp.mlsd("", &["type", "size"], &mut buf, |e| {
         kinds.push((e.name.to_vec(), e.kind() == EntryKind::Dir, e.size()));
         Ok(())
     })
     .unwrap();
     assert!(kinds.contains(&(b"with space.bin".to_vec(), false, Some(300))));
-    let e = ftp.mlst(Some("with space.bin")).unwrap();
+    let e = ftp.mlst("with space.bin").unwrap();
     assert_eq!(e.size(), Some(300));
 }
 
@@ -208,7 +208,7 @@ fn active_mode_transfers_and_listings() {
     ftp.set_pasv(false);
     stor(&mut ftp, "act.bin", &data, None).unwrap();
     assert_eq!(retr(&mut ftp, "act.bin", None).unwrap(), data);
-    assert_eq!(ftp.nlst_vec(None).unwrap(), ["act.bin"]);
+    assert_eq!(ftp.nlst_vec("").unwrap(), [b"act.bin"]);
 }
 
 #[test]
@@ -261,7 +261,7 @@ fn transfercmd_then_abort_keeps_the_session_in_step() {
     assert!([225, 226, 426].contains(&reply.code().get()));
     drop(stream);
     // The next command gets its own reply.
-    assert_eq!(ftp.pwd().unwrap(), "/");
+    assert_eq!(ftp.pwd().unwrap(), b"/");
 }
 
 #[test]

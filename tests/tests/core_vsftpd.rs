@@ -29,10 +29,8 @@ fn anonymous_sample_session() {
         b"230 Login successful."
     );
     ftp.cwd("debian").unwrap();
-    let lines = ftp.dir_vec(None).unwrap();
-    let e = ftp_core::list::parse_list_line(lines[0].as_bytes())
-        .unwrap()
-        .unwrap();
+    let lines = ftp.dir_vec("").unwrap();
+    let e = ftp_core::list::parse_list_line(&lines[0]).unwrap().unwrap();
     assert_eq!((e.name, e.size), (&b"README"[..], Some(1063)));
     assert_eq!(retr(&mut ftp, "README", None).unwrap(), readme);
     let e = retr(&mut ftp, "nothing", None).unwrap_err();
@@ -96,7 +94,7 @@ fn user_transfers_commands_and_resume() {
     assert_eq!(std::fs::read(server.path("part")).unwrap(), data);
     ftp.mdtm("large").unwrap();
     // The user is chrooted to the served root.
-    assert_eq!(ftp.mkd("d e").unwrap(), "/d e");
+    assert_eq!(ftp.mkd("d e").unwrap(), b"/d e");
     ftp.rename("small", "d e/moved").unwrap();
     ftp.delete("d e/moved").unwrap();
     ftp.rmd("d e").unwrap();
@@ -104,7 +102,7 @@ fn user_transfers_commands_and_resume() {
     ftp.set_pasv(false);
     assert_eq!(retr(&mut ftp, "empty", None).unwrap(), b"");
     stor(&mut ftp, "active", b"active mode", None).unwrap();
-    let mut names = ftp.nlst_vec(None).unwrap();
+    let mut names = ftp.nlst_vec("").unwrap();
     names.sort();
-    assert_eq!(names, ["active", "empty", "large", "part"]);
+    assert_eq!(names, [b"active".as_slice(), b"empty", b"large", b"part"]);
 }

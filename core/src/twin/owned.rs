@@ -18,26 +18,32 @@ where
     S: Read + Write + ReadReady,
     D: DataConnector<Error = S::Error>,
 {
-    /// [`Ftp::nlst`] into a vector (names that are not UTF-8 get U+FFFD).
+    /// [`Ftp::nlst`] into a vector of names, each the server's bytes.
     #[bisync]
-    pub async fn nlst_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error, C>> {
+    pub async fn nlst_vec<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        dir: &P,
+    ) -> Result<Vec<Vec<u8>>, Error<S::Error, C>> {
         let mut names = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
         self.nlst(dir, &mut buf, async |l: &[u8]| {
-            names.push(lossy(l));
+            names.push(l.to_vec());
             Ok(())
         })
         .await?;
         Ok(names)
     }
 
-    /// [`Ftp::dir`] into a vector of lines.
+    /// [`Ftp::dir`] into a vector of lines, each the server's bytes.
     #[bisync]
-    pub async fn dir_vec(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error<S::Error, C>> {
+    pub async fn dir_vec<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        dir: &P,
+    ) -> Result<Vec<Vec<u8>>, Error<S::Error, C>> {
         let mut lines = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];
         self.dir(dir, &mut buf, async |l: &[u8]| {
-            lines.push(lossy(l));
+            lines.push(l.to_vec());
             Ok(())
         })
         .await?;
@@ -46,9 +52,9 @@ where
 
     /// [`Ftp::mlsd`] into a vector of owned entries.
     #[bisync]
-    pub async fn mlsd_vec(
+    pub async fn mlsd_vec<P: AsRef<[u8]> + ?Sized>(
         &mut self,
-        path: Option<&str>,
+        path: &P,
     ) -> Result<Vec<OwnedEntry>, Error<S::Error, C>> {
         let mut entries = Vec::new();
         let mut buf = alloc::vec![0u8; 8192];

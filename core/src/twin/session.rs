@@ -356,14 +356,14 @@ where
 
     /// Sends `verb arg` and reads the reply; 4xx and 5xx are errors.
     #[bisync]
-    async fn command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error, C> {
+    async fn command(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Code, S::Error, C> {
         self.send(Command::new(verb, arg)?).await?;
         self.getresp_code().await
     }
 
     /// Like [`Ftp::command`], and anything but 2xx is an error.
     #[bisync]
-    async fn void_command(&mut self, verb: &str, arg: Option<&str>) -> Result<Code, S::Error, C> {
+    async fn void_command(&mut self, verb: &str, arg: Option<&[u8]>) -> Result<Code, S::Error, C> {
         self.send(Command::new(verb, arg)?).await?;
         self.voidresp_code().await
     }
@@ -383,28 +383,44 @@ where
         Ok(self.reply())
     }
 
-    /// Sends a command line (`"SITE CHMOD 644 x"`) and returns the reply.
-    /// A line holding CR, LF or NUL is refused before anything is sent.
+    /// Sends a command line (`"SITE CHMOD 644 x"`, text or bytes) and
+    /// returns the reply. A line holding CR, LF or NUL is refused before
+    /// anything is sent.
     #[bisync]
-    pub async fn sendcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error, C> {
-        self.forget_type_if_changed(cmd);
-        self.command(cmd, None).await?;
+    pub async fn sendcmd<L: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        cmd: &L,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        let cmd = self.line(cmd.as_ref())?;
+        self.send(cmd).await?;
+        self.getresp_code().await?;
         Ok(self.reply())
     }
 
     /// Sends a command line whose reply must be 2xx.
     #[bisync]
-    pub async fn voidcmd(&mut self, cmd: &str) -> Result<Reply<'_>, S::Error, C> {
-        self.forget_type_if_changed(cmd);
-        self.void_command(cmd, None).await?;
+    pub async fn voidcmd<L: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        cmd: &L,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        let cmd = self.line(cmd.as_ref())?;
+        self.send(cmd).await?;
+        self.voidresp_code().await?;
         Ok(self.reply())
     }
 
-    /// A raw TYPE command sent by the caller makes the cached type unknown.
-    fn forget_type_if_changed(&mut self, cmd: &str) {
-        if cmd.len() >= 4 && cmd.as_bytes()[..4].eq_ignore_ascii_case(b"TYPE") {
+    /// Checks a caller's command line; a raw TYPE makes the cached type
+    /// unknown.
+    fn line<'a>(&mut self, cmd: &'a [u8]) -> Result<Command<'a>, S::Error, C> {
+        let cmd = Command::line(cmd)?;
+        if cmd
+            .verb()
+            .get(..4)
+            .is_some_and(|v| v.eq_ignore_ascii_case(b"TYPE"))
+        {
             self.transfer_type = None;
         }
+        Ok(cmd)
     }
 
     // ----- settings ----------------------------------------------------
@@ -507,6 +523,7 @@ where
             (_, p) => p,
         };
         // Check everything first: a bad password must not leave USER sent.
+        let (user, passwd, acct) = (user.as_bytes(), passwd.as_bytes(), acct.as_bytes());
         Command::new("USER", Some(user))?;
         Command::new("PASS", Some(passwd))?;
         Command::new("ACCT", Some(acct))?;
@@ -526,22 +543,30 @@ where
     /// Sends accounting information (ACCT).
     #[bisync]
     pub async fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error, C> {
-        self.void_command("ACCT", Some(password)).await?;
+        self.void_command("ACCT", Some(password.as_bytes())).await?;
         Ok(self.reply())
     }
 
     /// Changes the remote directory. `..` tries CDUP first (falling back to
     /// `CWD ..` on a 500), an empty name is `.` (as ftplib).
+    ///
+    /// Like every name this session takes, `dirname` is text or bytes
+    /// (`"logs"`, `b"caf\xe9"`, a name from a listing) and goes out exactly
+    /// as given.
     #[bisync]
-    pub async fn cwd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error, C> {
-        if dirname == ".." {
+    pub async fn cwd<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        dirname: &P,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        let dirname = dirname.as_ref();
+        if dirname == b".." {
             match self.void_command("CDUP", None).await {
                 Err(Error::Permanent(r)) if r.code().get() == 500 => {}
                 Err(e) => return Err(e),
                 Ok(_) => return Ok(self.reply()),
             }
         }
-        let dirname = if dirname.is_empty() { "." } else { dirname };
+        let dirname = if dirname.is_empty() { b"." } else { dirname };
         self.void_command("CWD", Some(dirname)).await?;
         Ok(self.reply())
     }
@@ -557,23 +582,19 @@ where
     /// reply that is not 257 is [`Error::Unexpected`] (ftplib's
     /// `error_reply`): never an empty path. `None` for a 257 without a
     /// quoted path.
-    fn path_257(&mut self) -> Result<Option<&str>, S::Error, C> {
+    fn path_257(&mut self) -> Result<Option<&[u8]>, S::Error, C> {
         if !replies::PATH.accepts(self.reply().code()) {
             return Err(self.unexpected());
         }
         let text = self.reader.reply_text_mut().unwrap_or_default();
-        match parse_257_in_place(text) {
-            Some(path) => core::str::from_utf8(path)
-                .map(Some)
-                .map_err(|_| Error::Protocol(ProtocolError::NonUtf8Path)),
-            None => Ok(None),
-        }
+        Ok(parse_257_in_place(text))
     }
 
-    /// The remote current directory (PWD). The reply must be 257 with a
-    /// quoted path.
+    /// The remote current directory (PWD), the server's bytes (in whatever
+    /// encoding it uses for names). The reply must be 257 with a quoted
+    /// path.
     #[bisync]
-    pub async fn pwd(&mut self) -> Result<&str, S::Error, C> {
+    pub async fn pwd(&mut self) -> Result<&[u8], S::Error, C> {
         self.void_command("PWD", None).await?;
         self.path_257()?
             .ok_or(Error::Protocol(ProtocolError::BadPathReply))
@@ -584,22 +605,32 @@ where
     /// command successful.`) the directory was still made, and `dirname`
     /// is returned.
     #[bisync]
-    pub async fn mkd<'a>(&'a mut self, dirname: &'a str) -> Result<&'a str, S::Error, C> {
+    pub async fn mkd<'a, P: AsRef<[u8]> + ?Sized>(
+        &'a mut self,
+        dirname: &'a P,
+    ) -> Result<&'a [u8], S::Error, C> {
+        let dirname = dirname.as_ref();
         self.void_command("MKD", Some(dirname)).await?;
         Ok(self.path_257()?.unwrap_or(dirname))
     }
 
     /// Removes a remote directory (RMD).
     #[bisync]
-    pub async fn rmd(&mut self, dirname: &str) -> Result<Reply<'_>, S::Error, C> {
-        self.void_command("RMD", Some(dirname)).await?;
+    pub async fn rmd<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        dirname: &P,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        self.void_command("RMD", Some(dirname.as_ref())).await?;
         Ok(self.reply())
     }
 
     /// Deletes a remote file (DELE); the reply must be 250 or 200.
     #[bisync]
-    pub async fn delete(&mut self, filename: &str) -> Result<Reply<'_>, S::Error, C> {
-        let code = self.command("DELE", Some(filename)).await?;
+    pub async fn delete<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        filename: &P,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        let code = self.command("DELE", Some(filename.as_ref())).await?;
         if replies::DELE.accepts(code) {
             Ok(self.reply())
         } else {
@@ -609,9 +640,14 @@ where
 
     /// Renames a remote file: RNFR must get 3xx (350), then RNTO 2xx.
     #[bisync]
-    pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<Reply<'_>, S::Error, C> {
+    pub async fn rename<P: AsRef<[u8]> + ?Sized, Q: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        fromname: &P,
+        toname: &Q,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        let toname = toname.as_ref();
         Command::new("RNTO", Some(toname))?;
-        let code = self.command("RNFR", Some(fromname)).await?;
+        let code = self.command("RNFR", Some(fromname.as_ref())).await?;
         if !replies::RNFR.accepts(code) {
             return Err(self.unexpected());
         }
@@ -623,8 +659,11 @@ where
     /// error, a server without SIZE too (500, 502); any other reply than
     /// 213 is [`Error::Unexpected`].
     #[bisync]
-    pub async fn size(&mut self, filename: &str) -> Result<u64, S::Error, C> {
-        let code = self.command("SIZE", Some(filename)).await?;
+    pub async fn size<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        filename: &P,
+    ) -> Result<u64, S::Error, C> {
+        let code = self.command("SIZE", Some(filename.as_ref())).await?;
         if !replies::FILE_STATUS.accepts(code) {
             return Err(self.unexpected());
         }
@@ -633,8 +672,11 @@ where
 
     /// The modification time of a remote file (MDTM, UTC).
     #[bisync]
-    pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, S::Error, C> {
-        let code = self.command("MDTM", Some(filename)).await?;
+    pub async fn mdtm<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        filename: &P,
+    ) -> Result<Timestamp, S::Error, C> {
+        let code = self.command("MDTM", Some(filename.as_ref())).await?;
         if !replies::FILE_STATUS.accepts(code) {
             return Err(self.unexpected());
         }
@@ -693,15 +735,18 @@ where
             TransferType::Binary => "I",
         };
         self.transfer_type = None;
-        self.void_command("TYPE", Some(arg)).await?;
+        self.void_command("TYPE", Some(arg.as_bytes())).await?;
         self.transfer_type = Some(kind);
         Ok(())
     }
 
     /// A site-specific command (`SITE args`); returns the reply.
     #[bisync]
-    pub async fn site(&mut self, args: &str) -> Result<Reply<'_>, S::Error, C> {
-        self.command("SITE", Some(args)).await?;
+    pub async fn site<A: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        args: &A,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        self.command("SITE", Some(args.as_ref())).await?;
         Ok(self.reply())
     }
 
@@ -710,13 +755,13 @@ where
     async fn lines_command<F>(
         &mut self,
         verb: &str,
-        arg: Option<&str>,
+        arg: &[u8],
         mut on_line: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
-        self.send(Command::new(verb, arg)?).await?;
+        self.send(Command::new(verb, some(arg))?).await?;
         let code = self.receive_with(|line| on_line(line.text)).await?;
         self.classify(code)?;
         if !code.is_completion() {
@@ -725,37 +770,42 @@ where
         Ok(self.reply())
     }
 
-    /// Server or file status (STAT); each reply line goes to `on_line`,
-    /// however long the reply.
+    /// Server status (STAT with an empty `path`) or a path's status; each
+    /// reply line goes to `on_line`, however long the reply.
     #[bisync]
-    pub async fn stat<F>(
+    pub async fn stat<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        path: Option<&str>,
+        path: &P,
         on_line: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
-        self.lines_command("STAT", path, on_line).await
+        self.lines_command("STAT", path.as_ref(), on_line).await
     }
 
-    /// Help from the server (HELP); each reply line goes to `on_line`.
+    /// Help from the server (HELP, on `topic` unless it is empty); each
+    /// reply line goes to `on_line`.
     #[bisync]
-    pub async fn help<F>(
+    pub async fn help<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        topic: Option<&str>,
+        topic: &P,
         on_line: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: FnMut(&[u8]),
     {
-        self.lines_command("HELP", topic, on_line).await
+        self.lines_command("HELP", topic.as_ref(), on_line).await
     }
 
-    /// Facts about one path (MLST), fact names lower-cased.
+    /// Facts about one path (MLST; the current directory when `path` is
+    /// empty), fact names lower-cased.
     #[bisync]
-    pub async fn mlst(&mut self, path: Option<&str>) -> Result<Entry<'_>, S::Error, C> {
-        self.void_command("MLST", path).await?;
+    pub async fn mlst<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        path: &P,
+    ) -> Result<Entry<'_>, S::Error, C> {
+        self.void_command("MLST", Some(path.as_ref())).await?;
         let text = self.reader.reply_text_mut().unwrap_or_default();
         let range = mlst_line_range(text).ok_or(Error::Protocol(ProtocolError::BadListing))?;
         Ok(Entry::parse_lowercase(&mut text[range])?)
@@ -782,7 +832,7 @@ where
     /// protected when they were not.
     #[bisync]
     pub async fn auth(&mut self) -> Result<Reply<'_>, S::Error, C> {
-        let code = self.void_command("AUTH", Some("TLS")).await?;
+        let code = self.void_command("AUTH", Some(b"TLS")).await?;
         if !replies::AUTH.accepts(code) {
             return Err(self.unexpected());
         }
@@ -797,15 +847,15 @@ where
     /// connector wrap data streams in TLS.
     #[bisync]
     pub async fn prot_p(&mut self) -> Result<Reply<'_>, S::Error, C> {
-        self.void_command("PBSZ", Some("0")).await?;
-        self.void_command("PROT", Some("P")).await?;
+        self.void_command("PBSZ", Some(b"0")).await?;
+        self.void_command("PROT", Some(b"P")).await?;
         Ok(self.reply())
     }
 
     /// Leaves the data connections in clear text (PROT C).
     #[bisync]
     pub async fn prot_c(&mut self) -> Result<Reply<'_>, S::Error, C> {
-        self.void_command("PROT", Some("C")).await?;
+        self.void_command("PROT", Some(b"C")).await?;
         Ok(self.reply())
     }
 
@@ -898,9 +948,12 @@ where
     pub async fn makeport(&mut self) -> Result<D::Listener, S::Error, C> {
         let (listener, addr) = self.data.listen().await.map_err(Error::Io)?;
         match addr {
-            SocketAddr::V4(a) => self.void_command("PORT", Some(&port_argument(a))).await?,
+            SocketAddr::V4(a) => {
+                self.void_command("PORT", Some(port_argument(a).as_bytes()))
+                    .await?
+            }
             SocketAddr::V6(_) => {
-                self.void_command("EPRT", Some(&eprt_argument(addr)))
+                self.void_command("EPRT", Some(eprt_argument(addr).as_bytes()))
                     .await?
             }
         };
@@ -918,7 +971,7 @@ where
         if let Some(offset) = rest {
             let mut digits = [0u8; 20];
             let arg = crate::command::decimal(offset, &mut digits);
-            let code = self.command("REST", Some(arg)).await?;
+            let code = self.command("REST", Some(arg.as_bytes())).await?;
             if !replies::REST.accepts(code) {
                 return Err(self.unexpected());
             }
@@ -982,20 +1035,20 @@ where
     /// stream, closes it through [`Ftp::data_connector_mut`], then calls
     /// [`Ftp::voidresp`].
     #[bisync]
-    pub async fn ntransfercmd(
+    pub async fn ntransfercmd<L: AsRef<[u8]> + ?Sized>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         rest: Option<u64>,
     ) -> Result<(D::Stream, Option<u64>), S::Error, C> {
-        let cmd = Command::new(cmd, None)?;
+        let cmd = Command::line(cmd)?;
         self.open_data(cmd, rest).await
     }
 
     /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
     #[bisync]
-    pub async fn transfercmd(
+    pub async fn transfercmd<L: AsRef<[u8]> + ?Sized>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         rest: Option<u64>,
     ) -> Result<D::Stream, S::Error, C> {
         Ok(self.ntransfercmd(cmd, rest).await?.0)
@@ -1112,9 +1165,9 @@ where
     /// reached EOF and the final reply is 2xx; fewer bytes than a 150 reply
     /// announced is [`Error::TransferIncomplete`].
     #[bisync]
-    pub async fn retrbinary<F>(
+    pub async fn retrbinary<L: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         buf: &mut [u8],
         rest: Option<u64>,
         callback: F,
@@ -1122,7 +1175,7 @@ where
     where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
-        let cmd = Command::new(cmd, None)?;
+        let cmd = Command::line(cmd)?;
         self.transfer_in(cmd, buf, rest, callback).await
     }
 
@@ -1156,68 +1209,71 @@ where
     /// `"RETR name"`, `"LIST"`, `"NLST"` or `"MLSD"`; `callback` gets each
     /// line without its CRLF. `buf` holds one line at a time.
     #[bisync]
-    pub async fn retrlines<F>(
+    pub async fn retrlines<L: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
-        let cmd = Command::new(cmd, None)?;
+        let cmd = Command::line(cmd)?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
     }
 
-    /// The names in a remote directory (NLST), one per callback.
+    /// The names in a remote directory (NLST; the current one when `dir` is
+    /// empty), one per callback, each the server's bytes.
     #[bisync]
-    pub async fn nlst<F>(
+    pub async fn nlst<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        dir: Option<&str>,
+        dir: &P,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
-        let cmd = Command::new("NLST", dir)?;
+        let cmd = Command::new("NLST", some(dir.as_ref()))?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
     }
 
-    /// A directory listing (LIST), one line per callback (ftplib's `dir`).
+    /// A directory listing (LIST; the current directory when `dir` is
+    /// empty), one line per callback (ftplib's `dir`).
     /// [`crate::list::parse_list_line`] parses the lines.
     #[bisync]
-    pub async fn dir<F>(
+    pub async fn dir<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        dir: Option<&str>,
+        dir: &P,
         buf: &mut [u8],
         mut callback: F,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
-        let cmd = Command::new("LIST", dir)?;
+        let cmd = Command::new("LIST", some(dir.as_ref()))?;
         self.lines_in(cmd, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
     }
 
-    /// A machine-readable listing (MLSD): each entry, fact names
+    /// A machine-readable listing (MLSD, of the current directory when
+    /// `path` is empty): each entry, fact names
     /// lower-cased, goes to `callback`. With `facts` (`&["type", "size"]`,
     /// ftplib's `facts`), `OPTS MLST type;size;` asks for those first. Lines that
     /// are not entries are skipped and reported at the end as
     /// [`ProtocolError::BadListing`], after every good entry was delivered.
     #[bisync]
-    pub async fn mlsd<F>(
+    pub async fn mlsd<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
-        path: Option<&str>,
+        path: &P,
         facts: &[&str],
         buf: &mut [u8],
         mut callback: F,
@@ -1225,13 +1281,13 @@ where
     where
         F: AsyncFnMut(Entry<'_>) -> core::result::Result<(), C>,
     {
-        let cmd = Command::new("MLSD", path)?;
+        let cmd = Command::new("MLSD", some(path.as_ref()))?;
         if !facts.is_empty() {
             let mut arg = heapless::String::<128>::new();
             for fact in facts.iter().filter(|f| !f.is_empty()) {
                 write!(arg, "{fact};").map_err(|_| Error::BufferTooSmall)?;
             }
-            self.void_command("OPTS MLST", Some(&arg)).await?;
+            self.void_command("OPTS MLST", Some(arg.as_bytes())).await?;
         }
         let mut malformed = false;
         self.lines_in(
@@ -1280,9 +1336,9 @@ where
     /// block is sent and then given to `callback`. With `rest`, the server
     /// writes from that offset (REST).
     #[bisync]
-    pub async fn storbinary<R, P>(
+    pub async fn storbinary<L: AsRef<[u8]> + ?Sized, R, P>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         buf: &mut [u8],
         rest: Option<u64>,
         read: R,
@@ -1292,22 +1348,22 @@ where
         R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
         P: FnMut(&[u8]),
     {
-        let cmd = Command::new(cmd, None)?;
+        let cmd = Command::line(cmd)?;
         self.transfer_out(cmd, buf, rest, read, callback).await
     }
 
     /// Appends to a remote file (APPE) in binary mode.
     #[bisync]
-    pub async fn appe<R>(
+    pub async fn appe<P: AsRef<[u8]> + ?Sized, R>(
         &mut self,
-        path: &str,
+        path: &P,
         buf: &mut [u8],
         read: R,
     ) -> Result<Reply<'_>, S::Error, C>
     where
         R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
     {
-        let cmd = Command::new("APPE", Some(path))?;
+        let cmd = Command::new("APPE", Some(path.as_ref()))?;
         self.transfer_out(cmd, buf, None, read, |_| {}).await
     }
 
@@ -1316,9 +1372,9 @@ where
     /// a line end gets one). `buf` must hold at least 3 bytes: a third is
     /// read into, the rest holds the converted text.
     #[bisync]
-    pub async fn storlines<R, P>(
+    pub async fn storlines<L: AsRef<[u8]> + ?Sized, R, P>(
         &mut self,
-        cmd: &str,
+        cmd: &L,
         buf: &mut [u8],
         mut read: R,
         mut callback: P,
@@ -1327,7 +1383,7 @@ where
         R: AsyncFnMut(&mut [u8]) -> core::result::Result<usize, C>,
         P: FnMut(&[u8]),
     {
-        let cmd = Command::new(cmd, None)?;
+        let cmd = Command::line(cmd)?;
         let third = buf.len() / 3;
         if third == 0 {
             return Err(Error::BufferTooSmall);
@@ -1345,6 +1401,11 @@ where
         .await;
         self.finish_transfer(stream, outcome, None, 0).await
     }
+}
+
+/// An argument, `None` when empty.
+fn some(arg: &[u8]) -> Option<&[u8]> {
+    (!arg.is_empty()).then_some(arg)
 }
 
 /// Reads an ASCII data stream to its end, giving each line (without its

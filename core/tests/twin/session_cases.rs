@@ -216,11 +216,11 @@ async fn control_characters_are_refused_before_anything_is_sent() {
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        ftp.nlst(Some("x\n"), &mut buf, async |_| Ok(())).await,
+        ftp.nlst("x\n", &mut buf, async |_| Ok(())).await,
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
-        ftp.mlsd(Some("\r"), &[], &mut buf, async |_| Ok(())).await,
+        ftp.mlsd("\r", &[], &mut buf, async |_| Ok(())).await,
         Err(Error::InvalidArgument(_))
     ));
     assert!(matches!(
@@ -265,10 +265,10 @@ async fn cwd_cdup_pwd_mkd_rmd() {
     ftp.cwd("..").await.unwrap();
     ftp.cwd("..").await.unwrap();
     ftp.cwd("").await.unwrap();
-    assert_eq!(ftp.pwd().await.unwrap(), "/home/a \"q\"");
-    assert_eq!(ftp.mkd("new dir").await.unwrap(), "/new dir");
+    assert_eq!(ftp.pwd().await.unwrap(), b"/home/a \"q\"");
+    assert_eq!(ftp.mkd("new dir").await.unwrap(), b"/new dir");
     // Made, though the server names no path: the name asked for.
-    assert_eq!(ftp.mkd("x").await.unwrap(), "x");
+    assert_eq!(ftp.mkd("x").await.unwrap(), b"x");
     // Not 257: ftplib's error_reply, never an empty path.
     assert!(matches!(ftp.mkd("y").await, Err(Error::Unexpected(r)) if r.code().get() == 250));
     assert!(matches!(ftp.pwd().await, Err(Error::Unexpected(r)) if r.code().get() == 200));
@@ -380,10 +380,10 @@ async fn sendcmd_voidcmd_feat_syst_site_stat_help() {
     assert_eq!(ftp.syst().await.unwrap().text(), b"215 UNIX Type: L8");
     assert_eq!(ftp.site("HELP").await.unwrap().code().get(), 214);
     let mut lines = 0;
-    ftp.stat(None, |_| lines += 1).await.unwrap();
+    ftp.stat("", |_| lines += 1).await.unwrap();
     assert_eq!(lines, 3);
     let mut help = Vec::new();
-    ftp.help(None, |l| help.push(l.to_vec())).await.unwrap();
+    ftp.help("", |l| help.push(l.to_vec())).await.unwrap();
     assert_eq!(help[1], b" ABOR ACCT");
     assert!(matches!(ftp.feat(|_| {}).await, Err(Error::Permanent(_))));
     done(&mut ftp);
@@ -396,7 +396,7 @@ async fn mlst_facts_are_lowercased() {
         (b"MLST README\r\n", b"250-Listing README\r\n Type=file;Size=1063;Modify=20240615101800; README\r\n250 End\r\n"),
     ];
     let (mut ftp, _) = open(steps, vec![]).await;
-    let e = ftp.mlst(Some("README")).await.unwrap();
+    let e = ftp.mlst("README").await.unwrap();
     assert_eq!(e.name, b"README");
     assert_eq!(e.facts_text, b"type=file;size=1063;modify=20240615101800;");
     assert_eq!(e.size(), Some(1063));
@@ -880,7 +880,7 @@ async fn line_longer_than_buffer_fails_but_session_stays_usable() {
     let (mut ftp, _) = open(steps, vec![Plan::bytes(&[b'n'; 100])]).await;
     let mut buf = [0u8; 16];
     assert!(matches!(
-        ftp.nlst(None, &mut buf, async |_| Ok(())).await,
+        ftp.nlst("", &mut buf, async |_| Ok(())).await,
         Err(Error::BufferTooSmall)
     ));
     ftp.noop().await.unwrap();
@@ -910,18 +910,16 @@ async fn nlst_and_dir_with_arguments() {
     .await;
     let mut names = Vec::new();
     let mut buf = [0u8; 64];
-    ftp.nlst(Some("pub"), &mut buf, async |n| {
+    ftp.nlst("pub", &mut buf, async |n| {
         names.push(n.to_vec());
         Ok(())
     })
     .await
     .unwrap();
     assert_eq!(names, [b"a".to_vec(), b"b c".to_vec()]);
-    ftp.dir(Some("-la"), &mut buf, async |_| Ok(()))
-        .await
-        .unwrap();
+    ftp.dir("-la", &mut buf, async |_| Ok(())).await.unwrap();
     assert!(matches!(
-        ftp.nlst(None, &mut buf, async |_| Ok(())).await,
+        ftp.nlst("", &mut buf, async |_| Ok(())).await,
         Err(Error::Temporary(_))
     ));
     done(&mut ftp);
@@ -944,20 +942,15 @@ async fn mlsd_entries_with_facts_request_and_a_bad_line() {
     let mut seen = Vec::new();
     let mut buf = [0u8; 128];
     let err = ftp
-        .mlsd(
-            Some("/pub"),
-            &["type", "size", "modify"],
-            &mut buf,
-            async |e| {
-                seen.push((
-                    e.name.to_vec(),
-                    e.kind() == EntryKind::Dir,
-                    e.size(),
-                    e.facts_text.to_vec(),
-                ));
-                Ok(())
-            },
-        )
+        .mlsd("/pub", &["type", "size", "modify"], &mut buf, async |e| {
+            seen.push((
+                e.name.to_vec(),
+                e.kind() == EntryKind::Dir,
+                e.size(),
+                e.facts_text.to_vec(),
+            ));
+            Ok(())
+        })
         .await
         .unwrap_err();
     assert!(matches!(err, Error::Protocol(ProtocolError::BadListing)));
@@ -1299,7 +1292,7 @@ async fn a_doubled_reply_never_answers_the_next_command() {
         ];
         let (mut ftp, _) = open_chunked(steps, vec![], chunk).await;
         assert_eq!(ftp.cwd("pub").await.unwrap().code().get(), 200);
-        assert_eq!(ftp.pwd().await.unwrap(), "/pub", "chunk {chunk}");
+        assert_eq!(ftp.pwd().await.unwrap(), b"/pub", "chunk {chunk}");
         assert_eq!(ftp.stray_replies(), 1);
         done(&mut ftp);
     }

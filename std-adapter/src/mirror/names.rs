@@ -3,7 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::encoding::{Encoding, shown};
 use crate::glob::glob_match;
+use crate::mirror::Problem;
 
 /// Why a name from a listing cannot be used; `None` when it is safe.
 pub fn unsafe_name(name: &[u8]) -> Option<&'static str> {
@@ -15,11 +17,54 @@ pub fn unsafe_name(name: &[u8]) -> Option<&'static str> {
         Some("a name holding / or \\ could lead elsewhere")
     } else if name.iter().any(|&b| matches!(b, 0 | b'\r' | b'\n')) {
         Some("a name holding NUL, CR or LF")
-    } else if std::str::from_utf8(name).is_err() {
-        Some("a name that is not UTF-8")
     } else {
         None
     }
+}
+
+/// A remote name as a local one: its text in the session's encoding, or
+/// why it cannot be one (not valid in that encoding: a local file cannot
+/// be named by undecodable bytes).
+pub(crate) fn local_name(name: &[u8], encoding: Encoding) -> Result<String, String> {
+    match encoding.decode_exact(name) {
+        Some(text) => Ok(text.into_owned()),
+        None => Err(format!(
+            "a name that is not {encoding} ({}): not mirrored (is the server's encoding another? \
+             set the session's encoding)",
+            shown(&encoding.decode(name))
+        )),
+    }
+}
+
+/// Takes out of a local tree what the server's encoding cannot name (a
+/// Cyrillic name for a latin-1 server), with what lies under it; each is
+/// reported once, at its top.
+pub(crate) fn drop_unencodable(
+    tree: &mut crate::mirror::scan::Tree,
+    encoding: Encoding,
+    refused: &mut Vec<Problem>,
+) {
+    if encoding.is_utf8() {
+        return;
+    }
+    let mut bad: Vec<String> = Vec::new();
+    tree.retain(|rel, _| {
+        if bad
+            .iter()
+            .any(|b| rel.starts_with(b.as_str()) && rel.as_bytes().get(b.len()) == Some(&b'/'))
+        {
+            return false;
+        }
+        if encoding.encode(rel).is_ok() {
+            return true;
+        }
+        refused.push(Problem {
+            path: rel.clone(),
+            message: format!("a name {encoding} (the server's encoding) cannot hold: not mirrored"),
+        });
+        bad.push(rel.clone());
+        false
+    });
 }
 
 pub(crate) fn join(dir: &str, name: &str) -> String {
@@ -107,13 +152,43 @@ mod tests {
             b"a\\b",
             b"a\0b",
             b"a\nb",
-            b"\xff",
         ] {
             assert!(unsafe_name(bad).is_some(), "{bad:?}");
         }
         for good in ["a", "a b", "é", "日本", ".hidden", "..x", "x.."] {
             assert_eq!(unsafe_name(good.as_bytes()), None, "{good}");
         }
+        // Safe bytes: whether they make a local name is the encoding's
+        // to say.
+        assert_eq!(unsafe_name(b"caf\xe9"), None);
+        let latin1 = Encoding::LATIN_1;
+        assert_eq!(local_name(b"caf\xe9", latin1).unwrap(), "café");
+        let refused = local_name(b"caf\xe9", Encoding::UTF_8).unwrap_err();
+        assert!(refused.contains("not utf-8 (caf\\xe9)"), "{refused}");
+    }
+
+    #[test]
+    fn what_the_encoding_cannot_hold_is_taken_out_at_its_top() {
+        let item = crate::mirror::scan::Item {
+            kind: crate::mirror::scan::Kind::File,
+            size: Some(1),
+            mtime: None,
+            listed: false,
+        };
+        let mut tree: crate::mirror::scan::Tree = ["a", "Жж", "Жж/x", "Жж/y/z", "b/Ж.txt", "b/ok"]
+            .into_iter()
+            .map(|k| (k.to_string(), item.clone()))
+            .collect();
+        let mut refused = Vec::new();
+        drop_unencodable(&mut tree, Encoding::LATIN_1, &mut refused);
+        assert_eq!(tree.keys().collect::<Vec<_>>(), ["a", "b/ok"]);
+        let paths: Vec<_> = refused.iter().map(|p| p.path.as_str()).collect();
+        assert_eq!(paths, ["b/Ж.txt", "Жж"]);
+        assert!(
+            refused[0].message.contains("latin-1"),
+            "{}",
+            refused[0].message
+        );
     }
 
     #[test]

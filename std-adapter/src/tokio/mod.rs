@@ -81,7 +81,7 @@ pub use control::Control;
 use crate::control::ReplyClock;
 use ftp_core::TransferType;
 
-use crate::support::{check_arg, io_err, text};
+use crate::support::{io_err, text};
 use crate::tls::TlsContext;
 use crate::{Error, Options, Progress, Security};
 
@@ -239,7 +239,7 @@ pub(crate) mod rt {
     /// The kernel does not move tokio downloads: the portable loop runs.
     pub(crate) async fn kernel_receive(
         _ftp: &mut Ftp,
-        _cmd: &str,
+        _cmd: &[u8],
         _part: &Path,
         _offset: u64,
         _total: Option<u64>,
@@ -318,7 +318,7 @@ impl Ftp {
         out: &mut W,
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
-        Ok(self.retr_to(cmd, out, rest).await?.1)
+        Ok(self.retr_to(&self.wire(cmd)?, out, rest).await?.1)
     }
 
     /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
@@ -330,7 +330,9 @@ impl Ftp {
         rest: Option<u64>,
     ) -> Result<crate::Reply, Error> {
         let kind = TransferType::Binary;
-        Ok(self.stor_from(cmd, kind, input, rest, |_| {}).await?)
+        Ok(self
+            .stor_from(&self.wire(cmd)?, kind, input, rest, |_| {})
+            .await?)
     }
 
     /// Stores text from `input` in ASCII mode, line ends sent as CRLF
@@ -341,7 +343,9 @@ impl Ftp {
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
         let kind = TransferType::Ascii;
-        Ok(self.stor_from(cmd, kind, input, None, |_| {}).await?)
+        Ok(self
+            .stor_from(&self.wire(cmd)?, kind, input, None, |_| {})
+            .await?)
     }
 
     /// Appends `input` to a remote file (APPE) in binary mode.
@@ -350,8 +354,7 @@ impl Ftp {
         path: &str,
         input: &mut R,
     ) -> Result<crate::Reply, Error> {
-        check_arg(path)?;
-        let cmd = format!("APPE {path}");
+        let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
         let kind = TransferType::Binary;
         Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
     }
@@ -364,7 +367,7 @@ impl Ftp {
         cmd: &str,
         rest: Option<u64>,
     ) -> Result<(DataStream, Option<u64>), Error> {
-        Ok(self.session.ntransfercmd(cmd, rest).await?)
+        Ok(self.session.ntransfercmd(&*self.wire(cmd)?, rest).await?)
     }
 
     /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data

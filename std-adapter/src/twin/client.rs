@@ -3,6 +3,7 @@
 // differs between the runtimes (sockets, TLS streams, files, sleeping,
 // running workers) is in each twin's `rt` module.
 
+use std::borrow::Cow;
 use std::net::SocketAddr;
 
 use ftp_core::{OwnedEntry, Timestamp, TransferType};
@@ -11,7 +12,7 @@ use super::bisync;
 use super::rt::{self, Session};
 use crate::files::{TimeCommand, TimeSupport};
 use crate::proxy::Target;
-use crate::support::{check_arg, io_err, text};
+use crate::support::{io_err, text};
 use crate::tls::TlsContext;
 use crate::url::{Scheme, Url};
 use crate::verify::{Checksum, Method, parse_reply, pick};
@@ -41,6 +42,9 @@ pub struct Ftp {
     /// FEAT's lines, once asked for by this wrapper's own needs (MFMT,
     /// checksums, MLSD): one FEAT a session, not one a need.
     features: Option<Vec<String>>,
+    /// Whether a name that needed escapes was already said (once a
+    /// session).
+    undecodable_said: bool,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -144,6 +148,7 @@ impl Ftp {
             set_time: TimeSupport::Unknown,
             checksums: None,
             features: None,
+            undecodable_said: false,
         }
     }
 
@@ -328,14 +333,61 @@ impl Ftp {
         Ok(tls)
     }
 
-    /// Sends a command, returns the reply (ftplib's `sendcmd`).
+    /// The encoding of names on the wire ([`Options::encoding`]).
+    pub fn encoding(&self) -> crate::Encoding {
+        self.options.encoding
+    }
+
+    /// Sets the encoding of names on the wire (ftplib's `encoding`
+    /// attribute), for every later command and listing.
+    pub fn set_encoding(&mut self, encoding: crate::Encoding) {
+        self.options.encoding = encoding;
+    }
+
+    /// Text (a name, a command line) as the server's bytes in the
+    /// session's encoding, refused when it holds CR, LF or NUL or a
+    /// character the encoding cannot hold. Nothing is sent.
+    pub(crate) fn wire<'a>(&self, text: &'a str) -> Result<Cow<'a, [u8]>, Error> {
+        let bytes = self.options.encoding.encode(text)?;
+        ftp_core::command::check(&*bytes)?;
+        Ok(bytes)
+    }
+
+    /// A name from the server as text in the session's encoding
+    /// (undecodable bytes kept as escapes, said once a session).
+    pub(crate) fn name_of(&mut self, bytes: &[u8]) -> String {
+        let name = self.options.encoding.decode(bytes).into_owned();
+        self.said_undecodable(&name);
+        name
+    }
+
+    /// Says once a session that names arrive that the encoding cannot
+    /// decode (they are kept as escapes).
+    pub(crate) fn said_undecodable(&mut self, name: &str) {
+        if self.undecodable_said || matches!(crate::encoding::shown(name), Cow::Borrowed(_)) {
+            return;
+        }
+        self.undecodable_said = true;
+        log::warn!(
+            "warning: {} sends names that are not {} ({:?}); they are kept as they are, \
+             undecodable bytes shown as \\xNN (another encoding, such as latin-1, may fit)",
+            self.host,
+            self.options.encoding,
+            crate::encoding::shown(name)
+        );
+    }
+
+    /// Sends a command, returns the reply (ftplib's `sendcmd`). The line
+    /// is encoded in the session's encoding.
     pub async fn sendcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.sendcmd(cmd).await?))
+        let cmd = self.wire(cmd)?;
+        Ok(text(self.session.sendcmd(&*cmd).await?))
     }
 
     /// Sends a command and expects 2xx (ftplib's `voidcmd`).
     pub async fn voidcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.voidcmd(cmd).await?))
+        let cmd = self.wire(cmd)?;
+        Ok(text(self.session.voidcmd(&*cmd).await?))
     }
 
     /// Reads one reply (ftplib's `getresp`).
@@ -355,7 +407,8 @@ impl Ftp {
 
     /// Changes directory; `".."` sends CDUP (ftplib's `cwd`).
     pub async fn cwd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.cwd(dirname).await?))
+        let dirname = self.wire(dirname)?;
+        Ok(text(self.session.cwd(&*dirname).await?))
     }
 
     /// Goes to the parent directory (CDUP).
@@ -365,27 +418,34 @@ impl Ftp {
 
     /// The current directory (PWD, ftplib's `pwd`).
     pub async fn pwd(&mut self) -> Result<String, Error> {
-        Ok(self.session.pwd().await?.to_owned())
+        let path = self.session.pwd().await?.to_vec();
+        Ok(self.name_of(&path))
     }
 
     /// Makes a directory; returns its path (MKD, ftplib's `mkd`).
     pub async fn mkd(&mut self, dirname: &str) -> Result<String, Error> {
-        Ok(self.session.mkd(dirname).await?.to_owned())
+        let dirname = self.wire(dirname)?;
+        let path = self.session.mkd(&*dirname).await?.to_vec();
+        Ok(self.name_of(&path))
     }
 
     /// Removes a directory (RMD).
     pub async fn rmd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.rmd(dirname).await?))
+        let dirname = self.wire(dirname)?;
+        Ok(text(self.session.rmd(&*dirname).await?))
     }
 
     /// Deletes a file (DELE, ftplib's `delete`).
     pub async fn delete(&mut self, filename: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.delete(filename).await?))
+        let filename = self.wire(filename)?;
+        Ok(text(self.session.delete(&*filename).await?))
     }
 
-    /// Renames (RNFR, RNTO).
+    /// Renames (RNFR, RNTO). Both names are checked and encoded before
+    /// RNFR goes out.
     pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.rename(fromname, toname).await?))
+        let (fromname, toname) = (self.wire(fromname)?, self.wire(toname)?);
+        Ok(text(self.session.rename(&*fromname, &*toname).await?))
     }
 
     /// A file's size in bytes (SIZE, in binary mode so that servers answer
@@ -394,14 +454,15 @@ impl Ftp {
     /// [`Error::Unexpected`].
     pub async fn size(&mut self, filename: &str) -> Result<u64, Error> {
         // A bad name is refused before TYPE goes out.
-        check_arg(filename)?;
+        let filename = self.wire(filename)?;
         self.session.set_type(TransferType::Binary).await?;
-        Ok(self.session.size(filename).await?)
+        Ok(self.session.size(&*filename).await?)
     }
 
     /// A file's modification time, UTC (MDTM).
     pub async fn mdtm(&mut self, filename: &str) -> Result<Timestamp, Error> {
-        Ok(self.session.mdtm(filename).await?)
+        let filename = self.wire(filename)?;
+        Ok(self.session.mdtm(&*filename).await?)
     }
 
     /// Sets a remote file's modification time (UTC), as `touch -d` would:
@@ -416,7 +477,7 @@ impl Ftp {
         path: &str,
         when: Timestamp,
     ) -> Result<Option<TimeCommand>, Error> {
-        check_arg(path)?;
+        self.wire(path)?;
         match self.set_time {
             TimeSupport::Unsupported => return Ok(None),
             TimeSupport::Uses(command) => {
@@ -472,7 +533,7 @@ impl Ftp {
     /// strongest FEAT offers). `Ok(None)` when the server offers none, or
     /// its reply holds none.
     pub async fn checksum(&mut self, path: &str) -> Result<Option<Checksum>, Error> {
-        check_arg(path)?;
+        self.wire(path)?;
         let Some(mut method) = self.checksum_method().await? else {
             return Ok(None);
         };
@@ -532,26 +593,29 @@ impl Ftp {
 
     /// A site-specific command (`SITE args`).
     pub async fn site(&mut self, args: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.site(args).await?))
+        let args = self.wire(args)?;
+        Ok(text(self.session.site(&*args).await?))
     }
 
     /// The server's status, or a path's over the control connection (STAT).
     pub async fn stat(&mut self, path: Option<&str>) -> Result<Vec<String>, Error> {
+        let path = self.wire(path.unwrap_or_default())?;
+        let encoding = self.options.encoding;
         let mut lines = Vec::new();
         self.session
-            .stat(path, |l| {
-                lines.push(String::from_utf8_lossy(l).into_owned())
-            })
+            .stat(&*path, |l| lines.push(encoding.decode(l).into_owned()))
             .await?;
         Ok(lines)
     }
 
     /// The server's help text (HELP).
     pub async fn help(&mut self, topic: Option<&str>) -> Result<Vec<String>, Error> {
+        let topic = self.wire(topic.unwrap_or_default())?;
+        let encoding = self.options.encoding;
         let mut lines = Vec::new();
         self.session
-            .help(topic, |l| {
-                lines.push(String::from_utf8_lossy(l).into_owned())
+            .help(&*topic, |l| {
+                lines.push(encoding.decode_lossy(l).into_owned())
             })
             .await?;
         Ok(lines)
@@ -559,7 +623,11 @@ impl Ftp {
 
     /// One path's facts over the control connection (MLST).
     pub async fn mlst(&mut self, path: Option<&str>) -> Result<OwnedEntry, Error> {
-        Ok(OwnedEntry::from_entry(&self.session.mlst(path).await?))
+        let path = self.wire(path.unwrap_or_default())?;
+        let encoding = self.options.encoding;
+        let entry = entry_of(&self.session.mlst(&*path).await?, encoding);
+        self.said_undecodable(&entry.name);
+        Ok(entry)
     }
 
     /// Says goodbye (QUIT) and closes. The session is closed afterwards
@@ -582,68 +650,85 @@ impl Ftp {
 
     /// Retrieves text line by line, line ends removed (ftplib's
     /// `retrlines`); `cmd` is `"RETR name"`, `"LIST"`, `"NLST"` or `"MLSD"`.
-    /// Bytes that are not UTF-8 become U+FFFD.
+    /// Lines are decoded with the session's encoding, undecodable bytes
+    /// kept as escapes ([`crate::encoding`]).
     pub async fn retrlines(
         &mut self,
         cmd: &str,
         mut callback: impl FnMut(&str),
     ) -> Result<crate::Reply, Error> {
+        let cmd = self.wire(cmd)?;
+        let encoding = self.options.encoding;
         let reply = self
-            .lines_of(cmd, |line| {
-                callback(&String::from_utf8_lossy(line));
+            .lines_of(&cmd, |line| {
+                callback(&encoding.decode(line));
                 Ok(())
             })
             .await?;
         Ok(reply)
     }
 
-    /// `verb` with an optional argument, refused when it holds CR, LF or
-    /// NUL.
-    fn with_arg(verb: &str, arg: Option<&str>) -> Result<String, Error> {
-        match arg {
-            Some(arg) => {
-                check_arg(arg)?;
-                Ok(format!("{verb} {arg}"))
-            }
-            None => Ok(verb.to_string()),
+    /// `verb` with an optional argument, encoded; refused when the
+    /// argument holds CR, LF or NUL or what the encoding cannot hold.
+    fn with_arg(&self, verb: &str, arg: Option<&str>) -> Result<Vec<u8>, Error> {
+        let mut cmd = verb.as_bytes().to_vec();
+        if let Some(arg) = arg {
+            cmd.push(b' ');
+            cmd.extend_from_slice(&self.wire(arg)?);
         }
+        Ok(cmd)
     }
 
-    /// The names in a directory (NLST, ftplib's `nlst`).
-    pub async fn nlst(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
-        let cmd = Self::with_arg("NLST", dir)?;
-        let mut names = Vec::new();
-        self.lines_of(&cmd, |l| {
-            names.push(String::from_utf8_lossy(l).into_owned());
-            Ok(())
-        })
-        .await?;
-        Ok(names)
-    }
-
-    /// The lines of a directory listing (LIST, ftplib's `dir`).
-    pub async fn dir(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
-        let cmd = Self::with_arg("LIST", dir)?;
+    /// Lines of a listing, decoded with the session's encoding.
+    async fn decoded_lines(&mut self, verb: &str, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        let cmd = self.with_arg(verb, dir)?;
+        let encoding = self.options.encoding;
         let mut lines = Vec::new();
         self.lines_of(&cmd, |l| {
-            lines.push(String::from_utf8_lossy(l).into_owned());
+            lines.push(encoding.decode(l).into_owned());
             Ok(())
         })
         .await?;
+        if let Some(odd) = lines.iter().find(|l| crate::encoding::shown(l) != **l) {
+            let odd = odd.clone();
+            self.said_undecodable(&odd);
+        }
         Ok(lines)
     }
 
+    /// The names in a directory (NLST, ftplib's `nlst`), decoded with the
+    /// session's encoding: each passed back unchanged names the same file.
+    pub async fn nlst(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        self.decoded_lines("NLST", dir).await
+    }
+
+    /// The lines of a directory listing (LIST, ftplib's `dir`), decoded
+    /// with the session's encoding.
+    pub async fn dir(&mut self, dir: Option<&str>) -> Result<Vec<String>, Error> {
+        self.decoded_lines("LIST", dir).await
+    }
+
     /// A machine-readable listing (MLSD, ftplib's `mlsd`): each entry with
-    /// its facts, fact names lower-cased. With `facts` (`["type", "size"]`)
-    /// the server is asked for those (OPTS MLST).
+    /// its facts, fact names lower-cased, its name decoded with the
+    /// session's encoding ([`OwnedEntry::name_bytes`] holds the server's
+    /// bytes). With `facts` (`["type", "size"]`) the server is asked for
+    /// those (OPTS MLST).
     pub async fn mlsd(
         &mut self,
         path: Option<&str>,
         facts: &[&str],
     ) -> Result<Vec<OwnedEntry>, Error> {
+        let encoding = self.options.encoding;
         let mut entries = Vec::new();
-        self.mlsd_each(path, facts, |e| entries.push(OwnedEntry::from_entry(&e)))
+        self.mlsd_each(path, facts, |e| entries.push(entry_of(&e, encoding)))
             .await?;
+        if let Some(odd) = entries
+            .iter()
+            .find(|e| crate::encoding::shown(&e.name) != *e.name)
+        {
+            let odd = odd.name.clone();
+            self.said_undecodable(&odd);
+        }
         Ok(entries)
     }
 
@@ -656,7 +741,7 @@ impl Ftp {
         facts: &[&str],
         mut on_entry: impl FnMut(ftp_core::mlsd::Entry<'_>),
     ) -> Result<crate::Reply, Error> {
-        let cmd = Self::with_arg("MLSD", path)?;
+        let cmd = self.with_arg("MLSD", path)?;
         let facts: String = facts
             .iter()
             .filter(|f| !f.is_empty())
@@ -692,4 +777,12 @@ impl Ftp {
     ) -> Result<rt::DataStream, Error> {
         Ok(self.ntransfercmd(cmd, rest).await?.0)
     }
+}
+
+/// An MLSD or MLST entry as an owned one, its name decoded with the
+/// session's encoding.
+fn entry_of(e: &ftp_core::mlsd::Entry<'_>, encoding: crate::Encoding) -> OwnedEntry {
+    let mut owned = OwnedEntry::from_entry(e);
+    owned.name = encoding.decode(e.name).into_owned();
+    owned
 }

@@ -13,7 +13,7 @@ use super::rt::{self, File, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
 use crate::Error;
 use crate::files::{Continued, Fetch, Landing, Looped, Progress, Put, Transferred, part_path};
-use crate::support::{check_arg, land_whole, local, of_file, refused_is_none, rest_refused};
+use crate::support::{land_whole, local, of_file, refused_is_none, rest_refused};
 use crate::verify::{Checksum, Verification};
 
 /// Creates the `.part` file anew, never through a link (see
@@ -129,7 +129,7 @@ impl Ftp {
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
-        check_arg(remote)?;
+        self.wire(remote)?;
         let method = match fetch.verify {
             Verification::Never => None,
             _ => self.checksum_method().await?,
@@ -324,7 +324,7 @@ impl Ftp {
         modified: Option<SystemTime>,
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, crate::Reply, Landing), Error> {
-        let cmd = format!("RETR {remote}");
+        let cmd = self.wire(&format!("RETR {remote}"))?.into_owned();
         let (received, reply, file) =
             match rt::kernel_receive(self, &cmd, part, offset, total, progress).await {
                 Some(done) => {
@@ -363,7 +363,7 @@ impl Ftp {
     /// (on tokio, trips to the blocking threads).
     async fn receive_loop(
         &mut self,
-        cmd: &str,
+        cmd: &[u8],
         part: &Path,
         offset: u64,
         total: Option<u64>,
@@ -477,7 +477,7 @@ impl Ftp {
         progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
         let local = local.as_ref();
-        check_arg(remote)?;
+        self.wire(remote)?;
         let method = match put.verify {
             Verification::Never => None,
             _ => self.checksum_method().await?,
@@ -636,7 +636,7 @@ impl Ftp {
             .await
             .map_err(Error::Callback)?;
         let mut sent = 0u64;
-        let cmd = format!("STOR {remote}");
+        let cmd = self.wire(&format!("STOR {remote}"))?.into_owned();
         let rest = (offset > 0).then_some(offset);
         // Uploads go through user space: on loopback to vsftpd, sendfile
         // measured slower (0.12 s against 0.07 s for 100 MiB) than 64 KiB

@@ -17,7 +17,10 @@ use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, fs};
 use crate::Error;
-use crate::mirror::names::{Filter, join, local_path, remote_path, unsafe_name};
+use crate::encoding::shown;
+use crate::mirror::names::{
+    Filter, drop_unencodable, join, local_name, local_path, remote_path, unsafe_name,
+};
 use crate::mirror::plan::{Direction, plan, times_wanted};
 use crate::mirror::scan::{
     Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
@@ -298,8 +301,9 @@ where
     })
     .await
     .map_err(|e| Error::local(&source, e))?;
-    let local_tree = local_tree.into_tree(&mut summary);
+    let mut local_tree = local_tree.into_tree(&mut summary);
     let (ftp, home, root) = open_root(session, connect, remote).await?;
+    drop_unencodable(&mut local_tree, ftp.encoding(), &mut summary.refused);
     // The remote root: made when missing.
     let (mut remote_tree, mlsd) = match ftp.cwd(&root).await {
         Ok(_) => {
@@ -393,15 +397,17 @@ async fn list_remote(
     refused: &mut Vec<Problem>,
 ) -> Result<Vec<(String, Item)>, Error> {
     let mut out = Vec::new();
+    let encoding = ftp.encoding();
     let mut check = |name: &[u8], item: Item, out: &mut Vec<(String, Item)>| {
-        let shown = String::from_utf8_lossy(name).into_owned();
-        match unsafe_name(name) {
-            Some(why) => refused.push(Problem {
-                path: join(rel_dir, &shown),
-                message: why.to_string(),
-            }),
-            None => out.push((shown, item)),
-        }
+        let why = match (unsafe_name(name), local_name(name, encoding)) {
+            (None, Ok(local)) => return out.push((local, item)),
+            (Some(why), _) => why.to_string(),
+            (None, Err(why)) => why,
+        };
+        refused.push(Problem {
+            path: join(rel_dir, &shown(&encoding.decode(name))),
+            message: why,
+        });
     };
     if mlsd {
         ftp.mlsd_each(Some(abs), &[], |e| {
@@ -432,7 +438,7 @@ async fn list_remote(
         let now = std::time::SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        ftp.lines_of("LIST", |line| {
+        ftp.lines_of(b"LIST", |line| {
             match parser.line(line) {
                 Ok(Some(e)) => {
                     let kind = match e.kind {

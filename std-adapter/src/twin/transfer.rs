@@ -53,7 +53,7 @@ impl Ftp {
     /// TYPE (when it changes), then the command's data connection.
     pub(crate) async fn open_data(
         &mut self,
-        cmd: &str,
+        cmd: &[u8],
         flow: Flow,
         rest: Option<u64>,
     ) -> Result<Open, CoreError> {
@@ -129,7 +129,7 @@ impl Ftp {
     /// A binary download into `out`; returns the bytes and the reply.
     pub(crate) async fn retr_to<W: Sink + ?Sized>(
         &mut self,
-        cmd: &str,
+        cmd: &[u8],
         out: &mut W,
         rest: Option<u64>,
     ) -> Result<(u64, crate::Reply), CoreError> {
@@ -153,7 +153,7 @@ impl Ftp {
     /// An ASCII listing or text, each line (CRLF removed) to `on_line`.
     pub(crate) async fn lines_of(
         &mut self,
-        cmd: &str,
+        cmd: &[u8],
         mut on_line: impl FnMut(&mut [u8]) -> Result<(), CoreError>,
     ) -> Result<crate::Reply, CoreError> {
         let mut t = self.open_data(cmd, Flow::Lines, None).await?;
@@ -175,7 +175,7 @@ impl Ftp {
     /// ends made CRLF); `on_block` gets the size of each block sent.
     pub(crate) async fn stor_from<R: Source + ?Sized>(
         &mut self,
-        cmd: &str,
+        cmd: &[u8],
         kind: TransferType,
         input: &mut R,
         rest: Option<u64>,
