@@ -7,8 +7,13 @@ until killed.
 With --certfile and --keyfile it is an explicit FTPS server (AUTH TLS,
 pyOpenSSL) that requires TLS on the control and data connections.
 
+With --raw-names, names are bytes on the wire exactly as on disk (a
+Latin-1 or CP1251 name is sent and taken as its own bytes), as on servers
+whose file system is in a legacy encoding; stock pyftpdlib decodes them as
+UTF-8 with replacement, which no client could give back.
+
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
-               [--certfile PEM --keyfile PEM]
+               [--certfile PEM --keyfile PEM] [--raw-names]
 """
 import argparse
 import logging
@@ -27,6 +32,7 @@ def main():
     p.add_argument("--host", default="127.0.0.1")
     p.add_argument("--certfile")
     p.add_argument("--keyfile")
+    p.add_argument("--raw-names", action="store_true")
     args = p.parse_args()
 
     auth = DummyAuthorizer()
@@ -49,6 +55,18 @@ def main():
         banner = "pyftpdlib ready."
         permit_foreign_addresses = False
         permit_privileged_ports = False
+
+    if args.raw_names:
+        # Undecodable bytes become lone surrogates and back (the file
+        # system's own rule on POSIX), so every name keeps its bytes; the
+        # replies too (a 257 naming such a directory), which stock
+        # pyftpdlib encodes strictly.
+        Handler.unicode_errors = "surrogateescape"
+
+        def push(self, data):
+            super(FTPHandler, self).push(data.encode(self.encoding, self.unicode_errors))
+
+        Handler.push = push
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

@@ -236,6 +236,10 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     reg!(engine, r, "prot_c", |s| s.with(|f| f.prot_c()));
     reg!(engine, r, "set_debuglevel", |s, level: INT| s
         .set_debuglevel(level));
+    reg!(engine, r, "set_encoding", |s, name: &str| s
+        .set_encoding(name));
+    let rc = runner.clone();
+    engine.register_fn("encoding", move || rc.borrow().encoding());
 
     // The local side.
     reg!(engine, r, "lcd", |s, path: &str| s.lcd(path));

@@ -10,7 +10,7 @@ use ftp_std::Error;
 pub type Rr<T> = Result<T, Box<EvalAltResult>>;
 
 /// An error for the script: `kind` is one of `temp`, `perm`, `reply`,
-/// `proto`, `io`, `timeout`, `tls`, `usage`.
+/// `proto`, `io`, `timeout`, `tls`, `checksum`, `encoding`, `usage`.
 pub fn script_error(
     kind: &str,
     code: Option<u16>,
@@ -53,6 +53,7 @@ pub fn ftp_error(e: Error) -> Box<EvalAltResult> {
             script_error("usage", None, message)
         }
         Error::Tls(_) => script_error("tls", None, message),
+        Error::Unencodable { .. } => script_error("encoding", None, message),
         Error::ChecksumMismatch { .. } | Error::NoChecksum { .. } => {
             script_error("checksum", None, message)
         }

@@ -75,6 +75,12 @@ pub struct Cli {
     /// $NO_PROXY).
     #[arg(long, value_name = "HOSTS")]
     pub noproxy: Option<String>,
+    /// The encoding of names on the server (ftplib's `encoding`): utf-8
+    /// (the default), latin-1, cp1251, cp1252, shift_jis, ... (Python's
+    /// spellings or WHATWG labels). Names that are not valid in it are
+    /// kept as they are and still name the same files.
+    #[arg(long, value_name = "NAME")]
+    pub encoding: Option<String>,
     /// Active mode (the server connects back; EPRT/PORT).
     #[arg(long)]
     pub active: bool,
@@ -133,6 +139,9 @@ fn options(cli: &Cli) -> Result<Options, String> {
     }
     options.passive = !cli.active;
     options.verify_data_peer = !cli.no_verify_data_peer;
+    if let Some(name) = &cli.encoding {
+        options.encoding = name.parse().map_err(|e| format!("--encoding: {e}"))?;
+    }
     Ok(options)
 }
 

@@ -278,6 +278,28 @@ impl Runner {
         Ok(reply)
     }
 
+    /// `set_encoding(name)`: the encoding of names on the server from now
+    /// on (this session, later ones and the mirror's).
+    pub fn set_encoding(&mut self, name: &str) -> Rr<()> {
+        let encoding: ftp_std::Encoding = name.parse().map_err(|e| usage(format!("{e}")))?;
+        self.options.encoding = encoding;
+        if let Some((_, options)) = &mut self.made_with {
+            options.encoding = encoding;
+        }
+        if let Some(ftp) = &mut self.ftp {
+            ftp.set_encoding(encoding);
+        }
+        Ok(())
+    }
+
+    /// `encoding()`: the encoding of names, as its name (`utf-8`).
+    pub fn encoding(&self) -> String {
+        self.ftp
+            .as_ref()
+            .map_or(self.options.encoding, Ftp::encoding)
+            .to_string()
+    }
+
     /// `set_debuglevel(level)`.
     pub fn set_debuglevel(&mut self, level: INT) -> Rr<()> {
         let level = u8::try_from(level.clamp(0, 2)).unwrap_or(0);

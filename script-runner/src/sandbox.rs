@@ -187,6 +187,13 @@ pub fn local_name_for(remote: &str) -> Rr<String> {
              give one: retr(remote, local)"
         )));
     }
+    let shown = ftp_std::encoding::shown(name);
+    if shown != name {
+        return Err(usage(format!(
+            "the remote name {shown:?} is not valid in the session's encoding, so it \
+             makes no local file name; give one: retr(remote, local), or set_encoding(..)"
+        )));
+    }
     Ok(name.to_string())
 }
 

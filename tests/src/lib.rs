@@ -51,11 +51,23 @@ impl PyFtpd {
     /// Like [`PyFtpd::start`], an explicit FTPS server with `certs` when
     /// given.
     pub fn start_certs(host: &str, certs: Option<Certs>) -> PyFtpd {
+        Self::start_args(host, certs, &[])
+    }
+
+    /// Like [`PyFtpd::start`], a server whose names are bytes on the wire
+    /// exactly as on disk (`--raw-names`): a Latin-1 or CP1251 name in its
+    /// root is listed, and must be asked for, as its own bytes.
+    pub fn start_raw_names(host: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--raw-names"])
+    }
+
+    fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");
         cmd.arg(project_root().join("scripts/ftpd.py"))
             .arg(root.path())
-            .args(["--user", USER, "--password", PASSWORD, "--host", host]);
+            .args(["--user", USER, "--password", PASSWORD, "--host", host])
+            .args(extra);
         if let Some(c) = &certs {
             cmd.arg("--certfile")
                 .arg(&c.cert)

@@ -43,8 +43,18 @@ pub mod blocking {
     /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in
     /// (timeouts of 20 s).
     pub fn connector(port: u16, user: &'static str, pass: &'static str) -> impl ftp_std::Connect {
+        let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
+        connector_with(port, user, pass, options)
+    }
+
+    /// Like [`connector`], with `options`.
+    pub fn connector_with(
+        port: u16,
+        user: &'static str,
+        pass: &'static str,
+        options: ftp_std::Options,
+    ) -> impl ftp_std::Connect {
         move || {
-            let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
             let mut ftp = ftp_std::Ftp::connect("127.0.0.1", port, &options)?;
             ftp.login(user, pass, "")?;
             Ok(ftp)
@@ -107,11 +117,24 @@ pub mod tokio {
         user: &'static str,
         pass: &'static str,
     ) -> impl ftp_std::tokio::Connect {
-        move || async move {
-            let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
-            let mut ftp = ftp_std::tokio::Ftp::connect("127.0.0.1", port, &options).await?;
-            ftp.login(user, pass, "").await?;
-            Ok(ftp)
+        let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
+        connector_with(port, user, pass, options)
+    }
+
+    /// Like [`connector`], with `options`.
+    pub fn connector_with(
+        port: u16,
+        user: &'static str,
+        pass: &'static str,
+        options: ftp_std::Options,
+    ) -> impl ftp_std::tokio::Connect {
+        move || {
+            let options = options.clone();
+            async move {
+                let mut ftp = ftp_std::tokio::Ftp::connect("127.0.0.1", port, &options).await?;
+                ftp.login(user, pass, "").await?;
+                Ok(ftp)
+            }
         }
     }
 }
