@@ -122,7 +122,7 @@ fuzz_target!(|input: &[u8]| {
             2 => ftp.pwd().map(drop),
             3 => ftp.size("f").map(drop),
             4 => ftp.mdtm("f").map(drop),
-            5 => ftp.nlst(None, &mut buf, |_| Ok(())).map(drop),
+            5 => ftp.nlst("", &mut buf, |_| Ok(())).map(drop),
             6 => ftp.retrbinary("RETR f", &mut buf, Some(5), |_| Ok(())).map(drop),
             7 => {
                 let mut left = 10usize;
@@ -133,7 +133,7 @@ fuzz_target!(|input: &[u8]| {
                 };
                 ftp.storbinary("STOR f", &mut buf, None, read, |_| {}).map(drop)
             }
-            8 => ftp.mlsd(None, &["type", "size"], &mut buf, |_| Ok(())).map(drop),
+            8 => ftp.mlsd("", &["type", "size"], &mut buf, |_| Ok(())).map(drop),
             9 => ftp.feat(|_| {}).map(drop),
             10 => ftp.abort().map(drop),
             11 => ftp.mkd("new").map(drop),

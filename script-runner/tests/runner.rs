@@ -1560,3 +1560,108 @@ fn proxy_flags_and_environment() {
     let o = run(cwd.path(), &["--proxy", "gopher://x", "-e", "1"], &[]);
     assert_eq!(o.status.code(), Some(2), "{}", err(&o));
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn names_in_any_encoding_from_a_script() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let server = PyFtpd::start_raw_names("127.0.0.1");
+    let root = server.root.path();
+    let at = |name: &[u8]| root.join(OsStr::from_bytes(name));
+    std::fs::write(at(b"caf\xe9.txt"), b"latin one").unwrap();
+    std::fs::create_dir(at(b"d\xe9j\xe0")).unwrap();
+    std::fs::write(at(b"d\xe9j\xe0/\xfcber"), b"inner").unwrap();
+    std::fs::write(at(b"\xc6\xf3\xf0\xed\xe0\xeb.log"), b"cyrillic").unwrap();
+    std::fs::write(root.join("plain.txt"), b"plain").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("up.txt"), b"cv").unwrap();
+    std::fs::create_dir(cwd.path().join("local")).unwrap();
+    std::fs::write(cwd.path().join("local/été.txt"), b"summer").unwrap();
+    std::fs::write(cwd.path().join("local/Жук.txt"), b"beetle").unwrap();
+    let url = format!("ftp://{USER}@127.0.0.1:{}/", server.port);
+    let env = [("FTP_PASSWORD", PASSWORD)];
+
+    // Under latin-1 (ftplib's spelling), then cp1251 for one name.
+    let code = r#"
+        print(encoding());
+        let names = nlst();
+        print(names.contains("café.txt") && names.contains("déjà"));
+        retr("café.txt", "cafe-local.txt");
+        rename("café.txt", "thé.txt");
+        stor("up.txt", "résumé.txt");
+        cwd("déjà"); print(pwd()); cwd("/");
+        let s = mirror("/déjà", "copy");
+        print(`${s.files} ${s.refused.len()}`);
+        let up = mirror_up("local", "/up");
+        print(`${up.files} ${up.refused.len()} ${up.refused[0].path}`);
+        try { delete("Жук.txt"); } catch (e) { print(e.kind); }
+        set_encoding("cp1251");
+        print(encoding());
+        retr("Журнал.log", "journal.txt");
+        delete("Журнал.log");
+        try { set_encoding("klingon"); } catch (e) { print(e.kind); }
+    "#;
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "--encoding", "latin-1", "-e", code],
+        &env,
+    );
+    assert_ok(&o);
+    assert_eq!(
+        out(&o),
+        "latin-1\ntrue\n/déjà\n1 0\n1 1 Жук.txt\nencoding\nwindows-1251\nusage\n"
+    );
+    let local = |p: &str| std::fs::read(cwd.path().join(p)).unwrap();
+    assert_eq!(local("cafe-local.txt"), b"latin one");
+    assert_eq!(local("copy/über"), b"inner");
+    assert_eq!(local("journal.txt"), b"cyrillic");
+    assert_eq!(std::fs::read(at(b"th\xe9.txt")).unwrap(), b"latin one");
+    assert_eq!(std::fs::read(at(b"r\xe9sum\xe9.txt")).unwrap(), b"cv");
+    assert_eq!(std::fs::read(at(b"up/\xe9t\xe9.txt")).unwrap(), b"summer");
+    assert!(!at(b"\xc6\xf3\xf0\xed\xe0\xeb.log").exists());
+    assert!(!at(b"caf\xe9.txt").exists());
+
+    // Under UTF-8 (the default): a name from a listing, given back
+    // unchanged, reaches the server as the same bytes.
+    let code = r#"
+        for n in nlst() {
+            if n.starts_with("th") {
+                retr(n, "back.txt");
+                rename(n, "ascii.txt");
+                rename("ascii.txt", n);
+                try { retr(n); } catch (e) { print(e.kind); }
+            }
+        }
+        let s = mirror("/", "copy8");
+        print(`${s.refused.len()} ${s.failed.len()}`);
+    "#;
+    let o = run(cwd.path(), &["--url", &url, "-e", code], &env);
+    assert_ok(&o);
+    // thé.txt, résumé.txt, déjà and up/été.txt: reported, not mirrored.
+    assert_eq!(out(&o), "usage\n4 0\n");
+    assert!(
+        err(&o).contains("names that are not utf-8") && err(&o).contains("\\xe9"),
+        "{}",
+        err(&o)
+    );
+    assert_eq!(err(&o).matches("warning:").count(), 1, "once: {}", err(&o));
+    assert_eq!(local("back.txt"), b"latin one");
+    assert_eq!(std::fs::read(at(b"th\xe9.txt")).unwrap(), b"latin one");
+    assert_eq!(local("copy8/plain.txt"), b"plain");
+
+    let o = run(
+        cwd.path(),
+        &["--encoding", "klingon", "-e", "print(1)"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert!(
+        err(&o).contains("--encoding: unknown encoding \"klingon\""),
+        "{}",
+        err(&o)
+    );
+}

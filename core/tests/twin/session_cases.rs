@@ -925,6 +925,59 @@ async fn nlst_and_dir_with_arguments() {
     done(&mut ftp);
 }
 
+/// Names are bytes: a Latin-1 name from a listing goes back out as the
+/// same bytes, in every command that takes a name, and PWD's path is the
+/// server's bytes too.
+#[twin_test]
+async fn names_that_are_not_utf8_keep_their_bytes() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"NLST d\xe9j\xe0\r\n", b"150 ok\r\n226 ok\r\n"),
+        (b"CWD d\xe9j\xe0\r\n", b"250 ok\r\n"),
+        (
+            b"PWD\r\n",
+            b"257 \"/d\xe9j\xe0\" is the current directory\r\n",
+        ),
+        (b"RNFR caf\xe9.txt\r\n", b"350 ready\r\n"),
+        (b"RNTO th\xe9.txt\r\n", b"250 renamed\r\n"),
+        (b"DELE th\xe9.txt\r\n", b"250 deleted\r\n"),
+        (b"SITE CHMOD 644 \xff\r\n", b"200 ok\r\n"),
+        (b"TYPE I\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"RETR \xfcber\r\n", b"150 ok\r\n226 ok\r\n"),
+    ];
+    let (mut ftp, _) = open(
+        steps,
+        vec![Plan::bytes(b"caf\xe9.txt\r\n"), Plan::bytes(b"inner")],
+    )
+    .await;
+    let mut buf = [0u8; 64];
+    let mut names = Vec::new();
+    ftp.nlst(b"d\xe9j\xe0", &mut buf, async |n| {
+        names.push(n.to_vec());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(names, [b"caf\xe9.txt".to_vec()]);
+    ftp.cwd(b"d\xe9j\xe0").await.unwrap();
+    assert_eq!(ftp.pwd().await.unwrap(), b"/d\xe9j\xe0");
+    ftp.rename(&names[0], b"th\xe9.txt").await.unwrap();
+    ftp.delete(b"th\xe9.txt".as_slice()).await.unwrap();
+    ftp.sendcmd(b"SITE CHMOD 644 \xff").await.unwrap();
+    let mut got = Vec::new();
+    ftp.retrbinary(b"RETR \xfcber", &mut buf, None, async |b| {
+        got.extend_from_slice(b);
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(got, b"inner");
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn mlsd_entries_with_facts_request_and_a_bad_line() {
     let lines = b"type=cdir;modify=20240101000000; .\r\nType=file;Size=5;Modify=20240101000000; a b\r\ngarbage-without-space\r\ntype=dir;modify=20240101000000; sub\r\n";
