@@ -33,6 +33,7 @@ cargo test --workspace --features ftp-tests/interop,ftp-script/interop,ftp-examp
 
 step "ftp-core tests with alloc, log and the async twin"
 cargo test -p ftp-core --features alloc,log,async
+cargo test -p ftp-core --features alloc,log,async,pipeline
 
 step "ftp-core and ftp-std docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log

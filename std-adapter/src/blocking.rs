@@ -223,6 +223,9 @@ pub(crate) mod rt {
             let (received, file, data) = match moved {
                 Ok((received, file)) => {
                     stream.set_ended();
+                    if ftp.options().pipeline {
+                        ftp.session.request_early_passive();
+                    }
                     (received, file, Ok(()))
                 }
                 Err(crate::kernel::Spliced::Socket(e)) => (0, None, Err(ftp_core::Error::Io(e))),

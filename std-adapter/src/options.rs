@@ -83,6 +83,12 @@ pub struct Options {
     /// are kept as escapes ([`crate::encoding`]), so a name from a listing
     /// passed back unchanged reaches the server as the same bytes.
     pub encoding: crate::Encoding,
+    /// Sends the next transfer's EPSV (or PASV) as a download's data ends,
+    /// before its final reply is read: a round trip less per file at real
+    /// round-trip times. Replies stay in order, and a server that answers
+    /// it before the final reply is recognised and asked no more (see
+    /// `ftp_core::Ftp::request_early_passive`). On by default.
+    pub pipeline: bool,
 }
 
 impl Default for Options {
@@ -102,6 +108,7 @@ impl Default for Options {
             keepalive: Some(Duration::from_secs(60)),
             proxy: None,
             encoding: crate::Encoding::UTF_8,
+            pipeline: true,
         }
     }
 }
@@ -113,6 +120,7 @@ impl Options {
         data_timeout: Option<Duration>,
         blocksize: usize,
         encoding: crate::Encoding,
+        pipeline: bool,
     }
 
     /// Sets [`Options::client_cert`]: the certificate chain and the key,

@@ -77,6 +77,10 @@ pub struct Faults {
     /// At most this many sessions at once; the next one is greeted with
     /// `421 Too many connections` and closed (a per-client limit).
     pub max_sessions: Option<usize>,
+    /// Reads commands during a transfer, as servers built on an event
+    /// loop do: a command that comes after the data ends, before the 226
+    /// went out, is answered first (an EPSV its 229, then the 226).
+    pub answers_during_transfer: bool,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -173,6 +177,8 @@ struct Session {
     rest: usize,
     /// A listener with a full queue, and what fills it.
     black_hole: Option<(socket2::Socket, Vec<TcpStream>)>,
+    /// A command read during a transfer and not answered there.
+    pending: Option<String>,
 }
 
 /// A listening port that answers no connection: a backlog of 0, filled by
@@ -228,6 +234,7 @@ impl Session {
             active: None,
             rest: 0,
             black_hole: None,
+            pending: None,
         }
     }
 
@@ -303,7 +310,7 @@ impl Session {
             return Ok(());
         }
         for _ in 0..200 {
-            let Some(line) = self.line() else {
+            let Some(line) = self.pending.take().or_else(|| self.line()) else {
                 return Ok(());
             };
             let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
@@ -340,25 +347,7 @@ impl Session {
                 },
                 "ABOR" => self.reply("ABOR", "225 no transfer to abort")?,
                 "EPSV" if self.faults.no_epsv => self.reply("EPSV", "500 EPSV not understood")?,
-                "EPSV" => {
-                    let l = TcpListener::bind("127.0.0.1:0")?;
-                    let mut p = l.local_addr()?.port();
-                    if self.faults.epsv_closed_port {
-                        let closed = TcpListener::bind("127.0.0.1:0")?;
-                        p = closed.local_addr()?.port();
-                    }
-                    if self.faults.epsv_unanswered {
-                        let (socket, fillers, port) = black_hole()?;
-                        self.black_hole = Some((socket, fillers));
-                        p = port;
-                    }
-                    self.passive = Some(l);
-                    self.active = None;
-                    self.reply(
-                        "EPSV",
-                        &format!("229 Entering Extended Passive Mode (|||{p}|)"),
-                    )?
-                }
+                "EPSV" => self.epsv()?,
                 "PASV" => {
                     let l = TcpListener::bind("127.0.0.1:0")?;
                     let mut p = l.local_addr()?.port();
@@ -425,6 +414,47 @@ impl Session {
         None
     }
 
+    fn epsv(&mut self) -> std::io::Result<()> {
+        let l = TcpListener::bind("127.0.0.1:0")?;
+        let mut p = l.local_addr()?.port();
+        if self.faults.epsv_closed_port {
+            let closed = TcpListener::bind("127.0.0.1:0")?;
+            p = closed.local_addr()?.port();
+        }
+        if self.faults.epsv_unanswered {
+            let (socket, fillers, port) = black_hole()?;
+            self.black_hole = Some((socket, fillers));
+            p = port;
+        }
+        self.passive = Some(l);
+        self.active = None;
+        self.reply(
+            "EPSV",
+            &format!("229 Entering Extended Passive Mode (|||{p}|)"),
+        )
+    }
+
+    /// An event-loop server's way: a command that came while the data
+    /// went out is answered before the transfer's final reply.
+    fn answer_during_transfer(&mut self) -> std::io::Result<()> {
+        if !self.faults.answers_during_transfer {
+            return Ok(());
+        }
+        // Briefly: a client that sends nothing gets its 226 in time.
+        self.control
+            .set_read_timeout(Some(Duration::from_millis(300)))?;
+        let line = self.line();
+        self.control
+            .set_read_timeout(Some(Duration::from_secs(30)))?;
+        match line {
+            Some(l) if l.eq_ignore_ascii_case("EPSV") => self.epsv(),
+            other => {
+                self.pending = other;
+                Ok(())
+            }
+        }
+    }
+
     fn send_data(&mut self, verb: &str) -> std::io::Result<()> {
         let rest = std::mem::take(&mut self.rest);
         let body = if verb == "RETR" {
@@ -449,6 +479,7 @@ impl Session {
             DataFault::None => {
                 data.write_all(&body)?;
                 drop(data);
+                self.answer_during_transfer()?;
                 self.reply("226", "226 transfer complete")
             }
             DataFault::CloseEarly(n) => {

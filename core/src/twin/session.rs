@@ -35,6 +35,21 @@ enum State {
 
 type Result<T, E, C> = core::result::Result<T, Error<E, C>>;
 
+/// The next transfer's passive command, sent early (at the end of a
+/// download's data, before its final reply: [`Ftp::request_early_passive`]).
+#[cfg(feature = "pipeline")]
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Early {
+    /// Nothing sent early.
+    None,
+    /// EPSV (`true`) or PASV was sent; its reply is owed after the
+    /// transfer's final reply.
+    Sent(bool),
+    /// Its reply came before the transfer's final reply and was read: the
+    /// address, and whether it came from EPSV.
+    Known(SocketAddr, bool),
+}
+
 /// An FTP session: every method of Python ftplib's `FTP` class, and more
 /// (the blocking `ftp_core::Ftp` and, with feature `async`, the async
 /// `ftp_core::asynch::Ftp`, twins with the same methods).
@@ -68,6 +83,21 @@ pub struct Ftp<
     /// command is due means an earlier call was dropped half-way (an async
     /// future cancelled): the session is out of step.
     owed: bool,
+    /// The next transfer's passive command sent early, if any.
+    #[cfg(feature = "pipeline")]
+    early: Early,
+    /// What the caller asked for: send it at the end of this transfer.
+    #[cfg(feature = "pipeline")]
+    early_wanted: bool,
+    /// The passive command that worked this session (`Some(true)`: EPSV);
+    /// only that one is sent early.
+    #[cfg(feature = "pipeline")]
+    early_proven: Option<bool>,
+    /// The server once answered an early command before a transfer's
+    /// final reply (it reads commands during transfers): no early command
+    /// for it again.
+    #[cfg(feature = "pipeline")]
+    early_off: bool,
     callback_error: core::marker::PhantomData<fn() -> C>,
 }
 
@@ -108,6 +138,14 @@ where
             stray: 0,
             // The welcome.
             owed: true,
+            #[cfg(feature = "pipeline")]
+            early: Early::None,
+            #[cfg(feature = "pipeline")]
+            early_wanted: false,
+            #[cfg(feature = "pipeline")]
+            early_proven: None,
+            #[cfg(feature = "pipeline")]
+            early_off: false,
             callback_error: core::marker::PhantomData,
         };
         let mut code = ftp.getresp_code().await?;
@@ -158,6 +196,8 @@ where
     async fn send(&mut self, cmd: Command<'_>) -> Result<(), S::Error, C> {
         self.usable()?;
         self.settle_owed()?;
+        #[cfg(feature = "pipeline")]
+        self.settle_early().await?;
         self.drain_stray().await?;
         // Owed from the first byte: a write cancelled half-way leaves part
         // of a command on the wire.
@@ -883,12 +923,20 @@ where
     #[bisync]
     async fn passive_address(&mut self) -> Result<(SocketAddr, bool), S::Error, C> {
         let v4 = self.peer.ip().to_canonical().is_ipv4();
+        #[cfg(feature = "pipeline")]
+        if let Some(known) = self.early_address().await? {
+            return Ok(known);
+        }
         if self.try_epsv {
             self.send(Command::new("EPSV", None)?).await?;
             let code = self.receive().await?;
             match code.get() {
                 229 => {
                     let port = parse_229(self.reply().text())?;
+                    #[cfg(feature = "pipeline")]
+                    {
+                        self.early_proven = Some(true);
+                    }
                     return Ok((SocketAddr::new(self.peer.ip(), port), true));
                 }
                 // The server is closing: no fall-back can help.
@@ -908,7 +956,13 @@ where
         }
         let code = self.void_command("PASV", None).await?;
         let addr = match code.get() {
-            227 => parse_227(self.reply().text())?,
+            227 => {
+                #[cfg(feature = "pipeline")]
+                {
+                    self.early_proven = Some(false);
+                }
+                parse_227(self.reply().text())?
+            }
             229 => {
                 let port = parse_229(self.reply().text())?;
                 return Ok((SocketAddr::new(self.peer.ip(), port), false));
@@ -1106,6 +1160,8 @@ where
         expected: Option<u64>,
         received: u64,
     ) -> Result<Reply<'_>, S::Error, C> {
+        #[cfg(feature = "pipeline")]
+        let early = core::mem::take(&mut self.early_wanted);
         let outcome = match outcome {
             Err(Error::Io(e))
                 if embedded_io::Error::kind(&e) == embedded_io::ErrorKind::TimedOut =>
@@ -1116,9 +1172,150 @@ where
             other => other,
         };
         let closed = self.data.close(stream).await;
+        #[cfg(feature = "pipeline")]
+        if early && outcome.is_ok() && closed.is_ok() {
+            self.send_early().await?;
+        }
+        #[cfg(feature = "pipeline")]
+        let reply = self.final_code().await;
+        #[cfg(not(feature = "pipeline"))]
         let reply = self.voidresp_code().await;
         complete(outcome, closed, reply, expected, false, received)?;
         Ok(self.reply())
+    }
+
+    /// A transfer's final reply, which must be 2xx; an early passive
+    /// command's reply that comes first (229 or 227) is kept for the next
+    /// transfer.
+    #[cfg(feature = "pipeline")]
+    #[bisync]
+    async fn final_code(&mut self) -> Result<Code, S::Error, C> {
+        #[cfg(feature = "pipeline")]
+        if let Early::Sent(epsv) = self.early {
+            let code = self.receive().await?;
+            if code.get() != if epsv { 229 } else { 227 } {
+                let code = self.classify(code)?;
+                return if code.is_completion() {
+                    Ok(code)
+                } else {
+                    Err(self.unexpected())
+                };
+            }
+            info!("the server answered the early passive command first: no more of them");
+            self.early_off = true;
+            self.early = Early::None;
+            // The transfer's own final reply is still owed.
+            self.owed = true;
+            if let Some(addr) = self.passive_reply(code, epsv)? {
+                self.early = Early::Known(addr, epsv);
+            }
+        }
+        self.voidresp_code().await
+    }
+
+    // ----- the next transfer's passive command, sent early (feature
+    // `pipeline`) ----------------------------------------------------------
+
+    /// Asks for the next transfer's passive command to be sent at the end
+    /// of this one, before its final reply is read: the server has it
+    /// queued when the transfer ends, and its reply comes with the final
+    /// one, a round trip less per file (and the final reply is not held
+    /// back by the server's Nagle waiting for an ACK). For downloads only,
+    /// once the data reached its end (the caller knows; an upload's data
+    /// may still be in flight to a server that reads commands meanwhile),
+    /// in passive mode, with the passive command that already worked this
+    /// session. Replies stay in order: the early reply is read before any
+    /// later command is sent, and a server that answers it before the
+    /// transfer's final reply (229 or 227 where 226 was due) is recognised,
+    /// taken in that order, and asked no early command again.
+    #[cfg(feature = "pipeline")]
+    pub fn request_early_passive(&mut self) {
+        self.early_wanted = true;
+    }
+
+    /// Sends the early passive command, when the session can.
+    #[cfg(feature = "pipeline")]
+    #[bisync]
+    async fn send_early(&mut self) -> Result<(), S::Error, C> {
+        let Some(epsv) = self.early_proven else {
+            return Ok(());
+        };
+        if self.early_off || !self.passive || self.early != Early::None || epsv != self.try_epsv {
+            return Ok(());
+        }
+        let cmd = Command::new(if epsv { "EPSV" } else { "PASV" }, None)?;
+        if self.debug_level >= 1 {
+            debug!("*cmd* {} (early)", cmd);
+        }
+        // Marked first: a write cancelled half-way still owes its reply.
+        self.early = Early::Sent(epsv);
+        if let Err(e) = self.write_command(&cmd).await {
+            self.state = State::Broken;
+            return Err(Error::Io(e));
+        }
+        Ok(())
+    }
+
+    /// Before a command: the early passive command's reply, owed and
+    /// unused, is read and dropped (the server's listening socket goes
+    /// unused).
+    #[cfg(feature = "pipeline")]
+    #[bisync]
+    async fn settle_early(&mut self) -> Result<(), S::Error, C> {
+        if let Early::Sent(_) = self.early {
+            self.early = Early::None;
+            let code = self.receive().await?;
+            self.closing(code)?;
+        }
+        self.early = Early::None;
+        Ok(())
+    }
+
+    /// The next transfer's address when the early passive command got it:
+    /// its reply read now, or already read.
+    #[cfg(feature = "pipeline")]
+    #[bisync]
+    async fn early_address(&mut self) -> Result<Option<(SocketAddr, bool)>, S::Error, C> {
+        match core::mem::replace(&mut self.early, Early::None) {
+            Early::Known(addr, epsv) => Ok(Some((addr, epsv))),
+            Early::Sent(epsv) => {
+                let code = self.receive().await?;
+                self.closing(code)?;
+                // Refused (a 425 for want of ports): the caller asks again.
+                Ok(self.passive_reply(code, epsv)?.map(|addr| (addr, epsv)))
+            }
+            Early::None => Ok(None),
+        }
+    }
+
+    /// A 421 (the server is closing) read where another reply was due
+    /// ends the session: it is the error.
+    #[cfg(feature = "pipeline")]
+    fn closing(&mut self, code: Code) -> Result<(), S::Error, C> {
+        if code.get() == 421 {
+            self.state = State::Closed;
+            return Err(Error::Temporary(self.reply_error()));
+        }
+        Ok(())
+    }
+
+    /// The address of a reply to EPSV (`epsv`) or PASV; `None` when it is
+    /// not 229 or 227.
+    #[cfg(feature = "pipeline")]
+    fn passive_reply(&self, code: Code, epsv: bool) -> Result<Option<SocketAddr>, S::Error, C> {
+        let text = self.reply().text();
+        match (code.get(), epsv) {
+            (229, _) => Ok(Some(SocketAddr::new(self.peer.ip(), parse_229(text)?))),
+            (227, false) => {
+                let addr = parse_227(text)?;
+                Ok(Some(if self.trust_server_pasv_ipv4_address {
+                    SocketAddr::V4(addr)
+                } else {
+                    SocketAddr::new(self.peer.ip(), addr.port())
+                }))
+            }
+            _ => Ok(None),
+        }
     }
 
     // ----- transfers -----------------------------------------------------

@@ -1217,14 +1217,19 @@ async fn session_size_with_default_buffer() {
     println!("Ftp<_, _> with the default 512-byte reply buffer: {size} bytes");
     // The figure the README quotes (64-bit; bench/size.sh gives the
     // firmware's, 844 bytes without a stream of this size).
-    #[cfg(target_pointer_width = "64")]
+    #[cfg(all(target_pointer_width = "64", not(feature = "pipeline")))]
     assert_eq!(
         (size, stream),
         (912, 48),
         "the README says 912 bytes including a 48-byte test stream"
     );
+    // Feature pipeline (ftp-std's) keeps the early passive command's
+    // state: 40 bytes more.
+    #[cfg(all(target_pointer_width = "64", feature = "pipeline"))]
+    assert_eq!((size, stream), (952, 48));
     // The reply buffer, the kept welcome and a few fields.
-    assert!(size < ftp_core::DEFAULT_REPLY_BUFFER + ftp_core::WELCOME_CAPACITY + 128 + stream);
+    let fields = if cfg!(feature = "pipeline") { 168 } else { 128 };
+    assert!(size < ftp_core::DEFAULT_REPLY_BUFFER + ftp_core::WELCOME_CAPACITY + fields + stream);
 }
 
 #[twin_test]
@@ -1652,4 +1657,80 @@ async fn a_server_that_keeps_talking_by_itself_is_out_of_step() {
         16,
         "sixteen read, the seventeenth refused"
     );
+}
+
+/// One download through `ntransfercmd`, its next passive command asked
+/// to go out early.
+#[cfg(feature = "pipeline")]
+#[bisync]
+async fn fetch_early(ftp: &mut Session<'_>, cmd: &str) -> Vec<u8> {
+    use embedded_io::Read;
+    let (mut stream, _) = ftp.ntransfercmd(cmd, None).await.unwrap();
+    let mut got = Vec::new();
+    let mut buf = [0u8; 64];
+    loop {
+        let n = stream.read(&mut buf).unwrap();
+        if n == 0 {
+            break;
+        }
+        got.extend_from_slice(&buf[..n]);
+    }
+    ftp.request_early_passive();
+    ftp.finish_transfer(stream, Ok(()), None, 0).await.unwrap();
+    got
+}
+
+/// Feature pipeline: the next EPSV goes out as a download's data ends;
+/// its 229 after the 226 is the next transfer's address (or read and
+/// dropped before another command); a 229 before the 226 (a server that
+/// reads commands during transfers) is taken in that order, and that
+/// server gets no early command again.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn early_passive_command_keeps_replies_in_order() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"226 done\r\n229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30003|)\r\n",
+        ),
+        (b"RETR b\r\n", b"150 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30004|)\r\n226 done\r\n",
+        ),
+        (b"RETR c\r\n", b"150 ok\r\n226 done\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30005|)\r\n",
+        ),
+        (b"RETR d\r\n", b"150 ok\r\n226 done\r\n"),
+    ];
+    let plans = ["a", "b", "c", "d"]
+        .map(|n| Plan::bytes(n.as_bytes()))
+        .to_vec();
+    let (mut ftp, data) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    // The early 229 is owed: read (and dropped) before NOOP goes out.
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 ok");
+    assert_eq!(fetch_early(&mut ftp, "RETR b").await, b"b");
+    // The 229 that came first is the address of RETR c.
+    assert_eq!(fetch_early(&mut ftp, "RETR c").await, b"c");
+    assert_eq!(fetch_early(&mut ftp, "RETR d").await, b"d");
+    let ports: Vec<u16> = data
+        .record
+        .borrow()
+        .connected
+        .iter()
+        .map(|a| a.port())
+        .collect();
+    assert_eq!(ports, [30001, 30003, 30004, 30005]);
+    done(&mut ftp);
 }

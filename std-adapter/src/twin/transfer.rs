@@ -82,6 +82,7 @@ impl Ftp {
             .await
             .map_err(ftp_core::Error::Io)?;
         if n == 0 {
+            t.eof = true;
             return Ok(None);
         }
         t.received += n as u64;
@@ -119,6 +120,12 @@ impl Ftp {
         t: Open,
         outcome: Result<(), CoreError>,
     ) -> Result<crate::Reply, CoreError> {
+        // A download whose data ended: the next transfer's passive command
+        // goes out with the end of this one (see the core's
+        // `request_early_passive`).
+        if t.eof && outcome.is_ok() && self.options().pipeline {
+            self.session.request_early_passive();
+        }
         let reply = self
             .session
             .finish_transfer(t.stream, outcome, t.expected, t.received)

@@ -591,9 +591,17 @@ async fn epsv_falls_back_to_pasv_for_the_session_run() {
             ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
             assert!(back == file, "bytes equal after {epsv:?}");
         }
+        // QUIT reads the last early reply: the server has read it all.
+        ftp.quit().await.unwrap();
         let sent = String::from_utf8_lossy(&server.received()).into_owned();
         assert_eq!(sent.matches("EPSV\r\n").count(), 1, "{sent}");
-        assert_eq!(sent.matches("PASV\r\n").count(), 2, "{sent}");
+        // One PASV a transfer, each sent early at the end of the data
+        // before it (Options::pipeline), and one after the last.
+        assert_eq!(sent.matches("PASV\r\n").count(), 3, "{sent}");
+        assert!(
+            sent.ends_with("PASV\r\nRETR f\r\nPASV\r\nRETR f\r\nPASV\r\nQUIT\r\n"),
+            "{sent}"
+        );
     }
     // The EPSV port cannot be reached (refused): PASV, and the bytes come.
     let (got, sent) = fetch_with(Faults {
@@ -1020,4 +1028,79 @@ async fn misbehaving_proxies_are_clear_errors_run() {
             "names the proxy and the target: {text}"
         );
     }
+}
+
+#[test]
+fn the_next_passive_command_goes_out_early_and_replies_stay_in_order() {
+    run(the_next_passive_command_goes_out_early_run());
+}
+
+#[bisync]
+async fn the_next_passive_command_goes_out_early_run() {
+    let file = random_bytes(20_000, 5);
+    // A server that reads the next command only after a transfer (vsftpd,
+    // ProFTPD): the early EPSV's 229 follows the 226, and the next RETR
+    // goes out without an EPSV of its own.
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        listing: b"a\r\nb\r\n".to_vec(),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    for _ in 0..3 {
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+        assert!(back == file);
+    }
+    // An early EPSV nobody uses: its reply is read before SIZE's.
+    assert_eq!(ftp.size("f").await.unwrap(), file.len() as u64);
+    assert_eq!(ftp.nlst(None).await.unwrap(), ["a", "b"]);
+    assert!(ftp.quit().await.unwrap().starts_with("221"));
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    let expect = "TYPE I\r\nEPSV\r\nRETR f\r\nEPSV\r\nRETR f\r\nEPSV\r\nRETR f\r\nEPSV\r\n\
+                  SIZE f\r\nTYPE A\r\nEPSV\r\nNLST\r\nEPSV\r\nQUIT\r\n";
+    assert!(sent.ends_with(expect), "{sent}");
+
+    // A server on an event loop answers the early EPSV before its 226:
+    // taken in that order (the 229 kept for the next transfer), and no
+    // early command again this session.
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        answers_during_transfer: true,
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    for _ in 0..3 {
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+        assert!(back == file);
+    }
+    assert_eq!(ftp.size("f").await.unwrap(), file.len() as u64);
+    ftp.quit().await.unwrap();
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(
+        sent.ends_with("EPSV\r\nRETR f\r\nEPSV\r\nRETR f\r\nEPSV\r\nRETR f\r\nSIZE f\r\nQUIT\r\n"),
+        "{sent}"
+    );
+    assert_eq!(sent.matches("EPSV").count(), 3, "{sent}");
+
+    // Off: every transfer asks for its own address, after the 226.
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options().pipeline(false))
+        .await
+        .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    for _ in 0..2 {
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+    }
+    ftp.quit().await.unwrap();
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(
+        sent.ends_with("EPSV\r\nRETR f\r\nEPSV\r\nRETR f\r\nQUIT\r\n"),
+        "{sent}"
+    );
 }
