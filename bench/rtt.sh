@@ -7,7 +7,7 @@
 # the 100 MiB row, at most 200 Mbit/s per connection and direction.
 # Scenarios: 40 files of 4 KiB over one session, a mirror of 60 files
 # with 4 connections, RETR of 100 MiB (with lftp's `pget -n 4` beside the
-# single streams). Each client runs RUNS times after a warm-up,
+# single streams, and ours with 4 segments). Each client runs RUNS times after a warm-up,
 # interleaved; the table shows medians of wall time and our ratio to each
 # peer; every download is checked against its source. For the one-session
 # row the round trips per file are counted from the proxy's trace (the
@@ -149,6 +149,7 @@ cmd[mirror,ftp-script]="$ours --url $url/ -e 'let s = mirror(\"tree\", \"tree\",
 cmd[mirror,suppaftp]="$supp mirror 127.0.0.1 $port $base/tree.list . 4"
 cmd[mirror,lftp]="lftp -c '$lftp_open; mirror --parallel=4 tree tree'"
 cmd[big,ftp-script]="$ours --url $url/ -e 'retr(\"big.bin\");'"
+cmd[big,ftp-script-seg4]="$ours --url $url/ -e 'retr(\"big.bin\", \"big.bin\", #{ segments: 4 });'"
 cmd[big,suppaftp]="$supp retr 127.0.0.1 $port big.bin big.bin"
 cmd[big,curl]="curl -s -o big.bin $url/big.bin"
 cmd[big,lftp]="lftp -c '$lftp_open; get big.bin'"
@@ -202,7 +203,7 @@ clients_of() { # scenario
     case $1 in
         one) echo ftp-script suppaftp lftp curl ftplib ;;
         mirror) echo ftp-script suppaftp lftp ;;
-        big) echo ftp-script suppaftp curl lftp lftp-pget4 ftplib ;;
+        big) echo ftp-script ftp-script-seg4 suppaftp curl lftp lftp-pget4 ftplib ;;
     esac
 }
 

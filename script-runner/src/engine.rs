@@ -31,6 +31,9 @@ pub struct Put {
     /// Compare checksums afterwards: `"auto"`, `"always"`, `"never"`
     /// (the default of single transfers).
     pub verify: ftp_std::Verification,
+    /// Downloads: connections each fetching a range (lftp's `pget -n`);
+    /// 0 or 1 is one stream.
+    pub segments: usize,
 }
 
 fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
@@ -38,7 +41,7 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
     let known = if upload {
         "resume, keep_time, verify"
     } else {
-        "resume, verify"
+        "resume, verify, segments"
     };
     for (k, v) in opts {
         let flag = || {
@@ -49,10 +52,20 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
             "resume" => put.resume = flag()?,
             "keep_time" if upload => put.keep_time = flag()?,
             "verify" => put.verify = verification(v)?,
+            "segments" if !upload => put.segments = segments(v)?,
             other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),
         }
     }
     Ok(put)
+}
+
+/// `segments: N`, 1 to 16.
+pub(crate) fn segments(v: &Dynamic) -> Rr<usize> {
+    v.as_int()
+        .ok()
+        .and_then(|n| usize::try_from(n).ok())
+        .filter(|n| (1..=16).contains(n))
+        .ok_or_else(|| usage("segments must be a number from 1 to 16"))
 }
 
 /// `verify: "auto" | "always" | "never"`.

@@ -435,12 +435,15 @@ impl Runner {
         };
         let path = self.sandbox.resolve_write(&local)?;
         if self.ascii {
-            if resume || get.verify != ftp_std::Verification::Never {
+            if resume || get.verify != ftp_std::Verification::Never || get.segments > 1 {
                 return Err(usage(
-                    "resume and verify work in binary mode only: call binary()",
+                    "resume, verify and segments work in binary mode only: call binary()",
                 ));
             }
             return self.retr_ascii(remote, path);
+        }
+        if get.segments > 1 {
+            return self.retr_segmented(remote, &path, get);
         }
         let bar = self.bar(remote);
         let fetch = ftp_std::Fetch::default()
@@ -454,6 +457,42 @@ impl Runner {
             bar.finish_and_clear();
         }
         Ok(nothing_to_do(done.map_err(ftp_error)?))
+    }
+
+    /// `retr(remote, local, #{segments: N})`: N connections, each a range
+    /// (the session's own and N - 1 like it).
+    fn retr_segmented(
+        &mut self,
+        remote: &str,
+        path: &std::path::Path,
+        get: crate::engine::Put,
+    ) -> Rr<String> {
+        let connect = self.session_maker()?;
+        let how = ftp_std::Segmented::default()
+            .segments(get.segments)
+            .resume(get.resume)
+            .verify(get.verify);
+        let bar = self.bar(remote);
+        let on_progress = |p: Progress| {
+            if let Some(bar) = &bar {
+                show_progress(bar, p.done, p.total);
+            }
+        };
+        let done =
+            ftp_std::download_segmented(&mut self.ftp, &connect, remote, path, &how, &on_progress);
+        if let Some(bar) = &bar {
+            bar.finish_and_clear();
+        }
+        let done = done.map_err(ftp_error)?;
+        Ok(match done.reply {
+            Some(reply) => reply.into_text(),
+            None => format!(
+                "complete: {} bytes, {} of them now, in up to {} segments",
+                done.offset + done.bytes,
+                done.bytes,
+                get.segments
+            ),
+        })
     }
 
     fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {

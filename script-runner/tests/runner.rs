@@ -1665,3 +1665,45 @@ fn names_in_any_encoding_from_a_script() {
         err(&o)
     );
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd (the README's test command runs it)"
+)]
+fn segmented_downloads_from_a_script() {
+    let server = Vsftpd::start();
+    let data = ftp_tests::random_bytes(6 << 20, 12);
+    server.put("big.bin", &data);
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let code = r#"
+        print(retr("big.bin", "four.bin", #{segments: 4}));
+        print(retr("big.bin", "one.bin", #{segments: 1}).starts_with("226"));
+        try { retr("big.bin", "x", #{segments: 17}); } catch (e) { print(e.kind); }
+        try { retr("big.bin", "x", #{segments: "4"}); } catch (e) { print(e.kind); }
+        ascii();
+        try { retr("big.bin", "x", #{segments: 2}); } catch (e) { print(e.kind); }
+    "#;
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", code],
+        &[("FTP_PASSWORD", PASSWORD)],
+    );
+    assert_ok(&o);
+    let total = data.len();
+    assert_eq!(
+        out(&o),
+        format!(
+            "complete: {total} bytes, {total} of them now, in up to 4 segments\ntrue\nusage\nusage\nusage\n"
+        )
+    );
+    for name in ["four.bin", "one.bin"] {
+        assert!(
+            std::fs::read(cwd.path().join(name)).unwrap() == data,
+            "{name}"
+        );
+    }
+    assert!(!cwd.path().join("four.bin.part").exists());
+    assert!(!cwd.path().join("four.bin.part.segments").exists());
+}

@@ -265,6 +265,9 @@ pub(crate) mod mirror;
 #[path = "twin/proxy.rs"]
 pub(crate) mod proxy;
 #[allow(clippy::duplicate_mod)]
+#[path = "twin/segments.rs"]
+pub(crate) mod segments;
+#[allow(clippy::duplicate_mod)]
 #[path = "twin/transfer.rs"]
 pub(crate) mod transfer;
 

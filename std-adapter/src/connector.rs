@@ -426,6 +426,13 @@ impl DataConnector for Connector {
         self.s.clock.restart();
         result
     }
+
+    fn abort(&mut self, stream: Self::Stream) {
+        // A reset, not a FIN: the server stops sending at once.
+        let _ = socket2::SockRef::from(stream.0.tcp()).set_linger(Some(Duration::ZERO));
+        drop(stream);
+        self.s.clock.restart();
+    }
 }
 
 /// Waits for one connection on `listener`, within `timeout` when given.

@@ -47,6 +47,101 @@ impl Fetch {
     }
 }
 
+/// How a segmented download goes ([`crate::download_segmented`], lftp's
+/// `pget -n`): `segments` connections each fetch a range of the file.
+#[derive(Clone, Debug, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Segmented {
+    /// Connections, each with its own range (2 to 16; 1 is one stream).
+    pub segments: usize,
+    /// Continue the ranges an earlier run left in `NAME.part` (their state
+    /// in `NAME.part.segments`).
+    pub resume: bool,
+    /// Compare the server's checksum with the whole file's before it gets
+    /// its final name.
+    pub verify: crate::Verification,
+    /// Retries of a range that failed for a passing reason, each on a
+    /// fresh connection. Default 2.
+    pub retries: usize,
+    /// Files smaller than this go as one stream. Default 1 MiB.
+    pub min_size: u64,
+}
+
+impl Default for Segmented {
+    fn default() -> Self {
+        Segmented {
+            segments: 4,
+            resume: false,
+            verify: crate::Verification::Never,
+            retries: 2,
+            min_size: 1 << 20,
+        }
+    }
+}
+
+impl Segmented {
+    setters! {
+        segments: usize,
+        resume: bool,
+        verify: crate::Verification,
+        retries: usize,
+        min_size: u64,
+    }
+}
+
+/// Where the ranges of a segmented download stand, in `NAME.part.segments`
+/// beside the `.part` file: the size, then `start end done` a line.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) struct Ranges {
+    pub(crate) total: u64,
+    pub(crate) ranges: Vec<(u64, u64, u64)>,
+}
+
+impl Ranges {
+    /// `n` ranges of (nearly) equal length.
+    pub(crate) fn split(total: u64, n: usize) -> Ranges {
+        let n = n.max(1) as u64;
+        let step = total.div_ceil(n).max(1);
+        let ranges = (0..n)
+            .map(|i| (i * step, ((i + 1) * step).min(total), 0))
+            .filter(|(start, end, _)| start < end)
+            .collect();
+        Ranges { total, ranges }
+    }
+
+    pub(crate) fn parse(text: &str) -> Option<Ranges> {
+        let mut lines = text.lines();
+        let total = lines.next()?.strip_prefix("size ")?.parse().ok()?;
+        let mut ranges = Vec::new();
+        for line in lines {
+            let mut f = line.split(' ').map(str::parse::<u64>);
+            let (Some(Ok(start)), Some(Ok(end)), Some(Ok(done)), None) =
+                (f.next(), f.next(), f.next(), f.next())
+            else {
+                return None;
+            };
+            if start >= end || end > total || done > end - start {
+                return None;
+            }
+            ranges.push((start, end, done));
+        }
+        (!ranges.is_empty()).then_some(Ranges { total, ranges })
+    }
+
+    pub(crate) fn render(&self) -> String {
+        let mut out = format!("size {}\n", self.total);
+        for (start, end, done) in &self.ranges {
+            out.push_str(&format!("{start} {end} {done}\n"));
+        }
+        out
+    }
+
+    /// Bytes already in the file.
+    pub(crate) fn done(&self) -> u64 {
+        self.ranges.iter().map(|r| r.2).sum()
+    }
+}
+
 /// What a download or upload did.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub struct Transferred {

@@ -477,7 +477,11 @@ impl Session {
         };
         match fault {
             DataFault::None => {
-                data.write_all(&body)?;
+                // A client that resets the data connection (it has the
+                // range it wanted) gets the 426 real servers send.
+                if data.write_all(&body).is_err() {
+                    return self.reply("426", "426 Failure writing network stream");
+                }
                 drop(data);
                 self.answer_during_transfer()?;
                 self.reply("226", "226 transfer complete")

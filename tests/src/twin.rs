@@ -47,7 +47,7 @@ pub mod blocking {
         connector_with(port, user, pass, options)
     }
 
-    /// Like [`connector`], with `options`.
+    /// Like [`connector`], with `options` (and PROT P on a TLS session).
     pub fn connector_with(
         port: u16,
         user: &'static str,
@@ -57,6 +57,9 @@ pub mod blocking {
         move || {
             let mut ftp = ftp_std::Ftp::connect("127.0.0.1", port, &options)?;
             ftp.login(user, pass, "")?;
+            if ftp.control_is_tls() {
+                ftp.prot_p()?;
+            }
             Ok(ftp)
         }
     }
@@ -72,13 +75,15 @@ pub mod tokio {
     use ::tokio::io::{AsyncRead, AsyncReadExt};
 
     /// Runs `future` to its end on a current-thread runtime with timers
-    /// and sockets.
+    /// and sockets (the future on the heap, as `tokio::spawn` puts it: a
+    /// debug build's checks that await several transfers are larger than
+    /// a test thread's stack).
     pub fn run<F: Future>(future: F) -> F::Output {
         ::tokio::runtime::Builder::new_current_thread()
             .enable_all()
             .build()
             .expect("a tokio runtime")
-            .block_on(future)
+            .block_on(Box::pin(future))
     }
 
     /// Fills `buf` from `r`.
@@ -121,7 +126,7 @@ pub mod tokio {
         connector_with(port, user, pass, options)
     }
 
-    /// Like [`connector`], with `options`.
+    /// Like [`connector`], with `options` (and PROT P on a TLS session).
     pub fn connector_with(
         port: u16,
         user: &'static str,
@@ -133,6 +138,9 @@ pub mod tokio {
             async move {
                 let mut ftp = ftp_std::tokio::Ftp::connect("127.0.0.1", port, &options).await?;
                 ftp.login(user, pass, "").await?;
+                if ftp.control_is_tls() {
+                    ftp.prot_p().await?;
+                }
                 Ok(ftp)
             }
         }

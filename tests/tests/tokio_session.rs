@@ -342,6 +342,9 @@ fn every_future_is_send() {
         let options = MirrorOptions::default();
         ftp_std::tokio::mirror(&mut session, &connect, "/", local, &options, &|_| {}).await?;
         ftp_std::tokio::mirror_up(&mut session, &connect, local, "/", &options, &|_| {}).await?;
+        let how = ftp_std::Segmented::default();
+        ftp_std::tokio::download_segmented(&mut session, &connect, "x", local, &how, &|_| {})
+            .await?;
         ftp.dir(None).await?;
         ftp.nlst(None).await?;
         ftp.mlsd(None, &["size"]).await?;

@@ -1127,6 +1127,23 @@ where
         Err(self.unexpected())
     }
 
+    /// Ends a download the caller has all it wants of (a range of a
+    /// segmented download): the data connection is reset, not drained,
+    /// and the server's final reply is read, whichever it is: 226 when it
+    /// had already sent everything, 426 or 451 when the reset cut it short
+    /// (both are how servers report a client that stopped reading).
+    /// Another error reply is the error.
+    #[bisync]
+    pub async fn stop_transfer(&mut self, stream: D::Stream) -> Result<Reply<'_>, S::Error, C> {
+        self.data.abort(stream);
+        let code = self.receive().await?;
+        if code.is_completion() || matches!(code.get(), 426 | 451) {
+            return Ok(self.reply());
+        }
+        self.classify(code)?;
+        Err(self.unexpected())
+    }
+
     /// Gives up a transfer whose data connection timed out: the server is
     /// silent, and waiting for its final reply would cost another whole
     /// timeout (and then some, for a clean close). The data stream is

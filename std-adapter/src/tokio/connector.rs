@@ -456,4 +456,13 @@ impl DataConnector for Connector {
         self.s.clock.restart();
         result
     }
+
+    fn abort(&mut self, stream: DataStream) {
+        // A reset, not a FIN: the server stops sending at once.
+        if let Some(tcp) = stream.tcp() {
+            let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
+        }
+        drop(stream);
+        self.s.clock.restart();
+    }
 }

@@ -231,8 +231,10 @@ pub(crate) mod rt {
         W: Fn(Option<Ftp>) -> F,
         F: std::future::Future<Output = Option<Ftp>>,
     {
-        let others = futures_util::future::join_all((1..n).map(|_| worker(None)));
-        let (first, _) = futures_util::future::join(worker(first), others).await;
+        // Each worker's future on the heap: N of them side by side would
+        // make the caller's future N times a worker's size.
+        let others = futures_util::future::join_all((1..n).map(|_| Box::pin(worker(None))));
+        let (first, _) = futures_util::future::join(Box::pin(worker(first)), others).await;
         first
     }
 
@@ -262,6 +264,9 @@ mod mirror;
 #[allow(clippy::duplicate_mod)]
 #[path = "../twin/proxy.rs"]
 pub(crate) mod proxy;
+#[allow(clippy::duplicate_mod)]
+#[path = "../twin/segments.rs"]
+mod segments;
 #[allow(clippy::duplicate_mod)]
 #[path = "../twin/transfer.rs"]
 mod transfer;
@@ -305,6 +310,7 @@ where
     }
 }
 pub use mirror::{mirror, mirror_up};
+pub use segments::download_segmented;
 
 /// What takes the caller's own readers and writers: tokio's `AsyncRead`
 /// and `AsyncWrite` here, `std::io` in the blocking twin.

@@ -234,7 +234,7 @@ impl Ftp {
     /// brought (in the `.part` file or in memory). A mismatch removes the
     /// `.part` file (its bytes are wrong: a resume must not continue
     /// them); nothing is under the final name either way.
-    async fn verify_download(
+    pub(crate) async fn verify_download(
         &mut self,
         remote: &str,
         part: &Path,

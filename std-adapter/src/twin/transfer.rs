@@ -133,6 +133,13 @@ impl Ftp {
         Ok(text(reply))
     }
 
+    /// Ends a download the caller has all it wants of: the data
+    /// connection is reset and the server's final reply read (226, or the
+    /// 426 the reset causes; see the core's `stop_transfer`).
+    pub(crate) async fn stop_data(&mut self, t: Open) -> Result<crate::Reply, CoreError> {
+        Ok(text(self.session.stop_transfer(t.stream).await?))
+    }
+
     /// A binary download into `out`; returns the bytes and the reply.
     pub(crate) async fn retr_to<W: Sink + ?Sized>(
         &mut self,
