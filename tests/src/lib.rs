@@ -983,8 +983,13 @@ fn serve_hostile(s: std::net::TcpStream, mlsd: bool) {
                 };
                 let _ = w.write_all(b"150 here\r\n");
                 let Ok((mut d, _)) = l.accept() else { return };
-                let dir = if cmd == "MLSD" && !arg.is_empty() {
-                    arg.to_string()
+                // MLSD and LIST list the path they are given, else the
+                // current directory.
+                let dir = if cmd != "RETR" && !arg.is_empty() {
+                    match arg.trim_end_matches('/') {
+                        "" => "/".to_string(),
+                        d => d.to_string(),
+                    }
                 } else {
                     cwd.clone()
                 };

@@ -67,6 +67,19 @@ pub(crate) fn drop_unencodable(
     });
 }
 
+/// A directory path that can go with LIST (`LIST /a/b/`) instead of a CWD
+/// first, a round trip less: absolute, with no space, no character a
+/// server could take for a pattern or a quote, no part starting with `-`
+/// (an option to `ls`-based servers). Any other goes through CWD and a bare
+/// LIST.
+pub(crate) fn listable(abs: &str) -> bool {
+    abs.starts_with('/')
+        && !abs
+            .chars()
+            .any(|c| c.is_whitespace() || c.is_control() || "*?[]{}~\\\"'`$".contains(c))
+        && !abs.split('/').any(|part| part.starts_with('-'))
+}
+
 pub(crate) fn join(dir: &str, name: &str) -> String {
     if dir.is_empty() {
         name.to_string()
@@ -189,6 +202,24 @@ mod tests {
             "{}",
             refused[0].message
         );
+    }
+
+    #[test]
+    fn what_goes_with_list() {
+        for ok in [
+            "/",
+            "/pub",
+            "/pub/debian/dists",
+            "/d\u{e9}j\u{e0}/x-y",
+            "/a.b/c_d",
+        ] {
+            assert!(listable(ok), "{ok}");
+        }
+        for no in [
+            "pub", "/a b", "/-l", "/pub/-R", "/x*", "/x?", "/[ab]", "/~u", "/a\\b", "/a\tb",
+        ] {
+            assert!(!listable(no), "{no}");
+        }
     }
 
     #[test]

@@ -19,7 +19,7 @@ use super::rt::{self, fs};
 use crate::Error;
 use crate::encoding::shown;
 use crate::mirror::names::{
-    Filter, drop_unencodable, join, local_name, local_path, remote_path, unsafe_name,
+    Filter, drop_unencodable, join, listable, local_name, local_path, remote_path, unsafe_name,
 };
 use crate::mirror::plan::{Direction, plan, times_wanted};
 use crate::mirror::scan::{
@@ -429,8 +429,21 @@ async fn list_remote(
         })
         .await?;
     } else {
-        // CWD then a bare LIST: a directory named "-l" is not an option.
-        ftp.cwd(abs).await?;
+        // The path with the LIST where no server could misread it (a
+        // round trip less), else CWD then a bare LIST: a directory named
+        // "-l" is not an option. The slash makes `ls`-based servers list
+        // a linked directory's entries, not the link.
+        let cmd = if listable(abs) {
+            let dir = if abs.ends_with('/') {
+                abs.to_string()
+            } else {
+                format!("{abs}/")
+            };
+            ftp.wire(&format!("LIST {dir}"))?.into_owned()
+        } else {
+            ftp.cwd(abs).await?;
+            b"LIST".to_vec()
+        };
         // Unix, DOS, EPLF and VMS lines; a line in no known format is
         // reported, never guessed into an entry.
         let mut parser = ListParser::new();
@@ -438,7 +451,7 @@ async fn list_remote(
         let now = std::time::SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        ftp.lines_of(b"LIST", |line| {
+        ftp.lines_of(&cmd, |line| {
             match parser.line(line) {
                 Ok(Some(e)) => {
                     let kind = match e.kind {
