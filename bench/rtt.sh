@@ -5,7 +5,7 @@
 # 127.0.0.1 (its control port and its passive range) to it with half the
 # round trip added in each direction (the kernel has no netem), and, for
 # the 100 MiB row, at most 200 Mbit/s per connection and direction.
-# Scenarios: 40 files of 4 KiB over one session, a mirror of 60 files
+# Scenarios: 40 files of 4 KiB over one session (also over FTPS), a mirror of 60 files
 # with 4 connections, RETR of 100 MiB (with lftp's `pget -n 4` beside the
 # single streams, and ours with 4 segments). Each client runs RUNS times after a warm-up,
 # interleaved; the table shows medians of wall time and our ratio to each
@@ -40,7 +40,7 @@ stop_proxy() {
     if [ -n "$ppid" ]; then kill "$ppid" 2>/dev/null || true; wait "$ppid" 2>/dev/null || true; fi
     ppid=
 }
-cleanup() { stop_proxy; [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; rm -rf "$base"; }
+cleanup() { stop_proxy; [ -n "$vpid" ] && kill $vpid 2>/dev/null; rm -rf "$base"; }
 trap cleanup EXIT
 root="$base/root"
 mkdir -p "$root" "$base/out"
@@ -66,7 +66,8 @@ PY
 chmod -R a+rX "$root"
 
 # Ports free on both 127.0.0.1 (the proxy) and 127.0.0.2 (vsftpd): the
-# control port and 40 passive ports above it.
+# control port and 40 passive ports above it, then the same for vsftpd
+# over explicit FTPS (42 above).
 read -r port < <(python3 - <<'PY'
 import random, socket
 def free(p):
@@ -81,25 +82,33 @@ def free(p):
     return True
 while True:
     p = random.randrange(20000, 60000)
-    if all(free(q) for q in range(p, p + 42)):
+    if all(free(q) for q in range(p, p + 84)):
         print(p)
         break
 PY
 )
 pasv=$((port + 1))
 mkdir -p /var/run/vsftpd/empty
-cat > "$base/vsftpd.conf" <<CONF
+tls_port=$((port + 42))
+tls_pasv=$((tls_port + 1))
+openssl req -x509 -newkey rsa:2048 -nodes -keyout "$base/key.pem" -out "$base/cert.pem" \
+    -days 2 -subj "/CN=127.0.0.1" -addext "subjectAltName=IP:127.0.0.1" 2>/dev/null \
+    || die "openssl cannot make a certificate"
+ca="$base/cert.pem"
+# vsftpd_conf PORT PASV: the configuration of one vsftpd.
+vsftpd_conf() {
+cat <<CONF
 listen=YES
 listen_address=127.0.0.2
-listen_port=$port
+listen_port=$1
 background=NO
 anonymous_enable=YES
 anon_root=$root
 no_anon_password=YES
 local_enable=NO
 pasv_enable=YES
-pasv_min_port=$pasv
-pasv_max_port=$((pasv + 40))
+pasv_min_port=$2
+pasv_max_port=$(($2 + 40))
 pasv_address=127.0.0.1
 seccomp_sandbox=NO
 isolate_network=NO
@@ -108,8 +117,15 @@ xferlog_enable=NO
 max_per_ip=0
 max_clients=0
 CONF
+}
+vsftpd_conf "$port" "$pasv" > "$base/vsftpd.conf"
+{ vsftpd_conf "$tls_port" "$tls_pasv"; printf '%s\n' ssl_enable=YES allow_anon_ssl=YES \
+    force_anon_data_ssl=YES force_anon_logins_ssl=YES require_ssl_reuse=YES ssl_ciphers=HIGH \
+    "rsa_cert_file=$ca" "rsa_private_key_file=$base/key.pem"; } > "$base/vsftpd-tls.conf"
 /usr/sbin/vsftpd "$base/vsftpd.conf" &
 vpid=$!
+/usr/sbin/vsftpd "$base/vsftpd-tls.conf" &
+vpid="$vpid $!"
 
 # start_proxy RTT_MS [RATE_MBIT]: the proxy in front of vsftpd.
 start_proxy() {
@@ -118,7 +134,8 @@ start_proxy() {
     half=$(echo "$1 / 2" | bc -l)
     [ -n "${2:-}" ] && rate=(--rate-mbit "$2")
     rm -f "$base/trace"
-    "$proxy_bin" 127.0.0.1 127.0.0.2 "$port,$pasv-$((pasv + 40))" "$half" "${rate[@]}" \
+    "$proxy_bin" 127.0.0.1 127.0.0.2 "$port,$pasv-$((pasv + 40)),$tls_port,$tls_pasv-$((tls_pasv + 40))" \
+        "$half" "${rate[@]}" \
         --trace "$base/trace" > "$base/ready" &
     ppid=$!
     for _ in $(seq 1 100); do
@@ -145,6 +162,13 @@ cmd[one,suppaftp]="$supp many 127.0.0.1 $port $base/one.list ."
 cmd[one,lftp]="lftp -c '$lftp_open; mirror --parallel=1 one one'"
 cmd[one,curl]="curl -s --create-dirs -K $base/curl.cfg"
 cmd[one,ftplib]="python3 -c \"$py_one\""
+# The one-session row over explicit FTPS: each data connection's TLS
+# handshake resumes the control connection's session.
+tls_url="ftp://127.0.0.1:$tls_port"
+cmd[one-tls,ftp-script]="mkdir one && $ours --tls --cacert $ca --url $tls_url/ -e '$our_one'"
+cmd[one-tls,lftp]="lftp -c 'set ftp:ssl-force true; set ftp:ssl-protect-data true; set ssl:ca-file $ca; set net:max-retries 1; open -u anonymous,x -p $tls_port 127.0.0.1; mirror --parallel=1 one one'"
+cmd[one-tls,curl]="curl -s --ssl-reqd --cacert $ca --create-dirs -K $base/curl-tls.cfg"
+awk -v u="$tls_url" '{ printf "url = \"%s/%s\"\noutput = \"%s\"\n", u, $0, $0 }' "$base/one.list" > "$base/curl-tls.cfg"
 cmd[mirror,ftp-script]="$ours --url $url/ -e 'let s = mirror(\"tree\", \"tree\", #{ parallel: 4 }); if s.files != 60 { throw s; }'"
 cmd[mirror,suppaftp]="$supp mirror 127.0.0.1 $port $base/tree.list . 4"
 cmd[mirror,lftp]="lftp -c '$lftp_open; mirror --parallel=4 tree tree'"
@@ -158,7 +182,7 @@ cmd[big,ftplib]="python3 -c \"$py_big\""
 
 check() { # scenario dir
     case $1 in
-        one) diff -r "$root/one" "$2/one" >/dev/null || die "$1: the copies in $2 differ" ;;
+        one|one-tls) diff -r "$root/one" "$2/one" >/dev/null || die "$1: the copies in $2 differ" ;;
         mirror) diff -r "$root/tree" "$2/tree" >/dev/null || die "$1: the tree in $2 differs" ;;
         big) cmp -s "$root/big.bin" "$2/big.bin" || die "$1: the copy in $2 differs" ;;
     esac
@@ -202,6 +226,9 @@ PY
 clients_of() { # scenario
     case $1 in
         one) echo ftp-script suppaftp lftp curl ftplib ;;
+        # ftplib cannot: it does not resume the TLS session on data
+        # connections, which vsftpd requires by default.
+        one-tls) echo ftp-script lftp curl ;;
         mirror) echo ftp-script suppaftp lftp ;;
         big) echo ftp-script ftp-script-seg4 suppaftp curl lftp lftp-pget4 ftplib ;;
     esac
@@ -211,9 +238,14 @@ printf '%s, %s, vsftpd %s through bench/rttproxy; medians of %s runs after a war
     "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
 last=${rtts[$((${#rtts[@]} - 1))]}
 for rtt in "${rtts[@]}"; do
-    for scenario in one mirror big; do
-        # The 100 MiB row at the longest round trip only, capped.
-        if [ "$scenario" = big ]; then
+    for scenario in one mirror big one-tls; do
+        # The 100 MiB and FTPS rows at the longest round trip only (the
+        # 100 MiB one capped).
+        if [ "$scenario" = one-tls ]; then
+            [ "$rtt" = "$last" ] || continue
+            start_proxy "$rtt"
+            label="40 files over FTPS, one session, ${rtt} ms"
+        elif [ "$scenario" = big ]; then
             [ "$rtt" = "$last" ] || continue
             start_proxy "$rtt" 200
             label="RETR 100 MiB, ${rtt} ms, 200 Mbit/s"
@@ -241,11 +273,11 @@ for rtt in "${rtts[@]}"; do
             fi
         done
         printf '\n'
-        if [ "$scenario" = one ] && [ "$rtt" != 0 ]; then
+        if [[ $scenario == one* ]] && [ "$rtt" != 0 ]; then
             printf '%-40s' "  round trips per file (trace; wall)"
             for c in "${clients[@]}"; do
                 start_proxy "$rtt"
-                w=$(timed one "$c")
+                w=$(timed "$scenario" "$c")
                 stop_proxy
                 printf ' %s %s; %.1f' "$c" "$(trips 40)" "$(echo "$w * 1000 / (40 * $rtt)" | bc -l)"
             done
@@ -254,4 +286,4 @@ for rtt in "${rtts[@]}"; do
         unset wall
     done
 done
-printf '(xN: ftp-script wall / that client wall; below 1 is faster)\n'
+printf '(xN: ftp-script wall / that client wall; below 1 is faster; ftplib is left out of the FTPS row: it does not resume TLS sessions on data connections, which vsftpd requires)\n'
