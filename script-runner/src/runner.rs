@@ -767,12 +767,14 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "retries" => o.retries = count(k, v, 100)? as u32,
             "keep_time" => o.keep_time = flag(k, v)?,
             "verify" => o.verify = crate::engine::verification(v)?,
+            "segments" => o.segments = crate::engine::segments(v)?,
             "exclude" => o.exclude = globs(k, v)?,
             "include" => o.include = globs(k, v)?,
             other => {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
-                     exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify)"
+                     exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify, \
+                     segments)"
                 )));
             }
         }

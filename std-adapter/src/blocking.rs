@@ -142,6 +142,11 @@ pub(crate) mod rt {
         f()
     }
 
+    /// A call's result as it is (the tokio twin boxes a large future).
+    pub(crate) fn boxed<T>(value: T) -> T {
+        value
+    }
+
     /// Runs `n` mirror workers: the first on this thread with `first`,
     /// the others on threads of their own; returns the first's session.
     pub(crate) fn run_all<W>(n: usize, first: Option<crate::Ftp>, worker: W) -> Option<crate::Ftp>

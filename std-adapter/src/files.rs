@@ -65,6 +65,10 @@ pub struct Segmented {
     pub retries: usize,
     /// Files smaller than this go as one stream. Default 1 MiB.
     pub min_size: u64,
+    /// The remote size, when a listing gave it: no SIZE command is sent.
+    pub size: Option<u64>,
+    /// The modification time to give the local file.
+    pub modified: Option<SystemTime>,
 }
 
 impl Default for Segmented {
@@ -75,6 +79,8 @@ impl Default for Segmented {
             verify: crate::Verification::Never,
             retries: 2,
             min_size: 1 << 20,
+            size: None,
+            modified: None,
         }
     }
 }
@@ -86,6 +92,8 @@ impl Segmented {
         verify: crate::Verification,
         retries: usize,
         min_size: u64,
+        size: Option<u64>,
+        modified: Option<SystemTime>,
     }
 }
 

@@ -9,7 +9,7 @@
 #[path = "twin"]
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
-    pub(crate) use ftp_std::{Connect, download_segmented};
+    pub(crate) use ftp_std::{Connect, download_segmented, mirror};
     pub(crate) use ftp_tests::twin::blocking::{connector_with, run};
 
     #[allow(clippy::duplicate_mod)]
@@ -21,7 +21,7 @@ mod blocking {
 #[path = "twin"]
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
-    pub(crate) use ftp_std::tokio::{Connect, download_segmented};
+    pub(crate) use ftp_std::tokio::{Connect, download_segmented, mirror};
     pub(crate) use ftp_tests::twin::tokio::{connector_with, run};
 
     #[allow(clippy::duplicate_mod)]

@@ -72,6 +72,12 @@ pub struct MirrorOptions {
     /// checksums differ fails (a download leaves nothing under its final
     /// name); [`Summary::verified`] counts the files verified.
     pub verify: crate::Verification,
+    /// `mirror`: files of at least [`MirrorOptions::segment_above`] bytes
+    /// come as this many ranges over as many connections of their own
+    /// ([`crate::download_segmented`]); 1 (the default) is one stream.
+    pub segments: usize,
+    /// The size from which a download is segmented. Default 16 MiB.
+    pub segment_above: u64,
 }
 
 impl MirrorOptions {
@@ -88,6 +94,8 @@ impl MirrorOptions {
         retry_pause: Duration,
         keep_time: bool,
         verify: crate::Verification,
+        segments: usize,
+        segment_above: u64,
     }
 }
 
@@ -106,6 +114,8 @@ impl Default for MirrorOptions {
             retry_pause: Duration::from_secs(1),
             keep_time: true,
             verify: crate::Verification::Auto,
+            segments: 1,
+            segment_above: 16 << 20,
         }
     }
 }

@@ -223,6 +223,12 @@ pub(crate) mod rt {
             .unwrap_or_else(|e| Err(io::Error::other(e)))
     }
 
+    /// A large future on the heap (a segmented download inside a mirror's
+    /// worker would otherwise make every worker's future as large).
+    pub(crate) fn boxed<F: std::future::Future>(future: F) -> std::pin::Pin<Box<F>> {
+        Box::pin(future)
+    }
+
     /// Runs `n` mirror workers as futures of this task: the first with
     /// `first`, the others connecting their own; returns the first's
     /// session.

@@ -543,6 +543,32 @@ async fn scan_remote(
 
 // ----- the workers ----------------------------------------------------------
 
+/// The time a downloaded file gets. LIST gives no exact time: with
+/// only_newer, MDTM before the transfer, so the file gets the server's
+/// time while it is still open. Without it the download's own time is kept
+/// (newer than the source, so a later only_newer run skips the file): no
+/// MDTM per file.
+#[bisync]
+async fn down_mtime(
+    ftp: &mut Ftp,
+    remote: &str,
+    job: &Job,
+    only_newer: bool,
+) -> Result<Option<std::time::SystemTime>, Error> {
+    let mtime = match job.mtime {
+        Some(t) => Some(t),
+        None if !only_newer => None,
+        None => match ftp.mdtm(remote).await {
+            Ok(t) => Some(t.unix_seconds()),
+            Err(e) if connection_lost(&e) => return Err(e),
+            Err(_) => None,
+        },
+    };
+    Ok(mtime
+        .and_then(|t| u64::try_from(t).ok())
+        .map(|t| UNIX_EPOCH + Duration::from_secs(t)))
+}
+
 /// What a worker does with a job: a download into the target, or an
 /// upload from the source.
 enum Work<'a> {
@@ -562,6 +588,62 @@ enum Work<'a> {
 
 #[bisync]
 impl Work<'_> {
+    /// A download big enough to come in ranges over connections of its
+    /// own ([`MirrorOptions::segments`]).
+    fn segmented(&self, job: &Job, options: &MirrorOptions) -> bool {
+        matches!(self, Work::Down { .. })
+            && options.segments > 1
+            && job.size.is_some_and(|s| s >= options.segment_above)
+    }
+
+    /// Downloads one file in ranges ([`super::segments::download_segmented`]).
+    async fn run_segmented<C: Connect>(
+        &self,
+        ftp: &mut Option<Ftp>,
+        connect: &C,
+        job: &Job,
+        options: &MirrorOptions,
+        on_bytes: &(dyn Fn(u64) + Sync),
+    ) -> Result<Done, Error> {
+        let Work::Down {
+            target,
+            root,
+            only_newer,
+            verify,
+        } = *self
+        else {
+            return Err(Error::Io(std::io::Error::other(
+                "uploads are not segmented",
+            )));
+        };
+        let path = local_path(target, &job.rel);
+        let remote = remote_path(root, &job.rel);
+        let modified = match ftp {
+            Some(f) => down_mtime(f, &remote, job, only_newer).await?,
+            None => None,
+        };
+        let how = crate::Segmented::default()
+            .segments(options.segments)
+            .resume(job.resume)
+            .verify(verify)
+            .size(job.size)
+            .modified(modified)
+            .min_size(0);
+        let done = rt::boxed(super::segments::download_segmented(
+            ftp,
+            connect,
+            &remote,
+            &path,
+            &how,
+            &|p| on_bytes(p.done),
+        ))
+        .await?;
+        Ok(Done {
+            bytes: done.bytes,
+            verified: done.checksum.is_some(),
+        })
+    }
+
     /// Transfers one file.
     async fn run(
         &self,
@@ -578,29 +660,13 @@ impl Work<'_> {
             } => {
                 let path = local_path(target, &job.rel);
                 let remote = remote_path(root, &job.rel);
-                // LIST gives no exact time: with only_newer, MDTM before
-                // the transfer, so the file gets the server's time while it
-                // is still open. Without it the download's own time is kept
-                // (newer than the source, so a later only_newer run skips
-                // the file): no MDTM per file.
-                let mtime = match job.mtime {
-                    Some(t) => Some(t),
-                    None if !only_newer => None,
-                    None => match ftp.mdtm(&remote).await {
-                        Ok(t) => Some(t.unix_seconds()),
-                        Err(e) if connection_lost(&e) => return Err(e),
-                        Err(_) => None,
-                    },
-                };
                 let fetch = crate::Fetch {
                     resume: job.resume,
                     // An older, shorter version under the final name is no
                     // partial download.
                     continue_local: false,
                     size: job.size,
-                    modified: mtime
-                        .and_then(|t| u64::try_from(t).ok())
-                        .map(|t| UNIX_EPOCH + Duration::from_secs(t)),
+                    modified: down_mtime(ftp, &remote, job, only_newer).await?,
                     verify,
                 };
                 let done = ftp
@@ -698,7 +764,12 @@ where
         let on_bytes = |done: u64| shared.add_bytes(&counted, done);
         let mut attempt = 0;
         let result = loop {
+            let segmented = ftp.is_some() && work.segmented(&job, options);
             let outcome = match &mut ftp {
+                Some(_) if segmented => {
+                    work.run_segmented(&mut ftp, connect, &job, options, &on_bytes)
+                        .await
+                }
                 Some(f) => work.run(f, &job, &on_bytes).await,
                 None => match connect.connect().await {
                     Ok(f) => {

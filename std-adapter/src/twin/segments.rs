@@ -145,14 +145,18 @@ where
     let single = Fetch::default()
         .resume(how.resume)
         .continue_local(how.resume)
-        .verify(how.verify);
+        .verify(how.verify)
+        .size(how.size)
+        .modified(how.modified);
     if how.verify == Verification::Always && ftp.checksum_method().await?.is_none() {
         return Err(Error::NoChecksum {
             path: remote.to_string(),
         });
     }
-    ftp.set_type(ftp_core::TransferType::Binary).await?;
-    let total = refused_is_none(ftp.size(remote).await)?;
+    let total = match how.size {
+        Some(size) => Some(size),
+        None => refused_is_none(ftp.size(remote).await)?,
+    };
     let Some(total) = total.filter(|&t| n > 1 && t >= how.min_size.max(n as u64)) else {
         return ftp.fetch(remote, local, &single, progress).await;
     };
@@ -228,6 +232,17 @@ where
                 .await?
         }
     };
+    if let Some(when) = how.modified {
+        let path = part.clone();
+        rt::unblock(move || {
+            std::fs::File::options()
+                .write(true)
+                .open(&path)?
+                .set_modified(when)
+        })
+        .await
+        .map_err(|e| self::local(&part, e))?;
+    }
     let _ = fs::remove_file(&shared.state).await;
     fs::rename(&part, local)
         .await

@@ -12,7 +12,7 @@ use std::time::Duration;
 use ftp_std::{Options, Security, Segmented, Verify};
 use ftp_tests::{DataFault, Faults, FaultyFtpd, PASSWORD, PyFtpd, Tls, USER, VSFTPD_USER, Vsftpd};
 
-use super::{Connect as _, bisync, connector_with, download_segmented, run};
+use super::{Connect as _, bisync, connector_with, download_segmented, mirror, run};
 
 fn options() -> Options {
     Options::default().timeout(Duration::from_secs(20))
@@ -193,6 +193,42 @@ async fn servers_that_refuse_rest_or_connections() {
     assert!(one.refused_sessions() >= 1);
 }
 
+/// A mirror fetches its big files in ranges (`MirrorOptions::segments`),
+/// the small ones as they are; the copies keep the server's times, so a
+/// second `only_newer` run moves nothing.
+#[bisync]
+async fn a_mirror_segments_its_big_files() {
+    let server = PyFtpd::start("127.0.0.1");
+    let root = server.root.path();
+    std::fs::create_dir(root.join("d")).unwrap();
+    let big = ftp_tests::random_bytes(10 << 20, 4);
+    std::fs::write(root.join("d/big.bin"), &big).unwrap();
+    for i in 0..5 {
+        std::fs::write(root.join(format!("d/small{i}")), format!("small {i}")).unwrap();
+    }
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    let connect = connector_with(server.port, USER, PASSWORD, options());
+    let mut session = Some(connect.connect().await.unwrap());
+    let opts = ftp_std::MirrorOptions::default()
+        .parallel(2)
+        .segments(4)
+        .segment_above(4 << 20)
+        .only_newer(true);
+    let s = mirror(&mut session, &connect, "/", &local, &opts, &|_| {})
+        .await
+        .unwrap();
+    assert!(s.failed.is_empty() && s.refused.is_empty(), "{s:?}");
+    assert_eq!(s.files, 6, "{s:?}");
+    assert!(std::fs::read(local.join("d/big.bin")).unwrap() == big);
+    assert_eq!(std::fs::read(local.join("d/small3")).unwrap(), b"small 3");
+    assert!(!local.join("d/big.bin.part.segments").exists());
+    let again = mirror(&mut session, &connect, "/", &local, &opts, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!((again.files, again.bytes), (0, 0), "{again:?}");
+}
+
 macro_rules! interop {
     ($($name:ident),* $(,)?) => {
         $(
@@ -211,6 +247,24 @@ macro_rules! interop {
 mod against_servers {
     use super::run;
     interop!(vsftpd_and_pyftpdlib);
+
+    /// On a thread with a larger stack: a debug build's frames for a
+    /// mirror's worker polling a segmented download's workers outgrow a
+    /// test thread's 2 MiB in the tokio twin (release frames are a
+    /// fraction of that).
+    #[test]
+    #[cfg_attr(
+        not(feature = "interop"),
+        ignore = "needs pyftpdlib (the README's test command runs it)"
+    )]
+    fn a_mirror_segments_its_big_files() {
+        std::thread::Builder::new()
+            .stack_size(32 << 20)
+            .spawn(|| run(super::a_mirror_segments_its_big_files()))
+            .unwrap()
+            .join()
+            .unwrap();
+    }
 }
 
 #[test]
