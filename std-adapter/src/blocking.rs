@@ -147,21 +147,56 @@ pub(crate) mod rt {
         value
     }
 
-    /// Runs `n` mirror workers: the first on this thread with `first`,
-    /// the others on threads of their own; returns the first's session.
-    pub(crate) fn run_all<W>(n: usize, first: Option<crate::Ftp>, worker: W) -> Option<crate::Ftp>
+    /// Runs `main` on this thread while `n` sessions connect on threads
+    /// of their own (a mirror's workers log in while the tree is
+    /// scanned). A session that could not connect is `None`: its worker
+    /// tries again when it has a job, and retires if the server caps
+    /// connections.
+    pub(crate) fn alongside<T, C: super::Connect>(
+        n: usize,
+        connect: &C,
+        main: impl FnOnce() -> T,
+    ) -> (T, Vec<Option<crate::Ftp>>) {
+        if n == 0 {
+            return (main(), Vec::new());
+        }
+        std::thread::scope(|scope| {
+            let handles: Vec<_> = (0..n)
+                .map(|i| {
+                    std::thread::Builder::new()
+                        .name(format!("connect-{i}"))
+                        .spawn_scoped(scope, || connect.connect().ok())
+                })
+                .collect();
+            let value = main();
+            let sessions = handles
+                .into_iter()
+                .map(|h| h.ok().and_then(|h| h.join().ok().flatten()))
+                .collect();
+            (value, sessions)
+        })
+    }
+
+    /// Runs mirror workers: the first on this thread with `first`, one
+    /// for each of `extra` on a thread of its own with that session;
+    /// returns the first's session.
+    pub(crate) fn run_all<W>(
+        first: Option<crate::Ftp>,
+        extra: Vec<Option<crate::Ftp>>,
+        worker: W,
+    ) -> Option<crate::Ftp>
     where
         W: Fn(Option<crate::Ftp>) -> Option<crate::Ftp> + Sync,
     {
         let worker = &worker;
         std::thread::scope(|scope| {
-            let mut extra = Vec::new();
-            for i in 1..n {
+            let mut handles = Vec::new();
+            for (i, ftp) in extra.into_iter().enumerate() {
                 let spawned = std::thread::Builder::new()
-                    .name(format!("mirror-{i}"))
-                    .spawn_scoped(scope, || worker(None));
+                    .name(format!("mirror-{}", i + 1))
+                    .spawn_scoped(scope, move || worker(ftp));
                 match spawned {
-                    Ok(handle) => extra.push(handle),
+                    Ok(handle) => handles.push(handle),
                     // No threads here (WASI): the first worker does it all.
                     Err(e) => {
                         log::info!("mirror: no more workers ({e}), going on with {i}");
@@ -170,7 +205,7 @@ pub(crate) mod rt {
                 }
             }
             let first = worker(first);
-            for handle in extra {
+            for handle in handles {
                 // A worker that panicked lost its jobs' results; the others
                 // are in the summary.
                 let _ = handle.join();

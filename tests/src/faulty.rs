@@ -334,7 +334,11 @@ impl Session {
                     self.reply("SIZE", &normal)?
                 }
                 "REST" => {
-                    self.rest = arg.parse().unwrap_or(0);
+                    // A REST answered with a scripted refusal sets nothing,
+                    // as on a real server.
+                    if !self.faults.replies.iter().any(|(v, _)| v == "REST") {
+                        self.rest = arg.parse().unwrap_or(0);
+                    }
                     self.reply("REST", &format!("350 Restarting at {}", self.rest))?
                 }
                 "PORT" | "EPRT" => match parse_port(&verb, arg) {

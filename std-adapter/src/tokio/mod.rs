@@ -229,17 +229,40 @@ pub(crate) mod rt {
         Box::pin(future)
     }
 
-    /// Runs `n` mirror workers as futures of this task: the first with
-    /// `first`, the others connecting their own; returns the first's
-    /// session.
-    pub(crate) async fn run_all<W, F>(n: usize, first: Option<Ftp>, worker: W) -> Option<Ftp>
+    /// Runs `main` while `n` sessions connect, as futures of this task (a
+    /// mirror's workers log in while the tree is scanned). A session that
+    /// could not connect is `None`: its worker tries again when it has a
+    /// job, and retires if the server caps connections.
+    pub(crate) async fn alongside<T, C, F>(
+        n: usize,
+        connect: &C,
+        main: impl FnOnce() -> F,
+    ) -> (T, Vec<Option<Ftp>>)
+    where
+        C: super::Connect,
+        F: std::future::Future<Output = T>,
+    {
+        let connects = futures_util::future::join_all(
+            (0..n).map(|_| Box::pin(async { connect.connect().await.ok() })),
+        );
+        futures_util::future::join(Box::pin(main()), connects).await
+    }
+
+    /// Runs mirror workers as futures of this task: the first with
+    /// `first`, one for each of `extra` with that session; returns the
+    /// first's session.
+    pub(crate) async fn run_all<W, F>(
+        first: Option<Ftp>,
+        extra: Vec<Option<Ftp>>,
+        worker: W,
+    ) -> Option<Ftp>
     where
         W: Fn(Option<Ftp>) -> F,
         F: std::future::Future<Output = Option<Ftp>>,
     {
         // Each worker's future on the heap: N of them side by side would
         // make the caller's future N times a worker's size.
-        let others = futures_util::future::join_all((1..n).map(|_| Box::pin(worker(None))));
+        let others = futures_util::future::join_all(extra.into_iter().map(|f| Box::pin(worker(f))));
         let (first, _) = futures_util::future::join(Box::pin(worker(first)), others).await;
         first
     }

@@ -57,7 +57,11 @@ where
     let mut summary = Summary::default();
     let filter = Filter::of(options);
     let (ftp, home, root) = open_root(session, connect, remote).await?;
-    let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
+    // The other workers log in while the tree is scanned.
+    let (scanned, spare) = rt::alongside(spare_workers(options), connect, || {
+        scan_remote(ftp, &root, &filter, &mut summary)
+    })
+    .await;
     // Back where the caller was, whatever the scan did.
     let _ = ftp.cwd(&home).await;
     let (mut tree, mlsd) = scanned?;
@@ -157,9 +161,22 @@ where
         only_newer: options.only_newer,
         verify: options.verify,
     };
-    let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
+    let mut summary = run_workers(
+        session, spare, connect, options, jobs, summary, progress, &work,
+    )
+    .await;
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
+}
+
+/// How many connections to open beside the caller's while the tree is
+/// scanned: the other workers' (none for a dry run).
+fn spare_workers(options: &MirrorOptions) -> usize {
+    if options.dry_run {
+        0
+    } else {
+        options.parallel.clamp(1, 64) - 1
+    }
 }
 
 /// The caller's session (connected first when `None`), its current
@@ -305,9 +322,15 @@ where
     let (ftp, home, root) = open_root(session, connect, remote).await?;
     drop_unencodable(&mut local_tree, ftp.encoding(), &mut summary.refused);
     // The remote root: made when missing.
+    let mut spare = Vec::new();
     let (mut remote_tree, mlsd) = match ftp.cwd(&root).await {
         Ok(_) => {
-            let scanned = scan_remote(ftp, &root, &filter, &mut summary).await;
+            // The other workers log in while the tree is scanned.
+            let (scanned, sessions) = rt::alongside(spare_workers(options), connect, || {
+                scan_remote(ftp, &root, &filter, &mut summary)
+            })
+            .await;
+            spare = sessions;
             let _ = ftp.cwd(&home).await;
             scanned?
         }
@@ -371,7 +394,10 @@ where
         keep_time: options.keep_time,
         verify: options.verify,
     };
-    let mut summary = run_workers(session, connect, options, jobs, summary, progress, &work).await;
+    let mut summary = run_workers(
+        session, spare, connect, options, jobs, summary, progress, &work,
+    )
+    .await;
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -710,8 +736,10 @@ impl Work<'_> {
 /// their own (threads in the blocking twin, futures of one task in the
 /// tokio twin).
 #[bisync]
+#[allow(clippy::too_many_arguments)]
 async fn run_workers<C>(
     session: &mut Option<Ftp>,
+    mut spare: Vec<Option<Ftp>>,
     connect: &C,
     options: &MirrorOptions,
     jobs: VecDeque<Job>,
@@ -723,9 +751,12 @@ where
     C: Connect,
 {
     let workers = options.parallel.clamp(1, 64);
+    // The sessions that logged in during the scan, and workers that will
+    // connect their own.
+    spare.resize_with(workers - 1, || None);
     let state = Shared::new(workers, jobs, summary, progress);
     let shared = &state;
-    *session = rt::run_all(workers, session.take(), |ftp| {
+    *session = rt::run_all(session.take(), spare, |ftp| {
         worker(shared, connect, work, options, ftp)
     })
     .await;

@@ -76,16 +76,14 @@ impl Shared<'_> {
 
     /// `n` more bytes of range `i` are in the file.
     fn advance(&self, i: usize, n: u64) {
-        let done = {
-            let mut ranges = self.ranges.lock().unwrap();
-            ranges.ranges[i].2 += n;
-            ranges.done()
-        };
-        let total = self.ranges.lock().unwrap().total;
         self.bytes.fetch_add(n, Ordering::Relaxed);
+        // Reported under the lock: connections on threads of their own
+        // report in order, so the progress only grows.
+        let mut ranges = self.ranges.lock().unwrap();
+        ranges.ranges[i].2 += n;
         (self.progress)(Progress {
-            done,
-            total: Some(total),
+            done: ranges.done(),
+            total: Some(ranges.total),
         });
     }
 
@@ -187,7 +185,8 @@ where
     save(&shared).await;
     let workers = n.min(shared.ranges.lock().unwrap().ranges.len());
     let run = |ftp| worker(&shared, connect, remote, &part, how, ftp);
-    *session = rt::run_all(workers, session.take(), run).await;
+    let extra = (1..workers).map(|_| None).collect();
+    *session = rt::run_all(session.take(), extra, run).await;
     // Ranges of workers the server turned away: the caller's connection
     // does them (a few rounds at most: each takes all that is left).
     for _ in 0..4 {
