@@ -17,6 +17,7 @@ die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 bash scripts/install-test-deps.sh >/dev/null
 command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lftp >/dev/null
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 cargo build -q --release -p ftp-script
 cargo build -q --release --manifest-path bench/suppaftp/Cargo.toml
 ours="$PWD/target/release/ftp-script"

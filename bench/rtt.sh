@@ -27,6 +27,7 @@ source bench/tree.sh
 bash scripts/install-test-deps.sh >/dev/null
 command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lftp >/dev/null
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 cargo build -q --release -p ftp-script
 cargo build -q --release --manifest-path bench/suppaftp/Cargo.toml
 cargo build -q --release --manifest-path bench/rttproxy/Cargo.toml

@@ -1734,3 +1734,67 @@ async fn early_passive_command_keeps_replies_in_order() {
     assert_eq!(ports, [30001, 30003, 30004, 30005]);
     done(&mut ftp);
 }
+
+/// Feature pipeline: an early EPSV the server refuses (425, out of
+/// ports) costs nothing but its reply: the next transfer asks again.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn a_refused_early_passive_command_is_asked_again() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n"),
+        (b"EPSV\r\n", b"226 done\r\n425 Cannot open passive port\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (b"RETR b\r\n", b"150 ok\r\n226 done\r\n"),
+    ];
+    let plans = ["a", "b"].map(|n| Plan::bytes(n.as_bytes())).to_vec();
+    let (mut ftp, data) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    let (mut stream, _) = ftp.ntransfercmd("RETR b", None).await.unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(embedded_io::Read::read(&mut stream, &mut buf).unwrap(), 1);
+    ftp.finish_transfer(stream, Ok(()), None, 0).await.unwrap();
+    let ports: Vec<u16> = data
+        .record
+        .borrow()
+        .connected
+        .iter()
+        .map(|a| a.port())
+        .collect();
+    assert_eq!(ports, [30001, 30002]);
+    done(&mut ftp);
+}
+
+/// `stop_transfer`: the 426 a reset causes is how the server says it
+/// stopped; another refusal is the error, and the session goes on.
+#[twin_test]
+async fn a_stopped_transfer_takes_426_and_reports_other_refusals() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (
+            b"RETR a\r\n",
+            b"150 ok\r\n426 Failure writing network stream.\r\n",
+        ),
+        EPSV,
+        (b"RETR b\r\n", b"150 ok\r\n550 Permission denied.\r\n"),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let plans = ["aaaa", "bbbb"].map(|n| Plan::bytes(n.as_bytes())).to_vec();
+    let (mut ftp, _) = open(steps, plans).await;
+    let (stream, _) = ftp.ntransfercmd("RETR a", None).await.unwrap();
+    let reply = ftp.stop_transfer(stream).await.unwrap();
+    assert_eq!(reply.code().get(), 426);
+    let (stream, _) = ftp.ntransfercmd("RETR b", None).await.unwrap();
+    let e = ftp.stop_transfer(stream).await.unwrap_err();
+    assert!(
+        matches!(&e, Error::Permanent(r) if r.code().get() == 550),
+        "{e:?}"
+    );
+    assert_eq!(ftp.noop().await.unwrap().code().get(), 200);
+    done(&mut ftp);
+}

@@ -357,23 +357,29 @@ impl Ftp {
     /// (undecodable bytes kept as escapes, said once a session).
     pub(crate) fn name_of(&mut self, bytes: &[u8]) -> String {
         let name = self.options.encoding.decode(bytes).into_owned();
-        self.said_undecodable(&name);
+        self.said_undecodable([name.as_str()]);
         name
     }
 
     /// Says once a session that names arrive that the encoding cannot
     /// decode (they are kept as escapes).
-    pub(crate) fn said_undecodable(&mut self, name: &str) {
-        if self.undecodable_said || matches!(crate::encoding::shown(name), Cow::Borrowed(_)) {
+    pub(crate) fn said_undecodable<'a>(&mut self, names: impl IntoIterator<Item = &'a str>) {
+        if self.undecodable_said {
             return;
         }
+        let Some(odd) = names
+            .into_iter()
+            .map(crate::encoding::shown)
+            .find(|shown| matches!(shown, Cow::Owned(_)))
+        else {
+            return;
+        };
         self.undecodable_said = true;
         log::warn!(
-            "warning: {} sends names that are not {} ({:?}); they are kept as they are, \
+            "warning: {} sends names that are not {} ({odd:?}); they are kept as they are, \
              undecodable bytes shown as \\xNN (another encoding, such as latin-1, may fit)",
             self.host,
             self.options.encoding,
-            crate::encoding::shown(name)
         );
     }
 
@@ -626,7 +632,7 @@ impl Ftp {
         let path = self.wire(path.unwrap_or_default())?;
         let encoding = self.options.encoding;
         let entry = entry_of(&self.session.mlst(&*path).await?, encoding);
-        self.said_undecodable(&entry.name);
+        self.said_undecodable([entry.name.as_str()]);
         Ok(entry)
     }
 
@@ -689,10 +695,7 @@ impl Ftp {
             Ok(())
         })
         .await?;
-        if let Some(odd) = lines.iter().find(|l| crate::encoding::shown(l) != **l) {
-            let odd = odd.clone();
-            self.said_undecodable(&odd);
-        }
+        self.said_undecodable(lines.iter().map(String::as_str));
         Ok(lines)
     }
 
@@ -722,13 +725,7 @@ impl Ftp {
         let mut entries = Vec::new();
         self.mlsd_each(path, facts, |e| entries.push(entry_of(&e, encoding)))
             .await?;
-        if let Some(odd) = entries
-            .iter()
-            .find(|e| crate::encoding::shown(&e.name) != *e.name)
-        {
-            let odd = odd.name.clone();
-            self.said_undecodable(&odd);
-        }
+        self.said_undecodable(entries.iter().map(|e| e.name.as_str()));
         Ok(entries)
     }
 
