@@ -15,6 +15,7 @@
 # data connection) next to wall / (files x RTT).
 #
 # usage: bash bench/rtt.sh [RUNS] [RTT_MS...]    (as root; default 3 runs, 0 10 50 ms)
+#        SCENARIOS="one mirror" bash bench/rtt.sh ...  (only those rows: one mirror big one-tls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -239,7 +240,7 @@ printf '%s, %s, vsftpd %s through bench/rttproxy; medians of %s runs after a war
     "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
 last=${rtts[$((${#rtts[@]} - 1))]}
 for rtt in "${rtts[@]}"; do
-    for scenario in one mirror big one-tls; do
+    for scenario in ${SCENARIOS:-one mirror big one-tls}; do
         # The 100 MiB and FTPS rows at the longest round trip only (the
         # 100 MiB one capped).
         if [ "$scenario" = one-tls ]; then

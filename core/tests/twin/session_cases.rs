@@ -1769,6 +1769,100 @@ async fn a_refused_early_passive_command_is_asked_again() {
     done(&mut ftp);
 }
 
+/// Feature pipeline: once a data connection worked, the transfer
+/// command goes out before the next connection is made. A server that
+/// answers it with 425 (the connection was not there yet) has the
+/// transfer started again in the classic order, and keeps that order; a
+/// connection that fails after the command is the error once the
+/// server's 425 is read, and the session goes on.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn a_transfer_command_sent_before_its_connection_falls_back_on_425() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n226 done\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (b"REST 1\r\n", b"350 Restart position accepted (1).\r\n"),
+        (b"RETR b\r\n", b"425 Use PORT or PASV first.\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30003|)\r\n",
+        ),
+        (b"REST 1\r\n", b"350 Restart position accepted (1).\r\n"),
+        (b"RETR b\r\n", b"150 ok\r\n226 done\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30004|)\r\n",
+        ),
+        (b"RETR c\r\n", b"150 ok\r\n226 done\r\n"),
+    ];
+    let plans = ["a", "never read", "b", "c"]
+        .map(|n| Plan::bytes(n.as_bytes()))
+        .to_vec();
+    let (mut ftp, data) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    // The second attempt sends REST again, in the classic order.
+    let (mut stream, _) = ftp.ntransfercmd("RETR b", Some(1)).await.unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(embedded_io::Read::read(&mut stream, &mut buf).unwrap(), 1);
+    assert_eq!(&buf[..1], b"b");
+    ftp.finish_transfer(stream, Ok(()), None, 0).await.unwrap();
+    let (stream, _) = ftp.ntransfercmd("RETR c", None).await.unwrap();
+    ftp.finish_transfer(stream, Ok(()), None, 0).await.unwrap();
+    let record = data.record.borrow();
+    let ports: Vec<u16> = record.connected.iter().map(|a| a.port()).collect();
+    assert_eq!(ports, [30001, 30002, 30003, 30004]);
+    // The connection the 425 made useless was closed.
+    assert_eq!(record.closed, 4);
+    drop(record);
+    done(&mut ftp);
+}
+
+/// Feature pipeline: a data connection refused after the transfer
+/// command went out first: the server's reply is read (a 425: the
+/// connection's error is returned; a refusal of its own: that is the
+/// error), and the session stays in step.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn a_connection_refused_after_the_command_keeps_the_session_in_step() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n226 done\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (b"RETR b\r\n", b"425 Failed to establish connection.\r\n"),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"229 Entering Extended Passive Mode (|||30003|)\r\n",
+        ),
+        (b"STOR c\r\n", b"452 Insufficient storage space\r\n"),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let plans = vec![Plan::bytes(b"a"), Plan::refused(), Plan::refused()];
+    let (mut ftp, _) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    let e = ftp.ntransfercmd("RETR b", None).await.err();
+    assert!(matches!(e, Some(Error::Io(_))), "{e:?}");
+    assert_eq!(ftp.noop().await.unwrap().code().get(), 200);
+    // The server refused the command and closed its port: its reason is
+    // the error, not the connection's.
+    let e = ftp.ntransfercmd("STOR c", None).await.err();
+    assert!(
+        matches!(&e, Some(Error::Temporary(r)) if r.code().get() == 452),
+        "{e:?}"
+    );
+    assert_eq!(ftp.noop().await.unwrap().code().get(), 200);
+    done(&mut ftp);
+}
+
 /// `stop_transfer`: the 426 a reset causes is how the server says it
 /// stopped; another refusal is the error, and the session goes on.
 #[twin_test]
