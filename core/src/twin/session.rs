@@ -98,14 +98,6 @@ pub struct Ftp<
     /// for it again.
     #[cfg(feature = "pipeline")]
     early_off: bool,
-    /// A passive data connection was made this session: the transfer
-    /// command may go out while the next one's handshake is in flight.
-    #[cfg(feature = "pipeline")]
-    connect_proven: bool,
-    /// The server refused a transfer command sent before its data
-    /// connection was up (425): never again for it.
-    #[cfg(feature = "pipeline")]
-    command_first_off: bool,
     callback_error: core::marker::PhantomData<fn() -> C>,
 }
 
@@ -154,10 +146,6 @@ where
             early_proven: None,
             #[cfg(feature = "pipeline")]
             early_off: false,
-            #[cfg(feature = "pipeline")]
-            connect_proven: false,
-            #[cfg(feature = "pipeline")]
-            command_first_off: false,
             callback_error: core::marker::PhantomData,
         };
         let mut code = ftp.getresp_code().await?;
@@ -1034,14 +1022,6 @@ where
         cmd: Command<'_>,
         rest: Option<u64>,
     ) -> Result<Option<u64>, S::Error, C> {
-        self.restart_at(rest).await?;
-        self.send(cmd).await?;
-        self.preliminary().await
-    }
-
-    /// Sends REST when asked; anything but 350 is the error.
-    #[bisync]
-    async fn restart_at(&mut self, rest: Option<u64>) -> Result<(), S::Error, C> {
         if let Some(offset) = rest {
             let mut digits = [0u8; 20];
             let arg = crate::command::decimal(offset, &mut digits);
@@ -1050,13 +1030,7 @@ where
                 return Err(self.unexpected());
             }
         }
-        Ok(())
-    }
-
-    /// Reads a transfer command's 1xx and returns the size a 150
-    /// announces. A 2xx before the 1xx is skipped (as ftplib).
-    #[bisync]
-    async fn preliminary(&mut self) -> Result<Option<u64>, S::Error, C> {
+        self.send(cmd).await?;
         let mut code = self.getresp_code().await?;
         if code.is_completion() {
             code = self.getresp_code().await?;
@@ -1078,17 +1052,7 @@ where
         rest: Option<u64>,
     ) -> Result<(D::Stream, Option<u64>), S::Error, C> {
         if self.passive {
-            #[cfg(feature = "pipeline")]
-            if self.connect_proven && !self.command_first_off {
-                if let Some(opened) = self.open_command_first(cmd, rest).await? {
-                    return Ok(opened);
-                }
-            }
             let stream = self.connect_passive().await?;
-            #[cfg(feature = "pipeline")]
-            {
-                self.connect_proven = true;
-            }
             match self.start_transfer(cmd, rest).await {
                 Ok(size) => Ok((stream, size)),
                 Err(e) => {
@@ -1116,55 +1080,6 @@ where
                     let _ = self.receive().await;
                     Err(Error::Io(e))
                 }
-            }
-        }
-    }
-
-    /// Passive mode once a data connection worked this session: the
-    /// transfer command goes out first and the data connection's handshake
-    /// runs while it travels (a round trip less per transfer; servers
-    /// wait for the connection a passive command announced, RFC 959 sets
-    /// no order). A server that answers 425 because the connection was not
-    /// there yet gets `None` here, the classic order (connect, then the
-    /// command) for the rest of the session, and the transfer is started
-    /// again in that order by the caller. When the connection fails after
-    /// the command went out, the server's reply to the command is read (so
-    /// the session stays in step) and a refusal in it (550, 452) is the
-    /// error, else the connection's.
-    #[cfg(feature = "pipeline")]
-    #[bisync]
-    async fn open_command_first(
-        &mut self,
-        cmd: Command<'_>,
-        rest: Option<u64>,
-    ) -> Result<Option<(D::Stream, Option<u64>)>, S::Error, C> {
-        let (addr, _) = self.passive_address().await?;
-        self.restart_at(rest).await?;
-        self.send(cmd).await?;
-        let stream = match self.data.connect(addr).await {
-            Ok(stream) => stream,
-            Err(e) => {
-                // The server's reply to the command: a refusal of its own
-                // (a 550, a 452 after which it closed the port we were
-                // connecting to) is the error; a 425 only repeats ours.
-                let code = self.receive().await?;
-                if code.get() != 425 {
-                    self.classify(code)?;
-                }
-                return Err(Error::Io(e));
-            }
-        };
-        match self.preliminary().await {
-            Ok(size) => Ok(Some((stream, size))),
-            Err(Error::Temporary(e)) if e.code().get() == 425 => {
-                let _ = self.data.close(stream).await;
-                info!("425 to a transfer command sent before its data connection: connecting first from now on");
-                self.command_first_off = true;
-                Ok(None)
-            }
-            Err(e) => {
-                let _ = self.data.close(stream).await;
-                Err(e)
             }
         }
     }
