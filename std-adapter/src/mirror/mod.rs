@@ -186,6 +186,9 @@ pub struct MirrorProgress {
     pub bytes_done: u64,
     /// Bytes to transfer, as far as known.
     pub bytes_total: u64,
+    /// The remote tree is still being listed (a download lists and
+    /// transfers at once): the totals are what the listings found so far.
+    pub scanning: bool,
 }
 
 /// Moves what the plan refused, failed and skipped into the summary; with

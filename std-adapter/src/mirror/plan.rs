@@ -129,6 +129,21 @@ pub(crate) fn plan(
     options: &MirrorOptions,
     direction: Direction,
 ) -> Plan {
+    let mut plan = plan_entries(source, target, options, direction);
+    if options.delete {
+        plan.delete = vanished(source, target, options);
+    }
+    plan
+}
+
+/// The plan for the entries of `source` alone (part of a tree: one
+/// listed directory), without deletions, which need the whole tree.
+pub(crate) fn plan_entries(
+    source: &Tree,
+    target: &Tree,
+    options: &MirrorOptions,
+    direction: Direction,
+) -> Plan {
     let filter = Filter::of(options);
     let side = direction.target();
     let mut plan = Plan::default();
@@ -189,17 +204,29 @@ pub(crate) fn plan(
                 && target.contains_key(&format!("{rel}.part")),
         });
     }
-    if options.delete {
-        plan.delete = vanished(source, target, options);
-    }
     plan
+}
+
+/// Keeps from deletion what lies under a source directory that could not
+/// be listed: its entries are unknown, not gone.
+pub(crate) fn keep_unlisted(delete: &mut Vec<(String, Kind)>, unlisted: &[String]) {
+    delete.retain(|(rel, _)| {
+        !unlisted.iter().any(|dir| {
+            rel.strip_prefix(dir.as_str())
+                .is_some_and(|rest| rest.starts_with('/'))
+        })
+    });
 }
 
 /// What `target` has and `source` has not, deepest first (so directories
 /// are empty when their turn comes). Files the include patterns do not
 /// take, excluded names, and the `.part` file of a file still in the
 /// source (a download to resume) are left alone.
-fn vanished(source: &Tree, target: &Tree, options: &MirrorOptions) -> Vec<(String, Kind)> {
+pub(crate) fn vanished(
+    source: &Tree,
+    target: &Tree,
+    options: &MirrorOptions,
+) -> Vec<(String, Kind)> {
     let filter = Filter::of(options);
     let source_files: BTreeSet<&str> = source
         .iter()
@@ -373,6 +400,27 @@ mod tests {
                 .delete
                 .is_empty()
         );
+    }
+
+    #[test]
+    fn what_lies_under_an_unlisted_directory_is_not_deleted() {
+        let source = tree(&[("a", dir()), ("b", dir())]);
+        let target = tree(&[
+            ("a", dir()),
+            ("a/x", file(1, 1)),
+            ("ab", file(1, 1)),
+            ("b", dir()),
+            ("b/y", file(1, 1)),
+        ]);
+        let opts = MirrorOptions {
+            delete: true,
+            ..Default::default()
+        };
+        let mut p = plan(&source, &target, &opts, Direction::Down);
+        keep_unlisted(&mut p.delete, &["a".to_string()]);
+        let deleted: Vec<&str> = p.delete.iter().map(|(r, _)| r.as_str()).collect();
+        // "a" could not be listed: its file stays; "ab" is not under it.
+        assert_eq!(deleted, ["b/y", "ab"]);
     }
 
     #[test]

@@ -3,9 +3,10 @@
 // `crate::mirror::plan`, shared and pure; the names are checked by
 // `crate::mirror::names`.
 
-use std::collections::{BTreeMap, VecDeque};
-use std::path::{Path, PathBuf};
-use std::sync::atomic::AtomicU64;
+use std::collections::VecDeque;
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ftp_core::Timestamp;
@@ -21,12 +22,13 @@ use crate::encoding::shown;
 use crate::mirror::names::{
     Filter, drop_unencodable, join, listable, local_name, local_path, remote_path, unsafe_name,
 };
-use crate::mirror::plan::{Direction, plan, times_wanted};
+use crate::mirror::plan::{Direction, keep_unlisted, plan, plan_entries, times_wanted, vanished};
 use crate::mirror::scan::{
     Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
 };
 use crate::mirror::workers::{
-    Done, Job, Shared, connection_lost, storage_full, too_many_connections, worth_retrying,
+    Done, Found, Job, Next, Shared, Task, connection_lost, storage_full, too_many_connections,
+    worth_retrying,
 };
 use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
 
@@ -55,26 +57,102 @@ where
 {
     let start = Instant::now();
     let mut summary = Summary::default();
-    let filter = Filter::of(options);
     let (ftp, home, root) = open_root(session, connect, remote).await?;
-    // The other workers log in while the tree is scanned.
-    let (scanned, spare) = rt::alongside(spare_workers(options), connect, || {
-        scan_remote(ftp, &root, &filter, &mut summary)
-    })
-    .await;
-    // Back where the caller was, whatever the scan did.
-    let _ = ftp.cwd(&home).await;
-    let (mut tree, mlsd) = scanned?;
-
-    if !options.dry_run {
-        fs::create_dir_all(local)
-            .await
-            .map_err(|e| Error::local(local, e))?;
+    if options.dry_run {
+        let mut summary = plan_down(ftp, &root, local, options, summary).await;
+        // Back where the caller was, whatever the scan did.
+        let _ = ftp.cwd(&home).await;
+        if let Ok(s) = &mut summary {
+            s.seconds = start.elapsed().as_secs_f64();
+        }
+        return summary;
     }
+    fs::create_dir_all(local)
+        .await
+        .map_err(|e| Error::local(local, e))?;
+    let target = fs::canonicalize(local)
+        .await
+        .map_err(|e| Error::local(local, e))?;
+    let local_tree = rt::unblock({
+        let (target, options) = (target.clone(), options.clone());
+        move || scan_local_owned(&target, false, &options)
+    })
+    .await
+    .map_err(|e| Error::local(&target, e))?;
+    let local_tree = local_tree.into_tree(&mut summary);
+
+    // The workers list the remote tree as they go: the first directory's
+    // files start while its subdirectories are being listed, and the
+    // other connections log in while the root is.
+    let scan = Scan {
+        root: &root,
+        target: &target,
+        filter: Filter::of(options),
+        options,
+        local: &local_tree,
+        mlsd: OnceLock::new(),
+        remote: Mutex::new(Tree::new()),
+        unlisted: Mutex::new(Vec::new()),
+        zone: Mutex::new(Zone::Unknown(0)),
+        moved: AtomicBool::new(false),
+    };
+    let work = Work::Down {
+        target: &target,
+        root: &root,
+        only_newer: options.only_newer,
+        verify: options.verify,
+        scan: Some(&scan),
+    };
+    let tasks = vec![Task::List(String::new())];
+    let result = run_workers(
+        session,
+        Vec::new(),
+        connect,
+        options,
+        tasks,
+        summary,
+        progress,
+        &work,
+    )
+    .await;
+    if scan.moved.load(Ordering::Relaxed)
+        && let Some(ftp) = session
+    {
+        let _ = ftp.cwd(&home).await;
+    }
+    let mut summary = result?;
+    if options.delete && summary.stopped.is_none() {
+        let remote_tree = scan.remote.into_inner().unwrap_or_else(|e| e.into_inner());
+        let mut gone = vanished(&remote_tree, &local_tree, options);
+        keep_unlisted(
+            &mut gone,
+            &scan
+                .unlisted
+                .into_inner()
+                .unwrap_or_else(|e| e.into_inner()),
+        );
+        delete_local(&target, &gone, &mut summary).await;
+    }
+    summary.seconds = start.elapsed().as_secs_f64();
+    Ok(summary)
+}
+
+/// A dry run of [`mirror`]: the whole remote tree scanned, then planned
+/// (nothing is transferred, so nothing is gained by streaming).
+#[bisync]
+async fn plan_down(
+    ftp: &mut Ftp,
+    root: &str,
+    local: &Path,
+    options: &MirrorOptions,
+    mut summary: Summary,
+) -> Result<Summary, Error> {
+    let filter = Filter::of(options);
+    let mut unlisted = Vec::new();
+    let (mut tree, mlsd) = scan_remote(ftp, root, &filter, &mut summary, &mut unlisted).await?;
     let target = match fs::canonicalize(local).await {
         Ok(t) => t,
-        Err(_) if options.dry_run => local.to_path_buf(),
-        Err(e) => return Err(Error::local(local, e)),
+        Err(_) => local.to_path_buf(),
     };
     let local_tree = rt::unblock({
         let (target, options) = (target.clone(), options.clone());
@@ -86,7 +164,7 @@ where
     // LIST gives no times: MDTM for the files only_newer must compare.
     remote_times(
         ftp,
-        &root,
+        root,
         &mut tree,
         mlsd,
         &local_tree,
@@ -94,51 +172,18 @@ where
         Direction::Down,
     )
     .await?;
-    let plan = plan(&tree, &local_tree, options, Direction::Down);
-    let Some(plan) = take_plan(plan, &mut summary, options, Direction::Down) else {
-        summary.seconds = start.elapsed().as_secs_f64();
-        return Ok(summary);
-    };
+    let mut plan = plan(&tree, &local_tree, options, Direction::Down);
+    keep_unlisted(&mut plan.delete, &unlisted);
+    let _ = take_plan(plan, &mut summary, options, Direction::Down);
+    Ok(summary)
+}
 
-    for rel in &plan.mkdir {
-        match fs::create_dir(local_path(&target, rel)).await {
-            Ok(()) => summary.dirs_created += 1,
-            Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
-            Err(e) => summary.failed.push(Problem {
-                path: rel.clone(),
-                message: format!("cannot create the directory: {e}"),
-            }),
-        }
-    }
-    // A local link on the way must not lead a write elsewhere: each
-    // directory is checked once.
-    let mut inside: BTreeMap<PathBuf, bool> = BTreeMap::new();
-    let mut jobs = VecDeque::new();
-    for job in plan.fetch {
-        let path = local_path(&target, &job.rel);
-        if let Some(parent) = path.parent() {
-            let ok = match inside.get(parent) {
-                Some(ok) => *ok,
-                None => {
-                    let ok = fs::canonicalize(parent)
-                        .await
-                        .is_ok_and(|p| p.starts_with(&target));
-                    inside.insert(parent.to_path_buf(), ok);
-                    ok
-                }
-            };
-            if !ok {
-                summary.refused.push(Problem {
-                    path: job.rel.clone(),
-                    message: "the local directory leads outside the target".into(),
-                });
-                continue;
-            }
-        }
-        jobs.push_back(job);
-    }
-    for (rel, kind) in &plan.delete {
-        let path = local_path(&target, rel);
+/// Deletes from the target what the source no longer has (deepest
+/// first); a directory still holding excluded files stays.
+#[bisync]
+async fn delete_local(target: &Path, gone: &[(String, Kind)], summary: &mut Summary) {
+    for (rel, kind) in gone {
+        let path = local_path(target, rel);
         let result = match kind {
             Kind::Dir => fs::remove_dir(&path).await,
             // A link is removed itself, never what it points to.
@@ -146,7 +191,6 @@ where
         };
         match result {
             Ok(()) => summary.deleted += 1,
-            // A directory still holding excluded files stays.
             Err(_) if *kind == Kind::Dir => {}
             Err(e) => summary.failed.push(Problem {
                 path: rel.clone(),
@@ -154,19 +198,198 @@ where
             }),
         }
     }
+}
 
-    let work = Work::Down {
-        target: &target,
-        root: &root,
-        only_newer: options.only_newer,
-        verify: options.verify,
-    };
-    let mut summary = run_workers(
-        session, spare, connect, options, jobs, summary, progress, &work,
-    )
-    .await;
-    summary.seconds = start.elapsed().as_secs_f64();
-    Ok(summary)
+/// What the server's LIST times are off by, as far as learnt.
+enum Zone {
+    /// Not known yet: MDTM probes that failed so far.
+    Unknown(u8),
+    /// Seconds to subtract from a LIST time.
+    Known(i64),
+    /// No MDTM answered: LIST times are not used.
+    Gone,
+}
+
+/// The remote scan of a download, run by the workers one directory at a
+/// time: what the listings found (for the deletions at the end), the
+/// directories that could not be listed (nothing under them is deleted),
+/// and the server's zone.
+struct Scan<'a> {
+    root: &'a str,
+    target: &'a Path,
+    filter: Filter<'a>,
+    options: &'a MirrorOptions,
+    local: &'a Tree,
+    /// MLSD, learnt from FEAT by the first listing.
+    mlsd: OnceLock<bool>,
+    remote: Mutex<Tree>,
+    unlisted: Mutex<Vec<String>>,
+    zone: Mutex<Zone>,
+    /// A listing went through CWD: the caller's directory is restored.
+    moved: AtomicBool,
+}
+
+#[bisync]
+impl Scan<'_> {
+    /// Lists the directory `dir` on `ftp` and plans its entries: the
+    /// subdirectories made locally (to be listed next), the files to
+    /// fetch. Nothing is kept until every step on the network is done,
+    /// so a listing that fails on a lost connection can be run again.
+    async fn list(&self, ftp: &mut Ftp, dir: &str) -> Result<Found, Error> {
+        let mlsd = match self.mlsd.get() {
+            Some(m) => *m,
+            None => {
+                let m = has_mlsd(ftp).await;
+                *self.mlsd.get_or_init(|| m)
+            }
+        };
+        let abs = remote_path(self.root, dir);
+        if !mlsd && !listable(&abs) {
+            self.moved.store(true, Ordering::Relaxed);
+        }
+        let mut found = Found::default();
+        let entries = list_remote(ftp, &abs, mlsd, dir, &mut found.refused).await?;
+        let mut sub = Tree::new();
+        for (name, item) in entries {
+            let rel = join(dir, &name);
+            if self.filter.excluded(&rel) || sub.contains_key(&rel) {
+                continue;
+            }
+            if item.kind == Kind::Dir && rel.split('/').count() > MAX_DEPTH {
+                found.refused.push(Problem {
+                    path: rel,
+                    message: format!("deeper than {MAX_DEPTH} directories"),
+                });
+                continue;
+            }
+            sub.insert(rel, item);
+        }
+        if !mlsd {
+            self.learn_zone(ftp, &mut sub).await?;
+        }
+        for rel in times_wanted(&sub, self.local, self.options, Direction::Down) {
+            match ftp.mdtm(&remote_path(self.root, &rel)).await {
+                Ok(t) => {
+                    if let Some(item) = sub.get_mut(&rel) {
+                        item.mtime = Some(t.unix_seconds());
+                        item.listed = false;
+                    }
+                }
+                Err(e) if connection_lost(&e) => return Err(e),
+                Err(_) => {}
+            }
+        }
+        let plan = plan_entries(&sub, self.local, self.options, Direction::Down);
+        found.failed = plan.failed;
+        found.refused.extend(plan.refused);
+        found.skipped = plan.skipped;
+        // The subdirectories: made here (a file's directory exists before
+        // the file is queued), then listed.
+        for (rel, item) in &sub {
+            if item.kind != Kind::Dir || self.filter.excluded(rel) {
+                continue;
+            }
+            if plan.mkdir.contains(rel) {
+                match fs::create_dir(local_path(self.target, rel)).await {
+                    Ok(()) => found.dirs_created += 1,
+                    Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
+                    Err(e) => {
+                        found.failed.push(Problem {
+                            path: rel.clone(),
+                            message: format!("cannot create the directory: {e}"),
+                        });
+                        continue;
+                    }
+                }
+            } else if self.local.get(rel).is_none_or(|l| l.kind != Kind::Dir) {
+                // A local file stands there (the plan said so).
+                continue;
+            }
+            found.lists.push(rel.clone());
+        }
+        // A local link on the way must not lead a write elsewhere.
+        if !plan.fetch.is_empty() {
+            let inside = fs::canonicalize(local_path(self.target, dir))
+                .await
+                .is_ok_and(|p| p.starts_with(self.target));
+            if inside {
+                found.jobs = plan.fetch;
+            } else {
+                found
+                    .refused
+                    .extend(plan.fetch.into_iter().map(|job| Problem {
+                        path: job.rel,
+                        message: "the local directory leads outside the target".into(),
+                    }));
+            }
+        }
+        let mut remote = self.remote.lock().unwrap_or_else(|e| e.into_inner());
+        remote.extend(sub);
+        if remote.len() > MAX_ENTRIES {
+            return Err(Error::Io(std::io::Error::other(format!(
+                "the remote tree has more than {MAX_ENTRIES} entries"
+            ))));
+        }
+        Ok(found)
+    }
+
+    /// Turns this directory's LIST times into UTC with the zone one MDTM
+    /// tells (learnt once for the run, from up to three files), or drops
+    /// them when they are not needed or no MDTM answers.
+    async fn learn_zone(&self, ftp: &mut Ftp, sub: &mut Tree) -> Result<(), Error> {
+        let unknown = |zone: &Zone| matches!(zone, Zone::Unknown(_));
+        if self.options.only_newer && unknown(&self.zone.lock().unwrap_or_else(|e| e.into_inner()))
+        {
+            let probes: Vec<(String, i64)> = sub
+                .iter()
+                .filter(|(_, item)| item.listed && item.kind == Kind::File)
+                .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
+                .take(3)
+                .collect();
+            for (rel, listed) in probes {
+                if !unknown(&self.zone.lock().unwrap_or_else(|e| e.into_inner())) {
+                    break;
+                }
+                match ftp.mdtm(&remote_path(self.root, &rel)).await {
+                    Ok(t) => {
+                        let exact = t.unix_seconds();
+                        *self.zone.lock().unwrap_or_else(|e| e.into_inner()) =
+                            Zone::Known(zone_offset(listed, exact));
+                        if let Some(item) = sub.get_mut(&rel) {
+                            item.mtime = Some(exact);
+                            item.listed = false;
+                        }
+                    }
+                    Err(e) if connection_lost(&e) => return Err(e),
+                    Err(_) => {
+                        let mut zone = self.zone.lock().unwrap_or_else(|e| e.into_inner());
+                        if let Zone::Unknown(n) = *zone {
+                            *zone = if n >= 2 {
+                                Zone::Gone
+                            } else {
+                                Zone::Unknown(n + 1)
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        let offset = match *self.zone.lock().unwrap_or_else(|e| e.into_inner()) {
+            Zone::Known(offset) if self.options.only_newer => Some(offset),
+            _ => None,
+        };
+        for item in sub.values_mut().filter(|i| i.listed) {
+            match offset {
+                Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
+                // The zone is unknown: MDTM where the time matters.
+                None => {
+                    item.mtime = None;
+                    item.listed = false;
+                }
+            }
+        }
+        Ok(())
+    }
 }
 
 /// How many connections to open beside the caller's while the tree is
@@ -326,8 +549,11 @@ where
     let (mut remote_tree, mlsd) = match ftp.cwd(&root).await {
         Ok(_) => {
             // The other workers log in while the tree is scanned.
+            // A remote directory that cannot be listed: its files are
+            // uploaded again (nothing is deleted on the target side).
+            let mut unlisted = Vec::new();
             let (scanned, sessions) = rt::alongside(spare_workers(options), connect, || {
-                scan_remote(ftp, &root, &filter, &mut summary)
+                scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
             })
             .await;
             spare = sessions;
@@ -387,7 +613,7 @@ where
         }
     }
     // Interleaved over directories by run_workers, once.
-    let jobs = plan.fetch.into_iter().collect();
+    let jobs = plan.fetch.into_iter().map(Task::Fetch).collect();
     let work = Work::Up {
         source: &source,
         root: &root,
@@ -397,7 +623,7 @@ where
     let mut summary = run_workers(
         session, spare, connect, options, jobs, summary, progress, &work,
     )
-    .await;
+    .await?;
     summary.seconds = start.elapsed().as_secs_f64();
     Ok(summary)
 }
@@ -522,6 +748,7 @@ async fn scan_remote(
     root: &str,
     filter: &Filter<'_>,
     summary: &mut Summary,
+    unlisted: &mut Vec<String>,
 ) -> Result<(Tree, bool), Error> {
     let mlsd = has_mlsd(ftp).await;
     let mut tree = Tree::new();
@@ -537,6 +764,7 @@ async fn scan_remote(
                     path: dir.clone(),
                     message: format!("cannot list: {e}"),
                 });
+                unlisted.push(dir);
                 continue;
             }
             Err(e) => return Err(e),
@@ -603,6 +831,8 @@ enum Work<'a> {
         root: &'a str,
         only_newer: bool,
         verify: crate::Verification,
+        /// The scan the workers run (a download lists as it goes).
+        scan: Option<&'a Scan<'a>>,
     },
     Up {
         source: &'a Path,
@@ -636,6 +866,7 @@ impl Work<'_> {
             root,
             only_newer,
             verify,
+            ..
         } = *self
         else {
             return Err(Error::Io(std::io::Error::other(
@@ -670,6 +901,18 @@ impl Work<'_> {
         })
     }
 
+    /// Lists one directory of a download's remote tree.
+    async fn list(&self, ftp: &mut Ftp, dir: &str) -> Result<Found, Error> {
+        match *self {
+            Work::Down {
+                scan: Some(scan), ..
+            } => scan.list(ftp, dir).await,
+            _ => Err(Error::Io(std::io::Error::other(
+                "only a download lists as it goes",
+            ))),
+        }
+    }
+
     /// Transfers one file.
     async fn run(
         &self,
@@ -683,6 +926,7 @@ impl Work<'_> {
                 root,
                 only_newer,
                 verify,
+                ..
             } => {
                 let path = local_path(target, &job.rel);
                 let remote = remote_path(root, &job.rel);
@@ -731,10 +975,10 @@ impl Work<'_> {
     }
 }
 
-/// Runs `work` on every job with `parallel` workers: the first on
+/// Runs `work` on every task with `parallel` workers: the first on
 /// `session` (connected first when `None`), the others on connections of
 /// their own (threads in the blocking twin, futures of one task in the
-/// tokio twin).
+/// tokio twin); an error only when the root could not be listed.
 #[bisync]
 #[allow(clippy::too_many_arguments)]
 async fn run_workers<C>(
@@ -742,19 +986,19 @@ async fn run_workers<C>(
     mut spare: Vec<Option<Ftp>>,
     connect: &C,
     options: &MirrorOptions,
-    jobs: VecDeque<Job>,
+    tasks: Vec<Task>,
     summary: Summary,
     progress: &(dyn Fn(MirrorProgress) + Sync),
     work: &Work<'_>,
-) -> Summary
+) -> Result<Summary, Error>
 where
     C: Connect,
 {
     let workers = options.parallel.clamp(1, 64);
-    // The sessions that logged in during the scan, and workers that will
+    // The sessions that logged in already, and workers that will
     // connect their own.
     spare.resize_with(workers - 1, || None);
-    let state = Shared::new(workers, jobs, summary, progress);
+    let state = Shared::new(workers, tasks, summary, progress);
     let shared = &state;
     *session = rt::run_all(session.take(), spare, |ftp| {
         worker(shared, connect, work, options, ftp)
@@ -766,11 +1010,17 @@ where
     state.into_summary()
 }
 
-/// One worker: takes jobs until none are left. A job that fails for a
-/// passing reason is retried, on a fresh connection when the old one is
-/// lost. A worker whose connection the server refuses for its per-client
-/// limit gives its job back and retires (unless it is the last one
-/// running); a full target stops new transfers.
+/// The longest a worker waits before it asks again for work that
+/// listings under way may bring.
+const IDLE_MAX: Duration = Duration::from_millis(8);
+
+/// One worker: takes tasks until none are left. A worker without a
+/// session logs in first (while the first directories are listed). A
+/// task that fails for a passing reason is retried, on a fresh
+/// connection when the old one is lost. A worker whose connection the
+/// server refuses for its per-client limit gives its task back and
+/// retires (unless it is the last one running); a full target stops new
+/// transfers.
 #[bisync]
 async fn worker<C>(
     shared: &Shared<'_>,
@@ -785,23 +1035,60 @@ where
     let mut has_connected = ftp.is_some();
     if has_connected {
         shared.connected();
+    } else {
+        match connect.connect().await {
+            Ok(f) => {
+                has_connected = true;
+                shared.connected();
+                ftp = Some(f);
+            }
+            Err(e) if too_many_connections(&e) && shared.retire() => {
+                log::info!(
+                    "mirror: the server refused another connection ({e}); going on with fewer"
+                );
+                return None;
+            }
+            // Tried again with the first task (and retried there).
+            Err(e) => log::info!("mirror: a worker cannot connect yet: {e}"),
+        }
     }
     // A worker that retires was counted out by `retire`.
     let mut retired = false;
-    'jobs: while let Some(job) = shared.next() {
+    let mut idle = Duration::from_millis(1);
+    'tasks: loop {
+        let task = match shared.next() {
+            Next::Task(task) => task,
+            // Bounded: listings end (each step has its timeout).
+            Next::Wait => {
+                rt::sleep(idle).await;
+                idle = (idle * 2).min(IDLE_MAX);
+                continue;
+            }
+            Next::Done => break,
+        };
+        idle = Duration::from_millis(1);
         // Bytes of this file counted so far: a retry resumes, so only what
         // goes beyond is new.
         let counted = AtomicU64::new(0);
         let on_bytes = |done: u64| shared.add_bytes(&counted, done);
         let mut attempt = 0;
         let result = loop {
-            let segmented = ftp.is_some() && work.segmented(&job, options);
+            let segmented = match &task {
+                Task::Fetch(job) if ftp.is_some() && work.segmented(job, options) => Some(job),
+                _ => None,
+            };
             let outcome = match &mut ftp {
-                Some(_) if segmented => {
-                    work.run_segmented(&mut ftp, connect, &job, options, &on_bytes)
-                        .await
-                }
-                Some(f) => work.run(f, &job, &on_bytes).await,
+                Some(_) if let Some(job) = segmented => work
+                    .run_segmented(&mut ftp, connect, job, options, &on_bytes)
+                    .await
+                    .map(Some),
+                Some(f) => match &task {
+                    Task::Fetch(job) => work.run(f, job, &on_bytes).await.map(Some),
+                    Task::List(dir) => work.list(f, dir).await.map(|found| {
+                        shared.listed(found);
+                        None
+                    }),
+                },
                 None => match connect.connect().await {
                     Ok(f) => {
                         if !has_connected {
@@ -815,15 +1102,15 @@ where
                         log::info!(
                             "mirror: the server refused another connection ({e}); going on with fewer"
                         );
-                        shared.give_back(job);
+                        shared.give_back(task);
                         retired = true;
-                        break 'jobs;
+                        break 'tasks;
                     }
                     Err(e) => Err(e),
                 },
             };
             match outcome {
-                Ok(bytes) => break Ok(bytes),
+                Ok(done) => break Ok(done),
                 Err(e) => {
                     if storage_full(&e) {
                         shared.stop_full(&e);
@@ -833,15 +1120,30 @@ where
                         ftp = None;
                     }
                     attempt += 1;
-                    if !worth_retrying(&e) || attempt > options.retries {
+                    if !worth_retrying(&e) || attempt > options.retries || shared.has_stopped() {
                         break Err(e);
                     }
-                    log::info!("{}: {e}; retrying", job.rel);
+                    match &task {
+                        Task::Fetch(job) => log::info!("{}: {e}; retrying", job.rel),
+                        Task::List(dir) => log::info!("listing {dir:?}: {e}; retrying"),
+                    }
                     rt::sleep(options.retry_pause).await;
                 }
             }
         };
-        shared.finish(&job, result);
+        match (task, result) {
+            (Task::Fetch(job), result) => shared.finish(
+                &job,
+                result.map(|done| {
+                    done.unwrap_or(Done {
+                        bytes: 0,
+                        verified: false,
+                    })
+                }),
+            ),
+            (Task::List(_), Ok(_)) => {}
+            (Task::List(dir), Err(e)) => shared.unlisted(&dir, e),
+        }
     }
     if !retired {
         shared.done();
