@@ -16,6 +16,7 @@ usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names]
 """
 import argparse
+import os
 import logging
 import sys
 
@@ -33,12 +34,22 @@ def main():
     p.add_argument("--certfile")
     p.add_argument("--keyfile")
     p.add_argument("--raw-names", action="store_true")
+    p.add_argument(
+        "--unlistable",
+        action="append",
+        default=[],
+        help="a directory under the root (made when missing) that USER may not list: 550",
+    )
     args = p.parse_args()
 
     auth = DummyAuthorizer()
     auth.add_anonymous(args.root)
     if args.user:
         auth.add_user(args.user, args.password or "", args.root, perm="elradfmwMT")
+        for rel in args.unlistable:
+            path = os.path.join(args.root, rel)
+            os.makedirs(path, exist_ok=True)
+            auth.override_perm(args.user, path, "eradfmwMT", recursive=True)
 
     base = FTPHandler
     if args.certfile:

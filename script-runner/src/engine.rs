@@ -3,6 +3,7 @@
 //! module system), limits against runaway scripts, and the FTP functions.
 
 use std::cell::RefCell;
+use std::io::Write as _;
 use std::rc::Rc;
 
 use rhai::packages::{Package, StandardPackage};
@@ -105,8 +106,14 @@ macro_rules! reg {
 pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(StandardPackage::new().as_shared_module());
-    engine.on_print(|s| println!("{s}"));
-    engine.on_debug(|s, _, _| eprintln!("{s}"));
+    // Output to a closed pipe (`ftp-script ... | head`) is dropped: it
+    // must not stop the transfers (println! would panic).
+    engine.on_print(|s| {
+        let _ = writeln!(std::io::stdout(), "{s}");
+    });
+    engine.on_debug(|s, _, _| {
+        let _ = writeln!(std::io::stderr(), "{s}");
+    });
     engine.set_max_operations(limits.max_operations);
     engine.set_max_call_levels(64);
     engine.set_max_expr_depths(128, 64);

@@ -1,6 +1,7 @@
 //! ftplib's debug output (`-v`, `-vv`, `set_debuglevel`) on stderr: the
 //! records the FTP crates log, passwords already masked by the core.
 
+use std::io::Write as _;
 use std::sync::atomic::{AtomicU8, Ordering};
 
 static LEVEL: AtomicU8 = AtomicU8::new(0);
@@ -15,7 +16,9 @@ impl log::Log for Stderr {
 
     fn log(&self, record: &log::Record<'_>) {
         if self.enabled(record.metadata()) {
-            eprintln!("{}", record.args());
+            // A closed stderr (`-v 2>&1 | head`) drops the line; eprintln!
+            // would panic in whichever thread logged.
+            let _ = writeln!(std::io::stderr(), "{}", record.args());
         }
     }
 

@@ -658,8 +658,9 @@ impl Runner {
         // A dry run shows its plan, one action a line, as lftp's
         // `mirror --dry-run` does (and returns it in `planned`).
         if options.dry_run {
+            let mut out = std::io::stdout().lock();
             for line in &s.planned {
-                println!("{line}");
+                let _ = writeln!(out, "{line}");
             }
         }
         let problems = |list: &[ftp_std::Problem]| -> Array {

@@ -205,10 +205,17 @@ pub(crate) mod rt {
                 }
             }
             let first = worker(first);
+            let mut panicked = None;
             for handle in handles {
-                // A worker that panicked lost its jobs' results; the others
-                // are in the summary.
-                let _ = handle.join();
+                if let Err(panic) = handle.join() {
+                    panicked.get_or_insert(panic);
+                }
+            }
+            // A worker's panic (the caller's callback, or a bug) reaches
+            // the caller, as in the tokio twin: a summary without that
+            // worker's files would say less than what happened.
+            if let Some(panic) = panicked {
+                std::panic::resume_unwind(panic);
             }
             first
         })

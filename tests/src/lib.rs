@@ -61,6 +61,13 @@ impl PyFtpd {
         Self::start_args(host, None, &["--raw-names"])
     }
 
+    /// Like [`PyFtpd::start`], a server where [`USER`] may not list the
+    /// directory `rel` (made under the root): LIST and MLSD of it are
+    /// answered 550, as a server does for a directory it may not read.
+    pub fn start_unlistable(host: &str, rel: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--unlistable", rel])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

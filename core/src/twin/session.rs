@@ -488,6 +488,23 @@ where
         self.passive = passive;
     }
 
+    /// The representation type a line transfer of `verb` runs in. A
+    /// listing (LIST, NLST, MLSD) keeps a binary type already set: its
+    /// lines are split at CRLF or LF alike, and a session alternating
+    /// listings and downloads (a mirror, a script) sends no TYPE A / TYPE
+    /// I pair for each (FileZilla lists in TYPE I too). Any other text
+    /// (`RETR notes.txt` through `retrlines`) is ASCII.
+    pub fn line_type(&self, verb: &[u8]) -> TransferType {
+        let listing = [&b"LIST"[..], b"NLST", b"MLSD"]
+            .iter()
+            .any(|l| verb.eq_ignore_ascii_case(l));
+        if listing && self.transfer_type == Some(TransferType::Binary) {
+            TransferType::Binary
+        } else {
+            TransferType::Ascii
+        }
+    }
+
     /// Whether passive mode is on.
     pub fn is_passive(&self) -> bool {
         self.passive
@@ -1393,7 +1410,8 @@ where
         self.transfer_in(cmd, buf, rest, callback).await
     }
 
-    /// Reads lines in ASCII mode; `on_line` gets each line without CRLF, in
+    /// Reads lines (in ASCII mode, a listing in the binary mode already
+    /// set: [`Ftp::line_type`]); `on_line` gets each line without CRLF, in
     /// `buf` (mutable, so parsers can work in place). A line longer than
     /// `buf` ends the transfer with [`Error::BufferTooSmall`].
     #[bisync]
@@ -1409,7 +1427,7 @@ where
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(TransferType::Ascii).await?;
+        self.set_type(self.line_type(cmd.verb())).await?;
         let (mut stream, _) = self.open_data(cmd, None).await?;
         let outcome = read_lines(&mut stream, buf, &mut on_line).await;
         self.finish_transfer(stream, outcome, None, 0).await

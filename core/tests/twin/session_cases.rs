@@ -564,6 +564,76 @@ async fn retrbinary_over_epsv() {
     done(&mut ftp);
 }
 
+/// A listing keeps the binary type a download set (no TYPE A / TYPE I
+/// pair around each listing); a listing before any type, and text through
+/// retrlines, are ASCII. LF-only lines of a binary listing split alike.
+#[twin_test]
+async fn listings_keep_the_binary_type_and_text_is_ascii() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 Switching to ASCII mode.\r\n"),
+        EPSV,
+        (b"NLST\r\n", b"150 Here comes the list.\r\n226 ok\r\n"),
+        (b"TYPE I\r\n", b"200 Switching to Binary mode.\r\n"),
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n226 ok\r\n"),
+        EPSV,
+        (b"LIST\r\n", b"150 Here comes the list.\r\n226 ok\r\n"),
+        EPSV,
+        (b"MLSD d\r\n", b"150 Here comes the list.\r\n226 ok\r\n"),
+        (b"TYPE A\r\n", b"200 Switching to ASCII mode.\r\n"),
+        EPSV,
+        (b"RETR notes\r\n", b"150 ok\r\n226 ok\r\n"),
+    ];
+    let plans = vec![
+        Plan::bytes(b"x\r\n"),
+        Plan::bytes(b"data"),
+        Plan::bytes(b"-rw-r--r-- 1 u g 4 Jan 1 2026 a\nsecond\n"),
+        Plan::bytes(b"type=file;size=4; a\r\n"),
+        Plan::bytes(b"text\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, plans).await;
+    let mut buf = [0u8; 256];
+    let mut names = Vec::new();
+    ftp.nlst("", &mut buf, async |l| {
+        names.push(l.to_vec());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(names, [b"x".to_vec()]);
+    ftp.retrbinary("RETR a", &mut buf, None, async |_| Ok(()))
+        .await
+        .unwrap();
+    let mut lines = Vec::new();
+    ftp.dir("", &mut buf, async |l| {
+        lines.push(l.to_vec());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1], b"second");
+    let mut entries = 0;
+    ftp.mlsd("d", &[], &mut buf, async |e| {
+        assert_eq!(e.name, b"a");
+        entries += 1;
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(entries, 1);
+    let mut text = Vec::new();
+    ftp.retrlines("RETR notes", &mut buf, async |l| {
+        text.push(l.to_vec());
+        Ok(())
+    })
+    .await
+    .unwrap();
+    assert_eq!(text, [b"text".to_vec()]);
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn type_is_sent_once_and_epsv_refusal_is_remembered() {
     let steps: Steps = &[

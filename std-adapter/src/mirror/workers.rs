@@ -287,7 +287,7 @@ impl<'a> Shared<'a> {
     }
 }
 
-impl Shared<'_> {
+impl<'a> Shared<'a> {
     fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
         self.queue.lock().unwrap_or_else(|e| e.into_inner())
     }
@@ -443,6 +443,13 @@ impl Shared<'_> {
         q.listing = q.listing.saturating_sub(1);
     }
 
+    /// A guard for one task: a worker that unwinds (a panic) stops the
+    /// run, so the others do not wait for a listing that never ends; the
+    /// panic then reaches the caller.
+    pub(crate) fn watch(&self) -> Watch<'_, 'a> {
+        Watch(self)
+    }
+
     /// The run stopped before its end (the summary says why), or its
     /// root could not be listed.
     pub(crate) fn has_stopped(&self) -> bool {
@@ -465,6 +472,18 @@ impl Shared<'_> {
         drop(summary);
         self.files_done.fetch_add(1, Ordering::Relaxed);
         self.report();
+    }
+}
+
+/// See [`Shared::watch`].
+pub(crate) struct Watch<'s, 'a>(&'s Shared<'a>);
+
+impl Drop for Watch<'_, '_> {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            self.0.stopped.store(true, Ordering::Release);
+            self.0.queue().listing = 0;
+        }
     }
 }
 

@@ -248,6 +248,9 @@ impl Scan<'_> {
             self.moved.store(true, Ordering::Relaxed);
         }
         let mut found = Found::default();
+        // Binary from the start: the listings keep it (the core's
+        // `line_type`), so the downloads after them need no TYPE.
+        ftp.set_type(ftp_core::TransferType::Binary).await?;
         let entries = list_remote(ftp, &abs, mlsd, dir, &mut found.refused).await?;
         let mut sub = Tree::new();
         for (name, item) in entries {
@@ -913,6 +916,20 @@ impl Work<'_> {
         }
     }
 
+    /// A directory of the scan that could not be listed: nothing under
+    /// it is deleted.
+    fn unlisted(&self, dir: &str) {
+        if let Work::Down {
+            scan: Some(scan), ..
+        } = self
+        {
+            scan.unlisted
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(dir.to_string());
+        }
+    }
+
     /// Transfers one file.
     async fn run(
         &self,
@@ -1067,6 +1084,7 @@ where
             Next::Done => break,
         };
         idle = Duration::from_millis(1);
+        let _watch = shared.watch();
         // Bytes of this file counted so far: a retry resumes, so only what
         // goes beyond is new.
         let counted = AtomicU64::new(0);
@@ -1142,7 +1160,10 @@ where
                 }),
             ),
             (Task::List(_), Ok(_)) => {}
-            (Task::List(dir), Err(e)) => shared.unlisted(&dir, e),
+            (Task::List(dir), Err(e)) => {
+                work.unlisted(&dir);
+                shared.unlisted(&dir, e);
+            }
         }
     }
     if !retired {

@@ -42,7 +42,8 @@ pub(crate) struct Open {
 pub(crate) enum Flow {
     /// A binary download: the announced size is checked.
     Blocks,
-    /// An ASCII listing or text.
+    /// A listing or text (ASCII; a listing in the binary type already
+    /// set: the core's `line_type`).
     Lines,
     /// An upload.
     Upload(TransferType),
@@ -59,7 +60,10 @@ impl Ftp {
     ) -> Result<Open, CoreError> {
         let kind = match flow {
             Flow::Blocks => TransferType::Binary,
-            Flow::Lines => TransferType::Ascii,
+            // A listing stays in a binary type already set.
+            Flow::Lines => self
+                .session
+                .line_type(cmd.split(|&b| b == b' ').next().unwrap_or(cmd)),
             Flow::Upload(kind) => kind,
         };
         self.session.set_type(kind).await?;

@@ -223,6 +223,149 @@ async fn parallel_4_gives_the_same_tree_as_parallel_1_run() {
     }
 }
 
+/// A download lists as it goes: with four connections, files arrive
+/// while directories are still being listed (the progress says so), and
+/// the copy is whole.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn downloads_start_before_the_scan_ends() {
+    run(downloads_start_before_the_scan_ends_run());
+}
+
+#[bisync]
+async fn downloads_start_before_the_scan_ends_run() {
+    let server = PyFtpd::start("127.0.0.1");
+    let root = server.root.path();
+    for d in 0..40 {
+        let dir = root.join(format!("d{d:02}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        for f in 0..3 {
+            std::fs::write(dir.join(format!("f{f}")), format!("{d}/{f}\n").repeat(50)).unwrap();
+        }
+    }
+    let connect = connector(server.port, USER, PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    let seen = Mutex::new((false, 0u64));
+    let watch = |p: ftp_std::MirrorProgress| {
+        let mut seen = seen.lock().unwrap();
+        if p.scanning && p.files_done > 0 {
+            seen.0 = true;
+        }
+        seen.1 = seen.1.max(p.files_total);
+    };
+    let mut session = None;
+    let opts = MirrorOptions::default().parallel(4);
+    let s = mirror(&mut session, &connect, "/", &local, &opts, &watch)
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!((s.files, s.dirs_created), (120, 40));
+    assert_eq!(read_tree(&local), read_tree(root));
+    let (overlapped, total) = *seen.lock().unwrap();
+    assert!(overlapped, "no file was done while the scan went on");
+    assert_eq!(total, 120);
+}
+
+/// A directory the server will not list (550) is reported, the rest is
+/// mirrored, and with `delete` nothing under it is deleted: its entries
+/// are unknown, not gone (also in a dry run's plan).
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn an_unlistable_directory_keeps_its_local_files() {
+    run(an_unlistable_directory_keeps_its_local_files_run());
+}
+
+#[bisync]
+async fn an_unlistable_directory_keeps_its_local_files_run() {
+    let server = PyFtpd::start_unlistable("127.0.0.1", "secret");
+    let root = server.root.path();
+    std::fs::write(root.join("secret/inside"), b"x").unwrap();
+    std::fs::create_dir_all(root.join("open")).unwrap();
+    std::fs::write(root.join("open/a"), b"a").unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let local = work.path().join("copy");
+    std::fs::create_dir_all(local.join("secret")).unwrap();
+    std::fs::write(local.join("secret/kept"), b"mine").unwrap();
+    std::fs::write(local.join("gone"), b"old").unwrap();
+    let connect = connector(server.port, USER, PASSWORD);
+    for parallel in [1, 3] {
+        for dry_run in [true, false] {
+            let mut session = None;
+            let opts = MirrorOptions::default()
+                .parallel(parallel)
+                .delete(true)
+                .dry_run(dry_run);
+            let s = mirror(&mut session, &connect, "/", &local, &opts, quiet())
+                .await
+                .unwrap();
+            assert_eq!(s.failed.len(), 1, "{:?}", s.failed);
+            assert_eq!(s.failed[0].path, "secret");
+            assert!(s.failed[0].message.contains("550"), "{:?}", s.failed);
+            if dry_run {
+                assert!(
+                    !s.planned.iter().any(|p| p.contains("secret/kept")),
+                    "{:?}",
+                    s.planned
+                );
+            }
+        }
+        assert_eq!(std::fs::read(local.join("secret/kept")).unwrap(), b"mine");
+        assert_eq!(std::fs::read(local.join("open/a")).unwrap(), b"a");
+        assert!(!local.join("gone").exists());
+    }
+}
+
+/// A worker that panics (here the caller's progress callback) ends the
+/// mirror with that panic: the other workers do not wait forever for the
+/// listing it held.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn a_panicking_worker_ends_the_mirror() {
+    let server = PyFtpd::start("127.0.0.1");
+    for d in 0..8 {
+        let dir = server.root.path().join(format!("d{d}"));
+        std::fs::create_dir_all(&dir).unwrap();
+        std::fs::write(dir.join("f"), b"f").unwrap();
+    }
+    let port = server.port;
+    let (tx, rx) = std::sync::mpsc::channel();
+    std::thread::spawn(move || {
+        let outcome = std::panic::catch_unwind(|| {
+            run(async_panicking_mirror(port));
+        });
+        let _ = tx.send(outcome.is_err());
+    });
+    let panicked = rx
+        .recv_timeout(Duration::from_secs(60))
+        .expect("the mirror ended");
+    assert!(panicked, "the callback's panic reached the caller");
+}
+
+#[bisync]
+async fn async_panicking_mirror(port: u16) {
+    let connect = connector(port, USER, PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let calls = std::sync::atomic::AtomicUsize::new(0);
+    let progress = |_: ftp_std::MirrorProgress| {
+        if calls.fetch_add(1, std::sync::atomic::Ordering::SeqCst) == 2 {
+            panic!("a progress callback that fails");
+        }
+    };
+    let mut session = None;
+    let opts = MirrorOptions::default().parallel(4);
+    let _ = mirror(&mut session, &connect, "/", work.path(), &opts, &progress).await;
+}
+
 #[test]
 #[cfg_attr(
     not(feature = "interop"),
