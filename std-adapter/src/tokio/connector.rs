@@ -87,6 +87,33 @@ impl DataStream {
         }
     }
 
+    /// Passive mode, TLS: starts the handshake at once, so the
+    /// ClientHello waits in the server's socket when the server reaches
+    /// its handshake (after the transfer command): a round trip less per
+    /// FTPS transfer (see the blocking `DataStream::send_hello`). One poll
+    /// writes it; the rest runs at the first use, and a failure shows
+    /// there. The stream is not `used` yet: a refused command still ends
+    /// it without waiting for a handshake the server will not run.
+    fn send_hello(&mut self) {
+        if !matches!(self.io, Io::Waiting(..)) {
+            return;
+        }
+        let Io::Waiting(tcp, tls) = std::mem::replace(&mut self.io, Io::Failed) else {
+            return;
+        };
+        let connector = TlsConnector::from(tls.config.clone());
+        let mut connect = Box::new(connector.connect(tls.name.clone(), tcp));
+        let mut cx = Context::from_waker(std::task::Waker::noop());
+        self.io = match Pin::new(connect.as_mut()).poll(&mut cx) {
+            Poll::Pending => Io::Handshaking(connect),
+            Poll::Ready(Ok(stream)) => Io::Tls(Box::new(stream)),
+            Poll::Ready(Err(e)) => {
+                log::debug!("the data connection's TLS handshake failed at once: {e}");
+                Io::Failed
+            }
+        };
+    }
+
     /// Moves the handshake on; ready once the stream can carry data.
     fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         self.used = true;
@@ -167,7 +194,7 @@ impl DataStream {
         let timeout = self.timeout;
         // The transfer never began (the server refused the command): the
         // server will not run a handshake.
-        if matches!(self.io, Io::Waiting(..)) && !self.used {
+        if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_) | Io::Failed) && !self.used {
             return Ok(());
         }
         // An empty upload may not have finished the handshake yet.
@@ -408,7 +435,9 @@ impl DataConnector for Connector {
             }
             None => tcp_connect(addr, self.s.source, self.s.connect_timeout).await?,
         };
-        self.stream(tcp)
+        let mut stream = self.stream(tcp)?;
+        stream.send_hello();
+        Ok(stream)
     }
 
     async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
