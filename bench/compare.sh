@@ -9,6 +9,7 @@
 # ratio to each peer. Every download is checked against its source.
 #
 # usage: bash bench/compare.sh [RUNS]    (as root)
+#        SCENARIOS="retr-tls mirror" bash bench/compare.sh   (only those rows: retr stor many mirror retr-tls stor-tls)
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -126,7 +127,7 @@ clients=(ftp-script curl suppaftp lftp ftplib)
 printf '%s, %s, vsftpd %s, loopback, data on tmpfs; medians of %s runs after a warm-up\n' \
     "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
 printf '%-26s' "scenario"; for c in "${clients[@]}"; do printf ' %-24s' "$c"; done; printf '\n'
-for scenario in retr stor many mirror retr-tls stor-tls; do
+for scenario in ${SCENARIOS:-retr stor many mirror retr-tls stor-tls}; do
     declare -A wall=() cpu=() rss=()
     present=()
     for c in "${clients[@]}"; do [ -n "${cmd[$scenario,$c]:-}" ] && present+=("$c"); done

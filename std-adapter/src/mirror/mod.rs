@@ -2,9 +2,12 @@
 //! (local to remote), recursive, in parallel, resumable, and safe against
 //! hostile listings.
 //!
-//! The run has three phases: scan both trees (the remote one by MLSD when
-//! the server has it, else by LIST), plan (what to create, transfer, skip,
-//! delete), and transfer with N workers, each on its own connection. Every
+//! A run scans both trees (the remote one by MLSD when the server has it,
+//! else by LIST), plans (what to create, transfer, skip, delete), and
+//! transfers with N workers, each on its own connection. A download does
+//! the three a directory at a time on the workers: files start as soon
+//! as their directory is listed, while other connections list the rest;
+//! deletions come at the end. Every
 //! name a listing gives is checked before it becomes a path: `.`, `..`,
 //! `/`, `\`, NUL, CR, LF, or a path that would leave the target through a
 //! local link, are refused and reported, never followed.

@@ -34,15 +34,19 @@ use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
 
 /// Mirrors the remote tree `remote` into the local directory `local`.
 ///
-/// `session` is used for the scan and as the first worker (connected with
+/// `session` lists the root and is the first worker (connected with
 /// `connect` when `None`; replaced by a fresh session when its connection
 /// dies); `connect` makes the other workers' sessions, each connected and
 /// logged in (a closure: `|| -> Result<Ftp, Error>` blocking, `|| async
-/// { .. }` on tokio; see [`Connect`]). The remote path is taken from the session's current
-/// directory when it is relative; the session's directory is restored at
-/// the end. An error is returned only when the remote root cannot be
-/// listed or the local target cannot be made; files that fail are in
-/// [`Summary::failed`].
+/// { .. }` on tokio; see [`Connect`]). The workers list the tree and
+/// download at once: a directory's files start as soon as it is listed
+/// ([`MirrorProgress::scanning`] says the totals still grow); with
+/// [`MirrorOptions::delete`], deletions come at the end, and nothing under
+/// a directory that could not be listed is deleted. The remote path is
+/// taken from the session's current directory when it is relative; the
+/// session's directory is restored at the end. An error is returned only
+/// when the remote root cannot be listed or the local target cannot be
+/// made; files (and directories) that fail are in [`Summary::failed`].
 #[bisync]
 pub async fn mirror<C>(
     session: &mut Option<Ftp>,
