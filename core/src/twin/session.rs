@@ -488,21 +488,10 @@ where
         self.passive = passive;
     }
 
-    /// The representation type a line transfer of `verb` runs in. A
-    /// listing (LIST, NLST, MLSD) keeps a binary type already set: its
-    /// lines are split at CRLF or LF alike, and a session alternating
-    /// listings and downloads (a mirror, a script) sends no TYPE A / TYPE
-    /// I pair for each (FileZilla lists in TYPE I too). Any other text
-    /// (`RETR notes.txt` through `retrlines`) is ASCII.
-    pub fn line_type(&self, verb: &[u8]) -> TransferType {
-        let listing = [&b"LIST"[..], b"NLST", b"MLSD"]
-            .iter()
-            .any(|l| verb.eq_ignore_ascii_case(l));
-        if listing && self.transfer_type == Some(TransferType::Binary) {
-            TransferType::Binary
-        } else {
-            TransferType::Ascii
-        }
+    /// The representation type set on the server (TYPE A or TYPE I), if
+    /// one was set this session.
+    pub fn transfer_type(&self) -> Option<TransferType> {
+        self.transfer_type
     }
 
     /// Whether passive mode is on.
@@ -1410,14 +1399,15 @@ where
         self.transfer_in(cmd, buf, rest, callback).await
     }
 
-    /// Reads lines (in ASCII mode, a listing in the binary mode already
-    /// set: [`Ftp::line_type`]); `on_line` gets each line without CRLF, in
+    /// Reads lines (in ASCII mode; a `listing` in the binary mode already
+    /// set); `on_line` gets each line without CRLF, in
     /// `buf` (mutable, so parsers can work in place). A line longer than
     /// `buf` ends the transfer with [`Error::BufferTooSmall`].
     #[bisync]
     async fn lines_in<F>(
         &mut self,
         cmd: Command<'_>,
+        listing: bool,
         buf: &mut [u8],
         mut on_line: F,
     ) -> Result<Reply<'_>, S::Error, C>
@@ -1427,7 +1417,16 @@ where
         if buf.is_empty() {
             return Err(Error::BufferTooSmall);
         }
-        self.set_type(self.line_type(cmd.verb())).await?;
+        // A listing keeps a binary type already set: its lines split at
+        // CRLF or LF alike, and a session alternating listings and
+        // downloads sends no TYPE A / TYPE I pair for each (FileZilla lists
+        // in TYPE I too). Other text (`retrlines("RETR notes.txt")`) is
+        // ASCII.
+        let kind = match self.transfer_type {
+            Some(TransferType::Binary) if listing => TransferType::Binary,
+            _ => TransferType::Ascii,
+        };
+        self.set_type(kind).await?;
         let (mut stream, _) = self.open_data(cmd, None).await?;
         let outcome = read_lines(&mut stream, buf, &mut on_line).await;
         self.finish_transfer(stream, outcome, None, 0).await
@@ -1451,7 +1450,7 @@ where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::line(cmd)?;
-        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+        self.lines_in(cmd, false, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
@@ -1470,7 +1469,7 @@ where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("NLST", some(dir.as_ref()))?;
-        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+        self.lines_in(cmd, true, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
@@ -1490,7 +1489,7 @@ where
         F: AsyncFnMut(&[u8]) -> core::result::Result<(), C>,
     {
         let cmd = Command::new("LIST", some(dir.as_ref()))?;
-        self.lines_in(cmd, buf, async |line: &mut [u8]| {
+        self.lines_in(cmd, true, buf, async |line: &mut [u8]| {
             callback(line).await.map_err(Error::Callback)
         })
         .await
@@ -1524,6 +1523,7 @@ where
         let mut malformed = false;
         self.lines_in(
             cmd,
+            true,
             buf,
             async |line: &mut [u8]| match Entry::parse_lowercase(line) {
                 Ok(entry) => callback(entry).await.map_err(Error::Callback),

@@ -10,6 +10,7 @@ use ftp_core::{OwnedEntry, Timestamp, TransferType};
 
 use super::bisync;
 use super::rt::{self, Session};
+use super::transfer::Flow;
 use crate::files::{TimeCommand, TimeSupport};
 use crate::proxy::Target;
 use crate::support::{io_err, text};
@@ -666,7 +667,7 @@ impl Ftp {
         let cmd = self.wire(cmd)?;
         let encoding = self.options.encoding;
         let reply = self
-            .lines_of(&cmd, |line| {
+            .lines_of(&cmd, Flow::Lines, |line| {
                 callback(&encoding.decode(line));
                 Ok(())
             })
@@ -690,7 +691,7 @@ impl Ftp {
         let cmd = self.with_arg(verb, dir)?;
         let encoding = self.options.encoding;
         let mut lines = Vec::new();
-        self.lines_of(&cmd, |l| {
+        self.lines_of(&cmd, Flow::Listing, |l| {
             lines.push(encoding.decode(l).into_owned());
             Ok(())
         })
@@ -749,7 +750,7 @@ impl Ftp {
         }
         let mut malformed = false;
         let reply = self
-            .lines_of(&cmd, |line| {
+            .lines_of(&cmd, Flow::Listing, |line| {
                 match ftp_core::mlsd::Entry::parse_lowercase(line) {
                     Ok(entry) => on_entry(entry),
                     Err(_) => {

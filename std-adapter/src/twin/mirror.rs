@@ -17,6 +17,7 @@ use super::Connect;
 use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, fs};
+use super::transfer::Flow;
 use crate::Error;
 use crate::encoding::shown;
 use crate::mirror::names::{
@@ -252,8 +253,8 @@ impl Scan<'_> {
             self.moved.store(true, Ordering::Relaxed);
         }
         let mut found = Found::default();
-        // Binary from the start: the listings keep it (the core's
-        // `line_type`), so the downloads after them need no TYPE.
+        // Binary from the start: the listings keep it, so the downloads
+        // after them need no TYPE.
         ftp.set_type(ftp_core::TransferType::Binary).await?;
         let entries = list_remote(ftp, &abs, mlsd, dir, &mut found.refused).await?;
         let mut sub = Tree::new();
@@ -710,7 +711,7 @@ async fn list_remote(
         let now = std::time::SystemTime::now()
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs() as i64);
-        ftp.lines_of(&cmd, |line| {
+        ftp.lines_of(&cmd, Flow::Listing, |line| {
             match parser.line(line) {
                 Ok(Some(e)) => {
                     let kind = match e.kind {

@@ -42,9 +42,10 @@ pub(crate) struct Open {
 pub(crate) enum Flow {
     /// A binary download: the announced size is checked.
     Blocks,
-    /// A listing or text (ASCII; a listing in the binary type already
-    /// set: the core's `line_type`).
+    /// Text (ASCII).
     Lines,
+    /// A listing: ASCII, or the binary type already set.
+    Listing,
     /// An upload.
     Upload(TransferType),
 }
@@ -60,10 +61,14 @@ impl Ftp {
     ) -> Result<Open, CoreError> {
         let kind = match flow {
             Flow::Blocks => TransferType::Binary,
-            // A listing stays in a binary type already set.
-            Flow::Lines => self
-                .session
-                .line_type(cmd.split(|&b| b == b' ').next().unwrap_or(cmd)),
+            Flow::Lines => TransferType::Ascii,
+            // A listing keeps a binary type already set (its lines split
+            // at CRLF or LF alike): no TYPE A / TYPE I pair around each
+            // listing of a session that downloads too.
+            Flow::Listing => match self.session.transfer_type() {
+                Some(TransferType::Binary) => TransferType::Binary,
+                _ => TransferType::Ascii,
+            },
             Flow::Upload(kind) => kind,
         };
         self.session.set_type(kind).await?;
@@ -168,13 +173,15 @@ impl Ftp {
         Ok((received, reply))
     }
 
-    /// An ASCII listing or text, each line (CRLF removed) to `on_line`.
+    /// A listing or text (`flow`: [`Flow::Lines`] or [`Flow::Listing`]),
+    /// each line (CRLF or LF removed) to `on_line`.
     pub(crate) async fn lines_of(
         &mut self,
         cmd: &[u8],
+        flow: Flow,
         mut on_line: impl FnMut(&mut [u8]) -> Result<(), CoreError>,
     ) -> Result<crate::Reply, CoreError> {
-        let mut t = self.open_data(cmd, Flow::Lines, None).await?;
+        let mut t = self.open_data(cmd, flow, None).await?;
         let outcome = loop {
             match self.next_line(&mut t).await {
                 Ok(Some(line)) => {
