@@ -146,16 +146,16 @@ where
         .verify(how.verify)
         .size(how.size)
         .modified(how.modified);
-    if how.verify == Verification::Always && ftp.checksum_method().await?.is_none() {
-        return Err(Error::NoChecksum {
-            path: remote.to_string(),
-        });
-    }
-    let total = match how.size {
-        Some(size) => Some(size),
-        None => refused_is_none(ftp.size(remote).await)?,
+    // The other connections log in while this one asks the size (unless
+    // the file is known to be too small to split).
+    let splittable = |size: u64| n > 1 && size >= how.min_size.max(n as u64);
+    let spare = if how.size.is_none_or(splittable) {
+        n - 1
+    } else {
+        0
     };
-    let Some(total) = total.filter(|&t| n > 1 && t >= how.min_size.max(n as u64)) else {
+    let (total, extra) = rt::alongside(spare, connect, || sized(ftp, remote, how)).await;
+    let Some(total) = total?.filter(|&t| splittable(t)) else {
         return ftp.fetch(remote, local, &single, progress).await;
     };
     let part = part_path(local);
@@ -185,7 +185,9 @@ where
     save(&shared).await;
     let workers = n.min(shared.ranges.lock().unwrap().ranges.len());
     let run = |ftp| worker(&shared, connect, remote, &part, how, ftp);
-    let extra = (1..workers).map(|_| None).collect();
+    // Sessions beyond the ranges left (a resumed download) are closed.
+    let mut extra = extra;
+    extra.resize_with(workers - 1, || None);
     *session = rt::run_all(session.take(), extra, run).await;
     // Ranges of workers the server turned away: the caller's connection
     // does them (a few rounds at most: each takes all that is left).
@@ -252,6 +254,22 @@ where
         reply: None,
         checksum,
     })
+}
+
+/// The size of `remote` (`how.size` when known, else SIZE; `None` when
+/// the server has none), after checking that a checksum can be had when
+/// `how` requires one.
+#[bisync]
+async fn sized(ftp: &mut Ftp, remote: &str, how: &Segmented) -> Result<Option<u64>, Error> {
+    if how.verify == Verification::Always && ftp.checksum_method().await?.is_none() {
+        return Err(Error::NoChecksum {
+            path: remote.to_string(),
+        });
+    }
+    match how.size {
+        Some(size) => Ok(Some(size)),
+        None => refused_is_none(ftp.size(remote).await),
+    }
 }
 
 /// The ranges an earlier run left, when its state file and `.part` file
