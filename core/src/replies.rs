@@ -100,6 +100,22 @@ pub fn accepts(verb: &str) -> Accepts {
         .map_or(Accepts::Completion, |(_, a)| *a)
 }
 
+/// True when a listing's final reply, a 2xx, says the listing failed:
+/// vsftpd answers LIST of a directory it may not read with `226 Transfer
+/// done (but failed to open directory).` and no lines, which would pass
+/// for an empty directory (a mirror deleting the local copy of all that
+/// is in it). The session reports such a listing as an unexpected reply.
+///
+/// ```
+/// use ftp_core::replies::listing_failed;
+/// assert!(listing_failed(b"226 Transfer done (but failed to open directory)."));
+/// assert!(!listing_failed(b"226 Directory send OK."));
+/// ```
+pub fn listing_failed(text: &[u8]) -> bool {
+    const SAID: &[u8] = b"failed to open directory";
+    text.windows(SAID.len()).any(|w| w == SAID)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

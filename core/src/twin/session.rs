@@ -1429,7 +1429,13 @@ where
         self.set_type(kind).await?;
         let (mut stream, _) = self.open_data(cmd, None).await?;
         let outcome = read_lines(&mut stream, buf, &mut on_line).await;
-        self.finish_transfer(stream, outcome, None, 0).await
+        self.finish_transfer(stream, outcome, None, 0).await?;
+        // A 226 that says the directory could not be read (vsftpd) is no
+        // empty directory.
+        if listing && replies::listing_failed(self.reply().text()) {
+            return Err(self.unexpected());
+        }
+        Ok(self.reply())
     }
 
     // retrlines, nlst and dir repeat the same three lines on purpose: one

@@ -634,6 +634,35 @@ async fn listings_keep_the_binary_type_and_text_is_ascii() {
     done(&mut ftp);
 }
 
+/// vsftpd answers LIST of a directory it may not read with a 226 that
+/// says so and no lines: an unexpected reply, not an empty directory
+/// (NLST's and retrlines' 226 are taken as they are).
+#[twin_test]
+async fn a_listing_whose_226_says_it_failed_is_an_error() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 Switching to ASCII mode.\r\n"),
+        EPSV,
+        (
+            b"LIST secret\r\n",
+            b"150 Here comes the directory listing.\r\n226 Transfer done (but failed to open directory).\r\n",
+        ),
+        EPSV,
+        (b"LIST open\r\n", b"150 Here comes the directory listing.\r\n226 Directory send OK.\r\n"),
+    ];
+    let plans = vec![Plan::bytes(b""), Plan::bytes(b"")];
+    let (mut ftp, _) = open(steps, plans).await;
+    let mut buf = [0u8; 256];
+    let e = ftp.dir("secret", &mut buf, async |_| Ok(())).await.err();
+    assert!(
+        matches!(&e, Some(Error::Unexpected(r)) if r.code().get() == 226),
+        "{e:?}"
+    );
+    // The session goes on: an empty directory is no error.
+    ftp.dir("open", &mut buf, async |_| Ok(())).await.unwrap();
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn type_is_sent_once_and_epsv_refusal_is_remembered() {
     let steps: Steps = &[

@@ -193,7 +193,19 @@ impl Ftp {
                 Err(e) => break Err(e),
             }
         };
-        self.close_data(t, outcome).await
+        let reply = self.close_data(t, outcome).await?;
+        // A 226 that says the directory could not be read (vsftpd) is no
+        // empty directory.
+        if flow == Flow::Listing
+            && ftp_core::replies::listing_failed(reply.text().as_bytes())
+            && let Some(code) = ftp_core::Code::new(reply.code())
+        {
+            let core = ftp_core::Reply::new(code, reply.text().as_bytes(), false);
+            return Err(ftp_core::Error::Unexpected(
+                ftp_core::ReplyError::from_reply(&core),
+            ));
+        }
+        Ok(reply)
     }
 
     /// An upload of what `input` gives (binary, or ASCII with its line

@@ -270,13 +270,15 @@ async fn downloads_start_before_the_scan_ends_run() {
     assert_eq!(total, 120);
 }
 
-/// A directory the server will not list (550) is reported, the rest is
+/// A directory the server will not list is reported, the rest is
 /// mirrored, and with `delete` nothing under it is deleted: its entries
-/// are unknown, not gone (also in a dry run's plan).
+/// are unknown, not gone (also in a dry run's plan). pyftpdlib refuses
+/// the listing with 550; vsftpd sends no lines and a 226 that says it
+/// failed to open the directory, which must not pass for an empty one.
 #[test]
 #[cfg_attr(
     not(feature = "interop"),
-    ignore = "needs pyftpdlib (the README's test command runs it)"
+    ignore = "needs pyftpdlib and vsftpd and root (the README's test command runs it)"
 )]
 fn an_unlistable_directory_keeps_its_local_files() {
     run(an_unlistable_directory_keeps_its_local_files_run());
@@ -284,41 +286,75 @@ fn an_unlistable_directory_keeps_its_local_files() {
 
 #[bisync]
 async fn an_unlistable_directory_keeps_its_local_files_run() {
-    let server = PyFtpd::start_unlistable("127.0.0.1", "secret");
-    let root = server.root.path();
-    std::fs::write(root.join("secret/inside"), b"x").unwrap();
-    std::fs::create_dir_all(root.join("open")).unwrap();
-    std::fs::write(root.join("open/a"), b"a").unwrap();
-    let work = tempfile::tempdir().unwrap();
-    let local = work.path().join("copy");
-    std::fs::create_dir_all(local.join("secret")).unwrap();
-    std::fs::write(local.join("secret/kept"), b"mine").unwrap();
-    std::fs::write(local.join("gone"), b"old").unwrap();
-    let connect = connector(server.port, USER, PASSWORD);
-    for parallel in [1, 3] {
-        for dry_run in [true, false] {
-            let mut session = None;
-            let opts = MirrorOptions::default()
-                .parallel(parallel)
-                .delete(true)
-                .dry_run(dry_run);
-            let s = mirror(&mut session, &connect, "/", &local, &opts, quiet())
-                .await
+    use std::os::unix::fs::PermissionsExt;
+    for vs in [false, true] {
+        let (root, port, user, said, _keep): (
+            std::path::PathBuf,
+            u16,
+            &'static str,
+            &str,
+            Box<dyn std::any::Any>,
+        ) = if vs {
+            let s = Vsftpd::start();
+            (
+                s.root.path().to_path_buf(),
+                s.port,
+                VSFTPD_USER,
+                "failed to open directory",
+                Box::new(s),
+            )
+        } else {
+            let s = PyFtpd::start_unlistable("127.0.0.1", "secret");
+            (
+                s.root.path().to_path_buf(),
+                s.port,
+                USER,
+                "550",
+                Box::new(s),
+            )
+        };
+        std::fs::create_dir_all(root.join("secret")).unwrap();
+        std::fs::write(root.join("secret/inside"), b"x").unwrap();
+        std::fs::create_dir_all(root.join("open")).unwrap();
+        std::fs::write(root.join("open/a"), b"a").unwrap();
+        if vs {
+            // Owned by root, unreadable for the session's user.
+            std::fs::set_permissions(root.join("secret"), std::fs::Permissions::from_mode(0o000))
                 .unwrap();
-            assert_eq!(s.failed.len(), 1, "{:?}", s.failed);
-            assert_eq!(s.failed[0].path, "secret");
-            assert!(s.failed[0].message.contains("550"), "{:?}", s.failed);
-            if dry_run {
-                assert!(
-                    !s.planned.iter().any(|p| p.contains("secret/kept")),
-                    "{:?}",
-                    s.planned
-                );
-            }
         }
-        assert_eq!(std::fs::read(local.join("secret/kept")).unwrap(), b"mine");
-        assert_eq!(std::fs::read(local.join("open/a")).unwrap(), b"a");
-        assert!(!local.join("gone").exists());
+        let work = tempfile::tempdir().unwrap();
+        let local = work.path().join("copy");
+        std::fs::create_dir_all(local.join("secret")).unwrap();
+        std::fs::write(local.join("secret/kept"), b"mine").unwrap();
+        std::fs::write(local.join("gone"), b"old").unwrap();
+        let connect = connector(port, user, PASSWORD);
+        for parallel in [1, 3] {
+            for dry_run in [true, false] {
+                let mut session = None;
+                let opts = MirrorOptions::default()
+                    .parallel(parallel)
+                    .delete(true)
+                    .dry_run(dry_run);
+                let s = mirror(&mut session, &connect, "/", &local, &opts, quiet())
+                    .await
+                    .unwrap();
+                assert_eq!(s.failed.len(), 1, "{:?}", s.failed);
+                assert_eq!(s.failed[0].path, "secret");
+                assert!(s.failed[0].message.contains(said), "{:?}", s.failed);
+                if dry_run {
+                    assert!(
+                        !s.planned.iter().any(|p| p.contains("secret/kept")),
+                        "{:?}",
+                        s.planned
+                    );
+                }
+            }
+            assert_eq!(std::fs::read(local.join("secret/kept")).unwrap(), b"mine");
+            assert_eq!(std::fs::read(local.join("open/a")).unwrap(), b"a");
+            assert!(!local.join("gone").exists());
+        }
+        let _ =
+            std::fs::set_permissions(root.join("secret"), std::fs::Permissions::from_mode(0o755));
     }
 }
 
