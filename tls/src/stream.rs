@@ -1,0 +1,388 @@
+//! A TLS client stream over any `embedded-io` stream, on rustls's
+//! unbuffered API (the one rustls offers without `std`): the handshake runs
+//! at the first read or write, records are decrypted in place in the
+//! incoming buffer, and `close` sends close_notify.
+
+use alloc::sync::Arc;
+use alloc::vec;
+use alloc::vec::Vec;
+
+use embedded_io::{ErrorKind, ErrorType, Read, ReadReady, Write};
+use rustls::ClientConfig;
+use rustls::client::UnbufferedClientConnection;
+use rustls::pki_types::ServerName;
+use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
+
+/// The largest TLS record on the wire (16 KiB of data, header, padding
+/// and tag): the incoming buffer holds one whole.
+const MAX_RECORD: usize = 16 * 1024 + 2048;
+
+/// What went wrong on a TLS stream.
+#[derive(Debug)]
+pub enum TlsError<E> {
+    /// The stream under TLS failed.
+    Io(E),
+    /// TLS itself: a certificate that does not verify, a bad record, an
+    /// alert from the server.
+    Tls(rustls::Error),
+    /// The peer closed the connection in the middle of the handshake.
+    Closed,
+}
+
+impl<E: embedded_io::Error> embedded_io::Error for TlsError<E> {
+    fn kind(&self) -> ErrorKind {
+        match self {
+            TlsError::Io(e) => e.kind(),
+            TlsError::Tls(_) => ErrorKind::InvalidData,
+            TlsError::Closed => ErrorKind::ConnectionAborted,
+        }
+    }
+}
+
+impl<E: core::fmt::Debug> core::fmt::Display for TlsError<E> {
+    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
+        match self {
+            TlsError::Io(e) => write!(f, "{e:?}"),
+            TlsError::Tls(e) => write!(f, "TLS: {e}"),
+            TlsError::Closed => {
+                f.write_str("TLS: the server closed the connection during the handshake")
+            }
+        }
+    }
+}
+
+impl<E: core::fmt::Debug> core::error::Error for TlsError<E> {}
+
+/// What a call of [`TlsStream::pump`] is for.
+enum Goal<'a> {
+    /// Plaintext to read.
+    Read,
+    /// Plaintext to send.
+    Write(&'a [u8]),
+    /// The handshake done (nothing else).
+    Handshake,
+    /// close_notify sent.
+    Close,
+    /// What is buffered processed, nothing read from the stream.
+    Poll,
+}
+
+/// What [`TlsStream::pump`] achieved.
+enum Done {
+    /// Plaintext is waiting in `plain` (or the peer ended the stream).
+    Readable,
+    /// This many bytes of the goal's data were sent.
+    Wrote(usize),
+    /// The handshake is complete.
+    Ready,
+    /// close_notify went out.
+    Closed,
+}
+
+/// A TLS client connection over `T`.
+pub struct TlsStream<T> {
+    io: T,
+    conn: UnbufferedClientConnection,
+    incoming: Vec<u8>,
+    in_used: usize,
+    outgoing: Vec<u8>,
+    plain: Vec<u8>,
+    plain_at: usize,
+    /// The peer ended the stream (close_notify, or EOF after the
+    /// handshake).
+    ended: bool,
+    /// close_notify was sent.
+    closed: bool,
+    /// The handshake completed.
+    ready: bool,
+}
+
+impl<T> TlsStream<T> {
+    /// A client connection to `name` over `io`, with `config` (whose
+    /// session store lets later connections resume this one's session).
+    /// Nothing is sent before the first read, write or
+    /// [`TlsStream::handshake`].
+    pub fn new(
+        io: T,
+        config: Arc<ClientConfig>,
+        name: ServerName<'static>,
+    ) -> Result<Self, rustls::Error> {
+        Ok(TlsStream {
+            io,
+            conn: UnbufferedClientConnection::new(config, name)?,
+            incoming: vec![0; MAX_RECORD],
+            in_used: 0,
+            outgoing: Vec::new(),
+            plain: Vec::new(),
+            plain_at: 0,
+            ended: false,
+            closed: false,
+            ready: false,
+        })
+    }
+
+    /// True when the handshake resumed an earlier session (the control
+    /// connection's, for a data connection).
+    pub fn is_resumed(&self) -> bool {
+        self.ready && self.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
+    }
+
+    /// The stream under TLS.
+    pub fn get_mut(&mut self) -> &mut T {
+        &mut self.io
+    }
+
+    /// The stream under TLS, TLS given up (after close_notify, for CCC).
+    pub fn into_inner(self) -> T {
+        self.io
+    }
+}
+
+impl<T: Read + Write> TlsStream<T> {
+    /// Runs the handshake now (it otherwise runs at the first read or
+    /// write).
+    pub fn handshake(&mut self) -> Result<(), TlsError<T::Error>> {
+        if !self.ready {
+            self.pump(Goal::Handshake)?;
+        }
+        Ok(())
+    }
+
+    /// Sends close_notify (once); the stream under it stays open.
+    pub fn close(&mut self) -> Result<(), TlsError<T::Error>> {
+        if self.closed || !self.ready {
+            return Ok(());
+        }
+        self.pump(Goal::Close)?;
+        Ok(())
+    }
+
+    /// After [`TlsStream::close`]: reads what the server still sends until
+    /// it ends the stream (at most `limit` bytes of data), so its last
+    /// records are processed: under TLS 1.3 the session tickets a data
+    /// connection brings, which the next data connection resumes with
+    /// (each ticket is used once).
+    pub fn drain(&mut self, limit: usize) -> Result<(), TlsError<T::Error>> {
+        let mut buf = [0u8; 512];
+        let mut seen = 0;
+        while seen < limit {
+            match self.read(&mut buf)? {
+                0 => break,
+                n => seen += n,
+            }
+        }
+        Ok(())
+    }
+
+    /// Drives the connection until `goal` is reached.
+    fn pump(&mut self, goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
+        // Bounded: each round consumes input, produces output, or reads
+        // from the stream (which blocks or fails).
+        loop {
+            let UnbufferedStatus {
+                mut discard, state, ..
+            } = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.in_used]);
+            let state = state.map_err(TlsError::Tls)?;
+            let mut reached = None;
+            let mut receive = false;
+            match state {
+                ConnectionState::ReadTraffic(mut records) => {
+                    while let Some(record) = records.next_record() {
+                        let record = record.map_err(TlsError::Tls)?;
+                        discard += record.discard;
+                        self.plain.extend_from_slice(record.payload);
+                    }
+                    if matches!(goal, Goal::Read | Goal::Poll) && self.plain_at < self.plain.len() {
+                        reached = Some(Done::Readable);
+                    }
+                }
+                ConnectionState::EncodeTlsData(mut data) => {
+                    let at = self.outgoing.len();
+                    self.outgoing.resize(at + 2048, 0);
+                    let n = match data.encode(&mut self.outgoing[at..]) {
+                        Ok(n) => n,
+                        Err(EncodeError::InsufficientSize(need)) => {
+                            self.outgoing.resize(at + need.required_size, 0);
+                            data.encode(&mut self.outgoing[at..])
+                                .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?
+                        }
+                        Err(_) => return Err(TlsError::Tls(rustls::Error::EncryptError)),
+                    };
+                    self.outgoing.truncate(at + n);
+                }
+                ConnectionState::TransmitTlsData(data) => {
+                    self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
+                    self.io.flush().map_err(TlsError::Io)?;
+                    self.outgoing.clear();
+                    data.done();
+                }
+                ConnectionState::BlockedHandshake if matches!(goal, Goal::Poll) => {
+                    reached = Some(Done::Ready)
+                }
+                ConnectionState::BlockedHandshake => receive = true,
+                ConnectionState::WriteTraffic(mut traffic) => {
+                    self.ready = true;
+                    match goal {
+                        Goal::Handshake | Goal::Poll => reached = Some(Done::Ready),
+                        Goal::Read if self.plain_at < self.plain.len() || self.ended => {
+                            reached = Some(Done::Readable)
+                        }
+                        Goal::Read => receive = true,
+                        Goal::Write(data) => {
+                            let take = data.len().min(16 * 1024);
+                            let at = self.outgoing.len();
+                            self.outgoing.resize(at + take + 256, 0);
+                            let n = match traffic.encrypt(&data[..take], &mut self.outgoing[at..]) {
+                                Ok(n) => n,
+                                Err(EncryptError::InsufficientSize(need)) => {
+                                    self.outgoing.resize(at + need.required_size, 0);
+                                    traffic
+                                        .encrypt(&data[..take], &mut self.outgoing[at..])
+                                        .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?
+                                }
+                                Err(_) => return Err(TlsError::Tls(rustls::Error::EncryptError)),
+                            };
+                            self.outgoing.truncate(at + n);
+                            self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
+                            self.outgoing.clear();
+                            reached = Some(Done::Wrote(take));
+                        }
+                        Goal::Close => {
+                            let at = self.outgoing.len();
+                            self.outgoing.resize(at + 256, 0);
+                            let n = traffic
+                                .queue_close_notify(&mut self.outgoing[at..])
+                                .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?;
+                            self.outgoing.truncate(at + n);
+                            self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
+                            self.io.flush().map_err(TlsError::Io)?;
+                            self.outgoing.clear();
+                            self.closed = true;
+                            reached = Some(Done::Closed);
+                        }
+                    }
+                }
+                ConnectionState::PeerClosed | ConnectionState::Closed => {
+                    self.ended = true;
+                    reached = Some(match goal {
+                        Goal::Read | Goal::Poll => Done::Readable,
+                        Goal::Handshake => Done::Ready,
+                        // The peer is gone: nothing more to say.
+                        Goal::Close => Done::Closed,
+                        Goal::Write(_) => return Err(TlsError::Closed),
+                    });
+                }
+                _ => {
+                    return Err(TlsError::Tls(rustls::Error::General(
+                        "unexpected TLS state".into(),
+                    )));
+                }
+            }
+            if discard > 0 {
+                self.incoming.copy_within(discard..self.in_used, 0);
+                self.in_used -= discard;
+            }
+            if let Some(done) = reached {
+                return Ok(done);
+            }
+            if receive {
+                if self.in_used == self.incoming.len() {
+                    return Err(TlsError::Tls(rustls::Error::General(
+                        "a TLS record larger than the buffer".into(),
+                    )));
+                }
+                let n = self
+                    .io
+                    .read(&mut self.incoming[self.in_used..])
+                    .map_err(TlsError::Io)?;
+                if n == 0 {
+                    if !self.ready {
+                        return Err(TlsError::Closed);
+                    }
+                    // The end without close_notify: the FTP reply tells
+                    // whether the transfer was whole.
+                    self.ended = true;
+                    if matches!(goal, Goal::Read) {
+                        return Ok(Done::Readable);
+                    }
+                    return Err(TlsError::Closed);
+                }
+                self.in_used += n;
+            }
+        }
+    }
+}
+
+impl<T: ErrorType> ErrorType for TlsStream<T> {
+    type Error = TlsError<T::Error>;
+}
+
+impl<T: Read + Write> Read for TlsStream<T> {
+    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        if self.plain_at == self.plain.len() && !self.ended {
+            self.plain.clear();
+            self.plain_at = 0;
+            self.pump(Goal::Read)?;
+        }
+        let n = buf.len().min(self.plain.len() - self.plain_at);
+        buf[..n].copy_from_slice(&self.plain[self.plain_at..self.plain_at + n]);
+        self.plain_at += n;
+        Ok(n)
+    }
+}
+
+impl<T: Read + Write> Write for TlsStream<T> {
+    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+        if buf.is_empty() {
+            return Ok(0);
+        }
+        match self.pump(Goal::Write(buf))? {
+            Done::Wrote(n) => Ok(n),
+            _ => Err(TlsError::Closed),
+        }
+    }
+
+    fn flush(&mut self) -> Result<(), Self::Error> {
+        self.io.flush().map_err(TlsError::Io)
+    }
+}
+
+impl<T: Read + Write + ReadReady> ReadReady for TlsStream<T> {
+    /// True when a read would not block: plaintext is waiting, or the
+    /// stream under TLS has bytes that make some. Bytes that are no data
+    /// (a TLS 1.3 session ticket) are processed here and do not count.
+    fn read_ready(&mut self) -> Result<bool, Self::Error> {
+        // Bounded: each round takes what the stream has buffered.
+        for _ in 0..8 {
+            if self.plain_at < self.plain.len() || self.ended {
+                return Ok(true);
+            }
+            if !self.ready || self.in_used == self.incoming.len() {
+                return Ok(false);
+            }
+            if !self.io.read_ready().map_err(TlsError::Io)? {
+                return Ok(false);
+            }
+            let n = self
+                .io
+                .read(&mut self.incoming[self.in_used..])
+                .map_err(TlsError::Io)?;
+            if n == 0 {
+                self.ended = true;
+                return Ok(true);
+            }
+            self.in_used += n;
+            if self.plain_at == self.plain.len() {
+                self.plain.clear();
+                self.plain_at = 0;
+            }
+            self.pump(Goal::Poll)?;
+        }
+        Ok(self.plain_at < self.plain.len())
+    }
+}
