@@ -121,9 +121,24 @@ enum Server {
     Vsftpd,
 }
 
+/// FTPS on the device's side of the test: the server's certificate (for
+/// 192.0.2.1), and whether the server stops at TLS 1.2.
+struct Ftps<'a> {
+    certs: &'a ftp_tests::Certs,
+    tls12: bool,
+}
+
 /// Starts vsftpd inside the namespace on 192.0.2.1:2121, serving `root`
-/// to the test's system user; returns once it accepts connections.
-fn start_vsftpd(ns: &mut Namespace, root: &Path, conf_dir: &Path) -> u16 {
+/// to the test's system user; returns once it accepts connections. With
+/// `tls`, explicit FTPS is required for logins and data, data connections
+/// must resume the control connection's session (`require_ssl_reuse`)
+/// and uploads end with close_notify (`strict_ssl_read_eof`).
+fn start_vsftpd_tls(
+    ns: &mut Namespace,
+    root: &Path,
+    conf_dir: &Path,
+    tls: Option<&Ftps<'_>>,
+) -> u16 {
     ftp_tests::ensure_system_user();
     std::fs::create_dir_all("/var/run/vsftpd/empty").unwrap();
     let owned = Command::new("chown")
@@ -135,15 +150,35 @@ fn start_vsftpd(ns: &mut Namespace, root: &Path, conf_dir: &Path) -> u16 {
     let port = 2121;
     let conf = conf_dir.join("vsftpd.conf");
     let body = ftp_tests::vsftpd_conf(root, port, 30000);
+    let ssl = match tls {
+        None => String::new(),
+        Some(t) => format!(
+            "ssl_enable=YES\nrsa_cert_file={}\nrsa_private_key_file={}\n\
+             force_local_logins_ssl=YES\nforce_local_data_ssl=YES\n\
+             require_ssl_reuse=YES\nstrict_ssl_read_eof=YES\nssl_ciphers=HIGH\n",
+            t.certs.cert.display(),
+            t.certs.key.display()
+        ),
+    };
     std::fs::write(
         &conf,
-        format!("listen=YES\nlisten_address=192.0.2.1\n{body}"),
+        format!("listen=YES\nlisten_address=192.0.2.1\n{body}{ssl}"),
     )
     .unwrap();
-    let child = ns
-        .command("/usr/sbin/vsftpd")
-        .arg(&conf)
-        .stdout(Stdio::null())
+    let mut cmd = ns.command("/usr/sbin/vsftpd");
+    cmd.arg(&conf).stdout(Stdio::null());
+    if tls.is_some_and(|t| t.tls12) {
+        // vsftpd 3.0 has no option for it: OpenSSL's configuration caps it.
+        let openssl_conf = conf_dir.join("openssl.cnf");
+        std::fs::write(
+            &openssl_conf,
+            "openssl_conf = default_conf\n[default_conf]\nssl_conf = ssl_sect\n\
+             [ssl_sect]\nsystem_default = tls_sect\n[tls_sect]\nMaxProtocol = TLSv1.2\n",
+        )
+        .unwrap();
+        cmd.env("OPENSSL_CONF", openssl_conf);
+    }
+    let child = cmd
         .spawn()
         .expect("vsftpd runs (scripts/install-test-deps.sh installs it)");
     ns.children.push(child);
@@ -173,6 +208,13 @@ fn client_over_tap(bin: &str, kind: Server) {
 /// The device program against a real server; with `active`, the data
 /// connections are the server's to open (embassy_tap's FTP_ACTIVE=1).
 fn client_over_tap_in(bin: &str, kind: Server, active: bool) {
+    client_over_tap_with(bin, kind, active, None);
+}
+
+/// [`client_over_tap_in`]; with `tls`, the server requires explicit FTPS
+/// and the client (`firmware_tls_tap`) gets the CA file as its last
+/// argument.
+fn client_over_tap_with(bin: &str, kind: Server, active: bool, tls: Option<&Ftps<'_>>) {
     let mut ns = Namespace::create();
     let root = tempfile::tempdir().unwrap();
     let conf_dir = tempfile::tempdir().unwrap();
@@ -184,25 +226,31 @@ fn client_over_tap_in(bin: &str, kind: Server, active: bool) {
     let root_arg = root.path().display().to_string();
     let (port, user) = match kind {
         Server::Pyftpdlib => {
-            let port = ns.start_server(
-                "ftpd.py",
-                &[
-                    root_arg.as_str(),
-                    "--user",
-                    USER,
-                    "--password",
-                    PASSWORD,
-                    "--host",
-                    "192.0.2.1",
-                ],
-            );
+            let mut args = vec![
+                root_arg.clone(),
+                "--user".into(),
+                USER.into(),
+                "--password".into(),
+                PASSWORD.into(),
+                "--host".into(),
+                "192.0.2.1".into(),
+            ];
+            if let Some(t) = tls {
+                args.extend([
+                    "--certfile".into(),
+                    t.certs.cert.display().to_string(),
+                    "--keyfile".into(),
+                    t.certs.key.display().to_string(),
+                ]);
+            }
+            let port = ns.start_server("ftpd.py", &args);
             (port, USER)
         }
         Server::Vsftpd => {
             use std::os::unix::fs::PermissionsExt;
             std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
             (
-                start_vsftpd(&mut ns, root.path(), conf_dir.path()),
+                start_vsftpd_tls(&mut ns, root.path(), conf_dir.path(), tls),
                 VSFTPD_USER,
             )
         }
@@ -216,13 +264,17 @@ fn client_over_tap_in(bin: &str, kind: Server, active: bool) {
         .collect();
     std::fs::write(&log, &log_bytes).unwrap();
     let server_addr = format!("192.0.2.1:{port}");
-    let mut client = ns
-        .command(bin)
+    let mut client = ns.command(bin);
+    client
         .env("FTP_ACTIVE", if active { "1" } else { "0" })
         .args(["tap0", &server_addr, user, PASSWORD, "pub", "firmware.bin"])
         .arg(&out)
         .arg(&log)
-        .arg("device.log")
+        .arg("device.log");
+    if let Some(t) = tls {
+        client.arg(&t.certs.ca);
+    }
+    let mut client = client
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
@@ -257,6 +309,88 @@ fn client_over_tap_in(bin: &str, kind: Server, active: bool) {
         text.trim_end().lines().any(|l| l.starts_with("221 ")),
         "{text}"
     );
+    if tls.is_some() {
+        assert!(text.contains("234 "), "AUTH TLS was answered: {text}");
+        // No data connection was refused for want of session reuse.
+        assert!(!text.contains("522"), "{text}");
+    }
+}
+
+/// The FTPS device program against a server whose certificate comes from
+/// another CA than the device's: refused at the handshake, with a clear
+/// one-line error, and nothing logged in.
+fn tls_certificate_from_another_ca_is_refused(kind: Server) {
+    let certs = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
+    let other = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
+    let mut ns = Namespace::create();
+    let root = tempfile::tempdir().unwrap();
+    let conf_dir = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("pub")).unwrap();
+    let tls = Ftps {
+        certs: &certs,
+        tls12: false,
+    };
+    let root_arg = root.path().display().to_string();
+    let (port, user) = match kind {
+        Server::Pyftpdlib => {
+            let cert = certs.cert.display().to_string();
+            let key = certs.key.display().to_string();
+            let args = [
+                root_arg.as_str(),
+                "--user",
+                USER,
+                "--password",
+                PASSWORD,
+                "--host",
+                "192.0.2.1",
+                "--certfile",
+                &cert,
+                "--keyfile",
+                &key,
+            ];
+            (ns.start_server("ftpd.py", &args), USER)
+        }
+        Server::Vsftpd => {
+            use std::os::unix::fs::PermissionsExt;
+            std::fs::set_permissions(root.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+            (
+                start_vsftpd_tls(&mut ns, root.path(), conf_dir.path(), Some(&tls)),
+                VSFTPD_USER,
+            )
+        }
+    };
+    let work = tempfile::tempdir().unwrap();
+    let log = work.path().join("device.log");
+    std::fs::write(&log, b"x\n").unwrap();
+    let mut client = ns
+        .command(FIRMWARE_TLS)
+        .args([
+            "tap0",
+            &format!("192.0.2.1:{port}"),
+            user,
+            PASSWORD,
+            "pub",
+            "f",
+        ])
+        .arg(work.path().join("out"))
+        .arg(&log)
+        .arg("device.log")
+        .arg(&other.ca)
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let status = wait_bounded(&mut client, Duration::from_secs(60));
+    let output = client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let err = String::from_utf8_lossy(&output.stderr);
+    assert!(!status.success(), "{text}");
+    assert!(
+        err.starts_with("error: TLS on the control connection") && err.contains("certificate"),
+        "{err}"
+    );
+    assert_eq!(err.trim_end().lines().count(), 1, "{err}");
+    assert!(!text.contains("230 "), "{text}");
 }
 
 /// A port nobody listens on, over the same TAP: smoltcp's connect ends in a
@@ -335,6 +469,41 @@ fn times_out_on_a_silent_server(bin: &str) {
 }
 
 const FIRMWARE: &str = env!("CARGO_BIN_EXE_firmware_tap");
+const FIRMWARE_TLS: &str = env!("CARGO_BIN_EXE_firmware_tls_tap");
+
+/// The FTPS device program against vsftpd requiring session reuse and
+/// close_notify, TLS 1.3 and 1.2, and pyftpdlib's TLS handler: listing,
+/// the 4 MiB image and the log byte for byte, no 522.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
+)]
+fn firmware_tls_client_over_tap() {
+    let certs = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
+    for tls12 in [false, true] {
+        let tls = Ftps {
+            certs: &certs,
+            tls12,
+        };
+        client_over_tap_with(FIRMWARE_TLS, Server::Vsftpd, false, Some(&tls));
+    }
+    let tls = Ftps {
+        certs: &certs,
+        tls12: false,
+    };
+    client_over_tap_with(FIRMWARE_TLS, Server::Pyftpdlib, false, Some(&tls));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
+)]
+fn firmware_tls_client_refuses_a_certificate_from_another_ca() {
+    tls_certificate_from_another_ca_is_refused(Server::Vsftpd);
+    tls_certificate_from_another_ca_is_refused(Server::Pyftpdlib);
+}
 const EMBASSY: &str = env!("CARGO_BIN_EXE_embassy_tap");
 
 #[test]

@@ -3,6 +3,7 @@
 //! resuming the control connection's session (the same configuration and
 //! its session store).
 
+use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
 
@@ -17,7 +18,8 @@ use crate::{TlsError, TlsStream};
 /// AUTH TLS is answered) and each data connection.
 pub enum MaybeTls<T> {
     Plain(T),
-    Tls(TlsStream<T>),
+    /// On the heap: a rustls connection is about a KiB.
+    Tls(Box<TlsStream<T>>),
     /// Between the two: a failed upgrade leaves nothing.
     Gone,
 }
@@ -36,7 +38,7 @@ impl<T: Read + Write> MaybeTls<T> {
         };
         let mut tls = TlsStream::new(io, config.clone(), name.clone()).map_err(TlsError::Tls)?;
         tls.handshake()?;
-        *self = MaybeTls::Tls(tls);
+        *self = MaybeTls::Tls(Box::new(tls));
         Ok(())
     }
 
@@ -150,15 +152,17 @@ where
             MaybeTls::Tls(mut t) => {
                 // close_notify first: a server with strict_ssl_read_eof
                 // takes an upload as whole only with it.
+                // A download the server ended: our goodbye may find the
+                // connection closed, which does not make it fail.
+                let ended = t.is_ended();
                 let said = t.close();
                 // The server's answer to it: its last records, the
                 // session tickets of this connection among them.
-                let drained = match said {
-                    Ok(()) => t.drain(DRAIN_LIMIT),
-                    Err(e) => Err(e),
-                };
-                let closed = self.inner.close(t.into_inner()).map_err(TlsError::Io);
-                let said = drained;
+                let said = said.and_then(|()| t.drain(DRAIN_LIMIT));
+                let closed = self.inner.close((*t).into_inner()).map_err(TlsError::Io);
+                if ended {
+                    return Ok(());
+                }
                 said.and(closed)
             }
             MaybeTls::Gone => Ok(()),
@@ -183,9 +187,9 @@ where
     /// first read or write, once the server has the transfer command).
     fn wrap(&self, stream: D::Stream) -> Result<MaybeTls<D::Stream>, TlsError<D::Error>> {
         Ok(match &self.tls {
-            Some((config, name)) => MaybeTls::Tls(
+            Some((config, name)) => MaybeTls::Tls(Box::new(
                 TlsStream::new(stream, config.clone(), name.clone()).map_err(TlsError::Tls)?,
-            ),
+            )),
             None => MaybeTls::Plain(stream),
         })
     }

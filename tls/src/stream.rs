@@ -127,6 +127,12 @@ impl<T> TlsStream<T> {
         self.ready && self.conn.handshake_kind() == Some(rustls::HandshakeKind::Resumed)
     }
 
+    /// True once the server ended the stream (close_notify, or its end
+    /// after the handshake).
+    pub fn is_ended(&self) -> bool {
+        self.ended
+    }
+
     /// The stream under TLS.
     pub fn get_mut(&mut self) -> &mut T {
         &mut self.io
