@@ -14,7 +14,7 @@ use std::sync::Arc;
 use ftp_core::Ftp;
 use ftp_core::smoltcp_io::{Clock, Connector, Stack, TcpStream};
 use ftp_tls::{MaybeTls, TlsData};
-use rustls::pki_types::{ServerName, UnixTime};
+use rustls::pki_types::UnixTime;
 use smoltcp::iface::{Config, Interface, SocketSet, SocketStorage};
 use smoltcp::phy::{Medium, TunTapInterface};
 use smoltcp::socket::tcp;
@@ -133,7 +133,7 @@ pub fn run(args: &[String], tls: bool) -> Result<(), String> {
                     .map_err(|e| e.to_string())?;
             // The server is named by its address: the certificate must
             // hold it in subjectAltName.
-            let name = ServerName::IpAddress(server.ip().into());
+            let name = ftp_tls::server_name(server.ip());
             let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
                 Ftp::connect(MaybeTls::Plain(stream), TlsData::new(connector), server)
                     .map_err(|e| e.to_string())?;

@@ -77,3 +77,14 @@ pub fn client_config(
     config.resumption = Resumption::store(store);
     Ok(Arc::new(config))
 }
+
+/// The name a server reached by its address is checked against: the
+/// address in the certificate's subjectAltName (rustls's own conversion
+/// from `core::net` needs `std`).
+pub fn server_name(addr: core::net::IpAddr) -> rustls::pki_types::ServerName<'static> {
+    use rustls::pki_types::{IpAddr, Ipv4Addr, Ipv6Addr};
+    rustls::pki_types::ServerName::IpAddress(match addr {
+        core::net::IpAddr::V4(v4) => IpAddr::V4(Ipv4Addr::from(v4.octets())),
+        core::net::IpAddr::V6(v6) => IpAddr::V6(Ipv6Addr::from(v6.segments())),
+    })
+}
