@@ -10,13 +10,18 @@
 
 extern crate alloc;
 
-mod ftp;
+mod error;
 mod store;
-mod stream;
 
-pub use ftp::{MaybeTls, TlsData};
+pub use error::TlsError;
 pub use store::SessionStore;
-pub use stream::{TlsError, TlsStream};
+
+mod blocking;
+
+pub use blocking::{MaybeTls, TlsData, TlsStream};
+
+#[cfg(feature = "async")]
+pub mod asynch;
 
 use alloc::sync::Arc;
 

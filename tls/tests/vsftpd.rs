@@ -89,24 +89,10 @@ impl rustls::time_provider::TimeProvider for Clock {
 type Session = Ftp<MaybeTls<Sock>, TlsData<Data>>;
 type E = ftp_tls::TlsError<std::io::Error>;
 
-struct L;
-impl log::Log for L {
-    fn enabled(&self, _: &log::Metadata<'_>) -> bool {
-        true
-    }
-    fn log(&self, r: &log::Record<'_>) {
-        eprintln!("{} {}", r.target(), r.args());
-    }
-    fn flush(&self) {}
-}
-static LOGGER: L = L;
-
 fn session(server: &Vsftpd, versions: &[&'static rustls::SupportedProtocolVersion]) -> Session {
-    let _ = log::set_logger(&LOGGER);
-    log::set_max_level(log::LevelFilter::Debug);
     let ca = std::fs::read(server.ca.as_ref().unwrap()).unwrap();
     let store = Arc::new(SessionStore::new(1));
-    let config = client_config(&ca, versions, store.clone(), Arc::new(Clock)).unwrap();
+    let config = client_config(&ca, versions, store, Arc::new(Clock)).unwrap();
     let name = ServerName::try_from("127.0.0.1").unwrap().to_owned();
     let addr: SocketAddr = server.addr().parse().unwrap();
     let control = MaybeTls::Plain(sock(TcpStream::connect(addr).unwrap()));
@@ -115,7 +101,6 @@ fn session(server: &Vsftpd, versions: &[&'static rustls::SupportedProtocolVersio
     ftp.control_mut().upgrade(&config, &name).unwrap();
     ftp.login(VSFTPD_USER, PASSWORD, "").unwrap();
     ftp.prot_p().unwrap();
-    eprintln!("store after login: {:?}", store);
     ftp.data_connector_mut().protect(Some((config, name)));
     ftp
 }
@@ -136,7 +121,8 @@ fn every_data_connection_resumes_the_control_session() {
             &[&rustls::version::TLS13]
         };
         let mut ftp = session(&server, versions);
-        assert!(ftp.control_mut().is_resumed() == false);
+        // The control connection is the session's first: nothing to resume.
+        assert!(!ftp.control_mut().is_resumed());
         let mut buf = [0u8; 4096];
         for round in 0..3 {
             let mut names = Vec::new();

@@ -7,7 +7,14 @@ use alloc::sync::Arc;
 use alloc::vec;
 use alloc::vec::Vec;
 
-use embedded_io::{ErrorKind, ErrorType, Read, ReadReady, Write};
+use embedded_io::{ErrorType, ReadReady};
+
+use super::bisync;
+use super::io::{Read, Write};
+use crate::TlsError;
+
+#[allow(unused_imports)]
+use embedded_io::ErrorKind;
 use rustls::ClientConfig;
 use rustls::client::UnbufferedClientConnection;
 use rustls::pki_types::ServerName;
@@ -16,42 +23,6 @@ use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedS
 /// The largest TLS record on the wire (16 KiB of data, header, padding
 /// and tag): the incoming buffer holds one whole.
 const MAX_RECORD: usize = 16 * 1024 + 2048;
-
-/// What went wrong on a TLS stream.
-#[derive(Debug)]
-pub enum TlsError<E> {
-    /// The stream under TLS failed.
-    Io(E),
-    /// TLS itself: a certificate that does not verify, a bad record, an
-    /// alert from the server.
-    Tls(rustls::Error),
-    /// The peer closed the connection in the middle of the handshake.
-    Closed,
-}
-
-impl<E: embedded_io::Error> embedded_io::Error for TlsError<E> {
-    fn kind(&self) -> ErrorKind {
-        match self {
-            TlsError::Io(e) => e.kind(),
-            TlsError::Tls(_) => ErrorKind::InvalidData,
-            TlsError::Closed => ErrorKind::ConnectionAborted,
-        }
-    }
-}
-
-impl<E: core::fmt::Debug> core::fmt::Display for TlsError<E> {
-    fn fmt(&self, f: &mut core::fmt::Formatter<'_>) -> core::fmt::Result {
-        match self {
-            TlsError::Io(e) => write!(f, "{e:?}"),
-            TlsError::Tls(e) => write!(f, "TLS: {e}"),
-            TlsError::Closed => {
-                f.write_str("TLS: the server closed the connection during the handshake")
-            }
-        }
-    }
-}
-
-impl<E: core::fmt::Debug> core::error::Error for TlsError<E> {}
 
 /// What a call of [`TlsStream::pump`] is for.
 enum Goal<'a> {
@@ -63,8 +34,6 @@ enum Goal<'a> {
     Handshake,
     /// close_notify sent.
     Close,
-    /// What is buffered processed, nothing read from the stream.
-    Poll,
 }
 
 /// What [`TlsStream::pump`] achieved.
@@ -144,22 +113,23 @@ impl<T> TlsStream<T> {
     }
 }
 
+#[bisync]
 impl<T: Read + Write> TlsStream<T> {
     /// Runs the handshake now (it otherwise runs at the first read or
     /// write).
-    pub fn handshake(&mut self) -> Result<(), TlsError<T::Error>> {
+    pub async fn handshake(&mut self) -> Result<(), TlsError<T::Error>> {
         if !self.ready {
-            self.pump(Goal::Handshake)?;
+            self.pump(Goal::Handshake).await?;
         }
         Ok(())
     }
 
     /// Sends close_notify (once); the stream under it stays open.
-    pub fn close(&mut self) -> Result<(), TlsError<T::Error>> {
+    pub async fn close(&mut self) -> Result<(), TlsError<T::Error>> {
         if self.closed || !self.ready {
             return Ok(());
         }
-        self.pump(Goal::Close)?;
+        self.pump(Goal::Close).await?;
         Ok(())
     }
 
@@ -168,11 +138,11 @@ impl<T: Read + Write> TlsStream<T> {
     /// records are processed: under TLS 1.3 the session tickets a data
     /// connection brings, which the next data connection resumes with
     /// (each ticket is used once).
-    pub fn drain(&mut self, limit: usize) -> Result<(), TlsError<T::Error>> {
+    pub async fn drain(&mut self, limit: usize) -> Result<(), TlsError<T::Error>> {
         let mut buf = [0u8; 512];
         let mut seen = 0;
         while seen < limit {
-            match self.read(&mut buf)? {
+            match Read::read(self, &mut buf).await? {
                 0 => break,
                 n => seen += n,
             }
@@ -181,7 +151,7 @@ impl<T: Read + Write> TlsStream<T> {
     }
 
     /// Drives the connection until `goal` is reached.
-    fn pump(&mut self, goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
+    async fn pump(&mut self, goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
         // Bounded: each round consumes input, produces output, or reads
         // from the stream (which blocks or fails).
         loop {
@@ -200,7 +170,7 @@ impl<T: Read + Write> TlsStream<T> {
                         discard += record.discard;
                         self.plain.extend_from_slice(record.payload);
                     }
-                    if matches!(goal, Goal::Read | Goal::Poll) && self.plain_at < self.plain.len() {
+                    if matches!(goal, Goal::Read) && self.plain_at < self.plain.len() {
                         reached = Some(Done::Readable);
                     }
                 }
@@ -219,19 +189,19 @@ impl<T: Read + Write> TlsStream<T> {
                     self.outgoing.truncate(at + n);
                 }
                 ConnectionState::TransmitTlsData(data) => {
-                    self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
-                    self.io.flush().map_err(TlsError::Io)?;
+                    self.io
+                        .write_all(&self.outgoing)
+                        .await
+                        .map_err(TlsError::Io)?;
+                    self.io.flush().await.map_err(TlsError::Io)?;
                     self.outgoing.clear();
                     data.done();
-                }
-                ConnectionState::BlockedHandshake if matches!(goal, Goal::Poll) => {
-                    reached = Some(Done::Ready)
                 }
                 ConnectionState::BlockedHandshake => receive = true,
                 ConnectionState::WriteTraffic(mut traffic) => {
                     self.ready = true;
                     match goal {
-                        Goal::Handshake | Goal::Poll => reached = Some(Done::Ready),
+                        Goal::Handshake => reached = Some(Done::Ready),
                         Goal::Read if self.plain_at < self.plain.len() || self.ended => {
                             reached = Some(Done::Readable)
                         }
@@ -251,7 +221,10 @@ impl<T: Read + Write> TlsStream<T> {
                                 Err(_) => return Err(TlsError::Tls(rustls::Error::EncryptError)),
                             };
                             self.outgoing.truncate(at + n);
-                            self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
+                            self.io
+                                .write_all(&self.outgoing)
+                                .await
+                                .map_err(TlsError::Io)?;
                             self.outgoing.clear();
                             reached = Some(Done::Wrote(take));
                         }
@@ -262,8 +235,11 @@ impl<T: Read + Write> TlsStream<T> {
                                 .queue_close_notify(&mut self.outgoing[at..])
                                 .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?;
                             self.outgoing.truncate(at + n);
-                            self.io.write_all(&self.outgoing).map_err(TlsError::Io)?;
-                            self.io.flush().map_err(TlsError::Io)?;
+                            self.io
+                                .write_all(&self.outgoing)
+                                .await
+                                .map_err(TlsError::Io)?;
+                            self.io.flush().await.map_err(TlsError::Io)?;
                             self.outgoing.clear();
                             self.closed = true;
                             reached = Some(Done::Closed);
@@ -273,7 +249,7 @@ impl<T: Read + Write> TlsStream<T> {
                 ConnectionState::PeerClosed | ConnectionState::Closed => {
                     self.ended = true;
                     reached = Some(match goal {
-                        Goal::Read | Goal::Poll => Done::Readable,
+                        Goal::Read => Done::Readable,
                         Goal::Handshake => Done::Ready,
                         // The peer is gone: nothing more to say.
                         Goal::Close => Done::Closed,
@@ -302,6 +278,7 @@ impl<T: Read + Write> TlsStream<T> {
                 let n = self
                     .io
                     .read(&mut self.incoming[self.in_used..])
+                    .await
                     .map_err(TlsError::Io)?;
                 if n == 0 {
                     if !self.ready {
@@ -325,15 +302,16 @@ impl<T: ErrorType> ErrorType for TlsStream<T> {
     type Error = TlsError<T::Error>;
 }
 
+#[bisync]
 impl<T: Read + Write> Read for TlsStream<T> {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
         if buf.is_empty() {
             return Ok(0);
         }
         if self.plain_at == self.plain.len() && !self.ended {
             self.plain.clear();
             self.plain_at = 0;
-            self.pump(Goal::Read)?;
+            self.pump(Goal::Read).await?;
         }
         let n = buf.len().min(self.plain.len() - self.plain_at);
         buf[..n].copy_from_slice(&self.plain[self.plain_at..self.plain_at + n]);
@@ -342,29 +320,32 @@ impl<T: Read + Write> Read for TlsStream<T> {
     }
 }
 
+#[bisync]
 impl<T: Read + Write> Write for TlsStream<T> {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
         if buf.is_empty() {
             return Ok(0);
         }
-        match self.pump(Goal::Write(buf))? {
+        match self.pump(Goal::Write(buf)).await? {
             Done::Wrote(n) => Ok(n),
             _ => Err(TlsError::Closed),
         }
     }
 
-    fn flush(&mut self) -> Result<(), Self::Error> {
-        self.io.flush().map_err(TlsError::Io)
+    async fn flush(&mut self) -> Result<(), Self::Error> {
+        self.io.flush().await.map_err(TlsError::Io)
     }
 }
 
 impl<T: Read + Write + ReadReady> ReadReady for TlsStream<T> {
     /// True when a read would not block: plaintext is waiting, or the
-    /// stream under TLS has bytes that make some. Bytes that are no data
-    /// (a TLS 1.3 session ticket) are processed here and do not count.
+    /// stream under TLS has bytes that make some. Records that are no data
+    /// (a TLS 1.3 session ticket) are processed here and do not count, so
+    /// the session never waits for a reply that is not there.
     fn read_ready(&mut self) -> Result<bool, Self::Error> {
         // Bounded: each round takes what the stream has buffered.
         for _ in 0..8 {
+            self.take_buffered()?;
             if self.plain_at < self.plain.len() || self.ended {
                 return Ok(true);
             }
@@ -374,21 +355,58 @@ impl<T: Read + Write + ReadReady> ReadReady for TlsStream<T> {
             if !self.io.read_ready().map_err(TlsError::Io)? {
                 return Ok(false);
             }
-            let n = self
-                .io
-                .read(&mut self.incoming[self.in_used..])
-                .map_err(TlsError::Io)?;
-            if n == 0 {
-                self.ended = true;
-                return Ok(true);
+            match super::read_now(&mut self.io, &mut self.incoming[self.in_used..]) {
+                None => return Ok(false),
+                Some(Ok(0)) => {
+                    self.ended = true;
+                    return Ok(true);
+                }
+                Some(Ok(n)) => self.in_used += n,
+                Some(Err(e)) => return Err(TlsError::Io(e)),
             }
-            self.in_used += n;
-            if self.plain_at == self.plain.len() {
-                self.plain.clear();
-                self.plain_at = 0;
-            }
-            self.pump(Goal::Poll)?;
         }
         Ok(self.plain_at < self.plain.len())
+    }
+}
+
+impl<T> TlsStream<T> {
+    /// Decrypts the data records already buffered, without any I/O; stops
+    /// at anything else (a record to answer is answered by the next read
+    /// or write).
+    fn take_buffered<E>(&mut self) -> Result<(), TlsError<E>> {
+        if self.plain_at == self.plain.len() {
+            self.plain.clear();
+            self.plain_at = 0;
+        }
+        // Bounded: each round consumes buffered records.
+        for _ in 0..64 {
+            let UnbufferedStatus {
+                mut discard, state, ..
+            } = self
+                .conn
+                .process_tls_records(&mut self.incoming[..self.in_used]);
+            let mut more = false;
+            match state.map_err(TlsError::Tls)? {
+                ConnectionState::ReadTraffic(mut records) => {
+                    while let Some(record) = records.next_record() {
+                        let record = record.map_err(TlsError::Tls)?;
+                        discard += record.discard;
+                        self.plain.extend_from_slice(record.payload);
+                        more = true;
+                    }
+                }
+                ConnectionState::PeerClosed | ConnectionState::Closed => self.ended = true,
+                _ => {}
+            }
+            if discard > 0 {
+                self.incoming.copy_within(discard..self.in_used, 0);
+                self.in_used -= discard;
+                more = true;
+            }
+            if !more {
+                break;
+            }
+        }
+        Ok(())
     }
 }

@@ -7,12 +7,15 @@ use alloc::boxed::Box;
 use alloc::sync::Arc;
 use core::net::SocketAddr;
 
-use embedded_io::{ErrorType, Read, ReadReady, Write};
-use ftp_core::DataConnector;
+use embedded_io::{ErrorType, ReadReady};
+
+use super::bisync;
+use super::io::{DataConnector, Read, Write};
 use rustls::ClientConfig;
 use rustls::pki_types::ServerName;
 
-use crate::{TlsError, TlsStream};
+use super::TlsStream;
+use crate::TlsError;
 
 /// A stream in clear text or in TLS: the control connection (clear until
 /// AUTH TLS is answered) and each data connection.
@@ -24,11 +27,12 @@ pub enum MaybeTls<T> {
     Gone,
 }
 
+#[bisync]
 impl<T: Read + Write> MaybeTls<T> {
     /// Turns a clear stream to TLS (after the server's 234 to AUTH TLS)
     /// and runs the handshake, so a certificate that does not verify is
     /// the error here.
-    pub fn upgrade(
+    pub async fn upgrade(
         &mut self,
         config: &Arc<ClientConfig>,
         name: &ServerName<'static>,
@@ -37,11 +41,13 @@ impl<T: Read + Write> MaybeTls<T> {
             return Err(TlsError::Closed);
         };
         let mut tls = TlsStream::new(io, config.clone(), name.clone()).map_err(TlsError::Tls)?;
-        tls.handshake()?;
+        tls.handshake().await?;
         *self = MaybeTls::Tls(Box::new(tls));
         Ok(())
     }
+}
 
+impl<T> MaybeTls<T> {
     /// True when a TLS handshake resumed an earlier session.
     pub fn is_resumed(&self) -> bool {
         matches!(self, MaybeTls::Tls(t) if t.is_resumed())
@@ -52,29 +58,31 @@ impl<T: ErrorType> ErrorType for MaybeTls<T> {
     type Error = TlsError<T::Error>;
 }
 
+#[bisync]
 impl<T: Read + Write> Read for MaybeTls<T> {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
+    async fn read(&mut self, buf: &mut [u8]) -> Result<usize, Self::Error> {
         match self {
-            MaybeTls::Plain(io) => io.read(buf).map_err(TlsError::Io),
-            MaybeTls::Tls(t) => t.read(buf),
+            MaybeTls::Plain(io) => io.read(buf).await.map_err(TlsError::Io),
+            MaybeTls::Tls(t) => t.read(buf).await,
             MaybeTls::Gone => Err(TlsError::Closed),
         }
     }
 }
 
+#[bisync]
 impl<T: Read + Write> Write for MaybeTls<T> {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
+    async fn write(&mut self, buf: &[u8]) -> Result<usize, Self::Error> {
         match self {
-            MaybeTls::Plain(io) => io.write(buf).map_err(TlsError::Io),
-            MaybeTls::Tls(t) => t.write(buf),
+            MaybeTls::Plain(io) => io.write(buf).await.map_err(TlsError::Io),
+            MaybeTls::Tls(t) => t.write(buf).await,
             MaybeTls::Gone => Err(TlsError::Closed),
         }
     }
 
-    fn flush(&mut self) -> Result<(), Self::Error> {
+    async fn flush(&mut self) -> Result<(), Self::Error> {
         match self {
-            MaybeTls::Plain(io) => io.flush().map_err(TlsError::Io),
-            MaybeTls::Tls(t) => t.flush(),
+            MaybeTls::Plain(io) => io.flush().await.map_err(TlsError::Io),
+            MaybeTls::Tls(t) => t.flush().await,
             MaybeTls::Gone => Err(TlsError::Closed),
         }
     }
@@ -120,6 +128,7 @@ impl<D> TlsData<D> {
     }
 }
 
+#[bisync]
 impl<D> DataConnector for TlsData<D>
 where
     D: DataConnector,
@@ -129,37 +138,44 @@ where
     type Stream = MaybeTls<D::Stream>;
     type Listener = D::Listener;
 
-    fn connect(&mut self, addr: SocketAddr) -> Result<Self::Stream, Self::Error> {
-        let stream = self.inner.connect(addr).map_err(TlsError::Io)?;
+    async fn connect(&mut self, addr: SocketAddr) -> Result<Self::Stream, Self::Error> {
+        let stream = self.inner.connect(addr).await.map_err(TlsError::Io)?;
         self.wrap(stream)
     }
 
-    fn listen(&mut self) -> Result<(Self::Listener, SocketAddr), Self::Error> {
-        self.inner.listen().map_err(TlsError::Io)
+    async fn listen(&mut self) -> Result<(Self::Listener, SocketAddr), Self::Error> {
+        self.inner.listen().await.map_err(TlsError::Io)
     }
 
-    fn accept(
+    async fn accept(
         &mut self,
         listener: Self::Listener,
     ) -> Result<(Self::Stream, SocketAddr), Self::Error> {
-        let (stream, from) = self.inner.accept(listener).map_err(TlsError::Io)?;
+        let (stream, from) = self.inner.accept(listener).await.map_err(TlsError::Io)?;
         Ok((self.wrap(stream)?, from))
     }
 
-    fn close(&mut self, stream: Self::Stream) -> Result<(), Self::Error> {
+    async fn close(&mut self, stream: Self::Stream) -> Result<(), Self::Error> {
         match stream {
-            MaybeTls::Plain(s) => self.inner.close(s).map_err(TlsError::Io),
+            MaybeTls::Plain(s) => self.inner.close(s).await.map_err(TlsError::Io),
             MaybeTls::Tls(mut t) => {
                 // close_notify first: a server with strict_ssl_read_eof
                 // takes an upload as whole only with it.
                 // A download the server ended: our goodbye may find the
                 // connection closed, which does not make it fail.
                 let ended = t.is_ended();
-                let said = t.close();
+                let said = t.close().await;
                 // The server's answer to it: its last records, the
                 // session tickets of this connection among them.
-                let said = said.and_then(|()| t.drain(DRAIN_LIMIT));
-                let closed = self.inner.close((*t).into_inner()).map_err(TlsError::Io);
+                let said = match said {
+                    Ok(()) => t.drain(DRAIN_LIMIT).await,
+                    Err(e) => Err(e),
+                };
+                let closed = self
+                    .inner
+                    .close((*t).into_inner())
+                    .await
+                    .map_err(TlsError::Io);
                 if ended {
                     return Ok(());
                 }
