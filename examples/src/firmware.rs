@@ -159,7 +159,7 @@ pub fn run(args: &[String], tls: bool) -> Result<(), String> {
 /// The time certificates are checked at: the host's clock (a device reads
 /// its RTC, or the time from the network).
 #[derive(Debug)]
-struct HostClock;
+pub(crate) struct HostClock;
 
 impl rustls::time_provider::TimeProvider for HostClock {
     fn current_time(&self) -> Option<UnixTime> {

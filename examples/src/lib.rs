@@ -28,87 +28,34 @@ pub struct Device<'a> {
 /// The transfer buffer of the firmware-style examples.
 pub const BLOCK: usize = 4096;
 
-/// The firmware examples' session after login: CWD, LIST, RETR of the
-/// image, STOR of the log, QUIT, each step printed (the tests read it),
-/// then the session's size. The same for clear text and FTPS: the
-/// streams are the session's business.
-pub fn device_session<S, D, const N: usize>(
-    ftp: &mut ftp_core::Ftp<S, D, N, std::io::Error>,
-    device: &Device<'_>,
-) -> Result<(), String>
-where
-    S: embedded_io::Read + embedded_io::Write + embedded_io::ReadReady,
-    D: ftp_core::DataConnector<Error = S::Error>,
-    S::Error: std::fmt::Display,
-{
-    use std::io::Write as _;
-    let fail = |e: ftp_core::Error<S::Error, std::io::Error>| e.to_string();
-    let Device {
-        dir,
-        file,
-        out,
-        log,
-        remote_log,
-    } = *device;
-    println!("{}", ftp.cwd(dir).map_err(fail)?);
+/// The firmware examples' session after login, blocking (`firmware_tap`,
+/// `firmware_tls_tap`).
+#[path = "twin"]
+pub mod blocking_device {
+    pub(crate) use embedded_io::{Read, Write};
+    pub(crate) use ftp_core::{DataConnector, Ftp};
+    pub(crate) use ftp_core_macros::blocking as bisync;
 
-    let mut block = [0u8; BLOCK];
-    println!(
-        "{}",
-        ftp.retrlines("LIST", &mut block, |line| {
-            println!("{}", ftp_core::Text(line));
-            Ok(())
-        })
-        .map_err(fail)?
-    );
-
-    let mut output = std::fs::File::create(out).map_err(|e| format!("{out}: {e}"))?;
-    let mut received = 0u64;
-    let started = std::time::Instant::now();
-    let reply = ftp
-        .retrbinary(&format!("RETR {file}"), &mut block, None, |b| {
-            received += b.len() as u64;
-            // The device writes flash; here a file stands in for it.
-            output.write_all(b)
-        })
-        .map_err(fail)?;
-    let secs = started.elapsed().as_secs_f64();
-    println!("{reply}");
-    println!(
-        "downloaded {received} bytes in {secs:.3} s ({:.1} MB/s)",
-        received as f64 / secs / 1e6
-    );
-
-    let started = std::time::Instant::now();
-    // The log is read out block by block, as from flash.
-    let mut sent = 0;
-    let read_log = |buf: &mut [u8]| {
-        let n = buf.len().min(log.len() - sent);
-        buf[..n].copy_from_slice(&log[sent..sent + n]);
-        sent += n;
-        Ok(n)
-    };
-    let reply = ftp
-        .storbinary(
-            &format!("STOR {remote_log}"),
-            &mut block,
-            None,
-            read_log,
-            |_| {},
-        )
-        .map_err(fail)?;
-    println!("{reply}");
-    println!(
-        "uploaded {} bytes in {:.3} s",
-        log.len(),
-        started.elapsed().as_secs_f64()
-    );
-    println!("{}", ftp.quit().map_err(fail)?);
-    println!(
-        "session: {} bytes (reply buffer {N}), transfer buffer {BLOCK} bytes",
-        core::mem::size_of_val(ftp),
-    );
-    Ok(())
+    #[allow(clippy::duplicate_mod)]
+    #[path = "device.rs"]
+    mod device;
+    pub use device::device_session;
 }
 
+/// The same on the async twin (`embassy_tap`, `embassy_tls_tap`).
+#[path = "twin"]
+pub mod async_device {
+    pub(crate) use embedded_io_async::{Read, Write};
+    pub(crate) use ftp_core::asynch::{DataConnector, Ftp};
+    pub(crate) use ftp_core_macros::asynch as bisync;
+
+    #[allow(clippy::duplicate_mod)]
+    #[path = "device.rs"]
+    mod device;
+    pub use device::device_session;
+}
+
+pub use blocking_device::device_session;
+
+pub mod embassy;
 pub mod firmware;

@@ -319,7 +319,7 @@ fn client_over_tap_with(bin: &str, kind: Server, active: bool, tls: Option<&Ftps
 /// The FTPS device program against a server whose certificate comes from
 /// another CA than the device's: refused at the handshake, with a clear
 /// one-line error, and nothing logged in.
-fn tls_certificate_from_another_ca_is_refused(kind: Server) {
+fn tls_certificate_from_another_ca_is_refused(bin: &str, kind: Server) {
     let certs = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
     let other = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
     let mut ns = Namespace::create();
@@ -363,7 +363,7 @@ fn tls_certificate_from_another_ca_is_refused(kind: Server) {
     let log = work.path().join("device.log");
     std::fs::write(&log, b"x\n").unwrap();
     let mut client = ns
-        .command(FIRMWARE_TLS)
+        .command(bin)
         .args([
             "tap0",
             &format!("192.0.2.1:{port}"),
@@ -480,19 +480,45 @@ const FIRMWARE_TLS: &str = env!("CARGO_BIN_EXE_firmware_tls_tap");
     ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
 )]
 fn firmware_tls_client_over_tap() {
+    tls_client_over_tap(FIRMWARE_TLS);
+}
+
+/// The FTPS device program against vsftpd (TLS 1.3 and 1.2) and
+/// pyftpdlib.
+fn tls_client_over_tap(bin: &str) {
     let certs = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
     for tls12 in [false, true] {
         let tls = Ftps {
             certs: &certs,
             tls12,
         };
-        client_over_tap_with(FIRMWARE_TLS, Server::Vsftpd, false, Some(&tls));
+        client_over_tap_with(bin, Server::Vsftpd, false, Some(&tls));
     }
     let tls = Ftps {
         certs: &certs,
         tls12: false,
     };
-    client_over_tap_with(FIRMWARE_TLS, Server::Pyftpdlib, false, Some(&tls));
+    client_over_tap_with(bin, Server::Pyftpdlib, false, Some(&tls));
+}
+
+/// The same on embassy (`ftp_tls::asynch` over ftp-embassy).
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
+)]
+fn embassy_tls_client_over_tap() {
+    tls_client_over_tap(EMBASSY_TLS);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
+)]
+fn embassy_tls_client_refuses_a_certificate_from_another_ca() {
+    tls_certificate_from_another_ca_is_refused(EMBASSY_TLS, Server::Vsftpd);
+    tls_certificate_from_another_ca_is_refused(EMBASSY_TLS, Server::Pyftpdlib);
 }
 
 #[test]
@@ -501,10 +527,11 @@ fn firmware_tls_client_over_tap() {
     ignore = "needs root, /dev/net/tun, vsftpd and python3 (the README's test command runs it)"
 )]
 fn firmware_tls_client_refuses_a_certificate_from_another_ca() {
-    tls_certificate_from_another_ca_is_refused(Server::Vsftpd);
-    tls_certificate_from_another_ca_is_refused(Server::Pyftpdlib);
+    tls_certificate_from_another_ca_is_refused(FIRMWARE_TLS, Server::Vsftpd);
+    tls_certificate_from_another_ca_is_refused(FIRMWARE_TLS, Server::Pyftpdlib);
 }
 const EMBASSY: &str = env!("CARGO_BIN_EXE_embassy_tap");
+const EMBASSY_TLS: &str = env!("CARGO_BIN_EXE_embassy_tls_tap");
 
 #[test]
 #[cfg_attr(

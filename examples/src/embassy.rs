@@ -1,0 +1,167 @@
+//! The device program of `firmware_tap` on embassy (the `embassy_tap`
+//! and `embassy_tls_tap` examples): embassy-executor on std, embassy-net
+//! over a Linux TAP device (embassy-net-tuntap), the FTP session from
+//! ftp-core's async twin through ftp-embassy, FTPS through
+//! `ftp_tls::asynch`. Fixed buffers, no heap in the FTP path (rustls has
+//! one).
+
+use std::process::ExitCode;
+use std::sync::Arc;
+
+use embassy_executor::Spawner;
+use embassy_net::tcp::TcpSocket;
+use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
+use embassy_net_tuntap::TunTapDevice;
+use embassy_time::Duration;
+use ftp_core::asynch::Ftp;
+use ftp_embassy::{Connector, Control};
+use ftp_tls::asynch::{MaybeTls, TlsData};
+use static_cell::StaticCell;
+
+use crate::Device;
+use crate::async_device::device_session;
+
+// The device's memory: socket buffers and the transfer buffer, fixed.
+const CONTROL_RX: usize = 2048;
+const CONTROL_TX: usize = 1024;
+const DATA_RX: usize = 64 * 1024;
+const DATA_TX: usize = 64 * 1024;
+
+#[embassy_executor::task]
+async fn net(mut runner: Runner<'static, TunTapDevice>) -> ! {
+    runner.run().await
+}
+
+async fn run(stack: Stack<'static>, args: &[String], ca: Option<&String>) -> Result<(), String> {
+    let [_, server, user, pass, dir, file, out, log, remote_log] = args else {
+        return Err(usage(ca.is_some()).into());
+    };
+    let server: std::net::SocketAddr = server.parse().map_err(|e| format!("{server}: {e}"))?;
+    let log_bytes = std::fs::read(log).map_err(|e| format!("{log}: {e}"))?;
+    stack.wait_config_up().await;
+
+    let mut control_rx = [0u8; CONTROL_RX];
+    let mut control_tx = [0u8; CONTROL_TX];
+    let mut data_rx = vec![0u8; DATA_RX];
+    let mut data_tx = vec![0u8; DATA_TX];
+    let timeout = Duration::from_secs(10);
+    let control = Control::connect(
+        TcpSocket::new(stack, &mut control_rx, &mut control_tx),
+        server,
+        timeout,
+    )
+    .await
+    .map_err(|e| format!("connect: {e}"))?;
+    let mut data = Connector::new(TcpSocket::new(stack, &mut data_rx, &mut data_tx), timeout);
+    let active = std::env::var("FTP_ACTIVE").is_ok_and(|v| v == "1");
+    if active {
+        let seed = (std::process::id() as u16).wrapping_mul(7919);
+        data.set_active_address(std::net::Ipv4Addr::new(192, 0, 2, 2), seed);
+    }
+    let device = Device {
+        dir,
+        file,
+        out,
+        log: &log_bytes,
+        remote_log,
+    };
+    let mode = if active { "active" } else { "passive" };
+    match ca {
+        None => {
+            // The callbacks fail with the "flash"'s own error (here a
+            // file's).
+            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
+                Ftp::connect(control, data, server)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            ftp.set_pasv(!active);
+            println!("{}", ftp_core::Text(ftp.getwelcome()));
+            println!("data connections: {mode}");
+            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
+            println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
+            device_session(&mut ftp, &device).await
+        }
+        Some(ca) => {
+            let ca = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
+            let store = Arc::new(ftp_tls::SessionStore::new(1));
+            let config = ftp_tls::client_config(
+                &ca,
+                rustls::ALL_VERSIONS,
+                store,
+                Arc::new(crate::firmware::HostClock),
+            )
+            .map_err(|e| e.to_string())?;
+            let name = ftp_tls::server_name(server.ip());
+            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
+                Ftp::connect(MaybeTls::Plain(control), TlsData::new(data), server)
+                    .await
+                    .map_err(|e| e.to_string())?;
+            ftp.set_pasv(!active);
+            println!("{}", ftp_core::Text(ftp.getwelcome()));
+            println!("data connections: {mode}");
+            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
+            println!("{}", ftp.auth().await.map_err(fail)?);
+            ftp.control_mut()
+                .upgrade(&config, &name)
+                .await
+                .map_err(|e| format!("TLS on the control connection: {e}"))?;
+            println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
+            println!("{}", ftp.prot_p().await.map_err(fail)?);
+            ftp.data_connector_mut().protect(Some((config, name)));
+            device_session(&mut ftp, &device).await
+        }
+    }
+}
+
+fn usage(tls: bool) -> &'static str {
+    if tls {
+        "usage: embassy_tls_tap TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG CA_FILE"
+    } else {
+        "usage: embassy_tap TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG"
+    }
+}
+
+/// The device program on embassy over the TAP device; with `tls`,
+/// explicit FTPS with the CA file of the last argument.
+pub async fn start(spawner: Spawner, args: &[String], tls: bool) -> ExitCode {
+    let (args, ca) = match (tls, args) {
+        (true, [args @ .., ca]) => (args, Some(ca)),
+        _ => (args, None),
+    };
+    let Some(tap) = args.first().filter(|_| tls == ca.is_some()) else {
+        eprintln!("error: {}", usage(tls));
+        return ExitCode::FAILURE;
+    };
+    let mut device = match TunTapDevice::new(tap) {
+        Ok(d) => d,
+        Err(e) => {
+            eprintln!("error: {tap}: {e}");
+            return ExitCode::FAILURE;
+        }
+    };
+    device.set_hardware_address([0x02, 0, 0, 0, 0, 0x02]);
+    let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
+        address: Ipv4Cidr::new(Ipv4Address::new(192, 0, 2, 2), 24),
+        gateway: Some(Ipv4Address::new(192, 0, 2, 1)),
+        dns_servers: Default::default(),
+    });
+    static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
+    // A seed that differs between runs, as a device's would between boots.
+    let seed = u64::from(std::process::id()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
+    let (stack, runner) =
+        embassy_net::new(device, config, RESOURCES.init(StackResources::new()), seed);
+    match net(runner) {
+        Ok(token) => spawner.spawn(token),
+        Err(e) => {
+            eprintln!("error: cannot start the network task: {e:?}");
+            return ExitCode::FAILURE;
+        }
+    }
+    match run(stack, args, ca).await {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(e) => {
+            eprintln!("error: {e}");
+            ExitCode::FAILURE
+        }
+    }
+}
