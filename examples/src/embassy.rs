@@ -32,7 +32,12 @@ async fn net(mut runner: Runner<'static, TunTapDevice>) -> ! {
     runner.run().await
 }
 
-async fn run(stack: Stack<'static>, args: &[String], ca: Option<&String>) -> Result<(), String> {
+async fn run(
+    stack: Stack<'static>,
+    args: &[String],
+    ca: Option<&String>,
+    heap: Option<&crate::PeakAlloc>,
+) -> Result<(), String> {
     let [_, server, user, pass, dir, file, out, log, remote_log] = args else {
         return Err(usage(ca.is_some()).into());
     };
@@ -83,6 +88,7 @@ async fn run(stack: Stack<'static>, args: &[String], ca: Option<&String>) -> Res
         }
         Some(ca) => {
             let ca = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
+            let before = heap.map_or(0, |h| h.reset());
             let store = Arc::new(ftp_tls::SessionStore::new(1));
             let config = ftp_tls::client_config(
                 &ca,
@@ -108,7 +114,11 @@ async fn run(stack: Stack<'static>, args: &[String], ca: Option<&String>) -> Res
             println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
             println!("{}", ftp.prot_p().await.map_err(fail)?);
             ftp.data_connector_mut().protect(Some((config, name)));
-            device_session(&mut ftp, &device).await
+            device_session(&mut ftp, &device).await?;
+            if let Some(heap) = heap {
+                println!("heap: at most {} bytes held at once", heap.peak() - before);
+            }
+            Ok(())
         }
     }
 }
@@ -121,9 +131,15 @@ fn usage(tls: bool) -> &'static str {
     }
 }
 
-/// The device program on embassy over the TAP device; with `tls`,
-/// explicit FTPS with the CA file of the last argument.
-pub async fn start(spawner: Spawner, args: &[String], tls: bool) -> ExitCode {
+/// The device program on embassy over the TAP device; with `heap` (the
+/// counting allocator), explicit FTPS with the CA file of the last
+/// argument, and the most heap it held at the end.
+pub async fn start(
+    spawner: Spawner,
+    args: &[String],
+    heap: Option<&'static crate::PeakAlloc>,
+) -> ExitCode {
+    let tls = heap.is_some();
     let (args, ca) = match (tls, args) {
         (true, [args @ .., ca]) => (args, Some(ca)),
         _ => (args, None),
@@ -157,7 +173,7 @@ pub async fn start(spawner: Spawner, args: &[String], tls: bool) -> ExitCode {
             return ExitCode::FAILURE;
         }
     }
-    match run(stack, args, ca).await {
+    match run(stack, args, ca, heap).await {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");

@@ -45,9 +45,11 @@ const CONTROL_TX: usize = 1024;
 const DATA_RX: usize = 64 * 1024;
 const DATA_TX: usize = 64 * 1024;
 
-/// The device program over the TAP device; with `tls`, explicit FTPS
-/// (AUTH TLS, PBSZ 0, PROT P) with the CA file of the last argument.
-pub fn run(args: &[String], tls: bool) -> Result<(), String> {
+/// The device program over the TAP device; with `heap` (the counting
+/// allocator), explicit FTPS (AUTH TLS, PBSZ 0, PROT P) with the CA file
+/// of the last argument, and the most heap it held at the end.
+pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), String> {
+    let tls = heap.is_some();
     let (args, ca) = match (tls, args) {
         (false, args) => (args, None),
         (true, [args @ .., ca]) => (args, Some(ca)),
@@ -127,6 +129,7 @@ pub fn run(args: &[String], tls: bool) -> Result<(), String> {
         }
         Some(ca) => {
             let ca = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
+            let before = heap.map_or(0, |h| h.reset());
             let store = Arc::new(ftp_tls::SessionStore::new(1));
             let config =
                 ftp_tls::client_config(&ca, rustls::ALL_VERSIONS, store, Arc::new(HostClock))
@@ -147,6 +150,9 @@ pub fn run(args: &[String], tls: bool) -> Result<(), String> {
             println!("{}", ftp.prot_p().map_err(fail)?);
             ftp.data_connector_mut().protect(Some((config, name)));
             device_session(&mut ftp, &device)?;
+            if let Some(heap) = heap {
+                println!("heap: at most {} bytes held at once", heap.peak() - before);
+            }
         }
     }
     println!(

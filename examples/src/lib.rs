@@ -59,3 +59,63 @@ pub use blocking_device::device_session;
 
 pub mod embassy;
 pub mod firmware;
+
+/// The system allocator, counting: the TLS examples install it to report
+/// the most heap their session held at once (rustls's; the FTP code has
+/// none), which is what a device must set aside.
+pub struct PeakAlloc {
+    now: std::sync::atomic::AtomicUsize,
+    peak: std::sync::atomic::AtomicUsize,
+}
+
+impl PeakAlloc {
+    pub const fn new() -> Self {
+        PeakAlloc {
+            now: std::sync::atomic::AtomicUsize::new(0),
+            peak: std::sync::atomic::AtomicUsize::new(0),
+        }
+    }
+
+    /// Starts counting the peak from what is held now.
+    pub fn reset(&self) -> usize {
+        let now = self.now.load(std::sync::atomic::Ordering::Relaxed);
+        self.peak.store(now, std::sync::atomic::Ordering::Relaxed);
+        now
+    }
+
+    /// The most held at once since [`PeakAlloc::reset`].
+    pub fn peak(&self) -> usize {
+        self.peak.load(std::sync::atomic::Ordering::Relaxed)
+    }
+}
+
+impl Default for PeakAlloc {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
+// SAFETY: every call goes to the system allocator unchanged; only sizes
+// are counted.
+unsafe impl std::alloc::GlobalAlloc for PeakAlloc {
+    unsafe fn alloc(&self, layout: std::alloc::Layout) -> *mut u8 {
+        // SAFETY: the caller's contract, passed on.
+        let p = unsafe { std::alloc::System.alloc(layout) };
+        if !p.is_null() {
+            let now = self
+                .now
+                .fetch_add(layout.size(), std::sync::atomic::Ordering::Relaxed)
+                + layout.size();
+            self.peak
+                .fetch_max(now, std::sync::atomic::Ordering::Relaxed);
+        }
+        p
+    }
+
+    unsafe fn dealloc(&self, ptr: *mut u8, layout: std::alloc::Layout) {
+        // SAFETY: the caller's contract, passed on.
+        unsafe { std::alloc::System.dealloc(ptr, layout) };
+        self.now
+            .fetch_sub(layout.size(), std::sync::atomic::Ordering::Relaxed);
+    }
+}

@@ -2,7 +2,7 @@
 //! FTPS through ftp-tls (AUTH TLS, the handshake with certificate
 //! verification, PBSZ 0 + PROT P, each data connection in TLS resuming
 //! the control connection's session), over the same opaque transport.
-//! rustls needs a heap: a fixed 64 KiB region (embedded-alloc). Built for
+//! rustls needs a heap: a fixed 96 KiB region (embedded-alloc; the TAP runs measure at most about 90 KiB held). Built for
 //! thumbv7em-none-eabihf; never run, only measured (bench/size.sh).
 
 #![no_std]
@@ -65,7 +65,7 @@ impl DataConnector for Data {
 /// The heap rustls lives in.
 #[global_allocator]
 static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
-const HEAP_SIZE: usize = 64 * 1024;
+const HEAP_SIZE: usize = 96 * 1024;
 
 /// One core, no interrupts that share state here.
 struct NoInterrupts;

@@ -18,7 +18,7 @@ use embassy_executor::Spawner;
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = ftp_examples::embassy::start(spawner, &args, false).await;
+    let code = ftp_examples::embassy::start(spawner, &args, None).await;
     let _ = std::io::stdout().flush();
     std::process::exit(match code {
         ExitCode::SUCCESS => 0,

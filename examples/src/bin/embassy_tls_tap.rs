@@ -9,12 +9,16 @@
 use std::io::Write as _;
 use std::process::ExitCode;
 
+/// The heap, counted: the session reports the most rustls held.
+#[global_allocator]
+static HEAP: ftp_examples::PeakAlloc = ftp_examples::PeakAlloc::new();
+
 use embassy_executor::Spawner;
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    let code = ftp_examples::embassy::start(spawner, &args, true).await;
+    let code = ftp_examples::embassy::start(spawner, &args, Some(&HEAP)).await;
     let _ = std::io::stdout().flush();
     std::process::exit(match code {
         ExitCode::SUCCESS => 0,

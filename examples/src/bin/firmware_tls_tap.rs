@@ -9,9 +9,13 @@
 
 use std::process::ExitCode;
 
+/// The heap, counted: the session reports the most rustls held.
+#[global_allocator]
+static HEAP: ftp_examples::PeakAlloc = ftp_examples::PeakAlloc::new();
+
 fn main() -> ExitCode {
     let args: Vec<String> = std::env::args().skip(1).collect();
-    match ftp_examples::firmware::run(&args, true) {
+    match ftp_examples::firmware::run(&args, Some(&HEAP)) {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => {
             eprintln!("error: {e}");
