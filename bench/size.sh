@@ -62,6 +62,10 @@ flash ftp-size-async "async twin (the same operations, a poll loop as executor)"
 # A minimal embassy FTP client (ftp-embassy over embassy-net, with a
 # network and a time driver standing for the hardware's).
 flash ftp-size-embassy "embassy (ftp-embassy + embassy-net with its TCP/IP stack; login, cwd, LIST, RETR, STOR)" embassy
+# The blocking program over explicit FTPS (ftp-tls: rustls no_std with
+# rustls-rustcrypto), its heap a static region in .bss.
+flash ftp-size-tls "FTPS (ftp-tls: AUTH TLS, certificate check, PROT P, data connections resuming the session; .bss holds its 96 KiB heap)" tls
+printf '  session (Ftp<MaybeTls<_>, TlsData<_>>): %d bytes of RAM\n' "$(section .ftp_session_ram)"
 cd ../futures
 cargo run -q --release
 wasmtime=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null)/wasmtime || true

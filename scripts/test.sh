@@ -29,17 +29,18 @@ step "the runner for WASI (wasm32-wasip2, release), for the WASI tests"
 cargo build -p ftp-script --target wasm32-wasip2 --release
 
 step "tests, the interop ones included (real servers, root, TAP, wasmtime)"
-cargo test --workspace --features ftp-tests/interop,ftp-script/interop,ftp-examples/interop
+cargo test --workspace --features ftp-tests/interop,ftp-script/interop,ftp-examples/interop,ftp-tls/interop
 
 step "ftp-core tests with alloc, log and the async twin"
 cargo test -p ftp-core --features alloc,log,async
 cargo test -p ftp-core --features alloc,log,async,pipeline
 
-step "ftp-core and ftp-std docs build without warnings (broken links fail)"
+step "ftp-core, ftp-std and ftp-tls docs build without warnings (broken links fail)"
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-core --no-deps --features alloc,log,smoltcp,async
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps
 RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-std --no-deps --features tokio
+RUSTDOCFLAGS="-D warnings" cargo doc -q -p ftp-tls --no-deps --features async
 
 step "ftp-core for thumbv7em-none-eabihf: default features, defmt, smoltcp with defmt, async, async with defmt"
 cargo build -p ftp-core --target thumbv7em-none-eabihf
@@ -51,6 +52,12 @@ cargo build -p ftp-core --target thumbv7em-none-eabihf --features async,defmt
 step "ftp-embassy for thumbv7em-none-eabihf, with and without defmt"
 cargo build -p ftp-embassy --target thumbv7em-none-eabihf
 cargo build -p ftp-embassy --target thumbv7em-none-eabihf --features defmt
+
+step "ftp-tls for thumbv7em-none-eabihf (blocking and async), and the FTPS firmware program linked for it"
+cargo build -p ftp-tls --target thumbv7em-none-eabihf
+cargo build -p ftp-tls --target thumbv7em-none-eabihf --features async
+cargo build -q --release --manifest-path bench/size/Cargo.toml --target thumbv7em-none-eabihf \
+    --features tls --bin ftp-size-tls
 
 step "the crates package for crates.io (ftp-core-macros, ftp-core, ftp-std, ftp-script)"
 # cargo verifies each package against the others through a temporary

@@ -3,7 +3,55 @@
 //! connection resuming the control connection's session (what vsftpd's
 //! `require_ssl_reuse` and ProFTPD demand). rustls in `no_std` with
 //! `alloc` (its unbuffered API) and a pure-Rust crypto provider; the FTP
-//! code itself stays without a heap, this crate needs one.
+//! code itself stays without a heap, this crate needs one (about 90 KiB
+//! at most for a session and its data connection, measured over TAP).
+//!
+//! The control stream starts in clear text ([`MaybeTls::Plain`]) and is
+//! upgraded after AUTH TLS; the data connector ([`TlsData`]) wraps every
+//! data connection in TLS after PROT P, with the same configuration, whose
+//! [`SessionStore`] makes each resume the control connection's session
+//! (under TLS 1.3 the tickets the server sends on each data connection
+//! are read at its close and kept for the next). The blocking types work
+//! with ftp-core's smoltcp adapter, [`asynch`] (feature `async`) with
+//! ftp-embassy.
+//!
+//! ```
+//! use std::sync::Arc;
+//! # #[derive(Debug)] struct Rtc;
+//! # impl rustls::time_provider::TimeProvider for Rtc {
+//! #     fn current_time(&self) -> Option<rustls::pki_types::UnixTime> { None }
+//! # }
+//! // The device's CA certificates (PEM), its session store and its clock.
+//! let store = Arc::new(ftp_tls::SessionStore::new(1));
+//! let made = ftp_tls::client_config(b"not a certificate", rustls::ALL_VERSIONS, store, Arc::new(Rtc));
+//! assert_eq!(made.unwrap_err().to_string(), "CA certificates: no certificate");
+//! // A server reached by its address is checked against that address.
+//! let name = ftp_tls::server_name("192.0.2.1".parse().unwrap());
+//! assert_eq!(name.to_str(), "192.0.2.1");
+//! ```
+//!
+//! With a configuration, a session (here ftp-core's blocking one over any
+//! control stream `control` and data connector `data`):
+//!
+//! ```no_run
+//! # use std::sync::Arc;
+//! # fn demo<S, D>(control: S, data: D, config: Arc<rustls::ClientConfig>) -> Result<(), ftp_core::Error<ftp_tls::TlsError<S::Error>>>
+//! # where S: embedded_io::Read + embedded_io::Write + embedded_io::ReadReady,
+//! #       D: ftp_core::DataConnector<Error = S::Error>, D::Stream: embedded_io::Read + embedded_io::Write {
+//! use ftp_core::Ftp;
+//! use ftp_tls::{MaybeTls, TlsData};
+//!
+//! let server = "192.0.2.1:21".parse().unwrap();
+//! let name = ftp_tls::server_name(core::net::SocketAddr::ip(&server));
+//! let mut ftp: Ftp<_, _> = Ftp::connect(MaybeTls::Plain(control), TlsData::new(data), server)?;
+//! ftp.auth()?;
+//! ftp.control_mut().upgrade(&config, &name).map_err(ftp_core::Error::Io)?;
+//! ftp.login("device", "secret", "")?;
+//! ftp.prot_p()?;
+//! ftp.data_connector_mut().protect(Some((config, name)));
+//! ftp.cwd("logs")?;
+//! # Ok(()) }
+//! ```
 
 #![no_std]
 #![forbid(unsafe_code)]
