@@ -96,6 +96,9 @@ fn random_records_never_panic() {
             bytes[2] = 3;
         }
         let mut s = stream(bytes);
-        assert!(s.handshake().is_err(), "round {round}: a handshake from noise");
+        assert!(
+            s.handshake().is_err(),
+            "round {round}: a handshake from noise"
+        );
     }
 }
