@@ -510,6 +510,14 @@ fn tls_client_over_tap(bin: &str) {
 )]
 fn embassy_tls_client_over_tap() {
     tls_client_over_tap(EMBASSY_TLS);
+    // Active mode: the server's data connections, in TLS, resuming too.
+    let certs = ftp_tests::Certs::generate_for(&["192.0.2.1"]);
+    let tls = Ftps {
+        certs: &certs,
+        tls12: false,
+    };
+    client_over_tap_with(EMBASSY_TLS, Server::Vsftpd, true, Some(&tls));
+    client_over_tap_with(EMBASSY_TLS, Server::Pyftpdlib, true, Some(&tls));
 }
 
 #[test]
