@@ -152,9 +152,18 @@ impl<T: Read + Write> TlsStream<T> {
 
     /// Drives the connection until `goal` is reached.
     async fn pump(&mut self, goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
-        // Bounded: each round consumes input, produces output, or reads
-        // from the stream (which blocks or fails).
+        // Bounded: a round reads from the stream (which blocks or fails),
+        // or does one of the few steps between two reads (encode, send,
+        // decrypt what is buffered); more of those than a handshake has
+        // is rustls making no progress, an error rather than a spin.
+        let mut idle = 0;
         loop {
+            idle += 1;
+            if idle > 256 {
+                return Err(TlsError::Tls(rustls::Error::General(
+                    "the TLS connection made no progress".into(),
+                )));
+            }
             let UnbufferedStatus {
                 mut discard, state, ..
             } = self
@@ -293,6 +302,7 @@ impl<T: Read + Write> TlsStream<T> {
                     return Err(TlsError::Closed);
                 }
                 self.in_used += n;
+                idle = 0;
             }
         }
     }
