@@ -45,8 +45,13 @@ struct Shared<'p> {
 
 impl Shared<'_> {
     /// The next range nobody has and that is not complete.
-    fn take(&self) -> Option<usize> {
-        if self.no_rest.load(Ordering::SeqCst) || self.failed.lock().unwrap().is_some() {
+    /// The next range nobody has. A worker's first take ignores another
+    /// range's failure: every connection tries its own range once, so a
+    /// cut download leaves each range as far as it got (for the resume),
+    /// whichever connection failed first.
+    fn take(&self, first: bool) -> Option<usize> {
+        if self.no_rest.load(Ordering::SeqCst) || (!first && self.failed.lock().unwrap().is_some())
+        {
             return None;
         }
         let ranges = self.ranges.lock().unwrap();
@@ -184,7 +189,7 @@ where
     };
     save(&shared).await;
     let workers = n.min(shared.ranges.lock().unwrap().ranges.len());
-    let run = |ftp| worker(&shared, connect, remote, &part, how, ftp);
+    let run = |ftp| worker(&shared, connect, remote, &part, how, ftp, true);
     // Sessions beyond the ranges left (a resumed download) are closed.
     let mut extra = extra;
     extra.resize_with(workers - 1, || None);
@@ -195,7 +200,7 @@ where
         if !shared.pending() || shared.no_rest.load(Ordering::SeqCst) {
             break;
         }
-        *session = worker(&shared, connect, remote, &part, how, session.take()).await;
+        *session = worker(&shared, connect, remote, &part, how, session.take(), false).await;
     }
     let ftp = match session {
         Some(ftp) => ftp,
@@ -286,7 +291,8 @@ async fn resumable(part: &Path, state: &Path, total: u64) -> Option<Ranges> {
 
 /// One connection's work: ranges until none are left. A passing failure
 /// is retried on a fresh connection; a worker the server turns away
-/// gives its range back.
+/// gives its range back. In the `initial` round each connection tries
+/// one range even when another has failed already.
 #[bisync]
 async fn worker<C>(
     shared: &Shared<'_>,
@@ -295,12 +301,16 @@ async fn worker<C>(
     part: &Path,
     how: &Segmented,
     mut ftp: Option<Ftp>,
+    initial: bool,
 ) -> Option<Ftp>
 where
     C: Connect,
 {
     let first = ftp.is_some();
-    while let Some(i) = shared.take() {
+    // A connection's first range of the download is its own to try.
+    let mut own = initial;
+    while let Some(i) = shared.take(own) {
+        own = false;
         let mut attempt = 0;
         loop {
             let result = match &mut ftp {
