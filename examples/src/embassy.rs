@@ -6,7 +6,6 @@
 //! one).
 
 use std::process::ExitCode;
-use std::sync::Arc;
 
 use embassy_executor::Spawner;
 use embassy_net::tcp::TcpSocket;
@@ -87,17 +86,8 @@ async fn run(
             device_session(&mut ftp, &device).await
         }
         Some(ca) => {
-            let ca = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
             let before = heap.map_or(0, |h| h.reset());
-            let store = Arc::new(ftp_tls::SessionStore::new(1));
-            let config = ftp_tls::client_config(
-                &ca,
-                rustls::ALL_VERSIONS,
-                store,
-                Arc::new(crate::firmware::HostClock),
-            )
-            .map_err(|e| e.to_string())?;
-            let name = ftp_tls::server_name(server.ip());
+            let config = crate::tls_config(ca)?;
             let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
                 Ftp::connect(MaybeTls::Plain(control), TlsData::new(data), server)
                     .await
@@ -105,15 +95,7 @@ async fn run(
             ftp.set_pasv(!active);
             println!("{}", ftp_core::Text(ftp.getwelcome()));
             println!("data connections: {mode}");
-            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
-            println!("{}", ftp.auth().await.map_err(fail)?);
-            ftp.control_mut()
-                .upgrade(&config, &name)
-                .await
-                .map_err(|e| format!("TLS on the control connection: {e}"))?;
-            println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
-            println!("{}", ftp.prot_p().await.map_err(fail)?);
-            ftp.data_connector_mut().protect(Some((config, name)));
+            crate::async_device::login_ftps(&mut ftp, config, user, pass).await?;
             device_session(&mut ftp, &device).await?;
             if let Some(heap) = heap {
                 println!("heap: at most {} bytes held at once", heap.peak() - before);

@@ -9,12 +9,9 @@ use std::cell::RefCell;
 use crate::{Device, device_session};
 use std::os::fd::AsRawFd;
 
-use std::sync::Arc;
-
 use ftp_core::Ftp;
 use ftp_core::smoltcp_io::{Clock, Connector, Stack, TcpStream};
 use ftp_tls::{MaybeTls, TlsData};
-use rustls::pki_types::UnixTime;
 use smoltcp::iface::{Config, Interface, SocketSet, SocketStorage};
 use smoltcp::phy::{Medium, TunTapInterface};
 use smoltcp::socket::tcp;
@@ -128,27 +125,13 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
             device_session(&mut ftp, &device)?;
         }
         Some(ca) => {
-            let ca = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
             let before = heap.map_or(0, |h| h.reset());
-            let store = Arc::new(ftp_tls::SessionStore::new(1));
-            let config =
-                ftp_tls::client_config(&ca, rustls::ALL_VERSIONS, store, Arc::new(HostClock))
-                    .map_err(|e| e.to_string())?;
-            // The server is named by its address: the certificate must
-            // hold it in subjectAltName.
-            let name = ftp_tls::server_name(server.ip());
+            let config = crate::tls_config(ca)?;
             let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
                 Ftp::connect(MaybeTls::Plain(stream), TlsData::new(connector), server)
                     .map_err(|e| e.to_string())?;
             println!("{}", ftp_core::Text(ftp.getwelcome()));
-            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
-            println!("{}", ftp.auth().map_err(fail)?);
-            ftp.control_mut()
-                .upgrade(&config, &name)
-                .map_err(|e| format!("TLS on the control connection: {e}"))?;
-            println!("{}", ftp.login(user, pass, "").map_err(fail)?);
-            println!("{}", ftp.prot_p().map_err(fail)?);
-            ftp.data_connector_mut().protect(Some((config, name)));
+            crate::login_ftps(&mut ftp, config, user, pass)?;
             device_session(&mut ftp, &device)?;
             if let Some(heap) = heap {
                 println!("heap: at most {} bytes held at once", heap.peak() - before);
@@ -160,15 +143,4 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
         CONTROL_RX + CONTROL_TX + DATA_RX + DATA_TX
     );
     Ok(())
-}
-
-/// The time certificates are checked at: the host's clock (a device reads
-/// its RTC, or the time from the network).
-#[derive(Debug)]
-pub(crate) struct HostClock;
-
-impl rustls::time_provider::TimeProvider for HostClock {
-    fn current_time(&self) -> Option<UnixTime> {
-        Some(UnixTime::now())
-    }
 }

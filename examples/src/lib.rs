@@ -35,11 +35,12 @@ pub mod blocking_device {
     pub(crate) use embedded_io::{Read, Write};
     pub(crate) use ftp_core::{DataConnector, Ftp};
     pub(crate) use ftp_core_macros::blocking as bisync;
+    pub(crate) use ftp_tls::{MaybeTls, TlsData};
 
     #[allow(clippy::duplicate_mod)]
     #[path = "device.rs"]
     mod device;
-    pub use device::device_session;
+    pub use device::{device_session, login_ftps};
 }
 
 /// The same on the async twin (`embassy_tap`, `embassy_tls_tap`).
@@ -48,14 +49,29 @@ pub mod async_device {
     pub(crate) use embedded_io_async::{Read, Write};
     pub(crate) use ftp_core::asynch::{DataConnector, Ftp};
     pub(crate) use ftp_core_macros::asynch as bisync;
+    pub(crate) use ftp_tls::asynch::{MaybeTls, TlsData};
 
     #[allow(clippy::duplicate_mod)]
     #[path = "device.rs"]
     mod device;
-    pub use device::device_session;
+    pub use device::{device_session, login_ftps};
 }
 
-pub use blocking_device::device_session;
+pub use blocking_device::{device_session, login_ftps};
+
+/// The FTPS examples' TLS configuration: the CA certificates of `ca` (a
+/// PEM file), TLS 1.3 and 1.2, a session store for one server, the host's
+/// clock (a device reads its RTC).
+pub fn tls_config(ca: &str) -> Result<std::sync::Arc<rustls::ClientConfig>, String> {
+    let pem = std::fs::read(ca).map_err(|e| format!("{ca}: {e}"))?;
+    ftp_tls::client_config(
+        &pem,
+        rustls::ALL_VERSIONS,
+        std::sync::Arc::new(ftp_tls::SessionStore::new(1)),
+        std::sync::Arc::new(rustls::time_provider::DefaultTimeProvider),
+    )
+    .map_err(|e| e.to_string())
+}
 
 pub mod embassy;
 pub mod firmware;

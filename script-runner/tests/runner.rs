@@ -1707,3 +1707,23 @@ fn segmented_downloads_from_a_script() {
     assert!(!cwd.path().join("four.bin.part").exists());
     assert!(!cwd.path().join("four.bin.part.segments").exists());
 }
+
+/// Output to a closed pipe (`ftp-script ... | head`) is dropped: the
+/// script runs to its end and exits 0 (println! panicked there, and a
+/// panic in a mirror worker left the others waiting).
+#[test]
+fn output_to_a_closed_pipe_does_not_stop_the_script() {
+    let cwd = tempfile::tempdir().unwrap();
+    let mut child = Command::new(env!("CARGO_BIN_EXE_ftp-script"))
+        .args(["-e", "for i in 0..20000 { print(`line ${i}`); debug(i); }"])
+        .current_dir(cwd.path())
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .expect("ftp-script runs");
+    // Both pipes closed before the script writes: every write fails.
+    drop(child.stdout.take());
+    drop(child.stderr.take());
+    let status = child.wait().unwrap();
+    assert!(status.success(), "{status:?}");
+}

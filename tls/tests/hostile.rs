@@ -5,7 +5,6 @@ use std::sync::Arc;
 
 use embedded_io::{ErrorType, Read, Write};
 use ftp_tls::{SessionStore, TlsError, TlsStream, client_config};
-use rustls::pki_types::UnixTime;
 
 /// A peer that answers with fixed bytes and swallows what it is sent.
 struct Peer {
@@ -33,14 +32,6 @@ impl Write for Peer {
     }
 }
 
-#[derive(Debug)]
-struct Clock;
-impl rustls::time_provider::TimeProvider for Clock {
-    fn current_time(&self) -> Option<UnixTime> {
-        Some(UnixTime::now())
-    }
-}
-
 fn config() -> Arc<rustls::ClientConfig> {
     let certs = ftp_tests::Certs::generate_for(&["127.0.0.1"]);
     let ca = std::fs::read(&certs.ca).unwrap();
@@ -48,7 +39,7 @@ fn config() -> Arc<rustls::ClientConfig> {
         &ca,
         rustls::ALL_VERSIONS,
         Arc::new(SessionStore::new(1)),
-        Arc::new(Clock),
+        Arc::new(rustls::time_provider::DefaultTimeProvider),
     )
     .unwrap()
 }

@@ -3,49 +3,17 @@
 //! firmware client, each data connection resuming the control
 //! connection's session, TLS 1.3 and 1.2.
 
-use std::io::{Read as _, Write as _};
+use std::io::Read as _;
 use std::net::{SocketAddr, TcpListener, TcpStream};
 use std::sync::Arc;
 use std::time::Duration;
 
-use embedded_io::{ErrorType, Read, ReadReady, Write};
+mod common;
+use common::Sock;
 use ftp_core::{DataConnector, Ftp};
 use ftp_tests::{PASSWORD, Tls, VSFTPD_USER, Vsftpd, random_bytes};
 use ftp_tls::{MaybeTls, SessionStore, TlsData, client_config};
-use rustls::pki_types::{ServerName, UnixTime};
-
-/// A std socket as an embedded-io stream.
-struct Sock(TcpStream);
-
-impl ErrorType for Sock {
-    type Error = std::io::Error;
-}
-impl Read for Sock {
-    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
-        self.0.read(buf)
-    }
-}
-impl Write for Sock {
-    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
-        self.0.write(buf)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.0.flush()
-    }
-}
-impl ReadReady for Sock {
-    fn read_ready(&mut self) -> std::io::Result<bool> {
-        self.0.set_nonblocking(true)?;
-        let mut b = [0u8; 1];
-        let r = self.0.peek(&mut b);
-        self.0.set_nonblocking(false)?;
-        match r {
-            Ok(_) => Ok(true),
-            Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => Ok(false),
-            Err(e) => Err(e),
-        }
-    }
-}
+use rustls::pki_types::ServerName;
 
 fn sock(s: TcpStream) -> Sock {
     s.set_read_timeout(Some(Duration::from_secs(10))).unwrap();
@@ -78,21 +46,19 @@ impl DataConnector for Data {
     }
 }
 
-#[derive(Debug)]
-struct Clock;
-impl rustls::time_provider::TimeProvider for Clock {
-    fn current_time(&self) -> Option<UnixTime> {
-        Some(UnixTime::now())
-    }
-}
-
 type Session = Ftp<MaybeTls<Sock>, TlsData<Data>>;
 type E = ftp_tls::TlsError<std::io::Error>;
 
 fn session(server: &Vsftpd, versions: &[&'static rustls::SupportedProtocolVersion]) -> Session {
     let ca = std::fs::read(server.ca.as_ref().unwrap()).unwrap();
     let store = Arc::new(SessionStore::new(1));
-    let config = client_config(&ca, versions, store, Arc::new(Clock)).unwrap();
+    let config = client_config(
+        &ca,
+        versions,
+        store,
+        Arc::new(rustls::time_provider::DefaultTimeProvider),
+    )
+    .unwrap();
     let name = ServerName::try_from("127.0.0.1").unwrap().to_owned();
     let addr: SocketAddr = server.addr().parse().unwrap();
     let control = MaybeTls::Plain(sock(TcpStream::connect(addr).unwrap()));

@@ -90,17 +90,6 @@ impl embassy_time_driver::Driver for Clock {
 
 embassy_time_driver::time_driver_impl!(static CLOCK: Clock = Clock(critical_section::Mutex::new(Cell::new(0))));
 
-/// One core, no interrupts that share state here: a critical section is
-/// nothing to do (a firmware takes cortex-m's).
-struct NoInterrupts;
-critical_section::set_impl!(NoInterrupts);
-unsafe impl critical_section::Impl for NoInterrupts {
-    unsafe fn acquire() -> critical_section::RawRestoreState {
-        false
-    }
-    unsafe fn release(_: critical_section::RawRestoreState) {}
-}
-
 async fn session(
     stack: embassy_net::Stack<'_>,
 ) -> Result<(), ftp_core::Error<ftp_embassy::NetError>> {
@@ -120,6 +109,7 @@ async fn session(
     ops::operations(ftp).await
 }
 
+mod cs;
 mod ops;
 
 #[unsafe(no_mangle)]

@@ -11,50 +11,13 @@ use core::hint::black_box;
 use core::net::SocketAddr;
 use core::panic::PanicInfo;
 
-use embedded_io::{ErrorKind, Read, Write};
-use ftp_core::{DataConnector, Ftp};
+use embedded_io::ErrorKind;
+use ftp_core::Ftp;
 
+mod blocking_wire;
 mod wire;
+use blocking_wire::Data;
 use wire::Wire;
-
-impl Read for Wire {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        Ok(self.take(buf))
-    }
-}
-
-impl Write for Wire {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        Ok(black_box(buf).len())
-    }
-
-    fn flush(&mut self) -> Result<(), ErrorKind> {
-        Ok(())
-    }
-}
-
-/// Data connections on the same kind of wire.
-struct Data;
-
-impl DataConnector for Data {
-    type Error = ErrorKind;
-    type Stream = Wire;
-    type Listener = ();
-
-    fn connect(&mut self, addr: SocketAddr) -> Result<Wire, ErrorKind> {
-        Ok(Wire {
-            at: black_box(addr.port() as usize % 8),
-        })
-    }
-
-    fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
-        Err(ErrorKind::Unsupported)
-    }
-
-    fn accept(&mut self, _: ()) -> Result<(Wire, SocketAddr), ErrorKind> {
-        Err(ErrorKind::Unsupported)
-    }
-}
 
 /// The session's size on the target, as the size of this section (it is
 /// not flash the client needs; bench/size.sh reports it apart).

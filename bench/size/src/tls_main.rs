@@ -16,66 +16,21 @@ use core::mem::MaybeUninit;
 use core::net::SocketAddr;
 use core::panic::PanicInfo;
 
-use embedded_io::{ErrorKind, Read, Write};
-use ftp_core::{DataConnector, Ftp};
+use embedded_io::ErrorKind;
+use ftp_core::Ftp;
 use ftp_tls::{MaybeTls, SessionStore, TlsData, TlsError};
 use rustls::pki_types::UnixTime;
 
+mod blocking_wire;
+mod cs;
 mod wire;
+use blocking_wire::Data;
 use wire::Wire;
-
-impl Read for Wire {
-    fn read(&mut self, buf: &mut [u8]) -> Result<usize, ErrorKind> {
-        Ok(self.take(buf))
-    }
-}
-
-impl Write for Wire {
-    fn write(&mut self, buf: &[u8]) -> Result<usize, ErrorKind> {
-        Ok(black_box(buf).len())
-    }
-
-    fn flush(&mut self) -> Result<(), ErrorKind> {
-        Ok(())
-    }
-}
-
-struct Data;
-
-impl DataConnector for Data {
-    type Error = ErrorKind;
-    type Stream = Wire;
-    type Listener = ();
-
-    fn connect(&mut self, addr: SocketAddr) -> Result<Wire, ErrorKind> {
-        Ok(Wire {
-            at: black_box(addr.port() as usize % 8),
-        })
-    }
-
-    fn listen(&mut self) -> Result<((), SocketAddr), ErrorKind> {
-        Err(ErrorKind::Unsupported)
-    }
-
-    fn accept(&mut self, _: ()) -> Result<(Wire, SocketAddr), ErrorKind> {
-        Err(ErrorKind::Unsupported)
-    }
-}
 
 /// The heap rustls lives in.
 #[global_allocator]
 static HEAP: embedded_alloc::LlffHeap = embedded_alloc::LlffHeap::empty();
 const HEAP_SIZE: usize = 96 * 1024;
-
-/// One core, no interrupts that share state here.
-struct NoInterrupts;
-critical_section::set_impl!(NoInterrupts);
-unsafe impl critical_section::Impl for NoInterrupts {
-    unsafe fn acquire() -> critical_section::RawRestoreState {
-        false
-    }
-    unsafe fn release(_: critical_section::RawRestoreState) {}
-}
 
 /// The device's entropy (a firmware reads its TRNG).
 fn entropy(buf: &mut [u8]) -> Result<(), getrandom::Error> {

@@ -199,6 +199,35 @@ pub(crate) struct Shared<'a> {
     stopped: AtomicBool,
     /// Why the root could not be listed: the mirror's error.
     root_error: Mutex<Option<Error>>,
+    /// Listings are queued or under way (kept by [`Queued`]): progress
+    /// reports read it without taking the queue's lock.
+    scanning: AtomicBool,
+}
+
+/// The queue, locked; on release it notes whether the scan goes on.
+struct Queued<'s> {
+    queue: std::sync::MutexGuard<'s, Queue>,
+    scanning: &'s AtomicBool,
+}
+
+impl std::ops::Deref for Queued<'_> {
+    type Target = Queue;
+    fn deref(&self) -> &Queue {
+        &self.queue
+    }
+}
+
+impl std::ops::DerefMut for Queued<'_> {
+    fn deref_mut(&mut self) -> &mut Queue {
+        &mut self.queue
+    }
+}
+
+impl Drop for Queued<'_> {
+    fn drop(&mut self) {
+        let scanning = self.queue.listing > 0 || !self.queue.lists.is_empty();
+        self.scanning.store(scanning, Ordering::Relaxed);
+    }
 }
 
 impl<'a> Shared<'a> {
@@ -234,6 +263,7 @@ impl<'a> Shared<'a> {
             connected: AtomicU64::new(0),
             stopped: AtomicBool::new(false),
             root_error: Mutex::new(None),
+            scanning: AtomicBool::new(false),
         };
         shared.count(&jobs);
         queue.push_files(jobs);
@@ -288,8 +318,11 @@ impl<'a> Shared<'a> {
 }
 
 impl<'a> Shared<'a> {
-    fn queue(&self) -> std::sync::MutexGuard<'_, Queue> {
-        self.queue.lock().unwrap_or_else(|e| e.into_inner())
+    fn queue(&self) -> Queued<'_> {
+        Queued {
+            queue: self.queue.lock().unwrap_or_else(|e| e.into_inner()),
+            scanning: &self.scanning,
+        }
     }
 
     fn summary(&self) -> std::sync::MutexGuard<'_, Summary> {
@@ -304,10 +337,7 @@ impl<'a> Shared<'a> {
     }
 
     fn report(&self) {
-        let scanning = {
-            let q = self.queue();
-            q.listing > 0 || !q.lists.is_empty()
-        };
+        let scanning = self.scanning.load(Ordering::Relaxed);
         (self.progress)(MirrorProgress {
             files_done: self.files_done.load(Ordering::Relaxed),
             files_total: self.files_total.load(Ordering::Relaxed),

@@ -3,7 +3,7 @@
 // `crate::mirror::plan`, shared and pure; the names are checked by
 // `crate::mirror::names`.
 
-use std::collections::VecDeque;
+use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 use std::sync::{Mutex, OnceLock};
@@ -98,16 +98,10 @@ where
         mlsd: OnceLock::new(),
         remote: Mutex::new(Tree::new()),
         unlisted: Mutex::new(Vec::new()),
-        zone: Mutex::new(Zone::Unknown(0)),
+        times: Times::new(&root, options),
         moved: AtomicBool::new(false),
     };
-    let work = Work::Down {
-        target: &target,
-        root: &root,
-        only_newer: options.only_newer,
-        verify: options.verify,
-        scan: Some(&scan),
-    };
+    let work = Work::Down(&scan);
     let tasks = vec![Task::List(String::new())];
     let result = run_workers(
         session,
@@ -167,16 +161,9 @@ async fn plan_down(
     .map_err(|e| Error::local(&target, e))?;
     let local_tree = local_tree.into_tree(&mut summary);
     // LIST gives no times: MDTM for the files only_newer must compare.
-    remote_times(
-        ftp,
-        root,
-        &mut tree,
-        mlsd,
-        &local_tree,
-        options,
-        Direction::Down,
-    )
-    .await?;
+    Times::new(root, options)
+        .complete(ftp, &mut tree, mlsd, &local_tree, Direction::Down)
+        .await?;
     let mut plan = plan(&tree, &local_tree, options, Direction::Down);
     keep_unlisted(&mut plan.delete, &unlisted);
     let _ = take_plan(plan, &mut summary, options, Direction::Down);
@@ -205,6 +192,123 @@ async fn delete_local(target: &Path, gone: &[(String, Kind)], summary: &mut Summ
     }
 }
 
+/// The remote times a plan needs: LIST times turned into UTC with the
+/// server's zone, learnt once for the run (a download's listings share
+/// it), and MDTM where a time is still unknown and matters.
+struct Times<'a> {
+    root: &'a str,
+    options: &'a MirrorOptions,
+    zone: Mutex<Zone>,
+}
+
+#[bisync]
+impl<'a> Times<'a> {
+    fn new(root: &'a str, options: &'a MirrorOptions) -> Self {
+        Times {
+            root,
+            options,
+            zone: Mutex::new(Zone::Unknown(0)),
+        }
+    }
+
+    /// Completes the remote times of `remote` (a whole tree, or one
+    /// listed directory). A LIST server's times are the minute in the
+    /// server's zone: with `only_newer`, one MDTM (of a file with a LIST
+    /// time) gives the zone for all of them (FileZilla's way, not one
+    /// MDTM a file); without, they are not used. Then MDTM for the files
+    /// whose time is still unknown and matters (old files list only
+    /// their year); a refusal leaves the time unknown.
+    async fn complete(
+        &self,
+        ftp: &mut Ftp,
+        remote: &mut Tree,
+        mlsd: bool,
+        local: &Tree,
+        direction: Direction,
+    ) -> Result<(), Error> {
+        if !mlsd {
+            self.learn_zone(ftp, remote).await?;
+        }
+        let wanted = match direction {
+            Direction::Down => times_wanted(remote, local, self.options, direction),
+            Direction::Up => times_wanted(local, remote, self.options, direction),
+        };
+        for rel in wanted {
+            match ftp.mdtm(&remote_path(self.root, &rel)).await {
+                Ok(t) => {
+                    if let Some(item) = remote.get_mut(&rel) {
+                        item.mtime = Some(t.unix_seconds());
+                        item.listed = false;
+                    }
+                }
+                Err(e) if connection_lost(&e) => return Err(e),
+                Err(_) => {}
+            }
+        }
+        Ok(())
+    }
+
+    fn zone(&self) -> std::sync::MutexGuard<'_, Zone> {
+        self.zone.lock().unwrap_or_else(|e| e.into_inner())
+    }
+
+    /// Turns the LIST times of `remote` into UTC with the zone one MDTM
+    /// tells (learnt once, from up to three files in all), or drops them
+    /// when they are not needed or no MDTM answers.
+    async fn learn_zone(&self, ftp: &mut Ftp, remote: &mut Tree) -> Result<(), Error> {
+        let unknown = |zone: &Zone| matches!(zone, Zone::Unknown(_));
+        if self.options.only_newer && unknown(&self.zone()) {
+            let probes: Vec<(String, i64)> = remote
+                .iter()
+                .filter(|(_, item)| item.listed && item.kind == Kind::File)
+                .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
+                .take(3)
+                .collect();
+            for (rel, listed) in probes {
+                if !unknown(&self.zone()) {
+                    break;
+                }
+                match ftp.mdtm(&remote_path(self.root, &rel)).await {
+                    Ok(t) => {
+                        let exact = t.unix_seconds();
+                        *self.zone() = Zone::Known(zone_offset(listed, exact));
+                        if let Some(item) = remote.get_mut(&rel) {
+                            item.mtime = Some(exact);
+                            item.listed = false;
+                        }
+                    }
+                    Err(e) if connection_lost(&e) => return Err(e),
+                    Err(_) => {
+                        let mut zone = self.zone();
+                        if let Zone::Unknown(n) = *zone {
+                            *zone = if n >= 2 {
+                                Zone::Gone
+                            } else {
+                                Zone::Unknown(n + 1)
+                            };
+                        }
+                    }
+                }
+            }
+        }
+        let offset = match *self.zone() {
+            Zone::Known(offset) if self.options.only_newer => Some(offset),
+            _ => None,
+        };
+        for item in remote.values_mut().filter(|i| i.listed) {
+            match offset {
+                Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
+                // The zone is unknown: MDTM where the time matters.
+                None => {
+                    item.mtime = None;
+                    item.listed = false;
+                }
+            }
+        }
+        Ok(())
+    }
+}
+
 /// What the server's LIST times are off by, as far as learnt.
 enum Zone {
     /// Not known yet: MDTM probes that failed so far.
@@ -229,7 +333,7 @@ struct Scan<'a> {
     mlsd: OnceLock<bool>,
     remote: Mutex<Tree>,
     unlisted: Mutex<Vec<String>>,
-    zone: Mutex<Zone>,
+    times: Times<'a>,
     /// A listing went through CWD: the caller's directory is restored.
     moved: AtomicBool,
 }
@@ -272,32 +376,21 @@ impl Scan<'_> {
             }
             sub.insert(rel, item);
         }
-        if !mlsd {
-            self.learn_zone(ftp, &mut sub).await?;
-        }
-        for rel in times_wanted(&sub, self.local, self.options, Direction::Down) {
-            match ftp.mdtm(&remote_path(self.root, &rel)).await {
-                Ok(t) => {
-                    if let Some(item) = sub.get_mut(&rel) {
-                        item.mtime = Some(t.unix_seconds());
-                        item.listed = false;
-                    }
-                }
-                Err(e) if connection_lost(&e) => return Err(e),
-                Err(_) => {}
-            }
-        }
+        self.times
+            .complete(ftp, &mut sub, mlsd, self.local, Direction::Down)
+            .await?;
         let plan = plan_entries(&sub, self.local, self.options, Direction::Down);
         found.failed = plan.failed;
         found.refused.extend(plan.refused);
         found.skipped = plan.skipped;
         // The subdirectories: made here (a file's directory exists before
         // the file is queued), then listed.
+        let mkdir: BTreeSet<&str> = plan.mkdir.iter().map(String::as_str).collect();
         for (rel, item) in &sub {
             if item.kind != Kind::Dir || self.filter.excluded(rel) {
                 continue;
             }
-            if plan.mkdir.contains(rel) {
+            if mkdir.contains(rel.as_str()) {
                 match fs::create_dir(local_path(self.target, rel)).await {
                     Ok(()) => found.dirs_created += 1,
                     Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => {}
@@ -340,64 +433,6 @@ impl Scan<'_> {
         }
         Ok(found)
     }
-
-    /// Turns this directory's LIST times into UTC with the zone one MDTM
-    /// tells (learnt once for the run, from up to three files), or drops
-    /// them when they are not needed or no MDTM answers.
-    async fn learn_zone(&self, ftp: &mut Ftp, sub: &mut Tree) -> Result<(), Error> {
-        let unknown = |zone: &Zone| matches!(zone, Zone::Unknown(_));
-        if self.options.only_newer && unknown(&self.zone.lock().unwrap_or_else(|e| e.into_inner()))
-        {
-            let probes: Vec<(String, i64)> = sub
-                .iter()
-                .filter(|(_, item)| item.listed && item.kind == Kind::File)
-                .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
-                .take(3)
-                .collect();
-            for (rel, listed) in probes {
-                if !unknown(&self.zone.lock().unwrap_or_else(|e| e.into_inner())) {
-                    break;
-                }
-                match ftp.mdtm(&remote_path(self.root, &rel)).await {
-                    Ok(t) => {
-                        let exact = t.unix_seconds();
-                        *self.zone.lock().unwrap_or_else(|e| e.into_inner()) =
-                            Zone::Known(zone_offset(listed, exact));
-                        if let Some(item) = sub.get_mut(&rel) {
-                            item.mtime = Some(exact);
-                            item.listed = false;
-                        }
-                    }
-                    Err(e) if connection_lost(&e) => return Err(e),
-                    Err(_) => {
-                        let mut zone = self.zone.lock().unwrap_or_else(|e| e.into_inner());
-                        if let Zone::Unknown(n) = *zone {
-                            *zone = if n >= 2 {
-                                Zone::Gone
-                            } else {
-                                Zone::Unknown(n + 1)
-                            };
-                        }
-                    }
-                }
-            }
-        }
-        let offset = match *self.zone.lock().unwrap_or_else(|e| e.into_inner()) {
-            Zone::Known(offset) if self.options.only_newer => Some(offset),
-            _ => None,
-        };
-        for item in sub.values_mut().filter(|i| i.listed) {
-            match offset {
-                Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
-                // The zone is unknown: MDTM where the time matters.
-                None => {
-                    item.mtime = None;
-                    item.listed = false;
-                }
-            }
-        }
-        Ok(())
-    }
 }
 
 /// How many connections to open beside the caller's while the tree is
@@ -433,90 +468,6 @@ where
         remote_path(&home, remote)
     };
     Ok((ftp, home, root))
-}
-
-/// Completes the remote times the plan needs. A LIST server's times are
-/// the minute in the server's zone: with `only_newer`, one MDTM (of a file
-/// with a LIST time) gives the zone for all of them (FileZilla's way, not
-/// one MDTM a file); without, they are not used. Then MDTM for the files
-/// whose time is still unknown and matters (old files list only their
-/// year); a refusal leaves the time unknown.
-#[bisync]
-async fn remote_times(
-    ftp: &mut Ftp,
-    root: &str,
-    remote: &mut Tree,
-    mlsd: bool,
-    local: &Tree,
-    options: &MirrorOptions,
-    direction: Direction,
-) -> Result<(), Error> {
-    if !mlsd {
-        learn_zone(ftp, root, remote, options).await?;
-    }
-    let wanted = match direction {
-        Direction::Down => times_wanted(remote, local, options, direction),
-        Direction::Up => times_wanted(local, remote, options, direction),
-    };
-    for rel in wanted {
-        match ftp.mdtm(&remote_path(root, &rel)).await {
-            Ok(t) => {
-                if let Some(item) = remote.get_mut(&rel) {
-                    item.mtime = Some(t.unix_seconds());
-                    item.listed = false;
-                }
-            }
-            Err(e) if connection_lost(&e) => return Err(e),
-            Err(_) => {}
-        }
-    }
-    Ok(())
-}
-
-/// Turns LIST times into UTC with the zone one MDTM tells (tried on up to
-/// three files), or drops them when they are not needed or no MDTM
-/// answers.
-#[bisync]
-async fn learn_zone(
-    ftp: &mut Ftp,
-    root: &str,
-    remote: &mut Tree,
-    options: &MirrorOptions,
-) -> Result<(), Error> {
-    let mut offset = None;
-    if options.only_newer {
-        let probes: Vec<(String, i64)> = remote
-            .iter()
-            .filter(|(_, item)| item.listed && item.kind == Kind::File)
-            .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
-            .take(3)
-            .collect();
-        for (rel, listed) in probes {
-            match ftp.mdtm(&remote_path(root, &rel)).await {
-                Ok(t) => {
-                    let exact = t.unix_seconds();
-                    offset = Some(zone_offset(listed, exact));
-                    if let Some(item) = remote.get_mut(&rel) {
-                        item.mtime = Some(exact);
-                        item.listed = false;
-                    }
-                    break;
-                }
-                Err(e) if connection_lost(&e) => return Err(e),
-                Err(_) => {}
-            }
-        }
-    }
-    for item in remote.values_mut().filter(|i| i.listed) {
-        match offset {
-            Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
-            None => {
-                item.mtime = None;
-                item.listed = false;
-            }
-        }
-    }
-    Ok(())
 }
 
 /// Mirrors the local directory `local` into the remote directory `remote`
@@ -579,16 +530,9 @@ where
         }
         Err(e) => return Err(e),
     };
-    remote_times(
-        ftp,
-        &root,
-        &mut remote_tree,
-        mlsd,
-        &local_tree,
-        options,
-        Direction::Up,
-    )
-    .await?;
+    Times::new(&root, options)
+        .complete(ftp, &mut remote_tree, mlsd, &local_tree, Direction::Up)
+        .await?;
     let plan = plan(&local_tree, &remote_tree, options, Direction::Up);
     let Some(plan) = take_plan(plan, &mut summary, options, Direction::Up) else {
         summary.seconds = start.elapsed().as_secs_f64();
@@ -834,14 +778,9 @@ async fn down_mtime(
 /// What a worker does with a job: a download into the target, or an
 /// upload from the source.
 enum Work<'a> {
-    Down {
-        target: &'a Path,
-        root: &'a str,
-        only_newer: bool,
-        verify: crate::Verification,
-        /// The scan the workers run (a download lists as it goes).
-        scan: Option<&'a Scan<'a>>,
-    },
+    /// A download: the scan the workers run (it lists as it goes) holds
+    /// the target, the remote root and the options.
+    Down(&'a Scan<'a>),
     Up {
         source: &'a Path,
         root: &'a str,
@@ -855,7 +794,7 @@ impl Work<'_> {
     /// A download big enough to come in ranges over connections of its
     /// own ([`MirrorOptions::segments`]).
     fn segmented(&self, job: &Job, options: &MirrorOptions) -> bool {
-        matches!(self, Work::Down { .. })
+        matches!(self, Work::Down(_))
             && options.segments > 1
             && job.size.is_some_and(|s| s >= options.segment_above)
     }
@@ -869,28 +808,21 @@ impl Work<'_> {
         options: &MirrorOptions,
         on_bytes: &(dyn Fn(u64) + Sync),
     ) -> Result<Done, Error> {
-        let Work::Down {
-            target,
-            root,
-            only_newer,
-            verify,
-            ..
-        } = *self
-        else {
+        let Work::Down(scan) = *self else {
             return Err(Error::Io(std::io::Error::other(
                 "uploads are not segmented",
             )));
         };
-        let path = local_path(target, &job.rel);
-        let remote = remote_path(root, &job.rel);
+        let path = local_path(scan.target, &job.rel);
+        let remote = remote_path(scan.root, &job.rel);
         let modified = match ftp {
-            Some(f) => down_mtime(f, &remote, job, only_newer).await?,
+            Some(f) => down_mtime(f, &remote, job, options.only_newer).await?,
             None => None,
         };
         let how = crate::Segmented::default()
             .segments(options.segments)
             .resume(job.resume)
-            .verify(verify)
+            .verify(options.verify)
             .size(job.size)
             .modified(modified)
             .min_size(0);
@@ -912,10 +844,8 @@ impl Work<'_> {
     /// Lists one directory of a download's remote tree.
     async fn list(&self, ftp: &mut Ftp, dir: &str) -> Result<Found, Error> {
         match *self {
-            Work::Down {
-                scan: Some(scan), ..
-            } => scan.list(ftp, dir).await,
-            _ => Err(Error::Io(std::io::Error::other(
+            Work::Down(scan) => scan.list(ftp, dir).await,
+            Work::Up { .. } => Err(Error::Io(std::io::Error::other(
                 "only a download lists as it goes",
             ))),
         }
@@ -924,10 +854,7 @@ impl Work<'_> {
     /// A directory of the scan that could not be listed: nothing under
     /// it is deleted.
     fn unlisted(&self, dir: &str) {
-        if let Work::Down {
-            scan: Some(scan), ..
-        } = self
-        {
+        if let Work::Down(scan) = self {
             scan.unlisted
                 .lock()
                 .unwrap_or_else(|e| e.into_inner())
@@ -943,15 +870,10 @@ impl Work<'_> {
         on_bytes: &(dyn Fn(u64) + Sync),
     ) -> Result<Done, Error> {
         match *self {
-            Work::Down {
-                target,
-                root,
-                only_newer,
-                verify,
-                ..
-            } => {
-                let path = local_path(target, &job.rel);
-                let remote = remote_path(root, &job.rel);
+            Work::Down(scan) => {
+                let path = local_path(scan.target, &job.rel);
+                let remote = remote_path(scan.root, &job.rel);
+                let (only_newer, verify) = (scan.options.only_newer, scan.options.verify);
                 let fetch = crate::Fetch {
                     resume: job.resume,
                     // An older, shorter version under the final name is no

@@ -184,26 +184,15 @@ impl<T: Read + Write> TlsStream<T> {
                     }
                 }
                 ConnectionState::EncodeTlsData(mut data) => {
-                    let at = self.outgoing.len();
-                    self.outgoing.resize(at + 2048, 0);
-                    let n = match data.encode(&mut self.outgoing[at..]) {
-                        Ok(n) => n,
-                        Err(EncodeError::InsufficientSize(need)) => {
-                            self.outgoing.resize(at + need.required_size, 0);
-                            data.encode(&mut self.outgoing[at..])
-                                .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?
-                        }
-                        Err(_) => return Err(TlsError::Tls(rustls::Error::EncryptError)),
-                    };
-                    self.outgoing.truncate(at + n);
+                    append(&mut self.outgoing, 2048, |out| {
+                        data.encode(out).map_err(|e| match e {
+                            EncodeError::InsufficientSize(need) => Some(need.required_size),
+                            _ => None,
+                        })
+                    })?;
                 }
                 ConnectionState::TransmitTlsData(data) => {
-                    self.io
-                        .write_all(&self.outgoing)
-                        .await
-                        .map_err(TlsError::Io)?;
-                    self.io.flush().await.map_err(TlsError::Io)?;
-                    self.outgoing.clear();
+                    send(&mut self.io, &mut self.outgoing, true).await?;
                     data.done();
                 }
                 ConnectionState::BlockedHandshake => receive = true,
@@ -217,39 +206,17 @@ impl<T: Read + Write> TlsStream<T> {
                         Goal::Read => receive = true,
                         Goal::Write(data) => {
                             let take = data.len().min(16 * 1024);
-                            let at = self.outgoing.len();
-                            self.outgoing.resize(at + take + 256, 0);
-                            let n = match traffic.encrypt(&data[..take], &mut self.outgoing[at..]) {
-                                Ok(n) => n,
-                                Err(EncryptError::InsufficientSize(need)) => {
-                                    self.outgoing.resize(at + need.required_size, 0);
-                                    traffic
-                                        .encrypt(&data[..take], &mut self.outgoing[at..])
-                                        .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?
-                                }
-                                Err(_) => return Err(TlsError::Tls(rustls::Error::EncryptError)),
-                            };
-                            self.outgoing.truncate(at + n);
-                            self.io
-                                .write_all(&self.outgoing)
-                                .await
-                                .map_err(TlsError::Io)?;
-                            self.outgoing.clear();
+                            append(&mut self.outgoing, take + 256, |out| {
+                                traffic.encrypt(&data[..take], out).map_err(room)
+                            })?;
+                            send(&mut self.io, &mut self.outgoing, false).await?;
                             reached = Some(Done::Wrote(take));
                         }
                         Goal::Close => {
-                            let at = self.outgoing.len();
-                            self.outgoing.resize(at + 256, 0);
-                            let n = traffic
-                                .queue_close_notify(&mut self.outgoing[at..])
-                                .map_err(|_| TlsError::Tls(rustls::Error::EncryptError))?;
-                            self.outgoing.truncate(at + n);
-                            self.io
-                                .write_all(&self.outgoing)
-                                .await
-                                .map_err(TlsError::Io)?;
-                            self.io.flush().await.map_err(TlsError::Io)?;
-                            self.outgoing.clear();
+                            append(&mut self.outgoing, 256, |out| {
+                                traffic.queue_close_notify(out).map_err(room)
+                            })?;
+                            send(&mut self.io, &mut self.outgoing, true).await?;
                             self.closed = true;
                             reached = Some(Done::Closed);
                         }
@@ -310,6 +277,59 @@ impl<T: Read + Write> TlsStream<T> {
 
 impl<T: ErrorType> ErrorType for TlsStream<T> {
     type Error = TlsError<T::Error>;
+}
+
+/// Appends the records `f` writes to `out`: `guess` bytes of room first,
+/// once more what `f` says it needs (rustls's `InsufficientSizeError`,
+/// as `Some(size)`); `None` is a failure.
+fn append<E>(
+    out: &mut Vec<u8>,
+    guess: usize,
+    mut f: impl FnMut(&mut [u8]) -> Result<usize, Option<usize>>,
+) -> Result<(), TlsError<E>> {
+    let at = out.len();
+    out.resize(at + guess, 0);
+    let n = match f(&mut out[at..]) {
+        Ok(n) => Ok(n),
+        Err(Some(need)) => {
+            out.resize(at + need, 0);
+            f(&mut out[at..])
+        }
+        Err(None) => Err(None),
+    };
+    match n {
+        Ok(n) => {
+            out.truncate(at + n);
+            Ok(())
+        }
+        Err(_) => {
+            out.truncate(at);
+            Err(TlsError::Tls(rustls::Error::EncryptError))
+        }
+    }
+}
+
+/// The room an encryption needs, when that is why it failed.
+fn room(e: EncryptError) -> Option<usize> {
+    match e {
+        EncryptError::InsufficientSize(need) => Some(need.required_size),
+        _ => None,
+    }
+}
+
+/// Writes the records in `out` (flushed when asked) and empties it.
+#[bisync]
+async fn send<T: Write>(
+    io: &mut T,
+    out: &mut Vec<u8>,
+    flush: bool,
+) -> Result<(), TlsError<T::Error>> {
+    io.write_all(out).await.map_err(TlsError::Io)?;
+    if flush {
+        io.flush().await.map_err(TlsError::Io)?;
+    }
+    out.clear();
+    Ok(())
 }
 
 #[bisync]
