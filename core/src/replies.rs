@@ -116,6 +116,34 @@ pub fn listing_failed(text: &[u8]) -> bool {
     text.windows(SAID.len()).any(|w| w == SAID)
 }
 
+/// True when a listing command's refusal means "nothing matched", not
+/// "no such directory": `450 No files found` (ProFTPD, Serv-U for an
+/// empty directory or a pattern matching nothing) or `550 No files
+/// found.` (wu-ftpd, glftpd). The session gives an empty listing for it,
+/// as curl has done for twenty years; any other 450 or 550 (`550 No such
+/// file or directory`) stays the error it is.
+///
+/// ```
+/// use ftp_core::{replies::no_files, Code};
+/// let c = |n| Code::new(n).unwrap();
+/// assert!(no_files(c(450), b"450 No files found"));
+/// assert!(no_files(c(550), b"550 No files found."));
+/// assert!(!no_files(c(550), b"550 No such file or directory."));
+/// assert!(!no_files(c(226), b"226 No files found"));
+/// ```
+pub fn no_files(code: Code, text: &[u8]) -> bool {
+    if !matches!(code.get(), 450 | 550) {
+        return false;
+    }
+    let said = text.get(4..).unwrap_or_default();
+    [&b"no files found"[..], b"no file found"]
+        .iter()
+        .any(|phrase| {
+            said.windows(phrase.len())
+                .any(|w| w.eq_ignore_ascii_case(phrase))
+        })
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -8,7 +8,7 @@ fuzz_target!(|data: &[u8]| {
         assert_ne!(addr.port(), 0);
     }
     let _ = ftp_core::pasv::parse_229(data);
-    if let Some(path) = ftp_core::path::parse_257(data, &mut [0u8; 64]) {
+    if let Ok(Some(path)) = ftp_core::path::parse_257(data, &mut [0u8; 64]) {
         assert!(path.len() <= 64);
     }
     let mut copy = data.to_vec();

@@ -313,11 +313,13 @@ impl Runner {
 
     // ----- queries ------------------------------------------------------------
 
-    /// `size(path)`: int, or () when the server has no SIZE (500, 502).
-    /// Any other reply than 213 is an error, never a silent ().
+    /// `size(path)`: int, or () when the server has no SIZE (500, 502) or
+    /// answers another 2xx than 213 (ftplib's None). Other refusals are
+    /// errors, and so is a 213 without a number.
     pub fn size(&mut self, path: &str) -> Rr<Dynamic> {
         match self.ftp()?.size(path) {
-            Ok(s) => Ok(Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX))),
+            Ok(Some(s)) => Ok(Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX))),
+            Ok(None) => Ok(Dynamic::UNIT),
             Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
             Err(e) => Err(ftp_error(e)),
         }
@@ -347,7 +349,8 @@ impl Runner {
         }
         let ftp = self.ftp()?;
         match ftp.size(path) {
-            Ok(_) => return Ok(true),
+            Ok(Some(_)) => return Ok(true),
+            Ok(None) => {}
             Err(e) if refused(&e) => {}
             Err(e) => return Err(ftp_error(e)),
         }

@@ -50,11 +50,12 @@ pub(crate) fn of_file(path: &Path) -> impl Fn(ftp_core::Error<io::Error>) -> Err
     }
 }
 
-/// `Some(value)`, `None` when the server refused (a reply error), or the
+/// A size when the server gave one; `None` when it gave none (another
+/// 2xx than 213) or refused (a reply error, a 213 without a number); the
 /// error when the session itself failed.
-pub(crate) fn refused_is_none<T>(r: Result<T, Error>) -> Result<Option<T>, Error> {
+pub(crate) fn refused_is_none(r: Result<Option<u64>, Error>) -> Result<Option<u64>, Error> {
     match r {
-        Ok(v) => Ok(Some(v)),
+        Ok(v) => Ok(v),
         Err(Error::Temporary(_) | Error::Permanent(_) | Error::Unexpected(_)) => Ok(None),
         Err(Error::Protocol(ftp_core::ProtocolError::BadSizeReply)) => Ok(None),
         Err(e) => Err(e),

@@ -83,6 +83,10 @@ pub struct Ftp<
     /// command is due means an earlier call was dropped half-way (an async
     /// future cancelled): the session is out of step.
     owed: bool,
+    /// The reply owed is a transfer's final one: a 1xx was read and the
+    /// final reply is not yet. ABOR may go out then (RFC 959 lets it go at
+    /// any time), whoever sends it.
+    in_transfer: bool,
     /// The next transfer's passive command sent early, if any.
     #[cfg(feature = "pipeline")]
     early: Early,
@@ -138,6 +142,7 @@ where
             stray: 0,
             // The welcome.
             owed: true,
+            in_transfer: false,
             #[cfg(feature = "pipeline")]
             early: Early::None,
             #[cfg(feature = "pipeline")]
@@ -354,6 +359,7 @@ where
         }
         let code = reply.code();
         // A final reply pays what is owed; a 1xx announces another one.
+        self.in_transfer = code.is_preliminary();
         if !code.is_preliminary() {
             self.owed = false;
         }
@@ -426,27 +432,47 @@ where
     /// Sends a command line (`"SITE CHMOD 644 x"`, text or bytes) and
     /// returns the reply. A line holding CR, LF or NUL is refused before
     /// anything is sent.
+    ///
+    /// `ABOR` sent while a transfer's final reply is owed (a `RETR` sent
+    /// with `sendcmd` that got its 150) is [`Ftp::abort`]: the transfer's
+    /// final reply and ABOR's own are both read, and ABOR's is returned.
     #[bisync]
     pub async fn sendcmd<L: AsRef<[u8]> + ?Sized>(
         &mut self,
         cmd: &L,
     ) -> Result<Reply<'_>, S::Error, C> {
         let cmd = self.line(cmd.as_ref())?;
+        if self.aborts_transfer(&cmd) {
+            return self.abort().await;
+        }
         self.send(cmd).await?;
         self.getresp_code().await?;
         Ok(self.reply())
     }
 
-    /// Sends a command line whose reply must be 2xx.
+    /// Sends a command line whose reply must be 2xx (an `ABOR` during a
+    /// transfer as in [`Ftp::sendcmd`]).
     #[bisync]
     pub async fn voidcmd<L: AsRef<[u8]> + ?Sized>(
         &mut self,
         cmd: &L,
     ) -> Result<Reply<'_>, S::Error, C> {
         let cmd = self.line(cmd.as_ref())?;
+        if self.aborts_transfer(&cmd) {
+            let code = self.abort().await?.code();
+            if !code.is_completion() {
+                return Err(self.unexpected());
+            }
+            return Ok(self.reply());
+        }
         self.send(cmd).await?;
         self.voidresp_code().await?;
         Ok(self.reply())
+    }
+
+    /// A caller's `ABOR` while a transfer's final reply is owed.
+    fn aborts_transfer(&self, cmd: &Command<'_>) -> bool {
+        self.owed && self.in_transfer && cmd.verb().trim_ascii().eq_ignore_ascii_case(b"ABOR")
     }
 
     /// Checks a caller's command line; a raw TYPE makes the cached type
@@ -627,13 +653,14 @@ where
     /// Decodes the path of the last reply, in place in the reply buffer. A
     /// reply that is not 257 is [`Error::Unexpected`] (ftplib's
     /// `error_reply`): never an empty path. `None` for a 257 without a
-    /// quoted path.
+    /// quoted path; a quote never closed is
+    /// [`ProtocolError::BadPathReply`], never the fragment.
     fn path_257(&mut self) -> Result<Option<&[u8]>, S::Error, C> {
         if !replies::PATH.accepts(self.reply().code()) {
             return Err(self.unexpected());
         }
         let text = self.reader.reply_text_mut().unwrap_or_default();
-        Ok(parse_257_in_place(text))
+        Ok(parse_257_in_place(text)?)
     }
 
     /// The remote current directory (PWD), the server's bytes (in whatever
@@ -649,7 +676,8 @@ where
     /// Makes a remote directory (MKD) and returns its path as the server
     /// gives it. The reply must be 257; when it names no path (`257 MKD
     /// command successful.`) the directory was still made, and `dirname`
-    /// is returned.
+    /// is returned. A path whose quote is never closed is
+    /// [`ProtocolError::BadPathReply`] (the directory may have been made).
     #[bisync]
     pub async fn mkd<'a, P: AsRef<[u8]> + ?Sized>(
         &'a mut self,
@@ -701,19 +729,25 @@ where
         Ok(self.reply())
     }
 
-    /// The size of a remote file (SIZE). A missing file is a permanent
-    /// error, a server without SIZE too (500, 502); any other reply than
-    /// 213 is [`Error::Unexpected`].
+    /// The size of a remote file (SIZE), as ftplib's `size`: the size on
+    /// a 213, `None` on any other 2xx (a server that answers `200` or
+    /// `250` has no size to give). A missing file is a permanent error, a
+    /// server without SIZE too (500, 502); a 1xx or 3xx is
+    /// [`Error::Unexpected`]; a 213 without a number is
+    /// [`ProtocolError::BadSizeReply`].
     #[bisync]
     pub async fn size<P: AsRef<[u8]> + ?Sized>(
         &mut self,
         filename: &P,
-    ) -> Result<u64, S::Error, C> {
+    ) -> Result<Option<u64>, S::Error, C> {
         let code = self.command("SIZE", Some(filename.as_ref())).await?;
-        if !replies::FILE_STATUS.accepts(code) {
-            return Err(self.unexpected());
+        if replies::FILE_STATUS.accepts(code) {
+            return Ok(Some(parse_213(self.reply().text())?));
         }
-        Ok(parse_213(self.reply().text())?)
+        if code.is_completion() {
+            return Ok(None);
+        }
+        Err(self.unexpected())
     }
 
     /// The modification time of a remote file (MDTM, UTC).
@@ -916,8 +950,9 @@ where
     // ----- data connections -------------------------------------------
 
     /// Asks the server for a passive data address: EPSV first; on IPv4,
-    /// any reply but 229 (a refusal, a 227, a 4xx) switches to PASV for the
-    /// rest of the session, as curl does. The address is the control
+    /// any reply but a usable 229 (a refusal, a 227, a 4xx, a 229 naming
+    /// port 0 or one above 65535) switches to PASV for the rest of the
+    /// session, as curl does. The address is the control
     /// peer's with the server's port unless the PASV host is trusted; a
     /// PASV answered with 229 is taken as the 229 it is.
     #[bisync]
@@ -937,14 +972,22 @@ where
             self.send(Command::new("EPSV", None)?).await?;
             let code = self.receive().await?;
             match code.get() {
-                229 => {
-                    let port = parse_229(self.reply().text())?;
-                    #[cfg(feature = "pipeline")]
-                    {
-                        self.early_proven = Some(true);
+                229 => match parse_229(self.reply().text()) {
+                    Ok(port) => {
+                        #[cfg(feature = "pipeline")]
+                        {
+                            self.early_proven = Some(true);
+                        }
+                        return Ok((SocketAddr::new(self.peer.ip(), port), true));
                     }
-                    return Ok((SocketAddr::new(self.peer.ip(), port), true));
-                }
+                    // A port of 0 or above 65535, or no port at all: an
+                    // EPSV failure like any other.
+                    Err(_) if v4 => {
+                        info!("EPSV named no usable port, using PASV from now on");
+                        self.try_epsv = false;
+                    }
+                    Err(e) => return Err(e.into()),
+                },
                 // The server is closing: no fall-back can help.
                 421 => return Err(Error::Temporary(self.reply_error())),
                 _ if v4 => {
@@ -1114,16 +1157,29 @@ where
         Ok(self.ntransfercmd(cmd, rest).await?.0)
     }
 
-    /// Aborts a transfer (ABOR). Accepts 225, 226 or 426; after a 426 the
-    /// server's following 226 is read too, so the session stays in step.
+    /// Aborts a transfer (ABOR) and returns ABOR's own reply (225 or 226).
+    ///
+    /// During a transfer (its 1xx read, its final reply not yet) two
+    /// replies come, as RFC 959 says: the transfer's final one (426 when
+    /// ABOR cut it, 226 when it had ended, or another failure) and then
+    /// ABOR's; both are read, so the session stays in step. A lone 225 is
+    /// ABOR's answer to a transfer that had not moved a byte (pyftpdlib),
+    /// after which no other reply comes. Outside a transfer one reply is
+    /// read (and the 226 after a 426).
     #[bisync]
     pub async fn abort(&mut self) -> Result<Reply<'_>, S::Error, C> {
         // ABOR is the one command that may go out while a transfer's final
         // reply is owed: this call reads both.
+        let transfer = self.owed && self.in_transfer;
         self.owed = false;
         self.send(Command::new("ABOR", None)?).await?;
         let mut code = self.receive().await?;
-        if code.get() == 426 {
+        if transfer && code.get() != 225 {
+            if self.debug_level >= 1 {
+                debug!("*transfer ended* {}", self.reply());
+            }
+            code = self.receive().await?;
+        } else if code.get() == 426 {
             code = self.receive().await?;
         }
         if replies::ABOR.accepts(code) {
@@ -1304,7 +1360,8 @@ where
             Early::Sent(epsv) => {
                 let code = self.receive().await?;
                 self.closing(code)?;
-                // Refused (a 425 for want of ports): the caller asks again.
+                // Refused (a 425 for want of ports), or no usable port:
+                // the caller asks again.
                 Ok(self.passive_reply(code, epsv)?.map(|addr| (addr, epsv)))
             }
             Early::None => Ok(None),
@@ -1323,12 +1380,21 @@ where
     }
 
     /// The address of a reply to EPSV (`epsv`) or PASV; `None` when it is
-    /// not 229 or 227.
+    /// not 229 or 227, or (on IPv4) a 229 without a usable port, which
+    /// switches the session to PASV as in [`Ftp::makepasv`].
     #[cfg(feature = "pipeline")]
-    fn passive_reply(&self, code: Code, epsv: bool) -> Result<Option<SocketAddr>, S::Error, C> {
+    fn passive_reply(&mut self, code: Code, epsv: bool) -> Result<Option<SocketAddr>, S::Error, C> {
         let text = self.reply().text();
         match (code.get(), epsv) {
-            (229, _) => Ok(Some(SocketAddr::new(self.peer.ip(), parse_229(text)?))),
+            (229, _) => match parse_229(text) {
+                Ok(port) => Ok(Some(SocketAddr::new(self.peer.ip(), port))),
+                Err(_) if epsv && self.peer.ip().to_canonical().is_ipv4() => {
+                    info!("EPSV named no usable port, using PASV from now on");
+                    self.try_epsv = false;
+                    Ok(None)
+                }
+                Err(e) => Err(e.into()),
+            },
             (227, false) => {
                 let addr = parse_227(text)?;
                 Ok(Some(if self.trust_server_pasv_ipv4_address {
@@ -1427,7 +1493,16 @@ where
             _ => TransferType::Ascii,
         };
         self.set_type(kind).await?;
-        let (mut stream, _) = self.open_data(cmd, None).await?;
+        let (mut stream, _) = match self.open_data(cmd, None).await {
+            Ok(opened) => opened,
+            // "450 No files found": an empty listing, not an error.
+            Err(Error::Temporary(r) | Error::Permanent(r))
+                if listing && replies::no_files(r.code(), r.text()) =>
+            {
+                return Ok(self.reply());
+            }
+            Err(e) => return Err(e),
+        };
         let outcome = read_lines(&mut stream, buf, &mut on_line).await;
         self.finish_transfer(stream, outcome, None, 0).await?;
         // A 226 that says the directory could not be read (vsftpd) is no
@@ -1463,7 +1538,10 @@ where
     }
 
     /// The names in a remote directory (NLST; the current one when `dir` is
-    /// empty), one per callback, each the server's bytes.
+    /// empty), one per callback, each the server's bytes. A server that
+    /// answers `450 No files found` (an empty directory, a pattern that
+    /// matches nothing) gives an empty listing
+    /// ([`crate::replies::no_files`]); a missing directory is an error.
     #[bisync]
     pub async fn nlst<P: AsRef<[u8]> + ?Sized, F>(
         &mut self,
@@ -1482,7 +1560,8 @@ where
     }
 
     /// A directory listing (LIST; the current directory when `dir` is
-    /// empty), one line per callback (ftplib's `dir`).
+    /// empty), one line per callback (ftplib's `dir`); `450 No files
+    /// found` is an empty listing, as for [`Ftp::nlst`].
     /// [`crate::list::parse_list_line`] parses the lines.
     #[bisync]
     pub async fn dir<P: AsRef<[u8]> + ?Sized, F>(

@@ -283,6 +283,29 @@ async fn cwd_cdup_pwd_mkd_rmd() {
     done(&mut ftp);
 }
 
+/// A 257 whose quote is opened and never closed is a malformed reply, for
+/// PWD and MKD alike, never the fragment; the session goes on.
+#[twin_test]
+async fn a_257_with_an_unclosed_quote_is_a_protocol_error() {
+    let steps: Steps = &[
+        W,
+        (b"PWD\r\n", b"257 \"Only one\r\n"),
+        (b"MKD d\r\n", b"257 \"/d created\r\n"),
+        (b"PWD\r\n", b"257 \"/\" is the current directory\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]).await;
+    assert!(matches!(
+        ftp.pwd().await,
+        Err(Error::Protocol(ProtocolError::BadPathReply))
+    ));
+    assert!(matches!(
+        ftp.mkd("d").await,
+        Err(Error::Protocol(ProtocolError::BadPathReply))
+    ));
+    assert_eq!(ftp.pwd().await.unwrap(), b"/");
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn delete_rename_size_mdtm() {
     let steps: Steps = &[
@@ -295,6 +318,8 @@ async fn delete_rename_size_mdtm() {
         (b"RNFR a\r\n", b"250 odd\r\n"),
         (b"SIZE big.iso\r\n", b"213 4294967296\r\n"),
         (b"SIZE dir\r\n", b"200 odd\r\n"),
+        (b"SIZE d2\r\n", b"250 A directory.\r\n"),
+        (b"SIZE e\r\n", b"350 odd\r\n"),
         (b"SIZE missing\r\n", b"550 Could not get file size.\r\n"),
         (b"SIZE bad\r\n", b"213 lots\r\n"),
     ];
@@ -310,9 +335,12 @@ async fn delete_rename_size_mdtm() {
     assert!(
         matches!(ftp.rename("a", "b").await, Err(Error::Unexpected(r)) if r.code().get() == 250)
     );
-    assert_eq!(ftp.size("big.iso").await.unwrap(), 4_294_967_296);
-    // Not 213: an unexpected reply, not "no size".
-    assert!(matches!(ftp.size("dir").await, Err(Error::Unexpected(r)) if r.code().get() == 200));
+    assert_eq!(ftp.size("big.iso").await.unwrap(), Some(4_294_967_296));
+    // Another 2xx than 213: no size, as ftplib's `size` returns None.
+    assert_eq!(ftp.size("dir").await.unwrap(), None);
+    assert_eq!(ftp.size("d2").await.unwrap(), None);
+    // Not a completion: no answer to SIZE at all.
+    assert!(matches!(ftp.size("e").await, Err(Error::Unexpected(r)) if r.code().get() == 350));
     assert!(matches!(
         ftp.size("missing").await,
         Err(Error::Permanent(_))
@@ -663,6 +691,70 @@ async fn a_listing_whose_226_says_it_failed_is_an_error() {
     done(&mut ftp);
 }
 
+/// A listing that finds nothing: NLST (or LIST) answered `450 No files
+/// found` or `550 No files found.` is an empty listing; a missing
+/// directory stays an error. The data connection opened for it is closed.
+#[twin_test]
+async fn no_files_found_is_an_empty_listing() {
+    let steps: Steps = &[
+        W,
+        (b"TYPE A\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"NLST *.log\r\n", b"450 No files found\r\n"),
+        EPSV,
+        (b"NLST empty\r\n", b"550 No files found.\r\n"),
+        EPSV,
+        (b"LIST empty\r\n", b"450 No files found\r\n"),
+        EPSV,
+        (
+            b"NLST missing\r\n",
+            b"550 missing: No such file or directory.\r\n",
+        ),
+        EPSV,
+        (
+            b"NLST busy\r\n",
+            b"450 Requested file action not taken.\r\n",
+        ),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let plans = (0..5).map(|_| Plan::bytes(b"")).collect();
+    let (mut ftp, data) = open(steps, plans).await;
+    let mut buf = [0u8; 64];
+    let mut lines = 0;
+    let reply = ftp
+        .nlst("*.log", &mut buf, async |_| {
+            lines += 1;
+            Ok(())
+        })
+        .await
+        .unwrap();
+    assert_eq!(reply.code().get(), 450);
+    let reply = ftp.nlst("empty", &mut buf, async |_| Ok(())).await.unwrap();
+    assert_eq!(reply.text(), b"550 No files found.");
+    ftp.dir("empty", &mut buf, async |_| Ok(())).await.unwrap();
+    assert_eq!(lines, 0);
+    let err = ftp
+        .nlst("missing", &mut buf, async |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Permanent(r) if r.code().get() == 550),
+        "{err:?}"
+    );
+    let err = ftp
+        .nlst("busy", &mut buf, async |_| Ok(()))
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, Error::Temporary(r) if r.code().get() == 450),
+        "{err:?}"
+    );
+    ftp.noop().await.unwrap();
+    // Every data connection opened for them was closed again.
+    assert_eq!(data.record.borrow().closed, 5);
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn type_is_sent_once_and_epsv_refusal_is_remembered() {
     let steps: Steps = &[
@@ -734,8 +826,53 @@ async fn epsv_over_ipv6_and_no_pasv_fallback_there() {
     done(&mut ftp);
 }
 
+/// A 229 naming a port that cannot be (0, above 65535, none) is an EPSV
+/// failure like a refusal: the session falls back to PASV on IPv4 and
+/// remembers it.
+#[twin_test]
+async fn a_229_with_an_impossible_port_falls_back_to_pasv() {
+    for bad in [
+        &b"229 Entering Extended Passive Mode (|||0|)\r\n"[..],
+        b"229 Entering Extended Passive Mode (|||1000000|)\r\n",
+        b"229 Entering Extended Passive Mode (|||x|)\r\n",
+    ] {
+        let steps: Steps = &[
+            W,
+            (b"TYPE I\r\n", b"200 ok\r\n"),
+            (b"EPSV\r\n", bad),
+            (
+                b"PASV\r\n",
+                b"227 Entering Passive Mode (127,0,0,1,117,49).\r\n",
+            ),
+            (b"RETR a\r\n", b"150 Opening\r\n226 Done\r\n"),
+            (
+                b"PASV\r\n",
+                b"227 Entering Passive Mode (127,0,0,1,117,50).\r\n",
+            ),
+            (b"RETR b\r\n", b"150 Opening\r\n226 Done\r\n"),
+        ];
+        let (mut ftp, data) = open(steps, vec![Plan::bytes(b"a"), Plan::bytes(b"b")]).await;
+        let mut buf = [0u8; 16];
+        for name in ["RETR a", "RETR b"] {
+            ftp.retrbinary(name, &mut buf, None, async |_| Ok(()))
+                .await
+                .unwrap();
+        }
+        assert_eq!(
+            data.record.borrow().connected,
+            [
+                "127.0.0.1:30001".parse().unwrap(),
+                "127.0.0.1:30002".parse().unwrap()
+            ]
+        );
+        done(&mut ftp);
+    }
+}
+
 #[twin_test]
 async fn malformed_pasv_replies() {
+    // Over IPv6 there is nothing to fall back to: a 229 without a port is
+    // the error.
     let steps: Steps = &[
         W,
         (
@@ -743,7 +880,10 @@ async fn malformed_pasv_replies() {
             b"229 Entering Extended Passive Mode (|||x|)\r\n",
         ),
     ];
-    let (mut ftp, _) = open(steps, vec![]).await;
+    let data = MockData::new(vec![]);
+    let mut ftp: Session = Ftp::connect(Scripted::new(steps), data, "[::1]:21".parse().unwrap())
+        .await
+        .unwrap();
     assert!(matches!(
         ftp.makepasv().await,
         Err(Error::Protocol(ProtocolError::BadEpsvReply))
@@ -996,7 +1136,9 @@ async fn nlst_and_dir_with_arguments() {
         EPSV,
         (b"LIST -la\r\n", b"150 ok\r\n226 ok\r\n"),
         EPSV,
-        (b"NLST\r\n", b"450 No files found\r\n"),
+        // (a "450 No files found" is an empty listing: see
+        // no_files_found_is_an_empty_listing)
+        (b"NLST\r\n", b"450 Directory busy\r\n"),
     ];
     let (mut ftp, _) = open(
         steps,
@@ -1275,6 +1417,65 @@ async fn abort_replies() {
     assert_eq!(ftp.abort().await.unwrap().code().get(), 225);
     assert!(matches!(ftp.abort().await, Err(Error::Permanent(_))));
     assert!(matches!(ftp.abort().await, Err(Error::Unexpected(_))));
+    done(&mut ftp);
+}
+
+/// ABOR through `sendcmd`/`voidcmd` while a transfer's final reply is owed
+/// (the script sent RETR raw and got its 150): the transfer's final reply
+/// and ABOR's are both read, as `abort()` does, and later commands get
+/// their own replies.
+#[twin_test]
+async fn abor_sent_raw_during_a_transfer_reads_both_replies() {
+    let steps: Steps = &[
+        W,
+        (
+            b"RETR big\r\n",
+            b"150 Opening BINARY mode data connection.\r\n",
+        ),
+        (
+            b"ABOR\r\n",
+            b"426 Transfer aborted.\r\n226 ABOR successful.\r\n",
+        ),
+        (b"PWD\r\n", b"257 \"/pub\" is the current directory\r\n"),
+        // The transfer had ended: its 226, then ABOR's 225.
+        (b"RETR small\r\n", b"150 Opening.\r\n"),
+        // (sent as ABOR, however the caller spelt it)
+        (
+            b"ABOR\r\n",
+            b"226 Transfer complete.\r\n225 No transfer to ABOR.\r\n",
+        ),
+        (b"NOOP\r\n", b"200 NOOP ok.\r\n"),
+        // No byte moved yet: pyftpdlib answers 225 alone.
+        (b"RETR idle\r\n", b"150 Opening.\r\n"),
+        (
+            b"ABOR\r\n",
+            b"225 ABOR command successful; data channel closed.\r\n",
+        ),
+        (b"PWD\r\n", b"257 \"/pub\" is the current directory\r\n"),
+        // abort() after a raw RETR: the same rule.
+        (b"RETR x\r\n", b"150 Opening.\r\n"),
+        (b"ABOR\r\n", b"451 Local error.\r\n226 Abort successful\r\n"),
+        // Outside a transfer, ABOR through sendcmd is one command and
+        // one reply, as in ftplib.
+        (b"ABOR\r\n", b"225 No transfer to ABOR.\r\n"),
+        (b"NOOP\r\n", b"200 NOOP ok.\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]).await;
+    assert_eq!(ftp.sendcmd("RETR big").await.unwrap().code().get(), 150);
+    let reply = ftp.sendcmd("ABOR").await.unwrap();
+    assert_eq!(reply.text(), b"226 ABOR successful.");
+    assert_eq!(ftp.pwd().await.unwrap(), b"/pub");
+    assert_eq!(ftp.sendcmd("RETR small").await.unwrap().code().get(), 150);
+    assert_eq!(ftp.voidcmd("abor").await.unwrap().code().get(), 225);
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 NOOP ok.");
+    assert_eq!(ftp.sendcmd("RETR idle").await.unwrap().code().get(), 150);
+    assert_eq!(ftp.sendcmd("ABOR").await.unwrap().code().get(), 225);
+    assert_eq!(ftp.pwd().await.unwrap(), b"/pub");
+    assert_eq!(ftp.sendcmd("RETR x").await.unwrap().code().get(), 150);
+    assert_eq!(ftp.abort().await.unwrap().text(), b"226 Abort successful");
+    assert_eq!(ftp.sendcmd("ABOR").await.unwrap().code().get(), 225);
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 NOOP ok.");
+    assert_eq!(ftp.stray_replies(), 0);
     done(&mut ftp);
 }
 
@@ -1831,6 +2032,43 @@ async fn early_passive_command_keeps_replies_in_order() {
         .map(|a| a.port())
         .collect();
     assert_eq!(ports, [30001, 30003, 30004, 30005]);
+    done(&mut ftp);
+}
+
+/// Feature pipeline: an early EPSV answered with an impossible port
+/// switches the session to PASV, as a late one would.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn an_early_229_with_port_0_falls_back_to_pasv() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"226 done\r\n229 Entering Extended Passive Mode (|||0|)\r\n",
+        ),
+        (
+            b"PASV\r\n",
+            b"227 Entering Passive Mode (127,0,0,1,117,50).\r\n",
+        ),
+        (b"RETR b\r\n", b"150 ok\r\n226 done\r\n"),
+    ];
+    let plans = ["a", "b"].map(|n| Plan::bytes(n.as_bytes())).to_vec();
+    let (mut ftp, data) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    let (mut stream, _) = ftp.ntransfercmd("RETR b", None).await.unwrap();
+    let mut buf = [0u8; 8];
+    assert_eq!(embedded_io::Read::read(&mut stream, &mut buf).unwrap(), 1);
+    ftp.finish_transfer(stream, Ok(()), None, 0).await.unwrap();
+    let ports: Vec<u16> = data
+        .record
+        .borrow()
+        .connected
+        .iter()
+        .map(|a| a.port())
+        .collect();
+    assert_eq!(ports, [30001, 30002]);
     done(&mut ftp);
 }
 

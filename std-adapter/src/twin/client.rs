@@ -456,10 +456,10 @@ impl Ftp {
     }
 
     /// A file's size in bytes (SIZE, in binary mode so that servers answer
-    /// with the real size). A server without SIZE answers 500 or 502
-    /// ([`Error::Permanent`]); a reply other than 213 is
-    /// [`Error::Unexpected`].
-    pub async fn size(&mut self, filename: &str) -> Result<u64, Error> {
+    /// with the real size), as ftplib's `size`: `None` when the server
+    /// answers another 2xx than 213. A server without SIZE answers 500 or
+    /// 502 ([`Error::Permanent`]); a 1xx or 3xx is [`Error::Unexpected`].
+    pub async fn size(&mut self, filename: &str) -> Result<Option<u64>, Error> {
         // A bad name is refused before TYPE goes out.
         let filename = self.wire(filename)?;
         self.session.set_type(TransferType::Binary).await?;

@@ -181,7 +181,19 @@ impl Ftp {
         flow: Flow,
         mut on_line: impl FnMut(&mut [u8]) -> Result<(), CoreError>,
     ) -> Result<crate::Reply, CoreError> {
-        let mut t = self.open_data(cmd, flow, None).await?;
+        let mut t = match self.open_data(cmd, flow, None).await {
+            Ok(t) => t,
+            // "450 No files found" (an empty directory, a pattern that
+            // matches nothing): an empty listing, as in the core.
+            Err(ftp_core::Error::Temporary(r) | ftp_core::Error::Permanent(r))
+                if flow == Flow::Listing && ftp_core::replies::no_files(r.code(), r.text()) =>
+            {
+                return Ok(text(self.session.last_reply().unwrap_or_else(|| {
+                    ftp_core::Reply::new(r.code(), r.text(), false)
+                })));
+            }
+            Err(e) => return Err(e),
+        };
         let outcome = loop {
             match self.next_line(&mut t).await {
                 Ok(Some(line)) => {

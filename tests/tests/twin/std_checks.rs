@@ -65,7 +65,7 @@ async fn commands(t: &Target) {
     ftp.storbinary("STOR f.bin", &mut Cursor::new(&data), None)
         .await
         .unwrap();
-    assert_eq!(ftp.size("f.bin").await.unwrap(), 1234);
+    assert_eq!(ftp.size("f.bin").await.unwrap(), Some(1234));
     let modified = ftp.mdtm("f.bin").await.unwrap().unix_seconds();
     let now = std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
@@ -74,7 +74,7 @@ async fn commands(t: &Target) {
     assert!((now - modified).abs() < 120, "mdtm {modified} vs now {now}");
     ftp.rename("f.bin", "g.bin").await.unwrap();
     assert_permanent(&ftp.size("f.bin").await.unwrap_err(), 550);
-    assert_eq!(ftp.size("g.bin").await.unwrap(), 1234);
+    assert_eq!(ftp.size("g.bin").await.unwrap(), Some(1234));
     ftp.cdup().await.unwrap();
     assert_eq!(t.server_file("dir a/g.bin"), data);
     assert_permanent(&ftp.rmd("dir a").await.unwrap_err(), 550);
