@@ -102,6 +102,13 @@ pub struct Ftp<
     /// for it again.
     #[cfg(feature = "pipeline")]
     early_off: bool,
+    /// An early passive address went unused (the next command was no
+    /// transfer): the server may still send one late reply about that
+    /// passive request (a 425 or 426, pyftpdlib's `421 Passive data
+    /// channel timed out.`), before the next command's own reply or as a
+    /// stray one; it is taken as that late reply, not as the command's.
+    #[cfg(feature = "pipeline")]
+    early_abandoned: bool,
     callback_error: core::marker::PhantomData<fn() -> C>,
 }
 
@@ -151,6 +158,8 @@ where
             early_proven: None,
             #[cfg(feature = "pipeline")]
             early_off: false,
+            #[cfg(feature = "pipeline")]
+            early_abandoned: false,
             callback_error: core::marker::PhantomData,
         };
         let mut code = ftp.getresp_code().await?;
@@ -279,6 +288,8 @@ where
             drained += 1;
             self.stray = self.stray.saturating_add(1);
             match self.receive().await {
+                #[cfg(feature = "pipeline")]
+                Ok(code) if self.late_passive_reply(code) => {}
                 Ok(code) => {
                     let reply = self.reply();
                     if self.debug_level >= 1 {
@@ -319,6 +330,32 @@ where
     {
         self.usable()?;
         let level = self.debug_level;
+        #[cfg(feature = "pipeline")]
+        let code = loop {
+            let code = self.receive_one(level, &mut on_line).await?;
+            // A reply to a command after an abandoned early passive
+            // request may be a late one about that request.
+            if self.early_abandoned && self.owed && self.late_passive_reply(code) {
+                continue;
+            }
+            break code;
+        };
+        #[cfg(not(feature = "pipeline"))]
+        let code = self.receive_one(level, &mut on_line).await?;
+        // A final reply pays what is owed; a 1xx announces another one.
+        self.in_transfer = code.is_preliminary();
+        if !code.is_preliminary() {
+            self.owed = false;
+        }
+        Ok(code)
+    }
+
+    /// Reads one whole reply for [`Ftp::receive_with`].
+    #[bisync]
+    async fn receive_one<F>(&mut self, level: u8, on_line: &mut F) -> Result<Code, S::Error, C>
+    where
+        F: FnMut(Line<'_>),
+    {
         loop {
             let status = self.reader.parse(|line| {
                 if level >= 2 {
@@ -357,13 +394,7 @@ where
         if level >= 1 {
             debug!("*resp* {}", reply);
         }
-        let code = reply.code();
-        // A final reply pays what is owed; a 1xx announces another one.
-        self.in_transfer = code.is_preliminary();
-        if !code.is_preliminary() {
-            self.owed = false;
-        }
-        Ok(code)
+        Ok(reply.code())
     }
 
     /// Reads one whole reply, whatever its code (one instance of
@@ -971,6 +1002,7 @@ where
         if self.try_epsv {
             self.send(Command::new("EPSV", None)?).await?;
             let code = self.receive().await?;
+            self.new_data_request();
             match code.get() {
                 229 => match parse_229(self.reply().text()) {
                     Ok(port) => {
@@ -1003,7 +1035,9 @@ where
         if !v4 {
             return Err(Error::InvalidArgument(InvalidArgument::AddressFamily));
         }
-        let code = self.void_command("PASV", None).await?;
+        let code = self.void_command("PASV", None).await;
+        self.new_data_request();
+        let code = code?;
         let addr = match code.get() {
             227 => {
                 #[cfg(feature = "pipeline")]
@@ -1050,16 +1084,18 @@ where
     #[bisync]
     pub async fn makeport(&mut self) -> Result<D::Listener, S::Error, C> {
         let (listener, addr) = self.data.listen().await.map_err(Error::Io)?;
-        match addr {
+        let done = match addr {
             SocketAddr::V4(a) => {
                 self.void_command("PORT", Some(port_argument(a).as_bytes()))
-                    .await?
+                    .await
             }
             SocketAddr::V6(_) => {
                 self.void_command("EPRT", Some(eprt_argument(addr).as_bytes()))
-                    .await?
+                    .await
             }
         };
+        self.new_data_request();
+        done?;
         Ok(listener)
     }
 
@@ -1335,19 +1371,84 @@ where
         Ok(())
     }
 
-    /// Before a command: the early passive command's reply, owed and
-    /// unused, is read and dropped (the server's listening socket goes
-    /// unused).
+    /// Before a command that is no transfer: the early passive command's
+    /// reply, owed, is read, and the passive connection it announced is
+    /// opened and closed at once. A server waiting for that connection
+    /// before it answers anything else (some answer even QUIT only once
+    /// it came or their wait ended, seconds later) is released at once,
+    /// and one that reports an abandoned passive request (pyftpdlib's
+    /// `421 Passive data channel timed out.`, 30 s later) has nothing to
+    /// report; a late reply about it is still recognised
+    /// ([`Ftp::late_passive_reply`]).
     #[cfg(feature = "pipeline")]
     #[bisync]
     async fn settle_early(&mut self) -> Result<(), S::Error, C> {
-        if let Early::Sent(_) = self.early {
-            self.early = Early::None;
-            let code = self.receive().await?;
-            self.closing(code)?;
+        let unused = match core::mem::replace(&mut self.early, Early::None) {
+            Early::None => return Ok(()),
+            Early::Known(addr, _) => Some(addr),
+            Early::Sent(epsv) => {
+                let code = self.receive().await?;
+                self.closing(code)?;
+                self.passive_reply(code, epsv).unwrap_or(None)
+            }
+        };
+        if let Some(addr) = unused {
+            if self.debug_level >= 1 {
+                debug!("*early passive unused* closing {}", addr);
+            }
+            match self.data.connect(addr).await {
+                Ok(stream) => {
+                    let _ = self.data.close(stream).await;
+                }
+                Err(_) => info!("the unused passive address {} could not be reached", addr),
+            }
+            self.early_abandoned = true;
         }
-        self.early = Early::None;
         Ok(())
+    }
+
+    /// A new passive or active request was answered: the server has
+    /// replaced the one abandoned, and a 425 from now on is about the new
+    /// one.
+    fn new_data_request(&mut self) {
+        #[cfg(feature = "pipeline")]
+        {
+            self.early_abandoned = false;
+        }
+    }
+
+    /// A reply about an abandoned early passive request, read where the
+    /// next command's reply (or a stray one) was due: a 425 or 426, or a
+    /// 421 about the passive or data channel (pyftpdlib's timeout), which
+    /// does not close the session. Such a server gets no early command
+    /// again.
+    #[cfg(feature = "pipeline")]
+    fn late_passive_reply(&mut self, code: Code) -> bool {
+        if !self.early_abandoned {
+            return false;
+        }
+        let late = match code.get() {
+            425 | 426 => true,
+            421 => {
+                let text = self.reply().text();
+                [&b"passive"[..], b"data channel", b"data connection"]
+                    .iter()
+                    .any(|w| text.windows(w.len()).any(|t| t.eq_ignore_ascii_case(w)))
+            }
+            _ => false,
+        };
+        if late {
+            info!("a late reply to an abandoned passive request: no more early ones");
+            if self.debug_level >= 1 {
+                debug!(
+                    "*stray* {} (late, for the unused passive address)",
+                    self.reply()
+                );
+            }
+            self.early_abandoned = false;
+            self.early_off = true;
+        }
+        late
     }
 
     /// The next transfer's address when the early passive command got it:

@@ -2013,13 +2013,17 @@ async fn early_passive_command_keeps_replies_in_order() {
         ),
         (b"RETR d\r\n", b"150 ok\r\n226 done\r\n"),
     ];
-    let plans = ["a", "b", "c", "d"]
+    // The second connection is the unused early one, opened and closed.
+    let plans = ["a", "", "b", "c", "d"]
         .map(|n| Plan::bytes(n.as_bytes()))
         .to_vec();
     let (mut ftp, data) = open(steps, plans).await;
     assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
-    // The early 229 is owed: read (and dropped) before NOOP goes out.
+    // The early 229 is owed: read before NOOP goes out, and the passive
+    // connection it announced opened and closed, so a server waiting for
+    // it answers NOOP at once.
     assert_eq!(ftp.noop().await.unwrap().text(), b"200 ok");
+    assert_eq!(data.record.borrow().closed, 2);
     assert_eq!(fetch_early(&mut ftp, "RETR b").await, b"b");
     // The 229 that came first is the address of RETR c.
     assert_eq!(fetch_early(&mut ftp, "RETR c").await, b"c");
@@ -2031,7 +2035,68 @@ async fn early_passive_command_keeps_replies_in_order() {
         .iter()
         .map(|a| a.port())
         .collect();
-    assert_eq!(ports, [30001, 30003, 30004, 30005]);
+    assert_eq!(ports, [30001, 30002, 30003, 30004, 30005]);
+    done(&mut ftp);
+}
+
+/// Feature pipeline: a late reply about an abandoned early passive
+/// request (a 425 before the next command's reply, pyftpdlib's stray
+/// `421 Passive data channel timed out.`) is taken as that, not as the
+/// next command's reply and not as the server closing; the server gets
+/// no early command again.
+#[cfg(feature = "pipeline")]
+#[twin_test]
+async fn a_late_reply_to_an_abandoned_early_passive_request_is_accounted_for() {
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"226 done\r\n229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (
+            b"PWD\r\n",
+            b"425 No connection established\r\n257 \"/\" is the current directory\r\n",
+        ),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+        EPSV,
+        (b"RETR b\r\n", b"150 ok\r\n"),
+        // No early EPSV any more: the 226 alone.
+        (b"", b"226 done\r\n"),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+    ];
+    let plans = ["a", "", "b"].map(|n| Plan::bytes(n.as_bytes())).to_vec();
+    let (mut ftp, _) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    assert_eq!(ftp.pwd().await.unwrap(), b"/");
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 ok");
+    assert_eq!(fetch_early(&mut ftp, "RETR b").await, b"b");
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 ok");
+    done(&mut ftp);
+
+    // The 421 pyftpdlib sends when its passive wait times out, as a
+    // stray reply before the next command: dropped, the session open.
+    let steps: Steps = &[
+        W,
+        EPSV,
+        (b"RETR a\r\n", b"150 ok\r\n"),
+        (
+            b"EPSV\r\n",
+            b"226 done\r\n229 Entering Extended Passive Mode (|||30002|)\r\n",
+        ),
+        (
+            b"NOOP\r\n",
+            b"200 ok\r\n421 Passive data channel timed out.\r\n",
+        ),
+        (b"NOOP\r\n", b"200 still here\r\n"),
+    ];
+    let plans = ["a", ""].map(|n| Plan::bytes(n.as_bytes())).to_vec();
+    let (mut ftp, _) = open(steps, plans).await;
+    assert_eq!(fetch_early(&mut ftp, "RETR a").await, b"a");
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 ok");
+    assert_eq!(ftp.noop().await.unwrap().text(), b"200 still here");
+    assert!(ftp.is_open());
     done(&mut ftp);
 }
 

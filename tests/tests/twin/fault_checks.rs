@@ -182,21 +182,31 @@ async fn pasv_hosts_and_ports_run() {
         .unwrap_err();
     assert!(matches!(e, Error::Io(_)), "{e:?}");
     assert!(ftp.noop().await.unwrap().starts_with("200"));
-    // A 229 with a malformed port: a protocol error, the session goes on.
-    let server = FaultyFtpd::start(Faults {
-        replies: vec![(
-            "EPSV".into(),
-            b"229 Extended Passive Mode (|||9x9|)\r\n".to_vec(),
-        )],
-        ..Faults::default()
-    });
-    let mut ftp = logged_in(&server).await;
-    let e = ftp.nlst(None).await.unwrap_err();
-    assert!(
-        matches!(e, Error::Protocol(ProtocolError::BadEpsvReply)),
-        "{e:?}"
-    );
-    assert!(ftp.noop().await.unwrap().starts_with("200"));
+    // A 229 naming no usable port (malformed, 0, above 65535): an EPSV
+    // failure like any other, PASV from then on.
+    for port in ["9x9", "0", "1000000"] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![(
+                "EPSV".into(),
+                format!("229 Extended Passive Mode (|||{port}|)\r\n").into_bytes(),
+            )],
+            listing: b"a\r\nb\r\n".to_vec(),
+            file: b"over PASV".to_vec(),
+            ..Faults::default()
+        });
+        let mut ftp = logged_in(&server).await;
+        assert_eq!(ftp.nlst(None).await.unwrap(), ["a", "b"], "port {port}");
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+        assert_eq!(back, b"over PASV");
+        assert!(ftp.noop().await.unwrap().starts_with("200"));
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert_eq!(sent.matches("EPSV").count(), 1, "remembered: {sent}");
+        assert!(
+            sent.contains("PASV\r\nNLST") && sent.contains("PASV\r\nRETR"),
+            "{sent}"
+        );
+    }
 }
 
 /// Downloads with the file helper; returns the error and checks that no
