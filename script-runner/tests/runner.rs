@@ -990,6 +990,108 @@ fn servers_as_they_are_through_the_runner() {
     assert!(sent.ends_with("QUIT\r\n"), "{sent}");
 }
 
+/// Replies as the reference defines them, through scripts: SIZE answered
+/// with another 2xx than 213 is (), NLST answered "450 No files found" is
+/// an empty listing, a 257 whose quote is never
+/// closed is a protocol error, ABOR sent raw during a transfer sent raw
+/// reads both replies, a 229 naming port 0 or 1000000 falls back to PASV.
+#[test]
+fn replies_the_reference_defines_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            ("SIZE".into(), b"250 It is a directory\r\n".to_vec()),
+            ("MKD".into(), b"257 \"/d created\r\n".to_vec()),
+        ],
+        transfer_replies: vec![("NLST".into(), b"450 No files found\r\n".to_vec())],
+        retr_until_abor: Some(b"426 Transfer aborted.\r\n226 ABOR successful.\r\n".to_vec()),
+        ..Faults::default()
+    });
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("u", "p");
+        print(size("d") == ());
+        print(nlst("*.log").len());
+        try { mkd("d"); print("a path?"); } catch (e) { print(`${e.kind}`); }
+        print(sendcmd("RETR big"));
+        print(sendcmd("ABOR"));
+        print(sendcmd("NOOP"));
+    "#;
+    let cwd = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let o = run(cwd.path(), &["-e", code, &port], &[]);
+    assert_ok(&o);
+    assert_eq!(
+        out(&o),
+        "true\n0\nproto\n150 Opening BINARY mode data connection.\n\
+         226 ABOR successful.\n200 ok\n",
+        "{}",
+        err(&o)
+    );
+
+    let file = ftp_tests::random_bytes(20_000, 26);
+    for port in ["0", "1000000"] {
+        let server = FaultyFtpd::start(Faults {
+            replies: vec![(
+                "EPSV".into(),
+                format!("229 Entering Extended Passive Mode (|||{port}|)\r\n").into_bytes(),
+            )],
+            file: file.clone(),
+            ..Faults::default()
+        });
+        let code = r#"
+            connect("127.0.0.1", ARGS[0].parse_int());
+            login("u", "p");
+            retr("a.bin");
+            retr("a.bin", "b.bin");
+        "#;
+        let o = run(cwd.path(), &["-e", code, &server.port.to_string()], &[]);
+        assert_ok(&o);
+        assert!(std::fs::read(cwd.path().join("a.bin")).unwrap() == file);
+        assert!(std::fs::read(cwd.path().join("b.bin")).unwrap() == file);
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        assert_eq!(sent.matches("EPSV").count(), 1, "port {port}: {sent}");
+    }
+}
+
+/// A server that answers nothing after an EPSV until the announced data
+/// connection came (or its wait of 5 s ended, then a 425 about it first):
+/// the early EPSV of a download does not delay or misalign what follows.
+#[test]
+fn an_unused_early_passive_request_delays_nothing_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(30_000, 27);
+    let server = FaultyFtpd::start(Faults {
+        passive_wait: Some((
+            std::time::Duration::from_secs(5),
+            b"425 No connection established\r\n".to_vec(),
+        )),
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("u", "p");
+        retr("a.bin");
+        print(pwd());
+        retr("a.bin", "b.bin");
+        print(sendcmd("NOOP"));
+        quit();
+    "#;
+    let cwd = tempfile::tempdir().unwrap();
+    let start = std::time::Instant::now();
+    let o = run(cwd.path(), &["-e", code, &server.port.to_string()], &[]);
+    let took = start.elapsed();
+    assert_ok(&o);
+    assert_eq!(out(&o), "/\n200 ok\n", "{}", err(&o));
+    assert!(
+        took < std::time::Duration::from_secs(4),
+        "no wait: {took:?}"
+    );
+    assert!(std::fs::read(cwd.path().join("a.bin")).unwrap() == file);
+    assert!(std::fs::read(cwd.path().join("b.bin")).unwrap() == file);
+}
+
 #[test]
 fn active_data_from_a_stranger_is_refused_through_the_runner() {
     use ftp_tests::{Faults, FaultyFtpd};

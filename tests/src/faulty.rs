@@ -81,6 +81,25 @@ pub struct Faults {
     /// loop do: a command that comes after the data ends, before the 226
     /// went out, is answered first (an EPSV its 229, then the 226).
     pub answers_during_transfer: bool,
+    /// Transfer commands (RETR, LIST, NLST, STOR) answered with these raw
+    /// bytes and no data connection (`NLST` -> `450 No files found`).
+    pub transfer_replies: Vec<(String, Vec<u8>)>,
+    /// RETR is answered `150` at once, without a data connection; the
+    /// next command is read and, when it is ABOR, answered with these
+    /// raw bytes (the transfer's final reply and ABOR's own).
+    pub retr_until_abor: Option<Vec<u8>>,
+    /// After EPSV or PASV, a command that is no transfer is answered only
+    /// once the client connected to the announced port (and the
+    /// connection ended), or when this long passed; then these raw bytes
+    /// go out first when nobody connected (a reply about the abandoned
+    /// passive request, as some server libraries send).
+    pub passive_wait: Option<(Duration, Vec<u8>)>,
+    /// Active mode: the transfer's 150 goes out, then no connection is
+    /// made and `425 Can't open data connection.` follows after this long.
+    pub active_refused_after_150: Option<Duration>,
+    /// Active mode: the transfer's 150 goes out, then nothing at all (no
+    /// connection, no reply) for 20 s.
+    pub active_silent: bool,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -315,6 +334,37 @@ impl Session {
             };
             let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
             let verb = verb.to_ascii_uppercase();
+            let transfer = matches!(verb.as_str(), "RETR" | "LIST" | "NLST" | "STOR");
+            if !transfer && !matches!(verb.as_str(), "EPSV" | "PASV" | "PORT" | "EPRT") {
+                self.wait_for_passive()?;
+            }
+            if transfer
+                && let Some((_, raw)) = self
+                    .faults
+                    .transfer_replies
+                    .iter()
+                    .find(|(v, _)| *v == verb)
+            {
+                let raw = raw.clone();
+                self.passive = None;
+                self.active = None;
+                self.send_raw(&raw)?;
+                continue;
+            }
+            if verb == "RETR"
+                && let Some(raw) = self.faults.retr_until_abor.clone()
+            {
+                self.send_raw(b"150 Opening BINARY mode data connection.\r\n")?;
+                match self.line() {
+                    Some(next) if next.trim().eq_ignore_ascii_case("ABOR") => {
+                        self.send_raw(&raw)?
+                    }
+                    Some(next) => self.pending = Some(next),
+                    None => return Ok(()),
+                }
+                self.passive = None;
+                continue;
+            }
             match verb.as_str() {
                 "USER" => self.reply("USER", "331 password please")?,
                 "PASS" => self.reply("PASS", "230 logged in")?,
@@ -323,6 +373,7 @@ impl Session {
                 "PWD" => self.reply("PWD", "257 \"/\" is the directory")?,
                 "CWD" => self.reply("CWD", "250 ok")?,
                 "NOOP" => self.reply("NOOP", "200 ok")?,
+                "MKD" => self.reply("MKD", &format!("257 \"/{arg}\" created"))?,
                 "SIZE" => {
                     let stored = self
                         .state
@@ -386,7 +437,43 @@ impl Session {
         Ok(())
     }
 
+    /// [`Faults::passive_wait`]: waits for the connection an EPSV or PASV
+    /// announced (and its end) before a command that is no transfer.
+    fn wait_for_passive(&mut self) -> std::io::Result<()> {
+        let Some((wait, late)) = self.faults.passive_wait.clone() else {
+            return Ok(());
+        };
+        let Some(listener) = self.passive.take() else {
+            return Ok(());
+        };
+        listener.set_nonblocking(true)?;
+        let start = std::time::Instant::now();
+        while start.elapsed() < wait {
+            if let Ok((mut s, _)) = listener.accept() {
+                // Its end: a client that opened it only to close it.
+                let _ = s.set_nonblocking(false);
+                let _ = s.set_read_timeout(Some(wait));
+                let _ = s.read(&mut [0u8; 64]);
+                return Ok(());
+            }
+            std::thread::sleep(Duration::from_millis(10));
+        }
+        self.send_raw(&late)
+    }
+
     fn data_connection(&mut self) -> Option<TcpStream> {
+        if let (Some(_), Some(after)) = (self.active, self.faults.active_refused_after_150) {
+            self.active = None;
+            let _ = self.send_raw(b"150 Opening data connection.\r\n");
+            std::thread::sleep(after);
+            return None;
+        }
+        if self.active.is_some() && self.faults.active_silent {
+            self.active = None;
+            let _ = self.send_raw(b"150 Opening data connection.\r\n");
+            std::thread::sleep(Duration::from_secs(20));
+            return None;
+        }
         if let Some(addr) = self.active.take() {
             // From where the faults say (another loopback address: a
             // stranger feeding the client).

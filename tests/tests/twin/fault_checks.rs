@@ -1115,3 +1115,83 @@ async fn the_next_passive_command_goes_out_early_run() {
         "{sent}"
     );
 }
+
+#[test]
+fn replies_the_reference_defines() {
+    run(replies_the_reference_defines_run());
+}
+
+/// ftp-std on both runtimes: SIZE answered `250` is `None`, NLST and LIST
+/// answered `450 No files found` are empty, a 257 with an unclosed quote
+/// is a protocol error, ABOR sent raw during a RETR sent raw reads both
+/// replies, and the session answers right afterwards.
+#[bisync]
+async fn replies_the_reference_defines_run() {
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![
+            ("SIZE".into(), b"250 It is a directory\r\n".to_vec()),
+            ("MKD".into(), b"257 \"/d created\r\n".to_vec()),
+        ],
+        transfer_replies: vec![
+            ("NLST".into(), b"450 No files found\r\n".to_vec()),
+            ("LIST".into(), b"550 No files found.\r\n".to_vec()),
+        ],
+        retr_until_abor: Some(b"226 Transfer complete.\r\n225 No transfer to ABOR.\r\n".to_vec()),
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    assert_eq!(ftp.size("d").await.unwrap(), None);
+    assert!(ftp.nlst(Some("*.log")).await.unwrap().is_empty());
+    assert!(ftp.dir(Some("empty")).await.unwrap().is_empty());
+    let e = ftp.mkd("d").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::BadPathReply)),
+        "{e:?}"
+    );
+    assert_eq!(ftp.sendcmd("RETR big").await.unwrap().code(), 150);
+    assert_eq!(
+        ftp.voidcmd("ABOR").await.unwrap().text(),
+        "225 No transfer to ABOR."
+    );
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    assert!(ftp.quit().await.unwrap().starts_with("221"));
+}
+
+#[test]
+fn an_unused_early_passive_request_delays_nothing() {
+    run(an_unused_early_passive_request_delays_nothing_run());
+}
+
+/// A server that answers nothing after EPSV until the announced data
+/// connection came (5 s at most, then a 425 about it first): after a
+/// download whose next EPSV went out early, PWD, the next download and
+/// QUIT are answered at once and each with its own reply.
+#[bisync]
+async fn an_unused_early_passive_request_delays_nothing_run() {
+    let file = random_bytes(40_000, 28);
+    let server = FaultyFtpd::start(Faults {
+        passive_wait: Some((
+            Duration::from_secs(5),
+            b"425 No connection established\r\n".to_vec(),
+        )),
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let start = Instant::now();
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &Options::default())
+        .await
+        .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    for _ in 0..2 {
+        let mut back = Vec::new();
+        ftp.retrbinary("RETR f", &mut back, None).await.unwrap();
+        assert!(back == file);
+        assert_eq!(ftp.pwd().await.unwrap(), "/");
+    }
+    assert!(ftp.quit().await.unwrap().starts_with("221"));
+    assert!(
+        start.elapsed() < Duration::from_secs(4),
+        "{:?}",
+        start.elapsed()
+    );
+}
