@@ -32,9 +32,89 @@
 
 use ftp_core_macros::asynch as bisync;
 
-/// The I/O traits of this twin.
+/// The I/O traits of this twin, and what it does its own way.
 pub(crate) mod io {
     pub use embedded_io_async::{Read, Write};
+
+    use core::future::{Future, poll_fn};
+    use core::pin::{Pin, pin};
+    use core::task::Poll;
+
+    use super::data::DataConnector;
+    use crate::reply::ReplyReader;
+    use crate::transfer::{Watched, refusal_begins};
+
+    /// Active mode: waits for the server's data connection and for bytes
+    /// on the control connection at once; bytes that come are read into
+    /// `reader`. A refusal (4xx, 5xx) or the control connection's end
+    /// ends the wait (the accept is dropped); anything else leaves the
+    /// reply for the transfer's end and waits for the connection alone,
+    /// and so does a control read that timed out (one wait, the
+    /// connector's).
+    pub(crate) async fn accept_watching<D, S, const N: usize>(
+        data: &mut D,
+        listener: D::Listener,
+        control: &mut S,
+        reader: &mut ReplyReader<N>,
+    ) -> Watched<D::Stream, S::Error>
+    where
+        S: Read,
+        D: DataConnector<Error = S::Error>,
+    {
+        let mut accept = pin!(data.accept(listener));
+        if !reader.pending().is_empty() {
+            if refusal_begins(reader.pending()) {
+                return Watched::Reply;
+            }
+            return Watched::Accepted(accept.await);
+        }
+        let space = reader.space();
+        if space.is_empty() {
+            return Watched::Accepted(accept.await);
+        }
+        let first = select(accept.as_mut(), control.read(space)).await;
+        match first {
+            Either::First(accepted) => Watched::Accepted(accepted),
+            Either::Second(Ok(0)) => Watched::Reply,
+            Either::Second(Ok(n)) => {
+                reader.commit(n);
+                if refusal_begins(reader.pending()) {
+                    return Watched::Reply;
+                }
+                Watched::Accepted(accept.await)
+            }
+            Either::Second(Err(e))
+                if embedded_io::Error::kind(&e) == embedded_io::ErrorKind::TimedOut =>
+            {
+                Watched::Accepted(accept.await)
+            }
+            Either::Second(Err(e)) => Watched::ControlError(e),
+        }
+    }
+
+    enum Either<A, B> {
+        First(A),
+        Second(B),
+    }
+
+    /// The first of two futures to finish (`a` is polled first and lives
+    /// on; `b` is dropped when `a` wins).
+    async fn select<A: Future, B: Future>(
+        mut a: Pin<&mut A>,
+        b: B,
+    ) -> Either<A::Output, B::Output> {
+        let mut b = pin!(b);
+        poll_fn(|cx| {
+            if let Poll::Ready(x) = a.as_mut().poll(cx) {
+                return Poll::Ready(Either::First(x));
+            }
+            if let Poll::Ready(y) = b.as_mut().poll(cx) {
+                return Poll::Ready(Either::Second(y));
+            }
+            Poll::Pending
+        })
+        .await
+    }
 }
 
 // Loaded twice on purpose: once per twin.

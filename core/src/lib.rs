@@ -144,4 +144,4 @@ pub use owned::OwnedEntry;
 pub use reply::{Code, Reply};
 pub use text::Text;
 pub use timestamp::Timestamp;
-pub use transfer::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY};
+pub use transfer::{Accepted, DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY};

@@ -443,6 +443,31 @@ impl<'s, 'a, D: Device, C: Clock> Connector<'s, 'a, D, C> {
     }
 }
 
+/// Whether the listening data socket has its connection: the peer's
+/// address once it is up, an error when it ended otherwise.
+fn accepted_from(s: &mut tcp::Socket<'_>) -> Option<Result<SocketAddr, NetError>> {
+    match s.state() {
+        State::Established | State::CloseWait => Some(
+            s.remote_endpoint()
+                .and_then(|ep| Some(SocketAddr::new(to_ip(ep.addr)?, ep.port)))
+                .ok_or(NetError::InvalidState),
+        ),
+        State::Listen | State::SynReceived => None,
+        _ => Some(Err(NetError::ConnectionReset)),
+    }
+}
+
+impl<'s, 'a, D: Device, C: Clock> Connector<'s, 'a, D, C> {
+    /// The data socket as a stream, once connected.
+    fn stream(&self) -> TcpStream<'s, 'a, D, C> {
+        TcpStream {
+            stack: self.stack,
+            handle: self.handle,
+            timeout: self.timeout,
+        }
+    }
+}
+
 impl<'s, 'a, D: Device, C: Clock> DataConnector for Connector<'s, 'a, D, C> {
     type Error = NetError;
     type Stream = TcpStream<'s, 'a, D, C>;
@@ -475,21 +500,37 @@ impl<'s, 'a, D: Device, C: Clock> DataConnector for Connector<'s, 'a, D, C> {
     }
 
     fn accept(&mut self, _listener: ()) -> Result<(Self::Stream, SocketAddr), NetError> {
-        let from = wait_for(self.stack, self.handle, self.timeout, |s| match s.state() {
-            State::Established | State::CloseWait => Some(
-                s.remote_endpoint()
-                    .and_then(|ep| Some(SocketAddr::new(to_ip(ep.addr)?, ep.port)))
-                    .ok_or(NetError::InvalidState),
-            ),
-            State::Listen | State::SynReceived => None,
-            _ => Some(Err(NetError::ConnectionReset)),
-        })?;
-        let stream = TcpStream {
-            stack: self.stack,
-            handle: self.handle,
-            timeout: self.timeout,
-        };
-        Ok((stream, from))
+        let from = wait_for(self.stack, self.handle, self.timeout, accepted_from)?;
+        Ok((self.stream(), from))
+    }
+
+    /// The same wait, which also ends as soon as the control connection
+    /// has bytes to read (a 425 instead of the connection); the interface
+    /// is polled for both, and idles until a packet or the deadline.
+    fn accept_or_control<R: embedded_io::ReadReady>(
+        &mut self,
+        listener: (),
+        control: &mut R,
+    ) -> Result<crate::Accepted<Self::Stream, ()>, NetError> {
+        let deadline = self.stack.borrow_mut().clock.now() + self.timeout;
+        loop {
+            let (now, from) = {
+                let mut stack = self.stack.borrow_mut();
+                let now = stack.poll();
+                (now, accepted_from(stack.socket(self.handle)))
+            };
+            if let Some(from) = from {
+                return Ok(crate::Accepted::Connection(self.stream(), from?));
+            }
+            // An error there is the session's to see when it reads.
+            if control.read_ready().unwrap_or(true) {
+                return Ok(crate::Accepted::ControlReady(listener));
+            }
+            if now >= deadline {
+                return Err(NetError::TimedOut);
+            }
+            self.stack.borrow_mut().idle(deadline);
+        }
     }
 
     fn close(&mut self, stream: Self::Stream) -> Result<(), NetError> {

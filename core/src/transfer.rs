@@ -61,6 +61,38 @@ pub fn complete<R, E, C>(
     }
 }
 
+/// What a blocking data connector's [`crate::DataConnector::accept_or_control`]
+/// ended with: the server's connection, or bytes on the control
+/// connection first (the listener is given back).
+#[derive(Debug)]
+pub enum Accepted<S, L> {
+    /// The server connected: the stream and the address it came from.
+    Connection(S, core::net::SocketAddr),
+    /// The control connection has bytes to read (a reply: the server may
+    /// refuse with 425 instead of connecting); nothing was accepted.
+    ControlReady(L),
+}
+
+/// How active mode's wait for the server's data connection ended, for
+/// the session (both twins).
+pub(crate) enum Watched<S, E> {
+    /// The accept ended, with a connection or an error.
+    Accepted(Result<(S, core::net::SocketAddr), E>),
+    /// A reply that refuses the transfer (it starts with 4 or 5), or the
+    /// control connection's end, came first: the session reads it.
+    Reply,
+    /// Reading the control connection failed.
+    ControlError(E),
+}
+
+/// Whether bytes that came on the control connection while active mode
+/// waited for the data connection begin a refusal (4xx, 5xx): then the
+/// wait ends; anything else (a 2xx that came early, with the connection
+/// waiting in the backlog) is left for the transfer's end to read.
+pub(crate) fn refusal_begins(pending: &[u8]) -> bool {
+    matches!(pending.first(), Some(b'4' | b'5'))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -1092,6 +1092,55 @@ fn an_unused_early_passive_request_delays_nothing_through_the_runner() {
     assert!(std::fs::read(cwd.path().join("b.bin")).unwrap() == file);
 }
 
+/// Active mode through the runner: a 425 after the 150 is the error at
+/// once (the session goes on); a server that neither connects nor
+/// answers costs one timeout.
+#[test]
+fn active_mode_hears_a_refusal_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let cwd = tempfile::tempdir().unwrap();
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("u", "p");
+        try { retr("f.bin"); print("got it?"); } catch (e) { print(`${e.kind} ${e.code}`); }
+        try { print(sendcmd("NOOP")); } catch (e) { print(`${e.kind}`); }
+    "#;
+    for (faults, timeout, want, bound) in [
+        (
+            Faults {
+                active_refused_after_150: Some(std::time::Duration::from_millis(200)),
+                ..Faults::default()
+            },
+            "10",
+            "temp 425\n200 ok\n",
+            3.0,
+        ),
+        (
+            Faults {
+                active_silent: true,
+                ..Faults::default()
+            },
+            "0.8",
+            "timeout \nproto\n",
+            2.0,
+        ),
+    ] {
+        let server = FaultyFtpd::start(faults);
+        let port = server.port.to_string();
+        let start = std::time::Instant::now();
+        let o = run(
+            cwd.path(),
+            &["--active", "--timeout", timeout, "-e", code, &port],
+            &[],
+        );
+        let took = start.elapsed().as_secs_f64();
+        assert_ok(&o);
+        assert_eq!(out(&o), want, "{}", err(&o));
+        assert!(took < bound, "{want}: {took} s");
+        assert!(!cwd.path().join("f.bin").exists());
+    }
+}
+
 #[test]
 fn active_data_from_a_stranger_is_refused_through_the_runner() {
     use ftp_tests::{Faults, FaultyFtpd};

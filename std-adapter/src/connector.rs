@@ -549,15 +549,43 @@ impl DataConnector for Connector {
 
     fn accept(&mut self, listener: DataListener) -> io::Result<(Self::Stream, SocketAddr)> {
         let accepted = match listener {
-            DataListener::Socket(listener) => accept_within(&listener, self.s.connect_timeout),
+            DataListener::Socket(listener) => {
+                accept_within(&listener, self.s.connect_timeout, || Ok(false)).and_then(|a| {
+                    a.ok_or_else(|| io::Error::other("the wait for the data connection ended"))
+                })
+            }
             DataListener::Proxy(tcp) => self.bound(tcp),
         };
-        // The server's reply to the transfer command comes next.
-        self.s.clock.restart();
-        let (tcp, from) = accepted?;
-        // Nothing is read or sent yet (a TLS handshake starts at the first
-        // read or write): the session checks `from` first.
-        Ok((self.stream(tcp)?, from))
+        self.accepted(accepted)
+    }
+
+    fn accept_or_control<R: embedded_io::ReadReady>(
+        &mut self,
+        listener: DataListener,
+        control: &mut R,
+    ) -> io::Result<ftp_core::Accepted<Self::Stream, DataListener>> {
+        let DataListener::Socket(socket) = listener else {
+            // A proxy's BIND: its second reply is awaited as it is.
+            let (stream, from) = self.accept(listener)?;
+            return Ok(ftp_core::Accepted::Connection(stream, from));
+        };
+        let accepted = accept_within(&socket, self.s.connect_timeout, || {
+            control
+                .read_ready()
+                .map_err(|e| io::Error::new(embedded_io::Error::kind(&e).into(), "control"))
+        });
+        match accepted {
+            Ok(None) => Ok(ftp_core::Accepted::ControlReady(DataListener::Socket(
+                socket,
+            ))),
+            Ok(Some(pair)) => {
+                let (stream, from) = self.accepted(Ok(pair))?;
+                Ok(ftp_core::Accepted::Connection(stream, from))
+            }
+            Err(e) => self
+                .accepted(Err(e))
+                .map(|(s, f)| ftp_core::Accepted::Connection(s, f)),
+        }
     }
 
     fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
@@ -575,29 +603,47 @@ impl DataConnector for Connector {
     }
 }
 
-/// Waits for one connection on `listener`, within `timeout` when given.
+impl Connector {
+    /// After an accept: the server's reply to the transfer command comes
+    /// next, and the accepted socket becomes a data stream (nothing is
+    /// read or sent yet, no TLS handshake: the session checks `from`
+    /// first).
+    fn accepted(
+        &mut self,
+        accepted: io::Result<(TcpStream, SocketAddr)>,
+    ) -> io::Result<(IoStream<DataStream>, SocketAddr)> {
+        self.s.clock.restart();
+        let (tcp, from) = accepted?;
+        Ok((self.stream(tcp)?, from))
+    }
+}
+
+/// Waits for one connection on `listener`, within `timeout` when given;
+/// `Ok(None)` as soon as `stop()` says so (checked every 5 ms: the control
+/// connection has a reply).
 fn accept_within(
     listener: &TcpListener,
     timeout: Option<Duration>,
-) -> io::Result<(TcpStream, SocketAddr)> {
-    let Some(timeout) = timeout else {
-        return listener.accept();
-    };
+    mut stop: impl FnMut() -> io::Result<bool>,
+) -> io::Result<Option<(TcpStream, SocketAddr)>> {
     // std has no accept timeout: poll a non-blocking listener.
     listener.set_nonblocking(true)?;
-    let deadline = Instant::now() + timeout;
+    let deadline = timeout.map(|t| Instant::now() + t);
     loop {
         match listener.accept() {
             Ok((stream, from)) => {
                 stream.set_nonblocking(false)?;
-                return Ok((stream, from));
+                return Ok(Some((stream, from)));
             }
             Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if Instant::now() >= deadline {
+                if deadline.is_some_and(|d| Instant::now() >= d) {
                     return Err(io::Error::new(
                         io::ErrorKind::TimedOut,
                         "the server did not open the data connection",
                     ));
+                }
+                if stop()? {
+                    return Ok(None);
                 }
                 std::thread::sleep(Duration::from_millis(5));
             }

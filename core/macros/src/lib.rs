@@ -17,22 +17,48 @@
 //! ```
 //!
 //! Shared code must not use `async` blocks or closures (`async move {}`):
-//! stripped, they would not be blocks of the same meaning.
+//! stripped, they would not be blocks of the same meaning. An item that
+//! only one twin has is marked `#[bisync(blocking)]` or
+//! `#[bisync(asynch)]` (a blocking connector's way to watch the control
+//! connection, which the async twin does with a `select`).
 
 use proc_macro::{Group, TokenStream, TokenTree};
 
-/// The item as written: the async twin.
+/// The item as written: the async twin. `#[bisync(blocking)]` marks an
+/// item of the blocking twin only: here it is left out.
 #[proc_macro_attribute]
-pub fn asynch(_args: TokenStream, item: TokenStream) -> TokenStream {
+pub fn asynch(args: TokenStream, item: TokenStream) -> TokenStream {
+    if only(&args) == Some("blocking") {
+        return TokenStream::new();
+    }
     item
 }
 
 /// The item with every `async` keyword and `.await` removed, and the
 /// bounds `AsyncFn`, `AsyncFnMut`, `AsyncFnOnce` made `Fn`, `FnMut`,
-/// `FnOnce`: the blocking twin.
+/// `FnOnce`: the blocking twin. `#[bisync(asynch)]` marks an item of the
+/// async twin only: here it is left out.
 #[proc_macro_attribute]
-pub fn blocking(_args: TokenStream, item: TokenStream) -> TokenStream {
+pub fn blocking(args: TokenStream, item: TokenStream) -> TokenStream {
+    if only(&args) == Some("asynch") {
+        return TokenStream::new();
+    }
     strip(item)
+}
+
+/// The twin an item is kept in, when the attribute names one
+/// (`#[bisync(blocking)]`, `#[bisync(asynch)]`).
+fn only(args: &TokenStream) -> Option<&'static str> {
+    let mut trees = args.clone().into_iter();
+    let name = match trees.next() {
+        Some(TokenTree::Ident(i)) => i.to_string(),
+        _ => return None,
+    };
+    match name.as_str() {
+        "blocking" => Some("blocking"),
+        "asynch" => Some("asynch"),
+        _ => None,
+    }
 }
 
 fn is_ident(tree: Option<&TokenTree>, name: &str) -> bool {

@@ -46,6 +46,25 @@ pub trait DataConnector {
         listener: Self::Listener,
     ) -> Result<(Self::Stream, SocketAddr), Self::Error>;
 
+    /// Blocking twin only: active mode's wait for the server's connection
+    /// ([`DataConnector::accept`]), ended early with
+    /// [`crate::Accepted::ControlReady`] when `control` has bytes to read:
+    /// a server that refuses the transfer with a reply (425 after its
+    /// 150) is heard at once, not when the accept times out. The default
+    /// does not watch (it calls `accept`); a connector that waits in
+    /// steps checks `control.read_ready()` between them. (The async twin
+    /// needs none of this: it waits for both at once.)
+    #[bisync(blocking)]
+    fn accept_or_control<R: embedded_io::ReadReady>(
+        &mut self,
+        listener: Self::Listener,
+        control: &mut R,
+    ) -> Result<crate::Accepted<Self::Stream, Self::Listener>, Self::Error> {
+        let _ = control;
+        let (stream, from) = self.accept(listener)?;
+        Ok(crate::Accepted::Connection(stream, from))
+    }
+
     /// Ends a transfer: flushes and shuts the stream down cleanly. The
     /// default drops it.
     async fn close(&mut self, stream: Self::Stream) -> Result<(), Self::Error> {

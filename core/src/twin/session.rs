@@ -10,7 +10,7 @@ use embedded_io::ReadReady;
 
 use super::bisync;
 use super::data::DataConnector;
-use super::io::{Read, Write};
+use super::io::{self, Read, Write};
 use crate::ascii::{CrLf, LineSplitter};
 use crate::command::Command;
 use crate::error::{Error, InvalidArgument, ProtocolError, ReplyError};
@@ -22,7 +22,7 @@ use crate::reply::{Code, Line, Reply, ReplyReader, Status};
 use crate::size::{parse_150, parse_213};
 use crate::text::Text;
 use crate::timestamp::Timestamp;
-use crate::transfer::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY, complete};
+use crate::transfer::{DEFAULT_REPLY_BUFFER, TransferType, WELCOME_CAPACITY, Watched, complete};
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 enum State {
@@ -1148,8 +1148,18 @@ where
         } else {
             let listener = self.makeport().await?;
             let size = self.start_transfer(cmd, rest).await?;
-            match self.data.accept(listener).await {
-                Ok((stream, from)) => {
+            // The control connection is watched meanwhile: a server that
+            // cannot connect says so (425) at once, not when the wait
+            // times out.
+            let watched = io::accept_watching(
+                &mut self.data,
+                listener,
+                &mut self.control,
+                &mut self.reader,
+            )
+            .await;
+            match watched {
+                Watched::Accepted(Ok((stream, from))) => {
                     let server = self.peer.ip().to_canonical();
                     if !self.verify_data_peer || from.ip().to_canonical() == server {
                         return Ok((stream, size));
@@ -1160,13 +1170,39 @@ where
                     let _ = self.receive().await;
                     Err(Error::ForeignDataPeer { from, server })
                 }
-                Err(e) => {
-                    // The server reports its failed connection (425).
-                    let _ = self.receive().await;
+                Watched::Accepted(Err(e)) => {
+                    let timed_out =
+                        embedded_io::Error::kind(&e) == embedded_io::ErrorKind::TimedOut;
+                    if !timed_out || self.reply_waiting() {
+                        // The server reports its failed connection (425).
+                        let _ = self.receive().await;
+                    } else {
+                        // Silent all along: its reply may still come at
+                        // any time, and waiting for it would be a second
+                        // whole timeout. Out of step, as a data stream
+                        // that timed out.
+                        warn!("no data connection and no reply: out of step");
+                        self.state = State::Broken;
+                    }
+                    Err(Error::Io(e))
+                }
+                Watched::Reply => {
+                    let code = self.receive().await?;
+                    self.classify(code)?;
+                    Err(self.unexpected())
+                }
+                Watched::ControlError(e) => {
+                    self.state = State::Broken;
                     Err(Error::Io(e))
                 }
             }
         }
+    }
+
+    /// Whether a reply has begun to arrive: bytes in the reader beyond the
+    /// last reply, or ready on the control stream.
+    fn reply_waiting(&mut self) -> bool {
+        !self.reader.pending().is_empty() || self.control.read_ready().unwrap_or(false)
     }
 
     /// Starts a transfer and returns the data stream and the size the server

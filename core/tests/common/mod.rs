@@ -24,6 +24,9 @@ pub struct Plan {
     pub refuse: bool,
     /// The error of `fail_after` (default ConnectionReset).
     pub fail_with: Option<ErrorKind>,
+    /// Active mode: the server never connects (the accept waits until
+    /// the control connection has something, else times out).
+    pub never: bool,
 }
 
 impl Plan {
@@ -138,6 +141,13 @@ impl Write for MockStream {
     }
 }
 
+impl MockData {
+    /// The next plan is a server that never connects.
+    fn never(&self) -> bool {
+        self.plans.borrow().front().is_some_and(|p| p.never)
+    }
+}
+
 impl DataConnector for MockData {
     type Error = ErrorKind;
     type Stream = MockStream;
@@ -154,8 +164,23 @@ impl DataConnector for MockData {
     }
 
     fn accept(&mut self, _: ()) -> Result<(MockStream, SocketAddr), ErrorKind> {
+        if self.never() {
+            return Err(ErrorKind::TimedOut);
+        }
         self.record.borrow_mut().accepted += 1;
         Ok((self.open()?, *self.accept_from.borrow()))
+    }
+
+    fn accept_or_control<R: embedded_io::ReadReady>(
+        &mut self,
+        listener: (),
+        control: &mut R,
+    ) -> Result<ftp_core::Accepted<MockStream, ()>, ErrorKind> {
+        if self.never() && control.read_ready().unwrap_or(true) {
+            return Ok(ftp_core::Accepted::ControlReady(listener));
+        }
+        let (stream, from) = DataConnector::accept(self, listener)?;
+        Ok(ftp_core::Accepted::Connection(stream, from))
     }
 
     fn close(&mut self, _stream: MockStream) -> Result<(), ErrorKind> {
@@ -198,6 +223,10 @@ mod asynch {
         }
 
         async fn accept(&mut self, l: ()) -> Result<(MockStream, SocketAddr), ErrorKind> {
+            if self.never() {
+                // Waits for ever: only the control connection can end it.
+                core::future::pending::<()>().await;
+            }
             DataConnector::accept(self, l)
         }
 

@@ -1195,3 +1195,69 @@ async fn an_unused_early_passive_request_delays_nothing_run() {
         start.elapsed()
     );
 }
+
+#[test]
+fn active_mode_listens_to_the_control_connection() {
+    run(active_mode_listens_to_the_control_connection_run());
+}
+
+/// Active mode: a server that answers its 150 with a 425 instead of
+/// connecting ends the wait at once with that 425 (the session goes on);
+/// a server that neither connects nor answers costs one timeout, not the
+/// accept's and then the reply's.
+#[bisync]
+async fn active_mode_listens_to_the_control_connection_run() {
+    let server = FaultyFtpd::start(Faults {
+        active_refused_after_150: Some(Duration::from_millis(300)),
+        ..Faults::default()
+    });
+    let mut ftp = Ftp::connect(
+        "127.0.0.1",
+        server.port,
+        &Options::default().timeout(Duration::from_secs(10)),
+    )
+    .await
+    .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    ftp.set_pasv(false);
+    let start = Instant::now();
+    let e = ftp
+        .retrbinary("RETR f", &mut Vec::new(), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Temporary(r) if r.code().get() == 425),
+        "{e:?}"
+    );
+    assert!(
+        start.elapsed() < Duration::from_secs(3),
+        "{:?}",
+        start.elapsed()
+    );
+    assert!(ftp.noop().await.unwrap().starts_with("200"));
+
+    let server = FaultyFtpd::start(Faults {
+        active_silent: true,
+        ..Faults::default()
+    });
+    let mut ftp = logged_in(&server).await;
+    ftp.set_pasv(false);
+    let start = Instant::now();
+    let e = ftp
+        .retrbinary("RETR f", &mut Vec::new(), None)
+        .await
+        .unwrap_err();
+    timed_out(&e);
+    // One timeout (800 ms), not two.
+    assert!(
+        start.elapsed() < DEADLINE + Duration::from_millis(600),
+        "{:?}",
+        start.elapsed()
+    );
+    // The reply may still come: the session says it is out of step.
+    let e = ftp.noop().await.unwrap_err();
+    assert!(
+        matches!(e, Error::Protocol(ProtocolError::OutOfSync)),
+        "{e:?}"
+    );
+}

@@ -155,6 +155,26 @@ where
         Ok((self.wrap(stream)?, from))
     }
 
+    #[bisync(blocking)]
+    fn accept_or_control<R: embedded_io::ReadReady>(
+        &mut self,
+        listener: Self::Listener,
+        control: &mut R,
+    ) -> Result<ftp_core::Accepted<Self::Stream, Self::Listener>, Self::Error> {
+        match self
+            .inner
+            .accept_or_control(listener, control)
+            .map_err(TlsError::Io)?
+        {
+            ftp_core::Accepted::Connection(stream, from) => {
+                Ok(ftp_core::Accepted::Connection(self.wrap(stream)?, from))
+            }
+            ftp_core::Accepted::ControlReady(listener) => {
+                Ok(ftp_core::Accepted::ControlReady(listener))
+            }
+        }
+    }
+
     async fn close(&mut self, stream: Self::Stream) -> Result<(), Self::Error> {
         match stream {
             MaybeTls::Plain(s) => self.inner.close(s).await.map_err(TlsError::Io),
