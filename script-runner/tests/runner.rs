@@ -1054,6 +1054,35 @@ fn replies_the_reference_defines_through_the_runner() {
     }
 }
 
+/// A resumed upload to a server that refuses REST: APPE sends what the
+/// server lacks (its SIZE), not the whole file.
+#[test]
+fn an_upload_resumes_with_appe_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let file = ftp_tests::random_bytes(120_000, 30);
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("REST".into(), b"500 REST not understood.\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("part.bin"), &file[..50_000]).unwrap();
+    std::fs::write(cwd.path().join("whole.bin"), &file).unwrap();
+    let code = r#"
+        connect("127.0.0.1", ARGS[0].parse_int());
+        login("u", "p");
+        stor("part.bin", "up.bin");
+        stor("whole.bin", "up.bin", #{resume: true});
+        print(size("up.bin"));
+    "#;
+    let o = run(cwd.path(), &["-e", code, &server.port.to_string()], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "120000\n", "{}", err(&o));
+    assert!(server.stored()["up.bin"] == file);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("STOR up.bin").count(), 1, "{sent}");
+    assert_eq!(sent.matches("APPE up.bin").count(), 1, "{sent}");
+}
+
 /// A server that answers nothing after an EPSV until the announced data
 /// connection came (or its wait of 5 s ended, then a 425 about it first):
 /// the early EPSV of a download does not delay or misalign what follows.

@@ -174,7 +174,7 @@ pub struct Transferred {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Put {
-    /// Continue a shorter remote file from its size (REST).
+    /// Continue a shorter remote file from its size (REST, else APPE).
     pub resume: bool,
     /// Give the remote file the local file's modification time
     /// ([`crate::Ftp::set_mtime`]).

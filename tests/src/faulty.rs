@@ -426,7 +426,8 @@ impl Session {
                     self.reply("PASV", &msg)?
                 }
                 "RETR" | "LIST" | "NLST" => self.send_data(&verb)?,
-                "STOR" => self.receive_data(arg)?,
+                "STOR" => self.receive_data(arg, false)?,
+                "APPE" => self.receive_data(arg, true)?,
                 "QUIT" => {
                     self.reply("QUIT", "221 bye")?;
                     return Ok(());
@@ -602,7 +603,7 @@ impl Session {
         }
     }
 
-    fn receive_data(&mut self, name: &str) -> std::io::Result<()> {
+    fn receive_data(&mut self, name: &str, append: bool) -> std::io::Result<()> {
         let before = self.state.stor_attempts.fetch_add(1, Ordering::SeqCst);
         if self.faults.full_after.is_some_and(|n| before >= n) {
             self.passive = None;
@@ -615,8 +616,17 @@ impl Session {
         self.reply("STOR", "150 send it")?;
         let mut sink = Vec::new();
         data.read_to_end(&mut sink)?;
+        let rest = std::mem::take(&mut self.rest);
         if let Ok(mut stored) = self.state.stored.lock() {
-            stored.insert(name.to_string(), sink);
+            let file = stored.entry(name.to_string()).or_default();
+            if append {
+                file.extend_from_slice(&sink);
+            } else {
+                // From the REST offset on, as a server writes in place.
+                file.truncate(rest);
+                file.resize(rest, 0);
+                file.extend_from_slice(&sink);
+            }
         }
         self.reply("226", "226 stored")
     }

@@ -444,8 +444,8 @@ impl Ftp {
     /// Uploads `local` to `remote` in binary mode.
     ///
     /// With `resume`, a remote file shorter than the local one is continued
-    /// from its size (REST then STOR; from the start when the server has no
-    /// REST). Done only when the server's final reply is 2xx and, where the
+    /// from its size (REST then STOR; APPE from that size when the server
+    /// refuses REST, as curl does; from the start when it has neither). Done only when the server's final reply is 2xx and, where the
     /// server has SIZE, the remote size equals the local one: an upload
     /// that fails is reported, never reported as done. `progress` is called
     /// after each block.
@@ -601,11 +601,21 @@ impl Ftp {
             .await
             .map_err(named);
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
-            offset = 0;
+            // No REST before STOR here: append what the server lacks (its
+            // SIZE said how much it has), as curl does; a server without
+            // APPE either gets the whole file again.
+            log::info!("REST refused: appending from {offset} with APPE");
             result = self
-                .send_from(&mut file, remote, 0, len, &mut progress)
+                .append_from(&mut file, remote, offset, len, &mut progress)
                 .await
                 .map_err(named);
+            if result.as_ref().is_err_and(rest_refused) {
+                offset = 0;
+                result = self
+                    .send_from(&mut file, remote, 0, len, &mut progress)
+                    .await
+                    .map_err(named);
+            }
         }
         let (bytes, reply) = result?;
         if let Some(size) = refused_is_none(self.size(remote).await)?
@@ -632,12 +642,41 @@ impl Ftp {
         len: u64,
         progress: &mut impl FnMut(Progress),
     ) -> Result<(u64, crate::Reply), Error> {
+        self.upload_part(file, "STOR", remote, offset, len, progress)
+            .await
+    }
+
+    /// The file from `offset` on, appended to the remote one (APPE): a
+    /// resume where the server takes no REST before STOR.
+    async fn append_from(
+        &mut self,
+        file: &mut File,
+        remote: &str,
+        offset: u64,
+        len: u64,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(u64, crate::Reply), Error> {
+        self.upload_part(file, "APPE", remote, offset, len, progress)
+            .await
+    }
+
+    /// The file from `offset` on, with STOR (REST `offset` first when it
+    /// is not 0) or APPE (no REST: the server appends).
+    async fn upload_part(
+        &mut self,
+        file: &mut File,
+        verb: &str,
+        remote: &str,
+        offset: u64,
+        len: u64,
+        progress: &mut impl FnMut(Progress),
+    ) -> Result<(u64, crate::Reply), Error> {
         file.seek(SeekFrom::Start(offset))
             .await
             .map_err(Error::Callback)?;
         let mut sent = 0u64;
-        let cmd = self.wire(&format!("STOR {remote}"))?.into_owned();
-        let rest = (offset > 0).then_some(offset);
+        let cmd = self.wire(&format!("{verb} {remote}"))?.into_owned();
+        let rest = (offset > 0 && verb == "STOR").then_some(offset);
         // Uploads go through user space: on loopback to vsftpd, sendfile
         // measured slower (0.12 s against 0.07 s for 100 MiB) than 64 KiB
         // writes.
