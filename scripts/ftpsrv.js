@@ -58,7 +58,9 @@ const quiet = {
   server.on('disconnect', () => { sessions -= 1; });
   server.on('login', ({username, password}, resolve, reject) => {
     if (username === user && password === pass) return resolve({root});
-    if (anonymous && username === 'anonymous') return resolve({root});
+    // Anonymous may read, not write.
+    const writes = ['STOR', 'APPE', 'STOU', 'DELE', 'RNFR', 'RNTO', 'MKD', 'RMD', 'SITE'];
+    if (anonymous && username === 'anonymous') return resolve({root, blacklist: writes});
     return reject(new Error('Bad username or password'));
   });
   await server.listen();

@@ -174,7 +174,8 @@ pub struct Transferred {
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct Put {
-    /// Continue a shorter remote file from its size (REST, else APPE).
+    /// Continue a shorter remote file from its size (APPE, else REST and
+    /// STOR).
     pub resume: bool,
     /// Give the remote file the local file's modification time
     /// ([`crate::Ftp::set_mtime`]).

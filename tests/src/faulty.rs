@@ -81,7 +81,7 @@ pub struct Faults {
     /// loop do: a command that comes after the data ends, before the 226
     /// went out, is answered first (an EPSV its 229, then the 226).
     pub answers_during_transfer: bool,
-    /// Transfer commands (RETR, LIST, NLST, STOR) answered with these raw
+    /// Transfer commands (RETR, LIST, NLST, STOR, APPE) answered with these raw
     /// bytes and no data connection (`NLST` -> `450 No files found`).
     pub transfer_replies: Vec<(String, Vec<u8>)>,
     /// RETR is answered `150` at once, without a data connection; the
@@ -334,7 +334,7 @@ impl Session {
             };
             let (verb, arg) = line.split_once(' ').unwrap_or((line.as_str(), ""));
             let verb = verb.to_ascii_uppercase();
-            let transfer = matches!(verb.as_str(), "RETR" | "LIST" | "NLST" | "STOR");
+            let transfer = matches!(verb.as_str(), "RETR" | "LIST" | "NLST" | "STOR" | "APPE");
             if !transfer && !matches!(verb.as_str(), "EPSV" | "PASV" | "PORT" | "EPRT") {
                 self.wait_for_passive()?;
             }

@@ -645,6 +645,178 @@ impl Drop for PureFtpd {
     }
 }
 
+/// Where scripts/install-test-deps.sh unpacks GNU inetutils' ftpd (its
+/// Debian package conflicts with vsftpd's, so it is not installed).
+pub const INETUTILS_FTPD: &str = "/opt/ftp-rs-tests/inetutils-ftpd/usr/sbin/ftpd";
+
+/// GNU inetutils' ftpd (Debian's `inetutils-ftpd`), run as inetd runs it:
+/// a listener of the test's own on a free port of `host` starts one
+/// `ftpd` per connection with the connection as its standard input and
+/// output. Logins are the system's users (the tests' [`VSFTPD_USER`] with
+/// [`PASSWORD`], no chroot: the user starts in `/` and reaches
+/// [`InetFtpd::root`] by its absolute path) and anonymous (chrooted to the
+/// system `ftp` user's home, where it may not write). No TLS, no MLSD.
+pub struct InetFtpd {
+    /// The port it listens on.
+    pub port: u16,
+    /// The address it listens on.
+    pub host: String,
+    /// A directory the user owns, for the test's files.
+    pub root: tempfile::TempDir,
+    stop: std::sync::Arc<std::sync::atomic::AtomicBool>,
+    children: std::sync::Arc<std::sync::Mutex<Vec<Child>>>,
+}
+
+impl InetFtpd {
+    /// Starts the listener (ftpd installed by scripts/install-test-deps.sh).
+    pub fn start(host: &str) -> InetFtpd {
+        use std::sync::atomic::{AtomicBool, Ordering};
+        use std::sync::{Arc, Mutex};
+        assert!(
+            Path::new(INETUTILS_FTPD).exists(),
+            "{INETUTILS_FTPD} is missing (scripts/install-test-deps.sh unpacks inetutils-ftpd)"
+        );
+        ensure_system_user();
+        let root = tempfile::tempdir().expect("temporary directory");
+        let status = Command::new("chown")
+            .args([VSFTPD_USER, &root.path().display().to_string()])
+            .status()
+            .expect("chown");
+        assert!(status.success());
+        let listener = TcpListener::bind((host, 0)).expect("bind the inetd listener");
+        let port = listener.local_addr().expect("address").port();
+        listener.set_nonblocking(true).expect("non-blocking");
+        let stop = Arc::new(AtomicBool::new(false));
+        let children: Arc<Mutex<Vec<Child>>> = Arc::new(Mutex::new(Vec::new()));
+        let (stop2, children2) = (stop.clone(), children.clone());
+        std::thread::spawn(move || {
+            // Bounded: 4000 connections, or until the server is dropped.
+            let mut served = 0;
+            while served < 4000 && !stop2.load(Ordering::SeqCst) {
+                let Ok((conn, _)) = listener.accept() else {
+                    std::thread::sleep(std::time::Duration::from_millis(5));
+                    continue;
+                };
+                served += 1;
+                let _ = conn.set_nonblocking(false);
+                let (Ok(input), Ok(output)) = (conn.try_clone(), conn.try_clone()) else {
+                    continue;
+                };
+                let child = Command::new(INETUTILS_FTPD)
+                    .stdin(Stdio::from(std::os::fd::OwnedFd::from(input)))
+                    .stdout(Stdio::from(std::os::fd::OwnedFd::from(output)))
+                    .stderr(Stdio::null())
+                    .spawn();
+                drop(conn);
+                if let (Ok(child), Ok(mut all)) = (child, children2.lock()) {
+                    // Reap the ones that ended.
+                    all.retain_mut(|c| !matches!(c.try_wait(), Ok(Some(_))));
+                    all.push(child);
+                }
+            }
+        });
+        InetFtpd {
+            port,
+            host: host.to_string(),
+            root,
+            stop,
+            children,
+        }
+    }
+
+    /// The remote path of `rel` in [`InetFtpd::root`].
+    pub fn remote(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.root.path().display())
+    }
+}
+
+impl Drop for InetFtpd {
+    fn drop(&mut self) {
+        self.stop.store(true, std::sync::atomic::Ordering::SeqCst);
+        if let Ok(mut all) = self.children.lock() {
+            for c in all.iter_mut() {
+                let _ = c.kill();
+                let _ = c.wait();
+            }
+        }
+    }
+}
+
+/// Where scripts/install-test-deps.sh installs ftp-srv (npm).
+pub const FTP_SRV: &str = "/opt/ftp-rs-tests/ftp-srv/node_modules";
+
+/// ftp-srv (the npm package, on Node) on 127.0.0.1 and a free port,
+/// through scripts/ftpsrv.js: [`USER`] / [`PASSWORD`] may write in
+/// [`FtpSrv::root`] (the session's `/`), anonymous may read it; explicit
+/// FTPS with a certificate from [`Certs`] when asked; at most `max`
+/// sessions at once when given (the next is greeted with 421).
+pub struct FtpSrv {
+    /// The port it listens on.
+    pub port: u16,
+    /// The directory it serves.
+    pub root: tempfile::TempDir,
+    /// The CA file that verifies its certificate (FTPS only).
+    pub ca: Option<PathBuf>,
+    _certs: Option<Certs>,
+    child: Child,
+}
+
+impl FtpSrv {
+    /// Starts it: `tls` for explicit FTPS, `max` sessions at most.
+    pub fn start(tls: bool, max: Option<usize>) -> FtpSrv {
+        assert!(
+            Path::new(FTP_SRV).join("ftp-srv").exists(),
+            "{FTP_SRV}/ftp-srv is missing (scripts/install-test-deps.sh installs it with npm)"
+        );
+        let root = tempfile::tempdir().expect("temporary directory");
+        let certs = tls.then(Certs::generate);
+        let script = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/ftpsrv.js");
+        let mut cmd = Command::new("node");
+        cmd.env("NODE_PATH", FTP_SRV)
+            .arg(&script)
+            .args(["0", &root.path().display().to_string(), USER, PASSWORD])
+            .arg("--anonymous");
+        if let Some(c) = &certs {
+            cmd.arg("--tls").arg(&c.cert).arg(&c.key);
+        }
+        if let Some(max) = max {
+            cmd.args(["--max", &max.to_string()]);
+        }
+        // Its standard input is its life line: it exits when the test's
+        // end closes it.
+        let mut child = cmd
+            .stdin(Stdio::piped())
+            .stdout(Stdio::piped())
+            .stderr(Stdio::inherit())
+            .spawn()
+            .expect("node runs scripts/ftpsrv.js (scripts/install-test-deps.sh installs Node)");
+        let stdout = child.stdout.take().expect("stdout");
+        let mut line = String::new();
+        BufReader::new(stdout)
+            .read_line(&mut line)
+            .expect("ftp-srv says it is ready");
+        let port = line
+            .trim()
+            .strip_prefix("ready ")
+            .and_then(|p| p.parse().ok())
+            .unwrap_or_else(|| panic!("ftp-srv did not start: {line:?}"));
+        FtpSrv {
+            port,
+            root,
+            ca: certs.as_ref().map(|c| c.ca.clone()),
+            _certs: certs,
+            child,
+        }
+    }
+}
+
+impl Drop for FtpSrv {
+    fn drop(&mut self) {
+        let _ = self.child.kill();
+        let _ = self.child.wait();
+    }
+}
+
 /// A client certificate for servers that require one: a fresh CA (give
 /// [`ClientCert::ca`] to the server as the CAs it accepts) and a
 /// certificate it signed for TLS client authentication, with its key, and

@@ -12,12 +12,18 @@ use std::time::Duration;
 
 use ftp_std::rustls;
 use ftp_std::{Error, Options, Security, Verify, part_path};
-use ftp_tests::{PASSWORD, PyFtpd, Tls, USER, VSFTPD_USER, Vsftpd, have_ipv6, random_bytes};
+use ftp_tests::{
+    FtpSrv, InetFtpd, PASSWORD, PyFtpd, Tls, USER, VSFTPD_USER, Vsftpd, have_ipv6, random_bytes,
+};
 
 #[derive(Clone, Copy, PartialEq, Eq, Debug)]
 enum Kind {
     Vsftpd,
     Pyftpdlib,
+    /// GNU inetutils' ftpd, started per connection by the test's inetd.
+    InetUtils,
+    /// ftp-srv, the npm package, on Node.
+    FtpSrv,
 }
 
 /// A running server and how to reach it.
@@ -27,6 +33,10 @@ struct Target {
     host: String,
     port: u16,
     root: PathBuf,
+    /// Where the user's session works: `/` where the server roots the
+    /// session in [`Target::root`], else the root's absolute path (the
+    /// session changes there after logging in).
+    home: String,
     ca: Option<PathBuf>,
     user: &'static str,
     _server: Box<dyn std::any::Any>,
@@ -43,6 +53,7 @@ impl Target {
                     host: s.host.clone(),
                     port: s.port,
                     root: s.root.path().to_path_buf(),
+                    home: "/".into(),
                     ca: s.ca.clone(),
                     user: VSFTPD_USER,
                     _server: Box::new(s),
@@ -57,12 +68,49 @@ impl Target {
                     host: s.host.clone(),
                     port: s.port,
                     root: s.root.path().to_path_buf(),
+                    home: "/".into(),
+                    ca: s.ca.clone(),
+                    user: USER,
+                    _server: Box::new(s),
+                }
+            }
+            Kind::InetUtils => {
+                assert_eq!(tls, Tls::Off, "inetutils-ftpd has no FTPS");
+                let s = InetFtpd::start(host);
+                Target {
+                    kind,
+                    tls,
+                    host: s.host.clone(),
+                    port: s.port,
+                    root: s.root.path().to_path_buf(),
+                    home: s.root.path().display().to_string(),
+                    ca: None,
+                    user: VSFTPD_USER,
+                    _server: Box::new(s),
+                }
+            }
+            Kind::FtpSrv => {
+                assert_ne!(tls, Tls::Implicit, "the ftp-srv tests use explicit FTPS");
+                assert_eq!(host, "127.0.0.1", "ftp-srv listens on 127.0.0.1");
+                let s = FtpSrv::start(tls == Tls::Explicit, None);
+                Target {
+                    kind,
+                    tls,
+                    host: host.to_string(),
+                    port: s.port,
+                    root: s.root.path().to_path_buf(),
+                    home: "/".into(),
                     ca: s.ca.clone(),
                     user: USER,
                     _server: Box::new(s),
                 }
             }
         }
+    }
+
+    /// The remote path of `rel` in the session's home.
+    fn remote(&self, rel: &str) -> String {
+        format!("{}/{rel}", self.home.trim_end_matches('/'))
     }
 
     fn options(&self) -> Options {

@@ -444,8 +444,8 @@ impl Ftp {
     /// Uploads `local` to `remote` in binary mode.
     ///
     /// With `resume`, a remote file shorter than the local one is continued
-    /// from its size (REST then STOR; APPE from that size when the server
-    /// refuses REST, as curl does; from the start when it has neither). Done only when the server's final reply is 2xx and, where the
+    /// from its size with APPE, as curl does (REST and STOR where APPE is
+    /// refused; the whole file where both are). Done only when the server's final reply is 2xx and, where the
     /// server has SIZE, the remote size equals the local one: an upload
     /// that fails is reported, never reported as done. `progress` is called
     /// after each block.
@@ -596,26 +596,34 @@ impl Ftp {
             Error::Callback(io) => self::local(local, io),
             other => other,
         };
-        let mut result = self
-            .send_from(&mut file, remote, offset, len, &mut progress)
-            .await
-            .map_err(named);
+        // A resume appends what the server lacks (its SIZE said how much
+        // it has) with APPE, as curl does: REST before STOR is refused by
+        // some servers and taken, then ignored by others (ftp-srv opens the
+        // file truncated and writes at the offset: zeros before it).
+        // APPE refused: REST and STOR; that refused too: the whole file.
+        let mut result = if offset > 0 {
+            self.append_from(&mut file, remote, offset, len, &mut progress)
+                .await
+                .map_err(named)
+        } else {
+            self.send_from(&mut file, remote, 0, len, &mut progress)
+                .await
+                .map_err(named)
+        };
         if offset > 0 && result.as_ref().is_err_and(rest_refused) {
-            // No REST before STOR here: append what the server lacks (its
-            // SIZE said how much it has), as curl does; a server without
-            // APPE either gets the whole file again.
-            log::info!("REST refused: appending from {offset} with APPE");
+            log::info!("APPE refused: REST {offset} and STOR");
             result = self
-                .append_from(&mut file, remote, offset, len, &mut progress)
+                .send_from(&mut file, remote, offset, len, &mut progress)
                 .await
                 .map_err(named);
-            if result.as_ref().is_err_and(rest_refused) {
-                offset = 0;
-                result = self
-                    .send_from(&mut file, remote, 0, len, &mut progress)
-                    .await
-                    .map_err(named);
-            }
+        }
+        if offset > 0 && result.as_ref().is_err_and(rest_refused) {
+            log::info!("REST refused too: the whole file");
+            offset = 0;
+            result = self
+                .send_from(&mut file, remote, 0, len, &mut progress)
+                .await
+                .map_err(named);
         }
         let (bytes, reply) = result?;
         if let Some(size) = refused_is_none(self.size(remote).await)?

@@ -1263,39 +1263,45 @@ async fn active_mode_listens_to_the_control_connection_run() {
 }
 
 #[test]
-fn an_upload_resumes_with_appe_where_rest_is_refused() {
-    run(an_upload_resumes_with_appe_where_rest_is_refused_run());
+fn an_upload_resumes_with_appe() {
+    run(an_upload_resumes_with_appe_run());
 }
 
-/// A resumed upload to a server that refuses REST before STOR: SIZE says
-/// how much it has, and APPE sends the rest, not the whole file again.
+/// A resumed upload appends what the server lacks with APPE (its SIZE
+/// says how much it has), as curl does; a server that refuses APPE gets
+/// REST and STOR; one that refuses REST as well, the whole file.
 #[bisync]
-async fn an_upload_resumes_with_appe_where_rest_is_refused_run() {
+async fn an_upload_resumes_with_appe_run() {
     let file = random_bytes(200_000, 29);
-    let server = FaultyFtpd::start(Faults {
-        replies: vec![("REST".into(), b"502 REST not implemented.\r\n".to_vec())],
-        ..Faults::default()
-    });
-    let dir = tempfile::tempdir().unwrap();
-    let local = dir.path().join("up.bin");
-    std::fs::write(&local, &file[..70_000]).unwrap();
-    let mut ftp = logged_in(&server).await;
-    ftp.upload(&local, "up.bin").await.unwrap();
-    std::fs::write(&local, &file).unwrap();
-    let mut sizes = Vec::new();
-    let done = ftp
-        .upload_with(&local, "up.bin", true, |p| sizes.push(p.done))
-        .await
-        .unwrap();
-    assert_eq!(done.offset, 70_000);
-    assert_eq!(done.bytes, 130_000);
-    assert!(server.stored()["up.bin"] == file);
-    let sent = String::from_utf8_lossy(&server.received()).into_owned();
-    assert!(
-        sent.contains("REST 70000\r\n") && sent.ends_with("APPE up.bin\r\nSIZE up.bin\r\n"),
-        "REST refused, then APPE: {sent}"
-    );
-    // The first upload only: the resume sent no STOR.
-    assert_eq!(sent.matches("STOR up.bin").count(), 1, "{sent}");
-    assert!(sizes.iter().all(|&d| d > 70_000), "{sizes:?}");
+    let refuse_appe = || ("APPE".to_string(), b"502 APPE not implemented.\r\n".to_vec());
+    let refuse_rest = || ("REST".to_string(), b"502 REST not implemented.\r\n".to_vec());
+    for (transfer_replies, replies, offset, verb) in [
+        (vec![], vec![refuse_rest()], 70_000, "APPE up.bin"),
+        (vec![refuse_appe()], vec![], 70_000, "REST 70000\r\nSTOR up.bin"),
+        (vec![refuse_appe()], vec![refuse_rest()], 0, "STOR up.bin"),
+    ] {
+        let server = FaultyFtpd::start(Faults {
+            transfer_replies,
+            replies,
+            ..Faults::default()
+        });
+        let dir = tempfile::tempdir().unwrap();
+        let local = dir.path().join("up.bin");
+        std::fs::write(&local, &file[..70_000]).unwrap();
+        let mut ftp = logged_in(&server).await;
+        ftp.upload(&local, "up.bin").await.unwrap();
+        std::fs::write(&local, &file).unwrap();
+        let mut sizes = Vec::new();
+        let done = ftp
+            .upload_with(&local, "up.bin", true, |p| sizes.push(p.done))
+            .await
+            .unwrap();
+        assert_eq!(done.offset, offset, "{verb}");
+        assert_eq!(done.bytes, 200_000 - offset, "{verb}");
+        assert!(server.stored()["up.bin"] == file, "{verb}");
+        let sent = String::from_utf8_lossy(&server.received()).into_owned();
+        let resumed = &sent[sent.find("SIZE up.bin\r\nSIZE up.bin").unwrap()..];
+        assert!(resumed.contains(verb), "{verb}: {sent}");
+        assert!(sizes.iter().all(|&d| d > offset), "{sizes:?}");
+    }
 }

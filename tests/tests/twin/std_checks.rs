@@ -20,6 +20,9 @@ async fn user_with(t: &Target, options: &Options) -> Ftp {
     let mut ftp = connect_with(t, options).await.expect("connect");
     let reply = ftp.login(t.user, PASSWORD, "").await.expect("login");
     assert!(reply.starts_with("230"), "{reply}");
+    if t.home != "/" {
+        ftp.cwd(&t.home).await.expect("cwd to the test's root");
+    }
     if t.tls != Tls::Off {
         assert!(ftp.control_is_tls());
         ftp.prot_p().await.expect("prot_p");
@@ -56,11 +59,11 @@ async fn logins(t: &Target) {
 #[bisync]
 async fn commands(t: &Target) {
     let mut ftp = user(t).await;
-    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    assert_eq!(ftp.pwd().await.unwrap(), t.home);
     let made = ftp.mkd("dir a").await.unwrap();
     assert!(made.ends_with("dir a"), "{made}");
     ftp.cwd("dir a").await.unwrap();
-    assert_eq!(ftp.pwd().await.unwrap(), "/dir a");
+    assert_eq!(ftp.pwd().await.unwrap(), t.remote("dir a"));
     let data = random_bytes(1234, 3);
     ftp.storbinary("STOR f.bin", &mut Cursor::new(&data), None)
         .await
@@ -137,9 +140,11 @@ async fn listings(t: &Target) {
             let e = ftp.mlst(Some("a.txt")).await.unwrap();
             assert_eq!(e.fact("size"), Some("3"));
         }
-        // vsftpd has no MLSD: a clear permanent error, session still usable.
-        Kind::Vsftpd => {
-            assert_permanent(&ftp.mlsd(None, &[]).await.unwrap_err(), 500);
+        // vsftpd and inetutils have no MLSD (500), ftp-srv neither (502):
+        // a clear permanent error, session still usable.
+        Kind::Vsftpd | Kind::InetUtils | Kind::FtpSrv => {
+            let code = if t.kind == Kind::FtpSrv { 502 } else { 500 };
+            assert_permanent(&ftp.mlsd(None, &[]).await.unwrap_err(), code);
             assert_eq!(ftp.nlst(None).await.unwrap().len(), 2);
         }
     }
@@ -282,7 +287,8 @@ async fn missing_file(t: &Target) {
     let local = dir.path().join("nothing");
     let mut ftp = user(t).await;
     let e = ftp.download("no such file", &local).await.unwrap_err();
-    assert_permanent(&e, 550);
+    // ftp-srv says 551 (with its own path in the text).
+    assert_permanent(&e, if t.kind == Kind::FtpSrv { 551 } else { 550 });
     assert!(!local.exists() && !part_path(&local).exists());
     assert_eq!(std::fs::read_dir(dir.path()).unwrap().count(), 0);
     // Anonymous users may not write: the failed upload is reported.
@@ -398,6 +404,22 @@ async fn tls_uploads_every_time(t: &Target, version: rustls::ProtocolVersion) {
 
 macro_rules! suite {
     ($name:ident, $kind:expr, $tls:expr) => {
+        suite!(@ $name, $kind, $tls, {
+            #[test]
+            #[cfg_attr(
+                not(feature = "interop"),
+                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+            )]
+            fn ipv6() {
+                run(super::ipv6($kind, $tls));
+            }
+        });
+    };
+    // A server the tests run on 127.0.0.1 only.
+    ($name:ident, $kind:expr, $tls:expr, v4) => {
+        suite!(@ $name, $kind, $tls, {});
+    };
+    (@ $name:ident, $kind:expr, $tls:expr, { $($extra:tt)* }) => {
         mod $name {
             use super::*;
 
@@ -478,14 +500,7 @@ macro_rules! suite {
                 run(super::missing_file(&target()));
             }
 
-            #[test]
-            #[cfg_attr(
-                not(feature = "interop"),
-                ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
-            )]
-            fn ipv6() {
-                run(super::ipv6($kind, $tls));
-            }
+            $($extra)*
         }
     };
 }
@@ -495,6 +510,8 @@ suite!(vsftpd_explicit, Kind::Vsftpd, Tls::Explicit);
 suite!(vsftpd_implicit, Kind::Vsftpd, Tls::Implicit);
 suite!(pyftpdlib_plain, Kind::Pyftpdlib, Tls::Off);
 suite!(pyftpdlib_explicit, Kind::Pyftpdlib, Tls::Explicit);
+suite!(inetutils_plain, Kind::InetUtils, Tls::Off);
+suite!(ftp_srv_plain, Kind::FtpSrv, Tls::Off, v4);
 
 #[test]
 #[cfg_attr(
@@ -582,6 +599,7 @@ fn vsftpd_tls12_session_reuse() {
         host: s.host.clone(),
         port: s.port,
         root: s.root.path().to_path_buf(),
+        home: "/".into(),
         ca: s.ca.clone(),
         user: VSFTPD_USER,
         _server: Box::new(s),
@@ -613,6 +631,7 @@ async fn pinned_certificates() {
         host: server.host.clone(),
         port: server.port,
         root: server.root.path().to_path_buf(),
+        home: "/".into(),
         ca: None,
         user: USER,
         _server: Box::new(()),
@@ -663,6 +682,7 @@ async fn client_certificates_run() {
         host: s.host.clone(),
         port: s.port,
         root: s.root.path().to_path_buf(),
+        home: "/".into(),
         ca: s.ca.clone(),
         user: VSFTPD_USER,
         _server: Box::new(s),
