@@ -1273,11 +1273,26 @@ fn an_upload_resumes_with_appe() {
 #[bisync]
 async fn an_upload_resumes_with_appe_run() {
     let file = random_bytes(200_000, 29);
-    let refuse_appe = || ("APPE".to_string(), b"502 APPE not implemented.\r\n".to_vec());
-    let refuse_rest = || ("REST".to_string(), b"502 REST not implemented.\r\n".to_vec());
+    let refuse_appe = || {
+        (
+            "APPE".to_string(),
+            b"502 APPE not implemented.\r\n".to_vec(),
+        )
+    };
+    let refuse_rest = || {
+        (
+            "REST".to_string(),
+            b"502 REST not implemented.\r\n".to_vec(),
+        )
+    };
     for (transfer_replies, replies, offset, verb) in [
         (vec![], vec![refuse_rest()], 70_000, "APPE up.bin"),
-        (vec![refuse_appe()], vec![], 70_000, "REST 70000\r\nSTOR up.bin"),
+        (
+            vec![refuse_appe()],
+            vec![],
+            70_000,
+            "REST 70000\r\nSTOR up.bin",
+        ),
         (vec![refuse_appe()], vec![refuse_rest()], 0, "STOR up.bin"),
     ] {
         let server = FaultyFtpd::start(Faults {

@@ -41,6 +41,82 @@ fn set_mtime(path: &Path, when: std::time::SystemTime) {
 
 #[bisync]
 async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times: bool) {
+    both_ways_at(root, port, user, server_sets_times, "/", 1).await;
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs inetutils-ftpd and root (the README's test command runs it)"
+)]
+fn inetutils_tree_both_ways_with_4_connections() {
+    // A thread of its own with 16 MiB of stack: the poll frames of five
+    // mirrors in a row (debug build, tokio twin) nest deeper than a test
+    // thread's 2 MiB.
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(|| run(inetutils_tree_both_ways_with_4_connections_run()))
+        .unwrap()
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+#[bisync]
+async fn inetutils_tree_both_ways_with_4_connections_run() {
+    let server = ftp_tests::InetFtpd::start("127.0.0.1");
+    let base = server.root.path().display().to_string();
+    let summaries = both_ways_at(
+        server.root.path(),
+        server.port,
+        VSFTPD_USER,
+        false,
+        &base,
+        4,
+    )
+    .await;
+    assert_eq!(summaries[0].connections, 4, "{:?}", summaries[0]);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs ftp-srv (Node) (the README's test command runs it)"
+)]
+fn ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2() {
+    // A thread of its own with 16 MiB of stack: the poll frames of five
+    // mirrors in a row (debug build, tokio twin) nest deeper than a test
+    // thread's 2 MiB.
+    std::thread::Builder::new()
+        .stack_size(16 << 20)
+        .spawn(|| run(ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2_run()))
+        .unwrap()
+        .join()
+        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+}
+
+/// ftp-srv greets a third session with 421: the mirror asked for 4 goes
+/// on with the 2 it got, every file both ways.
+#[bisync]
+async fn ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2_run() {
+    let server = ftp_tests::FtpSrv::start(false, Some(2));
+    let summaries = both_ways_at(server.root.path(), server.port, USER, false, "/", 4).await;
+    assert_eq!(summaries[0].connections, 2, "{:?}", summaries[0]);
+}
+
+/// [`both_ways`] with the tree at `base` on the server (its root's
+/// absolute path where the server does not root the session there) and
+/// `parallel` connections.
+#[bisync]
+async fn both_ways_at(
+    root: &Path,
+    port: u16,
+    user: &'static str,
+    server_sets_times: bool,
+    base: &str,
+    parallel: usize,
+) -> Vec<Summary> {
+    let mut summaries = Vec::new();
+    let up = format!("{}/up", base.trim_end_matches('/'));
     make_tree(root, 300, 50_000, 1);
     let now = std::time::SystemTime::now();
     let touched = root.join("src/f3");
@@ -53,19 +129,21 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
 
     // only_newer from the start: the copies get the server's times (from
     // MLSD, or one MDTM a file from a LIST server).
-    let newer = MirrorOptions::default().only_newer(true);
-    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+    let newer = MirrorOptions::default().only_newer(true).parallel(parallel);
+    let s = mirror(&mut session, &connect, base, &local, &newer, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(s.files, file_count(&source));
     assert_eq!(read_tree(&local), source, "mirrored down byte for byte");
     assert!(s.bytes > 0 && s.seconds > 0.0);
 
-    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+    let s = mirror(&mut session, &connect, base, &local, &newer, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(
         (s.files, s.skipped),
         (0, file_count(&source)),
@@ -78,26 +156,31 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
     let same_size = vec![b'x'; std::fs::metadata(&touched).unwrap().len() as usize];
     std::fs::write(&touched, &same_size).unwrap();
     set_mtime(&touched, now - Duration::from_secs(3600));
-    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+    let s = mirror(&mut session, &connect, base, &local, &newer, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(s.files, 2, "the changed and the touched file");
     assert_eq!(read_tree(&local), read_tree(root));
 
     // What vanished goes with delete, not without.
     std::fs::remove_file(root.join("with space/fichier-é-13.bin")).unwrap();
     std::fs::remove_dir(root.join("empty dir")).unwrap();
-    let s = mirror(&mut session, &connect, "/", &local, &newer, quiet())
+    let s = mirror(&mut session, &connect, base, &local, &newer, quiet())
         .await
         .unwrap();
     assert_eq!(s.deleted, 0);
     assert!(local.join("with space/fichier-é-13.bin").exists());
-    let delete = MirrorOptions::default().only_newer(true).delete(true);
-    let s = mirror(&mut session, &connect, "/", &local, &delete, quiet())
+    let delete = MirrorOptions::default()
+        .only_newer(true)
+        .delete(true)
+        .parallel(parallel);
+    let s = mirror(&mut session, &connect, base, &local, &delete, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(s.deleted, 2);
     assert_eq!(read_tree(&local), read_tree(root));
 
@@ -106,25 +189,28 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
         &mut session,
         &connect,
         &local,
-        "up",
-        &MirrorOptions::default(),
+        &up,
+        &MirrorOptions::default().parallel(parallel),
         quiet(),
     )
     .await
     .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(read_tree(&root.join("up")), read_tree(&local));
-    let s = mirror_up(&mut session, &connect, &local, "up", &newer, quiet())
+    let s = mirror_up(&mut session, &connect, &local, &up, &newer, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!(s.files, 0, "nothing newer to upload");
     std::fs::write(local.join("docs/new file.txt"), b"new").unwrap();
     std::fs::remove_file(local.join("src/f3")).unwrap();
-    let s = mirror_up(&mut session, &connect, &local, "up", &delete, quiet())
+    let s = mirror_up(&mut session, &connect, &local, &up, &delete, quiet())
         .await
         .unwrap();
     clean(&s);
+    summaries.push(s.clone());
     assert_eq!((s.files, s.deleted), (1, 1));
     assert_eq!(read_tree(&root.join("up")), read_tree(&local));
     if server_sets_times {
@@ -141,7 +227,9 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
         assert!(diff < Duration::from_secs(2), "{diff:?}");
     }
     // The session is still in the directory it started in.
+    // (`/` for every server here: inetutils' user logs in at `/` too.)
     assert_eq!(session.as_mut().unwrap().pwd().await.unwrap(), "/");
+    summaries
 }
 
 #[test]
