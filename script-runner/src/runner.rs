@@ -337,13 +337,13 @@ impl Runner {
     }
 
     /// `exists(path)`: a file (SIZE), a directory (CWD there and back) or
-    /// anything NLST names. A refusal means no; a broken connection is
-    /// still an error.
+    /// anything NLST names. A refusal means no (ftp-srv refuses a listing
+    /// of a missing path with 451); a broken connection is still an error.
     pub fn exists(&mut self, path: &str) -> Rr<bool> {
         fn refused(e: &Error) -> bool {
             match e {
                 Error::Permanent(_) | Error::Unexpected(_) => true,
-                Error::Temporary(r) => r.code().get() == 450,
+                Error::Temporary(r) => matches!(r.code().get(), 450 | 451),
                 _ => false,
             }
         }

@@ -99,8 +99,9 @@ if ARGS[3] == "mlsd" {
     check(e.modify.len() >= 14, "modify");
     check(mlsd().len() == 1, "mlsd() without cdir/pdir");
 } else {
+    // 500 from most servers, 502 from ftp-srv.
     try { mlsd(); check(false, "mlsd on a server without it"); }
-    catch (e) { check(e.kind == "perm" && e.code == 500, `mlsd error ${e}`); }
+    catch (e) { check(e.kind == "perm" && (e.code == 500 || e.code == 502), `mlsd error ${e}`); }
 }
 check(retr_text("d1/t.txt") == "hello\nworld\n", "retr_text");
 check(retr("d1/t.txt").starts_with("226"), "retr");
@@ -148,12 +149,16 @@ print("all good");
 "#;
 
 fn every_function(port: u16, mlsd: &str, extra: &[&str]) {
+    // The user of the server at hand: pyftpdlib's has MLSD, vsftpd's not.
+    let user = if mlsd == "mlsd" { USER } else { VSFTPD_USER };
+    every_function_as(port, mlsd, user, extra);
+}
+
+fn every_function_as(port: u16, mlsd: &str, user: &str, extra: &[&str]) {
     let cwd = tempfile::tempdir().unwrap();
     std::fs::create_dir(cwd.path().join("sub")).unwrap();
     std::fs::write(cwd.path().join("crlf.txt"), "one\ntwo\n").unwrap();
     let port = port.to_string();
-    // The user of the server at hand: pyftpdlib's has MLSD, vsftpd's not.
-    let user = if mlsd == "mlsd" { USER } else { VSFTPD_USER };
     let mut args = extra.to_vec();
     args.extend(["-e", EVERY_FUNCTION, &port, user, PASSWORD, mlsd]);
     let o = run(cwd.path(), &args, &[]);
@@ -196,6 +201,65 @@ fn every_function_against_vsftpd_over_tls() {
     let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
     let ca = server.ca.as_ref().unwrap().display().to_string();
     every_function(server.port, "nomlsd", &["--tls", "--cacert", &ca]);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs ftp-srv (Node) (the README's test command runs it)"
+)]
+fn every_function_against_ftp_srv() {
+    let server = ftp_tests::FtpSrv::start(false, None);
+    every_function_as(server.port, "nomlsd", USER, &[]);
+}
+
+/// The reference's sample session (examples/scripts/debian.rhai), logged
+/// in anonymously through --url, against inetutils-ftpd (anonymous is
+/// chrooted to the system `ftp` user's home: the tree goes in a directory
+/// of this test's there, which the URL's path names) and ftp-srv.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs inetutils-ftpd, ftp-srv and root (the README's test command runs it)"
+)]
+fn the_main_example_script_against_inetutils_and_ftp_srv() {
+    let readme = b"Debian README, for the sample session\n";
+    // inetutils: ~ftp/<this test's directory>/debian/README.
+    let inet = ftp_tests::InetFtpd::start("127.0.0.1");
+    let home = ftp_tests::anonymous_home();
+    let tree = tempfile::tempdir_in(&home).unwrap();
+    std::fs::create_dir_all(tree.path().join("debian/pool")).unwrap();
+    std::fs::write(tree.path().join("debian/README"), readme).unwrap();
+    use std::os::unix::fs::PermissionsExt;
+    std::fs::set_permissions(tree.path(), std::fs::Permissions::from_mode(0o755)).unwrap();
+    let name = tree
+        .path()
+        .file_name()
+        .unwrap()
+        .to_string_lossy()
+        .into_owned();
+    let inet_url = format!("ftp://127.0.0.1:{}/{name}/", inet.port);
+    // ftp-srv: its root/debian/README.
+    let srv = ftp_tests::FtpSrv::start(false, None);
+    std::fs::create_dir_all(srv.root.path().join("debian/pool")).unwrap();
+    std::fs::write(srv.root.path().join("debian/README"), readme).unwrap();
+    let srv_url = format!("ftp://127.0.0.1:{}/", srv.port);
+    for url in [inet_url, srv_url] {
+        let cwd = tempfile::tempdir().unwrap();
+        let o = run(cwd.path(), &["--url", &url, &script("debian.rhai")], &[]);
+        assert_ok(&o);
+        let text = out(&o);
+        assert!(text.starts_with("230"), "{url}: {text}");
+        assert!(
+            text.contains("\n250") && text.contains(" pool\n") && text.contains(" README\n"),
+            "{url}: {text}"
+        );
+        assert!(
+            text.contains("\n226") && text.contains("\n221"),
+            "{url}: {text}"
+        );
+        assert_eq!(std::fs::read(cwd.path().join("README")).unwrap(), readme);
+    }
 }
 
 #[test]

@@ -742,6 +742,38 @@ impl Drop for InetFtpd {
     }
 }
 
+/// The home of the system `ftp` user, where inetutils-ftpd roots
+/// anonymous sessions (Debian's vsftpd package makes the user, with
+/// `/srv/ftp`); made when missing.
+pub fn anonymous_home() -> PathBuf {
+    let out = Command::new("getent")
+        .args(["passwd", "ftp"])
+        .output()
+        .expect("getent runs");
+    let line = String::from_utf8_lossy(&out.stdout).into_owned();
+    let home = line.split(':').nth(5).map(str::to_string);
+    let home = match home {
+        Some(h) if !h.is_empty() => PathBuf::from(h),
+        _ => {
+            let status = Command::new("useradd")
+                .args([
+                    "--system",
+                    "--home-dir",
+                    "/srv/ftp",
+                    "--shell",
+                    "/usr/sbin/nologin",
+                    "ftp",
+                ])
+                .status()
+                .expect("useradd runs (tests need root)");
+            assert!(status.success(), "cannot create the ftp user");
+            PathBuf::from("/srv/ftp")
+        }
+    };
+    std::fs::create_dir_all(&home).expect("the ftp user's home");
+    home
+}
+
 /// Where scripts/install-test-deps.sh installs ftp-srv (npm).
 pub const FTP_SRV: &str = "/opt/ftp-rs-tests/ftp-srv/node_modules";
 
