@@ -57,42 +57,34 @@ if ! command -v danted >/dev/null || ! command -v tinyproxy >/dev/null; then
 fi
 command -v danted >/dev/null || die "danted (dante-server) is not installed"
 command -v tinyproxy >/dev/null || die "tinyproxy is not installed"
+# unpack_deb PACKAGE DIR: a Debian package's files under DIR, not
+# installed (for servers whose packages conflict with vsftpd's).
+unpack_deb() {
+    command -v apt-get >/dev/null || die "$1 is missing and there is no apt-get to fetch it"
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    local deb
+    deb=$(mktemp -d)
+    chmod 755 "$deb"   # apt fetches as _apt where it can
+    chown _apt "$deb" 2>/dev/null || true
+    (cd "$deb" && apt-get download -qq "$1" >/dev/null) || die "cannot download $1"
+    mkdir -p "$2"
+    dpkg-deb -x "$deb"/"$1"_*.deb "$2" || die "cannot unpack $1"
+    rm -rf "$deb"
+}
 # Pure-FTPd (kept times: MFMT, SITE UTIME). Debian's package conflicts
 # with vsftpd's (both are "ftp-server"), so its binary is unpacked into
 # a directory of its own instead of installed; its libraries are the
 # system's.
 pure=/opt/ftp-rs-tests/pure-ftpd
-if [ ! -x "$pure/usr/sbin/pure-ftpd" ]; then
-    command -v apt-get >/dev/null || die "pure-ftpd is missing and there is no apt-get to fetch it"
-    if [ -z "$updated" ]; then
-        apt-get update -qq || die "apt-get update failed"
-        updated=1
-    fi
-    deb=$(mktemp -d)
-    chmod 755 "$deb"   # apt fetches as _apt where it can
-    chown _apt "$deb" 2>/dev/null || true
-    (cd "$deb" && apt-get download -qq pure-ftpd >/dev/null) || die "cannot download pure-ftpd"
-    mkdir -p "$pure"
-    dpkg-deb -x "$deb"/pure-ftpd_*.deb "$pure" || die "cannot unpack pure-ftpd"
-    rm -rf "$deb"
-fi
+[ -x "$pure/usr/sbin/pure-ftpd" ] || unpack_deb pure-ftpd "$pure"
 # ProFTPD with mod_digest (verified transfers: HASH, XSHA256, ...), the
 # same way (Debian's proftpd-core conflicts with vsftpd too); its
 # libraries from apt.
 pro=/opt/ftp-rs-tests/proftpd
-if [ ! -x "$pro/usr/sbin/proftpd" ]; then
-    if [ -z "$updated" ]; then
-        apt-get update -qq || die "apt-get update failed"
-        updated=1
-    fi
-    deb=$(mktemp -d)
-    chmod 755 "$deb"
-    chown _apt "$deb" 2>/dev/null || true
-    (cd "$deb" && apt-get download -qq proftpd-core >/dev/null) || die "cannot download proftpd-core"
-    mkdir -p "$pro"
-    dpkg-deb -x "$deb"/proftpd-core_*.deb "$pro" || die "cannot unpack proftpd-core"
-    rm -rf "$deb"
-fi
+[ -x "$pro/usr/sbin/proftpd" ] || unpack_deb proftpd-core "$pro"
 if ldd "$pro/usr/sbin/proftpd" | grep -q "not found"; then
     apt_install libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3
 fi
@@ -102,19 +94,7 @@ ldd "$pro/usr/sbin/proftpd" | grep -q "not found" && die "proftpd lacks librarie
 # too); the tests run it per connection through an inetd-style listener
 # of their own.
 inet=/opt/ftp-rs-tests/inetutils-ftpd
-if [ ! -x "$inet/usr/sbin/ftpd" ]; then
-    if [ -z "$updated" ]; then
-        apt-get update -qq || die "apt-get update failed"
-        updated=1
-    fi
-    deb=$(mktemp -d)
-    chmod 755 "$deb"
-    chown _apt "$deb" 2>/dev/null || true
-    (cd "$deb" && apt-get download -qq inetutils-ftpd >/dev/null) || die "cannot download inetutils-ftpd"
-    mkdir -p "$inet"
-    dpkg-deb -x "$deb"/inetutils-ftpd_*.deb "$inet" || die "cannot unpack inetutils-ftpd"
-    rm -rf "$deb"
-fi
+[ -x "$inet/usr/sbin/ftpd" ] || unpack_deb inetutils-ftpd "$inet"
 if ldd "$inet/usr/sbin/ftpd" | grep -q "not found"; then
     apt_install libwrap0
 fi

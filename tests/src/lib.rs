@@ -282,6 +282,19 @@ pub fn ensure_system_user() {
     );
 }
 
+/// A temporary directory owned by the system user [`VSFTPD_USER`] (made
+/// first), for the servers that log that user in.
+pub fn user_root() -> tempfile::TempDir {
+    ensure_system_user();
+    let root = tempfile::tempdir().expect("temporary directory");
+    let status = Command::new("chown")
+        .args([VSFTPD_USER, &root.path().display().to_string()])
+        .status()
+        .expect("chown");
+    assert!(status.success(), "chown of the test's root");
+    root
+}
+
 /// A vsftpd server in the foreground on a free loopback port, with its own
 /// config and root: anonymous may read, [`VSFTPD_USER`] / [`PASSWORD`] may
 /// write.
@@ -544,14 +557,8 @@ pub struct ProFtpd {
 impl ProFtpd {
     /// Starts it.
     pub fn start() -> ProFtpd {
-        ensure_system_user();
-        let root = tempfile::tempdir().expect("temporary directory");
+        let root = user_root();
         let conf = tempfile::tempdir().expect("temporary directory");
-        let status = Command::new("chown")
-            .args([VSFTPD_USER, &root.path().display().to_string()])
-            .status()
-            .expect("chown");
-        assert!(status.success());
         let (port, child) = spawn_listening("proftpd", |port| {
             let pasv = free_port();
             let dir = conf.path().display();
@@ -613,13 +620,7 @@ pub struct PureFtpd {
 impl PureFtpd {
     /// Starts it (installed by scripts/install-test-deps.sh).
     pub fn start() -> PureFtpd {
-        ensure_system_user();
-        let root = tempfile::tempdir().expect("temporary directory");
-        let status = Command::new("chown")
-            .args([VSFTPD_USER, &root.path().display().to_string()])
-            .status()
-            .expect("chown");
-        assert!(status.success());
+        let root = user_root();
         let (port, child) = spawn_listening("pure-ftpd", |port| {
             let pasv = free_port();
             let mut cmd = Command::new(PURE_FTPD);
@@ -676,13 +677,7 @@ impl InetFtpd {
             Path::new(INETUTILS_FTPD).exists(),
             "{INETUTILS_FTPD} is missing (scripts/install-test-deps.sh unpacks inetutils-ftpd)"
         );
-        ensure_system_user();
-        let root = tempfile::tempdir().expect("temporary directory");
-        let status = Command::new("chown")
-            .args([VSFTPD_USER, &root.path().display().to_string()])
-            .status()
-            .expect("chown");
-        assert!(status.success());
+        let root = user_root();
         let listener = TcpListener::bind((host, 0)).expect("bind the inetd listener");
         let port = listener.local_addr().expect("address").port();
         listener.set_nonblocking(true).expect("non-blocking");

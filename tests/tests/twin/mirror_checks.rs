@@ -19,6 +19,20 @@ fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
     &|_| {}
 }
 
+/// Runs `check` on a thread of its own with 16 MiB of stack: the poll
+/// frames of five mirrors in a row (debug build, tokio twin) nest deeper
+/// than a test thread's 2 MiB.
+fn on_a_big_stack(check: impl FnOnce() + Send) {
+    std::thread::scope(|scope| {
+        std::thread::Builder::new()
+            .stack_size(16 << 20)
+            .spawn_scoped(scope, check)
+            .expect("a thread")
+            .join()
+            .unwrap_or_else(|panic| std::panic::resume_unwind(panic))
+    });
+}
+
 #[track_caller]
 fn clean(s: &Summary) {
     assert!(s.failed.is_empty(), "failed: {:?}", s.failed);
@@ -50,15 +64,7 @@ async fn both_ways(root: &Path, port: u16, user: &'static str, server_sets_times
     ignore = "needs inetutils-ftpd and root (the README's test command runs it)"
 )]
 fn inetutils_tree_both_ways_with_4_connections() {
-    // A thread of its own with 16 MiB of stack: the poll frames of five
-    // mirrors in a row (debug build, tokio twin) nest deeper than a test
-    // thread's 2 MiB.
-    std::thread::Builder::new()
-        .stack_size(16 << 20)
-        .spawn(|| run(inetutils_tree_both_ways_with_4_connections_run()))
-        .unwrap()
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    on_a_big_stack(|| run(inetutils_tree_both_ways_with_4_connections_run()));
 }
 
 #[bisync]
@@ -83,15 +89,7 @@ async fn inetutils_tree_both_ways_with_4_connections_run() {
     ignore = "needs ftp-srv (Node) (the README's test command runs it)"
 )]
 fn ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2() {
-    // A thread of its own with 16 MiB of stack: the poll frames of five
-    // mirrors in a row (debug build, tokio twin) nest deeper than a test
-    // thread's 2 MiB.
-    std::thread::Builder::new()
-        .stack_size(16 << 20)
-        .spawn(|| run(ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2_run()))
-        .unwrap()
-        .join()
-        .unwrap_or_else(|panic| std::panic::resume_unwind(panic));
+    on_a_big_stack(|| run(ftp_srv_tree_both_ways_with_4_connections_under_a_limit_of_2_run()));
 }
 
 /// ftp-srv greets a third session with 421: the mirror asked for 4 goes
