@@ -518,18 +518,16 @@ impl DataConnector for Connector {
     type Listener = DataListener;
 
     fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
-        let tcp = match &self.s.proxy {
-            Some((proxy, server)) => crate::blocking::proxy::connect_via(
-                proxy,
-                &server.at_port(addr.port()),
-                self.s.source,
-                self.s.connect_timeout,
-            )?,
-            None => tcp_connect(addr, self.s.source, self.s.connect_timeout)?,
-        };
+        let tcp = self.tcp(addr)?;
         let mut stream = self.stream(tcp)?;
         stream.0.send_hello();
         Ok(stream)
+    }
+
+    fn release(&mut self, addr: SocketAddr) -> io::Result<()> {
+        // A plain TCP connection, closed at once: no TLS handshake.
+        drop(self.tcp(addr)?);
+        Ok(())
     }
 
     fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
@@ -604,6 +602,20 @@ impl DataConnector for Connector {
 }
 
 impl Connector {
+    /// A TCP connection to the data port `addr` (through the proxy when
+    /// there is one).
+    fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        match &self.s.proxy {
+            Some((proxy, server)) => crate::blocking::proxy::connect_via(
+                proxy,
+                &server.at_port(addr.port()),
+                self.s.source,
+                self.s.connect_timeout,
+            ),
+            None => tcp_connect(addr, self.s.source, self.s.connect_timeout),
+        }
+    }
+
     /// After an accept: the server's reply to the transfer command comes
     /// next, and the accepted socket becomes a data stream (nothing is
     /// read or sent yet, no TLS handshake: the session checks `from`

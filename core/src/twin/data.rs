@@ -65,6 +65,18 @@ pub trait DataConnector {
         Ok(crate::Accepted::Connection(stream, from))
     }
 
+    /// A passive address the server announced that the session does not
+    /// use (a transfer's early passive command, and then no transfer):
+    /// connects and closes at once, so a server that waits for that
+    /// connection goes on. Nothing may be said on it: a TLS connector
+    /// must not start a handshake there (a session ticket spent on it is
+    /// missing from the next data connection, and a server that requires
+    /// reuse refuses that one). The default connects and closes.
+    async fn release(&mut self, addr: SocketAddr) -> Result<(), Self::Error> {
+        let stream = self.connect(addr).await?;
+        self.close(stream).await
+    }
+
     /// Ends a transfer: flushes and shuts the stream down cleanly. The
     /// default drops it.
     async fn close(&mut self, stream: Self::Stream) -> Result<(), Self::Error> {

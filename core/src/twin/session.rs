@@ -1432,11 +1432,8 @@ where
             if self.debug_level >= 1 {
                 debug!("*early passive unused* closing {}", addr);
             }
-            match self.data.connect(addr).await {
-                Ok(stream) => {
-                    let _ = self.data.close(stream).await;
-                }
-                Err(_) => info!("the unused passive address {} could not be reached", addr),
+            if self.data.release(addr).await.is_err() {
+                info!("the unused passive address {} could not be reached", addr);
             }
             self.early_abandoned = true;
         }

@@ -417,13 +417,11 @@ pub(crate) async fn tcp_connect(
     }
 }
 
-impl DataConnector for Connector {
-    type Error = io::Error;
-    type Stream = DataStream;
-    type Listener = DataListener;
-
-    async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
-        let tcp = match &self.s.proxy {
+impl Connector {
+    /// A TCP connection to the data port `addr` (through the proxy when
+    /// there is one).
+    async fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
+        match &self.s.proxy {
             Some((proxy, server)) => {
                 super::proxy::connect_via(
                     proxy,
@@ -431,13 +429,29 @@ impl DataConnector for Connector {
                     self.s.source,
                     self.s.connect_timeout,
                 )
-                .await?
+                .await
             }
-            None => tcp_connect(addr, self.s.source, self.s.connect_timeout).await?,
-        };
+            None => tcp_connect(addr, self.s.source, self.s.connect_timeout).await,
+        }
+    }
+}
+
+impl DataConnector for Connector {
+    type Error = io::Error;
+    type Stream = DataStream;
+    type Listener = DataListener;
+
+    async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
+        let tcp = self.tcp(addr).await?;
         let mut stream = self.stream(tcp)?;
         stream.send_hello();
         Ok(stream)
+    }
+
+    async fn release(&mut self, addr: SocketAddr) -> io::Result<()> {
+        // A plain TCP connection, closed at once: no TLS handshake.
+        drop(self.tcp(addr).await?);
+        Ok(())
     }
 
     async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {

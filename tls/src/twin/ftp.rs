@@ -155,6 +155,11 @@ where
         Ok((self.wrap(stream)?, from))
     }
 
+    async fn release(&mut self, addr: SocketAddr) -> Result<(), Self::Error> {
+        // In clear: no handshake spends a session ticket there.
+        self.inner.release(addr).await.map_err(TlsError::Io)
+    }
+
     #[bisync(blocking)]
     fn accept_or_control<R: embedded_io::ReadReady>(
         &mut self,
