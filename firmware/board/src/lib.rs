@@ -1,0 +1,47 @@
+//! Board support for the MPS2 AN386 as QEMU emulates it (`-M mps2-an386`):
+//! a Cortex-M4F at 25 MHz, 4 MiB of code RAM at 0, 4 MiB of data RAM at
+//! 0x2000_0000, 16 MiB of PSRAM at 0x2100_0000 and an SMSC LAN9118 at
+//! 0x4020_0000 on interrupt 13.
+//!
+//! - [`lan9118::Lan9118`]: the Ethernet controller as a smoltcp
+//!   `phy::Device`.
+//! - [`clock::SysTickClock`]: SysTick as the smoltcp adapter's clock; its
+//!   `idle` sleeps (WFI) until the deadline or an interrupt.
+//! - [`host`]: semihosting: the program's arguments, output, host files
+//!   and the exit status (QEMU's exit code).
+//! - A HardFault handler and a panic handler that report and exit with
+//!   an error, instead of looping for ever.
+
+#![no_std]
+
+pub mod clock;
+pub mod host;
+pub mod lan9118;
+
+use cortex_m_rt::{ExceptionFrame, exception};
+
+/// Where the image slot of an OTA-style download lives: the PSRAM, outside
+/// the program's flash and RAM (a second flash bank or external flash on
+/// a real board).
+pub const IMAGE_SLOT: usize = 0x2100_0000;
+/// Its size.
+pub const IMAGE_SLOT_LEN: usize = 16 << 20;
+
+#[exception]
+unsafe fn HardFault(frame: &ExceptionFrame) -> ! {
+    // A stack that overflowed (flip-link puts the stack below .data and
+    // .bss, so an overflow faults here) or a bad access: said, and the run
+    // ends with an error.
+    host::eprint(format_args!(
+        "error: hard fault at pc {:#010x} (lr {:#010x})\n",
+        frame.pc(),
+        frame.lr()
+    ));
+    host::exit(3)
+}
+
+#[panic_handler]
+fn panic(info: &core::panic::PanicInfo) -> ! {
+    host::eprint(format_args!("error: panic: {info}\n"));
+    host::exit(4)
+}
