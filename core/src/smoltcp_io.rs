@@ -307,15 +307,19 @@ impl<'s, 'a, D: Device, C: Clock> TcpStream<'s, 'a, D, C> {
     }
 
     /// Ends the connection cleanly: sends what is queued, closes (FIN),
-    /// then polls until the socket is closed (or in TIME-WAIT, which is
-    /// closed for us), within the timeout. The socket can then be reused.
+    /// then polls until the peer has acknowledged everything, FIN
+    /// included (FIN-WAIT-2), or the socket is closed (or in TIME-WAIT,
+    /// which is closed for us), within the timeout. The peer's own FIN is
+    /// not awaited: a server that never accepted the connection (a
+    /// transfer it refused before its data) never sends one, and the
+    /// socket is reset before its next use anyway.
     pub fn close(self) -> Result<(), NetError> {
         let flushed = wait_for(self.stack, self.handle, self.timeout, |s| {
             (s.send_queue() == 0 || !s.may_send()).then_some(Ok(()))
         });
         self.stack.borrow_mut().socket(self.handle).close();
         let closed = wait_for(self.stack, self.handle, self.timeout, |s| {
-            matches!(s.state(), State::Closed | State::TimeWait).then_some(Ok(()))
+            matches!(s.state(), State::Closed | State::TimeWait | State::FinWait2).then_some(Ok(()))
         });
         if closed.is_err() {
             // The peer did not finish its side in time: reset.

@@ -141,8 +141,15 @@ async fn close_socket(socket: &mut TcpSocket<'_>, timeout: Duration) -> Result<(
     })
     .await;
     let closed = within(timeout, async {
-        // The peer's FIN: a bounded wait on the socket's state.
-        while !matches!(socket.state(), State::Closed | State::TimeWait) {
+        // Everything acknowledged, our FIN included (FIN-WAIT-2), or the
+        // peer's FIN too: a bounded wait on the socket's state. The peer's
+        // FIN itself is not awaited: a server that never accepted the
+        // connection (a transfer it refused) never sends one, and the
+        // socket is reset before its next use.
+        while !matches!(
+            socket.state(),
+            State::Closed | State::TimeWait | State::FinWait2
+        ) {
             Timer::after(Duration::from_millis(2)).await;
         }
         Ok(())
@@ -180,6 +187,12 @@ impl<'a> Control<'a> {
     pub async fn close(mut self) -> (TcpSocket<'a>, Result<(), NetError>) {
         let result = close_socket(&mut self.socket, self.timeout).await;
         (self.socket, result)
+    }
+
+    /// Gives the socket back as it is (a connection that is gone or out of
+    /// step: the next `connect` resets it).
+    pub fn into_socket(self) -> TcpSocket<'a> {
+        self.socket
     }
 }
 
@@ -276,6 +289,13 @@ impl<'a> Connector<'a> {
     pub fn set_active_address(&mut self, ip: core::net::Ipv4Addr, port_seed: u16) {
         self.active = Some(ip);
         self.next_port = port_seed;
+    }
+
+    /// Gives the socket back for another connector (a new session on the
+    /// same buffers); `None` when a data stream kept it (dropped by the
+    /// caller instead of handed back to the session).
+    pub fn into_socket(self) -> Option<TcpSocket<'a>> {
+        self.socket
     }
 
     fn take(&mut self) -> Result<TcpSocket<'a>, NetError> {

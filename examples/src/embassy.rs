@@ -17,8 +17,9 @@ use ftp_embassy::{Connector, Control};
 use ftp_tls::asynch::{MaybeTls, TlsData};
 use static_cell::StaticCell;
 
-use crate::Device;
-use crate::async_device::device_session;
+use std::sync::Arc;
+
+use ftp_device::{Board, Failure, SlotError, say};
 
 // The device's memory: socket buffers and the transfer buffer, fixed.
 const CONTROL_RX: usize = 2048;
@@ -41,67 +42,174 @@ async fn run(
         return Err(usage(ca.is_some()).into());
     };
     let server: std::net::SocketAddr = server.parse().map_err(|e| format!("{server}: {e}"))?;
-    let log_bytes = std::fs::read(log).map_err(|e| format!("{log}: {e}"))?;
+    let mut board = crate::HostBoard::new(out, log)?;
     stack.wait_config_up().await;
 
     let mut control_rx = [0u8; CONTROL_RX];
     let mut control_tx = [0u8; CONTROL_TX];
     let mut data_rx = vec![0u8; DATA_RX];
     let mut data_tx = vec![0u8; DATA_TX];
-    let timeout = Duration::from_secs(10);
-    let control = Control::connect(
-        TcpSocket::new(stack, &mut control_rx, &mut control_tx),
-        server,
-        timeout,
-    )
-    .await
-    .map_err(|e| format!("connect: {e}"))?;
-    let mut data = Connector::new(TcpSocket::new(stack, &mut data_rx, &mut data_tx), timeout);
     let active = std::env::var("FTP_ACTIVE").is_ok_and(|v| v == "1");
-    if active {
-        let seed = (std::process::id() as u16).wrapping_mul(7919);
-        data.set_active_address(std::net::Ipv4Addr::new(192, 0, 2, 2), seed);
-    }
-    let device = Device {
-        dir,
-        file,
-        out,
-        log: &log_bytes,
-        remote_log,
+    let mut sessions = Sessions {
+        sockets: Some((
+            TcpSocket::new(stack, &mut control_rx, &mut control_tx),
+            TcpSocket::new(stack, &mut data_rx, &mut data_tx),
+        )),
+        server,
+        user,
+        pass,
+        active,
     };
-    let mode = if active { "active" } else { "passive" };
-    match ca {
-        None => {
-            // The callbacks fail with the "flash"'s own error (here a
-            // file's).
-            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
-                Ftp::connect(control, data, server)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            ftp.set_pasv(!active);
-            println!("{}", ftp_core::Text(ftp.getwelcome()));
-            println!("data connections: {mode}");
-            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
-            println!("{}", ftp.login(user, pass, "").await.map_err(fail)?);
-            device_session(&mut ftp, &device).await
-        }
+    let device = crate::device(dir, file, remote_log);
+    let result = match ca {
+        None => ftp_device::asynch::run(&mut sessions, &device, &mut board).await,
         Some(ca) => {
             let before = heap.map_or(0, |h| h.reset());
-            let config = crate::tls_config(ca)?;
-            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
-                Ftp::connect(MaybeTls::Plain(control), TlsData::new(data), server)
-                    .await
-                    .map_err(|e| e.to_string())?;
-            ftp.set_pasv(!active);
-            println!("{}", ftp_core::Text(ftp.getwelcome()));
-            println!("data connections: {mode}");
-            crate::async_device::login_ftps(&mut ftp, config, user, pass).await?;
-            device_session(&mut ftp, &device).await?;
+            let mut sessions = TlsSessions {
+                plain: sessions,
+                config: crate::tls_config(ca)?,
+            };
+            let result = ftp_device::asynch::run(&mut sessions, &device, &mut board).await;
             if let Some(heap) = heap {
-                println!("heap: at most {} bytes held at once", heap.peak() - before);
+                say!(
+                    &mut board,
+                    "heap: at most {} bytes held at once",
+                    heap.peak() - before
+                );
             }
-            Ok(())
+            result
         }
+    };
+    result.map_err(|e| e.to_string())
+}
+
+/// The time a session waits for anything.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+/// Sessions of the device program on embassy-net: two sockets on fixed
+/// buffers, handed from one session to the next.
+struct Sessions<'a> {
+    sockets: Option<(TcpSocket<'a>, TcpSocket<'a>)>,
+    server: std::net::SocketAddr,
+    user: &'a str,
+    pass: &'a str,
+    active: bool,
+}
+
+impl<'a> Sessions<'a> {
+    /// The control connection and the data connector, on the sockets of
+    /// the session before (`old`) or the first ones.
+    async fn connect(
+        &mut self,
+        old: Option<(Option<Control<'a>>, Connector<'a>)>,
+    ) -> Result<(Control<'a>, Connector<'a>), Failure> {
+        let gone = || Failure::new(format_args!("the session before kept its sockets"));
+        let (control, data) = match old {
+            Some((control, data)) => (
+                control.ok_or_else(gone)?.into_socket(),
+                data.into_socket().ok_or_else(gone)?,
+            ),
+            None => self.sockets.take().ok_or_else(gone)?,
+        };
+        let control = Control::connect(control, self.server, TIMEOUT)
+            .await
+            .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
+        let mut data = Connector::new(data, TIMEOUT);
+        if self.active {
+            let seed = (std::process::id() as u16).wrapping_mul(7919);
+            data.set_active_address(std::net::Ipv4Addr::new(192, 0, 2, 2), seed);
+        }
+        Ok((control, data))
+    }
+}
+
+type ClearSession<'a> =
+    Ftp<Control<'a>, Connector<'a>, { ftp_core::DEFAULT_REPLY_BUFFER }, SlotError>;
+
+impl<'a> ftp_device::asynch::Sessions for Sessions<'a> {
+    type S = Control<'a>;
+    type D = Connector<'a>;
+
+    async fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<ClearSession<'a>>,
+    ) -> Result<ClearSession<'a>, Failure> {
+        let old = old.map(|f| {
+            let (c, d) = f.into_parts();
+            (Some(c), d)
+        });
+        let (control, data) = self.connect(old).await?;
+        let mut ftp: ClearSession<'a> = Ftp::connect(control, data, self.server)
+            .await
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        ftp.set_pasv(!self.active);
+        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
+        say!(
+            board,
+            "data connections: {}",
+            if self.active { "active" } else { "passive" }
+        );
+        let reply = ftp
+            .login(self.user, self.pass, "")
+            .await
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{reply}");
+        Ok(ftp)
+    }
+}
+
+/// FTPS sessions of the device program on embassy-net.
+struct TlsSessions<'a> {
+    plain: Sessions<'a>,
+    config: Arc<rustls::ClientConfig>,
+}
+
+type TlsSession<'a> = Ftp<
+    MaybeTls<Control<'a>>,
+    TlsData<Connector<'a>>,
+    { ftp_core::DEFAULT_REPLY_BUFFER },
+    SlotError,
+>;
+
+impl<'a> ftp_device::asynch::Sessions for TlsSessions<'a> {
+    type S = MaybeTls<Control<'a>>;
+    type D = TlsData<Connector<'a>>;
+
+    async fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<TlsSession<'a>>,
+    ) -> Result<TlsSession<'a>, Failure> {
+        let old = old.map(|f| {
+            let (c, d) = f.into_parts();
+            (c.into_inner(), d.into_inner())
+        });
+        let (control, data) = self.plain.connect(old).await?;
+        let mut ftp: TlsSession<'a> = Ftp::connect(
+            MaybeTls::Plain(control),
+            TlsData::new(data),
+            self.plain.server,
+        )
+        .await
+        .map_err(|e| Failure::new(format_args!("{e}")))?;
+        ftp.set_pasv(!self.plain.active);
+        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
+        let mode = if self.plain.active {
+            "active"
+        } else {
+            "passive"
+        };
+        say!(board, "data connections: {mode}");
+        crate::async_device::login_ftps(
+            &mut ftp,
+            self.config.clone(),
+            self.plain.user,
+            self.plain.pass,
+        )
+        .await
+        .map_err(|e| Failure::new(format_args!("{e}")))?;
+        Ok(ftp)
     }
 }
 

@@ -6,8 +6,10 @@
 
 use std::cell::RefCell;
 
-use crate::{Device, device_session};
 use std::os::fd::AsRawFd;
+use std::sync::Arc;
+
+use ftp_device::{Board, Failure, SlotError, say};
 
 use ftp_core::Ftp;
 use ftp_core::smoltcp_io::{Clock, Connector, Stack, TcpStream};
@@ -63,7 +65,7 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
         .into());
     };
     let server: std::net::SocketAddr = server.parse().map_err(|e| format!("{server}: {e}"))?;
-    let log_bytes = std::fs::read(log).map_err(|e| format!("{log}: {e}"))?;
+    let mut board = crate::HostBoard::new(out, log)?;
 
     let mut device =
         TunTapInterface::new(tap, Medium::Ethernet).map_err(|e| format!("{tap}: {e}"))?;
@@ -100,47 +102,152 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
     // boots.
     let seed = (std::process::id() as u16).wrapping_mul(7919);
     let stack = RefCell::new(Stack::new(iface, device, sockets, clock, seed));
-    let timeout = Duration::from_secs(10);
-
-    let stream = TcpStream::connect(&stack, control, server, timeout)
-        .map_err(|e| format!("connect: {e}"))?;
-    let connector = Connector::new(&stack, data, timeout);
-    let device = Device {
-        dir,
-        file,
-        out,
-        log: &log_bytes,
-        remote_log,
-    };
-    match ca {
+    let tap_device = crate::device(dir, file, remote_log);
+    let result = match ca {
         None => {
-            // The session's callbacks fail with the "flash"'s own error
-            // (here a file's), which reaches us as Error::Callback, not as
-            // a network error.
-            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
-                Ftp::connect(stream, connector, server).map_err(|e| e.to_string())?;
-            println!("{}", ftp_core::Text(ftp.getwelcome()));
-            let fail = |e: ftp_core::Error<_, std::io::Error>| e.to_string();
-            println!("{}", ftp.login(user, pass, "").map_err(fail)?);
-            device_session(&mut ftp, &device)?;
+            let mut sessions = Sessions {
+                stack: &stack,
+                control,
+                data,
+                server,
+                user,
+                pass,
+            };
+            ftp_device::blocking::run(&mut sessions, &tap_device, &mut board)
         }
         Some(ca) => {
             let before = heap.map_or(0, |h| h.reset());
-            let config = crate::tls_config(ca)?;
-            let mut ftp: Ftp<_, _, { ftp_core::DEFAULT_REPLY_BUFFER }, std::io::Error> =
-                Ftp::connect(MaybeTls::Plain(stream), TlsData::new(connector), server)
-                    .map_err(|e| e.to_string())?;
-            println!("{}", ftp_core::Text(ftp.getwelcome()));
-            crate::login_ftps(&mut ftp, config, user, pass)?;
-            device_session(&mut ftp, &device)?;
+            let mut sessions = TlsSessions {
+                plain: Sessions {
+                    stack: &stack,
+                    control,
+                    data,
+                    server,
+                    user,
+                    pass,
+                },
+                config: crate::tls_config(ca)?,
+            };
+            let result = ftp_device::blocking::run(&mut sessions, &tap_device, &mut board);
             if let Some(heap) = heap {
-                println!("heap: at most {} bytes held at once", heap.peak() - before);
+                say!(
+                    &mut board,
+                    "heap: at most {} bytes held at once",
+                    heap.peak() - before
+                );
             }
+            result
         }
-    }
+    };
+    result.map_err(|e| e.to_string())?;
     println!(
         "socket buffers {} bytes",
         CONTROL_RX + CONTROL_TX + DATA_RX + DATA_TX
     );
     Ok(())
+}
+
+/// The smoltcp stack and its two sockets, for a session at a time.
+type Net<'s, 'a> = RefCell<Stack<'a, TunTapInterface, TapClock>>;
+
+/// Clear-text sessions of the device program over the TAP device.
+struct Sessions<'s, 'a> {
+    stack: &'s Net<'s, 'a>,
+    control: smoltcp::iface::SocketHandle,
+    data: smoltcp::iface::SocketHandle,
+    server: std::net::SocketAddr,
+    user: &'s str,
+    pass: &'s str,
+}
+
+/// The time a session waits for anything.
+const TIMEOUT: Duration = Duration::from_secs(10);
+
+impl<'s, 'a> Sessions<'s, 'a> {
+    /// A control connection (the socket's old one reset), its data
+    /// connector.
+    fn connect(
+        &self,
+    ) -> Result<
+        (
+            TcpStream<'s, 'a, TunTapInterface, TapClock>,
+            Connector<'s, 'a, TunTapInterface, TapClock>,
+        ),
+        Failure,
+    > {
+        let stream = TcpStream::connect(self.stack, self.control, self.server, TIMEOUT)
+            .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
+        Ok((stream, Connector::new(self.stack, self.data, TIMEOUT)))
+    }
+}
+
+type ClearSession<'s, 'a> = Ftp<
+    TcpStream<'s, 'a, TunTapInterface, TapClock>,
+    Connector<'s, 'a, TunTapInterface, TapClock>,
+    { ftp_core::DEFAULT_REPLY_BUFFER },
+    SlotError,
+>;
+
+impl<'s, 'a> ftp_device::blocking::Sessions for Sessions<'s, 'a> {
+    type S = TcpStream<'s, 'a, TunTapInterface, TapClock>;
+    type D = Connector<'s, 'a, TunTapInterface, TapClock>;
+
+    fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<ClearSession<'s, 'a>>,
+    ) -> Result<ClearSession<'s, 'a>, Failure> {
+        drop(old);
+        let (stream, connector) = self.connect()?;
+        let mut ftp: ClearSession<'s, 'a> = Ftp::connect(stream, connector, self.server)
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
+        let reply = ftp
+            .login(self.user, self.pass, "")
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{reply}");
+        Ok(ftp)
+    }
+}
+
+/// FTPS sessions of the device program over the TAP device.
+struct TlsSessions<'s, 'a> {
+    plain: Sessions<'s, 'a>,
+    config: Arc<rustls::ClientConfig>,
+}
+
+type TlsSession<'s, 'a> = Ftp<
+    MaybeTls<TcpStream<'s, 'a, TunTapInterface, TapClock>>,
+    TlsData<Connector<'s, 'a, TunTapInterface, TapClock>>,
+    { ftp_core::DEFAULT_REPLY_BUFFER },
+    SlotError,
+>;
+
+impl<'s, 'a> ftp_device::blocking::Sessions for TlsSessions<'s, 'a> {
+    type S = MaybeTls<TcpStream<'s, 'a, TunTapInterface, TapClock>>;
+    type D = TlsData<Connector<'s, 'a, TunTapInterface, TapClock>>;
+
+    fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<TlsSession<'s, 'a>>,
+    ) -> Result<TlsSession<'s, 'a>, Failure> {
+        drop(old);
+        let (stream, connector) = self.plain.connect()?;
+        let mut ftp: TlsSession<'s, 'a> = Ftp::connect(
+            MaybeTls::Plain(stream),
+            TlsData::new(connector),
+            self.plain.server,
+        )
+        .map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
+        crate::login_ftps(
+            &mut ftp,
+            self.config.clone(),
+            self.plain.user,
+            self.plain.pass,
+        )
+        .map_err(|e| Failure::new(format_args!("{e}")))?;
+        Ok(ftp)
+    }
 }

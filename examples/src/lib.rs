@@ -14,22 +14,81 @@ pub fn on_tokio<T>(
         .block_on(future)
 }
 
-/// What the firmware-style examples do once logged in: the device's
-/// directory, the image to fetch (into `out`, standing in for flash) and
-/// the log to ship.
-pub struct Device<'a> {
-    pub dir: &'a str,
-    pub file: &'a str,
-    pub out: &'a str,
-    pub log: &'a [u8],
-    pub remote_log: &'a str,
+/// The device programs' board on the host (`firmware_tap`, `embassy_tap`
+/// and their FTPS siblings): output on stdout, the image slot in memory
+/// (published to the file OUT once checked), the log from a file, the
+/// host's clock. The program itself is ftp-device's, the same as the
+/// firmware images'.
+pub struct HostBoard {
+    slot: Vec<u8>,
+    out: String,
+    log: Vec<u8>,
+    start: std::time::Instant,
 }
 
-/// The transfer buffer of the firmware-style examples.
-pub const BLOCK: usize = 4096;
+impl HostBoard {
+    /// A board publishing to `out`, uploading the file `log`.
+    pub fn new(out: &str, log: &str) -> Result<HostBoard, String> {
+        Ok(HostBoard {
+            slot: Vec::new(),
+            out: out.to_string(),
+            log: std::fs::read(log).map_err(|e| format!("{log}: {e}"))?,
+            start: std::time::Instant::now(),
+        })
+    }
+}
 
-/// The firmware examples' session after login, blocking (`firmware_tap`,
-/// `firmware_tls_tap`).
+impl ftp_device::Board for HostBoard {
+    fn print(&mut self, args: std::fmt::Arguments) {
+        println!("{args}");
+    }
+
+    fn slot_write(&mut self, offset: u64, bytes: &[u8]) -> Result<(), ftp_device::SlotError> {
+        let at = usize::try_from(offset).map_err(|_| ftp_device::SlotError)?;
+        let end = at + bytes.len();
+        if self.slot.len() < end {
+            self.slot.resize(end, 0);
+        }
+        self.slot[at..end].copy_from_slice(bytes);
+        Ok(())
+    }
+
+    fn publish(&mut self, len: u64) -> Result<(), ftp_device::SlotError> {
+        let len = usize::try_from(len).map_err(|_| ftp_device::SlotError)?;
+        std::fs::write(&self.out, &self.slot[..len.min(self.slot.len())])
+            .map_err(|_| ftp_device::SlotError)
+    }
+
+    fn log_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ftp_device::SlotError> {
+        let at = usize::try_from(offset).map_or(self.log.len(), |o| o.min(self.log.len()));
+        let n = buf.len().min(self.log.len() - at);
+        buf[..n].copy_from_slice(&self.log[at..at + n]);
+        Ok(n)
+    }
+
+    fn now_ms(&mut self) -> u64 {
+        self.start.elapsed().as_millis() as u64
+    }
+
+    fn pause(&mut self, ms: u64) {
+        std::thread::sleep(std::time::Duration::from_millis(ms));
+    }
+}
+
+/// What the device programs are told: the directory, the image and the
+/// log's remote name; a 60 s deadline and a 1 s first pause for the
+/// download's attempts.
+pub fn device<'a>(dir: &'a str, file: &'a str, remote_log: &'a str) -> ftp_device::Device<'a> {
+    ftp_device::Device {
+        dir,
+        file,
+        remote_log,
+        deadline_ms: 60_000,
+        pause_ms: 1_000,
+    }
+}
+
+/// The FTPS login of the device programs, blocking (`firmware_tls_tap`).
 #[path = "twin"]
 pub mod blocking_device {
     pub(crate) use embedded_io::{Read, Write};
@@ -40,10 +99,10 @@ pub mod blocking_device {
     #[allow(clippy::duplicate_mod)]
     #[path = "device.rs"]
     mod device;
-    pub use device::{device_session, login_ftps};
+    pub use device::login_ftps;
 }
 
-/// The same on the async twin (`embassy_tap`, `embassy_tls_tap`).
+/// The same on the async twin (`embassy_tls_tap`).
 #[path = "twin"]
 pub mod async_device {
     pub(crate) use embedded_io_async::{Read, Write};
@@ -54,10 +113,10 @@ pub mod async_device {
     #[allow(clippy::duplicate_mod)]
     #[path = "device.rs"]
     mod device;
-    pub use device::{device_session, login_ftps};
+    pub use device::login_ftps;
 }
 
-pub use blocking_device::{device_session, login_ftps};
+pub use blocking_device::login_ftps;
 
 /// The FTPS examples' TLS configuration: the CA certificates of `ca` (a
 /// PEM file), TLS 1.3 and 1.2, a session store for one server, the host's

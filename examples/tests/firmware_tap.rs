@@ -460,11 +460,18 @@ fn times_out_on_a_silent_server(bin: &str) {
     let output = client.wait_with_output().unwrap();
     let stderr = String::from_utf8_lossy(&output.stderr);
     assert!(!status.success());
-    assert!(stderr.contains("error: I/O error: timed out"), "{stderr}");
-    // The 10 s timeout of the data read, plus a margin for the start (no
-    // second wait for a final reply the silent server will not send).
     assert!(
-        took >= Duration::from_secs(9) && took < Duration::from_secs(12),
+        stderr.starts_with("error: RETR: I/O error: timed out"),
+        "{stderr}"
+    );
+    // Three attempts (the server has no REST: each starts over and stalls
+    // again), each ended by the 10 s timeout of the data read (no second
+    // wait for a final reply the silent server will not send), with
+    // pauses of 1 and 2 s: within the download's 60 s deadline.
+    let stdout = String::from_utf8_lossy(&output.stdout);
+    assert_eq!(stdout.matches("attempt ").count(), 2, "{stdout}");
+    assert!(
+        took >= Duration::from_secs(30) && took < Duration::from_secs(45),
         "ended after {took:?}"
     );
 }

@@ -48,6 +48,17 @@ impl<T: Read + Write> MaybeTls<T> {
 }
 
 impl<T> MaybeTls<T> {
+    /// The stream under TLS, for good (its TLS state dropped, nothing
+    /// said: for a new connection on the same socket); `None` after a
+    /// failed upgrade.
+    pub fn into_inner(self) -> Option<T> {
+        match self {
+            MaybeTls::Plain(t) => Some(t),
+            MaybeTls::Tls(t) => Some(t.into_inner()),
+            MaybeTls::Gone => None,
+        }
+    }
+
     /// True when a TLS handshake resumed an earlier session.
     pub fn is_resumed(&self) -> bool {
         matches!(self, MaybeTls::Tls(t) if t.is_resumed())
@@ -125,6 +136,11 @@ impl<D> TlsData<D> {
     /// The connector under TLS.
     pub fn inner_mut(&mut self) -> &mut D {
         &mut self.inner
+    }
+
+    /// The connector under TLS, for good (a new session on its sockets).
+    pub fn into_inner(self) -> D {
+        self.inner
     }
 }
 

@@ -1,0 +1,202 @@
+// The device program, written once for both twins.
+
+use ftp_core::{DEFAULT_REPLY_BUFFER, Error, Text};
+
+use super::{DataConnector, Ftp, Read, Write, bisync};
+use crate::{ATTEMPTS, BLOCK, Board, Device, Failure, SlotError};
+
+/// The session type of a device.
+type Session<S, D> = Ftp<S, D, DEFAULT_REPLY_BUFFER, SlotError>;
+
+/// How the device gets a logged-in session: a new control connection each
+/// time, the welcome and the login printed, FTPS set up where the program
+/// uses it. The session before it, if any, is handed back first: its
+/// sockets are the new one's (embassy's sockets borrow their buffers; a
+/// smoltcp adapter's handles are simply reused).
+#[bisync]
+#[allow(async_fn_in_trait)]
+pub trait Sessions {
+    /// The control stream.
+    type S: Read + Write + embedded_io::ReadReady;
+    /// The data connector.
+    type D: DataConnector<Error = <Self::S as embedded_io::ErrorType>::Error>;
+
+    /// A new session, logged in, on the sockets of `old` when given.
+    async fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<Session<Self::S, Self::D>>,
+    ) -> Result<Session<Self::S, Self::D>, Failure>;
+}
+
+/// One error as a line.
+fn failed<E: core::fmt::Display>(what: &str, e: &Error<E, SlotError>) -> Failure {
+    Failure::new(format_args!("{what}: {e}"))
+}
+
+/// Whether a failed download is worth another attempt: the connection
+/// was cut, stalled or closed, or the server reported a transient
+/// failure; not a refusal (550) nor the slot's own failure.
+fn worth_retrying<E>(e: &Error<E, SlotError>) -> bool {
+    matches!(
+        e,
+        Error::Io(_)
+            | Error::ConnectionClosed
+            | Error::SessionClosed
+            | Error::Temporary(_)
+            | Error::TransferIncomplete { .. }
+            | Error::Protocol(_)
+    )
+}
+
+/// The whole program: log in, CWD, LIST, the image into the slot (resumed
+/// after a cut, checked), the log up, QUIT.
+#[bisync]
+pub async fn run<X: Sessions, B: Board>(
+    sessions: &mut X,
+    device: &Device<'_>,
+    board: &mut B,
+) -> Result<(), Failure>
+where
+    <X::S as embedded_io::ErrorType>::Error: core::fmt::Display,
+{
+    let mut ftp = sessions.open(board, None).await?;
+    let reply = ftp.cwd(device.dir).await.map_err(|e| failed("CWD", &e))?;
+    say!(board, "{reply}");
+    let mut block = [0u8; BLOCK];
+    let reply = ftp
+        .retrlines("LIST", &mut block, async |line| {
+            say!(board, "{}", Text(line));
+            Ok(())
+        })
+        .await
+        .map_err(|e| failed("LIST", &e))?;
+    say!(board, "{reply}");
+
+    let started = board.now_ms();
+    let (len, mut ftp) = download(ftp, sessions, device, board, &mut block).await?;
+    let ms = board.now_ms().saturating_sub(started).max(1);
+    say!(
+        board,
+        "downloaded {len} bytes in {ms} ms ({} kB/s)",
+        len / ms
+    );
+
+    let started = board.now_ms();
+    let mut sent = 0u64;
+    // The log is read out block by block, as from flash.
+    let read_log = async |buf: &mut [u8]| {
+        let n = board.log_read(sent, buf)?;
+        sent += n as u64;
+        Ok(n)
+    };
+    let name = device.remote_log;
+    let mut cmd = heapless::String::<128>::new();
+    core::fmt::write(&mut cmd, format_args!("STOR {name}"))
+        .map_err(|_| Failure::new(format_args!("the log's name is too long")))?;
+    let reply = ftp
+        .storbinary(&cmd, &mut block, None, read_log, |_| {})
+        .await
+        .map_err(|e| failed("STOR", &e))?;
+    say!(board, "{reply}");
+    let ms = board.now_ms().saturating_sub(started);
+    say!(board, "uploaded {sent} bytes in {ms} ms");
+    let reply = ftp.quit().await.map_err(|e| failed("QUIT", &e))?;
+    say!(board, "{reply}");
+    say!(
+        board,
+        "session: {} bytes (reply buffer {DEFAULT_REPLY_BUFFER}), transfer buffer {BLOCK} bytes",
+        core::mem::size_of_val(&ftp)
+    );
+    Ok(())
+}
+
+/// The image into the slot, resumed after a cut (a new session when the
+/// old one is gone), within the deadline; checked against SIZE.
+#[bisync]
+async fn download<X: Sessions, B: Board>(
+    mut ftp: Session<X::S, X::D>,
+    sessions: &mut X,
+    device: &Device<'_>,
+    board: &mut B,
+    block: &mut [u8],
+) -> Result<(u64, Session<X::S, X::D>), Failure>
+where
+    <X::S as embedded_io::ErrorType>::Error: core::fmt::Display,
+{
+    let deadline = board.now_ms().saturating_add(device.deadline_ms);
+    let mut cmd = heapless::String::<128>::new();
+    core::fmt::write(&mut cmd, format_args!("RETR {}", device.file))
+        .map_err(|_| Failure::new(format_args!("the image's name is too long")))?;
+    let mut have = 0u64;
+    let mut pause = device.pause_ms;
+    let mut attempt = 1;
+    loop {
+        let rest = (have > 0).then_some(have);
+        let mut at = have;
+        let result = ftp
+            .retrbinary(&cmd, block, rest, async |b| {
+                board.slot_write(at, b)?;
+                at += b.len() as u64;
+                Ok(())
+            })
+            .await
+            .map(|reply| reply.code());
+        have = at;
+        match result {
+            Ok(code) => {
+                say!(
+                    board,
+                    "{}",
+                    Text(ftp.last_reply().map_or(&b""[..], |r| r.text()))
+                );
+                let _ = code;
+                break;
+            }
+            // A server without REST: the image from its start, at once
+            // (once: from 0 there is no REST to refuse).
+            Err(Error::Permanent(r)) if rest.is_some() && matches!(r.code().get(), 500..=504) => {
+                say!(
+                    board,
+                    "REST refused ({}): the image from its start",
+                    Text(r.text())
+                );
+                have = 0;
+            }
+            Err(e) => {
+                let now = board.now_ms();
+                if attempt == ATTEMPTS || !worth_retrying(&e) || now >= deadline {
+                    return Err(failed("RETR", &e));
+                }
+                let wait = pause.min(deadline - now);
+                say!(
+                    board,
+                    "attempt {attempt} failed at {have} bytes: {e}; resuming in {wait} ms"
+                );
+                board.pause(wait);
+                pause = pause.saturating_mul(2);
+                attempt += 1;
+                // A new control connection: the old one may be gone or
+                // out of step; its sockets serve the new one.
+                ftp = sessions.open(board, Some(ftp)).await?;
+                let reply = ftp.cwd(device.dir).await.map_err(|e| failed("CWD", &e))?;
+                say!(board, "{reply}");
+            }
+        }
+    }
+    // Complete only when the server's size agrees.
+    match ftp.size(device.file).await {
+        Ok(Some(size)) if size != have => {
+            return Err(Failure::new(format_args!(
+                "the image is {have} bytes, the server's {size}: not published"
+            )));
+        }
+        Ok(_) => {}
+        Err(e) => return Err(failed("SIZE", &e)),
+    }
+    board
+        .publish(have)
+        .map_err(|e| Failure::new(format_args!("{e}")))?;
+    say!(board, "image checked and published: {have} bytes");
+    Ok((have, ftp))
+}
