@@ -163,18 +163,15 @@ struct Sessions<'s, 'a> {
 /// The time a session waits for anything.
 const TIMEOUT: Duration = Duration::from_secs(10);
 
+/// The control stream over the TAP device.
+type Stream<'s, 'a> = TcpStream<'s, 'a, TunTapInterface, TapClock>;
+/// The data connector over the TAP device.
+type Data<'s, 'a> = Connector<'s, 'a, TunTapInterface, TapClock>;
+
 impl<'s, 'a> Sessions<'s, 'a> {
     /// A control connection (the socket's old one reset), its data
     /// connector.
-    fn connect(
-        &self,
-    ) -> Result<
-        (
-            TcpStream<'s, 'a, TunTapInterface, TapClock>,
-            Connector<'s, 'a, TunTapInterface, TapClock>,
-        ),
-        Failure,
-    > {
+    fn connect(&self) -> Result<(Stream<'s, 'a>, Data<'s, 'a>), Failure> {
         let stream = TcpStream::connect(self.stack, self.control, self.server, TIMEOUT)
             .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
         Ok((stream, Connector::new(self.stack, self.data, TIMEOUT)))

@@ -8,6 +8,9 @@ use crate::{ATTEMPTS, BLOCK, Board, Device, Failure, SlotError};
 /// The session type of a device.
 type Session<S, D> = Ftp<S, D, DEFAULT_REPLY_BUFFER, SlotError>;
 
+/// A download's length and the session it ended on.
+type Downloaded<S, D> = (u64, Session<S, D>);
+
 /// How the device gets a logged-in session: a new control connection each
 /// time, the welcome and the login printed, FTPS set up where the program
 /// uses it. The session before it, if any, is handed back first: its
@@ -120,7 +123,7 @@ async fn download<X: Sessions, B: Board>(
     device: &Device<'_>,
     board: &mut B,
     block: &mut [u8],
-) -> Result<(u64, Session<X::S, X::D>), Failure>
+) -> Result<Downloaded<X::S, X::D>, Failure>
 where
     <X::S as embedded_io::ErrorType>::Error: core::fmt::Display,
 {
