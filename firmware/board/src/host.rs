@@ -81,6 +81,13 @@ impl HostFile {
         (left <= buf.len()).then(|| buf.len() - left)
     }
 
+    /// Moves to `offset` from the start.
+    pub fn seek(&mut self, offset: usize) -> Option<()> {
+        // SAFETY: SYS_SEEK takes the handle and the offset only.
+        let failed = unsafe { syscall!(SEEK, self.0, offset) };
+        (failed == 0).then_some(())
+    }
+
     /// Writes all of `bytes`.
     pub fn write_all(&mut self, bytes: &[u8]) -> Option<()> {
         // SAFETY: SYS_WRITE reads `bytes.len()` bytes of `bytes`.

@@ -15,6 +15,7 @@
 #![no_std]
 
 pub mod clock;
+pub mod device;
 pub mod host;
 pub mod lan9118;
 
@@ -26,6 +27,19 @@ use cortex_m_rt::{ExceptionFrame, exception};
 pub const IMAGE_SLOT: usize = 0x2100_0000;
 /// Its size.
 pub const IMAGE_SLOT_LEN: usize = 16 << 20;
+
+static SLOT_TAKEN: core::sync::atomic::AtomicBool = core::sync::atomic::AtomicBool::new(false);
+
+/// The image slot, once (later calls get `None`).
+pub fn image_slot() -> Option<&'static mut [u8]> {
+    if SLOT_TAKEN.swap(true, core::sync::atomic::Ordering::AcqRel) {
+        return None;
+    }
+    // SAFETY: the PSRAM at IMAGE_SLOT is RAM of this board that neither
+    // the linker script nor anything else uses, and the flag above hands
+    // it out once, so this is its only reference.
+    Some(unsafe { core::slice::from_raw_parts_mut(IMAGE_SLOT as *mut u8, IMAGE_SLOT_LEN) })
+}
 
 #[exception]
 unsafe fn HardFault(frame: &ExceptionFrame) -> ! {

@@ -1,0 +1,145 @@
+//! The blocking device program as firmware: ftp-core over smoltcp over the
+//! AN386's LAN9118, the program ftp-device's (the same as the TAP host
+//! program's). Arguments (semihosting): SERVER_IP:PORT USER PASSWORD DIR
+//! FILE OUT LOG REMOTE_LOG; OUT and LOG are host files. Exit status 0 when
+//! everything worked, else one `error: ...` line on stderr.
+
+#![no_std]
+#![no_main]
+
+use core::cell::RefCell;
+
+use cortex_m_rt::entry;
+use ftp_core::Ftp;
+use ftp_core::smoltcp_io::{Clock as _, Connector, Stack, TcpStream};
+use ftp_device::{Board, Failure, SlotError, say};
+use mps2_an386::clock::SysTickClock;
+use mps2_an386::device::An386Board;
+use mps2_an386::host;
+use mps2_an386::lan9118::Lan9118;
+use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
+use smoltcp::socket::tcp;
+use smoltcp::time::Duration;
+use smoltcp::wire::{EthernetAddress, IpAddress, IpCidr, Ipv4Address};
+
+// The device's memory: socket buffers, fixed. The data socket's receive
+// window stays below the LAN9118's RX FIFO (about 10 KiB), whose overflow
+// drops frames.
+const CONTROL_RX: usize = 1024;
+const CONTROL_TX: usize = 512;
+const DATA_RX: usize = 8 * 1024;
+const DATA_TX: usize = 4 * 1024;
+const TIMEOUT: Duration = Duration::from_secs(10);
+const MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
+
+type Net = RefCell<Stack<'static, Lan9118, SysTickClock>>;
+type Stream<'s> = TcpStream<'s, 'static, Lan9118, SysTickClock>;
+type Data<'s> = Connector<'s, 'static, Lan9118, SysTickClock>;
+type Session<'s> = Ftp<Stream<'s>, Data<'s>, { ftp_core::DEFAULT_REPLY_BUFFER }, SlotError>;
+
+struct Sessions<'s, 'a> {
+    stack: &'s Net,
+    control: SocketHandle,
+    data: SocketHandle,
+    server: core::net::SocketAddr,
+    user: &'a str,
+    pass: &'a str,
+}
+
+impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
+    type S = Stream<'s>;
+    type D = Data<'s>;
+
+    fn open<B: Board>(&mut self, board: &mut B, old: Option<Session<'s>>) -> Result<Session<'s>, Failure> {
+        drop(old);
+        let stream = TcpStream::connect(self.stack, self.control, self.server, TIMEOUT)
+            .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
+        let data = Connector::new(self.stack, self.data, TIMEOUT);
+        let mut ftp: Session<'s> =
+            Ftp::connect(stream, data, self.server).map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
+        let reply = ftp
+            .login(self.user, self.pass, "")
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        say!(board, "{reply}");
+        Ok(ftp)
+    }
+}
+
+fn run() -> Result<(), Failure> {
+    let p = cortex_m::Peripherals::take().ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
+    let mut line = [0u8; 1024];
+    let args = host::command_line(&mut line).unwrap_or("");
+    let mut words = args.split(' ').filter(|w| !w.is_empty()).skip(1);
+    let mut next = || words.next();
+    let (Some(server), Some(user), Some(pass), Some(dir), Some(file), Some(out), Some(log), Some(remote_log)) =
+        (next(), next(), next(), next(), next(), next(), next(), next())
+    else {
+        return Err(Failure::new(format_args!(
+            "usage: smoltcp SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG"
+        )));
+    };
+    let server: core::net::SocketAddr = server
+        .parse()
+        .map_err(|_| Failure::new(format_args!("{server}: not an address")))?;
+    let mut board = An386Board::new(out, log).map_err(|e| Failure::new(format_args!("{e}")))?;
+
+    let mut clock = SysTickClock::start(p.SYST);
+    let mut nic = Lan9118::init(MAC).map_err(|e| Failure::new(format_args!("LAN9118: {e:?}")))?;
+    let mut iface = Interface::new(Config::new(EthernetAddress(MAC).into()), &mut nic, clock.now());
+    iface.update_ip_addrs(|a| {
+        let _ = a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24));
+    });
+    iface
+        .routes_mut()
+        .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
+        .map_err(|_| Failure::new(format_args!("route")))?;
+
+    // 'static buffers: the stack lives as long as the program.
+    let (crx, ctx, drx, dtx, storage) = cortex_m::singleton!(
+        : ([u8; CONTROL_RX], [u8; CONTROL_TX], [u8; DATA_RX], [u8; DATA_TX], [SocketStorage<'static>; 2])
+        = ([0; CONTROL_RX], [0; CONTROL_TX], [0; DATA_RX], [0; DATA_TX], [SocketStorage::EMPTY; 2])
+    )
+    .map(|(a, b, c, d, e)| (a, b, c, d, e))
+    .ok_or_else(|| Failure::new(format_args!("buffers taken")))?;
+    let mut sockets = SocketSet::new(&mut storage[..]);
+    let control = sockets.add(tcp::Socket::new(tcp::SocketBuffer::new(&mut crx[..]), tcp::SocketBuffer::new(&mut ctx[..])));
+    let data = sockets.add(tcp::Socket::new(tcp::SocketBuffer::new(&mut drx[..]), tcp::SocketBuffer::new(&mut dtx[..])));
+    // The port seed: the host's time at boot (the board has no RNG).
+    let seed = host_seed();
+    let stack: Net = RefCell::new(Stack::new(iface, nic, sockets, clock, seed));
+    let mut sessions = Sessions {
+        stack: &stack,
+        control,
+        data,
+        server,
+        user,
+        pass,
+    };
+    let device = ftp_device::Device {
+        dir,
+        file,
+        remote_log,
+        deadline_ms: 60_000,
+        pause_ms: 1_000,
+    };
+    ftp_device::blocking::run(&mut sessions, &device, &mut board)
+}
+
+/// A seed from the host's clock (SYS_TIME), for the TCP ports.
+fn host_seed() -> u16 {
+    // SAFETY: SYS_TIME takes no argument.
+    let t = unsafe { cortex_m_semihosting::syscall1!(TIME, 0) };
+    (t as u16).wrapping_mul(7919) | 1
+}
+
+#[entry]
+fn main() -> ! {
+    match run() {
+        Ok(()) => host::exit(0),
+        Err(e) => {
+            host::eprint(format_args!("error: {e}\n"));
+            host::exit(1)
+        }
+    }
+}

@@ -1,0 +1,41 @@
+#!/usr/bin/env bash
+# The device programs as firmware on an emulated mps2-an386 (Cortex-M4F,
+# LAN9118), with the device contract of firmware_tap:
+#
+#   scripts/qemu-device.sh PROGRAM TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG [CA_FILE]
+#
+# PROGRAM: smoltcp (the blocking program over smoltcp). Builds the image
+# (release) when needed, boots it in QEMU attached to the TAP device TAP
+# of the current network namespace (the device is 192.0.2.2/24, its
+# gateway 192.0.2.1), passes the arguments by semihosting (OUT and LOG
+# are host files), and exits with the firmware's status. QEMU is never
+# left running: the firmware's own waits end at its 10 s timeout and its
+# downloads at a 60 s deadline, and QEMU is killed after 120 s.
+set -euo pipefail
+here=$(cd "$(dirname "$0")/.." && pwd)
+die() { printf 'error: %s\n' "$*" >&2; exit 2; }
+
+[ $# -ge 10 ] || die "usage: qemu-device.sh PROGRAM TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG [CA_FILE]"
+program=$1 tap=$2
+shift 2
+case "$program" in
+    smoltcp) crate=clear ;;
+    *) die "unknown program $program (smoltcp)" ;;
+esac
+command -v qemu-system-arm >/dev/null || die "qemu-system-arm is missing (apt-get install qemu-system-arm)"
+for arg in "$@"; do
+    case "$arg" in
+        *" "* | *,*) die "semihosting passes arguments joined by spaces (and QEMU splits options at commas): no spaces or commas in '$arg'" ;;
+    esac
+done
+image="$here/firmware/target/thumbv7em-none-eabihf/release/$program"
+(cd "$here/firmware" && cargo build -q --release -p "firmware-$crate" --bin "$program") \
+    || die "cannot build the $program image"
+semihosting="enable=on,target=native,arg=$program"
+for arg in "$@"; do
+    semihosting="$semihosting,arg=$arg"
+done
+exec timeout -k 5 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+    -semihosting-config "$semihosting" \
+    -nic "tap,ifname=$tap,script=no,downscript=no,model=lan9118" \
+    -kernel "$image"
