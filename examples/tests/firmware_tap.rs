@@ -60,9 +60,21 @@ impl Namespace {
         ns
     }
 
+    /// `program` inside the namespace; `qemu:NAME` is the firmware image
+    /// NAME booted in QEMU by scripts/qemu-device.sh (the same device
+    /// contract as the host programs').
     fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new("ip");
-        cmd.args(["netns", "exec", &self.name]).arg(program);
+        cmd.args(["netns", "exec", &self.name]);
+        match program.as_ref().to_str().and_then(|p| p.strip_prefix("qemu:")) {
+            Some(image) => {
+                let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/qemu-device.sh");
+                cmd.arg("bash").arg(launcher).arg(image);
+            }
+            None => {
+                cmd.arg(program);
+            }
+        }
         cmd
     }
 
@@ -630,4 +642,46 @@ fn firmware_client_times_out_on_a_silent_server() {
 )]
 fn embassy_client_times_out_on_a_silent_server() {
     times_out_on_a_silent_server(EMBASSY);
+}
+
+// ----- the device programs as firmware, in QEMU (mps2-an386) ------------
+
+/// The blocking program (ftp-core over smoltcp over the LAN9118) as a
+/// firmware image in QEMU.
+const QEMU_SMOLTCP: &str = "qemu:smoltcp";
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and pyftpdlib (the README's test command runs it)"
+)]
+fn qemu_smoltcp_firmware_over_tap() {
+    client_over_tap(QEMU_SMOLTCP, Server::Pyftpdlib);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and vsftpd (the README's test command runs it)"
+)]
+fn qemu_smoltcp_firmware_over_tap_against_vsftpd() {
+    client_over_tap(QEMU_SMOLTCP, Server::Vsftpd);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_smoltcp_firmware_refused_connection_is_a_clear_error() {
+    refused_connection_is_a_clear_error(QEMU_SMOLTCP);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_smoltcp_firmware_times_out_on_a_silent_server() {
+    times_out_on_a_silent_server(QEMU_SMOLTCP);
 }

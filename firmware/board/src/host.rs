@@ -47,6 +47,62 @@ pub fn command_line(buf: &mut [u8]) -> Option<&str> {
     core::str::from_utf8(&buf[..len]).ok()
 }
 
+/// The program's arguments (the command line without the program name),
+/// each percent-decoded in place in `buf`: scripts/qemu-device.sh passes
+/// `%`, space and comma as `%25`, `%20` and `%2C`, since semihosting joins
+/// the arguments with spaces and QEMU splits its options at commas. At
+/// most `M` arguments.
+pub fn arguments<const M: usize>(buf: &mut [u8]) -> Option<heapless::Vec<&str, M>> {
+    let len = command_line(buf)?.len();
+    let mut out = heapless::Vec::new();
+    let mut rest = &mut buf[..len];
+    let mut first = true;
+    loop {
+        // Skip the spaces between words.
+        let start = rest.iter().position(|&b| b != b' ')?;
+        let (_, tail) = core::mem::take(&mut rest).split_at_mut(start);
+        let end = tail.iter().position(|&b| b == b' ').unwrap_or(tail.len());
+        let (word, after) = tail.split_at_mut(end);
+        rest = after;
+        let n = percent_decode(word)?;
+        let text = core::str::from_utf8(&word[..n]).ok()?;
+        if first {
+            first = false;
+        } else {
+            out.push(text).ok()?;
+        }
+        if rest.is_empty() {
+            return Some(out);
+        }
+    }
+}
+
+/// Decodes `%XX` in place; the decoded length.
+fn percent_decode(word: &mut [u8]) -> Option<usize> {
+    let (mut r, mut w) = (0, 0);
+    while r < word.len() {
+        let b = if word[r] == b'%' {
+            let hex = word.get(r + 1..r + 3)?;
+            let hex = core::str::from_utf8(hex).ok()?;
+            r += 3;
+            u8::from_str_radix(hex, 16).ok()?
+        } else {
+            r += 1;
+            word[r - 1]
+        };
+        word[w] = b;
+        w += 1;
+    }
+    Some(w)
+}
+
+/// The host's time in seconds (SYS_TIME): a seed where the board has no
+/// random number generator.
+pub fn time() -> u32 {
+    // SAFETY: SYS_TIME takes no argument.
+    unsafe { syscall1!(TIME, 0) as u32 }
+}
+
 /// A file of the host, open for reading or writing.
 pub struct HostFile(usize);
 

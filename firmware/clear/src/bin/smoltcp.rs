@@ -69,12 +69,9 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
 fn run() -> Result<(), Failure> {
     let p = cortex_m::Peripherals::take().ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
     let mut line = [0u8; 1024];
-    let args = host::command_line(&mut line).unwrap_or("");
-    let mut words = args.split(' ').filter(|w| !w.is_empty()).skip(1);
-    let mut next = || words.next();
-    let (Some(server), Some(user), Some(pass), Some(dir), Some(file), Some(out), Some(log), Some(remote_log)) =
-        (next(), next(), next(), next(), next(), next(), next(), next())
-    else {
+    let args = host::arguments::<8>(&mut line)
+        .ok_or_else(|| Failure::new(format_args!("the arguments are not readable")))?;
+    let [server, user, pass, dir, file, out, log, remote_log] = args[..] else {
         return Err(Failure::new(format_args!(
             "usage: smoltcp SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG"
         )));
@@ -126,11 +123,9 @@ fn run() -> Result<(), Failure> {
     ftp_device::blocking::run(&mut sessions, &device, &mut board)
 }
 
-/// A seed from the host's clock (SYS_TIME), for the TCP ports.
+/// A seed from the host's clock, for the TCP ports.
 fn host_seed() -> u16 {
-    // SAFETY: SYS_TIME takes no argument.
-    let t = unsafe { cortex_m_semihosting::syscall1!(TIME, 0) };
-    (t as u16).wrapping_mul(7919) | 1
+    (host::time() as u16).wrapping_mul(7919) | 1
 }
 
 #[entry]
