@@ -9,7 +9,8 @@
 //! (OTA-style: when the data or the control connection is cut or stalls,
 //! a new session resumes with REST from the bytes already in the slot, at
 //! most [`ATTEMPTS`] attempts with a growing pause, all within one
-//! deadline), checks the image (SIZE) before it counts, publishes it,
+//! deadline), checks the image before it counts (the server's SHA-256
+//! through XSHA256 or HASH where FEAT offers one, else SIZE), publishes it,
 //! uploads the log and says goodbye. `no_std`, no heap: the board gives
 //! the output, the slot and the time.
 
@@ -47,6 +48,8 @@ pub trait Board {
     fn print(&mut self, args: fmt::Arguments);
     /// Writes `bytes` at `offset` of the image slot.
     fn slot_write(&mut self, offset: u64, bytes: &[u8]) -> Result<(), SlotError>;
+    /// Reads the image slot from `offset` into `buf`.
+    fn slot_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SlotError>;
     /// The image slot holds a complete, checked image of `len` bytes: the
     /// device may boot it (the examples copy it out).
     fn publish(&mut self, len: u64) -> Result<(), SlotError>;

@@ -53,6 +53,16 @@ impl ftp_device::Board for HostBoard {
         Ok(())
     }
 
+    fn slot_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ftp_device::SlotError> {
+        let at = usize::try_from(offset).map_err(|_| ftp_device::SlotError)?;
+        let part = self
+            .slot
+            .get(at..at + buf.len())
+            .ok_or(ftp_device::SlotError)?;
+        buf.copy_from_slice(part);
+        Ok(())
+    }
+
     fn publish(&mut self, len: u64) -> Result<(), ftp_device::SlotError> {
         let len = usize::try_from(len).map_err(|_| ftp_device::SlotError)?;
         std::fs::write(&self.out, &self.slot[..len.min(self.slot.len())])

@@ -66,9 +66,14 @@ impl Namespace {
     fn command(&self, program: impl AsRef<std::ffi::OsStr>) -> Command {
         let mut cmd = Command::new("ip");
         cmd.args(["netns", "exec", &self.name]);
-        match program.as_ref().to_str().and_then(|p| p.strip_prefix("qemu:")) {
+        match program
+            .as_ref()
+            .to_str()
+            .and_then(|p| p.strip_prefix("qemu:"))
+        {
             Some(image) => {
-                let launcher = Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/qemu-device.sh");
+                let launcher =
+                    Path::new(env!("CARGO_MANIFEST_DIR")).join("../scripts/qemu-device.sh");
                 cmd.arg("bash").arg(launcher).arg(image);
             }
             None => {
@@ -642,6 +647,110 @@ fn firmware_client_times_out_on_a_silent_server() {
 )]
 fn embassy_client_times_out_on_a_silent_server() {
     times_out_on_a_silent_server(EMBASSY);
+}
+
+/// A download cut after 1 MiB (the data connection closed with a 426, or
+/// both connections dropped), then served normally: the program resumes
+/// with REST from what its slot holds (the server's log shows the offset)
+/// and the image arrives byte for byte; when the file changed between the
+/// attempts (same size, other bytes), its SHA-256 (XSHA256) tells, the
+/// program fails and publishes nothing.
+fn resumes_a_cut_download(bin: &str, cut: &str, change: bool) {
+    let mut ns = Namespace::create();
+    let root = tempfile::tempdir().unwrap();
+    std::fs::create_dir(root.path().join("pub")).unwrap();
+    let image = random_bytes(4 << 20, 67);
+    std::fs::write(root.path().join("pub/firmware.bin"), &image).unwrap();
+    let work = tempfile::tempdir().unwrap();
+    let server_log = work.path().join("server.log");
+    let mut args = vec![
+        root.path().display().to_string(),
+        server_log.display().to_string(),
+        "--host".into(),
+        "192.0.2.1".into(),
+        "--cut".into(),
+        cut.into(),
+    ];
+    if change {
+        args.push("--change".into());
+    }
+    let port = ns.start_server("cutftpd.py", &args);
+    let out = work.path().join("firmware.bin");
+    let log = work.path().join("device.log");
+    std::fs::write(&log, b"log line\n").unwrap();
+    let mut client = ns
+        .command(bin)
+        .args([
+            "tap0",
+            &format!("192.0.2.1:{port}"),
+            USER,
+            PASSWORD,
+            "pub",
+            "firmware.bin",
+        ])
+        .arg(&out)
+        .arg(&log)
+        .arg("device.log")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the example runs");
+    let status = wait_bounded(&mut client, Duration::from_secs(90));
+    let output = client.wait_with_output().unwrap();
+    let text = String::from_utf8_lossy(&output.stdout);
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    let served = std::fs::read_to_string(&server_log).unwrap_or_default();
+    let rest: Vec<u64> = served
+        .lines()
+        .filter_map(|l| l.strip_prefix("REST ")?.parse().ok())
+        .collect();
+    assert!(
+        rest.iter().any(|&r| r >= 1 << 20),
+        "resumed from at least 1 MiB: {served}\n{text}\n{stderr}"
+    );
+    assert!(text.contains("attempt 1 failed at "), "{text}");
+    if change {
+        assert!(!status.success(), "{text}");
+        assert!(stderr.contains("SHA-256"), "{stderr}");
+        assert!(!out.exists(), "no image published");
+    } else {
+        assert!(status.success(), "{text}\n{stderr}");
+        assert!(text.contains("SHA-256 checked"), "{text}");
+        assert!(std::fs::read(&out).unwrap() == image, "byte for byte");
+    }
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root and /dev/net/tun (the README's test command runs it)"
+)]
+fn firmware_client_resumes_a_cut_download() {
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_firmware_tap"), "data", false);
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_firmware_tap"), "control", false);
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_firmware_tap"), "data", true);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root and /dev/net/tun (the README's test command runs it)"
+)]
+fn embassy_client_resumes_a_cut_download() {
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_embassy_tap"), "data", false);
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_embassy_tap"), "control", false);
+    resumes_a_cut_download(env!("CARGO_BIN_EXE_embassy_tap"), "data", true);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_smoltcp_firmware_resumes_a_cut_download() {
+    resumes_a_cut_download(QEMU_SMOLTCP, "data", false);
+    resumes_a_cut_download(QEMU_SMOLTCP, "control", false);
+    resumes_a_cut_download(QEMU_SMOLTCP, "data", true);
 }
 
 // ----- the device programs as firmware, in QEMU (mps2-an386) ------------

@@ -187,7 +187,8 @@ where
             }
         }
     }
-    // Complete only when the server's size agrees.
+    // Complete only when the server's size agrees, and its checksum where
+    // it offers one (a file that changed between two attempts).
     match ftp.size(device.file).await {
         Ok(Some(size)) if size != have => {
             return Err(Failure::new(format_args!(
@@ -197,9 +198,98 @@ where
         Ok(_) => {}
         Err(e) => return Err(failed("SIZE", &e)),
     }
+    check_sha256(&mut ftp, device, have, board, block).await?;
     board
         .publish(have)
         .map_err(|e| Failure::new(format_args!("{e}")))?;
     say!(board, "image checked and published: {have} bytes");
     Ok((have, ftp))
+}
+
+/// Compares the slot's SHA-256 with the server's (XSHA256, or HASH with
+/// SHA-256), where FEAT offers either; nothing to compare otherwise.
+#[bisync]
+async fn check_sha256<S, D, B: Board>(
+    ftp: &mut Session<S, D>,
+    device: &Device<'_>,
+    have: u64,
+    board: &mut B,
+    block: &mut [u8],
+) -> Result<(), Failure>
+where
+    S: Read + Write + embedded_io::ReadReady,
+    D: DataConnector<Error = S::Error>,
+    S::Error: core::fmt::Display,
+{
+    use sha2::Digest;
+    let (mut xsha256, mut hash) = (false, false);
+    // A server without FEAT has nothing to offer.
+    let _ = ftp
+        .feat(|line| {
+            let word = line.split(|&b| b == b' ').next().unwrap_or_default();
+            if word.eq_ignore_ascii_case(b"XSHA256") {
+                xsha256 = true;
+            }
+            if word.eq_ignore_ascii_case(b"HASH")
+                && line.windows(7).any(|w| w.eq_ignore_ascii_case(b"SHA-256"))
+            {
+                hash = true;
+            }
+        })
+        .await;
+    let verb = match (hash, xsha256) {
+        (true, _) => {
+            ftp.voidcmd("OPTS HASH SHA-256")
+                .await
+                .map_err(|e| failed("OPTS HASH", &e))?;
+            "HASH"
+        }
+        (false, true) => "XSHA256",
+        (false, false) => return Ok(()),
+    };
+    let mut cmd = heapless::String::<128>::new();
+    core::fmt::write(&mut cmd, format_args!("{verb} {}", device.file))
+        .map_err(|_| Failure::new(format_args!("the image's name is too long")))?;
+    let mut theirs = [0u8; 32];
+    {
+        let reply = ftp.voidcmd(&cmd).await.map_err(|e| failed(verb, &e))?;
+        if !sha256_of_reply(reply.text(), &mut theirs) {
+            return Err(Failure::new(format_args!(
+                "{verb}: no SHA-256 in {}",
+                Text(reply.text())
+            )));
+        }
+    }
+    let mut sha = sha2::Sha256::new();
+    let mut at = 0u64;
+    while at < have {
+        let n = block.len().min((have - at) as usize);
+        board
+            .slot_read(at, &mut block[..n])
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
+        sha.update(&block[..n]);
+        at += n as u64;
+    }
+    if sha.finalize()[..] != theirs[..] {
+        return Err(Failure::new(format_args!(
+            "the image's SHA-256 is not the server's ({verb}): it changed between the attempts; not published"
+        )));
+    }
+    say!(board, "SHA-256 checked ({verb})");
+    Ok(())
+}
+
+/// The 64 hex digits of a SHA-256 in a checksum reply (`250 <hex>`, or
+/// HASH's `213 SHA-256 0-N <hex> name`).
+fn sha256_of_reply(text: &[u8], out: &mut [u8; 32]) -> bool {
+    for word in text.split(|&b| b == b' ') {
+        if word.len() == 64 && word.iter().all(u8::is_ascii_hexdigit) {
+            for (i, pair) in word.chunks(2).enumerate() {
+                let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                out[i] = (hex(pair[0]) << 4) | hex(pair[1]);
+            }
+            return true;
+        }
+    }
+    false
 }

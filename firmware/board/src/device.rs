@@ -82,6 +82,13 @@ impl Board for An386Board {
         Ok(())
     }
 
+    fn slot_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), SlotError> {
+        let at = usize::try_from(offset).map_err(|_| SlotError)?;
+        let end = at.checked_add(buf.len()).ok_or(SlotError)?;
+        buf.copy_from_slice(self.slot.get(at..end).ok_or(SlotError)?);
+        Ok(())
+    }
+
     fn publish(&mut self, len: u64) -> Result<(), SlotError> {
         let len = usize::try_from(len).map_err(|_| SlotError)?;
         let image = self.slot.get(..len).ok_or(SlotError)?;

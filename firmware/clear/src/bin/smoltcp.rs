@@ -50,13 +50,17 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
     type S = Stream<'s>;
     type D = Data<'s>;
 
-    fn open<B: Board>(&mut self, board: &mut B, old: Option<Session<'s>>) -> Result<Session<'s>, Failure> {
+    fn open<B: Board>(
+        &mut self,
+        board: &mut B,
+        old: Option<Session<'s>>,
+    ) -> Result<Session<'s>, Failure> {
         drop(old);
         let stream = TcpStream::connect(self.stack, self.control, self.server, TIMEOUT)
             .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
         let data = Connector::new(self.stack, self.data, TIMEOUT);
-        let mut ftp: Session<'s> =
-            Ftp::connect(stream, data, self.server).map_err(|e| Failure::new(format_args!("{e}")))?;
+        let mut ftp: Session<'s> = Ftp::connect(stream, data, self.server)
+            .map_err(|e| Failure::new(format_args!("{e}")))?;
         say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
         let reply = ftp
             .login(self.user, self.pass, "")
@@ -67,7 +71,8 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
 }
 
 fn run() -> Result<(), Failure> {
-    let p = cortex_m::Peripherals::take().ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
+    let p = cortex_m::Peripherals::take()
+        .ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
     let mut line = [0u8; 1024];
     let args = host::arguments::<8>(&mut line)
         .ok_or_else(|| Failure::new(format_args!("the arguments are not readable")))?;
@@ -83,7 +88,11 @@ fn run() -> Result<(), Failure> {
 
     let mut clock = SysTickClock::start(p.SYST);
     let mut nic = Lan9118::init(MAC).map_err(|e| Failure::new(format_args!("LAN9118: {e:?}")))?;
-    let mut iface = Interface::new(Config::new(EthernetAddress(MAC).into()), &mut nic, clock.now());
+    let mut iface = Interface::new(
+        Config::new(EthernetAddress(MAC).into()),
+        &mut nic,
+        clock.now(),
+    );
     iface.update_ip_addrs(|a| {
         let _ = a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24));
     });
@@ -100,8 +109,14 @@ fn run() -> Result<(), Failure> {
     .map(|(a, b, c, d, e)| (a, b, c, d, e))
     .ok_or_else(|| Failure::new(format_args!("buffers taken")))?;
     let mut sockets = SocketSet::new(&mut storage[..]);
-    let control = sockets.add(tcp::Socket::new(tcp::SocketBuffer::new(&mut crx[..]), tcp::SocketBuffer::new(&mut ctx[..])));
-    let data = sockets.add(tcp::Socket::new(tcp::SocketBuffer::new(&mut drx[..]), tcp::SocketBuffer::new(&mut dtx[..])));
+    let control = sockets.add(tcp::Socket::new(
+        tcp::SocketBuffer::new(&mut crx[..]),
+        tcp::SocketBuffer::new(&mut ctx[..]),
+    ));
+    let data = sockets.add(tcp::Socket::new(
+        tcp::SocketBuffer::new(&mut drx[..]),
+        tcp::SocketBuffer::new(&mut dtx[..]),
+    ));
     // The port seed: the host's time at boot (the board has no RNG).
     let seed = host_seed();
     let stack: Net = RefCell::new(Stack::new(iface, nic, sockets, clock, seed));
