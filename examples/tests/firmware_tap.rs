@@ -794,3 +794,33 @@ fn qemu_smoltcp_firmware_refused_connection_is_a_clear_error() {
 fn qemu_smoltcp_firmware_times_out_on_a_silent_server() {
     times_out_on_a_silent_server(QEMU_SMOLTCP);
 }
+
+/// A firmware image whose stack overflows (a recursion that never ends):
+/// flip-link puts the stack below .data and .bss, so it runs off the start
+/// of RAM and faults, and the run ends with an error, not a hang and not
+/// corrupted memory.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_stack_overflow_ends_the_run_with_an_error() {
+    let ns = Namespace::create();
+    let started = Instant::now();
+    let mut run = ns
+        .command("qemu:overflow")
+        .args(["tap0", "192.0.2.1:21", "u", "p", "d", "f", "o", "l", "r"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the launcher runs");
+    let status = wait_bounded(&mut run, Duration::from_secs(60));
+    let output = run.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    assert!(!status.success());
+    assert!(
+        stderr.contains("error: the firmware locked up") && stderr.contains("stack overflow"),
+        "{stderr}"
+    );
+    assert!(started.elapsed() < Duration::from_secs(30));
+}

@@ -18,6 +18,7 @@ pub mod clock;
 pub mod device;
 pub mod host;
 pub mod lan9118;
+pub mod stack;
 
 use cortex_m_rt::{ExceptionFrame, exception};
 

@@ -145,7 +145,14 @@ fn host_seed() -> u16 {
 
 #[entry]
 fn main() -> ! {
-    match run() {
+    mps2_an386::stack::paint();
+    let result = run();
+    host::print(format_args!(
+        "stack: at most {} of {} bytes used\n",
+        mps2_an386::stack::high_water(),
+        mps2_an386::stack::size()
+    ));
+    match result {
         Ok(()) => host::exit(0),
         Err(e) => {
             host::eprint(format_args!("error: {e}\n"));
