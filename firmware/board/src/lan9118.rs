@@ -145,7 +145,7 @@ impl Lan9118 {
         let status = read(RX_STATUS_FIFO);
         let len = ((status >> 16) & 0x3fff) as usize;
         let words = len.div_ceil(4);
-        let error = status & (1 << 15) != 0 || len < 18 || len > FRAME;
+        let error = status & (1 << 15) != 0 || !(18..=FRAME).contains(&len);
         for i in 0..words {
             let word = read(RX_DATA_FIFO).to_le_bytes();
             if !error {
