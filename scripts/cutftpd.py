@@ -153,6 +153,11 @@ class Server(socketserver.ThreadingTCPServer):
     daemon_threads = True
     allow_reuse_address = True
 
+    def handle_error(self, request, client_address):
+        # A client that drops its connection mid-command (the cut it
+        # recovers from) is no news.
+        pass
+
 
 def main():
     p = argparse.ArgumentParser()

@@ -61,15 +61,17 @@ async fn run(
         active,
     };
     let device = crate::device(dir, file, remote_log);
+    let mut block = vec![0u8; ftp_device::BLOCK];
     let result = match ca {
-        None => ftp_device::asynch::run(&mut sessions, &device, &mut board).await,
+        None => ftp_device::asynch::run(&mut sessions, &device, &mut board, &mut block).await,
         Some(ca) => {
             let before = heap.map_or(0, |h| h.reset());
             let mut sessions = TlsSessions {
                 plain: sessions,
                 config: crate::tls_config(ca)?,
             };
-            let result = ftp_device::asynch::run(&mut sessions, &device, &mut board).await;
+            let result =
+                ftp_device::asynch::run(&mut sessions, &device, &mut board, &mut block).await;
             if let Some(heap) = heap {
                 say!(
                     &mut board,

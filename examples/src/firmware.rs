@@ -103,6 +103,7 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
     let seed = (std::process::id() as u16).wrapping_mul(7919);
     let stack = RefCell::new(Stack::new(iface, device, sockets, clock, seed));
     let tap_device = crate::device(dir, file, remote_log);
+    let mut block = vec![0u8; ftp_device::BLOCK];
     let result = match ca {
         None => {
             let mut sessions = Sessions {
@@ -113,7 +114,7 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
                 user,
                 pass,
             };
-            ftp_device::blocking::run(&mut sessions, &tap_device, &mut board)
+            ftp_device::blocking::run(&mut sessions, &tap_device, &mut board, &mut block)
         }
         Some(ca) => {
             let before = heap.map_or(0, |h| h.reset());
@@ -128,7 +129,8 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
                 },
                 config: crate::tls_config(ca)?,
             };
-            let result = ftp_device::blocking::run(&mut sessions, &tap_device, &mut board);
+            let result =
+                ftp_device::blocking::run(&mut sessions, &tap_device, &mut board, &mut block);
             if let Some(heap) = heap {
                 say!(
                     &mut board,

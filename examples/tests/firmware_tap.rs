@@ -795,6 +795,57 @@ fn qemu_smoltcp_firmware_times_out_on_a_silent_server() {
     times_out_on_a_silent_server(QEMU_SMOLTCP);
 }
 
+/// The async program (ftp-core's async twin on embassy-net, embassy's
+/// executor, SysTick as its time driver) as a firmware image in QEMU.
+const QEMU_EMBASSY: &str = "qemu:embassy";
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and pyftpdlib (the README's test command runs it)"
+)]
+fn qemu_embassy_firmware_over_tap() {
+    client_over_tap(QEMU_EMBASSY, Server::Pyftpdlib);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and vsftpd (the README's test command runs it)"
+)]
+fn qemu_embassy_firmware_over_tap_against_vsftpd() {
+    client_over_tap(QEMU_EMBASSY, Server::Vsftpd);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_embassy_firmware_refused_connection_is_a_clear_error() {
+    refused_connection_is_a_clear_error(QEMU_EMBASSY);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_embassy_firmware_times_out_on_a_silent_server() {
+    times_out_on_a_silent_server(QEMU_EMBASSY);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun and qemu-system-arm (the README's test command runs it)"
+)]
+fn qemu_embassy_firmware_resumes_a_cut_download() {
+    resumes_a_cut_download(QEMU_EMBASSY, "data", false);
+    resumes_a_cut_download(QEMU_EMBASSY, "control", false);
+    resumes_a_cut_download(QEMU_EMBASSY, "data", true);
+}
+
 /// A firmware image whose stack overflows (a recursion that never ends):
 /// flip-link puts the stack below .data and .bss, so it runs off the start
 /// of RAM and faults, and the run ends with an error, not a hang and not

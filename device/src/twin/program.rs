@@ -3,7 +3,7 @@
 use ftp_core::{DEFAULT_REPLY_BUFFER, Error, Text};
 
 use super::{DataConnector, Ftp, Read, Write, bisync};
-use crate::{ATTEMPTS, BLOCK, Board, Device, Failure, SlotError};
+use crate::{ATTEMPTS, Board, Device, Failure, SlotError};
 
 /// The session type of a device.
 type Session<S, D> = Ftp<S, D, DEFAULT_REPLY_BUFFER, SlotError>;
@@ -53,12 +53,16 @@ fn worth_retrying<E>(e: &Error<E, SlotError>) -> bool {
 }
 
 /// The whole program: log in, CWD, LIST, the image into the slot (resumed
-/// after a cut, checked), the log up, QUIT.
+/// after a cut, checked), the log up, QUIT. `block` is the transfer
+/// buffer ([`BLOCK`] bytes suit): the caller's, so that it is not part of
+/// this future (an async caller would otherwise hold it twice on its
+/// stack while the future is built and moved into place).
 #[bisync]
 pub async fn run<X: Sessions, B: Board>(
     sessions: &mut X,
     device: &Device<'_>,
     board: &mut B,
+    block: &mut [u8],
 ) -> Result<(), Failure>
 where
     <X::S as embedded_io::ErrorType>::Error: core::fmt::Display,
@@ -66,9 +70,8 @@ where
     let mut ftp = sessions.open(board, None).await?;
     let reply = ftp.cwd(device.dir).await.map_err(|e| failed("CWD", &e))?;
     say!(board, "{reply}");
-    let mut block = [0u8; BLOCK];
     let reply = ftp
-        .retrlines("LIST", &mut block, async |line| {
+        .retrlines("LIST", block, async |line| {
             say!(board, "{}", Text(line));
             Ok(())
         })
@@ -77,7 +80,7 @@ where
     say!(board, "{reply}");
 
     let started = board.now_ms();
-    let (len, mut ftp) = download(ftp, sessions, device, board, &mut block).await?;
+    let (len, mut ftp) = download(ftp, sessions, device, board, block).await?;
     let ms = board.now_ms().saturating_sub(started).max(1);
     say!(
         board,
@@ -98,7 +101,7 @@ where
     core::fmt::write(&mut cmd, format_args!("STOR {name}"))
         .map_err(|_| Failure::new(format_args!("the log's name is too long")))?;
     let reply = ftp
-        .storbinary(&cmd, &mut block, None, read_log, |_| {})
+        .storbinary(&cmd, block, None, read_log, |_| {})
         .await
         .map_err(|e| failed("STOR", &e))?;
     say!(board, "{reply}");
@@ -108,8 +111,9 @@ where
     say!(board, "{reply}");
     say!(
         board,
-        "session: {} bytes (reply buffer {DEFAULT_REPLY_BUFFER}), transfer buffer {BLOCK} bytes",
-        core::mem::size_of_val(&ftp)
+        "session: {} bytes (reply buffer {DEFAULT_REPLY_BUFFER}), transfer buffer {} bytes",
+        core::mem::size_of_val(&ftp),
+        block.len()
     );
     Ok(())
 }

@@ -17,7 +17,11 @@ static MILLIS: AtomicU32 = AtomicU32::new(0);
 
 #[exception]
 fn SysTick() {
-    MILLIS.fetch_add(1, Ordering::Relaxed);
+    let now = MILLIS.fetch_add(1, Ordering::Relaxed).wrapping_add(1);
+    #[cfg(feature = "embassy")]
+    crate::embassy::tick(now);
+    #[cfg(not(feature = "embassy"))]
+    let _ = now;
 }
 
 /// The clock: SysTick every millisecond.

@@ -137,6 +137,20 @@ impl Lan9118 {
         [a, b, c, d, e, f]
     }
 
+    /// The next good frame, read into the receive buffer (frames with
+    /// errors are skipped; at most a FIFO's worth a call).
+    pub(crate) fn receive_frame(&mut self) -> Option<&mut [u8]> {
+        for _ in 0..16 {
+            if let Some(len) = self.next_frame() {
+                return Some(&mut self.rx[..len]);
+            }
+            if !frame_waiting() {
+                return None;
+            }
+        }
+        None
+    }
+
     /// Reads the next frame into the receive buffer; its length.
     fn next_frame(&mut self) -> Option<usize> {
         if !frame_waiting() {
@@ -177,24 +191,30 @@ impl RxToken for Rx<'_> {
 
 impl TxToken for Tx {
     fn consume<R, F: FnOnce(&mut [u8]) -> R>(self, len: usize, f: F) -> R {
-        let mut frame = [0u8; FRAME];
-        let len = len.min(FRAME - 4);
-        let result = f(&mut frame[..len]);
-        // One buffer, first and last segment; the packet tag is its length.
-        let len32 = len as u32;
-        write(TX_DATA_FIFO, TX_CMD_A_FIRST | TX_CMD_A_LAST | len32);
-        write(TX_DATA_FIFO, len32 << 16 | len32);
-        for chunk in frame[..len].chunks(4) {
-            let mut word = [0u8; 4];
-            word[..chunk.len()].copy_from_slice(chunk);
-            write(TX_DATA_FIFO, u32::from_le_bytes(word));
-        }
-        result
+        send(len, f)
     }
 }
 
+/// Sends a frame of `len` bytes that `f` fills (smoltcp's and
+/// embassy-net's transmit tokens).
+pub(crate) fn send<R>(len: usize, f: impl FnOnce(&mut [u8]) -> R) -> R {
+    let mut frame = [0u8; FRAME];
+    let len = len.min(FRAME - 4);
+    let result = f(&mut frame[..len]);
+    // One buffer, first and last segment; the packet tag is its length.
+    let len32 = len as u32;
+    write(TX_DATA_FIFO, TX_CMD_A_FIRST | TX_CMD_A_LAST | len32);
+    write(TX_DATA_FIFO, (len32 << 16) | len32);
+    for chunk in frame[..len].chunks(4) {
+        let mut word = [0u8; 4];
+        word[..chunk.len()].copy_from_slice(chunk);
+        write(TX_DATA_FIFO, u32::from_le_bytes(word));
+    }
+    result
+}
+
 /// Room in the TX data FIFO for a whole frame and its command words.
-fn tx_room() -> bool {
+pub(crate) fn tx_room() -> bool {
     (read(TX_FIFO_INF) & 0xffff) as usize >= FRAME + 8
 }
 
@@ -203,16 +223,7 @@ impl Device for Lan9118 {
     type TxToken<'a> = Tx;
 
     fn receive(&mut self, _: Instant) -> Option<(Rx<'_>, Tx)> {
-        // Frames with errors are skipped; at most a FIFO's worth a call.
-        for _ in 0..16 {
-            if let Some(len) = self.next_frame() {
-                return Some((Rx(&self.rx[..len]), Tx));
-            }
-            if !frame_waiting() {
-                return None;
-            }
-        }
-        None
+        self.receive_frame().map(|frame| (Rx(frame), Tx))
     }
 
     fn transmit(&mut self, _: Instant) -> Option<Tx> {

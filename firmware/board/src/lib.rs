@@ -16,6 +16,8 @@
 
 pub mod clock;
 pub mod device;
+#[cfg(feature = "embassy")]
+pub mod embassy;
 pub mod host;
 pub mod lan9118;
 pub mod stack;

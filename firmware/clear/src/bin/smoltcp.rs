@@ -21,6 +21,7 @@ use smoltcp::iface::{Config, Interface, SocketHandle, SocketSet, SocketStorage};
 use smoltcp::socket::tcp;
 use smoltcp::time::Duration;
 use smoltcp::wire::{EthernetAddress, IpAddress, IpCidr, Ipv4Address};
+use static_cell::ConstStaticCell;
 
 // The device's memory: socket buffers, fixed. The data socket's receive
 // window stays below the LAN9118's RX FIFO (about 10 KiB), whose overflow
@@ -73,8 +74,8 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
 fn run() -> Result<(), Failure> {
     let p = cortex_m::Peripherals::take()
         .ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
-    let mut line = [0u8; 1024];
-    let args = host::arguments::<8>(&mut line)
+    static LINE: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
+    let args = host::arguments::<8>(LINE.take())
         .ok_or_else(|| Failure::new(format_args!("the arguments are not readable")))?;
     let [server, user, pass, dir, file, out, log, remote_log] = args[..] else {
         return Err(Failure::new(format_args!(
@@ -101,13 +102,19 @@ fn run() -> Result<(), Failure> {
         .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
         .map_err(|_| Failure::new(format_args!("route")))?;
 
-    // 'static buffers: the stack lives as long as the program.
-    let (crx, ctx, drx, dtx, storage) = cortex_m::singleton!(
-        : ([u8; CONTROL_RX], [u8; CONTROL_TX], [u8; DATA_RX], [u8; DATA_TX], [SocketStorage<'static>; 2])
-        = ([0; CONTROL_RX], [0; CONTROL_TX], [0; DATA_RX], [0; DATA_TX], [SocketStorage::EMPTY; 2])
-    )
-    .map(|(a, b, c, d, e)| (a, b, c, d, e))
-    .ok_or_else(|| Failure::new(format_args!("buffers taken")))?;
+    // 'static buffers, initialised at compile time (a buffer built at run
+    // time would be built on the stack first).
+    static CONTROL_RX_BUF: ConstStaticCell<[u8; CONTROL_RX]> =
+        ConstStaticCell::new([0; CONTROL_RX]);
+    static CONTROL_TX_BUF: ConstStaticCell<[u8; CONTROL_TX]> =
+        ConstStaticCell::new([0; CONTROL_TX]);
+    static DATA_RX_BUF: ConstStaticCell<[u8; DATA_RX]> = ConstStaticCell::new([0; DATA_RX]);
+    static DATA_TX_BUF: ConstStaticCell<[u8; DATA_TX]> = ConstStaticCell::new([0; DATA_TX]);
+    static STORAGE: ConstStaticCell<[SocketStorage<'static>; 2]> =
+        ConstStaticCell::new([SocketStorage::EMPTY; 2]);
+    let (crx, ctx) = (CONTROL_RX_BUF.take(), CONTROL_TX_BUF.take());
+    let (drx, dtx) = (DATA_RX_BUF.take(), DATA_TX_BUF.take());
+    let storage = STORAGE.take();
     let mut sockets = SocketSet::new(&mut storage[..]);
     let control = sockets.add(tcp::Socket::new(
         tcp::SocketBuffer::new(&mut crx[..]),
@@ -135,7 +142,10 @@ fn run() -> Result<(), Failure> {
         deadline_ms: 60_000,
         pause_ms: 1_000,
     };
-    ftp_device::blocking::run(&mut sessions, &device, &mut board)
+    static BLOCK: ConstStaticCell<[u8; ftp_device::BLOCK]> =
+        ConstStaticCell::new([0; ftp_device::BLOCK]);
+    let block = BLOCK.take();
+    ftp_device::blocking::run(&mut sessions, &device, &mut board, block)
 }
 
 /// A seed from the host's clock, for the TCP ports.
