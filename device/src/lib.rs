@@ -17,6 +17,9 @@
 #![no_std]
 #![forbid(unsafe_code)]
 
+#[cfg(feature = "tls")]
+extern crate alloc;
+
 use core::fmt;
 
 /// Attempts at one download, the first included.
@@ -126,6 +129,15 @@ pub mod blocking {
     #[path = "program.rs"]
     mod program;
     pub use program::{Sessions, run};
+
+    #[cfg(feature = "tls")]
+    pub(crate) use ftp_tls::{MaybeTls, TlsData};
+    #[cfg(feature = "tls")]
+    #[allow(clippy::duplicate_mod)]
+    #[path = "tls.rs"]
+    mod tls;
+    #[cfg(feature = "tls")]
+    pub use tls::login_ftps;
 }
 
 /// The async twin (ftp-core's `asynch::Ftp`), for embassy.
@@ -140,4 +152,13 @@ pub mod asynch {
     #[path = "program.rs"]
     mod program;
     pub use program::{Sessions, run};
+
+    #[cfg(feature = "tls")]
+    pub(crate) use ftp_tls::asynch::{MaybeTls, TlsData};
+    #[cfg(feature = "tls")]
+    #[allow(clippy::duplicate_mod)]
+    #[path = "tls.rs"]
+    mod tls;
+    #[cfg(feature = "tls")]
+    pub use tls::login_ftps;
 }

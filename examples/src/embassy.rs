@@ -203,14 +203,14 @@ impl<'a> ftp_device::asynch::Sessions for TlsSessions<'a> {
             "passive"
         };
         say!(board, "data connections: {mode}");
-        crate::async_device::login_ftps(
+        ftp_device::asynch::login_ftps(
             &mut ftp,
             self.config.clone(),
             self.plain.user,
             self.plain.pass,
+            board,
         )
-        .await
-        .map_err(|e| Failure::new(format_args!("{e}")))?;
+        .await?;
         Ok(ftp)
     }
 }

@@ -240,13 +240,13 @@ impl<'s, 'a> ftp_device::blocking::Sessions for TlsSessions<'s, 'a> {
         )
         .map_err(|e| Failure::new(format_args!("{e}")))?;
         say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
-        crate::login_ftps(
+        ftp_device::blocking::login_ftps(
             &mut ftp,
             self.config.clone(),
             self.plain.user,
             self.plain.pass,
-        )
-        .map_err(|e| Failure::new(format_args!("{e}")))?;
+            board,
+        )?;
         Ok(ftp)
     }
 }

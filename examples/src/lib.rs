@@ -98,36 +98,6 @@ pub fn device<'a>(dir: &'a str, file: &'a str, remote_log: &'a str) -> ftp_devic
     }
 }
 
-/// The FTPS login of the device programs, blocking (`firmware_tls_tap`).
-#[path = "twin"]
-pub mod blocking_device {
-    pub(crate) use embedded_io::{Read, Write};
-    pub(crate) use ftp_core::{DataConnector, Ftp};
-    pub(crate) use ftp_core_macros::blocking as bisync;
-    pub(crate) use ftp_tls::{MaybeTls, TlsData};
-
-    #[allow(clippy::duplicate_mod)]
-    #[path = "device.rs"]
-    mod device;
-    pub use device::login_ftps;
-}
-
-/// The same on the async twin (`embassy_tls_tap`).
-#[path = "twin"]
-pub mod async_device {
-    pub(crate) use embedded_io_async::{Read, Write};
-    pub(crate) use ftp_core::asynch::{DataConnector, Ftp};
-    pub(crate) use ftp_core_macros::asynch as bisync;
-    pub(crate) use ftp_tls::asynch::{MaybeTls, TlsData};
-
-    #[allow(clippy::duplicate_mod)]
-    #[path = "device.rs"]
-    mod device;
-    pub use device::login_ftps;
-}
-
-pub use blocking_device::login_ftps;
-
 /// The FTPS examples' TLS configuration: the CA certificates of `ca` (a
 /// PEM file), TLS 1.3 and 1.2, a session store for one server, the host's
 /// clock (a device reads its RTC).
