@@ -5,7 +5,8 @@
 #   scripts/qemu-device.sh PROGRAM TAP SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG [CA_FILE]
 #
 # PROGRAM: smoltcp (the blocking program over smoltcp), embassy (the
-# async program on embassy-net). Builds the image
+# async program on embassy-net), smoltcp-tls and embassy-tls (the same
+# over explicit FTPS: CA_FILE verifies the server). Builds the image
 # (release) when needed, boots it in QEMU attached to the TAP device TAP
 # of the current network namespace (the device is 192.0.2.2/24, its
 # gateway 192.0.2.1), passes the arguments by semihosting (OUT and LOG
@@ -22,7 +23,8 @@ shift 2
 case "$program" in
     smoltcp | overflow) crate=clear ;;
     embassy) crate=embassy ;;
-    *) die "unknown program $program (smoltcp, embassy; overflow, a test image)" ;;
+    smoltcp-tls | embassy-tls) crate=tls ;;
+    *) die "unknown program $program (smoltcp, embassy, smoltcp-tls, embassy-tls; overflow, a test image)" ;;
 esac
 command -v qemu-system-arm >/dev/null || die "qemu-system-arm is missing (apt-get install qemu-system-arm)"
 # Semihosting joins the arguments with spaces and QEMU splits its options

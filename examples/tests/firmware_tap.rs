@@ -846,6 +846,29 @@ fn qemu_embassy_firmware_resumes_a_cut_download() {
     resumes_a_cut_download(QEMU_EMBASSY, "data", true);
 }
 
+/// The FTPS programs as firmware images in QEMU: ftp-tls (rustls no_std)
+/// over smoltcp and over embassy-net.
+const QEMU_SMOLTCP_TLS: &str = "qemu:smoltcp-tls";
+const QEMU_EMBASSY_TLS: &str = "qemu:embassy-tls";
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm, vsftpd and pyftpdlib (the README's test command runs it)"
+)]
+fn qemu_smoltcp_tls_firmware_over_tap() {
+    tls_client_over_tap(QEMU_SMOLTCP_TLS);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and vsftpd (the README's test command runs it)"
+)]
+fn qemu_smoltcp_tls_firmware_refuses_a_certificate_from_another_ca() {
+    tls_certificate_from_another_ca_is_refused(QEMU_SMOLTCP_TLS, Server::Vsftpd);
+}
+
 /// A firmware image whose stack overflows (a recursion that never ends):
 /// flip-link puts the stack below .data and .bss, so it runs off the start
 /// of RAM and faults, and the run ends with an error, not a hang and not
