@@ -869,6 +869,24 @@ fn qemu_smoltcp_tls_firmware_refuses_a_certificate_from_another_ca() {
     tls_certificate_from_another_ca_is_refused(QEMU_SMOLTCP_TLS, Server::Vsftpd);
 }
 
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm, vsftpd and pyftpdlib (the README's test command runs it)"
+)]
+fn qemu_embassy_tls_firmware_over_tap() {
+    tls_client_over_tap(QEMU_EMBASSY_TLS);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs root, /dev/net/tun, qemu-system-arm and vsftpd (the README's test command runs it)"
+)]
+fn qemu_embassy_tls_firmware_refuses_a_certificate_from_another_ca() {
+    tls_certificate_from_another_ca_is_refused(QEMU_EMBASSY_TLS, Server::Vsftpd);
+}
+
 /// A firmware image whose stack overflows (a recursion that never ends):
 /// flip-link puts the stack below .data and .bss, so it runs off the start
 /// of RAM and faults, and the run ends with an error, not a hang and not

@@ -74,7 +74,13 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
             Ftp::connect(MaybeTls::Plain(stream), TlsData::new(data), self.server)
                 .map_err(|e| Failure::new(format_args!("{e}")))?;
         say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
-        ftp_device::blocking::login_ftps(&mut ftp, self.config.clone(), self.user, self.pass, board)?;
+        ftp_device::blocking::login_ftps(
+            &mut ftp,
+            self.config.clone(),
+            self.user,
+            self.pass,
+            board,
+        )?;
         Ok(ftp)
     }
 }
@@ -98,7 +104,11 @@ fn run() -> Result<(), Failure> {
     let config = firmware_tls::tls_config(ca)?;
 
     let mut nic = Lan9118::init(MAC).map_err(|e| Failure::new(format_args!("LAN9118: {e:?}")))?;
-    let mut iface = Interface::new(Config::new(EthernetAddress(MAC).into()), &mut nic, clock.now());
+    let mut iface = Interface::new(
+        Config::new(EthernetAddress(MAC).into()),
+        &mut nic,
+        clock.now(),
+    );
     iface.update_ip_addrs(|a| {
         let _ = a.push(IpCidr::new(IpAddress::v4(192, 0, 2, 2), 24));
     });
@@ -106,8 +116,10 @@ fn run() -> Result<(), Failure> {
         .routes_mut()
         .add_default_ipv4_route(Ipv4Address::new(192, 0, 2, 1))
         .map_err(|_| Failure::new(format_args!("route")))?;
-    static CONTROL_RX_BUF: ConstStaticCell<[u8; CONTROL_RX]> = ConstStaticCell::new([0; CONTROL_RX]);
-    static CONTROL_TX_BUF: ConstStaticCell<[u8; CONTROL_TX]> = ConstStaticCell::new([0; CONTROL_TX]);
+    static CONTROL_RX_BUF: ConstStaticCell<[u8; CONTROL_RX]> =
+        ConstStaticCell::new([0; CONTROL_RX]);
+    static CONTROL_TX_BUF: ConstStaticCell<[u8; CONTROL_TX]> =
+        ConstStaticCell::new([0; CONTROL_TX]);
     static DATA_RX_BUF: ConstStaticCell<[u8; DATA_RX]> = ConstStaticCell::new([0; DATA_RX]);
     static DATA_TX_BUF: ConstStaticCell<[u8; DATA_TX]> = ConstStaticCell::new([0; DATA_TX]);
     static STORAGE: ConstStaticCell<[SocketStorage<'static>; 2]> =
@@ -142,7 +154,11 @@ fn run() -> Result<(), Failure> {
     static BLOCK: ConstStaticCell<[u8; ftp_device::BLOCK]> =
         ConstStaticCell::new([0; ftp_device::BLOCK]);
     let result = ftp_device::blocking::run(&mut sessions, &device, &mut board, BLOCK.take());
-    say!(&mut board, "heap: at most {} bytes held at once", HEAP.peak());
+    say!(
+        &mut board,
+        "heap: at most {} bytes held at once",
+        HEAP.peak()
+    );
     result
 }
 
