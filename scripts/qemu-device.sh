@@ -47,7 +47,11 @@ done
 # one line instead; the firmware's own stderr passes through.
 status=0
 exec 3>&2
-{ timeout -k 5 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none \
+# QEMU_ICOUNT=N (bench/qemu.sh): `-icount shift=N,align=off`, a virtual
+# clock of 2^N ns an instruction, for device-like timings.
+icount=()
+[ -n "${QEMU_ICOUNT:-}" ] && icount=(-icount "shift=$QEMU_ICOUNT,align=off")
+{ timeout -k 5 120 qemu-system-arm -M mps2-an386 -nographic -monitor none -serial none "${icount[@]}" \
     -semihosting-config "$semihosting" \
     -nic "tap,ifname=$tap,script=no,downscript=no,model=lan9118" \
     -kernel "$image" 2> >(awk '

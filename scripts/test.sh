@@ -28,7 +28,18 @@ cargo clippy --workspace --all-targets --all-features -- -D warnings
 step "the runner for WASI (wasm32-wasip2, release), for the WASI tests"
 cargo build -p ftp-script --target wasm32-wasip2 --release
 
-step "tests, the interop ones included (real servers, root, TAP, wasmtime)"
+step "the device programs as firmware images for mps2-an386 (release; QEMU runs them in the TAP tests)"
+# One package at a time: built together, cargo would unify ftp-device's
+# tls feature into the clear images (firmware/Cargo.toml).
+for package in firmware-clear firmware-embassy firmware-tls; do
+    (cd firmware && cargo build -q --release -p "$package") || die "cannot build the firmware package $package"
+done
+(cd firmware && cargo fmt --all -- --check) || die "the firmware workspace is not formatted (cargo fmt)"
+for package in mps2-an386 firmware-clear firmware-embassy firmware-tls; do
+    (cd firmware && cargo clippy -q --release -p "$package" -- -D warnings) || die "clippy: $package"
+done
+
+step "tests, the interop ones included (real servers, root, TAP, QEMU, wasmtime)"
 cargo test --workspace --features ftp-tests/interop,ftp-script/interop,ftp-examples/interop,ftp-tls/interop
 
 step "ftp-core tests with alloc, log and the async twin"
