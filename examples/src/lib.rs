@@ -15,12 +15,14 @@ pub fn on_tokio<T>(
 }
 
 /// The device programs' board on the host (`firmware_tap`, `embassy_tap`
-/// and their FTPS siblings): output on stdout, the image slot in memory
-/// (published to the file OUT once checked), the log from a file, the
+/// and their FTPS siblings): output on stdout, the image slot a file
+/// beside OUT (`OUT.slot`, written block by block as flash would be, and
+/// renamed to OUT once the image is checked), the log from a file, the
 /// host's clock. The program itself is ftp-device's, the same as the
 /// firmware images'.
 pub struct HostBoard {
-    slot: Vec<u8>,
+    slot: std::fs::File,
+    slot_path: std::path::PathBuf,
     out: String,
     log: Vec<u8>,
     start: std::time::Instant,
@@ -29,12 +31,28 @@ pub struct HostBoard {
 impl HostBoard {
     /// A board publishing to `out`, uploading the file `log`.
     pub fn new(out: &str, log: &str) -> Result<HostBoard, String> {
+        let slot_path = std::path::PathBuf::from(format!("{out}.slot"));
+        let slot = std::fs::File::options()
+            .read(true)
+            .write(true)
+            .create(true)
+            .truncate(true)
+            .open(&slot_path)
+            .map_err(|e| format!("{}: {e}", slot_path.display()))?;
         Ok(HostBoard {
-            slot: Vec::new(),
+            slot,
+            slot_path,
             out: out.to_string(),
             log: std::fs::read(log).map_err(|e| format!("{log}: {e}"))?,
             start: std::time::Instant::now(),
         })
+    }
+}
+
+impl Drop for HostBoard {
+    fn drop(&mut self) {
+        // An image that was not published leaves nothing behind.
+        let _ = std::fs::remove_file(&self.slot_path);
     }
 }
 
@@ -44,29 +62,25 @@ impl ftp_device::Board for HostBoard {
     }
 
     fn slot_write(&mut self, offset: u64, bytes: &[u8]) -> Result<(), ftp_device::SlotError> {
-        let at = usize::try_from(offset).map_err(|_| ftp_device::SlotError)?;
-        let end = at + bytes.len();
-        if self.slot.len() < end {
-            self.slot.resize(end, 0);
-        }
-        self.slot[at..end].copy_from_slice(bytes);
-        Ok(())
+        use std::io::{Seek, SeekFrom, Write};
+        self.slot
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.slot.write_all(bytes))
+            .map_err(|_| ftp_device::SlotError)
     }
 
     fn slot_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<(), ftp_device::SlotError> {
-        let at = usize::try_from(offset).map_err(|_| ftp_device::SlotError)?;
-        let part = self
-            .slot
-            .get(at..at + buf.len())
-            .ok_or(ftp_device::SlotError)?;
-        buf.copy_from_slice(part);
-        Ok(())
+        use std::io::{Read, Seek, SeekFrom};
+        self.slot
+            .seek(SeekFrom::Start(offset))
+            .and_then(|_| self.slot.read_exact(buf))
+            .map_err(|_| ftp_device::SlotError)
     }
 
     fn publish(&mut self, len: u64) -> Result<(), ftp_device::SlotError> {
-        let len = usize::try_from(len).map_err(|_| ftp_device::SlotError)?;
-        std::fs::write(&self.out, &self.slot[..len.min(self.slot.len())])
-            .map_err(|_| ftp_device::SlotError)
+        self.slot.set_len(len).map_err(|_| ftp_device::SlotError)?;
+        self.slot.sync_all().map_err(|_| ftp_device::SlotError)?;
+        std::fs::rename(&self.slot_path, &self.out).map_err(|_| ftp_device::SlotError)
     }
 
     fn log_read(&mut self, offset: u64, buf: &mut [u8]) -> Result<usize, ftp_device::SlotError> {

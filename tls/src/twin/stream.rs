@@ -21,8 +21,13 @@ use rustls::pki_types::ServerName;
 use rustls::unbuffered::{ConnectionState, EncodeError, EncryptError, UnbufferedStatus};
 
 /// The largest TLS record on the wire (16 KiB of data, header, padding
-/// and tag): the incoming buffer holds one whole.
+/// and tag): the incoming buffer grows to hold one whole.
 const MAX_RECORD: usize = 16 * 1024 + 2048;
+
+/// The incoming buffer's first size: a control connection's records
+/// (replies, tickets, the handshake's certificates) fit, or nearly; a
+/// download's 16 KiB records make it grow, once, for that connection.
+const FIRST_RECORD: usize = 4 * 1024;
 
 /// What a call of [`TlsStream::pump`] is for.
 enum Goal<'a> {
@@ -79,7 +84,7 @@ impl<T> TlsStream<T> {
         Ok(TlsStream {
             io,
             conn: UnbufferedClientConnection::new(config, name)?,
-            incoming: vec![0; MAX_RECORD],
+            incoming: vec![0; FIRST_RECORD],
             in_used: 0,
             outgoing: Vec::new(),
             plain: Vec::new(),
@@ -247,9 +252,14 @@ impl<T: Read + Write> TlsStream<T> {
             }
             if receive {
                 if self.in_used == self.incoming.len() {
-                    return Err(TlsError::Tls(rustls::Error::General(
-                        "a TLS record larger than the buffer".into(),
-                    )));
+                    // A record larger than the buffer so far: room for the
+                    // largest there is.
+                    if self.incoming.len() >= MAX_RECORD {
+                        return Err(TlsError::Tls(rustls::Error::General(
+                            "a TLS record larger than the buffer".into(),
+                        )));
+                    }
+                    self.incoming.resize(MAX_RECORD, 0);
                 }
                 let n = self
                     .io
