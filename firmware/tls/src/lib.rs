@@ -39,6 +39,11 @@ impl Heap {
         unsafe { self.inner.init(memory.as_mut_ptr() as usize, memory.len()) }
     }
 
+    /// What is held now.
+    pub fn held(&self) -> usize {
+        self.now.load(Ordering::Relaxed)
+    }
+
     /// The most held at once.
     pub fn peak(&self) -> usize {
         self.peak.load(Ordering::Relaxed)

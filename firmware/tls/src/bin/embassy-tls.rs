@@ -89,6 +89,11 @@ impl<'a> ftp_device::asynch::Sessions for Sessions<'a> {
         say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
         ftp_device::asynch::login_ftps(&mut ftp, self.config.clone(), self.user, self.pass, board)
             .await?;
+        say!(
+            board,
+            "heap: {} bytes held after the login (the control connection's TLS)",
+            HEAP.held()
+        );
         Ok(ftp)
     }
 }

@@ -81,6 +81,11 @@ impl<'s> ftp_device::blocking::Sessions for Sessions<'s, '_> {
             self.pass,
             board,
         )?;
+        say!(
+            board,
+            "heap: {} bytes held after the login (the control connection's TLS)",
+            HEAP.held()
+        );
         Ok(ftp)
     }
 }
