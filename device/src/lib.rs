@@ -20,6 +20,13 @@
 #[cfg(feature = "tls")]
 extern crate alloc;
 
+mod sessions;
+#[cfg(feature = "embassy")]
+pub use sessions::embassy;
+#[cfg(feature = "smoltcp")]
+pub use sessions::smoltcp;
+pub use sessions::{Login, TIMEOUT_SECS};
+
 use core::fmt;
 
 /// Attempts at one download, the first included.

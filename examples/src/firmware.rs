@@ -7,13 +7,10 @@
 use std::cell::RefCell;
 
 use std::os::fd::AsRawFd;
-use std::sync::Arc;
 
-use ftp_device::{Board, Failure, SlotError, say};
+use ftp_device::say;
 
-use ftp_core::Ftp;
-use ftp_core::smoltcp_io::{Clock, Connector, Stack, TcpStream};
-use ftp_tls::{MaybeTls, TlsData};
+use ftp_core::smoltcp_io::{Clock, Stack};
 use smoltcp::iface::{Config, Interface, SocketSet, SocketStorage};
 use smoltcp::phy::{Medium, TunTapInterface};
 use smoltcp::socket::tcp;
@@ -103,29 +100,31 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
     let seed = (std::process::id() as u16).wrapping_mul(7919);
     let stack = RefCell::new(Stack::new(iface, device, sockets, clock, seed));
     let tap_device = crate::device(dir, file, remote_log);
+    let login = ftp_device::Login {
+        server,
+        user,
+        pass,
+        active: None,
+    };
     let mut block = vec![0u8; ftp_device::BLOCK];
     let result = match ca {
         None => {
-            let mut sessions = Sessions {
+            let mut sessions = ftp_device::smoltcp::Sessions {
                 stack: &stack,
                 control,
                 data,
-                server,
-                user,
-                pass,
+                login,
             };
             ftp_device::blocking::run(&mut sessions, &tap_device, &mut board, &mut block)
         }
         Some(ca) => {
             let before = heap.map_or(0, |h| h.reset());
-            let mut sessions = TlsSessions {
-                plain: Sessions {
+            let mut sessions = ftp_device::smoltcp::TlsSessions {
+                plain: ftp_device::smoltcp::Sessions {
                     stack: &stack,
                     control,
                     data,
-                    server,
-                    user,
-                    pass,
+                    login,
                 },
                 config: crate::tls_config(ca)?,
             };
@@ -147,106 +146,4 @@ pub fn run(args: &[String], heap: Option<&crate::PeakAlloc>) -> Result<(), Strin
         CONTROL_RX + CONTROL_TX + DATA_RX + DATA_TX
     );
     Ok(())
-}
-
-/// The smoltcp stack and its two sockets, for a session at a time.
-type Net<'s, 'a> = RefCell<Stack<'a, TunTapInterface, TapClock>>;
-
-/// Clear-text sessions of the device program over the TAP device.
-struct Sessions<'s, 'a> {
-    stack: &'s Net<'s, 'a>,
-    control: smoltcp::iface::SocketHandle,
-    data: smoltcp::iface::SocketHandle,
-    server: std::net::SocketAddr,
-    user: &'s str,
-    pass: &'s str,
-}
-
-/// The time a session waits for anything.
-const TIMEOUT: Duration = Duration::from_secs(10);
-
-/// The control stream over the TAP device.
-type Stream<'s, 'a> = TcpStream<'s, 'a, TunTapInterface, TapClock>;
-/// The data connector over the TAP device.
-type Data<'s, 'a> = Connector<'s, 'a, TunTapInterface, TapClock>;
-
-impl<'s, 'a> Sessions<'s, 'a> {
-    /// A control connection (the socket's old one reset), its data
-    /// connector.
-    fn connect(&self) -> Result<(Stream<'s, 'a>, Data<'s, 'a>), Failure> {
-        let stream = TcpStream::connect(self.stack, self.control, self.server, TIMEOUT)
-            .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
-        Ok((stream, Connector::new(self.stack, self.data, TIMEOUT)))
-    }
-}
-
-type ClearSession<'s, 'a> = Ftp<
-    TcpStream<'s, 'a, TunTapInterface, TapClock>,
-    Connector<'s, 'a, TunTapInterface, TapClock>,
-    { ftp_core::DEFAULT_REPLY_BUFFER },
-    SlotError,
->;
-
-impl<'s, 'a> ftp_device::blocking::Sessions for Sessions<'s, 'a> {
-    type S = TcpStream<'s, 'a, TunTapInterface, TapClock>;
-    type D = Connector<'s, 'a, TunTapInterface, TapClock>;
-
-    fn open<B: Board>(
-        &mut self,
-        board: &mut B,
-        old: Option<ClearSession<'s, 'a>>,
-    ) -> Result<ClearSession<'s, 'a>, Failure> {
-        drop(old);
-        let (stream, connector) = self.connect()?;
-        let mut ftp: ClearSession<'s, 'a> = Ftp::connect(stream, connector, self.server)
-            .map_err(|e| Failure::new(format_args!("{e}")))?;
-        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
-        let reply = ftp
-            .login(self.user, self.pass, "")
-            .map_err(|e| Failure::new(format_args!("{e}")))?;
-        say!(board, "{reply}");
-        Ok(ftp)
-    }
-}
-
-/// FTPS sessions of the device program over the TAP device.
-struct TlsSessions<'s, 'a> {
-    plain: Sessions<'s, 'a>,
-    config: Arc<rustls::ClientConfig>,
-}
-
-type TlsSession<'s, 'a> = Ftp<
-    MaybeTls<TcpStream<'s, 'a, TunTapInterface, TapClock>>,
-    TlsData<Connector<'s, 'a, TunTapInterface, TapClock>>,
-    { ftp_core::DEFAULT_REPLY_BUFFER },
-    SlotError,
->;
-
-impl<'s, 'a> ftp_device::blocking::Sessions for TlsSessions<'s, 'a> {
-    type S = MaybeTls<TcpStream<'s, 'a, TunTapInterface, TapClock>>;
-    type D = TlsData<Connector<'s, 'a, TunTapInterface, TapClock>>;
-
-    fn open<B: Board>(
-        &mut self,
-        board: &mut B,
-        old: Option<TlsSession<'s, 'a>>,
-    ) -> Result<TlsSession<'s, 'a>, Failure> {
-        drop(old);
-        let (stream, connector) = self.plain.connect()?;
-        let mut ftp: TlsSession<'s, 'a> = Ftp::connect(
-            MaybeTls::Plain(stream),
-            TlsData::new(connector),
-            self.plain.server,
-        )
-        .map_err(|e| Failure::new(format_args!("{e}")))?;
-        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
-        ftp_device::blocking::login_ftps(
-            &mut ftp,
-            self.config.clone(),
-            self.plain.user,
-            self.plain.pass,
-            board,
-        )?;
-        Ok(ftp)
-    }
 }

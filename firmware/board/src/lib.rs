@@ -20,6 +20,7 @@ pub mod device;
 pub mod embassy;
 pub mod host;
 pub mod lan9118;
+pub mod program;
 pub mod stack;
 
 use cortex_m_rt::{ExceptionFrame, exception};

@@ -15,6 +15,21 @@ use ftp_device::Failure;
 use mps2_an386::host::{self, HostFile};
 use rustls::pki_types::UnixTime;
 
+/// rustls's heap (a fixed region of [`HEAP_SIZE`] bytes, its peak use
+/// counted): the FTPS images' global allocator.
+#[global_allocator]
+pub static HEAP: Heap = Heap::empty();
+
+/// The heap region's size.
+pub const HEAP_SIZE: usize = 96 * 1024;
+
+/// Gives [`HEAP`] its region (first thing in `main`).
+pub fn init_heap() {
+    static MEMORY: static_cell::ConstStaticCell<[core::mem::MaybeUninit<u8>; HEAP_SIZE]> =
+        static_cell::ConstStaticCell::new([core::mem::MaybeUninit::uninit(); HEAP_SIZE]);
+    HEAP.init(MEMORY.take());
+}
+
 /// rustls's heap: a fixed region, its peak use counted.
 pub struct Heap {
     inner: embedded_alloc::LlffHeap,

@@ -10,154 +10,26 @@
 #![no_main]
 
 use embassy_executor::Spawner;
-use embassy_net::tcp::TcpSocket;
-use embassy_net::{Ipv4Address, Ipv4Cidr, Runner, Stack, StackResources, StaticConfigV4};
-use embassy_time::Duration;
-use ftp_core::asynch::Ftp;
-use ftp_device::{Board, Failure, SlotError, say};
-use ftp_embassy::{Connector, Control};
-use mps2_an386::clock::SysTickClock;
+use ftp_device::Failure;
 use mps2_an386::device::An386Board;
-use mps2_an386::host;
-use mps2_an386::lan9118::Lan9118;
-use static_cell::{ConstStaticCell, StaticCell};
-
-// The device's memory: socket buffers, fixed. The data socket's receive
-// window stays below the LAN9118's RX FIFO (about 10 KiB).
-const CONTROL_RX: usize = 1024;
-const CONTROL_TX: usize = 512;
-const DATA_RX: usize = 8 * 1024;
-const DATA_TX: usize = 4 * 1024;
-const TIMEOUT: Duration = Duration::from_secs(10);
-const MAC: [u8; 6] = [0x02, 0, 0, 0, 0, 0x02];
-
-type Session<'a> = Ftp<Control<'a>, Connector<'a>, { ftp_core::DEFAULT_REPLY_BUFFER }, SlotError>;
-
-struct Sessions<'a> {
-    sockets: Option<(TcpSocket<'a>, TcpSocket<'a>)>,
-    server: core::net::SocketAddr,
-    user: &'a str,
-    pass: &'a str,
-}
-
-impl<'a> ftp_device::asynch::Sessions for Sessions<'a> {
-    type S = Control<'a>;
-    type D = Connector<'a>;
-
-    async fn open<B: Board>(
-        &mut self,
-        board: &mut B,
-        old: Option<Session<'a>>,
-    ) -> Result<Session<'a>, Failure> {
-        let gone = || Failure::new(format_args!("the session before kept its sockets"));
-        let (control, data) = match old {
-            Some(ftp) => {
-                let (control, data) = ftp.into_parts();
-                (control.into_socket(), data.into_socket().ok_or_else(gone)?)
-            }
-            None => self.sockets.take().ok_or_else(gone)?,
-        };
-        let control = Control::connect(control, self.server, TIMEOUT)
-            .await
-            .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
-        let data = Connector::new(data, TIMEOUT);
-        let mut ftp: Session<'a> = Ftp::connect(control, data, self.server)
-            .await
-            .map_err(|e| Failure::new(format_args!("{e}")))?;
-        say!(board, "{}", ftp_core::Text(ftp.getwelcome()));
-        let reply = ftp
-            .login(self.user, self.pass, "")
-            .await
-            .map_err(|e| Failure::new(format_args!("{e}")))?;
-        say!(board, "{reply}");
-        Ok(ftp)
-    }
-}
-
-#[embassy_executor::task]
-async fn net(mut runner: Runner<'static, Lan9118>) -> ! {
-    runner.run().await
-}
+use mps2_an386::program;
 
 async fn run(spawner: Spawner) -> Result<(), Failure> {
     let p = cortex_m::Peripherals::take()
         .ok_or_else(|| Failure::new(format_args!("peripherals taken")))?;
-    let _clock = SysTickClock::start(p.SYST);
-    // Statics initialised at compile time (ConstStaticCell): a buffer
-    // built at run time would be built on the stack first.
-    static LINE: ConstStaticCell<[u8; 1024]> = ConstStaticCell::new([0; 1024]);
-    let line = LINE.take();
-    let args = host::arguments::<8>(line)
-        .ok_or_else(|| Failure::new(format_args!("the arguments are not readable")))?;
-    let [server, user, pass, dir, file, out, log, remote_log] = args[..] else {
-        return Err(Failure::new(format_args!(
-            "usage: embassy SERVER_IP:PORT USER PASSWORD DIR FILE OUT LOG REMOTE_LOG"
-        )));
+    let args = program::args("embassy", false)?;
+    let mut board =
+        An386Board::new(args.out, args.log).map_err(|e| Failure::new(format_args!("{e}")))?;
+    let sockets = program::embassy::sockets(spawner, p.SYST).await?;
+    let mut sessions = ftp_device::embassy::Sessions {
+        sockets: Some(sockets),
+        login: args.login,
     };
-    let server: core::net::SocketAddr = server
-        .parse()
-        .map_err(|_| Failure::new(format_args!("{server}: not an address")))?;
-    let mut board = An386Board::new(out, log).map_err(|e| Failure::new(format_args!("{e}")))?;
-    let nic = Lan9118::init(MAC).map_err(|e| Failure::new(format_args!("LAN9118: {e:?}")))?;
-    let config = embassy_net::Config::ipv4_static(StaticConfigV4 {
-        address: Ipv4Cidr::new(Ipv4Address::new(192, 0, 2, 2), 24),
-        gateway: Some(Ipv4Address::new(192, 0, 2, 1)),
-        dns_servers: Default::default(),
-    });
-    static RESOURCES: StaticCell<StackResources<3>> = StaticCell::new();
-    // The board has no RNG: the host's time at boot.
-    let seed = u64::from(host::time()).wrapping_mul(0x9e37_79b9_7f4a_7c15);
-    let (stack, runner): (Stack<'static>, _) =
-        embassy_net::new(nic, config, RESOURCES.init(StackResources::new()), seed);
-    spawner.spawn(
-        net(runner).map_err(|_| Failure::new(format_args!("no room for the network task")))?,
-    );
-    stack.wait_config_up().await;
-
-    static CONTROL_RX_BUF: ConstStaticCell<[u8; CONTROL_RX]> =
-        ConstStaticCell::new([0; CONTROL_RX]);
-    static CONTROL_TX_BUF: ConstStaticCell<[u8; CONTROL_TX]> =
-        ConstStaticCell::new([0; CONTROL_TX]);
-    static DATA_RX_BUF: ConstStaticCell<[u8; DATA_RX]> = ConstStaticCell::new([0; DATA_RX]);
-    static DATA_TX_BUF: ConstStaticCell<[u8; DATA_TX]> = ConstStaticCell::new([0; DATA_TX]);
-    let (crx, ctx) = (CONTROL_RX_BUF.take(), CONTROL_TX_BUF.take());
-    let (drx, dtx) = (DATA_RX_BUF.take(), DATA_TX_BUF.take());
-    let mut sessions = Sessions {
-        sockets: Some((
-            TcpSocket::new(stack, crx, ctx),
-            TcpSocket::new(stack, drx, dtx),
-        )),
-        server,
-        user,
-        pass,
-    };
-    let device = ftp_device::Device {
-        dir,
-        file,
-        remote_log,
-        deadline_ms: 60_000,
-        pause_ms: 1_000,
-    };
-    static BLOCK: ConstStaticCell<[u8; ftp_device::BLOCK]> =
-        ConstStaticCell::new([0; ftp_device::BLOCK]);
-    let block = BLOCK.take();
-    ftp_device::asynch::run(&mut sessions, &device, &mut board, block).await
+    ftp_device::asynch::run(&mut sessions, &args.device, &mut board, program::block()).await
 }
 
 #[embassy_executor::main]
 async fn main(spawner: Spawner) {
     mps2_an386::stack::paint();
-    let result = run(spawner).await;
-    host::print(format_args!(
-        "stack: at most {} of {} bytes used\n",
-        mps2_an386::stack::high_water(),
-        mps2_an386::stack::size()
-    ));
-    match result {
-        Ok(()) => host::exit(0),
-        Err(e) => {
-            host::eprint(format_args!("error: {e}\n"));
-            host::exit(1)
-        }
-    }
+    program::finish(run(spawner).await)
 }
