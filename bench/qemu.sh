@@ -90,4 +90,4 @@ for image in "${images[@]}"; do
         "${heap[$image]:--}" $((budget_flash - flash)) $((budget_ram - ram - stack[$image])) \
         "$(printf '%s\n' ${fast[$image]} | median)" "$(printf '%s\n' ${slow[$image]} | median)"
 done
-echo "  (ram: .data + .bss, the FTPS images' 96 KiB heap region included; ram-left: the budget less ram and the stack's high-water mark)"
+echo "  (ram: .data + .bss, the FTPS images' 64 KiB heap region included; ram-left: the budget less ram and the stack's high-water mark)"

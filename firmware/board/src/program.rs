@@ -87,6 +87,14 @@ pub fn block() -> &'static mut [u8] {
     BLOCK.take()
 }
 
+/// The FTPS images' transfer buffer: room for a whole TLS record's
+/// plaintext (16 KiB), which ftp-tls then reads straight into it rather
+/// than into a copy on the heap (16 KiB of static RAM for 16 KiB of heap).
+pub fn record_block() -> &'static mut [u8] {
+    static BLOCK: ConstStaticCell<[u8; 16 * 1024]> = ConstStaticCell::new([0; 16 * 1024]);
+    BLOCK.take()
+}
+
 /// A seed from the host's time (the board has no random number
 /// generator), for TCP ports and the like.
 pub fn seed() -> u64 {

@@ -21,7 +21,7 @@ use rustls::pki_types::UnixTime;
 pub static HEAP: Heap = Heap::empty();
 
 /// The heap region's size.
-pub const HEAP_SIZE: usize = 96 * 1024;
+pub const HEAP_SIZE: usize = 64 * 1024;
 
 /// Gives [`HEAP`] its region (first thing in `main`).
 pub fn init_heap() {

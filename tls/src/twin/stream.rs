@@ -31,8 +31,11 @@ const FIRST_RECORD: usize = 4 * 1024;
 
 /// What a call of [`TlsStream::pump`] is for.
 enum Goal<'a> {
-    /// Plaintext to read.
-    Read,
+    /// Plaintext to read: whole records that fit this buffer go there
+    /// straight, without a copy in `plain`; others go to `plain` (rustls holds each record's
+    /// plaintext in a buffer of its own already; a second 16 KiB copy is
+    /// what put the FTPS firmware's heap above 64 KiB).
+    Read(&'a mut [u8]),
     /// Plaintext to send.
     Write(&'a [u8]),
     /// The handshake done (nothing else).
@@ -45,6 +48,8 @@ enum Goal<'a> {
 enum Done {
     /// Plaintext is waiting in `plain` (or the peer ended the stream).
     Readable,
+    /// This many bytes of plaintext went straight into the goal's buffer.
+    ReadDirect(usize),
     /// This many bytes of the goal's data were sent.
     Wrote(usize),
     /// The handshake is complete.
@@ -156,7 +161,7 @@ impl<T: Read + Write> TlsStream<T> {
     }
 
     /// Drives the connection until `goal` is reached.
-    async fn pump(&mut self, goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
+    async fn pump(&mut self, mut goal: Goal<'_>) -> Result<Done, TlsError<T::Error>> {
         // Bounded: a round reads from the stream (which blocks or fails),
         // or does one of the few steps between two reads (encode, send,
         // decrypt what is buffered); more of those than a handshake has
@@ -179,13 +184,36 @@ impl<T: Read + Write> TlsStream<T> {
             let mut receive = false;
             match state {
                 ConnectionState::ReadTraffic(mut records) => {
-                    while let Some(record) = records.next_record() {
-                        let record = record.map_err(TlsError::Tls)?;
-                        discard += record.discard;
-                        self.plain.extend_from_slice(record.payload);
+                    let mut direct = 0;
+                    if let Goal::Read(buf) = &mut goal {
+                        // Whole records, while they fit (the rest stay
+                        // with rustls for the next read).
+                        while self.plain_at == self.plain.len()
+                            && records
+                                .peek_len()
+                                .is_some_and(|len| len.get() <= buf.len() - direct)
+                        {
+                            let Some(record) = records.next_record() else {
+                                break;
+                            };
+                            let record = record.map_err(TlsError::Tls)?;
+                            discard += record.discard;
+                            let end = direct + record.payload.len();
+                            buf[direct..end].copy_from_slice(record.payload);
+                            direct = end;
+                        }
                     }
-                    if matches!(goal, Goal::Read) && self.plain_at < self.plain.len() {
-                        reached = Some(Done::Readable);
+                    if direct > 0 {
+                        reached = Some(Done::ReadDirect(direct));
+                    } else {
+                        while let Some(record) = records.next_record() {
+                            let record = record.map_err(TlsError::Tls)?;
+                            discard += record.discard;
+                            self.plain.extend_from_slice(record.payload);
+                        }
+                        if matches!(goal, Goal::Read(_)) && self.plain_at < self.plain.len() {
+                            reached = Some(Done::Readable);
+                        }
                     }
                 }
                 ConnectionState::EncodeTlsData(mut data) => {
@@ -203,12 +231,12 @@ impl<T: Read + Write> TlsStream<T> {
                 ConnectionState::BlockedHandshake => receive = true,
                 ConnectionState::WriteTraffic(mut traffic) => {
                     self.ready = true;
-                    match goal {
+                    match &goal {
                         Goal::Handshake => reached = Some(Done::Ready),
-                        Goal::Read if self.plain_at < self.plain.len() || self.ended => {
+                        Goal::Read(_) if self.plain_at < self.plain.len() || self.ended => {
                             reached = Some(Done::Readable)
                         }
-                        Goal::Read => receive = true,
+                        Goal::Read(_) => receive = true,
                         Goal::Write(data) => {
                             let take = data.len().min(16 * 1024);
                             append(&mut self.outgoing, take + 256, |out| {
@@ -230,7 +258,7 @@ impl<T: Read + Write> TlsStream<T> {
                 ConnectionState::PeerClosed | ConnectionState::Closed => {
                     self.ended = true;
                     reached = Some(match goal {
-                        Goal::Read => Done::Readable,
+                        Goal::Read(_) => Done::Readable,
                         Goal::Handshake => Done::Ready,
                         // The peer is gone: nothing more to say.
                         Goal::Close => Done::Closed,
@@ -273,7 +301,7 @@ impl<T: Read + Write> TlsStream<T> {
                     // The end without close_notify: the FTP reply tells
                     // whether the transfer was whole.
                     self.ended = true;
-                    if matches!(goal, Goal::Read) {
+                    if matches!(goal, Goal::Read(_)) {
                         return Ok(Done::Readable);
                     }
                     return Err(TlsError::Closed);
@@ -351,7 +379,9 @@ impl<T: Read + Write> Read for TlsStream<T> {
         if self.plain_at == self.plain.len() && !self.ended {
             self.plain.clear();
             self.plain_at = 0;
-            self.pump(Goal::Read).await?;
+            if let Done::ReadDirect(n) = self.pump(Goal::Read(buf)).await? {
+                return Ok(n);
+            }
         }
         let n = buf.len().min(self.plain.len() - self.plain_at);
         buf[..n].copy_from_slice(&self.plain[self.plain_at..self.plain_at + n]);

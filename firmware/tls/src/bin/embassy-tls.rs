@@ -30,8 +30,13 @@ async fn run(spawner: Spawner) -> Result<(), Failure> {
         },
         config,
     };
-    let result =
-        ftp_device::asynch::run(&mut sessions, &args.device, &mut board, program::block()).await;
+    let result = ftp_device::asynch::run(
+        &mut sessions,
+        &args.device,
+        &mut board,
+        program::record_block(),
+    )
+    .await;
     say!(
         &mut board,
         "heap: at most {} bytes held at once",

@@ -31,8 +31,12 @@ fn run() -> Result<(), Failure> {
         },
         config,
     };
-    let result =
-        ftp_device::blocking::run(&mut sessions, &args.device, &mut board, program::block());
+    let result = ftp_device::blocking::run(
+        &mut sessions,
+        &args.device,
+        &mut board,
+        program::record_block(),
+    );
     say!(
         &mut board,
         "heap: at most {} bytes held at once",
