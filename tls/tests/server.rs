@@ -58,12 +58,16 @@ fn serve(
     (port, handle)
 }
 
-fn read_all(s: &mut TlsStream<Sock>) -> Vec<u8> {
+/// Everything until the end, read in pieces of `sizes` (in turn): reads
+/// that hold a whole record get it straight, smaller ones through the
+/// stream's own buffer; the bytes must not depend on which.
+fn read_all(s: &mut TlsStream<Sock>, sizes: &[usize]) -> Vec<u8> {
     let mut got = Vec::new();
-    let mut buf = [0u8; 4096];
+    let mut buf = vec![0u8; 64 * 1024];
     // Bounded: the server sends a fixed body, then ends.
-    for _ in 0..10_000 {
-        match s.read(&mut buf).unwrap() {
+    for round in 0..200_000 {
+        let size = sizes[round % sizes.len()];
+        match s.read(&mut buf[..size]).unwrap() {
             0 => return got,
             n => got.extend_from_slice(&buf[..n]),
         }
@@ -87,13 +91,16 @@ fn a_second_connection_resumes_and_the_end_is_seen_with_or_without_close_notify(
         .unwrap();
         let name = ftp_tls::server_name("127.0.0.1".parse().unwrap());
         let mut client_resumed = Vec::new();
-        for _ in 0..2 {
+        // Small reads first (through the stream's buffer), then sizes
+        // mixed: a whole 16 KiB record at once, a byte, more than a record.
+        let patterns: [&[usize]; 2] = [&[4096], &[16 * 1024, 1, 40_000, 700, 20_000]];
+        for sizes in patterns {
             let tcp = TcpStream::connect(("127.0.0.1", port)).unwrap();
             tcp.set_read_timeout(Some(std::time::Duration::from_secs(10)))
                 .unwrap();
             let mut s = TlsStream::new(Sock(tcp), config.clone(), name.clone()).unwrap();
             assert!(
-                read_all(&mut s) == body,
+                read_all(&mut s, sizes) == body,
                 "notify {notify}: the body differs"
             );
             assert!(s.is_ended());
