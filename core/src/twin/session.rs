@@ -58,7 +58,7 @@ enum Early {
 /// of the reply buffer. Data blocks, lines and entries go to callbacks; the
 /// transfer buffer is the caller's. A callback's error ends the transfer
 /// (the session reads the server's final reply so it stays usable) and is
-/// returned as [`Error::Io`].
+/// returned as [`Error::Callback`], itself.
 pub struct Ftp<
     S: embedded_io::ErrorType,
     D,
