@@ -169,3 +169,50 @@ pub mod asynch {
     #[cfg(feature = "tls")]
     pub use tls::login_ftps;
 }
+
+/// The 64 hex digits of a SHA-256 in a checksum reply (`250 <hex>`, or
+/// HASH's `213 SHA-256 0-N <hex> name`).
+pub(crate) fn sha256_of_reply(text: &[u8], out: &mut [u8; 32]) -> bool {
+    for word in text.split(|&b| b == b' ') {
+        if word.len() == 64 && word.iter().all(u8::is_ascii_hexdigit) {
+            for (i, pair) in word.chunks(2).enumerate() {
+                let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
+                out[i] = (hex(pair[0]) << 4) | hex(pair[1]);
+            }
+            return true;
+        }
+    }
+    false
+}
+
+#[cfg(test)]
+mod tests {
+    extern crate std;
+    use std::format;
+
+    use super::sha256_of_reply;
+
+    const HEX: &str = "e3b0c44298fc1c149afbf4c8996fb92427ae41e4649b934ca495991b7852b855";
+
+    #[test]
+    fn a_sha256_is_found_in_xsha256_and_hash_replies() {
+        let mut out = [0u8; 32];
+        assert!(sha256_of_reply(HEX.as_bytes(), &mut out));
+        assert_eq!(out[..4], [0xe3, 0xb0, 0xc4, 0x42]);
+        assert_eq!(out[31], 0x55);
+        let hash = format!("SHA-256 0-0 {} image.bin", HEX.to_uppercase());
+        let mut again = [0u8; 32];
+        assert!(sha256_of_reply(hash.as_bytes(), &mut again));
+        assert_eq!(out, again);
+    }
+
+    #[test]
+    fn a_reply_without_a_whole_sha256_is_refused() {
+        let mut out = [0u8; 32];
+        let long = format!("{HEX}0");
+        let bad = format!("{}g", &HEX[..63]);
+        for text in ["", "File not found", &HEX[..63], &long, &bad] {
+            assert!(!sha256_of_reply(text.as_bytes(), &mut out), "{text:?}");
+        }
+    }
+}

@@ -205,7 +205,7 @@ pub mod embassy {
                 ),
                 None => self.sockets.take().ok_or_else(gone)?,
             };
-            let timeout = embassy_time_duration();
+            let timeout = embassy_time::Duration::from_secs(TIMEOUT_SECS);
             let control = Control::connect(control, self.login.server, timeout)
                 .await
                 .map_err(|e| Failure::new(format_args!("connect: {e}")))?;
@@ -226,10 +226,6 @@ pub mod embassy {
             };
             say!(board, "data connections: {mode}");
         }
-    }
-
-    fn embassy_time_duration() -> embassy_time::Duration {
-        embassy_time::Duration::from_secs(TIMEOUT_SECS)
     }
 
     impl<'a> crate::asynch::Sessions for Sessions<'a> {

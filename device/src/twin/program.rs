@@ -3,7 +3,7 @@
 use ftp_core::{DEFAULT_REPLY_BUFFER, Error, Text};
 
 use super::{DataConnector, Ftp, Read, Write, bisync};
-use crate::{ATTEMPTS, Board, Device, Failure, SlotError};
+use crate::{ATTEMPTS, Board, Device, Failure, SlotError, sha256_of_reply};
 
 /// The session type of a device.
 type Session<S, D> = Ftp<S, D, DEFAULT_REPLY_BUFFER, SlotError>;
@@ -147,17 +147,11 @@ where
                 at += b.len() as u64;
                 Ok(())
             })
-            .await
-            .map(|reply| reply.code());
+            .await;
         have = at;
         match result {
-            Ok(code) => {
-                say!(
-                    board,
-                    "{}",
-                    Text(ftp.last_reply().map_or(&b""[..], |r| r.text()))
-                );
-                let _ = code;
+            Ok(reply) => {
+                say!(board, "{}", Text(reply.text()));
                 break;
             }
             // A server without REST: the image from its start, at once
@@ -281,19 +275,4 @@ where
     }
     say!(board, "SHA-256 checked ({verb})");
     Ok(())
-}
-
-/// The 64 hex digits of a SHA-256 in a checksum reply (`250 <hex>`, or
-/// HASH's `213 SHA-256 0-N <hex> name`).
-fn sha256_of_reply(text: &[u8], out: &mut [u8; 32]) -> bool {
-    for word in text.split(|&b| b == b' ') {
-        if word.len() == 64 && word.iter().all(u8::is_ascii_hexdigit) {
-            for (i, pair) in word.chunks(2).enumerate() {
-                let hex = |b: u8| (b as char).to_digit(16).unwrap_or(0) as u8;
-                out[i] = (hex(pair[0]) << 4) | hex(pair[1]);
-            }
-            return true;
-        }
-    }
-    false
 }
