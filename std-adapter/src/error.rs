@@ -11,8 +11,6 @@ use std::path::PathBuf;
 
 pub use ftp_core::{InvalidArgument, ProtocolError, ReplyError};
 
-use crate::control::TlsError;
-
 /// Every error of ftp-std.
 ///
 /// ```
@@ -234,5 +232,78 @@ impl std::error::Error for Error {
             Error::Tls(e) => Some(e),
             _ => None,
         }
+    }
+}
+
+/// A TLS handshake that failed, inside the `io::Error` of
+/// [`crate::Error::Io`]: which host, why, and what to do about it.
+#[derive(Debug)]
+pub struct TlsError {
+    host: String,
+    source: io::Error,
+    hint: &'static str,
+}
+
+impl TlsError {
+    /// A handshake with `host` that failed.
+    pub(crate) fn handshake(host: String, source: io::Error, hint: &'static str) -> Self {
+        TlsError { host, source, hint }
+    }
+
+    /// A TLS failure after the handshake (a data stream's record that does
+    /// not decrypt, an alert).
+    pub(crate) fn during_transfer(source: io::Error) -> Self {
+        use rustls::AlertDescription as A;
+        // TLS 1.3 clients finish the handshake before the server has
+        // judged their certificate: its verdict comes as an alert on the
+        // first read.
+        let hint = match source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+        {
+            Some(rustls::Error::AlertReceived(A::CertificateRequired)) => {
+                " (the server requires a client certificate: Options::client_cert, --cert/--key)"
+            }
+            Some(rustls::Error::AlertReceived(
+                A::BadCertificate
+                | A::UnknownCA
+                | A::CertificateUnknown
+                | A::UnsupportedCertificate
+                | A::CertificateExpired
+                | A::AccessDenied,
+            )) => " (the server refused the client certificate)",
+            _ => "",
+        };
+        TlsError {
+            host: String::new(),
+            source,
+            hint,
+        }
+    }
+
+    /// The rustls error, when the failure was TLS's (not the socket's).
+    pub fn rustls_error(&self) -> Option<&rustls::Error> {
+        self.source
+            .get_ref()
+            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    }
+}
+
+impl std::fmt::Display for TlsError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        if self.host.is_empty() {
+            return write!(f, "TLS error: {}{}", self.source, self.hint);
+        }
+        write!(
+            f,
+            "TLS handshake with {} failed: {}{}",
+            self.host, self.source, self.hint
+        )
+    }
+}
+
+impl std::error::Error for TlsError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        Some(&self.source)
     }
 }

@@ -61,53 +61,50 @@ macro_rules! setters {
     };
 }
 
-mod blocking;
-mod connector;
-mod control;
+// Base: values every layer uses.
 pub mod encoding;
 mod error;
-mod files;
 mod glob;
-#[cfg(target_os = "linux")]
-mod kernel;
-mod mirror;
-mod netrc;
-mod options;
-mod proxy;
 mod reply;
-mod stream;
 mod support;
-mod tls;
+mod verify;
+
+// The layers, runtime < net < session < files < bulk: each imports only
+// the base and the layers below it (tests/layers.rs checks).
+mod bulk;
+mod files;
+mod net;
+mod runtime;
+mod session;
+
+// The two sides, each the session, file and bulk code compiled for
+// its runtime: `ftp_std::Ftp` and `ftp_std::tokio::Ftp`.
+mod blocking;
 #[cfg(feature = "tokio")]
 pub mod tokio;
-mod url;
-mod verify;
 
 pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::segments::download_segmented;
-pub use connector::{Connector, DataListener, DataStream};
-pub use control::{Control, TlsError};
+pub use bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use encoding::Encoding;
-pub use error::Error;
-pub use files::{Fetch, Progress, Put, Segmented, TimeCommand, Transferred, part_path};
+pub use error::{Error, TlsError};
+pub use files::{Fetch, Progress, Put, Segmented, Transferred, part_path};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;
-pub use mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
-pub use netrc::{Netrc, NetrcEntry};
-pub use options::{Options, Security};
-pub use proxy::{Proxy, ProxyKind, bypasses};
+pub use net::blocking::{Connector, Control, DataListener, DataStream, Session};
+pub use net::netrc::{Netrc, NetrcEntry};
+pub use net::options::{Options, Security};
+pub use net::proxy::{Proxy, ProxyKind, bypasses};
+pub use net::stream::IoStream;
+pub use net::tls::Verify;
+pub use net::url::{Scheme, Url};
 pub use reply::Reply;
 pub use rustls;
-pub use stream::IoStream;
-pub use tls::Verify;
-pub use url::{Scheme, Url};
+pub use session::TimeCommand;
 pub use verify::{Algorithm, Checksum, Verification};
 
 /// The reply buffer of desktop sessions: long paths and banners fit.
 pub const REPLY_BUFFER: usize = 8192;
-
-/// The core session under [`Ftp`].
-pub type Session = ftp_core::Ftp<IoStream<Control>, Connector, REPLY_BUFFER>;

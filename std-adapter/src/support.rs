@@ -2,7 +2,7 @@
 //! network's and the local files' errors, argument checks.
 
 use std::fs::{File, OpenOptions};
-use std::io::{self, Read, Write};
+use std::io::{self, Write};
 use std::path::Path;
 use std::time::SystemTime;
 
@@ -15,16 +15,6 @@ pub(crate) fn text(reply: ftp_core::Reply<'_>) -> crate::Reply {
 /// The network's errors: a TLS failure inside comes out as [`Error::Tls`].
 pub(crate) fn io_err<T>(r: io::Result<T>) -> Result<T, Error> {
     r.map_err(Error::from)
-}
-
-/// Reads into `buf`, retrying when interrupted.
-pub(crate) fn read_retrying<R: Read + ?Sized>(r: &mut R, buf: &mut [u8]) -> io::Result<usize> {
-    loop {
-        match r.read(buf) {
-            Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
-            other => return other,
-        }
-    }
 }
 
 /// A local file's error, naming the file (and, under WASI, where files

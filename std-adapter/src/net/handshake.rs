@@ -7,8 +7,8 @@ use std::net::{IpAddr, SocketAddr};
 use std::time::Duration;
 
 use super::bisync;
-use super::rt::{self, ProxyRead as _, ProxyWrite as _};
-use crate::proxy::{Proxy, ProxyKind, Target, base64, socks_reply};
+use super::rt::{self, TcpRead as _, TcpWrite as _};
+use crate::net::proxy::{Proxy, ProxyKind, Target, base64, socks_reply};
 
 fn failed(proxy: &Proxy, target: &Target, kind: io::ErrorKind, why: &str) -> io::Error {
     io::Error::new(
@@ -30,14 +30,15 @@ pub(crate) async fn connect_via(
     timeout: Option<Duration>,
 ) -> io::Result<rt::Tcp> {
     let mut tcp = reach(proxy, source, timeout).await?;
-    rt::handshake_timeouts(&tcp, timeout)?;
+    rt::socket_deadline(&tcp, timeout)?;
     let done = rt::within(timeout, handshake(&mut tcp, proxy, target)).await;
-    rt::handshake_timeouts(&tcp, None)?;
+    rt::socket_deadline(&tcp, None)?;
     done.map(|()| tcp).map_err(|e| cut_short(e, proxy, target))
 }
 
-/// A proxy that closes the connection in the middle of its handshake:
-/// said so, naming it (the bare error is "failed to fill whole buffer").
+/// A proxy that closes the connection in the middle of its handshake, or
+/// does not answer in time: said so, naming it (the bare errors are
+/// "failed to fill whole buffer" and "Resource temporarily unavailable").
 fn cut_short(e: io::Error, proxy: &Proxy, target: &Target) -> io::Error {
     match e.kind() {
         io::ErrorKind::UnexpectedEof => failed(
@@ -45,6 +46,13 @@ fn cut_short(e: io::Error, proxy: &Proxy, target: &Target) -> io::Error {
             target,
             io::ErrorKind::UnexpectedEof,
             "it closed the connection in the middle of its handshake",
+        ),
+        // A socket's own timeout (blocking) or the step's (tokio).
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failed(
+            proxy,
+            target,
+            io::ErrorKind::TimedOut,
+            &format!("it did not answer in time ({e})"),
         ),
         _ => e,
     }
@@ -72,9 +80,9 @@ pub(crate) async fn bind_via(
         ));
     }
     let mut tcp = reach(proxy, source, timeout).await?;
-    rt::handshake_timeouts(&tcp, timeout)?;
+    rt::socket_deadline(&tcp, timeout)?;
     let bound = rt::within(timeout, socks5_bind(&mut tcp, proxy, target)).await;
-    rt::handshake_timeouts(&tcp, None)?;
+    rt::socket_deadline(&tcp, None)?;
     let bound = bound.map_err(|e| cut_short(e, proxy, target))?;
     // 0.0.0.0: the proxy's own address, as the connection to it shows.
     let bound = if bound.ip().is_unspecified() {
@@ -94,9 +102,9 @@ pub(crate) async fn bind_accept(
     target: &Target,
     timeout: Option<Duration>,
 ) -> io::Result<Option<SocketAddr>> {
-    rt::handshake_timeouts(tcp, timeout)?;
+    rt::socket_deadline(tcp, timeout)?;
     let from = rt::within(timeout, socks5_reply(tcp, proxy, target)).await;
-    rt::handshake_timeouts(tcp, None)?;
+    rt::socket_deadline(tcp, None)?;
     from
 }
 

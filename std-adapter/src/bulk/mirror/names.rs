@@ -3,9 +3,9 @@
 
 use std::path::{Path, PathBuf};
 
+use crate::bulk::mirror::Problem;
 use crate::encoding::{Encoding, shown};
 use crate::glob::glob_match;
-use crate::mirror::Problem;
 
 /// Why a name from a listing cannot be used; `None` when it is safe.
 pub fn unsafe_name(name: &[u8]) -> Option<&'static str> {
@@ -40,7 +40,7 @@ pub(crate) fn local_name(name: &[u8], encoding: Encoding) -> Result<String, Stri
 /// Cyrillic name for a latin-1 server), with what lies under it; each is
 /// reported once, at its top.
 pub(crate) fn drop_unencodable(
-    tree: &mut crate::mirror::scan::Tree,
+    tree: &mut crate::bulk::mirror::scan::Tree,
     encoding: Encoding,
     refused: &mut Vec<Problem>,
 ) {
@@ -182,16 +182,17 @@ mod tests {
 
     #[test]
     fn what_the_encoding_cannot_hold_is_taken_out_at_its_top() {
-        let item = crate::mirror::scan::Item {
-            kind: crate::mirror::scan::Kind::File,
+        let item = crate::bulk::mirror::scan::Item {
+            kind: crate::bulk::mirror::scan::Kind::File,
             size: Some(1),
             mtime: None,
             listed: false,
         };
-        let mut tree: crate::mirror::scan::Tree = ["a", "Жж", "Жж/x", "Жж/y/z", "b/Ж.txt", "b/ok"]
-            .into_iter()
-            .map(|k| (k.to_string(), item.clone()))
-            .collect();
+        let mut tree: crate::bulk::mirror::scan::Tree =
+            ["a", "Жж", "Жж/x", "Жж/y/z", "b/Ж.txt", "b/ok"]
+                .into_iter()
+                .map(|k| (k.to_string(), item.clone()))
+                .collect();
         let mut refused = Vec::new();
         drop_unencodable(&mut tree, Encoding::LATIN_1, &mut refused);
         assert_eq!(tree.keys().collect::<Vec<_>>(), ["a", "b/ok"]);

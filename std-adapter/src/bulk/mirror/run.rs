@@ -1,7 +1,7 @@
 // The mirror's I/O for both twins: the remote scan, the run of the plan
 // (directories, deletions) and the workers. What to do is decided by
-// `crate::mirror::plan`, shared and pure; the names are checked by
-// `crate::mirror::names`.
+// `crate::bulk::mirror::plan`, shared and pure; the names are checked by
+// `crate::bulk::mirror::names`.
 
 use std::collections::{BTreeSet, VecDeque};
 use std::path::Path;
@@ -17,21 +17,24 @@ use super::Connect;
 use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, fs};
+use super::segments::connect_quietly;
 use super::transfer::Flow;
 use crate::Error;
-use crate::encoding::shown;
-use crate::mirror::names::{
+use crate::bulk::mirror::names::{
     Filter, drop_unencodable, join, listable, local_name, local_path, remote_path, unsafe_name,
 };
-use crate::mirror::plan::{Direction, keep_unlisted, plan, plan_entries, times_wanted, vanished};
-use crate::mirror::scan::{
+use crate::bulk::mirror::plan::{
+    Direction, keep_unlisted, plan, plan_entries, times_wanted, vanished,
+};
+use crate::bulk::mirror::scan::{
     Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
 };
-use crate::mirror::workers::{
+use crate::bulk::mirror::workers::{
     Done, Found, Job, Next, Shared, Task, connection_lost, storage_full, too_many_connections,
     worth_retrying,
 };
-use crate::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
+use crate::bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
+use crate::encoding::shown;
 
 /// Mirrors the remote tree `remote` into the local directory `local`.
 ///
@@ -511,10 +514,11 @@ where
             // A remote directory that cannot be listed: its files are
             // uploaded again (nothing is deleted on the target side).
             let mut unlisted = Vec::new();
-            let (scanned, sessions) = rt::alongside(spare_workers(options), connect, || {
-                scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
-            })
-            .await;
+            let (scanned, sessions) =
+                rt::alongside(spare_workers(options), &|| connect_quietly(connect), || {
+                    scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
+                })
+                .await;
             spare = sessions;
             let _ = ftp.cwd(&home).await;
             scanned?

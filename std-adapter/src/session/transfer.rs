@@ -18,7 +18,8 @@ use ftp_core::ascii::{CrLf, LineSplitter};
 
 use super::bisync;
 use super::client::Ftp;
-use super::rt::{self, DataRead as _, DataWrite as _, Sink, Source};
+use super::net;
+use super::rt::{DataRead as _, DataWrite as _, Sink, Source};
 use crate::support::text;
 
 /// The core's error over std I/O: `Io` for the network, `Callback` for the
@@ -27,7 +28,7 @@ pub(crate) type CoreError = ftp_core::Error<io::Error>;
 
 /// An open data transfer.
 pub(crate) struct Open {
-    stream: rt::CoreStream,
+    stream: net::CoreStream,
     /// The size the 150 reply announced, to be checked (binary downloads
     /// from offset 0 only).
     expected: Option<u64>,

@@ -4,7 +4,7 @@
 use std::fmt;
 use std::io;
 
-use crate::tls::invalid_input;
+use crate::net::tls::invalid_input;
 
 /// The scheme of an FTP URL.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -115,7 +115,7 @@ impl Url {
         if self.user.is_some() && self.password.is_some() {
             return Ok(self.credentials_with(None));
         }
-        let netrc = crate::netrc::Netrc::load_default().map_err(crate::Error::Netrc)?;
+        let netrc = crate::net::netrc::Netrc::load_default().map_err(crate::Error::Netrc)?;
         Ok(self.credentials_with(netrc.as_ref()))
     }
 

@@ -284,3 +284,25 @@ impl ServerCertVerifier for AcceptAnyCertificate {
         self.0.supported_schemes()
     }
 }
+
+/// Names the server in a TLS failure and says what to do about a
+/// certificate that does not verify.
+pub(crate) fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
+    use rustls::CertificateError as C;
+    let hint = match e
+        .get_ref()
+        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
+    {
+        Some(rustls::Error::InvalidCertificate(
+            C::NotValidForName | C::NotValidForNameContext { .. },
+        )) => " (the certificate is for another host name)",
+        Some(rustls::Error::InvalidCertificate(_)) => {
+            " (give the CA that signed it, or the server's own certificate, as the CA file)"
+        }
+        _ => "",
+    };
+    io::Error::new(
+        e.kind(),
+        crate::error::TlsError::handshake(tls.host.clone(), e, hint),
+    )
+}

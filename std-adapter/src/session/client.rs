@@ -1,7 +1,7 @@
 // The session of ftp-std, written once in async shape and compiled twice
 // (`crate::blocking`, `crate::tokio`), like the core's session: what
-// differs between the runtimes (sockets, TLS streams, files, sleeping,
-// running workers) is in each twin's `rt` module.
+// differs between the runtimes is in `rt` (the runtime contract,
+// `crate::runtime`) and `net` (each runtime's connections).
 
 use std::borrow::Cow;
 use std::net::SocketAddr;
@@ -9,13 +9,14 @@ use std::net::SocketAddr;
 use ftp_core::{OwnedEntry, Timestamp, TransferType};
 
 use super::bisync;
-use super::rt::{self, Session};
+use super::net::{self, Session};
+use super::rt;
 use super::transfer::Flow;
-use crate::files::{TimeCommand, TimeSupport};
-use crate::proxy::Target;
+use crate::net::proxy::Target;
+use crate::net::tls::TlsContext;
+use crate::net::url::{Scheme, Url};
+use crate::session::{TimeCommand, TimeSupport};
 use crate::support::{io_err, text};
-use crate::tls::TlsContext;
-use crate::url::{Scheme, Url};
 use crate::verify::{Checksum, Method, parse_reply, pick};
 use crate::{Error, Options, Security};
 
@@ -32,7 +33,7 @@ pub struct Ftp {
     /// What only one runtime keeps (the blocking side's splice pipe, on
     /// Linux; nothing elsewhere).
     #[allow(dead_code)]
-    pub(crate) extra: rt::Extra,
+    pub(crate) extra: net::Extra,
     options: Options,
     host: String,
     tls: Option<TlsContext>,
@@ -111,11 +112,11 @@ impl Ftp {
             };
             for target in targets {
                 let source = options.source_address;
-                match super::proxy::connect_via(proxy, &target, source, options.connect_timeout)
+                match net::handshake::connect_via(proxy, &target, source, options.connect_timeout)
                     .await
                 {
                     Ok(tcp) => {
-                        let session = rt::start(tcp, tls.as_ref(), options, Some(target)).await?;
+                        let session = net::start(tcp, tls.as_ref(), options, Some(target)).await?;
                         return Ok(Ftp::assemble(session, options, host, tls));
                     }
                     Err(e) => last = e,
@@ -126,7 +127,7 @@ impl Ftp {
         for addr in addrs {
             match rt::tcp_connect(addr, options.source_address, options.connect_timeout).await {
                 Ok(tcp) => {
-                    let session = rt::start(tcp, tls.as_ref(), options, None).await?;
+                    let session = net::start(tcp, tls.as_ref(), options, None).await?;
                     return Ok(Ftp::assemble(session, options, host, tls));
                 }
                 Err(e) => {
@@ -142,7 +143,7 @@ impl Ftp {
         Ftp {
             session,
             buf: vec![0u8; options.blocksize.max(512)],
-            extra: rt::Extra::default(),
+            extra: net::Extra::default(),
             options: options.clone(),
             host: host.to_owned(),
             tls,
@@ -213,12 +214,12 @@ impl Ftp {
 
     /// True once TLS protects the control connection.
     pub fn control_is_tls(&mut self) -> bool {
-        rt::control(&mut self.session).is_tls()
+        net::control(&mut self.session).is_tls()
     }
 
     /// The TLS version protecting the control connection, if any.
     pub fn tls_version(&mut self) -> Option<rustls::ProtocolVersion> {
-        rt::control(&mut self.session).tls_version()
+        net::control(&mut self.session).tls_version()
     }
 
     /// True when data connections are TLS-protected (after PROT P).
@@ -293,7 +294,7 @@ impl Ftp {
     pub async fn auth(&mut self) -> Result<crate::Reply, Error> {
         let tls = self.tls_context()?;
         let reply = text(self.session.auth().await?);
-        io_err(rt::control(&mut self.session).start_tls(&tls).await)?;
+        io_err(net::control(&mut self.session).start_tls(&tls).await)?;
         Ok(reply)
     }
 
@@ -317,7 +318,7 @@ impl Ftp {
     /// helpers), ending TLS cleanly (`FTP_TLS.ccc`).
     pub async fn ccc(&mut self) -> Result<crate::Reply, Error> {
         let reply = text(self.session.ccc().await?);
-        io_err(rt::control(&mut self.session).end_tls().await)?;
+        io_err(net::control(&mut self.session).end_tls().await)?;
         Ok(reply)
     }
 
@@ -767,12 +768,36 @@ impl Ftp {
         Ok(reply)
     }
 
+    /// Starts a transfer and hands over the data stream and the size the
+    /// server announced (ftplib's `ntransfercmd`). Read or write it (a
+    /// `std::io` stream on the blocking side, tokio's `AsyncRead` and
+    /// `AsyncWrite` on tokio's), then give it to [`Ftp::end_transfer`].
+    pub async fn ntransfercmd(
+        &mut self,
+        cmd: &str,
+        rest: Option<u64>,
+    ) -> Result<(net::DataStream, Option<u64>), Error> {
+        let (stream, size) = self.session.ntransfercmd(&*self.wire(cmd)?, rest).await?;
+        Ok((net::data_stream(stream), size))
+    }
+
+    /// Ends a transfer [`Ftp::ntransfercmd`] started: closes the data
+    /// stream cleanly and reads the final reply, which must be 2xx.
+    pub async fn end_transfer(&mut self, stream: net::DataStream) -> Result<crate::Reply, Error> {
+        let stream = net::core_stream(stream);
+        let reply = self
+            .session
+            .finish_transfer(stream, Ok(()), None, 0)
+            .await?;
+        Ok(text(reply))
+    }
+
     /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).
     pub async fn transfercmd(
         &mut self,
         cmd: &str,
         rest: Option<u64>,
-    ) -> Result<rt::DataStream, Error> {
+    ) -> Result<net::DataStream, Error> {
         Ok(self.ntransfercmd(cmd, rest).await?.0)
     }
 }

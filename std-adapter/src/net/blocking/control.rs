@@ -4,62 +4,12 @@
 
 use std::io::{self, Read, Write};
 use std::net::TcpStream;
-use std::sync::{Arc, Mutex};
-use std::time::{Duration, Instant};
+use std::time::Duration;
 
 use rustls::ClientConnection;
 
-use crate::tls::TlsContext;
-
-/// The deadline of the reply being read, shared by the control stream
-/// (which restarts it when a command is sent) and the data connector (which
-/// restarts it when a transfer ends, before the final reply is read). A
-/// server that trickles a reply a byte at a time runs into it as surely as
-/// a silent one.
-#[derive(Clone, Debug)]
-pub(crate) struct ReplyClock {
-    timeout: Option<Duration>,
-    deadline: Arc<Mutex<Option<Instant>>>,
-}
-
-impl ReplyClock {
-    pub(crate) fn new(timeout: Option<Duration>) -> Self {
-        let clock = ReplyClock {
-            timeout,
-            deadline: Arc::new(Mutex::new(None)),
-        };
-        clock.restart();
-        clock
-    }
-
-    /// A new reply is awaited from now on.
-    pub(crate) fn restart(&self) {
-        let deadline = self.timeout.map(|t| Instant::now() + t);
-        *self.deadline.lock().unwrap_or_else(|e| e.into_inner()) = deadline;
-    }
-
-    /// The time left for the reply; `None` without a timeout.
-    pub(crate) fn remaining(&self) -> io::Result<Option<Duration>> {
-        let deadline = *self.deadline.lock().unwrap_or_else(|e| e.into_inner());
-        let Some(deadline) = deadline else {
-            return Ok(None);
-        };
-        match deadline.checked_duration_since(Instant::now()) {
-            Some(left) if !left.is_zero() => Ok(Some(left)),
-            _ => Err(self.expired()),
-        }
-    }
-
-    pub(crate) fn expired(&self) -> io::Error {
-        io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "no complete reply from the server within {:?}",
-                self.timeout.unwrap_or_default()
-            ),
-        )
-    }
-}
+use crate::net::clock::ReplyClock;
+use crate::net::tls::{TlsContext, handshake_error};
 
 /// The socket under the control stream, read within the reply deadline.
 struct Clocked<'a> {
@@ -206,100 +156,6 @@ impl Control {
                 ));
             }
         }
-    }
-}
-
-/// Names the server in a TLS failure and says what to do about a
-/// certificate that does not verify.
-pub(crate) fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
-    use rustls::CertificateError as C;
-    let hint = match e
-        .get_ref()
-        .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    {
-        Some(rustls::Error::InvalidCertificate(
-            C::NotValidForName | C::NotValidForNameContext { .. },
-        )) => " (the certificate is for another host name)",
-        Some(rustls::Error::InvalidCertificate(_)) => {
-            " (give the CA that signed it, or the server's own certificate, as the CA file)"
-        }
-        _ => "",
-    };
-    io::Error::new(
-        e.kind(),
-        TlsError {
-            host: tls.host.clone(),
-            source: e,
-            hint,
-        },
-    )
-}
-
-/// A TLS handshake that failed, inside the `io::Error` of
-/// [`crate::Error::Io`]: which host, why, and what to do about it.
-#[derive(Debug)]
-pub struct TlsError {
-    host: String,
-    source: io::Error,
-    hint: &'static str,
-}
-
-impl TlsError {
-    /// A TLS failure after the handshake (a data stream's record that does
-    /// not decrypt, an alert).
-    pub(crate) fn during_transfer(source: io::Error) -> Self {
-        use rustls::AlertDescription as A;
-        // TLS 1.3 clients finish the handshake before the server has
-        // judged their certificate: its verdict comes as an alert on the
-        // first read.
-        let hint = match source
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-        {
-            Some(rustls::Error::AlertReceived(A::CertificateRequired)) => {
-                " (the server requires a client certificate: Options::client_cert, --cert/--key)"
-            }
-            Some(rustls::Error::AlertReceived(
-                A::BadCertificate
-                | A::UnknownCA
-                | A::CertificateUnknown
-                | A::UnsupportedCertificate
-                | A::CertificateExpired
-                | A::AccessDenied,
-            )) => " (the server refused the client certificate)",
-            _ => "",
-        };
-        TlsError {
-            host: String::new(),
-            source,
-            hint,
-        }
-    }
-
-    /// The rustls error, when the failure was TLS's (not the socket's).
-    pub fn rustls_error(&self) -> Option<&rustls::Error> {
-        self.source
-            .get_ref()
-            .and_then(|inner| inner.downcast_ref::<rustls::Error>())
-    }
-}
-
-impl std::fmt::Display for TlsError {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        if self.host.is_empty() {
-            return write!(f, "TLS error: {}{}", self.source, self.hint);
-        }
-        write!(
-            f,
-            "TLS handshake with {} failed: {}{}",
-            self.host, self.source, self.hint
-        )
-    }
-}
-
-impl std::error::Error for TlsError {
-    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
-        Some(&self.source)
     }
 }
 

@@ -14,11 +14,15 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::control::{ReplyClock, handshake_error};
-use crate::tls::TlsContext;
+use crate::net::clock::ReplyClock;
+use crate::net::tls::TlsContext;
+use crate::net::tls::handshake_error;
 
 /// Runs `io` within what is left of the reply deadline.
-async fn within<T>(clock: &ReplyClock, io: impl Future<Output = io::Result<T>>) -> io::Result<T> {
+async fn within_reply<T>(
+    clock: &ReplyClock,
+    io: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
     match clock.remaining()? {
         Some(left) => tokio::time::timeout(left, io)
             .await
@@ -146,7 +150,7 @@ impl Control {
         };
         self.clock.restart();
         let connector = TlsConnector::from(tls.config.clone());
-        let stream = within(&self.clock, connector.connect(tls.name.clone(), tcp))
+        let stream = within_reply(&self.clock, connector.connect(tls.name.clone(), tcp))
             .await
             .map_err(|e| handshake_error(e, tls))?;
         let conn = stream.get_ref().1;
@@ -171,12 +175,12 @@ impl Control {
         };
         self.clock.restart();
         stream.get_mut().1.send_close_notify();
-        within(&self.clock, stream.flush()).await?;
+        within_reply(&self.clock, stream.flush()).await?;
         // Bounded by the reply deadline; what comes before the server's
         // close_notify is no reply of ours.
         let mut buf = [0u8; 512];
         loop {
-            match within(&self.clock, stream.read(&mut buf)).await {
+            match within_reply(&self.clock, stream.read(&mut buf)).await {
                 Ok(0) => break,
                 Ok(_) => continue,
                 Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
@@ -241,8 +245,8 @@ impl embedded_io::ReadReady for Control {
 impl embedded_io_async::Read for Control {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
         match &mut self.stream {
-            Stream::Plain(tcp) => within(&self.clock, tcp.read(buf)).await,
-            Stream::Tls(s) => within(&self.clock, s.read(buf)).await,
+            Stream::Plain(tcp) => within_reply(&self.clock, tcp.read(buf)).await,
+            Stream::Tls(s) => within_reply(&self.clock, s.read(buf)).await,
             Stream::Gone => Err(gone()),
         }
     }
@@ -253,16 +257,16 @@ impl embedded_io_async::Write for Control {
         // Something is sent: a reply to it is awaited.
         self.clock.restart();
         match &mut self.stream {
-            Stream::Plain(tcp) => within(&self.clock, tcp.write(buf)).await,
-            Stream::Tls(s) => within(&self.clock, s.write(buf)).await,
+            Stream::Plain(tcp) => within_reply(&self.clock, tcp.write(buf)).await,
+            Stream::Tls(s) => within_reply(&self.clock, s.write(buf)).await,
             Stream::Gone => Err(gone()),
         }
     }
 
     async fn flush(&mut self) -> Result<(), io::Error> {
         match &mut self.stream {
-            Stream::Plain(tcp) => within(&self.clock, tcp.flush()).await,
-            Stream::Tls(s) => within(&self.clock, s.flush()).await,
+            Stream::Plain(tcp) => within_reply(&self.clock, tcp.flush()).await,
+            Stream::Tls(s) => within_reply(&self.clock, s.flush()).await,
             Stream::Gone => Err(gone()),
         }
     }

@@ -5,7 +5,7 @@ use std::net::IpAddr;
 use std::path::PathBuf;
 use std::time::Duration;
 
-use crate::tls::Verify;
+use crate::net::tls::Verify;
 
 /// Whether and how TLS protects the session.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]

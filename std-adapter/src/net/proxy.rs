@@ -77,7 +77,8 @@ impl Proxy {
             }
         };
         let authority = rest.split(['/', '?', '#']).next().unwrap_or_default();
-        let a = crate::url::parse_authority(authority).map_err(|e| bad(url, &e.to_string()))?;
+        let a =
+            crate::net::url::parse_authority(authority).map_err(|e| bad(url, &e.to_string()))?;
         Ok(Proxy {
             kind,
             host: a.host,

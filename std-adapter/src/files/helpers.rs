@@ -326,7 +326,7 @@ impl Ftp {
     ) -> Result<(u64, crate::Reply, Landing), Error> {
         let cmd = self.wire(&format!("RETR {remote}"))?.into_owned();
         let (received, reply, file) =
-            match rt::kernel_receive(self, &cmd, part, offset, total, progress).await {
+            match kernel_receive(self, &cmd, part, offset, total, progress).await {
                 Some(done) => {
                     let (received, reply, file) = done?;
                     match file {
@@ -699,4 +699,92 @@ impl Start {
             Start::Append(_) => "APPE",
         }
     }
+}
+
+#[bisync(blocking)]
+/// Linux, clear text: the kernel moves a download's bytes (socket,
+/// pipe, file). Returns the bytes received, the final reply and the
+/// file when one was opened; `None` where the kernel cannot (TLS,
+/// other systems): the portable loop runs.
+fn kernel_receive(
+    ftp: &mut Ftp,
+    cmd: &[u8],
+    part: &Path,
+    offset: u64,
+    total: Option<u64>,
+    progress: &mut impl FnMut(Progress),
+) -> Option<Result<crate::files::Received<File>, Error>> {
+    #[cfg(not(target_os = "linux"))]
+    {
+        let _ = (ftp, cmd, part, offset, total, progress);
+        None
+    }
+    #[cfg(target_os = "linux")]
+    {
+        if ftp.data_is_tls() {
+            return None;
+        }
+        let rest = (offset > 0).then_some(offset);
+        let started = ftp
+            .session
+            .set_type(ftp_core::TransferType::Binary)
+            .map_err(Error::from)
+            .and_then(|()| Ok(ftp.session.ntransfercmd(cmd, rest)?));
+        let (mut stream, announced) = match started {
+            Ok((stream, announced)) => (stream.0, announced),
+            Err(e) => return Some(Err(e)),
+        };
+        let total = total.or(announced.map(|a| a + offset));
+        let moved = crate::net::kernel::splice_to_file(
+            &mut ftp.extra.pipe,
+            stream.tcp(),
+            || open_part(part, offset),
+            |done| {
+                progress(Progress {
+                    done: offset + done,
+                    total,
+                })
+            },
+        );
+        let (received, file, data) = match moved {
+            Ok((received, file)) => {
+                stream.set_ended();
+                if ftp.options().pipeline {
+                    ftp.session.request_early_passive();
+                }
+                (received, file, Ok(()))
+            }
+            Err(crate::net::kernel::Spliced::Socket(e)) => (0, None, Err(ftp_core::Error::Io(e))),
+            // The file's own failure, as the read loop's callback's.
+            Err(crate::net::kernel::Spliced::File(e)) => {
+                (0, None, Err(ftp_core::Error::Callback(e)))
+            }
+        };
+        // The core's end of every transfer: the final reply, the
+        // completion rule, a timed-out data connection abandoned.
+        let reply = ftp
+            .session
+            .finish_transfer(
+                crate::IoStream(stream),
+                data,
+                announced.filter(|_| rest.is_none()),
+                received,
+            )
+            .map(crate::support::text)
+            .map_err(of_file(part));
+        Some(reply.map(|reply| (received, reply, file)))
+    }
+}
+
+/// The kernel does not move tokio downloads: the portable loop runs.
+#[bisync(asynch)]
+async fn kernel_receive(
+    _ftp: &mut Ftp,
+    _cmd: &[u8],
+    _part: &Path,
+    _offset: u64,
+    _total: Option<u64>,
+    _progress: &mut impl FnMut(Progress),
+) -> Option<Result<crate::files::Received<File>, Error>> {
+    None
 }

@@ -29,7 +29,7 @@ impl<T: io::Read> embedded_io::Read for IoStream<T> {
 }
 
 /// The control stream: ready when a reply can be read without waiting.
-impl embedded_io::ReadReady for IoStream<crate::Control> {
+impl embedded_io::ReadReady for IoStream<crate::net::blocking::Control> {
     fn read_ready(&mut self) -> Result<bool, io::Error> {
         self.0.read_ready()
     }

@@ -2,24 +2,17 @@
 //! resuming the control connection's TLS session.
 
 use std::io::{self, Read, Write};
-use std::net::{IpAddr, Shutdown, SocketAddr, TcpListener, TcpStream};
+use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
 use std::time::{Duration, Instant};
 
 use ftp_core::DataConnector;
 use rustls::ClientConnection;
 
 use crate::IoStream;
-use crate::control::ReplyClock;
-use crate::tls::TlsContext;
-
-/// How much a TLS data stream reads, at most, after the transfer while it
-/// waits for the server to close (session tickets, close_notify). An
-/// abandoned download is not read to its end.
-pub(crate) const DRAIN_LIMIT: usize = 256 * 1024;
-
-/// How long a TLS data stream waits for the server's close_notify after
-/// its own, before it sends FIN.
-pub(crate) const PEER_CLOSE_WAIT: Duration = Duration::from_millis(1000);
+use crate::net::clock::ReplyClock;
+use crate::net::data::{DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, set_keepalive, stalled};
+use crate::net::tls::TlsContext;
+use crate::runtime::blocking::tcp_connect;
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
@@ -82,20 +75,6 @@ impl Write for Sock<'_> {
 
     fn flush(&mut self) -> io::Result<()> {
         self.tcp.flush()
-    }
-}
-
-/// A socket timeout shows as `WouldBlock` on Unix: say what happened.
-pub(crate) fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
-    match e.kind() {
-        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
-            io::ErrorKind::TimedOut,
-            format!(
-                "the data connection stalled for {:?}",
-                timeout.unwrap_or_default()
-            ),
-        ),
-        _ => e,
     }
 }
 
@@ -347,44 +326,6 @@ impl Write for DataStream {
     }
 }
 
-/// What a data connector of either twin knows: where and how to connect,
-/// the timeouts, TLS after PROT P, and the reply clock it restarts.
-#[derive(Debug, Clone)]
-pub(crate) struct Settings {
-    pub(crate) local: SocketAddr,
-    pub(crate) source: Option<IpAddr>,
-    pub(crate) connect_timeout: Option<Duration>,
-    pub(crate) data_timeout: Option<Duration>,
-    pub(crate) keepalive: Option<Duration>,
-    pub(crate) tls: Option<TlsContext>,
-    pub(crate) clock: ReplyClock,
-    /// The proxy every data connection goes through, and the server as
-    /// the control connection reached it through the proxy (its host name
-    /// for `socks5h://` and HTTP, its address for `socks5://`): data
-    /// connections go there, at the port PASV or EPSV gave.
-    pub(crate) proxy: Option<(crate::Proxy, crate::proxy::Target)>,
-}
-
-impl Settings {
-    pub(crate) fn new(
-        local: SocketAddr,
-        options: &crate::Options,
-        clock: ReplyClock,
-        via_proxy: Option<crate::proxy::Target>,
-    ) -> Self {
-        Settings {
-            local,
-            source: options.source_address,
-            connect_timeout: options.connect_timeout,
-            data_timeout: options.data_timeout,
-            keepalive: options.keepalive,
-            tls: None,
-            clock,
-            proxy: options.proxy.clone().zip(via_proxy),
-        }
-    }
-}
-
 /// Opens data connections: passive connects (from the source address when
 /// one is set), active listens on the control connection's local address.
 /// After PROT P, streams are TLS clients resuming the control's session.
@@ -398,7 +339,7 @@ impl Connector {
         local: SocketAddr,
         options: &crate::Options,
         clock: ReplyClock,
-        via_proxy: Option<crate::proxy::Target>,
+        via_proxy: Option<crate::net::proxy::Target>,
     ) -> Self {
         Connector {
             s: Settings::new(local, options, clock, via_proxy),
@@ -423,8 +364,7 @@ impl Connector {
         let Some((proxy, server)) = &self.s.proxy else {
             return Err(io::Error::other("a BIND without a proxy"));
         };
-        let from =
-            crate::blocking::proxy::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout)?;
+        let from = super::handshake::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout)?;
         log::debug!("data connection through the proxy's BIND, from {from:?}");
         let proxy_addr = tcp.peer_addr()?;
         Ok((tcp, proxy_addr))
@@ -455,30 +395,6 @@ impl Connector {
     }
 }
 
-/// TCP keepalive on a socket: the first probe after `idle` without
-/// traffic, then every quarter of that, so a NAT gateway does not forget
-/// a control connection that waits through a long transfer (most drop
-/// idle mappings after 2 to 5 minutes). Best effort: a system without
-/// the option (some WASI hosts) goes on without it.
-pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
-    let Some(idle) = idle else {
-        return;
-    };
-    let params = socket2::TcpKeepalive::new().with_time(idle);
-    #[cfg(any(
-        target_os = "linux",
-        target_os = "android",
-        target_os = "macos",
-        target_os = "freebsd",
-        target_os = "windows",
-        target_os = "wasi"
-    ))]
-    let params = params.with_interval((idle / 4).max(Duration::from_secs(1)));
-    if let Err(e) = tcp.set_tcp_keepalive(&params) {
-        log::debug!("TCP keepalive not set: {e}");
-    }
-}
-
 /// Where an active-mode data connection is awaited: a socket of ours, or
 /// a SOCKS5 proxy's BIND (the proxy listens; its second reply says the
 /// server connected).
@@ -488,28 +404,6 @@ pub enum DataListener {
     Socket(TcpListener),
     /// A connection to the proxy that asked it to BIND.
     Proxy(TcpStream),
-}
-
-/// Connects to `addr` from `source` (any port) when given, within `timeout`.
-pub(crate) fn tcp_connect(
-    addr: SocketAddr,
-    source: Option<IpAddr>,
-    timeout: Option<Duration>,
-) -> io::Result<TcpStream> {
-    use socket2::{Domain, Socket, Type};
-    let Some(source) = source else {
-        return match timeout {
-            Some(t) => TcpStream::connect_timeout(&addr, t),
-            None => TcpStream::connect(addr),
-        };
-    };
-    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
-    socket.bind(&SocketAddr::new(source, 0).into())?;
-    match timeout {
-        Some(t) => socket.connect_timeout(&addr.into(), t)?,
-        None => socket.connect(&addr.into())?,
-    }
-    Ok(socket.into())
 }
 
 impl DataConnector for Connector {
@@ -532,7 +426,7 @@ impl DataConnector for Connector {
 
     fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
         if let Some((proxy, server)) = &self.s.proxy {
-            let (tcp, bound) = crate::blocking::proxy::bind_via(
+            let (tcp, bound) = super::handshake::bind_via(
                 proxy,
                 &server.at_port(0),
                 self.s.source,
@@ -606,7 +500,7 @@ impl Connector {
     /// there is one).
     fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
         match &self.s.proxy {
-            Some((proxy, server)) => crate::blocking::proxy::connect_via(
+            Some((proxy, server)) => super::handshake::connect_via(
                 proxy,
                 &server.at_port(addr.port()),
                 self.s.source,

@@ -17,8 +17,8 @@ use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
+use crate::bulk::mirror::workers::{connection_lost, too_many_connections, worth_retrying};
 use crate::files::{Fetch, Landing, Progress, Ranges, Segmented, Transferred, part_path};
-use crate::mirror::workers::{connection_lost, too_many_connections, worth_retrying};
 use crate::support::{local, of_file, refused_is_none, rest_refused};
 use crate::{Error, Verification};
 
@@ -159,7 +159,10 @@ where
     } else {
         0
     };
-    let (total, extra) = rt::alongside(spare, connect, || sized(ftp, remote, how)).await;
+    let (total, extra) = rt::alongside(spare, &|| connect_quietly(connect), || {
+        sized(ftp, remote, how)
+    })
+    .await;
     let Some(total) = total?.filter(|&t| splittable(t)) else {
         return ftp.fetch(remote, local, &single, progress).await;
     };
@@ -438,4 +441,11 @@ async fn range(
         }
     }
     flushed.map_err(|e| local(part, e))
+}
+
+/// A new session, or `None` when it could not connect: its worker tries
+/// again when it has a job, and retires if the server caps connections.
+#[bisync]
+pub(crate) async fn connect_quietly<C: Connect>(connect: &C) -> Option<Ftp> {
+    connect.connect().await.ok()
 }

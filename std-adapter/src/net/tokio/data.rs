@@ -5,20 +5,21 @@
 
 use std::future::Future;
 use std::io;
-use std::net::{IpAddr, SocketAddr};
+use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
 use ftp_core::asynch::DataConnector;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::{TcpListener, TcpSocket, TcpStream};
+use tokio::net::{TcpListener, TcpStream};
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::connector::{DRAIN_LIMIT, Settings, set_keepalive, stalled};
-use crate::control::ReplyClock;
-use crate::tls::TlsContext;
+use crate::net::clock::ReplyClock;
+use crate::net::data::{DRAIN_LIMIT, Settings, set_keepalive, stalled};
+use crate::net::tls::TlsContext;
+use crate::runtime::tokio::tcp_connect;
 
 enum Io {
     Plain(TcpStream),
@@ -32,7 +33,7 @@ enum Io {
 }
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P. It is
-/// tokio's `AsyncRead` and `AsyncWrite` (for [`super::Ftp::ntransfercmd`];
+/// tokio's `AsyncRead` and `AsyncWrite` (for [`crate::tokio::Ftp::ntransfercmd`];
 /// no timeout there, as with tokio's own streams: wrap calls in
 /// `tokio::time::timeout`), and `embedded-io-async` with the data timeout
 /// for the core's session.
@@ -208,7 +209,7 @@ impl DataStream {
         {
             s.get_mut().1.send_close_notify();
             Self::timed(timeout, s.flush()).await?;
-            self.drain(Some(crate::connector::PEER_CLOSE_WAIT)).await;
+            self.drain(Some(crate::net::data::PEER_CLOSE_WAIT)).await;
         }
         let shut = match &mut self.io {
             Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
@@ -329,7 +330,7 @@ impl Connector {
         local: SocketAddr,
         options: &crate::Options,
         clock: ReplyClock,
-        via_proxy: Option<crate::proxy::Target>,
+        via_proxy: Option<crate::net::proxy::Target>,
     ) -> Self {
         Connector {
             s: Settings::new(local, options, clock, via_proxy),
@@ -355,7 +356,7 @@ impl Connector {
             return Err(io::Error::other("a BIND without a proxy"));
         };
         let from =
-            super::proxy::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout).await?;
+            super::handshake::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout).await?;
         log::debug!("data connection through the proxy's BIND, from {from:?}");
         let proxy_addr = tcp.peer_addr()?;
         Ok((tcp, proxy_addr))
@@ -391,39 +392,13 @@ pub enum DataListener {
     Proxy(TcpStream),
 }
 
-/// Connects to `addr` from `source` (any port) when given, within `timeout`.
-pub(crate) async fn tcp_connect(
-    addr: SocketAddr,
-    source: Option<IpAddr>,
-    timeout: Option<Duration>,
-) -> io::Result<TcpStream> {
-    let connect = async {
-        let Some(source) = source else {
-            return TcpStream::connect(addr).await;
-        };
-        let socket = if addr.is_ipv4() {
-            TcpSocket::new_v4()?
-        } else {
-            TcpSocket::new_v6()?
-        };
-        socket.bind(SocketAddr::new(source, 0))?;
-        socket.connect(addr).await
-    };
-    match timeout {
-        Some(t) => tokio::time::timeout(t, connect)
-            .await
-            .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))),
-        None => connect.await,
-    }
-}
-
 impl Connector {
     /// A TCP connection to the data port `addr` (through the proxy when
     /// there is one).
     async fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
         match &self.s.proxy {
             Some((proxy, server)) => {
-                super::proxy::connect_via(
+                super::handshake::connect_via(
                     proxy,
                     &server.at_port(addr.port()),
                     self.s.source,
@@ -456,7 +431,7 @@ impl DataConnector for Connector {
 
     async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
         if let Some((proxy, server)) = &self.s.proxy {
-            let (tcp, bound) = super::proxy::bind_via(
+            let (tcp, bound) = super::handshake::bind_via(
                 proxy,
                 &server.at_port(0),
                 self.s.source,

@@ -1,0 +1,94 @@
+//! What the data connections of both runtimes share: their settings,
+//! the close policy's limits, keepalive, and how a stall is reported.
+
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::Duration;
+
+use crate::net::clock::ReplyClock;
+use crate::net::tls::TlsContext;
+
+/// How much a TLS data stream reads, at most, after the transfer while it
+/// waits for the server to close (session tickets, close_notify). An
+/// abandoned download is not read to its end.
+pub(crate) const DRAIN_LIMIT: usize = 256 * 1024;
+
+/// How long a TLS data stream waits for the server's close_notify after
+/// its own, before it sends FIN.
+pub(crate) const PEER_CLOSE_WAIT: Duration = Duration::from_millis(1000);
+
+/// A socket timeout shows as `WouldBlock` on Unix: say what happened.
+pub(crate) fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
+    match e.kind() {
+        io::ErrorKind::WouldBlock | io::ErrorKind::TimedOut => io::Error::new(
+            io::ErrorKind::TimedOut,
+            format!(
+                "the data connection stalled for {:?}",
+                timeout.unwrap_or_default()
+            ),
+        ),
+        _ => e,
+    }
+}
+
+/// What a data connector of either twin knows: where and how to connect,
+/// the timeouts, TLS after PROT P, and the reply clock it restarts.
+#[derive(Debug, Clone)]
+pub(crate) struct Settings {
+    pub(crate) local: SocketAddr,
+    pub(crate) source: Option<IpAddr>,
+    pub(crate) connect_timeout: Option<Duration>,
+    pub(crate) data_timeout: Option<Duration>,
+    pub(crate) keepalive: Option<Duration>,
+    pub(crate) tls: Option<TlsContext>,
+    pub(crate) clock: ReplyClock,
+    /// The proxy every data connection goes through, and the server as
+    /// the control connection reached it through the proxy (its host name
+    /// for `socks5h://` and HTTP, its address for `socks5://`): data
+    /// connections go there, at the port PASV or EPSV gave.
+    pub(crate) proxy: Option<(crate::Proxy, crate::net::proxy::Target)>,
+}
+
+impl Settings {
+    pub(crate) fn new(
+        local: SocketAddr,
+        options: &crate::Options,
+        clock: ReplyClock,
+        via_proxy: Option<crate::net::proxy::Target>,
+    ) -> Self {
+        Settings {
+            local,
+            source: options.source_address,
+            connect_timeout: options.connect_timeout,
+            data_timeout: options.data_timeout,
+            keepalive: options.keepalive,
+            tls: None,
+            clock,
+            proxy: options.proxy.clone().zip(via_proxy),
+        }
+    }
+}
+
+/// TCP keepalive on a socket: the first probe after `idle` without
+/// traffic, then every quarter of that, so a NAT gateway does not forget
+/// a control connection that waits through a long transfer (most drop
+/// idle mappings after 2 to 5 minutes). Best effort: a system without
+/// the option (some WASI hosts) goes on without it.
+pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
+    let Some(idle) = idle else {
+        return;
+    };
+    let params = socket2::TcpKeepalive::new().with_time(idle);
+    #[cfg(any(
+        target_os = "linux",
+        target_os = "android",
+        target_os = "macos",
+        target_os = "freebsd",
+        target_os = "windows",
+        target_os = "wasi"
+    ))]
+    let params = params.with_interval((idle / 4).max(Duration::from_secs(1)));
+    if let Err(e) = tcp.set_tcp_keepalive(&params) {
+        log::debug!("TCP keepalive not set: {e}");
+    }
+}

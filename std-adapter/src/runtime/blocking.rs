@@ -1,0 +1,185 @@
+//! The blocking runtime: std sockets, `std::fs`, threads. Every item of
+//! the contract ([`super`]) without `async`; a step bounded by a timeout
+//! is bounded by the socket's own timeouts.
+
+use std::io::{self, Read, Write};
+use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::time::{Duration, SystemTime};
+
+pub(crate) use embedded_io::{Read as DataRead, Write as DataWrite};
+pub(crate) use std::fs;
+pub(crate) use std::fs::{File, OpenOptions};
+pub(crate) use std::io::Seek;
+pub(crate) use std::io::{Read as TcpRead, Write as TcpWrite};
+
+/// The TCP stream of this runtime.
+pub(crate) type Tcp = TcpStream;
+
+/// Where a download's blocks go: any `std::io` writer.
+pub(crate) trait Sink {
+    fn put(&mut self, block: &[u8]) -> io::Result<()>;
+    /// After the last block.
+    fn done(&mut self) -> io::Result<()>;
+}
+
+impl<W: Write + ?Sized> Sink for W {
+    fn put(&mut self, block: &[u8]) -> io::Result<()> {
+        self.write_all(block)
+    }
+
+    fn done(&mut self) -> io::Result<()> {
+        self.flush()
+    }
+}
+
+/// What an upload sends: any `std::io` reader.
+pub(crate) trait Source {
+    fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl<R: Read + ?Sized> Source for R {
+    fn take(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        loop {
+            match self.read(buf) {
+                Err(e) if e.kind() == io::ErrorKind::Interrupted => continue,
+                other => return other,
+            }
+        }
+    }
+}
+
+/// The addresses of `host`.
+pub(crate) fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok((host, port).to_socket_addrs()?.collect())
+}
+
+/// Connects to `addr` from `source` (any port) when given, within `timeout`.
+pub(crate) fn tcp_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
+    use socket2::{Domain, Socket, Type};
+    let Some(source) = source else {
+        return match timeout {
+            Some(t) => TcpStream::connect_timeout(&addr, t),
+            None => TcpStream::connect(addr),
+        };
+    };
+    let socket = Socket::new(Domain::for_address(addr), Type::STREAM, None)?;
+    socket.bind(&SocketAddr::new(source, 0).into())?;
+    match timeout {
+        Some(t) => socket.connect_timeout(&addr.into(), t)?,
+        None => socket.connect(&addr.into())?,
+    }
+    Ok(socket.into())
+}
+
+/// Arms (`Some`) or disarms (`None`) the deadline this runtime's sockets
+/// enforce themselves: here the socket's read and write timeouts, which
+/// is what bounds a [`within`] step.
+pub(crate) fn socket_deadline(tcp: &Tcp, timeout: Option<Duration>) -> io::Result<()> {
+    tcp.set_read_timeout(timeout)?;
+    tcp.set_write_timeout(timeout)
+}
+
+/// A step on a socket armed by [`socket_deadline`], within `timeout`: the
+/// socket's timeouts bounded it, so its result is the step's.
+pub(crate) fn within<T>(_timeout: Option<Duration>, step: io::Result<T>) -> io::Result<T> {
+    step
+}
+
+/// A std file as this runtime's file: itself.
+pub(crate) fn from_std(file: File) -> File {
+    file
+}
+
+/// Sets a file's modification time.
+pub(crate) fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
+    file.set_modified(when)
+}
+
+/// Waits `pause`.
+pub(crate) fn sleep(pause: Duration) {
+    std::thread::sleep(pause)
+}
+
+/// Runs `f` (local file system work) here and now.
+pub(crate) fn unblock<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    f()
+}
+
+/// A call's result as it is (the tokio runtime boxes a large future).
+pub(crate) fn boxed<T>(value: T) -> T {
+    value
+}
+
+/// Runs `main` on this thread while `n` calls of `open` run on threads of
+/// their own (a bulk job's sessions log in while the work is found);
+/// returns `main`'s value and what each `open` gave (`None` when its
+/// thread could not start).
+pub(crate) fn alongside<T, S: Send>(
+    n: usize,
+    open: &(impl Fn() -> Option<S> + Sync),
+    main: impl FnOnce() -> T,
+) -> (T, Vec<Option<S>>) {
+    if n == 0 {
+        return (main(), Vec::new());
+    }
+    std::thread::scope(|scope| {
+        let handles: Vec<_> = (0..n)
+            .map(|i| {
+                std::thread::Builder::new()
+                    .name(format!("connect-{i}"))
+                    .spawn_scoped(scope, open)
+            })
+            .collect();
+        let value = main();
+        let sessions = handles
+            .into_iter()
+            .map(|h| h.ok().and_then(|h| h.join().ok().flatten()))
+            .collect();
+        (value, sessions)
+    })
+}
+
+/// Runs `worker` once with `first` on this thread and once for each of
+/// `extra` on a thread of its own; returns the first's value. Where no
+/// thread can start (WASI), the first does it all. A worker's panic
+/// reaches the caller, after every worker ended.
+pub(crate) fn run_all<S: Send, W>(first: Option<S>, extra: Vec<Option<S>>, worker: W) -> Option<S>
+where
+    W: Fn(Option<S>) -> Option<S> + Sync,
+{
+    let worker = &worker;
+    std::thread::scope(|scope| {
+        let mut handles = Vec::new();
+        for (i, session) in extra.into_iter().enumerate() {
+            let spawned = std::thread::Builder::new()
+                .name(format!("worker-{}", i + 1))
+                .spawn_scoped(scope, move || worker(session));
+            match spawned {
+                Ok(handle) => handles.push(handle),
+                Err(e) => {
+                    log::info!("no more workers ({e}), going on with {i}");
+                    break;
+                }
+            }
+        }
+        let first = worker(first);
+        let mut panicked = None;
+        for handle in handles {
+            if let Err(panic) = handle.join() {
+                panicked.get_or_insert(panic);
+            }
+        }
+        // As in the tokio runtime: a summary without that worker's files
+        // would say less than what happened.
+        if let Some(panic) = panicked {
+            std::panic::resume_unwind(panic);
+        }
+        first
+    })
+}

@@ -1,0 +1,168 @@
+//! The tokio runtime: tokio's sockets, files and timers; concurrent work
+//! runs as futures of the caller's task (no task spawned). Every item of
+//! the contract ([`super`]) as an `async fn` where it waits.
+
+use std::future::Future;
+use std::io;
+use std::net::{IpAddr, SocketAddr};
+use std::time::{Duration, SystemTime};
+
+use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
+use tokio::net::{TcpSocket, TcpStream};
+
+pub(crate) use embedded_io_async::{Read as DataRead, Write as DataWrite};
+pub(crate) use tokio::fs;
+pub(crate) use tokio::fs::{File, OpenOptions};
+pub(crate) use tokio::io::AsyncSeekExt as Seek;
+pub(crate) use tokio::io::{AsyncReadExt as TcpRead, AsyncWriteExt as TcpWrite};
+
+/// The TCP stream of this runtime.
+pub(crate) type Tcp = TcpStream;
+
+/// Where a download's blocks go: any tokio writer.
+#[allow(async_fn_in_trait)]
+pub(crate) trait Sink {
+    async fn put(&mut self, block: &[u8]) -> io::Result<()>;
+    /// After the last block.
+    async fn done(&mut self) -> io::Result<()>;
+}
+
+impl<W: AsyncWrite + Unpin + ?Sized> Sink for W {
+    async fn put(&mut self, block: &[u8]) -> io::Result<()> {
+        self.write_all(block).await
+    }
+
+    async fn done(&mut self) -> io::Result<()> {
+        self.flush().await
+    }
+}
+
+/// What an upload sends: any tokio reader.
+#[allow(async_fn_in_trait)]
+pub(crate) trait Source {
+    async fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
+}
+
+impl<R: AsyncRead + Unpin + ?Sized> Source for R {
+    async fn take(&mut self, buf: &mut [u8]) -> io::Result<usize> {
+        self.read(buf).await
+    }
+}
+
+/// The addresses of `host`.
+pub(crate) async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    Ok(tokio::net::lookup_host((host, port)).await?.collect())
+}
+
+/// Connects to `addr` from `source` (any port) when given, within `timeout`.
+pub(crate) async fn tcp_connect(
+    addr: SocketAddr,
+    source: Option<IpAddr>,
+    timeout: Option<Duration>,
+) -> io::Result<TcpStream> {
+    let connect = async {
+        let Some(source) = source else {
+            return TcpStream::connect(addr).await;
+        };
+        let socket = if addr.is_ipv4() {
+            TcpSocket::new_v4()?
+        } else {
+            TcpSocket::new_v6()?
+        };
+        socket.bind(SocketAddr::new(source, 0))?;
+        socket.connect(addr).await
+    };
+    match timeout {
+        Some(t) => tokio::time::timeout(t, connect)
+            .await
+            .unwrap_or_else(|_| Err(io::Error::new(io::ErrorKind::TimedOut, "connect timed out"))),
+        None => connect.await,
+    }
+}
+
+/// Nothing to arm: tokio's sockets have no timeouts of their own, and
+/// [`within`] bounds the step itself.
+pub(crate) fn socket_deadline(_tcp: &Tcp, _timeout: Option<Duration>) -> io::Result<()> {
+    Ok(())
+}
+
+/// `step` within `timeout`.
+pub(crate) async fn within<T>(
+    timeout: Option<Duration>,
+    step: impl Future<Output = io::Result<T>>,
+) -> io::Result<T> {
+    match timeout {
+        Some(t) => tokio::time::timeout(t, step).await.unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                format!("no answer within {t:?}"),
+            ))
+        }),
+        None => step.await,
+    }
+}
+
+/// A std file as a tokio one.
+pub(crate) fn from_std(file: std::fs::File) -> File {
+    File::from_std(file)
+}
+
+/// Sets a file's modification time, after the writes in flight.
+pub(crate) async fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
+    let file = file.try_clone().await?.into_std().await;
+    file.set_modified(when)
+}
+
+/// Waits `pause`.
+pub(crate) async fn sleep(pause: Duration) {
+    tokio::time::sleep(pause).await
+}
+
+/// Runs `f` (local file system work) on tokio's blocking threads.
+pub(crate) async fn unblock<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    tokio::task::spawn_blocking(f)
+        .await
+        .unwrap_or_else(|e| Err(io::Error::other(e)))
+}
+
+/// A large future on the heap (a segmented download inside a mirror's
+/// worker would otherwise make every worker's future as large).
+pub(crate) fn boxed<F: Future>(future: F) -> std::pin::Pin<Box<F>> {
+    Box::pin(future)
+}
+
+/// Runs `main` while `n` futures of `open` run, all as futures of this
+/// task (a bulk job's sessions log in while the work is found); returns
+/// `main`'s value and what each `open` gave.
+pub(crate) async fn alongside<T, S, F, M>(
+    n: usize,
+    open: &impl Fn() -> F,
+    main: impl FnOnce() -> M,
+) -> (T, Vec<Option<S>>)
+where
+    F: Future<Output = Option<S>>,
+    M: Future<Output = T>,
+{
+    let opens = futures_util::future::join_all((0..n).map(|_| Box::pin(open())));
+    futures_util::future::join(Box::pin(main()), opens).await
+}
+
+/// Runs `worker` once with `first` and once for each of `extra`, as
+/// futures of this task; returns the first's value.
+pub(crate) async fn run_all<S, W, F>(
+    first: Option<S>,
+    extra: Vec<Option<S>>,
+    worker: W,
+) -> Option<S>
+where
+    W: Fn(Option<S>) -> F,
+    F: Future<Output = Option<S>>,
+{
+    // Each worker's future on the heap: N of them side by side would
+    // make the caller's future N times a worker's size.
+    let others = futures_util::future::join_all(extra.into_iter().map(|s| Box::pin(worker(s))));
+    let (first, _) = futures_util::future::join(Box::pin(worker(first)), others).await;
+    first
+}
