@@ -10,6 +10,7 @@
 #
 # usage: bash bench/compare.sh [RUNS]    (as root)
 #        SCENARIOS="retr-tls mirror" bash bench/compare.sh   (only those rows: retr stor many mirror retr-tls stor-tls)
+#        BASELINE=/tmp/old/ftp-script bash bench/compare.sh   (an older build beside today's, as "before")
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -124,6 +125,15 @@ timed() { # scenario client
 
 
 clients=(ftp-script curl suppaftp lftp ftplib)
+# BASELINE=path/to/an/older/ftp-script: that build too, as "before",
+# interleaved with today's (a refactoring's before and after in one run).
+if [ -n "${BASELINE:-}" ]; then
+    [ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable"
+    for s in retr stor many mirror retr-tls stor-tls; do
+        [ -n "${cmd[$s,ftp-script]:-}" ] && cmd[$s,before]="${cmd[$s,ftp-script]//$ours/$BASELINE}"
+    done
+    clients=(ftp-script before curl suppaftp lftp ftplib)
+fi
 printf '%s, %s, vsftpd %s, loopback, data on tmpfs; medians of %s runs after a warm-up\n' \
     "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
 printf '%-26s' "scenario"; for c in "${clients[@]}"; do printf ' %-24s' "$c"; done; printf '\n'

@@ -182,6 +182,15 @@ cmd[big,lftp]="lftp -c '$lftp_open; get big.bin'"
 cmd[big,lftp-pget4]="lftp -c '$lftp_open; pget -n 4 big.bin'"
 cmd[big,ftplib]="python3 -c \"$py_big\""
 
+# BASELINE=path/to/an/older/ftp-script: that build too, as "before",
+# interleaved with today's (a refactoring's before and after in one run).
+if [ -n "${BASELINE:-}" ]; then
+    [ -x "$BASELINE" ] || die "BASELINE=$BASELINE is not an executable"
+    for s in one one-tls mirror big; do
+        cmd[$s,before]="${cmd[$s,ftp-script]//$ours/$BASELINE}"
+    done
+fi
+
 check() { # scenario dir
     case $1 in
         one|one-tls) diff -r "$root/one" "$2/one" >/dev/null || die "$1: the copies in $2 differ" ;;
@@ -226,6 +235,7 @@ PY
 }
 
 clients_of() { # scenario
+    [ -n "${BASELINE:-}" ] && printf 'before '
     case $1 in
         one) echo ftp-script suppaftp lftp curl ftplib ;;
         # ftplib cannot: it does not resume the TLS session on data
