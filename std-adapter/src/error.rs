@@ -113,11 +113,100 @@ impl Error {
         self.reply().map(|r| r.code().get())
     }
 
-    /// A local file's error, naming the file.
+    /// A local file's error, naming the file (and, under WASI, where
+    /// files can be at all).
     pub fn local(path: impl Into<PathBuf>, source: io::Error) -> Error {
+        let source = if cfg!(target_os = "wasi") && source.kind() == io::ErrorKind::NotFound {
+            io::Error::new(
+                source.kind(),
+                format!("{source} (under WASI only preopened directories are reachable)"),
+            )
+        } else {
+            source
+        };
         Error::Local {
             path: path.into(),
             source,
+        }
+    }
+
+    /// True when the session cannot go on after this error: the network
+    /// failed, the server closed or said `421`, the replies are out of
+    /// step, or a transfer ended early. A fresh connection is the way on.
+    ///
+    /// ```
+    /// let e = ftp_std::Error::ConnectionClosed;
+    /// assert!(e.connection_lost() && e.worth_retrying());
+    /// ```
+    pub fn connection_lost(&self) -> bool {
+        match self {
+            Error::Io(_)
+            | Error::ConnectionClosed
+            | Error::SessionClosed
+            | Error::Protocol(_)
+            | Error::TransferIncomplete { .. } => true,
+            Error::Temporary(r) => r.code().get() == 421,
+            _ => false,
+        }
+    }
+
+    /// True when the same operation may work if tried again (on a fresh
+    /// connection when [`Error::connection_lost`]): a lost connection or
+    /// a 4xx, unless the target is full.
+    pub fn worth_retrying(&self) -> bool {
+        (self.connection_lost() || matches!(self, Error::Temporary(_))) && !self.storage_full()
+    }
+
+    /// True for a refusal to connect or log in because the server caps
+    /// connections per client (`421 Too many connections`; some servers
+    /// say it with 530 at login): another connection is no use while the
+    /// others are open.
+    pub fn too_many_connections(&self) -> bool {
+        match self {
+            Error::Temporary(r) if r.code().get() == 421 => true,
+            Error::Temporary(r) | Error::Permanent(r) => {
+                let text = String::from_utf8_lossy(r.text()).to_ascii_lowercase();
+                [
+                    "too many",
+                    "maximum number",
+                    "connection limit",
+                    "try again later",
+                ]
+                .iter()
+                .any(|p| text.contains(p))
+            }
+            _ => false,
+        }
+    }
+
+    /// True when the target has no room: the server's storage (452, 552)
+    /// or the local disk. Every later file would fail the same way.
+    pub fn storage_full(&self) -> bool {
+        match self {
+            Error::Temporary(r) => r.code().get() == 452,
+            Error::Permanent(r) => r.code().get() == 552,
+            // The local disk: a download's file (named), or another write.
+            Error::Io(io) | Error::Callback(io) | Error::Local { source: io, .. } => matches!(
+                io.kind(),
+                io::ErrorKind::StorageFull | io::ErrorKind::QuotaExceeded
+            ),
+            _ => false,
+        }
+    }
+
+    /// True for the replies of a server that does not do REST.
+    pub(crate) fn rest_refused(&self) -> bool {
+        matches!(self, Error::Permanent(r) if matches!(r.code().get(), 500..=504))
+    }
+
+    /// The core's error of a transfer whose callback reads or writes
+    /// `path`: the callback's own failure is that file's error.
+    pub(crate) fn of_file(
+        path: &std::path::Path,
+    ) -> impl Fn(ftp_core::Error<io::Error>) -> Error + '_ {
+        move |e| match e {
+            ftp_core::Error::Callback(io) => Error::local(path, io),
+            other => Error::from(other),
         }
     }
 }
@@ -305,5 +394,51 @@ impl std::fmt::Display for TlsError {
 impl std::error::Error for TlsError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         Some(&self.source)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use ftp_core::{Code, Reply};
+
+    fn reply(code: u16, text: &str) -> ReplyError {
+        ReplyError::from_reply(&Reply::new(
+            Code::new(code).unwrap(),
+            text.as_bytes(),
+            false,
+        ))
+    }
+
+    #[test]
+    fn a_connection_limit_is_told_from_other_refusals() {
+        assert!(Error::Temporary(reply(421, "421 Too many connections")).too_many_connections());
+        assert!(
+            Error::Permanent(reply(
+                530,
+                "530 Sorry, the maximum number of clients (2) from your host are already connected."
+            ))
+            .too_many_connections()
+        );
+        assert!(!Error::Permanent(reply(530, "530 Login incorrect.")).too_many_connections());
+        assert!(!Error::Io(std::io::Error::other("reset")).too_many_connections());
+    }
+
+    #[test]
+    fn a_full_target_stops_and_is_not_retried() {
+        let full = [
+            Error::Temporary(reply(452, "452 Insufficient storage space")),
+            Error::Permanent(reply(552, "552 Exceeded storage allocation")),
+            Error::Callback(std::io::Error::from(std::io::ErrorKind::StorageFull)),
+            Error::local(
+                "/t/f",
+                std::io::Error::from(std::io::ErrorKind::QuotaExceeded),
+            ),
+        ];
+        for e in &full {
+            assert!(e.storage_full() && !e.worth_retrying(), "{e:?}");
+        }
+        let passing = Error::Temporary(reply(450, "450 busy"));
+        assert!(!passing.storage_full() && passing.worth_retrying());
     }
 }

@@ -66,7 +66,6 @@ pub mod encoding;
 mod error;
 mod glob;
 mod reply;
-mod support;
 mod verify;
 
 // The layers, runtime < net < session < files < bulk: each imports only

@@ -17,9 +17,7 @@ use super::bisync;
 use super::client::Ftp;
 use super::rt::{self, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
-use crate::bulk::mirror::workers::{connection_lost, too_many_connections, worth_retrying};
 use crate::files::{Fetch, Landing, Progress, Ranges, Segmented, Transferred, part_path};
-use crate::support::{local, of_file, refused_is_none, rest_refused};
 use crate::{Error, Verification};
 
 /// The state file beside the `.part` file.
@@ -177,9 +175,9 @@ where
     let offset = ranges.done();
     if fresh {
         let path = part.clone();
-        rt::unblock(move || crate::support::create_part(&path)?.set_len(total))
+        rt::unblock(move || crate::files::create_part(&path)?.set_len(total))
             .await
-            .map_err(|e| self::local(&part, e))?;
+            .map_err(|e| Error::local(&part, e))?;
     }
     let shared = Shared {
         taken: Mutex::new(vec![false; ranges.ranges.len()]),
@@ -225,7 +223,7 @@ where
     let got = shared.ranges.lock().unwrap().done();
     let len = fs::metadata(&part)
         .await
-        .map_err(|e| self::local(&part, e))?
+        .map_err(|e| Error::local(&part, e))?
         .len();
     if got != total || len != total {
         save(&shared).await;
@@ -250,12 +248,12 @@ where
                 .set_modified(when)
         })
         .await
-        .map_err(|e| self::local(&part, e))?;
+        .map_err(|e| Error::local(&part, e))?;
     }
     let _ = fs::remove_file(&shared.state).await;
     fs::rename(&part, local)
         .await
-        .map_err(|e| self::local(local, e))?;
+        .map_err(|e| Error::local(local, e))?;
     Ok(Transferred {
         offset,
         bytes: shared.bytes.load(Ordering::Relaxed),
@@ -276,7 +274,7 @@ async fn sized(ftp: &mut Ftp, remote: &str, how: &Segmented) -> Result<Option<u6
     }
     match how.size {
         Some(size) => Ok(Some(size)),
-        None => refused_is_none(ftp.size(remote).await),
+        None => crate::session::refused_is_none(ftp.size(remote).await),
     }
 }
 
@@ -323,7 +321,7 @@ where
                         ftp = Some(f);
                         continue;
                     }
-                    Err(e) if !first && too_many_connections(&e) => {
+                    Err(e) if !first && e.too_many_connections() => {
                         log::info!("{remote}: the server refused another connection ({e})");
                         shared.give_back(i);
                         return None;
@@ -336,17 +334,17 @@ where
                     save(shared).await;
                     break;
                 }
-                Err(e) if rest_refused(&e) => {
+                Err(e) if e.rest_refused() => {
                     shared.no_rest.store(true, Ordering::SeqCst);
                     shared.give_back(i);
                     return ftp;
                 }
                 Err(e) => {
-                    if connection_lost(&e) {
+                    if e.connection_lost() {
                         ftp = None;
                     }
                     attempt += 1;
-                    if !worth_retrying(&e) || attempt > how.retries {
+                    if !e.worth_retrying() || attempt > how.retries {
                         shared.fail(e);
                         shared.give_back(i);
                         return ftp;
@@ -380,15 +378,15 @@ async fn range(
         .write(true)
         .open(part)
         .await
-        .map_err(|e| local(part, e))?;
+        .map_err(|e| Error::local(part, e))?;
     file.seek(SeekFrom::Start(at))
         .await
-        .map_err(|e| local(part, e))?;
+        .map_err(|e| Error::local(part, e))?;
     let rest = (at > 0).then_some(at);
     let mut t = ftp
         .open_data(&cmd, Flow::Blocks, rest)
         .await
-        .map_err(of_file(part))?;
+        .map_err(Error::of_file(part))?;
     // Written a block at a time; saved every 16 MiB so that a resume
     // after a crash loses little.
     let mut unsaved = 0u64;
@@ -420,10 +418,12 @@ async fn range(
     match outcome {
         // The range is complete: the server's transfer is cut short.
         Ok(true) => {
-            ftp.stop_data(t).await.map_err(of_file(part))?;
+            ftp.stop_data(t).await.map_err(Error::of_file(part))?;
         }
         Ok(false) => {
-            ftp.close_data(t, Ok(())).await.map_err(of_file(part))?;
+            ftp.close_data(t, Ok(()))
+                .await
+                .map_err(Error::of_file(part))?;
             if at < end {
                 return Err(Error::TransferIncomplete {
                     expected: end,
@@ -435,12 +435,12 @@ async fn range(
             return Err(ftp
                 .close_data(t, Err(e))
                 .await
-                .map_or_else(of_file(part), |_| {
+                .map_or_else(Error::of_file(part), |_| {
                     Error::Io(std::io::Error::other("the transfer failed"))
                 }));
         }
     }
-    flushed.map_err(|e| local(part, e))
+    flushed.map_err(|e| Error::local(part, e))
 }
 
 /// A new session, or `None` when it could not connect: its worker tries

@@ -12,16 +12,17 @@ use super::client::Ftp;
 use super::rt::{self, File, OpenOptions, Seek as _, Sink as _, fs};
 use super::transfer::Flow;
 use crate::Error;
-use crate::files::{Continued, Fetch, Landing, Looped, Progress, Put, Transferred, part_path};
-use crate::support::{land_whole, local, of_file, refused_is_none, rest_refused};
+use crate::files::{
+    Fetch, Landing, Looped, Progress, Put, Resume, Transferred, part_path, resume_from,
+};
 use crate::verify::{Checksum, Verification};
 
 /// Creates the `.part` file anew, never through a link (see
-/// [`crate::support::create_part`]).
+/// [`crate::files::create_part`]).
 #[bisync]
 async fn create_part(part: &Path) -> io::Result<File> {
     let part = part.to_path_buf();
-    let f = rt::unblock(move || crate::support::create_part(&part)).await?;
+    let f = rt::unblock(move || crate::files::create_part(&part)).await?;
     Ok(rt::from_std(f))
 }
 
@@ -35,12 +36,22 @@ async fn keep_part(part: &Path, data: Vec<u8>) {
     }
     let part = part.to_path_buf();
     let kept = rt::unblock(move || {
-        let mut f = crate::support::create_part(&part)?;
+        let mut f = crate::files::create_part(&part)?;
         std::io::Write::write_all(&mut f, &data)
     })
     .await;
     if let Err(e) = kept {
         log::debug!("the partial download was not kept: {e}");
+    }
+}
+
+/// The length of the regular file at `path`; `None` when there is none
+/// (or a link, or anything else).
+#[bisync]
+async fn regular_len(path: &Path) -> Option<u64> {
+    match fs::symlink_metadata(path).await {
+        Ok(meta) if meta.is_file() => Some(meta.len()),
+        _ => None,
     }
 }
 
@@ -76,8 +87,10 @@ async fn set_time(path: &Path, when: SystemTime) -> Result<(), Error> {
         .write(true)
         .open(path)
         .await
-        .map_err(|e| local(path, e))?;
-    rt::set_modified(&f, when).await.map_err(|e| local(path, e))
+        .map_err(|e| Error::local(path, e))?;
+    rt::set_modified(&f, when)
+        .await
+        .map_err(|e| Error::local(path, e))
 }
 
 #[bisync]
@@ -144,52 +157,62 @@ impl Ftp {
         // size the 150 reply announces is checked.
         let total = match fetch.size {
             Some(size) => Some(size),
-            None if fetch.resume => refused_is_none(self.size(remote).await)?,
+            None if fetch.resume => crate::session::refused_is_none(self.size(remote).await)?,
             None => None,
         };
-        let resume = fetch.resume;
-        // A link under the .part name is not a partial download.
-        // One look at the .part file, and only to resume.
-        let mut part_len = None;
-        if resume
-            && let Ok(meta) = fs::symlink_metadata(&part).await
-            && meta.is_file()
-        {
-            part_len = Some(meta.len());
-        }
-        if resume && fetch.continue_local && part_len.is_none() {
-            match self
-                .continue_local(local, &part, total, fetch.modified)
-                .await?
-            {
-                Continued::Done(done) => return Ok(done),
-                Continued::From(have) => part_len = Some(have),
-                Continued::Nothing => {}
+        // One look at the .part file, and only to resume; one at the
+        // final name when there is no .part file and it may be continued.
+        // A link under either name is no partial download.
+        let part_len = match fetch.resume {
+            true => regular_len(&part).await,
+            false => None,
+        };
+        let local_len = match fetch.resume && fetch.continue_local && part_len.is_none() {
+            true => regular_len(local).await,
+            false => None,
+        };
+        let mut offset = match resume_from(part_len, local_len, total) {
+            Resume::Fresh => 0,
+            Resume::Part(have) => have,
+            Resume::Local(have) => {
+                fs::rename(local, &part)
+                    .await
+                    .map_err(|e| Error::local(local, e))?;
+                have
             }
-        }
-        let mut offset = part_len.unwrap_or(0);
-        if total.is_some_and(|t| offset > t) {
-            offset = 0;
-        }
-        if offset > 0 && total == Some(offset) {
-            if let Some(when) = fetch.modified {
-                set_time(&part, when).await?;
+            Resume::PartWhole(have) => {
+                if let Some(when) = fetch.modified {
+                    set_time(&part, when).await?;
+                }
+                fs::rename(&part, local)
+                    .await
+                    .map_err(|e| Error::local(local, e))?;
+                return Ok(Transferred::nothing_moved(have));
             }
-            fs::rename(&part, local)
-                .await
-                .map_err(|e| self::local(local, e))?;
-            return Ok(Transferred {
-                offset,
-                bytes: 0,
-                reply: None,
-                checksum: None,
-            });
-        }
+            Resume::LocalWhole(have) => {
+                if let Some(when) = fetch.modified {
+                    set_time(local, when).await?;
+                }
+                return Ok(Transferred::nothing_moved(have));
+            }
+            Resume::LocalLonger { have, total } => {
+                return Err(Error::local(
+                    local,
+                    io::Error::new(
+                        io::ErrorKind::InvalidData,
+                        format!(
+                            "the local file is longer than the remote one ({have} > {total} bytes): \
+                             not resumed"
+                        ),
+                    ),
+                ));
+            }
+        };
         let when = fetch.modified;
         let mut result = self
             .receive_to(remote, &part, offset, total, when, &mut progress)
             .await;
-        if offset > 0 && result.as_ref().is_err_and(rest_refused) {
+        if offset > 0 && result.as_ref().is_err_and(Error::rest_refused) {
             offset = 0;
             result = self
                 .receive_to(remote, &part, 0, total, when, &mut progress)
@@ -216,10 +239,11 @@ impl Ftp {
         match landing {
             Landing::Part => fs::rename(&part, local)
                 .await
-                .map_err(|e| self::local(local, e))?,
+                .map_err(|e| Error::local(local, e))?,
             Landing::Held(data) => {
                 let (part, local) = (part.clone(), local.to_path_buf());
-                rt::unblock(move || Ok(land_whole(&part, &local, &data, when))).await??;
+                rt::unblock(move || Ok(crate::files::land_whole(&part, &local, &data, when)))
+                    .await??;
             }
         }
         Ok(Transferred {
@@ -251,7 +275,7 @@ impl Ftp {
                 let path = part.to_path_buf();
                 rt::unblock(move || crate::verify::of_file(&path, algorithm))
                     .await
-                    .map_err(|e| local(part, e))?
+                    .map_err(|e| Error::local(part, e))?
             }
         };
         if ours != theirs {
@@ -265,52 +289,6 @@ impl Ftp {
             });
         }
         Ok(Some(theirs))
-    }
-
-    /// A file already under the final name, to be continued: moved to the
-    /// `.part` name when it is shorter than the remote file (or the remote
-    /// size is unknown), done when it has the remote size, an error when
-    /// it is longer. A link there is not continued.
-    async fn continue_local(
-        &mut self,
-        local: &Path,
-        part: &Path,
-        total: Option<u64>,
-        modified: Option<SystemTime>,
-    ) -> Result<Continued, Error> {
-        let have = match fs::symlink_metadata(local).await {
-            Ok(meta) if meta.is_file() => meta.len(),
-            _ => return Ok(Continued::Nothing),
-        };
-        match total {
-            Some(total) if have == total => {
-                if let Some(when) = modified {
-                    set_time(local, when).await?;
-                }
-                Ok(Continued::Done(Transferred {
-                    offset: have,
-                    bytes: 0,
-                    reply: None,
-                    checksum: None,
-                }))
-            }
-            Some(total) if have > total => Err(self::local(
-                local,
-                io::Error::new(
-                    io::ErrorKind::InvalidData,
-                    format!(
-                        "the local file is longer than the remote one ({have} > {total} bytes): \
-                         not resumed"
-                    ),
-                ),
-            )),
-            _ => {
-                fs::rename(local, part)
-                    .await
-                    .map_err(|e| self::local(local, e))?;
-                Ok(Continued::From(have))
-            }
-        }
     }
 
     /// RETR from `offset` into `part`; returns the bytes received, the
@@ -343,14 +321,16 @@ impl Ftp {
         let f = match file {
             Ok(f) => f,
             Err(held) if offset == 0 => return Ok((received, reply, Landing::Held(held))),
-            Err(_) => open_part(part, offset).await.map_err(|e| local(part, e))?,
+            Err(_) => open_part(part, offset)
+                .await
+                .map_err(|e| Error::local(part, e))?,
         };
         // Not fsynced, as curl and wget: the rename is what must not
         // happen early, and it does not.
         if let Some(when) = modified {
             rt::set_modified(&f, when)
                 .await
-                .map_err(|e| local(part, e))?;
+                .map_err(|e| Error::local(part, e))?;
         }
         Ok((received, reply, Landing::Part))
     }
@@ -374,7 +354,7 @@ impl Ftp {
         let mut t = self
             .open_data(cmd, Flow::Blocks, rest)
             .await
-            .map_err(of_file(part))?;
+            .map_err(Error::of_file(part))?;
         let mut file: Option<File> = None;
         let mut held = Vec::new();
         let mut received = 0u64;
@@ -425,7 +405,7 @@ impl Ftp {
                 if file.is_none() {
                     keep_part(part, held).await;
                 }
-                return Err(of_file(part)(e));
+                return Err(Error::of_file(part)(e));
             }
         };
         Ok((received, reply, file.ok_or(held)))
@@ -522,7 +502,7 @@ impl Ftp {
         let modified = fs::metadata(local)
             .await
             .and_then(|m| m.modified())
-            .map_err(|e| self::local(local, e))?;
+            .map_err(|e| Error::local(local, e))?;
         let secs = modified
             .duration_since(UNIX_EPOCH)
             .map_or(0, |d| d.as_secs());
@@ -550,7 +530,7 @@ impl Ftp {
         let path = local.to_path_buf();
         let ours = rt::unblock(move || crate::verify::of_file(&path, algorithm))
             .await
-            .map_err(|e| self::local(local, e))?;
+            .map_err(|e| Error::local(local, e))?;
         if ours != theirs {
             return Err(Error::ChecksumMismatch {
                 path: remote.to_string(),
@@ -570,15 +550,17 @@ impl Ftp {
         resume: bool,
         mut progress: impl FnMut(Progress),
     ) -> Result<Transferred, Error> {
-        let mut file = File::open(local).await.map_err(|e| self::local(local, e))?;
+        let mut file = File::open(local)
+            .await
+            .map_err(|e| Error::local(local, e))?;
         let len = file
             .metadata()
             .await
-            .map_err(|e| self::local(local, e))?
+            .map_err(|e| Error::local(local, e))?
             .len();
         let mut offset = 0;
         if resume {
-            offset = refused_is_none(self.size(remote).await)?.unwrap_or(0);
+            offset = crate::session::refused_is_none(self.size(remote).await)?.unwrap_or(0);
             if offset > len {
                 offset = 0;
             }
@@ -593,7 +575,7 @@ impl Ftp {
         }
         // The file's own failures (reading it) name the file.
         let named = |e: Error| match e {
-            Error::Callback(io) => self::local(local, io),
+            Error::Callback(io) => Error::local(local, io),
             other => other,
         };
         // A resume appends what the server lacks (its SIZE said how much
@@ -614,13 +596,13 @@ impl Ftp {
                 .await
                 .map_err(named);
             offset = way.offset();
-            if !result.as_ref().is_err_and(rest_refused) {
+            if !result.as_ref().is_err_and(Error::rest_refused) {
                 break;
             }
             log::info!("{} refused: trying the next way", way.verb());
         }
         let (bytes, reply) = result?;
-        if let Some(size) = refused_is_none(self.size(remote).await)?
+        if let Some(size) = crate::session::refused_is_none(self.size(remote).await)?
             && size != len
         {
             return Err(Error::TransferIncomplete {
@@ -770,8 +752,8 @@ fn kernel_receive(
                 announced.filter(|_| rest.is_none()),
                 received,
             )
-            .map(crate::support::text)
-            .map_err(of_file(part));
+            .map(crate::Reply::from_core)
+            .map_err(Error::of_file(part));
         Some(reply.map(|reply| (received, reply, file)))
     }
 }

@@ -1,8 +1,12 @@
 //! What the file helpers (download to a local path, upload a local file,
 //! with resume and progress) take and return, for both twins; the helpers
-//! are in `twin/files.rs`.
+//! are in `helpers.rs` (written once), the resume decision here.
 
+use std::fs::{File, OpenOptions};
+use std::io::{self, Write};
 use std::path::{Path, PathBuf};
+
+use crate::Error;
 use std::time::SystemTime;
 
 /// Where a transfer stands, given to progress callbacks after each block.
@@ -164,6 +168,18 @@ pub struct Transferred {
     pub checksum: Option<crate::Checksum>,
 }
 
+impl Transferred {
+    /// A download that found every byte already there.
+    pub(crate) fn nothing_moved(offset: u64) -> Self {
+        Transferred {
+            offset,
+            bytes: 0,
+            reply: None,
+            checksum: None,
+        }
+    }
+}
+
 /// How an upload goes ([`crate::Ftp::put`]).
 ///
 /// ```
@@ -200,14 +216,47 @@ pub fn part_path(local: &Path) -> PathBuf {
     local.with_file_name(name)
 }
 
-/// What became of a file under the final name that a resume found.
-pub(crate) enum Continued {
-    /// None there (or a link): a download from the start.
-    Nothing,
-    /// It has the remote size: nothing to transfer.
-    Done(Transferred),
-    /// Moved to the `.part` name, to continue from this length.
-    From(u64),
+/// Where a download starts, decided from what is on disk before any
+/// byte moves ([`resume_from`]).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Resume {
+    /// From the first byte, into a new `.part` file.
+    Fresh,
+    /// The `.part` file continued from this length (REST).
+    Part(u64),
+    /// The `.part` file has every byte: only put in place.
+    PartWhole(u64),
+    /// The file under the final name, shorter: moved to the `.part` name
+    /// and continued from this length (`wget -c`).
+    Local(u64),
+    /// The file under the final name has the remote size: nothing to do.
+    LocalWhole(u64),
+    /// The file under the final name is longer than the remote one: an
+    /// error, nothing touched.
+    LocalLonger { have: u64, total: u64 },
+}
+
+/// The resume decision of a download: `part` and `local` are the lengths
+/// of the regular files (never links) under the `.part` and the final
+/// name, looked at only when resuming (`local` only when no `.part` file
+/// is there and the caller continues a file under the final name), and
+/// `total` the remote size when known. A `.part` file longer than the
+/// remote file is not continued.
+pub(crate) fn resume_from(part: Option<u64>, local: Option<u64>, total: Option<u64>) -> Resume {
+    if let Some(have) = part {
+        return match total {
+            Some(total) if have > total => Resume::Fresh,
+            Some(total) if have == total && have > 0 => Resume::PartWhole(have),
+            _ if have == 0 => Resume::Fresh,
+            _ => Resume::Part(have),
+        };
+    }
+    match (local, total) {
+        (None, _) => Resume::Fresh,
+        (Some(have), Some(total)) if have == total => Resume::LocalWhole(have),
+        (Some(have), Some(total)) if have > total => Resume::LocalLonger { have, total },
+        (Some(have), _) => Resume::Local(have),
+    }
 }
 
 /// What a download's transfer did: the bytes received, the server's final
@@ -226,4 +275,77 @@ pub(crate) enum Landing {
     /// In memory: a download from offset 0 that fit in the session's
     /// buffer, put in place in one go ([`crate::support::land_whole`]).
     Held(Vec<u8>),
+}
+
+/// Creates a `.part` file anew, never through a link: a link planted under
+/// that name is removed, not followed (`create_new` is `O_EXCL`, which does
+/// not follow links).
+pub(crate) fn create_part(part: &Path) -> io::Result<File> {
+    let create = || OpenOptions::new().write(true).create_new(true).open(part);
+    match create() {
+        Err(e) if e.kind() == io::ErrorKind::AlreadyExists => {
+            std::fs::remove_file(part)?;
+            create()
+        }
+        other => other,
+    }
+}
+
+/// A whole download held in memory, put in place: written to the `.part`
+/// file (made anew), given its time, renamed to the final name. One call
+/// for what a small file needs (the tokio twin makes it one trip to its
+/// blocking threads instead of one per step).
+pub(crate) fn land_whole(
+    part: &Path,
+    local_path: &Path,
+    data: &[u8],
+    modified: Option<SystemTime>,
+) -> Result<(), Error> {
+    let mut f = create_part(part).map_err(|e| Error::local(part, e))?;
+    f.write_all(data).map_err(|e| Error::local(part, e))?;
+    if let Some(when) = modified {
+        f.set_modified(when).map_err(|e| Error::local(part, e))?;
+    }
+    drop(f);
+    std::fs::rename(part, local_path).map_err(|e| Error::local(local_path, e))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Resume, resume_from};
+
+    #[test]
+    fn a_part_file_is_continued_unless_it_cannot_be() {
+        assert_eq!(resume_from(Some(40), None, Some(100)), Resume::Part(40));
+        assert_eq!(resume_from(Some(40), None, None), Resume::Part(40));
+        assert_eq!(
+            resume_from(Some(100), None, Some(100)),
+            Resume::PartWhole(100)
+        );
+        // Longer than the remote file: not ours to continue.
+        assert_eq!(resume_from(Some(140), None, Some(100)), Resume::Fresh);
+        assert_eq!(resume_from(Some(0), None, Some(100)), Resume::Fresh);
+        // An empty remote file and an empty .part: fetched again.
+        assert_eq!(resume_from(Some(0), None, Some(0)), Resume::Fresh);
+    }
+
+    #[test]
+    fn a_file_under_the_final_name_is_continued_as_wget_c_does() {
+        assert_eq!(resume_from(None, None, Some(100)), Resume::Fresh);
+        assert_eq!(resume_from(None, Some(40), Some(100)), Resume::Local(40));
+        assert_eq!(resume_from(None, Some(40), None), Resume::Local(40));
+        assert_eq!(
+            resume_from(None, Some(100), Some(100)),
+            Resume::LocalWhole(100)
+        );
+        assert_eq!(resume_from(None, Some(0), Some(0)), Resume::LocalWhole(0));
+        assert_eq!(
+            resume_from(None, Some(140), Some(100)),
+            Resume::LocalLonger {
+                have: 140,
+                total: 100
+            }
+        );
+        assert_eq!(resume_from(None, Some(0), None), Resume::Local(0));
+    }
 }

@@ -16,9 +16,8 @@ use crate::net::proxy::Target;
 use crate::net::tls::TlsContext;
 use crate::net::url::{Scheme, Url};
 use crate::session::{TimeCommand, TimeSupport};
-use crate::support::{io_err, text};
 use crate::verify::{Checksum, Method, parse_reply, pick};
-use crate::{Error, Options, Security};
+use crate::{Error, Options, Reply, Security};
 
 /// An FTP session with ftplib's methods (`ftp_std::Ftp` blocking over
 /// std sockets, `ftp_std::tokio::Ftp` async over tokio's: the same methods
@@ -72,11 +71,11 @@ impl Ftp {
             .unwrap_or(host);
         let tls = match options.security {
             Security::None => None,
-            _ => Some(io_err(TlsContext::new(
+            _ => Some(TlsContext::new(
                 host,
                 &options.verify,
                 options.client_cert.as_ref(),
-            ))?),
+            )?),
         };
         let mut last = std::io::Error::new(
             std::io::ErrorKind::NotFound,
@@ -88,7 +87,8 @@ impl Ftp {
         let addrs: Vec<SocketAddr> = if remote_dns {
             Vec::new()
         } else {
-            io_err(rt::resolve(host, port).await)?
+            rt::resolve(host, port)
+                .await?
                 .into_iter()
                 .filter(|a| {
                     options
@@ -187,7 +187,7 @@ impl Ftp {
 
     /// The text of the last reply read (`"226 Transfer complete."`).
     pub fn last_reply(&self) -> Option<crate::Reply> {
-        self.session.last_reply().map(text)
+        self.session.last_reply().map(Reply::from_core)
     }
 
     /// The core session, for good (ftplib's methods over borrowed buffers
@@ -286,15 +286,17 @@ impl Ftp {
         if self.options.security == Security::Explicit && !self.control_is_tls() {
             self.auth().await?;
         }
-        Ok(text(self.session.login(user, passwd, acct).await?))
+        Ok(Reply::from_core(
+            self.session.login(user, passwd, acct).await?,
+        ))
     }
 
     /// Secures the control connection: AUTH TLS, then the TLS handshake,
     /// verifying the certificate ([`Options::verify`]) (`FTP_TLS.auth`).
     pub async fn auth(&mut self) -> Result<crate::Reply, Error> {
         let tls = self.tls_context()?;
-        let reply = text(self.session.auth().await?);
-        io_err(net::control(&mut self.session).start_tls(&tls).await)?;
+        let reply = Reply::from_core(self.session.auth().await?);
+        net::control(&mut self.session).start_tls(&tls).await?;
         Ok(reply)
     }
 
@@ -302,14 +304,14 @@ impl Ftp {
     /// resumes the control connection's TLS session (`FTP_TLS.prot_p`).
     pub async fn prot_p(&mut self) -> Result<crate::Reply, Error> {
         let tls = self.tls_context()?;
-        let reply = text(self.session.prot_p().await?);
+        let reply = Reply::from_core(self.session.prot_p().await?);
         self.session.data_connector_mut().set_tls(Some(tls));
         Ok(reply)
     }
 
     /// Data connections in clear text again (PROT C, `FTP_TLS.prot_c`).
     pub async fn prot_c(&mut self) -> Result<crate::Reply, Error> {
-        let reply = text(self.session.prot_c().await?);
+        let reply = Reply::from_core(self.session.prot_c().await?);
         self.session.data_connector_mut().set_tls(None);
         Ok(reply)
     }
@@ -317,8 +319,8 @@ impl Ftp {
     /// Back to a clear-text control connection after login (CCC, for NAT
     /// helpers), ending TLS cleanly (`FTP_TLS.ccc`).
     pub async fn ccc(&mut self) -> Result<crate::Reply, Error> {
-        let reply = text(self.session.ccc().await?);
-        io_err(net::control(&mut self.session).end_tls().await)?;
+        let reply = Reply::from_core(self.session.ccc().await?);
+        net::control(&mut self.session).end_tls().await?;
         Ok(reply)
     }
 
@@ -326,11 +328,11 @@ impl Ftp {
         if let Some(tls) = &self.tls {
             return Ok(tls.clone());
         }
-        let tls = io_err(TlsContext::new(
+        let tls = TlsContext::new(
             &self.host,
             &self.options.verify,
             self.options.client_cert.as_ref(),
-        ))?;
+        )?;
         self.tls = Some(tls.clone());
         Ok(tls)
     }
@@ -389,39 +391,39 @@ impl Ftp {
     /// is encoded in the session's encoding.
     pub async fn sendcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
         let cmd = self.wire(cmd)?;
-        Ok(text(self.session.sendcmd(&*cmd).await?))
+        Ok(Reply::from_core(self.session.sendcmd(&*cmd).await?))
     }
 
     /// Sends a command and expects 2xx (ftplib's `voidcmd`).
     pub async fn voidcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
         let cmd = self.wire(cmd)?;
-        Ok(text(self.session.voidcmd(&*cmd).await?))
+        Ok(Reply::from_core(self.session.voidcmd(&*cmd).await?))
     }
 
     /// Reads one reply (ftplib's `getresp`).
     pub async fn getresp(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.getresp().await?))
+        Ok(Reply::from_core(self.session.getresp().await?))
     }
 
     /// Reads one reply and expects 2xx (ftplib's `voidresp`).
     pub async fn voidresp(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.voidresp().await?))
+        Ok(Reply::from_core(self.session.voidresp().await?))
     }
 
     /// Sends ACCT (ftplib's `acct`).
     pub async fn acct(&mut self, password: &str) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.acct(password).await?))
+        Ok(Reply::from_core(self.session.acct(password).await?))
     }
 
     /// Changes directory; `".."` sends CDUP (ftplib's `cwd`).
     pub async fn cwd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
         let dirname = self.wire(dirname)?;
-        Ok(text(self.session.cwd(&*dirname).await?))
+        Ok(Reply::from_core(self.session.cwd(&*dirname).await?))
     }
 
     /// Goes to the parent directory (CDUP).
     pub async fn cdup(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.cdup().await?))
+        Ok(Reply::from_core(self.session.cdup().await?))
     }
 
     /// The current directory (PWD, ftplib's `pwd`).
@@ -440,20 +442,22 @@ impl Ftp {
     /// Removes a directory (RMD).
     pub async fn rmd(&mut self, dirname: &str) -> Result<crate::Reply, Error> {
         let dirname = self.wire(dirname)?;
-        Ok(text(self.session.rmd(&*dirname).await?))
+        Ok(Reply::from_core(self.session.rmd(&*dirname).await?))
     }
 
     /// Deletes a file (DELE, ftplib's `delete`).
     pub async fn delete(&mut self, filename: &str) -> Result<crate::Reply, Error> {
         let filename = self.wire(filename)?;
-        Ok(text(self.session.delete(&*filename).await?))
+        Ok(Reply::from_core(self.session.delete(&*filename).await?))
     }
 
     /// Renames (RNFR, RNTO). Both names are checked and encoded before
     /// RNFR goes out.
     pub async fn rename(&mut self, fromname: &str, toname: &str) -> Result<crate::Reply, Error> {
         let (fromname, toname) = (self.wire(fromname)?, self.wire(toname)?);
-        Ok(text(self.session.rename(&*fromname, &*toname).await?))
+        Ok(Reply::from_core(
+            self.session.rename(&*fromname, &*toname).await?,
+        ))
     }
 
     /// A file's size in bytes (SIZE, in binary mode so that servers answer
@@ -591,18 +595,18 @@ impl Ftp {
 
     /// The server's system type (SYST).
     pub async fn syst(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.syst().await?))
+        Ok(Reply::from_core(self.session.syst().await?))
     }
 
     /// Keeps the connection alive (NOOP).
     pub async fn noop(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.noop().await?))
+        Ok(Reply::from_core(self.session.noop().await?))
     }
 
     /// A site-specific command (`SITE args`).
     pub async fn site(&mut self, args: &str) -> Result<crate::Reply, Error> {
         let args = self.wire(args)?;
-        Ok(text(self.session.site(&*args).await?))
+        Ok(Reply::from_core(self.session.site(&*args).await?))
     }
 
     /// The server's status, or a path's over the control connection (STAT).
@@ -641,7 +645,7 @@ impl Ftp {
     /// Says goodbye (QUIT) and closes. The session is closed afterwards
     /// even when the reply is an error.
     pub async fn quit(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.quit().await?))
+        Ok(Reply::from_core(self.session.quit().await?))
     }
 
     /// Closes without a word (ftplib's `close`); dropping does the same.
@@ -651,7 +655,7 @@ impl Ftp {
 
     /// Aborts a transfer in progress (ABOR).
     pub async fn abort(&mut self) -> Result<crate::Reply, Error> {
-        Ok(text(self.session.abort().await?))
+        Ok(Reply::from_core(self.session.abort().await?))
     }
 
     // ----- transfers of lines -----------------------------------------------
@@ -789,7 +793,7 @@ impl Ftp {
             .session
             .finish_transfer(stream, Ok(()), None, 0)
             .await?;
-        Ok(text(reply))
+        Ok(Reply::from_core(reply))
     }
 
     /// Like [`Ftp::ntransfercmd`] without the size (ftplib's `transfercmd`).

@@ -6,6 +6,8 @@
 //! Invariant: every command goes through the core session, so a reply
 //! is never read as another command's; nothing here touches local files.
 
+use crate::Error;
+
 /// How a server sets a file's modification time, as [`crate::Ftp::set_mtime`]
 /// found it.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -41,4 +43,16 @@ pub(crate) enum TimeSupport {
     Uses(TimeCommand),
     /// None of them does (said once, at debug level warning).
     Unsupported,
+}
+
+/// A size when the server gave one; `None` when it gave none (another
+/// 2xx than 213) or refused (a reply error, a 213 without a number); the
+/// error when the session itself failed.
+pub(crate) fn refused_is_none(r: Result<Option<u64>, Error>) -> Result<Option<u64>, Error> {
+    match r {
+        Ok(v) => Ok(v),
+        Err(Error::Temporary(_) | Error::Permanent(_) | Error::Unexpected(_)) => Ok(None),
+        Err(Error::Protocol(ftp_core::ProtocolError::BadSizeReply)) => Ok(None),
+        Err(e) => Err(e),
+    }
 }

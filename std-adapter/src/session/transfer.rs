@@ -20,7 +20,6 @@ use super::bisync;
 use super::client::Ftp;
 use super::net;
 use super::rt::{DataRead as _, DataWrite as _, Sink, Source};
-use crate::support::text;
 
 /// The core's error over std I/O: `Io` for the network, `Callback` for the
 /// caller's side (a local file, the caller's reader or writer).
@@ -140,14 +139,16 @@ impl Ftp {
             .session
             .finish_transfer(t.stream, outcome, t.expected, t.received)
             .await?;
-        Ok(text(reply))
+        Ok(crate::Reply::from_core(reply))
     }
 
     /// Ends a download the caller has all it wants of: the data
     /// connection is reset and the server's final reply read (226, or the
     /// 426 the reset causes; see the core's `stop_transfer`).
     pub(crate) async fn stop_data(&mut self, t: Open) -> Result<crate::Reply, CoreError> {
-        Ok(text(self.session.stop_transfer(t.stream).await?))
+        Ok(crate::Reply::from_core(
+            self.session.stop_transfer(t.stream).await?,
+        ))
     }
 
     /// A binary download into `out`; returns the bytes and the reply.
@@ -189,9 +190,11 @@ impl Ftp {
             Err(ftp_core::Error::Temporary(r) | ftp_core::Error::Permanent(r))
                 if flow == Flow::Listing && ftp_core::replies::no_files(r.code(), r.text()) =>
             {
-                return Ok(text(self.session.last_reply().unwrap_or_else(|| {
-                    ftp_core::Reply::new(r.code(), r.text(), false)
-                })));
+                return Ok(crate::Reply::from_core(
+                    self.session
+                        .last_reply()
+                        .unwrap_or_else(|| ftp_core::Reply::new(r.code(), r.text(), false)),
+                ));
             }
             Err(e) => return Err(e),
         };

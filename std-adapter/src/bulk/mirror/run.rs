@@ -27,12 +27,10 @@ use crate::bulk::mirror::plan::{
     Direction, keep_unlisted, plan, plan_entries, times_wanted, vanished,
 };
 use crate::bulk::mirror::scan::{
-    Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, listed_seconds, scan_local_owned, zone_offset,
+    Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, Zone, apply_zone, listed_seconds, scan_local_owned,
+    zone_probes,
 };
-use crate::bulk::mirror::workers::{
-    Done, Found, Job, Next, Shared, Task, connection_lost, storage_full, too_many_connections,
-    worth_retrying,
-};
+use crate::bulk::mirror::workers::{Done, Found, Job, Next, Shared, Task};
 use crate::bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, take_plan};
 use crate::encoding::shown;
 
@@ -244,7 +242,7 @@ impl<'a> Times<'a> {
                         item.listed = false;
                     }
                 }
-                Err(e) if connection_lost(&e) => return Err(e),
+                Err(e) if e.connection_lost() => return Err(e),
                 Err(_) => {}
             }
         }
@@ -257,69 +255,31 @@ impl<'a> Times<'a> {
 
     /// Turns the LIST times of `remote` into UTC with the zone one MDTM
     /// tells (learnt once, from up to three files in all), or drops them
-    /// when they are not needed or no MDTM answers.
+    /// when they are not needed or no MDTM answers ([`Zone`]).
     async fn learn_zone(&self, ftp: &mut Ftp, remote: &mut Tree) -> Result<(), Error> {
-        let unknown = |zone: &Zone| matches!(zone, Zone::Unknown(_));
-        if self.options.only_newer && unknown(&self.zone()) {
-            let probes: Vec<(String, i64)> = remote
-                .iter()
-                .filter(|(_, item)| item.listed && item.kind == Kind::File)
-                .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
-                .take(3)
-                .collect();
-            for (rel, listed) in probes {
-                if !unknown(&self.zone()) {
+        if self.options.only_newer && self.zone().unknown() {
+            for (rel, listed) in zone_probes(remote) {
+                if !self.zone().unknown() {
                     break;
                 }
                 match ftp.mdtm(&remote_path(self.root, &rel)).await {
                     Ok(t) => {
                         let exact = t.unix_seconds();
-                        *self.zone() = Zone::Known(zone_offset(listed, exact));
+                        self.zone().learned(listed, exact);
                         if let Some(item) = remote.get_mut(&rel) {
                             item.mtime = Some(exact);
                             item.listed = false;
                         }
                     }
-                    Err(e) if connection_lost(&e) => return Err(e),
-                    Err(_) => {
-                        let mut zone = self.zone();
-                        if let Zone::Unknown(n) = *zone {
-                            *zone = if n >= 2 {
-                                Zone::Gone
-                            } else {
-                                Zone::Unknown(n + 1)
-                            };
-                        }
-                    }
+                    Err(e) if e.connection_lost() => return Err(e),
+                    Err(_) => self.zone().refused(),
                 }
             }
         }
-        let offset = match *self.zone() {
-            Zone::Known(offset) if self.options.only_newer => Some(offset),
-            _ => None,
-        };
-        for item in remote.values_mut().filter(|i| i.listed) {
-            match offset {
-                Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
-                // The zone is unknown: MDTM where the time matters.
-                None => {
-                    item.mtime = None;
-                    item.listed = false;
-                }
-            }
-        }
+        let offset = self.zone().offset(self.options.only_newer);
+        apply_zone(remote, offset);
         Ok(())
     }
-}
-
-/// What the server's LIST times are off by, as far as learnt.
-enum Zone {
-    /// Not known yet: MDTM probes that failed so far.
-    Unknown(u8),
-    /// Seconds to subtract from a LIST time.
-    Known(i64),
-    /// No MDTM answered: LIST times are not used.
-    Gone,
 }
 
 /// The remote scan of a download, run by the workers one directory at a
@@ -545,7 +505,7 @@ where
     for rel in &plan.mkdir {
         match ftp.mkd(&remote_path(&root, rel)).await {
             Ok(_) => summary.dirs_created += 1,
-            Err(e) if connection_lost(&e) => return Err(e),
+            Err(e) if e.connection_lost() => return Err(e),
             Err(e) => summary.failed.push(Problem {
                 path: rel.clone(),
                 message: format!("cannot create the directory: {e}"),
@@ -560,7 +520,7 @@ where
         };
         match result {
             Ok(_) => summary.deleted += 1,
-            Err(e) if connection_lost(&e) => return Err(e),
+            Err(e) if e.connection_lost() => return Err(e),
             Err(_) if *kind == Kind::Dir => {}
             Err(e) => summary.failed.push(Problem {
                 path: rel.clone(),
@@ -715,7 +675,7 @@ async fn scan_remote(
             Ok(e) => e,
             // The root must be listable; a subdirectory that is not is
             // reported and the rest goes on.
-            Err(e) if !dir.is_empty() && !connection_lost(&e) => {
+            Err(e) if !dir.is_empty() && !e.connection_lost() => {
                 summary.failed.push(Problem {
                     path: dir.clone(),
                     message: format!("cannot list: {e}"),
@@ -770,7 +730,7 @@ async fn down_mtime(
         None if !only_newer => None,
         None => match ftp.mdtm(remote).await {
             Ok(t) => Some(t.unix_seconds()),
-            Err(e) if connection_lost(&e) => return Err(e),
+            Err(e) if e.connection_lost() => return Err(e),
             Err(_) => None,
         },
     };
@@ -909,7 +869,7 @@ impl Work<'_> {
                     // The file is there: a time the server refuses costs
                     // only the next only_newer run's upload.
                     match ftp.set_mtime(&remote, t).await {
-                        Err(e) if connection_lost(&e) => return Err(e),
+                        Err(e) if e.connection_lost() => return Err(e),
                         Err(e) => log::info!("{}: the time was not kept: {e}", job.rel),
                         Ok(_) => {}
                     }
@@ -990,7 +950,7 @@ where
                 shared.connected();
                 ftp = Some(f);
             }
-            Err(e) if too_many_connections(&e) && shared.retire() => {
+            Err(e) if e.too_many_connections() && shared.retire() => {
                 log::info!(
                     "mirror: the server refused another connection ({e}); going on with fewer"
                 );
@@ -1047,7 +1007,7 @@ where
                         ftp = Some(f);
                         continue;
                     }
-                    Err(e) if too_many_connections(&e) && shared.retire() => {
+                    Err(e) if e.too_many_connections() && shared.retire() => {
                         log::info!(
                             "mirror: the server refused another connection ({e}); going on with fewer"
                         );
@@ -1061,15 +1021,15 @@ where
             match outcome {
                 Ok(done) => break Ok(done),
                 Err(e) => {
-                    if storage_full(&e) {
+                    if e.storage_full() {
                         shared.stop_full(&e);
                         break Err(e);
                     }
-                    if connection_lost(&e) {
+                    if e.connection_lost() {
                         ftp = None;
                     }
                     attempt += 1;
-                    if !worth_retrying(&e) || attempt > options.retries || shared.has_stopped() {
+                    if !e.worth_retrying() || attempt > options.retries || shared.has_stopped() {
                         break Err(e);
                     }
                     match &task {

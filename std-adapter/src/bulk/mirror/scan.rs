@@ -176,6 +176,75 @@ pub(crate) fn zone_offset(listed: i64, exact: i64) -> i64 {
     (listed - exact + 450).div_euclid(900) * 900
 }
 
+/// What the server's LIST times are off by, as far as learnt: LIST
+/// gives the minute in the server's zone, one MDTM (UTC) of a file with a
+/// LIST time gives the zone for all of them (FileZilla's way, not one
+/// MDTM a file); three refusals and LIST times are not used.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Zone {
+    /// Not known yet: MDTM probes that failed so far.
+    Unknown(u8),
+    /// Seconds to subtract from a LIST time.
+    Known(i64),
+    /// No MDTM answered: LIST times are not used.
+    Gone,
+}
+
+impl Zone {
+    /// Not learnt yet, and still worth a probe.
+    pub(crate) fn unknown(&self) -> bool {
+        matches!(self, Zone::Unknown(_))
+    }
+
+    /// A probe's MDTM answered `exact` for a file LIST showed at `listed`.
+    pub(crate) fn learned(&mut self, listed: i64, exact: i64) {
+        *self = Zone::Known(zone_offset(listed, exact));
+    }
+
+    /// A probe's MDTM was refused: the third refusal ends the probing.
+    pub(crate) fn refused(&mut self) {
+        if let Zone::Unknown(n) = *self {
+            *self = if n >= 2 {
+                Zone::Gone
+            } else {
+                Zone::Unknown(n + 1)
+            };
+        }
+    }
+
+    /// What to subtract from LIST times: only when they are used at all
+    /// (`only_newer`) and the zone is known.
+    pub(crate) fn offset(&self, only_newer: bool) -> Option<i64> {
+        match *self {
+            Zone::Known(offset) if only_newer => Some(offset),
+            _ => None,
+        }
+    }
+}
+
+/// The files whose MDTM would tell the zone: up to three with a LIST time.
+pub(crate) fn zone_probes(tree: &Tree) -> Vec<(String, i64)> {
+    tree.iter()
+        .filter(|(_, item)| item.listed && item.kind == Kind::File)
+        .filter_map(|(rel, item)| Some((rel.clone(), item.mtime?)))
+        .take(3)
+        .collect()
+}
+
+/// The LIST times of `tree` in UTC with `offset`; without one they are
+/// dropped (an MDTM then asks where the time matters).
+pub(crate) fn apply_zone(tree: &mut Tree, offset: Option<i64>) {
+    for item in tree.values_mut().filter(|i| i.listed) {
+        match offset {
+            Some(offset) => item.mtime = item.mtime.map(|t| t - offset),
+            None => {
+                item.mtime = None;
+                item.listed = false;
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -220,5 +289,49 @@ mod tests {
         assert_eq!(zone_offset(1_741_064_760 + 7200, exact), 7200);
         assert_eq!(zone_offset(1_741_064_760, exact), 0);
         assert_eq!(zone_offset(1_741_064_760 - 1800, exact), -1800);
+    }
+
+    #[test]
+    fn the_zone_is_learnt_from_one_mdtm_or_given_up_after_three() {
+        let mut zone = Zone::Unknown(0);
+        assert!(zone.unknown() && zone.offset(true).is_none());
+        // LIST said 12:00 of a server two hours east; MDTM said 10:00 UTC.
+        zone.learned(12 * 3600, 10 * 3600 + 7);
+        assert_eq!(zone, Zone::Known(7200));
+        assert_eq!(zone.offset(true), Some(7200));
+        // Without only_newer the times are not used at all.
+        assert_eq!(zone.offset(false), None);
+        let mut refused = Zone::Unknown(0);
+        refused.refused();
+        refused.refused();
+        assert!(refused.unknown());
+        refused.refused();
+        assert_eq!(refused, Zone::Gone);
+        refused.refused();
+        assert_eq!(refused, Zone::Gone);
+        assert_eq!(refused.offset(true), None);
+    }
+
+    #[test]
+    fn list_times_are_shifted_or_dropped() {
+        let item = |kind, mtime, listed| Item {
+            kind,
+            size: Some(1),
+            mtime,
+            listed,
+        };
+        let mut tree = Tree::new();
+        tree.insert("a".into(), item(Kind::File, Some(9_000), true));
+        tree.insert("b".into(), item(Kind::File, Some(5_000), false));
+        tree.insert("c".into(), item(Kind::Dir, Some(9_000), true));
+        tree.insert("d".into(), item(Kind::File, None, true));
+        assert_eq!(zone_probes(&tree), [("a".to_string(), 9_000)]);
+        let mut shifted = tree.clone();
+        apply_zone(&mut shifted, Some(3_600));
+        assert_eq!(shifted["a"].mtime, Some(5_400));
+        assert_eq!(shifted["b"].mtime, Some(5_000), "an MDTM time stays");
+        apply_zone(&mut tree, None);
+        assert_eq!((tree["a"].mtime, tree["a"].listed), (None, false));
+        assert_eq!(tree["b"].mtime, Some(5_000));
     }
 }

@@ -11,60 +11,6 @@ use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use super::{MirrorProgress, Problem, Summary};
 use crate::Error;
 
-/// The errors after which the session cannot go on.
-pub(crate) fn connection_lost(e: &Error) -> bool {
-    match e {
-        Error::Io(_)
-        | Error::ConnectionClosed
-        | Error::SessionClosed
-        | Error::Protocol(_)
-        | Error::TransferIncomplete { .. } => true,
-        Error::Temporary(r) => r.code().get() == 421,
-        _ => false,
-    }
-}
-
-pub(crate) fn worth_retrying(e: &Error) -> bool {
-    (connection_lost(e) || matches!(e, Error::Temporary(_))) && !storage_full(e)
-}
-
-/// A refusal to connect or log in because the server caps connections
-/// per client (`421 Too many connections`, lftp#335; some servers say it
-/// with 530 at login): another connection is no use while the others
-/// are open.
-pub(crate) fn too_many_connections(e: &Error) -> bool {
-    match e {
-        Error::Temporary(r) if r.code().get() == 421 => true,
-        Error::Temporary(r) | Error::Permanent(r) => {
-            let text = String::from_utf8_lossy(r.text()).to_ascii_lowercase();
-            [
-                "too many",
-                "maximum number",
-                "connection limit",
-                "try again later",
-            ]
-            .iter()
-            .any(|p| text.contains(p))
-        }
-        _ => false,
-    }
-}
-
-/// The target has no room: the server's storage (452, 552) or the local
-/// disk. Every later file would fail the same way.
-pub(crate) fn storage_full(e: &Error) -> bool {
-    match e {
-        Error::Temporary(r) => r.code().get() == 452,
-        Error::Permanent(r) => r.code().get() == 552,
-        // The local disk: a download's file (named), or another write.
-        Error::Io(io) | Error::Callback(io) | Error::Local { source: io, .. } => matches!(
-            io.kind(),
-            std::io::ErrorKind::StorageFull | std::io::ErrorKind::QuotaExceeded
-        ),
-        _ => false,
-    }
-}
-
 /// What a worker's transfer of one file did.
 #[derive(Clone, Copy, Debug)]
 pub(crate) struct Done {
@@ -514,56 +460,5 @@ impl Drop for Watch<'_, '_> {
             self.0.stopped.store(true, Ordering::Release);
             self.0.queue().listing = 0;
         }
-    }
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-    use ftp_core::{Code, Reply, ReplyError};
-
-    fn reply(code: u16, text: &str) -> ReplyError {
-        ReplyError::from_reply(&Reply::new(
-            Code::new(code).unwrap(),
-            text.as_bytes(),
-            false,
-        ))
-    }
-
-    #[test]
-    fn a_connection_limit_is_told_from_other_refusals() {
-        assert!(too_many_connections(&Error::Temporary(reply(
-            421,
-            "421 Too many connections"
-        ))));
-        assert!(too_many_connections(&Error::Permanent(reply(
-            530,
-            "530 Sorry, the maximum number of clients (2) from your host are already connected."
-        ))));
-        assert!(!too_many_connections(&Error::Permanent(reply(
-            530,
-            "530 Login incorrect."
-        ))));
-        assert!(!too_many_connections(&Error::Io(std::io::Error::other(
-            "reset"
-        ))));
-    }
-
-    #[test]
-    fn a_full_target_stops_and_is_not_retried() {
-        let full = [
-            Error::Temporary(reply(452, "452 Insufficient storage space")),
-            Error::Permanent(reply(552, "552 Exceeded storage allocation")),
-            Error::Callback(std::io::Error::from(std::io::ErrorKind::StorageFull)),
-            Error::local(
-                "/t/f",
-                std::io::Error::from(std::io::ErrorKind::QuotaExceeded),
-            ),
-        ];
-        for e in &full {
-            assert!(storage_full(e) && !worth_retrying(e), "{e:?}");
-        }
-        let passing = Error::Temporary(reply(450, "450 busy"));
-        assert!(!storage_full(&passing) && worth_retrying(&passing));
     }
 }
