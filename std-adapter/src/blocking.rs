@@ -24,6 +24,12 @@ pub(crate) mod files;
 #[path = "bulk/mirror/run.rs"]
 pub(crate) mod mirror;
 #[allow(clippy::duplicate_mod)]
+#[path = "bulk/pool.rs"]
+pub(crate) mod pool;
+#[allow(clippy::duplicate_mod)]
+#[path = "bulk/seat.rs"]
+pub(crate) mod seat;
+#[allow(clippy::duplicate_mod)]
 #[path = "bulk/segments.rs"]
 pub(crate) mod segments;
 #[allow(clippy::duplicate_mod)]
@@ -101,5 +107,37 @@ impl Ftp {
     ) -> Result<crate::Reply, Error> {
         let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
         Ok(self.stor_from(&cmd, TransferType::Binary, input, None, |_| {})?)
+    }
+}
+
+/// A pool's connect function from a URL and [`crate::Options`]: each
+/// session connects and logs in as [`Ftp::open`] does (the URL's
+/// credentials, else `~/.netrc`, else anonymous).
+#[derive(Clone, Debug)]
+pub struct UrlConnect {
+    url: crate::Url,
+    options: crate::Options,
+}
+
+impl UrlConnect {
+    /// Sessions to `url` with `options`.
+    pub fn new(url: &crate::Url, options: &crate::Options) -> Self {
+        UrlConnect {
+            url: url.clone(),
+            options: options.clone(),
+        }
+    }
+}
+
+impl Connect for UrlConnect {
+    fn connect(&self) -> Result<Ftp, Error> {
+        Ftp::open(&self.url, &self.options)
+    }
+}
+
+impl pool::Pool<UrlConnect> {
+    /// A pool of up to `size` sessions to `url` with `options`.
+    pub fn open(url: &crate::Url, options: &crate::Options, size: usize) -> Self {
+        pool::Pool::new(UrlConnect::new(url, options), size)
     }
 }

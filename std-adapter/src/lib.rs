@@ -17,7 +17,10 @@
 //!   [`Ftp::upload_with`]).
 //! - `ftp://user:pass@host:port/path` and `ftps://` URLs ([`Url`]), with
 //!   credentials from `~/.netrc` ([`Netrc`]).
-//! - Mirroring whole trees ([`mirror`], [`mirror_up`]) with N connections.
+//! - Bulk work on a [`Pool`] of N sessions kept between jobs: mirroring
+//!   whole trees both ways ([`Pool::mirror`], [`mirror`]) and segmented
+//!   downloads ([`Pool::download_segmented`]), with one retry and
+//!   connection-limit policy.
 //! - With the feature `tokio`, all of it async on tokio (`ftp_std::tokio`):
 //!   the same methods from the same source, every future `Send`, safe to
 //!   drop half-way.
@@ -82,10 +85,11 @@ mod blocking;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
-pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
+pub use blocking::pool::Pool;
 pub use blocking::segments::download_segmented;
+pub use blocking::{Connect, UrlConnect};
 pub use bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use encoding::Encoding;
 pub use error::{Error, TlsError};

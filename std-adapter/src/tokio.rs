@@ -84,6 +84,12 @@ mod files;
 #[path = "bulk/mirror/run.rs"]
 mod mirror;
 #[allow(clippy::duplicate_mod)]
+#[path = "bulk/pool.rs"]
+pub(crate) mod pool;
+#[allow(clippy::duplicate_mod)]
+#[path = "bulk/seat.rs"]
+mod seat;
+#[allow(clippy::duplicate_mod)]
 #[path = "bulk/segments.rs"]
 mod segments;
 #[allow(clippy::duplicate_mod)]
@@ -129,6 +135,7 @@ where
     }
 }
 pub use mirror::{mirror, mirror_up};
+pub use pool::Pool;
 pub use segments::download_segmented;
 
 /// What takes the caller's own readers and writers: tokio's `AsyncRead`
@@ -182,5 +189,43 @@ impl Ftp {
         let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
         let kind = TransferType::Binary;
         Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
+    }
+}
+
+/// A pool's connect function from a URL and [`crate::Options`]: each
+/// session connects and logs in as [`Ftp::open`] does (the URL's
+/// credentials, else `~/.netrc`, else anonymous).
+#[derive(Clone, Debug)]
+pub struct UrlConnect {
+    url: crate::Url,
+    options: crate::Options,
+}
+
+impl UrlConnect {
+    /// Sessions to `url` with `options`.
+    pub fn new(url: &crate::Url, options: &crate::Options) -> Self {
+        UrlConnect {
+            url: url.clone(),
+            options: options.clone(),
+        }
+    }
+}
+
+/// The future of [`UrlConnect`]'s connect.
+type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ftp, Error>> + Send>>;
+
+impl Connect for UrlConnect {
+    type Future = Opening;
+
+    fn connect(&self) -> Opening {
+        let (url, options) = (self.url.clone(), self.options.clone());
+        Box::pin(async move { Ftp::open(&url, &options).await })
+    }
+}
+
+impl pool::Pool<UrlConnect> {
+    /// A pool of up to `size` sessions to `url` with `options`.
+    pub fn open(url: &crate::Url, options: &crate::Options, size: usize) -> Self {
+        pool::Pool::new(UrlConnect::new(url, options), size)
     }
 }

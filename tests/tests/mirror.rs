@@ -8,7 +8,7 @@
 #[path = "twin"]
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
-    pub(crate) use ftp_std::{Connect, mirror, mirror_up};
+    pub(crate) use ftp_std::{Connect, Pool, mirror, mirror_up};
     pub(crate) use ftp_tests::twin::blocking::{connector, run};
 
     #[allow(clippy::duplicate_mod)]
@@ -20,7 +20,7 @@ mod blocking {
 #[path = "twin"]
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
-    pub(crate) use ftp_std::tokio::{Connect, mirror, mirror_up};
+    pub(crate) use ftp_std::tokio::{Connect, Pool, mirror, mirror_up};
     pub(crate) use ftp_tests::twin::tokio::{connector, run};
 
     #[allow(clippy::duplicate_mod)]

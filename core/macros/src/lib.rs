@@ -102,9 +102,12 @@ pub fn blocking_test(_args: TokenStream, item: TokenStream) -> TokenStream {
 }
 
 /// A test written once in async shape, async twin: a `#[test]` function
-/// that runs the body with `ftp_core::doc_support::block_on`.
+/// that runs the body with `ftp_core::doc_support::block_on`, or with the
+/// executor the attribute names (`#[asynch_test(run)]`: `run(async move
+/// { .. })`, `run` as the test's module has it; the blocking twin's
+/// `blocking_test(run)` ignores the name).
 #[proc_macro_attribute]
-pub fn asynch_test(_args: TokenStream, item: TokenStream) -> TokenStream {
+pub fn asynch_test(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut trees: Vec<TokenTree> = item.into_iter().collect();
     let body = trees.pop();
     let mut out: TokenStream = "#[test]".parse().unwrap_or_default();
@@ -118,7 +121,11 @@ pub fn asynch_test(_args: TokenStream, item: TokenStream) -> TokenStream {
             .parse()
             .unwrap_or_default();
     };
-    let wrapped = format!("{{ ::ftp_core::doc_support::block_on(async move {body}) }}");
+    let executor = match args.to_string() {
+        named if !named.trim().is_empty() => named,
+        _ => "::ftp_core::doc_support::block_on".to_string(),
+    };
+    let wrapped = format!("{{ ({executor})(async move {body}) }}");
     out.extend(wrapped.parse::<TokenStream>().unwrap_or_default());
     out
 }

@@ -11,12 +11,16 @@ use std::io::SeekFrom;
 use std::path::{Path, PathBuf};
 use std::sync::Mutex;
 use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::Duration;
 
 use super::Connect;
 use super::bisync;
 use super::client::Ftp;
+use super::pool::Sessions;
 use super::rt::{self, OpenOptions, Seek as _, Sink as _, fs};
+use super::seat::{Refused, Seat};
 use super::transfer::Flow;
+use crate::bulk::crew::{Crew, Verdict};
 use crate::files::{Fetch, Landing, Progress, Ranges, Segmented, Transferred, part_path};
 use crate::{Error, Verification};
 
@@ -39,6 +43,8 @@ struct Shared<'p> {
     bytes: AtomicU64,
     state: PathBuf,
     progress: &'p (dyn Fn(Progress) + Sync),
+    /// The connections' policy (retries) and count.
+    crew: Crew,
 }
 
 impl Shared<'_> {
@@ -137,6 +143,35 @@ pub async fn download_segmented<C>(
 where
     C: Connect,
 {
+    let mut sessions = Sessions::of(session.take());
+    let result = rt::boxed(download_segmented_in(
+        &mut sessions,
+        connect,
+        remote,
+        local,
+        how,
+        progress,
+    ))
+    .await;
+    *session = sessions.first;
+    result
+}
+
+/// [`download_segmented`] on the sessions of a pool: the first asks the
+/// size, the spare ones fetch ranges at once; what is left goes back.
+#[bisync]
+pub(crate) async fn download_segmented_in<C>(
+    sessions: &mut Sessions,
+    connect: &C,
+    remote: &str,
+    local: &Path,
+    how: &Segmented,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Transferred, Error>
+where
+    C: Connect,
+{
+    let session = &mut sessions.first;
     let ftp = match session {
         Some(ftp) => ftp,
         None => session.insert(connect.connect().await?),
@@ -153,15 +188,17 @@ where
     // the file is known to be too small to split).
     let splittable = |size: u64| n > 1 && size >= how.min_size.max(n as u64);
     let spare = if how.size.is_none_or(splittable) {
-        n - 1
+        (n - 1).saturating_sub(sessions.spare.len())
     } else {
         0
     };
-    let (total, extra) = rt::alongside(spare, &|| connect_quietly(connect), || {
+    let (total, opened) = rt::alongside(spare, &|| connect_quietly(connect), || {
         sized(ftp, remote, how)
     })
     .await;
+    // Sessions opened for nothing stay for the pool's next job.
     let Some(total) = total?.filter(|&t| splittable(t)) else {
+        sessions.spare.extend(opened.into_iter().flatten());
         return ftp.fetch(remote, local, &single, progress).await;
     };
     let part = part_path(local);
@@ -187,22 +224,29 @@ where
         bytes: AtomicU64::new(0),
         state,
         progress,
+        crew: Crew::new(
+            u32::try_from(how.retries).unwrap_or(u32::MAX),
+            Duration::ZERO,
+            false,
+        ),
     };
     save(&shared).await;
     let workers = n.min(shared.ranges.lock().unwrap().ranges.len());
-    let run = |ftp| worker(&shared, connect, remote, &part, how, ftp, true);
-    // Sessions beyond the ranges left (a resumed download) are closed.
-    let mut extra = extra;
-    extra.resize_with(workers - 1, || None);
-    *session = rt::run_all(session.take(), extra, run).await;
+    let run = |ftp| worker(&shared, connect, remote, &part, ftp, true);
+    // Sessions beyond the ranges left (a resumed download) stay unused.
+    let extra = sessions.take_spare(workers - 1, opened);
+    let left = rt::run_all(sessions.first.take(), extra, run).await;
+    sessions.keep(left);
     // Ranges of workers the server turned away: the caller's connection
     // does them (a few rounds at most: each takes all that is left).
     for _ in 0..4 {
         if !shared.pending() || shared.no_rest.load(Ordering::SeqCst) {
             break;
         }
-        *session = worker(&shared, connect, remote, &part, how, session.take(), false).await;
+        let first = sessions.first.take();
+        sessions.first = worker(&shared, connect, remote, &part, first, false).await;
     }
+    let session = &mut sessions.first;
     let ftp = match session {
         Some(ftp) => ftp,
         None => session.insert(connect.connect().await?),
@@ -300,62 +344,51 @@ async fn worker<C>(
     connect: &C,
     remote: &str,
     part: &Path,
-    how: &Segmented,
-    mut ftp: Option<Ftp>,
+    ftp: Option<Ftp>,
     initial: bool,
 ) -> Option<Ftp>
 where
     C: Connect,
 {
-    let first = ftp.is_some();
+    let mut seat = Seat::new(&shared.crew, ftp);
     // A connection's first range of the download is its own to try.
     let mut own = initial;
     while let Some(i) = shared.take(own) {
         own = false;
         let mut attempt = 0;
         loop {
-            let result = match &mut ftp {
-                Some(f) => range(f, shared, i, remote, part).await,
-                None => match connect.connect().await {
-                    Ok(f) => {
-                        ftp = Some(f);
-                        continue;
-                    }
-                    Err(e) if !first && e.too_many_connections() => {
-                        log::info!("{remote}: the server refused another connection ({e})");
-                        shared.give_back(i);
-                        return None;
-                    }
-                    Err(e) => Err(e),
-                },
+            let result = match seat.session(connect).await {
+                Ok(f) => range(f, shared, i, remote, part).await,
+                Err(Refused::Retire(e)) => {
+                    log::info!("{remote}: the server refused another connection ({e})");
+                    shared.give_back(i);
+                    return seat.into_session();
+                }
+                Err(Refused::Failed(e)) => Err(e),
             };
-            match result {
+            let e = match result {
                 Ok(()) => {
                     save(shared).await;
                     break;
                 }
-                Err(e) if e.rest_refused() => {
-                    shared.no_rest.store(true, Ordering::SeqCst);
-                    shared.give_back(i);
-                    return ftp;
-                }
-                Err(e) => {
-                    if e.connection_lost() {
-                        ftp = None;
-                    }
-                    attempt += 1;
-                    if !e.worth_retrying() || attempt > how.retries {
-                        shared.fail(e);
-                        shared.give_back(i);
-                        return ftp;
-                    }
-                    log::info!("{remote}: a range failed ({e}); retrying");
-                    save(shared).await;
-                }
+                Err(e) => e,
+            };
+            if e.rest_refused() {
+                shared.no_rest.store(true, Ordering::SeqCst);
+                shared.give_back(i);
+                return seat.into_session();
             }
+            attempt += 1;
+            if seat.failed(&e, attempt) != Verdict::Retry {
+                shared.fail(e);
+                shared.give_back(i);
+                return seat.into_session();
+            }
+            log::info!("{remote}: a range failed ({e}); retrying");
+            save(shared).await;
         }
     }
-    ftp
+    seat.into_session()
 }
 
 /// Fetches what is left of range `i` into its place in `part`, then stops

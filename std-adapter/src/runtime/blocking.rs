@@ -4,6 +4,7 @@
 
 use std::io::{self, Read, Write};
 use std::net::{IpAddr, SocketAddr, TcpStream, ToSocketAddrs};
+use std::sync::Mutex;
 use std::time::{Duration, SystemTime};
 
 pub(crate) use embedded_io::{Read as DataRead, Write as DataWrite};
@@ -146,20 +147,29 @@ pub(crate) fn alongside<T, S: Send>(
 }
 
 /// Runs `worker` once with `first` on this thread and once for each of
-/// `extra` on a thread of its own; returns the first's value. Where no
-/// thread can start (WASI), the first does it all. A worker's panic
-/// reaches the caller, after every worker ended.
-pub(crate) fn run_all<S: Send, W>(first: Option<S>, extra: Vec<Option<S>>, worker: W) -> Option<S>
+/// `extra` on a thread of its own; returns what each left, the first's
+/// first. Where no thread can start (WASI), the first does it all, and
+/// the sessions of the workers that did not start come back as they
+/// were. A worker's panic reaches the caller, after every worker ended.
+pub(crate) fn run_all<S: Send, W>(
+    first: Option<S>,
+    extra: Vec<Option<S>>,
+    worker: W,
+) -> Vec<Option<S>>
 where
     W: Fn(Option<S>) -> Option<S> + Sync,
 {
     let worker = &worker;
+    // Each thread takes its session from its slot: a session whose thread
+    // cannot start stays there.
+    let slots: Vec<Mutex<Option<S>>> = extra.into_iter().map(Mutex::new).collect();
+    let take = |slot: &Mutex<Option<S>>| slot.lock().unwrap_or_else(|e| e.into_inner()).take();
     std::thread::scope(|scope| {
         let mut handles = Vec::new();
-        for (i, session) in extra.into_iter().enumerate() {
+        for (i, slot) in slots.iter().enumerate() {
             let spawned = std::thread::Builder::new()
                 .name(format!("worker-{}", i + 1))
-                .spawn_scoped(scope, move || worker(session));
+                .spawn_scoped(scope, move || worker(take(slot)));
             match spawned {
                 Ok(handle) => handles.push(handle),
                 Err(e) => {
@@ -168,11 +178,15 @@ where
                 }
             }
         }
-        let first = worker(first);
+        let started = handles.len();
+        let mut left = vec![worker(first)];
         let mut panicked = None;
         for handle in handles {
-            if let Err(panic) = handle.join() {
-                panicked.get_or_insert(panic);
+            match handle.join() {
+                Ok(session) => left.push(session),
+                Err(panic) => {
+                    panicked.get_or_insert(panic);
+                }
             }
         }
         // As in the tokio runtime: a summary without that worker's files
@@ -180,6 +194,7 @@ where
         if let Some(panic) = panicked {
             std::panic::resume_unwind(panic);
         }
-        first
+        left.extend(slots[started..].iter().map(take));
+        left
     })
 }

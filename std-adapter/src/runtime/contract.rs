@@ -69,6 +69,6 @@ async fn work(session: Option<u8>) -> Option<u8> {
 async fn together() -> Option<u8> {
     let (main, opened): (Option<u8>, Vec<Option<u8>>) =
         rt::alongside(2, &open, || work(None)).await;
-    let first: Option<u8> = rt::run_all(main, opened, work).await;
-    rt::boxed(work(first)).await
+    let left: Vec<Option<u8>> = rt::run_all(main, opened, work).await;
+    rt::boxed(work(left.into_iter().next().flatten())).await
 }

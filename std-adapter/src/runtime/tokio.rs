@@ -150,12 +150,12 @@ where
 }
 
 /// Runs `worker` once with `first` and once for each of `extra`, as
-/// futures of this task; returns the first's value.
+/// futures of this task; returns what each left, the first's first.
 pub(crate) async fn run_all<S, W, F>(
     first: Option<S>,
     extra: Vec<Option<S>>,
     worker: W,
-) -> Option<S>
+) -> Vec<Option<S>>
 where
     W: Fn(Option<S>) -> F,
     F: Future<Output = Option<S>>,
@@ -163,6 +163,8 @@ where
     // Each worker's future on the heap: N of them side by side would
     // make the caller's future N times a worker's size.
     let others = futures_util::future::join_all(extra.into_iter().map(|s| Box::pin(worker(s))));
-    let (first, _) = futures_util::future::join(Box::pin(worker(first)), others).await;
-    first
+    let (first, others) = futures_util::future::join(Box::pin(worker(first)), others).await;
+    let mut left = vec![first];
+    left.extend(others);
+    left
 }

@@ -13,7 +13,7 @@ use std::time::Duration;
 use ftp_std::{MirrorOptions, Summary};
 use ftp_tests::{PASSWORD, PyFtpd, USER, VSFTPD_USER, Vsftpd, make_tree, read_tree};
 
-use super::{Connect as _, bisync, connector, mirror, mirror_up, run};
+use super::{Connect as _, Pool, bisync, connector, mirror, mirror_up, run};
 
 fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
     &|_| {}
@@ -1100,4 +1100,108 @@ async fn mirrors_verify_by_default_run() {
     clean(&down);
     assert_eq!((down.files, down.verified), (25, 25));
     assert_eq!(read_tree(&copy), read_tree(&local));
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn a_pool_keeps_its_sessions_for_the_next_job() {
+    run(a_pool_keeps_its_sessions_for_the_next_job_run());
+}
+
+/// A pool of three: a mirror asking for four runs on three; the sessions
+/// stay logged in, and the next jobs (a mirror back up, a segmented
+/// download) open none; the trees and bytes are the server's.
+#[bisync]
+async fn a_pool_keeps_its_sessions_for_the_next_job_run() {
+    let server = PyFtpd::start("127.0.0.1");
+    make_tree(&server.root.path().join("src"), 60, 50_000, 5);
+    let big = ftp_tests::random_bytes(3 << 20, 9);
+    std::fs::write(server.root.path().join("big.bin"), &big).unwrap();
+    let inner = connector(server.port, USER, PASSWORD);
+    let opened = std::sync::atomic::AtomicUsize::new(0);
+    let counting = || {
+        opened.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        inner.connect()
+    };
+    let mut pool = Pool::new(counting, 3);
+    assert_eq!((pool.size(), pool.held()), (3, 0));
+    let work = tempfile::tempdir().unwrap();
+    let down = work.path().join("down");
+    let opts = MirrorOptions::default().parallel(4);
+    let s = pool.mirror("/src", &down, &opts, quiet()).await.unwrap();
+    clean(&s);
+    assert_eq!(s.files, 60);
+    assert_eq!(s.connections, 3, "capped by the pool's size");
+    assert_eq!(read_tree(&down), read_tree(&server.root.path().join("src")));
+    assert_eq!(pool.held(), 3, "every session kept");
+    let after_first = opened.load(std::sync::atomic::Ordering::SeqCst);
+    assert_eq!(after_first, 3);
+    let s = pool
+        .mirror_up(&down, "/copy", &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 60);
+    assert_eq!(
+        read_tree(&server.root.path().join("copy")),
+        read_tree(&down)
+    );
+    let how = ftp_std::Segmented::default().segments(3).min_size(0);
+    let got = work.path().join("big.bin");
+    let t = pool
+        .download_segmented("/big.bin", &got, &how, &|_| {})
+        .await
+        .unwrap();
+    assert_eq!(t.bytes, big.len() as u64);
+    assert_eq!(std::fs::read(&got).unwrap(), big);
+    assert_eq!(
+        opened.load(std::sync::atomic::Ordering::SeqCst),
+        after_first,
+        "the later jobs ran on the kept sessions"
+    );
+    assert_eq!(pool.held(), 3);
+    let first = pool.take().expect("a session");
+    assert_eq!(pool.held(), 2);
+    drop(first);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn a_pool_opened_from_a_url_mirrors() {
+    run(a_pool_opened_from_a_url_mirrors_run());
+}
+
+/// `Pool::open`: the URL's credentials (percent-encoded), the options'
+/// timeouts; the same tree as the server's.
+#[bisync]
+async fn a_pool_opened_from_a_url_mirrors_run() {
+    let server = PyFtpd::start("127.0.0.1");
+    make_tree(&server.root.path().join("src"), 30, 20_000, 6);
+    let password = PASSWORD.replace(' ', "%20");
+    let url = ftp_std::Url::parse(&format!(
+        "ftp://{USER}:{password}@127.0.0.1:{}/",
+        server.port
+    ))
+    .unwrap();
+    let options = ftp_std::Options::default().timeout(Duration::from_secs(20));
+    let mut pool = Pool::open(&url, &options, 2);
+    let work = tempfile::tempdir().unwrap();
+    let opts = MirrorOptions::default().parallel(2);
+    let s = pool
+        .mirror("/src", work.path(), &opts, quiet())
+        .await
+        .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 30);
+    assert_eq!(
+        read_tree(work.path()),
+        read_tree(&server.root.path().join("src"))
+    );
+    assert_eq!(pool.held(), 2);
 }

@@ -16,10 +16,13 @@ use ftp_core::mlsd::EntryKind;
 use super::Connect;
 use super::bisync;
 use super::client::Ftp;
+use super::pool::Sessions;
 use super::rt::{self, fs};
+use super::seat::{Refused, Seat};
 use super::segments::connect_quietly;
 use super::transfer::Flow;
 use crate::Error;
+use crate::bulk::crew::{Crew, Verdict};
 use crate::bulk::mirror::names::{
     Filter, drop_unencodable, join, listable, local_name, local_path, remote_path, unsafe_name,
 };
@@ -61,9 +64,37 @@ pub async fn mirror<C>(
 where
     C: Connect,
 {
+    let mut sessions = Sessions::of(session.take());
+    let result = rt::boxed(mirror_in(
+        &mut sessions,
+        connect,
+        remote,
+        local,
+        options,
+        progress,
+    ))
+    .await;
+    *session = sessions.first;
+    result
+}
+
+/// [`mirror`] on the sessions of a pool: the first lists the root, the
+/// spare ones are workers already logged in; what is left goes back.
+#[bisync]
+pub(crate) async fn mirror_in<C>(
+    sessions: &mut Sessions,
+    connect: &C,
+    remote: &str,
+    local: &Path,
+    options: &MirrorOptions,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+) -> Result<Summary, Error>
+where
+    C: Connect,
+{
     let start = Instant::now();
     let mut summary = Summary::default();
-    let (ftp, home, root) = open_root(session, connect, remote).await?;
+    let (ftp, home, root) = open_root(&mut sessions.first, connect, remote).await?;
     if options.dry_run {
         let mut summary = plan_down(ftp, &root, local, options, summary).await;
         // Back where the caller was, whatever the scan did.
@@ -105,7 +136,7 @@ where
     let work = Work::Down(&scan);
     let tasks = vec![Task::List(String::new())];
     let result = run_workers(
-        session,
+        sessions,
         Vec::new(),
         connect,
         options,
@@ -116,7 +147,7 @@ where
     )
     .await;
     if scan.moved.load(Ordering::Relaxed)
-        && let Some(ftp) = session
+        && let Some(ftp) = &mut sessions.first
     {
         let _ = ftp.cwd(&home).await;
     }
@@ -451,6 +482,33 @@ pub async fn mirror_up<C>(
 where
     C: Connect,
 {
+    let mut sessions = Sessions::of(session.take());
+    let result = rt::boxed(mirror_up_in(
+        &mut sessions,
+        connect,
+        local,
+        remote,
+        options,
+        progress,
+    ))
+    .await;
+    *session = sessions.first;
+    result
+}
+
+/// [`mirror_up`] on the sessions of a pool (see [`mirror_in`]).
+#[bisync]
+pub(crate) async fn mirror_up_in<C>(
+    sessions: &mut Sessions,
+    connect: &C,
+    local: &Path,
+    remote: &str,
+    options: &MirrorOptions,
+    progress: &(dyn Fn(MirrorProgress) + Sync),
+) -> Result<Summary, Error>
+where
+    C: Connect,
+{
     let start = Instant::now();
     let mut summary = Summary::default();
     let filter = Filter::of(options);
@@ -464,7 +522,7 @@ where
     .await
     .map_err(|e| Error::local(&source, e))?;
     let mut local_tree = local_tree.into_tree(&mut summary);
-    let (ftp, home, root) = open_root(session, connect, remote).await?;
+    let (ftp, home, root) = open_root(&mut sessions.first, connect, remote).await?;
     drop_unencodable(&mut local_tree, ftp.encoding(), &mut summary.refused);
     // The remote root: made when missing.
     let mut spare = Vec::new();
@@ -474,12 +532,12 @@ where
             // A remote directory that cannot be listed: its files are
             // uploaded again (nothing is deleted on the target side).
             let mut unlisted = Vec::new();
-            let (scanned, sessions) =
-                rt::alongside(spare_workers(options), &|| connect_quietly(connect), || {
-                    scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
-                })
-                .await;
-            spare = sessions;
+            let more = spare_workers(options).saturating_sub(sessions.spare.len());
+            let (scanned, opened) = rt::alongside(more, &|| connect_quietly(connect), || {
+                scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
+            })
+            .await;
+            spare = opened;
             let _ = ftp.cwd(&home).await;
             scanned?
         }
@@ -537,7 +595,7 @@ where
         verify: options.verify,
     };
     let mut summary = run_workers(
-        session, spare, connect, options, jobs, summary, progress, &work,
+        sessions, spare, connect, options, jobs, summary, progress, &work,
     )
     .await?;
     summary.seconds = start.elapsed().as_secs_f64();
@@ -890,8 +948,8 @@ impl Work<'_> {
 #[bisync]
 #[allow(clippy::too_many_arguments)]
 async fn run_workers<C>(
-    session: &mut Option<Ftp>,
-    mut spare: Vec<Option<Ftp>>,
+    sessions: &mut Sessions,
+    opened: Vec<Option<Ftp>>,
     connect: &C,
     options: &MirrorOptions,
     tasks: Vec<Task>,
@@ -903,17 +961,20 @@ where
     C: Connect,
 {
     let workers = options.parallel.clamp(1, 64);
-    // The sessions that logged in already, and workers that will
-    // connect their own.
-    spare.resize_with(workers - 1, || None);
-    let state = Shared::new(workers, tasks, summary, progress);
+    // The sessions that logged in already (the pool's, then those opened
+    // while the tree was scanned), and workers that will connect their
+    // own.
+    let spare = sessions.take_spare(workers - 1, opened);
+    let crew = Crew::new(options.retries, options.retry_pause, true);
+    let state = Shared::new(workers, tasks, summary, progress, crew);
     let shared = &state;
-    *session = rt::run_all(session.take(), spare, |ftp| {
+    let left = rt::run_all(sessions.first.take(), spare, |ftp| {
         worker(shared, connect, work, options, ftp)
     })
     .await;
+    sessions.keep(left);
     if shared.leftover() {
-        *session = worker(shared, connect, work, options, session.take()).await;
+        sessions.first = worker(shared, connect, work, options, sessions.first.take()).await;
     }
     state.into_summary()
 }
@@ -935,33 +996,25 @@ async fn worker<C>(
     connect: &C,
     work: &Work<'_>,
     options: &MirrorOptions,
-    mut ftp: Option<Ftp>,
+    ftp: Option<Ftp>,
 ) -> Option<Ftp>
 where
     C: Connect,
 {
-    let mut has_connected = ftp.is_some();
-    if has_connected {
-        shared.connected();
-    } else {
-        match connect.connect().await {
-            Ok(f) => {
-                has_connected = true;
-                shared.connected();
-                ftp = Some(f);
-            }
-            Err(e) if e.too_many_connections() && shared.retire() => {
+    let mut seat = Seat::new(shared.crew(), ftp);
+    if !seat.has_session() {
+        match seat.session(connect).await {
+            Ok(_) => {}
+            Err(Refused::Retire(e)) => {
                 log::info!(
                     "mirror: the server refused another connection ({e}); going on with fewer"
                 );
                 return None;
             }
             // Tried again with the first task (and retried there).
-            Err(e) => log::info!("mirror: a worker cannot connect yet: {e}"),
+            Err(Refused::Failed(e)) => log::info!("mirror: a worker cannot connect yet: {e}"),
         }
     }
-    // A worker that retires was counted out by `retire`.
-    let mut retired = false;
     let mut idle = Duration::from_millis(1);
     'tasks: loop {
         let task = match shared.next() {
@@ -983,60 +1036,53 @@ where
         let mut attempt = 0;
         let result = loop {
             let segmented = match &task {
-                Task::Fetch(job) if ftp.is_some() && work.segmented(job, options) => Some(job),
+                Task::Fetch(job) if seat.has_session() && work.segmented(job, options) => Some(job),
                 _ => None,
             };
-            let outcome = match &mut ftp {
-                Some(_) if let Some(job) = segmented => work
-                    .run_segmented(&mut ftp, connect, job, options, &on_bytes)
+            let outcome = if let Some(job) = segmented {
+                let done = work
+                    .run_segmented(seat.slot(), connect, job, options, &on_bytes)
                     .await
-                    .map(Some),
-                Some(f) => match &task {
-                    Task::Fetch(job) => work.run(f, job, &on_bytes).await.map(Some),
-                    Task::List(dir) => work.list(f, dir).await.map(|found| {
-                        shared.listed(found);
-                        None
-                    }),
-                },
-                None => match connect.connect().await {
-                    Ok(f) => {
-                        if !has_connected {
-                            has_connected = true;
-                            shared.connected();
-                        }
-                        ftp = Some(f);
-                        continue;
-                    }
-                    Err(e) if e.too_many_connections() && shared.retire() => {
+                    .map(Some);
+                seat.settle(true);
+                done
+            } else {
+                match seat.session(connect).await {
+                    Ok(f) => match &task {
+                        Task::Fetch(job) => work.run(f, job, &on_bytes).await.map(Some),
+                        Task::List(dir) => work.list(f, dir).await.map(|found| {
+                            shared.listed(found);
+                            None
+                        }),
+                    },
+                    Err(Refused::Retire(e)) => {
                         log::info!(
                             "mirror: the server refused another connection ({e}); going on with fewer"
                         );
                         shared.give_back(task);
-                        retired = true;
                         break 'tasks;
                     }
-                    Err(e) => Err(e),
-                },
+                    Err(Refused::Failed(e)) => Err(e),
+                }
             };
-            match outcome {
+            let e = match outcome {
                 Ok(done) => break Ok(done),
-                Err(e) => {
-                    if e.storage_full() {
-                        shared.stop_full(&e);
-                        break Err(e);
-                    }
-                    if e.connection_lost() {
-                        ftp = None;
-                    }
-                    attempt += 1;
-                    if !e.worth_retrying() || attempt > options.retries || shared.has_stopped() {
-                        break Err(e);
-                    }
+                Err(e) => e,
+            };
+            attempt += 1;
+            match seat.failed(&e, attempt) {
+                Verdict::Stop => {
+                    shared.stop_full(&e);
+                    break Err(e);
+                }
+                Verdict::GiveUp => break Err(e),
+                Verdict::Retry if shared.has_stopped() => break Err(e),
+                Verdict::Retry => {
                     match &task {
                         Task::Fetch(job) => log::info!("{}: {e}; retrying", job.rel),
                         Task::List(dir) => log::info!("listing {dir:?}: {e}; retrying"),
                     }
-                    rt::sleep(options.retry_pause).await;
+                    seat.pause().await;
                 }
             }
         };
@@ -1057,8 +1103,5 @@ where
             }
         }
     }
-    if !retired {
-        shared.done();
-    }
-    ftp
+    seat.into_session()
 }

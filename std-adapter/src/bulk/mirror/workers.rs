@@ -6,10 +6,11 @@
 
 use std::collections::{BTreeMap, VecDeque};
 use std::sync::Mutex;
-use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
 
 use super::{MirrorProgress, Problem, Summary};
 use crate::Error;
+use crate::bulk::crew::Crew;
 
 /// What a worker's transfer of one file did.
 #[derive(Clone, Copy, Debug)]
@@ -136,10 +137,8 @@ pub(crate) struct Shared<'a> {
     files_total: AtomicU64,
     bytes_total: AtomicU64,
     progress: &'a (dyn Fn(MirrorProgress) + Sync),
-    /// Workers still running.
-    active: AtomicUsize,
-    /// Workers that had a session at some point.
-    connected: AtomicU64,
+    /// The workers' policy (retries, retiring, a full target) and count.
+    crew: Crew,
     /// Set when the run stops (the target is full, the tree too big, the
     /// root cannot be listed): no new task starts.
     stopped: AtomicBool,
@@ -184,6 +183,7 @@ impl<'a> Shared<'a> {
         tasks: Vec<Task>,
         summary: Summary,
         progress: &'a (dyn Fn(MirrorProgress) + Sync),
+        crew: Crew,
     ) -> Self {
         let mut queue = Queue {
             interleave: workers > 1,
@@ -205,8 +205,7 @@ impl<'a> Shared<'a> {
             files_total: AtomicU64::new(0),
             bytes_total: AtomicU64::new(0),
             progress,
-            active: AtomicUsize::new(workers),
-            connected: AtomicU64::new(0),
+            crew,
             stopped: AtomicBool::new(false),
             root_error: Mutex::new(None),
             scanning: AtomicBool::new(false),
@@ -217,25 +216,15 @@ impl<'a> Shared<'a> {
         shared
     }
 
-    /// A worker starts with a session (or made its first one).
-    pub(crate) fn connected(&self) {
-        self.connected.fetch_add(1, Ordering::Relaxed);
-    }
-
-    /// A worker ran out of work: it no longer counts for `retire`.
-    pub(crate) fn done(&self) {
-        self.active.fetch_sub(1, Ordering::AcqRel);
+    /// The workers' policy and count.
+    pub(crate) fn crew(&self) -> &Crew {
+        &self.crew
     }
 
     /// Work given back by a worker that retired just as the others ran
-    /// out is left: the caller's session, alone (it cannot retire),
-    /// takes it.
+    /// out is left: the caller's session, alone, takes it.
     pub(crate) fn leftover(&self) -> bool {
-        let left = !self.queue().is_empty() && !self.stopped.load(Ordering::Acquire);
-        if left {
-            self.active.store(1, Ordering::Release);
-        }
-        left
+        !self.queue().is_empty() && !self.stopped.load(Ordering::Acquire)
     }
 
     /// New bytes of the file whose progress so far `counted` holds (a
@@ -256,7 +245,7 @@ impl<'a> Shared<'a> {
         {
             return Err(e);
         }
-        let connections = self.connected.load(Ordering::Relaxed);
+        let connections = self.crew.connections();
         let mut summary = self.summary.into_inner().unwrap_or_else(|e| e.into_inner());
         summary.connections = connections;
         Ok(summary)
@@ -324,16 +313,6 @@ impl<'a> Shared<'a> {
             }
             Task::Fetch(job) => q.files.push_front(VecDeque::from([job])),
         }
-    }
-
-    /// Retires a worker when another one is still running; false for the
-    /// last, which must carry on.
-    pub(crate) fn retire(&self) -> bool {
-        self.active
-            .fetch_update(Ordering::AcqRel, Ordering::Acquire, |n| {
-                (n > 1).then(|| n - 1)
-            })
-            .is_ok()
     }
 
     /// The target is full: stop starting transfers, say so once, and list
