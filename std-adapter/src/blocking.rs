@@ -110,34 +110,9 @@ impl Ftp {
     }
 }
 
-/// A pool's connect function from a URL and [`crate::Options`]: each
-/// session connects and logs in as [`Ftp::open`] does (the URL's
-/// credentials, else `~/.netrc`, else anonymous).
-#[derive(Clone, Debug)]
-pub struct UrlConnect {
-    url: crate::Url,
-    options: crate::Options,
-}
-
-impl UrlConnect {
-    /// Sessions to `url` with `options`.
-    pub fn new(url: &crate::Url, options: &crate::Options) -> Self {
-        UrlConnect {
-            url: url.clone(),
-            options: options.clone(),
-        }
-    }
-}
-
-impl Connect for UrlConnect {
+/// Each session connects and logs in as [`Ftp::open`] does.
+impl Connect for crate::UrlConnect {
     fn connect(&self) -> Result<Ftp, Error> {
-        Ftp::open(&self.url, &self.options)
-    }
-}
-
-impl pool::Pool<UrlConnect> {
-    /// A pool of up to `size` sessions to `url` with `options`.
-    pub fn open(url: &crate::Url, options: &crate::Options, size: usize) -> Self {
-        pool::Pool::new(UrlConnect::new(url, options), size)
+        Ftp::open(self.url(), self.options())
     }
 }

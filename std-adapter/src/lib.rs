@@ -85,11 +85,12 @@ mod blocking;
 #[cfg(feature = "tokio")]
 pub mod tokio;
 
+pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::pool::Pool;
 pub use blocking::segments::download_segmented;
-pub use blocking::{Connect, UrlConnect};
+pub use bulk::UrlConnect;
 pub use bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use encoding::Encoding;
 pub use error::{Error, TlsError};

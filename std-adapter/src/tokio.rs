@@ -192,40 +192,15 @@ impl Ftp {
     }
 }
 
-/// A pool's connect function from a URL and [`crate::Options`]: each
-/// session connects and logs in as [`Ftp::open`] does (the URL's
-/// credentials, else `~/.netrc`, else anonymous).
-#[derive(Clone, Debug)]
-pub struct UrlConnect {
-    url: crate::Url,
-    options: crate::Options,
-}
-
-impl UrlConnect {
-    /// Sessions to `url` with `options`.
-    pub fn new(url: &crate::Url, options: &crate::Options) -> Self {
-        UrlConnect {
-            url: url.clone(),
-            options: options.clone(),
-        }
-    }
-}
-
-/// The future of [`UrlConnect`]'s connect.
+/// The future of [`crate::UrlConnect`]'s connect.
 type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ftp, Error>> + Send>>;
 
-impl Connect for UrlConnect {
+/// Each session connects and logs in as [`Ftp::open`] does.
+impl Connect for crate::UrlConnect {
     type Future = Opening;
 
     fn connect(&self) -> Opening {
-        let (url, options) = (self.url.clone(), self.options.clone());
+        let (url, options) = (self.url().clone(), self.options().clone());
         Box::pin(async move { Ftp::open(&url, &options).await })
-    }
-}
-
-impl pool::Pool<UrlConnect> {
-    /// A pool of up to `size` sessions to `url` with `options`.
-    pub fn open(url: &crate::Url, options: &crate::Options, size: usize) -> Self {
-        pool::Pool::new(UrlConnect::new(url, options), size)
     }
 }

@@ -223,3 +223,10 @@ impl<C: Connect> Pool<C> {
         self.sessions.spare.truncate(room);
     }
 }
+
+impl Pool<crate::UrlConnect> {
+    /// A pool of up to `size` sessions to `url` with `options`.
+    pub fn open(url: &crate::Url, options: &crate::Options, size: usize) -> Self {
+        Pool::new(crate::UrlConnect::new(url, options), size)
+    }
+}
