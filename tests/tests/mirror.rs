@@ -8,6 +8,7 @@
 #[path = "twin"]
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
+    pub(crate) use ftp_core_macros::blocking_test as twin_test;
     pub(crate) use ftp_std::{Connect, Pool, mirror, mirror_up};
     pub(crate) use ftp_tests::twin::blocking::{connector, run};
 
@@ -20,6 +21,7 @@ mod blocking {
 #[path = "twin"]
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
+    pub(crate) use ftp_core_macros::asynch_test as twin_test;
     pub(crate) use ftp_std::tokio::{Connect, Pool, mirror, mirror_up};
     pub(crate) use ftp_tests::twin::tokio::{connector, run};
 

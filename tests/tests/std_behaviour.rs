@@ -9,7 +9,7 @@
 /// The blocking session.
 #[path = "twin"]
 mod blocking {
-    pub(crate) use ftp_core_macros::blocking as bisync;
+    pub(crate) use ftp_core_macros::blocking_test as twin_test;
     pub(crate) use ftp_std::Ftp;
     pub(crate) use ftp_tests::twin::blocking::*;
 
@@ -21,7 +21,7 @@ mod blocking {
 /// The tokio session.
 #[path = "twin"]
 mod tokio_session {
-    pub(crate) use ftp_core_macros::asynch as bisync;
+    pub(crate) use ftp_core_macros::asynch_test as twin_test;
     pub(crate) use ftp_std::tokio::Ftp;
     pub(crate) use ftp_tests::twin::tokio::*;
 

@@ -93,12 +93,41 @@ fn strip(stream: TokenStream) -> TokenStream {
 }
 
 /// A test written once in async shape, blocking twin: `async` and
-/// `.await` removed, and `#[test]` added.
+/// `.await` removed, and `#[test]` added. With an executor named
+/// (`#[blocking_test(run)]`), the body's value goes through it, as the
+/// async twin's future does (`run(..)`: the blocking side's is the
+/// identity).
 #[proc_macro_attribute]
-pub fn blocking_test(_args: TokenStream, item: TokenStream) -> TokenStream {
+pub fn blocking_test(args: TokenStream, item: TokenStream) -> TokenStream {
     let mut out: TokenStream = "#[test]".parse().unwrap_or_default();
-    out.extend(strip(item));
+    let executor = args.to_string();
+    if executor.trim().is_empty() {
+        out.extend(strip(item));
+        return out;
+    }
+    let mut trees: Vec<TokenTree> = strip(item).into_iter().collect();
+    let Some(TokenTree::Group(body)) = trees.pop() else {
+        return "compile_error!(\"blocking_test: a function with a body\");"
+            .parse()
+            .unwrap_or_default();
+    };
+    out.extend(trees);
+    out.extend([run_with(
+        &executor,
+        TokenStream::from(TokenTree::Group(body)),
+    )]);
     out
+}
+
+/// `{ (executor)(argument) }`, the argument's tokens kept as they are (with
+/// their spans: lints and errors point into the test's body).
+fn run_with(executor: &str, argument: TokenStream) -> TokenTree {
+    let mut call: TokenStream = format!("({executor})").parse().unwrap_or_default();
+    call.extend([TokenTree::Group(Group::new(
+        proc_macro::Delimiter::Parenthesis,
+        argument,
+    ))]);
+    TokenTree::Group(Group::new(proc_macro::Delimiter::Brace, call))
 }
 
 /// A test written once in async shape, async twin: a `#[test]` function
@@ -125,7 +154,8 @@ pub fn asynch_test(args: TokenStream, item: TokenStream) -> TokenStream {
         named if !named.trim().is_empty() => named,
         _ => "::ftp_core::doc_support::block_on".to_string(),
     };
-    let wrapped = format!("{{ ({executor})(async move {body}) }}");
-    out.extend(wrapped.parse::<TokenStream>().unwrap_or_default());
+    let mut future: TokenStream = "async move".parse().unwrap_or_default();
+    future.extend([TokenTree::Group(body)]);
+    out.extend([run_with(&executor, future)]);
     out
 }

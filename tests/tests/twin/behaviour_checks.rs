@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 use ftp_std::{Error, Options};
 use ftp_tests::PyFtpd;
 
-use super::{Ftp, bisync, run};
+use super::{Ftp, run, twin_test};
 
 fn listener() -> (TcpListener, u16) {
     let l = TcpListener::bind("127.0.0.1:0").unwrap();
@@ -29,13 +29,8 @@ fn assert_timed_out(e: &Error) {
     }
 }
 
-#[test]
-fn silent_server_times_out() {
-    run(silent_server_times_out_run());
-}
-
-#[bisync]
-async fn silent_server_times_out_run() {
+#[twin_test(run)]
+async fn silent_server_times_out() {
     let (l, port) = listener();
     let server = thread::spawn(move || {
         let (s, _) = l.accept().unwrap();
@@ -58,13 +53,8 @@ async fn silent_server_times_out_run() {
 /// A server that sends its welcome one byte every 50 ms never finishes
 /// the line: the whole-reply deadline ends it, although every single read
 /// gets a byte well within the timeout.
-#[test]
-fn trickling_server_hits_the_reply_deadline() {
-    run(trickling_server_hits_the_reply_deadline_run());
-}
-
-#[bisync]
-async fn trickling_server_hits_the_reply_deadline_run() {
+#[twin_test(run)]
+async fn trickling_server_hits_the_reply_deadline() {
     let (l, port) = listener();
     let server = thread::spawn(move || {
         let (mut s, _) = l.accept().unwrap();
@@ -90,13 +80,8 @@ async fn trickling_server_hits_the_reply_deadline_run() {
 
 /// Answers a login and an EPSV, then for RETR says 150 and lets the data
 /// connection hang: the transfer ends in a timeout, not a hang.
-#[test]
-fn stalled_data_connection_times_out() {
-    run(stalled_data_connection_times_out_run());
-}
-
-#[bisync]
-async fn stalled_data_connection_times_out_run() {
+#[twin_test(run)]
+async fn stalled_data_connection_times_out() {
     let (l, port) = listener();
     let server = thread::spawn(move || {
         let (s, _) = l.accept().unwrap();
@@ -144,13 +129,8 @@ async fn stalled_data_connection_times_out_run() {
 
 /// Dropping a session closes it without a word (no QUIT): what the server
 /// received is exactly the login.
-#[test]
-fn drop_sends_nothing() {
-    run(drop_sends_nothing_run());
-}
-
-#[bisync]
-async fn drop_sends_nothing_run() {
+#[twin_test(run)]
+async fn drop_sends_nothing() {
     let (l, port) = listener();
     let server = thread::spawn(move || {
         let (mut s, _) = l.accept().unwrap();
@@ -180,17 +160,12 @@ async fn drop_sends_nothing_run() {
 }
 
 /// Control and passive data connections leave from the source address.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn source_address_is_used() {
-    run(source_address_is_used_run());
-}
-
-#[bisync]
-async fn source_address_is_used_run() {
+async fn source_address_is_used() {
     let server = PyFtpd::start("127.0.0.1");
     std::fs::write(server.path("f"), b"data").unwrap();
     let source = "127.0.0.1".parse().unwrap();

@@ -11,7 +11,7 @@ use std::time::{Duration, Instant};
 use ftp_std::{Error, Options, ftp_core::ProtocolError, part_path};
 use ftp_tests::{DataFault, Faults, FaultyFtpd, random_bytes};
 
-use super::{Ftp, bisync, control_socket, data_socket, run};
+use super::{Ftp, bisync, control_socket, data_socket, run, twin_test};
 
 /// Every wait is bounded by this (connect, whole reply, data).
 const DEADLINE: Duration = Duration::from_millis(800);
@@ -46,13 +46,8 @@ fn within_deadline(start: Instant) {
     assert!(took < DEADLINE * 4, "took {took:?}");
 }
 
-#[test]
-fn malformed_replies_are_protocol_errors() {
-    run(malformed_replies_are_protocol_errors_run());
-}
-
-#[bisync]
-async fn malformed_replies_are_protocol_errors_run() {
+#[twin_test(run)]
+async fn malformed_replies_are_protocol_errors() {
     for (welcome, want) in [
         (
             [b"220 ".as_slice(), &[b'a'; 10_000], b"\r\n"].concat(),
@@ -79,13 +74,8 @@ async fn malformed_replies_are_protocol_errors_run() {
     }
 }
 
-#[test]
-fn silent_trickling_and_endless_servers_hit_the_deadline() {
-    run(silent_trickling_and_endless_servers_hit_the_deadline_run());
-}
-
-#[bisync]
-async fn silent_trickling_and_endless_servers_hit_the_deadline_run() {
+#[twin_test(run)]
+async fn silent_trickling_and_endless_servers_hit_the_deadline() {
     for faults in [
         Faults {
             silent: true,
@@ -109,13 +99,8 @@ async fn silent_trickling_and_endless_servers_hit_the_deadline_run() {
     }
 }
 
-#[test]
-fn odd_but_valid_replies_work() {
-    run(odd_but_valid_replies_work_run());
-}
-
-#[bisync]
-async fn odd_but_valid_replies_work_run() {
+#[twin_test(run)]
+async fn odd_but_valid_replies_work() {
     // One byte per packet, LF-only line ends, non-UTF-8 text and names.
     for faults in [
         Faults {
@@ -151,13 +136,8 @@ async fn odd_but_valid_replies_work_run() {
     }
 }
 
-#[test]
-fn pasv_hosts_and_ports() {
-    run(pasv_hosts_and_ports_run());
-}
-
-#[bisync]
-async fn pasv_hosts_and_ports_run() {
+#[twin_test(run)]
+async fn pasv_hosts_and_ports() {
     // A 227 naming another host: ignored, the data goes to the peer.
     let server = FaultyFtpd::start(Faults {
         no_epsv: true,
@@ -224,13 +204,8 @@ async fn failed_download(faults: Faults) -> (Error, Ftp, std::path::PathBuf, tem
     (e, ftp, local, dir)
 }
 
-#[test]
-fn broken_transfers_leave_no_final_file() {
-    run(broken_transfers_leave_no_final_file_run());
-}
-
-#[bisync]
-async fn broken_transfers_leave_no_final_file_run() {
+#[twin_test(run)]
+async fn broken_transfers_leave_no_final_file() {
     let file = random_bytes(100_000, 5);
     let with = |data| Faults {
         file: file.clone(),
@@ -283,13 +258,8 @@ async fn broken_transfers_leave_no_final_file_run() {
     );
 }
 
-#[test]
-fn completion_before_preliminary_and_preliminary_without_final() {
-    run(completion_before_preliminary_and_preliminary_without_final_run());
-}
-
-#[bisync]
-async fn completion_before_preliminary_and_preliminary_without_final_run() {
+#[twin_test(run)]
+async fn completion_before_preliminary_and_preliminary_without_final() {
     let server = FaultyFtpd::start(Faults {
         completion_before_preliminary: true,
         file: b"abc".to_vec(),
@@ -309,13 +279,8 @@ async fn completion_before_preliminary_and_preliminary_without_final_run() {
     timed_out(&e);
 }
 
-#[test]
-fn logins_332_530_421() {
-    run(logins_332_530_421_run());
-}
-
-#[bisync]
-async fn logins_332_530_421_run() {
+#[twin_test(run)]
+async fn logins_332_530_421() {
     let server = FaultyFtpd::start(Faults {
         replies: vec![("PASS".into(), b"332 need account\r\n".to_vec())],
         ..Faults::default()
@@ -348,13 +313,8 @@ async fn logins_332_530_421_run() {
     }
 }
 
-#[test]
-fn crlf_in_a_name_never_reaches_the_wire() {
-    run(crlf_in_a_name_never_reaches_the_wire_run());
-}
-
-#[bisync]
-async fn crlf_in_a_name_never_reaches_the_wire_run() {
+#[twin_test(run)]
+async fn crlf_in_a_name_never_reaches_the_wire() {
     let server = FaultyFtpd::start(Faults::default());
     let mut ftp = logged_in(&server).await;
     let before = server.received();
@@ -373,13 +333,8 @@ async fn crlf_in_a_name_never_reaches_the_wire_run() {
 
 /// A link planted under the `.part` name is replaced, never written
 /// through, with or without resume.
-#[test]
-fn a_planted_part_link_is_not_followed() {
-    run(a_planted_part_link_is_not_followed_run());
-}
-
-#[bisync]
-async fn a_planted_part_link_is_not_followed_run() {
+#[twin_test(run)]
+async fn a_planted_part_link_is_not_followed() {
     let server = FaultyFtpd::start(Faults {
         file: b"the real file".to_vec(),
         ..Faults::default()
@@ -407,13 +362,8 @@ async fn a_planted_part_link_is_not_followed_run() {
 
 // ----- servers as they are ---------------------------------------------------
 
-#[test]
-fn only_code_and_space_end_a_multiline_welcome() {
-    run(only_code_and_space_end_a_multiline_welcome_run());
-}
-
-#[bisync]
-async fn only_code_and_space_end_a_multiline_welcome_run() {
+#[twin_test(run)]
+async fn only_code_and_space_end_a_multiline_welcome() {
     // Lines that start with the code but not with "code space" are text:
     // read as the end, the rest of the welcome would answer USER.
     let server = FaultyFtpd::start(Faults {
@@ -431,13 +381,8 @@ async fn only_code_and_space_end_a_multiline_welcome_run() {
     assert_eq!(ftp.pwd().await.unwrap(), "/");
 }
 
-#[test]
-fn doubled_and_unsolicited_replies_never_answer_the_next_command() {
-    run(doubled_and_unsolicited_replies_never_answer_the_next_command_run());
-}
-
-#[bisync]
-async fn doubled_and_unsolicited_replies_never_answer_the_next_command_run() {
+#[twin_test(run)]
+async fn doubled_and_unsolicited_replies_never_answer_the_next_command() {
     // CWD answered twice, ABOR sent raw leaving its 226 behind, a
     // malformed line after a good reply.
     let server = FaultyFtpd::start(Faults {
@@ -478,13 +423,8 @@ async fn doubled_and_unsolicited_replies_never_answer_the_next_command_run() {
     assert_eq!(ftp.session_mut().stray_replies(), 3);
 }
 
-#[test]
-fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives() {
-    run(a_complete_malformed_reply_is_a_protocol_error_the_session_survives_run());
-}
-
-#[bisync]
-async fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives_run() {
+#[twin_test(run)]
+async fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives() {
     for bad in [&b"999 what\r\n"[..], b"no code at all\r\n", b"099 x\n"] {
         let server = FaultyFtpd::start(Faults {
             replies: vec![("NOOP".into(), bad.to_vec())],
@@ -511,13 +451,8 @@ async fn a_complete_malformed_reply_is_a_protocol_error_the_session_survives_run
     ));
 }
 
-#[test]
-fn a_421_between_commands_is_the_error_of_the_next_one() {
-    run(a_421_between_commands_is_the_error_of_the_next_one_run());
-}
-
-#[bisync]
-async fn a_421_between_commands_is_the_error_of_the_next_one_run() {
+#[twin_test(run)]
+async fn a_421_between_commands_is_the_error_of_the_next_one() {
     let server = FaultyFtpd::start(Faults {
         replies: vec![(
             "NOOP".into(),
@@ -538,13 +473,8 @@ async fn a_421_between_commands_is_the_error_of_the_next_one_run() {
     assert!(!ftp.is_open());
 }
 
-#[test]
-fn pwd_and_mkd_without_257_are_reply_errors() {
-    run(pwd_and_mkd_without_257_are_reply_errors_run());
-}
-
-#[bisync]
-async fn pwd_and_mkd_without_257_are_reply_errors_run() {
+#[twin_test(run)]
+async fn pwd_and_mkd_without_257_are_reply_errors() {
     let server = FaultyFtpd::start(Faults {
         replies: vec![
             ("PWD".into(), b"200 here you are\r\n".to_vec()),
@@ -576,13 +506,8 @@ async fn fetch_with(faults: Faults) -> (Result<Vec<u8>, Error>, String) {
     )
 }
 
-#[test]
-fn epsv_falls_back_to_pasv_for_the_session() {
-    run(epsv_falls_back_to_pasv_for_the_session_run());
-}
-
-#[bisync]
-async fn epsv_falls_back_to_pasv_for_the_session_run() {
+#[twin_test(run)]
+async fn epsv_falls_back_to_pasv_for_the_session() {
     let file = random_bytes(70_000, 21);
     // EPSV answered with 227 (basic-ftp#164), with 425, refused.
     for epsv in [
@@ -634,13 +559,8 @@ async fn epsv_falls_back_to_pasv_for_the_session_run() {
     assert!(sent.contains("PASV\r\nRETR f\r\n"), "{sent}");
 }
 
-#[test]
-fn active_data_from_another_address_is_refused_unless_allowed() {
-    run(active_data_from_another_address_is_refused_unless_allowed_run());
-}
-
-#[bisync]
-async fn active_data_from_another_address_is_refused_unless_allowed_run() {
+#[twin_test(run)]
+async fn active_data_from_another_address_is_refused_unless_allowed() {
     let file = random_bytes(40_000, 22);
     let faults = Faults {
         active_from: Some("127.0.0.2".parse().unwrap()),
@@ -675,13 +595,8 @@ async fn active_data_from_another_address_is_refused_unless_allowed_run() {
     assert!(std::fs::read(&local).unwrap() == file);
 }
 
-#[test]
-fn resume_continues_a_shorter_file_under_the_final_name() {
-    run(resume_continues_a_shorter_file_under_the_final_name_run());
-}
-
-#[bisync]
-async fn resume_continues_a_shorter_file_under_the_final_name_run() {
+#[twin_test(run)]
+async fn resume_continues_a_shorter_file_under_the_final_name() {
     let file = random_bytes(300_000, 23);
     let server = FaultyFtpd::start(Faults {
         file: file.clone(),
@@ -719,13 +634,8 @@ async fn resume_continues_a_shorter_file_under_the_final_name_run() {
     assert!(std::fs::read(&local).unwrap() == file);
 }
 
-#[test]
-fn keepalive_is_on_for_control_and_data_sockets() {
-    run(keepalive_is_on_for_control_and_data_sockets_run());
-}
-
-#[bisync]
-async fn keepalive_is_on_for_control_and_data_sockets_run() {
+#[twin_test(run)]
+async fn keepalive_is_on_for_control_and_data_sockets() {
     let server = FaultyFtpd::start(Faults {
         file: b"x".to_vec(),
         ..Faults::default()
@@ -754,13 +664,8 @@ async fn keepalive_is_on_for_control_and_data_sockets_run() {
     assert!(!control.keepalive().unwrap());
 }
 
-#[test]
-fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout() {
-    run(an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout_run());
-}
-
-#[bisync]
-async fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout_run() {
+#[twin_test(run)]
+async fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_timeout() {
     let file = random_bytes(50_000, 24);
     let server = FaultyFtpd::start(Faults {
         epsv_unanswered: true,
@@ -785,13 +690,8 @@ async fn an_epsv_port_that_never_answers_falls_back_to_pasv_within_the_connect_t
     assert_eq!(sent.matches("EPSV").count(), 1, "{sent}");
 }
 
-#[test]
-fn a_stray_reply_found_long_after_the_last_command_is_still_read() {
-    run(a_stray_reply_found_long_after_the_last_command_is_still_read_run());
-}
-
-#[bisync]
-async fn a_stray_reply_found_long_after_the_last_command_is_still_read_run() {
+#[twin_test(run)]
+async fn a_stray_reply_found_long_after_the_last_command_is_still_read() {
     // The reply deadline of the last command passed long ago: the stray
     // reply gets a fresh one, and the next command its own answer.
     let server = FaultyFtpd::start(Faults {
@@ -812,13 +712,8 @@ async fn a_stray_reply_found_long_after_the_last_command_is_still_read_run() {
 
 /// Local files that cannot be written or read are errors that name them,
 /// and the session goes on.
-#[test]
-fn local_file_errors_name_the_file() {
-    run(local_file_errors_name_the_file_run());
-}
-
-#[bisync]
-async fn local_file_errors_name_the_file_run() {
+#[twin_test(run)]
+async fn local_file_errors_name_the_file() {
     let server = FaultyFtpd::start(Faults {
         file: b"data".to_vec(),
         ..Faults::default()
@@ -854,13 +749,8 @@ async fn local_file_errors_name_the_file_run() {
 /// control connection back in clear text after login, TLS ended with
 /// close_notify both ways; the next commands in clear text get their
 /// replies.
-#[test]
-fn tls_stray_reply_then_ccc_back_to_clear_text() {
-    run(tls_stray_reply_then_ccc_back_to_clear_text_run());
-}
-
-#[bisync]
-async fn tls_stray_reply_then_ccc_back_to_clear_text_run() {
+#[twin_test(run)]
+async fn tls_stray_reply_then_ccc_back_to_clear_text() {
     let server = ftp_tests::CccFtpd::start();
     let options = options()
         .security(ftp_std::Security::Explicit)
@@ -901,13 +791,8 @@ async fn tls_stray_reply_then_ccc_back_to_clear_text_run() {
 /// leaves no file (under the final name or as `.part`); a verified upload
 /// fails naming both checksums and leaves the remote file. `Always` with
 /// a server that has no checksum command fails before anything moves.
-#[test]
-fn a_lying_checksum_fails_the_transfer() {
-    run(a_lying_checksum_fails_the_transfer_run());
-}
-
-#[bisync]
-async fn a_lying_checksum_fails_the_transfer_run() {
+#[twin_test(run)]
+async fn a_lying_checksum_fails_the_transfer() {
     use ftp_std::{Fetch, Put, Verification};
     let file = random_bytes(50_000, 82);
     let lie = format!("250 {}\r\n", "ab".repeat(32));
@@ -1004,13 +889,8 @@ fn scripted_proxy(reply: Vec<u8>) -> u16 {
 /// reply head that never ends, a proxy that hangs up mid-handshake. Each
 /// a clear error naming the proxy and the target, nothing sent to the
 /// server.
-#[test]
-fn misbehaving_proxies_are_clear_errors() {
-    run(misbehaving_proxies_are_clear_errors_run());
-}
-
-#[bisync]
-async fn misbehaving_proxies_are_clear_errors_run() {
+#[twin_test(run)]
+async fn misbehaving_proxies_are_clear_errors() {
     use ftp_std::Proxy;
     let endless = [&b"HTTP/1.1 200 OK\r\n"[..], &vec![b'x'; 20_000]].concat();
     for (scheme, reply, want) in [
@@ -1040,13 +920,8 @@ async fn misbehaving_proxies_are_clear_errors_run() {
     }
 }
 
-#[test]
-fn the_next_passive_command_goes_out_early_and_replies_stay_in_order() {
-    run(the_next_passive_command_goes_out_early_run());
-}
-
-#[bisync]
-async fn the_next_passive_command_goes_out_early_run() {
+#[twin_test(run)]
+async fn the_next_passive_command_goes_out_early_and_replies_stay_in_order() {
     let file = random_bytes(20_000, 5);
     // A server that reads the next command only after a transfer (vsftpd,
     // ProFTPD): the early EPSV's 229 follows the 226, and the next RETR
@@ -1116,17 +991,12 @@ async fn the_next_passive_command_goes_out_early_run() {
     );
 }
 
-#[test]
-fn replies_the_reference_defines() {
-    run(replies_the_reference_defines_run());
-}
-
 /// ftp-std on both runtimes: SIZE answered `250` is `None`, NLST and LIST
 /// answered `450 No files found` are empty, a 257 with an unclosed quote
 /// is a protocol error, ABOR sent raw during a RETR sent raw reads both
 /// replies, and the session answers right afterwards.
-#[bisync]
-async fn replies_the_reference_defines_run() {
+#[twin_test(run)]
+async fn replies_the_reference_defines() {
     let server = FaultyFtpd::start(Faults {
         replies: vec![
             ("SIZE".into(), b"250 It is a directory\r\n".to_vec()),
@@ -1157,17 +1027,12 @@ async fn replies_the_reference_defines_run() {
     assert!(ftp.quit().await.unwrap().starts_with("221"));
 }
 
-#[test]
-fn an_unused_early_passive_request_delays_nothing() {
-    run(an_unused_early_passive_request_delays_nothing_run());
-}
-
 /// A server that answers nothing after EPSV until the announced data
 /// connection came (5 s at most, then a 425 about it first): after a
 /// download whose next EPSV went out early, PWD, the next download and
 /// QUIT are answered at once and each with its own reply.
-#[bisync]
-async fn an_unused_early_passive_request_delays_nothing_run() {
+#[twin_test(run)]
+async fn an_unused_early_passive_request_delays_nothing() {
     let file = random_bytes(40_000, 28);
     let server = FaultyFtpd::start(Faults {
         passive_wait: Some((
@@ -1196,17 +1061,12 @@ async fn an_unused_early_passive_request_delays_nothing_run() {
     );
 }
 
-#[test]
-fn active_mode_listens_to_the_control_connection() {
-    run(active_mode_listens_to_the_control_connection_run());
-}
-
 /// Active mode: a server that answers its 150 with a 425 instead of
 /// connecting ends the wait at once with that 425 (the session goes on);
 /// a server that neither connects nor answers costs one timeout, not the
 /// accept's and then the reply's.
-#[bisync]
-async fn active_mode_listens_to_the_control_connection_run() {
+#[twin_test(run)]
+async fn active_mode_listens_to_the_control_connection() {
     let server = FaultyFtpd::start(Faults {
         active_refused_after_150: Some(Duration::from_millis(300)),
         ..Faults::default()
@@ -1262,16 +1122,11 @@ async fn active_mode_listens_to_the_control_connection_run() {
     );
 }
 
-#[test]
-fn an_upload_resumes_with_appe() {
-    run(an_upload_resumes_with_appe_run());
-}
-
 /// A resumed upload appends what the server lacks with APPE (its SIZE
 /// says how much it has), as curl does; a server that refuses APPE gets
 /// REST and STOR; one that refuses REST as well, the whole file.
-#[bisync]
-async fn an_upload_resumes_with_appe_run() {
+#[twin_test(run)]
+async fn an_upload_resumes_with_appe() {
     let file = random_bytes(200_000, 29);
     let refuse_appe = || {
         (

@@ -13,7 +13,7 @@ use std::time::Duration;
 use ftp_std::{MirrorOptions, Summary};
 use ftp_tests::{PASSWORD, PyFtpd, USER, VSFTPD_USER, Vsftpd, make_tree, read_tree};
 
-use super::{Connect as _, Pool, bisync, connector, mirror, mirror_up, run};
+use super::{Connect as _, Pool, bisync, connector, mirror, mirror_up, run, twin_test};
 
 fn quiet() -> &'static (dyn Fn(ftp_std::MirrorProgress) + Sync) {
     &|_| {}
@@ -230,47 +230,32 @@ async fn both_ways_at(
     summaries
 }
 
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs vsftpd and root (the README's test command runs it)"
 )]
-fn vsftpd_tree_both_ways() {
-    run(vsftpd_tree_both_ways_run());
-}
-
-#[bisync]
-async fn vsftpd_tree_both_ways_run() {
+async fn vsftpd_tree_both_ways() {
     let server = Vsftpd::start();
     both_ways(server.root.path(), server.port, VSFTPD_USER, true).await;
 }
 
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn pyftpdlib_tree_both_ways() {
-    run(pyftpdlib_tree_both_ways_run());
-}
-
-#[bisync]
-async fn pyftpdlib_tree_both_ways_run() {
+async fn pyftpdlib_tree_both_ways() {
     let server = PyFtpd::start("127.0.0.1");
     both_ways(server.root.path(), server.port, USER, true).await;
 }
 
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib and vsftpd and root (the README's test command runs it)"
 )]
-fn parallel_4_gives_the_same_tree_as_parallel_1() {
-    run(parallel_4_gives_the_same_tree_as_parallel_1_run());
-}
-
-#[bisync]
-async fn parallel_4_gives_the_same_tree_as_parallel_1_run() {
+async fn parallel_4_gives_the_same_tree_as_parallel_1() {
     for vs in [true, false] {
         let (root, port, user, _keep): (
             std::path::PathBuf,
@@ -312,17 +297,12 @@ async fn parallel_4_gives_the_same_tree_as_parallel_1_run() {
 /// A download lists as it goes: with four connections, files arrive
 /// while directories are still being listed (the progress says so), and
 /// the copy is whole.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn downloads_start_before_the_scan_ends() {
-    run(downloads_start_before_the_scan_ends_run());
-}
-
-#[bisync]
-async fn downloads_start_before_the_scan_ends_run() {
+async fn downloads_start_before_the_scan_ends() {
     let server = PyFtpd::start("127.0.0.1");
     let root = server.root.path();
     for d in 0..40 {
@@ -361,17 +341,12 @@ async fn downloads_start_before_the_scan_ends_run() {
 /// are unknown, not gone (also in a dry run's plan). pyftpdlib refuses
 /// the listing with 550; vsftpd sends no lines and a 226 that says it
 /// failed to open the directory, which must not pass for an empty one.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib and vsftpd and root (the README's test command runs it)"
 )]
-fn an_unlistable_directory_keeps_its_local_files() {
-    run(an_unlistable_directory_keeps_its_local_files_run());
-}
-
-#[bisync]
-async fn an_unlistable_directory_keeps_its_local_files_run() {
+async fn an_unlistable_directory_keeps_its_local_files() {
     use std::os::unix::fs::PermissionsExt;
     for vs in [false, true] {
         let (root, port, user, said, _keep): (
@@ -488,17 +463,12 @@ async fn async_panicking_mirror(port: u16) {
     let _ = mirror(&mut session, &connect, "/", work.path(), &opts, &progress).await;
 }
 
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn dry_run_and_filters() {
-    run(dry_run_and_filters_run());
-}
-
-#[bisync]
-async fn dry_run_and_filters_run() {
+async fn dry_run_and_filters() {
     let server = PyFtpd::start("127.0.0.1");
     make_tree(server.root.path(), 40, 1000, 3);
     let connect = connector(server.port, USER, PASSWORD);
@@ -551,17 +521,12 @@ async fn dry_run_and_filters_run() {
     assert_eq!(session.as_mut().unwrap().pwd().await.unwrap(), "/src");
 }
 
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn a_server_killed_mid_mirror() {
-    run(a_server_killed_mid_mirror_run());
-}
-
-#[bisync]
-async fn a_server_killed_mid_mirror_run() {
+async fn a_server_killed_mid_mirror() {
     let server = Arc::new(Mutex::new(PyFtpd::start("127.0.0.1")));
     let (root, port) = {
         let s = server.lock().unwrap();
@@ -620,13 +585,8 @@ async fn a_server_killed_mid_mirror_run() {
     assert_eq!(read_tree(&local), source);
 }
 
-#[test]
-fn hostile_names_never_leave_the_target() {
-    run(hostile_names_never_leave_the_target_run());
-}
-
-#[bisync]
-async fn hostile_names_never_leave_the_target_run() {
+#[twin_test(run)]
+async fn hostile_names_never_leave_the_target() {
     for mlsd in [true, false] {
         let port = ftp_tests::hostile_ftpd(mlsd);
         let connect = connector(port, "x", "y");
@@ -681,17 +641,12 @@ async fn hostile_names_never_leave_the_target_run() {
 /// vsftpd allowing two connections per client (`max_per_ip=2`), a mirror
 /// asking for four: the extra workers are refused with 421, give their
 /// jobs back and retire; every file still arrives, both ways.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs vsftpd and root (the README's test command runs it)"
 )]
-fn a_server_capping_connections_per_client_gets_every_file() {
-    run(a_server_capping_connections_per_client_gets_every_file_run());
-}
-
-#[bisync]
-async fn a_server_capping_connections_per_client_gets_every_file_run() {
+async fn a_server_capping_connections_per_client_gets_every_file() {
     let server = Vsftpd::start_config(ftp_tests::Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
     make_tree(&server.root.path().join("src"), 200, 20_000, 31);
     let source = read_tree(&server.root.path().join("src"));
@@ -747,13 +702,8 @@ fn unix_listing(names: &[String], size: usize) -> Vec<u8> {
 }
 
 /// The same with a server that counts exactly: two sessions at most.
-#[test]
-fn a_session_limit_of_two_means_two_connections_and_every_file() {
-    run(a_session_limit_of_two_means_two_connections_and_every_file_run());
-}
-
-#[bisync]
-async fn a_session_limit_of_two_means_two_connections_and_every_file_run() {
+#[twin_test(run)]
+async fn a_session_limit_of_two_means_two_connections_and_every_file() {
     use ftp_tests::{Faults, FaultyFtpd};
     let file = ftp_tests::random_bytes(30_000, 32);
     let names: Vec<String> = (0..40).map(|i| format!("f{i:02}.bin")).collect();
@@ -784,13 +734,8 @@ async fn a_session_limit_of_two_means_two_connections_and_every_file_run() {
 
 /// A server whose disk fills after five uploads: mirror_up stops at once
 /// and says so once, instead of trying (and retrying) every file.
-#[test]
-fn mirror_up_stops_when_the_server_is_full() {
-    run(mirror_up_stops_when_the_server_is_full_run());
-}
-
-#[bisync]
-async fn mirror_up_stops_when_the_server_is_full_run() {
+#[twin_test(run)]
+async fn mirror_up_stops_when_the_server_is_full() {
     use ftp_tests::{Faults, FaultyFtpd};
     for parallel in [1, 4] {
         let server = FaultyFtpd::start(Faults {
@@ -829,13 +774,8 @@ async fn mirror_up_stops_when_the_server_is_full_run() {
 /// A VMS server's listing (names with `;version`, a long name on a line of
 /// its own, headings): the files arrive under their names without the
 /// version; a line in no known format is reported, not guessed.
-#[test]
-fn a_vms_listing_mirrors_and_an_unknown_line_is_reported() {
-    run(a_vms_listing_mirrors_and_an_unknown_line_is_reported_run());
-}
-
-#[bisync]
-async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported_run() {
+#[twin_test(run)]
+async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported() {
     use ftp_tests::{Faults, FaultyFtpd};
     let file = ftp_tests::random_bytes(5000, 61);
     let listing = b"Directory DKA0:[PUB]\r\n\r\n\
@@ -885,17 +825,12 @@ async fn a_vms_listing_mirrors_and_an_unknown_line_is_reported_run() {
 /// two-argument MDTM, `mdtm_write`; pyftpdlib and Pure-FTPd: MFMT), so a second
 /// `mirror_up` with only_newer sends nothing; a server with none of the
 /// commands still gets every file.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs vsftpd, pyftpdlib, pure-ftpd and root (the README's test command runs it)"
 )]
-fn uploads_keep_their_times() {
-    run(uploads_keep_their_times_run());
-}
-
-#[bisync]
-async fn uploads_keep_their_times_run() {
+async fn uploads_keep_their_times() {
     let vs = Vsftpd::start();
     let py = PyFtpd::start("127.0.0.1");
     let pure = ftp_tests::PureFtpd::start();
@@ -965,13 +900,8 @@ async fn uploads_keep_their_times_run() {
 
 /// A server that sets no times: the files still arrive, and the session
 /// asks once (FEAT, MDTM, SITE UTIME), not for every file.
-#[test]
-fn a_server_without_time_commands_still_gets_every_file() {
-    run(a_server_without_time_commands_still_gets_every_file_run());
-}
-
-#[bisync]
-async fn a_server_without_time_commands_still_gets_every_file_run() {
+#[twin_test(run)]
+async fn a_server_without_time_commands_still_gets_every_file() {
     use ftp_tests::{Faults, FaultyFtpd};
     let server = FaultyFtpd::start(Faults::default());
     let work = tempfile::tempdir().unwrap();
@@ -1004,13 +934,8 @@ async fn a_server_without_time_commands_still_gets_every_file_run() {
 /// hours east of UTC): one MDTM tells the zone, not one a file; the files
 /// whose copies are not older are skipped, the one whose copy is older
 /// comes again.
-#[test]
-fn list_times_in_the_server_zone_cost_one_mdtm() {
-    run(list_times_in_the_server_zone_cost_one_mdtm_run());
-}
-
-#[bisync]
-async fn list_times_in_the_server_zone_cost_one_mdtm_run() {
+#[twin_test(run)]
+async fn list_times_in_the_server_zone_cost_one_mdtm() {
     use ftp_std::Timestamp;
     use ftp_tests::{Faults, FaultyFtpd};
     let now = std::time::SystemTime::now()
@@ -1069,17 +994,12 @@ async fn list_times_in_the_server_zone_cost_one_mdtm_run() {
 
 /// Mirrors verify by default where the server offers checksums (ProFTPD's
 /// mod_digest): every file both ways, counted in `verified`.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs proftpd and root (the README's test command runs it)"
 )]
-fn mirrors_verify_by_default() {
-    run(mirrors_verify_by_default_run());
-}
-
-#[bisync]
-async fn mirrors_verify_by_default_run() {
+async fn mirrors_verify_by_default() {
     let server = ftp_tests::ProFtpd::start();
     let work = tempfile::tempdir().unwrap();
     let local = work.path().join("src");
@@ -1102,20 +1022,15 @@ async fn mirrors_verify_by_default_run() {
     assert_eq!(read_tree(&copy), read_tree(&local));
 }
 
-#[test]
+/// A pool of three: a mirror asking for four runs on three; the sessions
+/// stay logged in, and the next jobs (a mirror back up, a segmented
+/// download) open none; the trees and bytes are the server's.
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn a_pool_keeps_its_sessions_for_the_next_job() {
-    run(a_pool_keeps_its_sessions_for_the_next_job_run());
-}
-
-/// A pool of three: a mirror asking for four runs on three; the sessions
-/// stay logged in, and the next jobs (a mirror back up, a segmented
-/// download) open none; the trees and bytes are the server's.
-#[bisync]
-async fn a_pool_keeps_its_sessions_for_the_next_job_run() {
+async fn a_pool_keeps_its_sessions_for_the_next_job() {
     let server = PyFtpd::start("127.0.0.1");
     make_tree(&server.root.path().join("src"), 60, 50_000, 5);
     let big = ftp_tests::random_bytes(3 << 20, 9);
@@ -1168,19 +1083,14 @@ async fn a_pool_keeps_its_sessions_for_the_next_job_run() {
     drop(first);
 }
 
-#[test]
+/// `Pool::open`: the URL's credentials (percent-encoded), the options'
+/// timeouts; the same tree as the server's.
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs pyftpdlib (the README's test command runs it)"
 )]
-fn a_pool_opened_from_a_url_mirrors() {
-    run(a_pool_opened_from_a_url_mirrors_run());
-}
-
-/// `Pool::open`: the URL's credentials (percent-encoded), the options'
-/// timeouts; the same tree as the server's.
-#[bisync]
-async fn a_pool_opened_from_a_url_mirrors_run() {
+async fn a_pool_opened_from_a_url_mirrors() {
     let server = PyFtpd::start("127.0.0.1");
     make_tree(&server.root.path().join("src"), 30, 20_000, 6);
     let password = PASSWORD.replace(' ', "%20");

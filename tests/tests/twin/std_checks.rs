@@ -6,7 +6,7 @@
 // its `()`.
 #![allow(clippy::unit_arg)]
 
-use super::{Ftp, bisync, open_file, read_exact, read_to_end, run};
+use super::{Ftp, bisync, open_file, read_exact, read_to_end, run, twin_test};
 use crate::*;
 
 #[bisync]
@@ -675,17 +675,12 @@ async fn pinned_certificates() {
 /// `validate_cert`): logged in and transferring with the right one (its
 /// key beside it or in the same file); without one, or with one from
 /// another CA, a TLS error.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs vsftpd and root (the README's test command runs it)"
 )]
-fn client_certificates() {
-    run(client_certificates_run());
-}
-
-#[bisync]
-async fn client_certificates_run() {
+async fn client_certificates() {
     let client = ftp_tests::ClientCert::generate();
     let s = Vsftpd::start_requiring_cert(&client);
     let t = Target {
@@ -737,17 +732,12 @@ async fn client_certificates_run() {
 /// Verified transfers against ProFTPD's mod_digest: uploads and downloads
 /// compared by SHA-256 (HASH, after `OPTS HASH SHA-256`: ProFTPD starts
 /// at SHA-1), `Always` passes, and the checksum is the file's.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs proftpd and root (the README's test command runs it)"
 )]
-fn verified_transfers_against_proftpd() {
-    run(verified_transfers_against_proftpd_run());
-}
-
-#[bisync]
-async fn verified_transfers_against_proftpd_run() {
+async fn verified_transfers_against_proftpd() {
     use ftp_std::{Algorithm, Fetch, Put, Verification};
     let server = ftp_tests::ProFtpd::start();
     let options = Options::default().timeout(Duration::from_secs(20));
@@ -795,17 +785,12 @@ async fn verified_transfers_against_proftpd_run() {
 /// without basic authentication); clear text and explicit FTPS with
 /// session reuse; listings and transfers byte-identical both ways; a
 /// proxy refusing the target, or the credentials, a clear error.
-#[test]
+#[twin_test(run)]
 #[cfg_attr(
     not(feature = "interop"),
     ignore = "needs vsftpd, dante, tinyproxy and root (the README's test command runs it)"
 )]
-fn through_proxies() {
-    run(through_proxies_run());
-}
-
-#[bisync]
-async fn through_proxies_run() {
+async fn through_proxies() {
     use ftp_std::Proxy;
     let dante = ftp_tests::Dante::start(false, None);
     let dante_auth = ftp_tests::Dante::start(true, None);
