@@ -31,8 +31,9 @@ fn state_path(part: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-/// What the workers share: the ranges and who has which.
-struct Shared<'p> {
+/// What the workers of one segmented download share: the ranges and who
+/// has which.
+struct Ranged<'p> {
     ranges: Mutex<Ranges>,
     /// A range being fetched by a worker.
     taken: Mutex<Vec<bool>>,
@@ -47,7 +48,7 @@ struct Shared<'p> {
     crew: Crew,
 }
 
-impl Shared<'_> {
+impl Ranged<'_> {
     /// The next range nobody has and that is not complete.
     /// The next range nobody has. A worker's first take ignores another
     /// range's failure: every connection tries its own range once, so a
@@ -112,7 +113,7 @@ impl Shared<'_> {
 /// Writes where the ranges stand (best effort: a lost state file costs a
 /// resume its ranges, not the bytes).
 #[bisync]
-async fn save(shared: &Shared<'_>) {
+async fn save(shared: &Ranged<'_>) {
     let text = shared.render();
     let path = shared.state.clone();
     let _ = rt::unblock(move || std::fs::write(&path, text)).await;
@@ -216,7 +217,7 @@ where
             .await
             .map_err(|e| Error::local(&part, e))?;
     }
-    let shared = Shared {
+    let shared = Ranged {
         taken: Mutex::new(vec![false; ranges.ranges.len()]),
         ranges: Mutex::new(ranges),
         failed: Mutex::new(None),
@@ -340,7 +341,7 @@ async fn resumable(part: &Path, state: &Path, total: u64) -> Option<Ranges> {
 /// one range even when another has failed already.
 #[bisync]
 async fn worker<C>(
-    shared: &Shared<'_>,
+    shared: &Ranged<'_>,
     connect: &C,
     remote: &str,
     part: &Path,
@@ -396,7 +397,7 @@ where
 #[bisync]
 async fn range(
     ftp: &mut Ftp,
-    shared: &Shared<'_>,
+    shared: &Ranged<'_>,
     i: usize,
     remote: &str,
     part: &Path,

@@ -812,17 +812,9 @@ enum Work<'a> {
 }
 
 #[bisync]
-impl Work<'_> {
-    /// A download big enough to come in ranges over connections of its
-    /// own ([`MirrorOptions::segments`]).
-    fn segmented(&self, job: &Job, options: &MirrorOptions) -> bool {
-        matches!(self, Work::Down(_))
-            && options.segments > 1
-            && job.size.is_some_and(|s| s >= options.segment_above)
-    }
-
+impl Scan<'_> {
     /// Downloads one file in ranges ([`super::segments::download_segmented`]).
-    async fn run_segmented<C: Connect>(
+    async fn fetch_in_ranges<C: Connect>(
         &self,
         ftp: &mut Option<Ftp>,
         connect: &C,
@@ -830,13 +822,8 @@ impl Work<'_> {
         options: &MirrorOptions,
         on_bytes: &(dyn Fn(u64) + Sync),
     ) -> Result<Done, Error> {
-        let Work::Down(scan) = *self else {
-            return Err(Error::Io(std::io::Error::other(
-                "uploads are not segmented",
-            )));
-        };
-        let path = local_path(scan.target, &job.rel);
-        let remote = remote_path(scan.root, &job.rel);
+        let path = local_path(self.target, &job.rel);
+        let remote = remote_path(self.root, &job.rel);
         let modified = match ftp {
             Some(f) => down_mtime(f, &remote, job, options.only_newer).await?,
             None => None,
@@ -861,6 +848,22 @@ impl Work<'_> {
             bytes: done.bytes,
             verified: done.checksum.is_some(),
         })
+    }
+}
+
+#[bisync]
+impl Work<'_> {
+    /// A download big enough to come in ranges over connections of its
+    /// own ([`MirrorOptions::segments`]).
+    fn segmented(&self, job: &Job, options: &MirrorOptions) -> Option<&Scan<'_>> {
+        match self {
+            Work::Down(scan)
+                if options.segments > 1 && job.size.is_some_and(|s| s >= options.segment_above) =>
+            {
+                Some(scan)
+            }
+            _ => None,
+        }
     }
 
     /// Lists one directory of a download's remote tree.
@@ -1036,12 +1039,14 @@ where
         let mut attempt = 0;
         let result = loop {
             let segmented = match &task {
-                Task::Fetch(job) if seat.has_session() && work.segmented(job, options) => Some(job),
+                Task::Fetch(job) if seat.has_session() => {
+                    work.segmented(job, options).map(|scan| (scan, job))
+                }
                 _ => None,
             };
-            let outcome = if let Some(job) = segmented {
-                let done = work
-                    .run_segmented(seat.slot(), connect, job, options, &on_bytes)
+            let outcome = if let Some((scan, job)) = segmented {
+                let done = scan
+                    .fetch_in_ranges(seat.slot(), connect, job, options, &on_bytes)
                     .await
                     .map(Some);
                 seat.settle(true);

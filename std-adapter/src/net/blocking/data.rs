@@ -331,7 +331,7 @@ impl Write for DataStream {
 /// After PROT P, streams are TLS clients resuming the control's session.
 #[derive(Debug, Clone)]
 pub struct Connector {
-    s: Settings,
+    settings: Settings,
 }
 
 impl Connector {
@@ -342,18 +342,18 @@ impl Connector {
         via_proxy: Option<crate::net::proxy::Target>,
     ) -> Self {
         Connector {
-            s: Settings::new(local, options, clock, via_proxy),
+            settings: Settings::new(local, options, clock, via_proxy),
         }
     }
 
     /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
     pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.s.tls = tls;
+        self.settings.tls = tls;
     }
 
     /// True when data streams are TLS-wrapped.
     pub fn is_tls(&self) -> bool {
-        self.s.tls.is_some()
+        self.settings.tls.is_some()
     }
 
     /// The server's connection through the proxy's BIND. The session
@@ -361,10 +361,11 @@ impl Connector {
     /// proxy is the proxy: that is what this returns; the proxy's BIND
     /// was for the server's address, which its second reply names.
     fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
-        let Some((proxy, server)) = &self.s.proxy else {
+        let Some((proxy, server)) = &self.settings.proxy else {
             return Err(io::Error::other("a BIND without a proxy"));
         };
-        let from = super::handshake::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout)?;
+        let from =
+            super::handshake::bind_accept(&mut tcp, proxy, server, self.settings.connect_timeout)?;
         log::debug!("data connection through the proxy's BIND, from {from:?}");
         let proxy_addr = tcp.peer_addr()?;
         Ok((tcp, proxy_addr))
@@ -374,10 +375,10 @@ impl Connector {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK (40 ms a file).
         tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.s.keepalive);
-        tcp.set_read_timeout(self.s.data_timeout)?;
-        tcp.set_write_timeout(self.s.data_timeout)?;
-        let tls = match &self.s.tls {
+        set_keepalive(socket2::SockRef::from(&tcp), self.settings.keepalive);
+        tcp.set_read_timeout(self.settings.data_timeout)?;
+        tcp.set_write_timeout(self.settings.data_timeout)?;
+        let tls = match &self.settings.tls {
             // The handshake runs at the first read or write: the server
             // starts it only once it has the transfer command.
             Some(tls) => Some(Box::new(tls.connection()?)),
@@ -388,8 +389,8 @@ impl Connector {
             tls,
             ended: false,
             used: false,
-            timeout: self.s.data_timeout,
-            patient: self.s.proxy.is_some(),
+            timeout: self.settings.data_timeout,
+            patient: self.settings.proxy.is_some(),
             ahead: Ahead::default(),
         }))
     }
@@ -425,16 +426,16 @@ impl DataConnector for Connector {
     }
 
     fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
-        if let Some((proxy, server)) = &self.s.proxy {
+        if let Some((proxy, server)) = &self.settings.proxy {
             let (tcp, bound) = super::handshake::bind_via(
                 proxy,
                 &server.at_port(0),
-                self.s.source,
-                self.s.connect_timeout,
+                self.settings.source,
+                self.settings.connect_timeout,
             )?;
             return Ok((DataListener::Proxy(tcp), bound));
         }
-        let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0))?;
+        let listener = TcpListener::bind(SocketAddr::new(self.settings.local.ip(), 0))?;
         let addr = listener.local_addr()?;
         Ok((DataListener::Socket(listener), addr))
     }
@@ -442,9 +443,9 @@ impl DataConnector for Connector {
     fn accept(&mut self, listener: DataListener) -> io::Result<(Self::Stream, SocketAddr)> {
         let accepted = match listener {
             DataListener::Socket(listener) => {
-                accept_within(&listener, self.s.connect_timeout, || Ok(false)).and_then(|a| {
-                    a.ok_or_else(|| io::Error::other("the wait for the data connection ended"))
-                })
+                accept_within(&listener, self.settings.connect_timeout, || Ok(false)).and_then(
+                    |a| a.ok_or_else(|| io::Error::other("the wait for the data connection ended")),
+                )
             }
             DataListener::Proxy(tcp) => self.bound(tcp),
         };
@@ -461,7 +462,7 @@ impl DataConnector for Connector {
             let (stream, from) = self.accept(listener)?;
             return Ok(ftp_core::Accepted::Connection(stream, from));
         };
-        let accepted = accept_within(&socket, self.s.connect_timeout, || {
+        let accepted = accept_within(&socket, self.settings.connect_timeout, || {
             control
                 .read_ready()
                 .map_err(|e| io::Error::new(embedded_io::Error::kind(&e).into(), "control"))
@@ -483,7 +484,7 @@ impl DataConnector for Connector {
     fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
         let result = stream.0.shutdown();
         // The final reply is awaited from now on.
-        self.s.clock.restart();
+        self.settings.clock.restart();
         result
     }
 
@@ -491,7 +492,7 @@ impl DataConnector for Connector {
         // A reset, not a FIN: the server stops sending at once.
         let _ = socket2::SockRef::from(stream.0.tcp()).set_linger(Some(Duration::ZERO));
         drop(stream);
-        self.s.clock.restart();
+        self.settings.clock.restart();
     }
 }
 
@@ -499,14 +500,14 @@ impl Connector {
     /// A TCP connection to the data port `addr` (through the proxy when
     /// there is one).
     fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match &self.s.proxy {
+        match &self.settings.proxy {
             Some((proxy, server)) => super::handshake::connect_via(
                 proxy,
                 &server.at_port(addr.port()),
-                self.s.source,
-                self.s.connect_timeout,
+                self.settings.source,
+                self.settings.connect_timeout,
             ),
-            None => tcp_connect(addr, self.s.source, self.s.connect_timeout),
+            None => tcp_connect(addr, self.settings.source, self.settings.connect_timeout),
         }
     }
 
@@ -518,7 +519,7 @@ impl Connector {
         &mut self,
         accepted: io::Result<(TcpStream, SocketAddr)>,
     ) -> io::Result<(IoStream<DataStream>, SocketAddr)> {
-        self.s.clock.restart();
+        self.settings.clock.restart();
         let (tcp, from) = accepted?;
         Ok((self.stream(tcp)?, from))
     }

@@ -322,7 +322,7 @@ impl embedded_io_async::Write for DataStream {
 /// session.
 #[derive(Debug, Clone)]
 pub struct Connector {
-    s: Settings,
+    settings: Settings,
 }
 
 impl Connector {
@@ -333,18 +333,18 @@ impl Connector {
         via_proxy: Option<crate::net::proxy::Target>,
     ) -> Self {
         Connector {
-            s: Settings::new(local, options, clock, via_proxy),
+            settings: Settings::new(local, options, clock, via_proxy),
         }
     }
 
     /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
     pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.s.tls = tls;
+        self.settings.tls = tls;
     }
 
     /// True when data streams are TLS-wrapped.
     pub fn is_tls(&self) -> bool {
-        self.s.tls.is_some()
+        self.settings.tls.is_some()
     }
 
     /// The server's connection through the proxy's BIND. The session
@@ -352,11 +352,12 @@ impl Connector {
     /// proxy is the proxy: that is what this returns; the proxy's BIND
     /// was for the server's address, which its second reply names.
     async fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
-        let Some((proxy, server)) = &self.s.proxy else {
+        let Some((proxy, server)) = &self.settings.proxy else {
             return Err(io::Error::other("a BIND without a proxy"));
         };
         let from =
-            super::handshake::bind_accept(&mut tcp, proxy, server, self.s.connect_timeout).await?;
+            super::handshake::bind_accept(&mut tcp, proxy, server, self.settings.connect_timeout)
+                .await?;
         log::debug!("data connection through the proxy's BIND, from {from:?}");
         let proxy_addr = tcp.peer_addr()?;
         Ok((tcp, proxy_addr))
@@ -366,8 +367,8 @@ impl Connector {
         // Writes are large; without this the last partial segment of an
         // upload waits for the server's delayed ACK.
         tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.s.keepalive);
-        let io = match &self.s.tls {
+        set_keepalive(socket2::SockRef::from(&tcp), self.settings.keepalive);
+        let io = match &self.settings.tls {
             Some(tls) => Io::Waiting(tcp, tls.clone()),
             None => Io::Plain(tcp),
         };
@@ -375,8 +376,8 @@ impl Connector {
             io,
             ended: false,
             used: false,
-            timeout: self.s.data_timeout,
-            patient: self.s.proxy.is_some(),
+            timeout: self.settings.data_timeout,
+            patient: self.settings.proxy.is_some(),
         })
     }
 }
@@ -396,17 +397,17 @@ impl Connector {
     /// A TCP connection to the data port `addr` (through the proxy when
     /// there is one).
     async fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match &self.s.proxy {
+        match &self.settings.proxy {
             Some((proxy, server)) => {
                 super::handshake::connect_via(
                     proxy,
                     &server.at_port(addr.port()),
-                    self.s.source,
-                    self.s.connect_timeout,
+                    self.settings.source,
+                    self.settings.connect_timeout,
                 )
                 .await
             }
-            None => tcp_connect(addr, self.s.source, self.s.connect_timeout).await,
+            None => tcp_connect(addr, self.settings.source, self.settings.connect_timeout).await,
         }
     }
 }
@@ -430,24 +431,24 @@ impl DataConnector for Connector {
     }
 
     async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
-        if let Some((proxy, server)) = &self.s.proxy {
+        if let Some((proxy, server)) = &self.settings.proxy {
             let (tcp, bound) = super::handshake::bind_via(
                 proxy,
                 &server.at_port(0),
-                self.s.source,
-                self.s.connect_timeout,
+                self.settings.source,
+                self.settings.connect_timeout,
             )
             .await?;
             return Ok((DataListener::Proxy(tcp), bound));
         }
-        let listener = TcpListener::bind(SocketAddr::new(self.s.local.ip(), 0)).await?;
+        let listener = TcpListener::bind(SocketAddr::new(self.settings.local.ip(), 0)).await?;
         let addr = listener.local_addr()?;
         Ok((DataListener::Socket(listener), addr))
     }
 
     async fn accept(&mut self, listener: DataListener) -> io::Result<(DataStream, SocketAddr)> {
         let accepted = match listener {
-            DataListener::Socket(listener) => match self.s.connect_timeout {
+            DataListener::Socket(listener) => match self.settings.connect_timeout {
                 Some(t) => tokio::time::timeout(t, listener.accept())
                     .await
                     .unwrap_or_else(|_| {
@@ -461,7 +462,7 @@ impl DataConnector for Connector {
             DataListener::Proxy(tcp) => self.bound(tcp).await,
         };
         // The server's reply to the transfer command comes next.
-        self.s.clock.restart();
+        self.settings.clock.restart();
         let (tcp, from) = accepted?;
         // Nothing is read or sent yet (a TLS handshake starts at the first
         // read or write): the session checks `from` first.
@@ -471,7 +472,7 @@ impl DataConnector for Connector {
     async fn close(&mut self, stream: DataStream) -> io::Result<()> {
         let result = stream.shutdown().await;
         // The final reply is awaited from now on.
-        self.s.clock.restart();
+        self.settings.clock.restart();
         result
     }
 
@@ -481,6 +482,6 @@ impl DataConnector for Connector {
             let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
         }
         drop(stream);
-        self.s.clock.restart();
+        self.settings.clock.restart();
     }
 }
