@@ -76,6 +76,62 @@ pub(crate) fn tcp_connect(
     Ok(socket.into())
 }
 
+/// A listening socket of this runtime.
+pub(crate) type Listener = std::net::TcpListener;
+
+/// A socket listening on `addr`.
+pub(crate) fn listen(addr: SocketAddr) -> io::Result<Listener> {
+    Listener::bind(addr)
+}
+
+/// One connection on `listener`, within `timeout` when given.
+pub(crate) fn accept(
+    listener: &Listener,
+    timeout: Option<Duration>,
+) -> io::Result<(Tcp, SocketAddr)> {
+    accept_watching(listener, timeout, || Ok(false))?
+        .ok_or_else(|| io::Error::other("the wait for the data connection ended"))
+}
+
+/// One connection on `listener`, within `timeout` when given; `Ok(None)`
+/// as soon as `stop()` says so (asked every 5 ms: the blocking side's way
+/// to watch the control connection while it waits).
+pub(crate) fn accept_watching(
+    listener: &Listener,
+    timeout: Option<Duration>,
+    mut stop: impl FnMut() -> io::Result<bool>,
+) -> io::Result<Option<(Tcp, SocketAddr)>> {
+    // std has no accept timeout: poll a non-blocking listener.
+    listener.set_nonblocking(true)?;
+    let deadline = timeout.map(|t| std::time::Instant::now() + t);
+    loop {
+        match listener.accept() {
+            Ok((stream, from)) => {
+                stream.set_nonblocking(false)?;
+                return Ok(Some((stream, from)));
+            }
+            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                if deadline.is_some_and(|d| std::time::Instant::now() >= d) {
+                    return Err(not_connected());
+                }
+                if stop()? {
+                    return Ok(None);
+                }
+                std::thread::sleep(Duration::from_millis(5));
+            }
+            Err(e) => return Err(e),
+        }
+    }
+}
+
+/// The server did not connect in time (active mode).
+fn not_connected() -> io::Error {
+    io::Error::new(
+        io::ErrorKind::TimedOut,
+        "the server did not open the data connection",
+    )
+}
+
 /// Arms (`Some`) or disarms (`None`) the deadline this runtime's sockets
 /// enforce themselves: here the socket's read and write timeouts, which
 /// is what bounds a [`within`] step.

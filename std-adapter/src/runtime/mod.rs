@@ -18,6 +18,7 @@
 //! | `Sink`, `Source` | the caller's writer and reader of a transfer |
 //! | `resolve(host, port)` | the addresses of a host |
 //! | `tcp_connect(addr, source, timeout)` | a TCP connection |
+//! | `Listener`, `listen(addr)`, `accept(listener, timeout)` | active mode's listening socket |
 //! | `socket_deadline(tcp, timeout)` | arms the socket's own timeouts, if it has them |
 //! | `within(timeout, step)` | a step bounded by `timeout` |
 //! | `from_std(file)`, `set_modified(file, when)` | files |

@@ -80,6 +80,32 @@ pub(crate) async fn tcp_connect(
     }
 }
 
+/// A listening socket of this runtime.
+pub(crate) type Listener = tokio::net::TcpListener;
+
+/// A socket listening on `addr`.
+pub(crate) async fn listen(addr: SocketAddr) -> io::Result<Listener> {
+    Listener::bind(addr).await
+}
+
+/// One connection on `listener`, within `timeout` when given.
+pub(crate) async fn accept(
+    listener: &Listener,
+    timeout: Option<Duration>,
+) -> io::Result<(Tcp, SocketAddr)> {
+    match timeout {
+        Some(t) => tokio::time::timeout(t, listener.accept())
+            .await
+            .unwrap_or_else(|_| {
+                Err(io::Error::new(
+                    io::ErrorKind::TimedOut,
+                    "the server did not open the data connection",
+                ))
+            }),
+        None => listener.accept().await,
+    }
+}
+
 /// Nothing to arm: tokio's sockets have no timeouts of their own, and
 /// [`within`] bounds the step itself.
 pub(crate) fn socket_deadline(_tcp: &Tcp, _timeout: Option<Duration>) -> io::Result<()> {

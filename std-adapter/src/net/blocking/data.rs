@@ -2,17 +2,12 @@
 //! resuming the control connection's TLS session.
 
 use std::io::{self, Read, Write};
-use std::net::{Shutdown, SocketAddr, TcpListener, TcpStream};
-use std::time::{Duration, Instant};
+use std::net::{Shutdown, TcpStream};
+use std::time::Duration;
 
-use ftp_core::DataConnector;
 use rustls::ClientConnection;
 
-use crate::IoStream;
-use crate::net::clock::ReplyClock;
-use crate::net::data::{DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, set_keepalive, stalled};
-use crate::net::tls::TlsContext;
-use crate::runtime::blocking::tcp_connect;
+use crate::net::data::{DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, stalled};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
@@ -88,6 +83,32 @@ impl std::fmt::Debug for DataStream {
 }
 
 impl DataStream {
+    /// A connected socket as a data stream of this runtime: the data
+    /// timeout on every read and write, TLS to come after PROT P.
+    pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
+        tcp.set_read_timeout(settings.data_timeout)?;
+        tcp.set_write_timeout(settings.data_timeout)?;
+        let tls = match &settings.tls {
+            Some(tls) => Some(Box::new(tls.connection()?)),
+            None => None,
+        };
+        Ok(DataStream {
+            tcp,
+            tls,
+            ended: false,
+            used: false,
+            timeout: settings.data_timeout,
+            patient: settings.proxy.is_some(),
+            ahead: Ahead::default(),
+        })
+    }
+
+    /// Drops the connection with a reset, not a FIN: the server stops
+    /// sending at once.
+    pub(crate) fn reset(self) {
+        let _ = socket2::SockRef::from(&self.tcp).set_linger(Some(Duration::ZERO));
+    }
+
     /// The TCP socket under the stream.
     pub fn tcp(&self) -> &TcpStream {
         &self.tcp
@@ -99,7 +120,7 @@ impl DataStream {
     /// of being sent at the first read: a round trip less per FTPS
     /// transfer. The rest of the handshake still runs at the first use;
     /// a failed write here shows there.
-    fn send_hello(&mut self) {
+    pub(crate) fn send_hello(&mut self) {
         if let Some(conn) = &mut self.tls {
             while conn.wants_write() {
                 if conn.write_tls(&mut self.tcp).is_err() {
@@ -133,7 +154,7 @@ impl DataStream {
     /// the server still sends until it closes, so nothing unread makes the
     /// kernel reset the connection under the server's last reads (the cause
     /// of curl's 426 on TLS 1.3 uploads).
-    fn shutdown(mut self) -> io::Result<()> {
+    pub(crate) fn shutdown(mut self) -> io::Result<()> {
         let ended = self.ended;
         // A clear-text download the server ended: nothing to say.
         if ended && self.tls.is_none() {
@@ -323,238 +344,5 @@ impl Write for DataStream {
             None => self.tcp.flush(),
         }
         .map_err(|e| stalled(e, self.timeout))
-    }
-}
-
-/// Opens data connections: passive connects (from the source address when
-/// one is set), active listens on the control connection's local address.
-/// After PROT P, streams are TLS clients resuming the control's session.
-#[derive(Debug, Clone)]
-pub struct Connector {
-    settings: Settings,
-}
-
-impl Connector {
-    pub(crate) fn new(
-        local: SocketAddr,
-        options: &crate::Options,
-        clock: ReplyClock,
-        via_proxy: Option<crate::net::proxy::Target>,
-    ) -> Self {
-        Connector {
-            settings: Settings::new(local, options, clock, via_proxy),
-        }
-    }
-
-    /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
-    pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.settings.tls = tls;
-    }
-
-    /// True when data streams are TLS-wrapped.
-    pub fn is_tls(&self) -> bool {
-        self.settings.tls.is_some()
-    }
-
-    /// The server's connection through the proxy's BIND. The session
-    /// checks that data connections come from its peer, which through a
-    /// proxy is the proxy: that is what this returns; the proxy's BIND
-    /// was for the server's address, which its second reply names.
-    fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
-        let Some((proxy, server)) = &self.settings.proxy else {
-            return Err(io::Error::other("a BIND without a proxy"));
-        };
-        let from =
-            super::handshake::bind_accept(&mut tcp, proxy, server, self.settings.connect_timeout)?;
-        log::debug!("data connection through the proxy's BIND, from {from:?}");
-        let proxy_addr = tcp.peer_addr()?;
-        Ok((tcp, proxy_addr))
-    }
-
-    fn stream(&self, tcp: TcpStream) -> io::Result<IoStream<DataStream>> {
-        // Writes are large; without this the last partial segment of an
-        // upload waits for the server's delayed ACK (40 ms a file).
-        tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.settings.keepalive);
-        tcp.set_read_timeout(self.settings.data_timeout)?;
-        tcp.set_write_timeout(self.settings.data_timeout)?;
-        let tls = match &self.settings.tls {
-            // The handshake runs at the first read or write: the server
-            // starts it only once it has the transfer command.
-            Some(tls) => Some(Box::new(tls.connection()?)),
-            None => None,
-        };
-        Ok(IoStream(DataStream {
-            tcp,
-            tls,
-            ended: false,
-            used: false,
-            timeout: self.settings.data_timeout,
-            patient: self.settings.proxy.is_some(),
-            ahead: Ahead::default(),
-        }))
-    }
-}
-
-/// Where an active-mode data connection is awaited: a socket of ours, or
-/// a SOCKS5 proxy's BIND (the proxy listens; its second reply says the
-/// server connected).
-#[derive(Debug)]
-pub enum DataListener {
-    /// A listening socket.
-    Socket(TcpListener),
-    /// A connection to the proxy that asked it to BIND.
-    Proxy(TcpStream),
-}
-
-impl DataConnector for Connector {
-    type Error = io::Error;
-    type Stream = IoStream<DataStream>;
-    type Listener = DataListener;
-
-    fn connect(&mut self, addr: SocketAddr) -> io::Result<Self::Stream> {
-        let tcp = self.tcp(addr)?;
-        let mut stream = self.stream(tcp)?;
-        stream.0.send_hello();
-        Ok(stream)
-    }
-
-    fn release(&mut self, addr: SocketAddr) -> io::Result<()> {
-        // A plain TCP connection, closed at once: no TLS handshake.
-        drop(self.tcp(addr)?);
-        Ok(())
-    }
-
-    fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
-        if let Some((proxy, server)) = &self.settings.proxy {
-            let (tcp, bound) = super::handshake::bind_via(
-                proxy,
-                &server.at_port(0),
-                self.settings.source,
-                self.settings.connect_timeout,
-            )?;
-            return Ok((DataListener::Proxy(tcp), bound));
-        }
-        let listener = TcpListener::bind(SocketAddr::new(self.settings.local.ip(), 0))?;
-        let addr = listener.local_addr()?;
-        Ok((DataListener::Socket(listener), addr))
-    }
-
-    fn accept(&mut self, listener: DataListener) -> io::Result<(Self::Stream, SocketAddr)> {
-        let accepted = match listener {
-            DataListener::Socket(listener) => {
-                accept_within(&listener, self.settings.connect_timeout, || Ok(false)).and_then(
-                    |a| a.ok_or_else(|| io::Error::other("the wait for the data connection ended")),
-                )
-            }
-            DataListener::Proxy(tcp) => self.bound(tcp),
-        };
-        self.accepted(accepted)
-    }
-
-    fn accept_or_control<R: embedded_io::ReadReady>(
-        &mut self,
-        listener: DataListener,
-        control: &mut R,
-    ) -> io::Result<ftp_core::Accepted<Self::Stream, DataListener>> {
-        let DataListener::Socket(socket) = listener else {
-            // A proxy's BIND: its second reply is awaited as it is.
-            let (stream, from) = self.accept(listener)?;
-            return Ok(ftp_core::Accepted::Connection(stream, from));
-        };
-        let accepted = accept_within(&socket, self.settings.connect_timeout, || {
-            control
-                .read_ready()
-                .map_err(|e| io::Error::new(embedded_io::Error::kind(&e).into(), "control"))
-        });
-        match accepted {
-            Ok(None) => Ok(ftp_core::Accepted::ControlReady(DataListener::Socket(
-                socket,
-            ))),
-            Ok(Some(pair)) => {
-                let (stream, from) = self.accepted(Ok(pair))?;
-                Ok(ftp_core::Accepted::Connection(stream, from))
-            }
-            Err(e) => self
-                .accepted(Err(e))
-                .map(|(s, f)| ftp_core::Accepted::Connection(s, f)),
-        }
-    }
-
-    fn close(&mut self, stream: Self::Stream) -> io::Result<()> {
-        let result = stream.0.shutdown();
-        // The final reply is awaited from now on.
-        self.settings.clock.restart();
-        result
-    }
-
-    fn abort(&mut self, stream: Self::Stream) {
-        // A reset, not a FIN: the server stops sending at once.
-        let _ = socket2::SockRef::from(stream.0.tcp()).set_linger(Some(Duration::ZERO));
-        drop(stream);
-        self.settings.clock.restart();
-    }
-}
-
-impl Connector {
-    /// A TCP connection to the data port `addr` (through the proxy when
-    /// there is one).
-    fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match &self.settings.proxy {
-            Some((proxy, server)) => super::handshake::connect_via(
-                proxy,
-                &server.at_port(addr.port()),
-                self.settings.source,
-                self.settings.connect_timeout,
-            ),
-            None => tcp_connect(addr, self.settings.source, self.settings.connect_timeout),
-        }
-    }
-
-    /// After an accept: the server's reply to the transfer command comes
-    /// next, and the accepted socket becomes a data stream (nothing is
-    /// read or sent yet, no TLS handshake: the session checks `from`
-    /// first).
-    fn accepted(
-        &mut self,
-        accepted: io::Result<(TcpStream, SocketAddr)>,
-    ) -> io::Result<(IoStream<DataStream>, SocketAddr)> {
-        self.settings.clock.restart();
-        let (tcp, from) = accepted?;
-        Ok((self.stream(tcp)?, from))
-    }
-}
-
-/// Waits for one connection on `listener`, within `timeout` when given;
-/// `Ok(None)` as soon as `stop()` says so (checked every 5 ms: the control
-/// connection has a reply).
-fn accept_within(
-    listener: &TcpListener,
-    timeout: Option<Duration>,
-    mut stop: impl FnMut() -> io::Result<bool>,
-) -> io::Result<Option<(TcpStream, SocketAddr)>> {
-    // std has no accept timeout: poll a non-blocking listener.
-    listener.set_nonblocking(true)?;
-    let deadline = timeout.map(|t| Instant::now() + t);
-    loop {
-        match listener.accept() {
-            Ok((stream, from)) => {
-                stream.set_nonblocking(false)?;
-                return Ok(Some((stream, from)));
-            }
-            Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
-                if deadline.is_some_and(|d| Instant::now() >= d) {
-                    return Err(io::Error::new(
-                        io::ErrorKind::TimedOut,
-                        "the server did not open the data connection",
-                    ));
-                }
-                if stop()? {
-                    return Ok(None);
-                }
-                std::thread::sleep(Duration::from_millis(5));
-            }
-            Err(e) => return Err(e),
-        }
     }
 }

@@ -13,10 +13,17 @@ use crate::net::tls::TlsContext;
 use crate::runtime::blocking as rt;
 use crate::{Error, IoStream, Options, Security};
 
+pub use connector::{Connector, DataListener};
 pub use control::Control;
-pub use data::{Connector, DataListener, DataStream};
+pub use data::DataStream;
 
-// The proxies' handshakes, loaded once per runtime on purpose.
+use ftp_core::DataConnector;
+
+// Written once for both runtimes, loaded once per runtime on purpose:
+// data connections, the proxies' handshakes.
+#[allow(clippy::duplicate_mod)]
+#[path = "../connector.rs"]
+mod connector;
 #[allow(clippy::duplicate_mod)]
 #[path = "../handshake.rs"]
 pub(crate) mod handshake;

@@ -5,21 +5,17 @@
 
 use std::future::Future;
 use std::io;
-use std::net::SocketAddr;
 use std::pin::Pin;
 use std::task::{Context, Poll, ready};
 use std::time::Duration;
 
-use ftp_core::asynch::DataConnector;
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
-use tokio::net::{TcpListener, TcpStream};
+use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::net::clock::ReplyClock;
-use crate::net::data::{DRAIN_LIMIT, Settings, set_keepalive, stalled};
+use crate::net::data::{DRAIN_LIMIT, Settings, stalled};
 use crate::net::tls::TlsContext;
-use crate::runtime::tokio::tcp_connect;
 
 enum Io {
     Plain(TcpStream),
@@ -64,6 +60,31 @@ fn failed() -> io::Error {
 }
 
 impl DataStream {
+    /// A connected socket as a data stream of this runtime: the data
+    /// timeout on every read and write of the session, TLS to come after
+    /// PROT P.
+    pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
+        let io = match &settings.tls {
+            Some(tls) => Io::Waiting(tcp, tls.clone()),
+            None => Io::Plain(tcp),
+        };
+        Ok(DataStream {
+            io,
+            ended: false,
+            used: false,
+            timeout: settings.data_timeout,
+            patient: settings.proxy.is_some(),
+        })
+    }
+
+    /// Drops the connection with a reset, not a FIN: the server stops
+    /// sending at once.
+    pub(crate) fn reset(self) {
+        if let Some(tcp) = self.tcp() {
+            let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
+        }
+    }
+
     /// The TCP socket under the stream (`None` during the TLS handshake
     /// and after it failed).
     pub fn tcp(&self) -> Option<&TcpStream> {
@@ -95,7 +116,7 @@ impl DataStream {
     /// writes it; the rest runs at the first use, and a failure shows
     /// there. The stream is not `used` yet: a refused command still ends
     /// it without waiting for a handshake the server will not run.
-    fn send_hello(&mut self) {
+    pub(crate) fn send_hello(&mut self) {
         if !matches!(self.io, Io::Waiting(..)) {
             return;
         }
@@ -313,175 +334,5 @@ impl embedded_io_async::Write for DataStream {
     async fn flush(&mut self) -> Result<(), io::Error> {
         let timeout = self.timeout;
         Self::timed(timeout, AsyncWriteExt::flush(self)).await
-    }
-}
-
-/// Opens tokio data connections: passive connects (from the source address
-/// when one is set), active listens on the control connection's local
-/// address. After PROT P, streams are TLS clients resuming the control's
-/// session.
-#[derive(Debug, Clone)]
-pub struct Connector {
-    settings: Settings,
-}
-
-impl Connector {
-    pub(crate) fn new(
-        local: SocketAddr,
-        options: &crate::Options,
-        clock: ReplyClock,
-        via_proxy: Option<crate::net::proxy::Target>,
-    ) -> Self {
-        Connector {
-            settings: Settings::new(local, options, clock, via_proxy),
-        }
-    }
-
-    /// Wraps data streams in TLS from now on (`Some`, after PROT P) or not.
-    pub(crate) fn set_tls(&mut self, tls: Option<TlsContext>) {
-        self.settings.tls = tls;
-    }
-
-    /// True when data streams are TLS-wrapped.
-    pub fn is_tls(&self) -> bool {
-        self.settings.tls.is_some()
-    }
-
-    /// The server's connection through the proxy's BIND. The session
-    /// checks that data connections come from its peer, which through a
-    /// proxy is the proxy: that is what this returns; the proxy's BIND
-    /// was for the server's address, which its second reply names.
-    async fn bound(&self, mut tcp: TcpStream) -> io::Result<(TcpStream, SocketAddr)> {
-        let Some((proxy, server)) = &self.settings.proxy else {
-            return Err(io::Error::other("a BIND without a proxy"));
-        };
-        let from =
-            super::handshake::bind_accept(&mut tcp, proxy, server, self.settings.connect_timeout)
-                .await?;
-        log::debug!("data connection through the proxy's BIND, from {from:?}");
-        let proxy_addr = tcp.peer_addr()?;
-        Ok((tcp, proxy_addr))
-    }
-
-    fn stream(&self, tcp: TcpStream) -> io::Result<DataStream> {
-        // Writes are large; without this the last partial segment of an
-        // upload waits for the server's delayed ACK.
-        tcp.set_nodelay(true)?;
-        set_keepalive(socket2::SockRef::from(&tcp), self.settings.keepalive);
-        let io = match &self.settings.tls {
-            Some(tls) => Io::Waiting(tcp, tls.clone()),
-            None => Io::Plain(tcp),
-        };
-        Ok(DataStream {
-            io,
-            ended: false,
-            used: false,
-            timeout: self.settings.data_timeout,
-            patient: self.settings.proxy.is_some(),
-        })
-    }
-}
-
-/// Where an active-mode data connection is awaited: a socket of ours, or
-/// a SOCKS5 proxy's BIND (the proxy listens; its second reply says the
-/// server connected).
-#[derive(Debug)]
-pub enum DataListener {
-    /// A listening socket.
-    Socket(TcpListener),
-    /// A connection to the proxy that asked it to BIND.
-    Proxy(TcpStream),
-}
-
-impl Connector {
-    /// A TCP connection to the data port `addr` (through the proxy when
-    /// there is one).
-    async fn tcp(&self, addr: SocketAddr) -> io::Result<TcpStream> {
-        match &self.settings.proxy {
-            Some((proxy, server)) => {
-                super::handshake::connect_via(
-                    proxy,
-                    &server.at_port(addr.port()),
-                    self.settings.source,
-                    self.settings.connect_timeout,
-                )
-                .await
-            }
-            None => tcp_connect(addr, self.settings.source, self.settings.connect_timeout).await,
-        }
-    }
-}
-
-impl DataConnector for Connector {
-    type Error = io::Error;
-    type Stream = DataStream;
-    type Listener = DataListener;
-
-    async fn connect(&mut self, addr: SocketAddr) -> io::Result<DataStream> {
-        let tcp = self.tcp(addr).await?;
-        let mut stream = self.stream(tcp)?;
-        stream.send_hello();
-        Ok(stream)
-    }
-
-    async fn release(&mut self, addr: SocketAddr) -> io::Result<()> {
-        // A plain TCP connection, closed at once: no TLS handshake.
-        drop(self.tcp(addr).await?);
-        Ok(())
-    }
-
-    async fn listen(&mut self) -> io::Result<(DataListener, SocketAddr)> {
-        if let Some((proxy, server)) = &self.settings.proxy {
-            let (tcp, bound) = super::handshake::bind_via(
-                proxy,
-                &server.at_port(0),
-                self.settings.source,
-                self.settings.connect_timeout,
-            )
-            .await?;
-            return Ok((DataListener::Proxy(tcp), bound));
-        }
-        let listener = TcpListener::bind(SocketAddr::new(self.settings.local.ip(), 0)).await?;
-        let addr = listener.local_addr()?;
-        Ok((DataListener::Socket(listener), addr))
-    }
-
-    async fn accept(&mut self, listener: DataListener) -> io::Result<(DataStream, SocketAddr)> {
-        let accepted = match listener {
-            DataListener::Socket(listener) => match self.settings.connect_timeout {
-                Some(t) => tokio::time::timeout(t, listener.accept())
-                    .await
-                    .unwrap_or_else(|_| {
-                        Err(io::Error::new(
-                            io::ErrorKind::TimedOut,
-                            "the server did not open the data connection",
-                        ))
-                    }),
-                None => listener.accept().await,
-            },
-            DataListener::Proxy(tcp) => self.bound(tcp).await,
-        };
-        // The server's reply to the transfer command comes next.
-        self.settings.clock.restart();
-        let (tcp, from) = accepted?;
-        // Nothing is read or sent yet (a TLS handshake starts at the first
-        // read or write): the session checks `from` first.
-        Ok((self.stream(tcp)?, from))
-    }
-
-    async fn close(&mut self, stream: DataStream) -> io::Result<()> {
-        let result = stream.shutdown().await;
-        // The final reply is awaited from now on.
-        self.settings.clock.restart();
-        result
-    }
-
-    fn abort(&mut self, stream: DataStream) {
-        // A reset, not a FIN: the server stops sending at once.
-        if let Some(tcp) = stream.tcp() {
-            let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
-        }
-        drop(stream);
-        self.settings.clock.restart();
     }
 }
