@@ -293,19 +293,28 @@ impl Session {
     fn line(&mut self) -> Option<String> {
         let mut line = Vec::new();
         let mut byte = [0u8; 1];
+        let mut ended = false;
         while line.len() < 4096 {
             match self.control.read(&mut byte) {
                 Ok(1) => {
                     line.push(byte[0]);
-                    if let Ok(mut log) = self.state.received.lock() {
-                        log.push(byte[0]);
-                    }
                     if byte[0] == b'\n' {
                         break;
                     }
                 }
-                _ => return None,
+                _ => {
+                    ended = true;
+                    break;
+                }
             }
+        }
+        // Logged a line at a time: the lines of connections running side
+        // by side do not mix.
+        if let Ok(mut log) = self.state.received.lock() {
+            log.extend_from_slice(&line);
+        }
+        if ended {
+            return None;
         }
         Some(String::from_utf8_lossy(&line).trim_end().to_string())
     }

@@ -164,14 +164,7 @@ impl Control {
 fn socket_ready(tcp: &TcpStream) -> io::Result<bool> {
     #[cfg(unix)]
     {
-        use rustix::net::{RecvFlags, recv};
-        let mut byte = [0u8; 1];
-        match recv(tcp, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
-            Ok(_) => Ok(true),
-            Err(rustix::io::Errno::AGAIN) => Ok(false),
-            Err(rustix::io::Errno::INTR) => socket_ready(tcp),
-            Err(_) => Ok(true),
-        }
+        Ok(crate::net::ready::socket_ready(tcp))
     }
     #[cfg(not(unix))]
     {
@@ -207,23 +200,15 @@ impl Control {
     }
 
     fn pending(&mut self) -> io::Result<bool> {
-        let Some(conn) = &mut self.tls else {
-            return socket_ready(&self.tcp);
-        };
-        // Bounded: each round takes in what the socket holds.
-        for _ in 0..8 {
-            let state = conn.process_new_packets().map_err(io::Error::other)?;
-            if state.plaintext_bytes_to_read() > 0 || state.peer_has_closed() {
-                return Ok(true);
-            }
-            if !socket_ready(&self.tcp)? {
-                return Ok(false);
-            }
-            if conn.read_tls(&mut self.tcp)? == 0 {
-                return Ok(true);
-            }
+        let tcp = &self.tcp;
+        match &mut self.tls {
+            None => socket_ready(tcp),
+            Some(conn) => crate::net::ready::tls_ready(
+                conn,
+                || socket_ready(tcp),
+                |conn| conn.read_tls(&mut &*tcp),
+            ),
         }
-        Ok(true)
     }
 }
 

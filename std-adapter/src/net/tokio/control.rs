@@ -81,24 +81,11 @@ impl io::Read for TryRead<'_> {
 }
 
 /// True when the socket has bytes to read (or its end, or an error, which
-/// a read then reports), without waiting. On Unix the kernel is asked
-/// (`recv(MSG_PEEK | MSG_DONTWAIT)`): tokio's own `poll_peek` trusts the
-/// readiness its driver last saw, and a reply that came while the runtime
-/// was busy (no driver turn since) would be missed, then read as the next
-/// command's.
+/// a read then reports), without waiting.
 fn socket_ready(tcp: &TcpStream) -> bool {
     #[cfg(unix)]
     {
-        use rustix::net::{RecvFlags, recv};
-        let mut byte = [0u8; 1];
-        for _ in 0..4 {
-            match recv(tcp, &mut byte[..], RecvFlags::PEEK | RecvFlags::DONTWAIT) {
-                Err(rustix::io::Errno::INTR) => continue,
-                Err(rustix::io::Errno::AGAIN) => return false,
-                _ => return true,
-            }
-        }
-        true
+        crate::net::ready::socket_ready(tcp)
     }
     #[cfg(not(unix))]
     {
@@ -207,23 +194,12 @@ impl Control {
             Stream::Gone => return Ok(true),
         };
         let (tcp, conn) = stream.get_mut();
-        // Bounded: each round takes in what the socket holds.
-        for _ in 0..8 {
-            let state = conn.process_new_packets().map_err(io::Error::other)?;
-            if state.plaintext_bytes_to_read() > 0 || state.peer_has_closed() {
-                return Ok(true);
-            }
-            if !socket_ready(tcp) {
-                return Ok(false);
-            }
-            match conn.read_tls(&mut TryRead(tcp)) {
-                Ok(0) => return Ok(true),
-                Ok(_) => {}
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => return Ok(false),
-                Err(_) => return Ok(true),
-            }
-        }
-        Ok(true)
+        let tcp = &*tcp;
+        crate::net::ready::tls_ready(
+            conn,
+            || Ok(socket_ready(tcp)),
+            |conn| conn.read_tls(&mut TryRead(tcp)),
+        )
     }
 }
 
