@@ -17,6 +17,53 @@ pub(crate) const DRAIN_LIMIT: usize = 256 * 1024;
 /// its own, before it sends FIN.
 pub(crate) const PEER_CLOSE_WAIT: Duration = Duration::from_millis(1000);
 
+/// What closing a data stream takes, from what the stream did: the close
+/// policy of both runtimes' data streams, which each carries out in its
+/// order (handshake, close_notify, the wait for the server's, FIN, drain).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct Close {
+    /// Say nothing: a clear-text stream the server ended, or a TLS stream
+    /// whose transfer never began (the server refused the command and
+    /// will run no handshake).
+    pub(crate) silent: bool,
+    /// Finish the TLS handshake first (an empty upload may not have).
+    pub(crate) handshake: bool,
+    /// Send close_notify.
+    pub(crate) close_notify: bool,
+    /// Through a proxy: wait a moment ([`PEER_CLOSE_WAIT`]) for the
+    /// server's close_notify before FIN.
+    pub(crate) await_peer: bool,
+    /// After FIN, read what the server still sends (at most
+    /// [`DRAIN_LIMIT`]) unless it ended the stream meanwhile, so nothing
+    /// unread makes the kernel reset the connection under the server's
+    /// last reads (the cause of curl's 426 on TLS 1.3 uploads).
+    pub(crate) drain: bool,
+    /// A failure of the goodbye fails the transfer: not once the server
+    /// ended the stream (ours may then find the socket closed).
+    pub(crate) strict: bool,
+}
+
+/// The close policy: `ended` (the server ended the stream), `tls`, `used`
+/// (something was read, written or flushed), `handshaking` (TLS not up
+/// yet), `patient` (through a proxy).
+pub(crate) fn close_policy(
+    ended: bool,
+    tls: bool,
+    used: bool,
+    handshaking: bool,
+    patient: bool,
+) -> Close {
+    let silent = (ended && !tls) || (tls && !used && handshaking);
+    Close {
+        silent,
+        handshake: !silent && tls && handshaking,
+        close_notify: !silent && tls,
+        await_peer: !silent && tls && patient,
+        drain: !silent && tls && used && !ended,
+        strict: !silent && !ended,
+    }
+}
+
 /// A socket timeout shows as `WouldBlock` on Unix: say what happened.
 pub(crate) fn stalled(e: io::Error, timeout: Option<Duration>) -> io::Error {
     match e.kind() {
@@ -90,5 +137,46 @@ pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
     let params = params.with_interval((idle / 4).max(Duration::from_secs(1)));
     if let Err(e) = tcp.set_tcp_keepalive(&params) {
         log::debug!("TCP keepalive not set: {e}");
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::{Close, close_policy};
+
+    const SILENT: Close = Close {
+        silent: true,
+        handshake: false,
+        close_notify: false,
+        await_peer: false,
+        drain: false,
+        strict: false,
+    };
+
+    #[test]
+    fn the_close_policy() {
+        // ended, tls, used, handshaking, patient
+        assert_eq!(
+            close_policy(true, false, true, false, false),
+            SILENT,
+            "a download ended"
+        );
+        assert_eq!(
+            close_policy(false, true, false, true, true),
+            SILENT,
+            "a refused command"
+        );
+        let upload = close_policy(false, true, true, false, false);
+        assert!(upload.close_notify && upload.drain && upload.strict);
+        assert!(!upload.handshake && !upload.await_peer);
+        let empty = close_policy(false, true, true, true, false);
+        assert!(empty.handshake && empty.close_notify);
+        let proxied = close_policy(false, true, true, false, true);
+        assert!(proxied.await_peer && proxied.drain);
+        let ended_tls = close_policy(true, true, true, false, false);
+        assert!(ended_tls.close_notify && !ended_tls.drain && !ended_tls.strict);
+        let clear = close_policy(false, false, true, false, true);
+        assert!(!clear.silent && !clear.close_notify && !clear.await_peer && !clear.drain);
+        assert!(clear.strict);
     }
 }

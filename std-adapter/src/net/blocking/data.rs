@@ -7,7 +7,7 @@ use std::time::Duration;
 
 use rustls::ClientConnection;
 
-use crate::net::data::{DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, stalled};
+use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
@@ -150,24 +150,27 @@ impl DataStream {
             .is_some_and(|c| c.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
     }
 
-    /// Ends the stream cleanly: TLS close_notify, TCP FIN, then reads what
-    /// the server still sends until it closes, so nothing unread makes the
-    /// kernel reset the connection under the server's last reads (the cause
-    /// of curl's 426 on TLS 1.3 uploads).
+    /// Ends the stream cleanly, as the close policy says
+    /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
+    /// still sends until it closes.
     pub(crate) fn shutdown(mut self) -> io::Result<()> {
-        let ended = self.ended;
-        // A clear-text download the server ended: nothing to say.
-        if ended && self.tls.is_none() {
+        let handshaking = self.tls.as_ref().is_some_and(|c| c.is_handshaking());
+        let plan = close_policy(
+            self.ended,
+            self.tls.is_some(),
+            self.used,
+            handshaking,
+            self.patient,
+        );
+        if plan.silent {
             return Ok(());
         }
-        let result = self.send_end();
-        // After the server ended the stream our goodbye may find the socket
-        // closed: that does not make a download fail.
-        if ended {
+        let result = self.send_end(&plan);
+        if !plan.strict {
             return Ok(());
         }
         result?;
-        if self.tls.is_some() && self.used && !self.ended {
+        if plan.drain && !self.ended {
             self.drain();
         }
         Ok(())
@@ -187,25 +190,23 @@ impl DataStream {
         }
     }
 
-    fn send_end(&mut self) -> io::Result<()> {
+    fn send_end(&mut self, plan: &Close) -> io::Result<()> {
         if let Some(conn) = &mut self.tls {
-            if !self.used && conn.is_handshaking() {
-                // The transfer never began (the server refused the command):
-                // the server will not run a handshake.
-                return Ok(());
+            if plan.handshake {
+                while conn.is_handshaking() {
+                    conn.complete_io(&mut Sock {
+                        tcp: &mut self.tcp,
+                        ahead: &mut self.ahead,
+                    })?;
+                }
             }
-            // An empty upload may not have finished the handshake yet.
-            while conn.is_handshaking() {
-                conn.complete_io(&mut Sock {
-                    tcp: &mut self.tcp,
-                    ahead: &mut self.ahead,
-                })?;
+            if plan.close_notify {
+                conn.send_close_notify();
+                while conn.wants_write() {
+                    conn.write_tls(&mut self.tcp)?;
+                }
             }
-            conn.send_close_notify();
-            while conn.wants_write() {
-                conn.write_tls(&mut self.tcp)?;
-            }
-            if self.patient {
+            if plan.await_peer {
                 self.await_peer_close();
             }
         }

@@ -14,7 +14,7 @@ use tokio::net::TcpStream;
 use tokio_rustls::TlsConnector;
 use tokio_rustls::client::TlsStream;
 
-use crate::net::data::{DRAIN_LIMIT, Settings, stalled};
+use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
 use crate::net::tls::TlsContext;
 
 enum Io {
@@ -178,21 +178,27 @@ impl DataStream {
         }
     }
 
-    /// Ends the stream cleanly: TLS close_notify, TCP FIN, then reads what
-    /// the server still sends until it closes (at most [`DRAIN_LIMIT`]), so
-    /// nothing unread makes the kernel reset the connection under the
-    /// server's last reads.
+    /// Ends the stream cleanly, as the close policy says
+    /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
+    /// still sends until it closes (at most [`DRAIN_LIMIT`]).
     pub(crate) async fn shutdown(mut self) -> io::Result<()> {
-        let ended = self.ended;
-        if ended && matches!(self.io, Io::Plain(_)) {
+        let handshaking = !matches!(self.io, Io::Plain(_) | Io::Tls(_));
+        let plan = close_policy(
+            self.ended,
+            self.is_tls(),
+            self.used,
+            handshaking,
+            self.patient,
+        );
+        if plan.silent {
             return Ok(());
         }
-        let result = self.send_end().await;
-        if ended {
+        let result = self.send_end(&plan).await;
+        if !plan.strict {
             return Ok(());
         }
         result?;
-        if matches!(self.io, Io::Tls(_)) && self.used && !self.ended {
+        if plan.drain && matches!(self.io, Io::Tls(_)) && !self.ended {
             self.drain(self.timeout).await;
         }
         Ok(())
@@ -212,30 +218,24 @@ impl DataStream {
         }
     }
 
-    async fn send_end(&mut self) -> io::Result<()> {
+    async fn send_end(&mut self, plan: &Close) -> io::Result<()> {
         let timeout = self.timeout;
-        // The transfer never began (the server refused the command): the
-        // server will not run a handshake.
-        if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_) | Io::Failed) && !self.used {
-            return Ok(());
-        }
-        // An empty upload may not have finished the handshake yet.
-        if matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
+        if plan.handshake && matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
             Self::timed(timeout, std::future::poll_fn(|cx| self.poll_ready(cx))).await?;
         }
         // Through a proxy: close_notify, then the server's (or a moment),
         // then FIN (see the blocking `DataStream::await_peer_close`).
-        if self.patient
+        if plan.await_peer
             && let Io::Tls(s) = &mut self.io
         {
             s.get_mut().1.send_close_notify();
             Self::timed(timeout, s.flush()).await?;
-            self.drain(Some(crate::net::data::PEER_CLOSE_WAIT)).await;
+            self.drain(Some(PEER_CLOSE_WAIT)).await;
         }
         let shut = match &mut self.io {
             Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
             // Our close_notify is out: FIN.
-            Io::Tls(s) if self.patient => Self::timed(timeout, s.get_mut().0.shutdown()).await,
+            Io::Tls(s) if plan.await_peer => Self::timed(timeout, s.get_mut().0.shutdown()).await,
             // close_notify, then FIN.
             Io::Tls(s) => Self::timed(timeout, s.shutdown()).await,
             _ => return Ok(()),
