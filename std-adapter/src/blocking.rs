@@ -4,9 +4,6 @@
 //! connections ([`crate::net::blocking`]); its items are re-exported at
 //! the crate root (`ftp_std::Ftp`, `ftp_std::mirror`).
 
-use std::io::{Read, Write};
-
-use ftp_core::TransferType;
 use ftp_core_macros::blocking as bisync;
 
 use crate::Error;
@@ -60,53 +57,6 @@ pub trait Connect: Sync {
 impl<F: Fn() -> Result<Ftp, Error> + Sync> Connect for F {
     fn connect(&self) -> Result<Ftp, Error> {
         self()
-    }
-}
-
-/// What takes the caller's own readers and writers: `std::io` here,
-/// tokio's `AsyncRead`/`AsyncWrite` in the tokio twin.
-impl Ftp {
-    /// Retrieves in binary mode into `out` (ftplib's `retrbinary`): `cmd`
-    /// is `"RETR name"`; with `rest`, from that offset. Complete only when
-    /// the data reached its end and the server's final reply is 2xx.
-    pub fn retrbinary<W: Write + ?Sized>(
-        &mut self,
-        cmd: &str,
-        out: &mut W,
-        rest: Option<u64>,
-    ) -> Result<crate::Reply, Error> {
-        Ok(self.retr_to(&self.wire(cmd)?, out, rest)?.1)
-    }
-
-    /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
-    /// `"STOR name"`; with `rest`, the server writes from that offset.
-    pub fn storbinary<R: Read + ?Sized>(
-        &mut self,
-        cmd: &str,
-        input: &mut R,
-        rest: Option<u64>,
-    ) -> Result<crate::Reply, Error> {
-        Ok(self.stor_from(&self.wire(cmd)?, TransferType::Binary, input, rest, |_| {})?)
-    }
-
-    /// Stores text from `input` in ASCII mode, line ends sent as CRLF
-    /// (ftplib's `storlines`).
-    pub fn storlines<R: Read + ?Sized>(
-        &mut self,
-        cmd: &str,
-        input: &mut R,
-    ) -> Result<crate::Reply, Error> {
-        Ok(self.stor_from(&self.wire(cmd)?, TransferType::Ascii, input, None, |_| {})?)
-    }
-
-    /// Appends `input` to a remote file (APPE) in binary mode.
-    pub fn appe<R: Read + ?Sized>(
-        &mut self,
-        path: &str,
-        input: &mut R,
-    ) -> Result<crate::Reply, Error> {
-        let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
-        Ok(self.stor_from(&cmd, TransferType::Binary, input, None, |_| {})?)
     }
 }
 

@@ -91,6 +91,13 @@ pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::pool::Pool;
 pub use blocking::segments::download_segmented;
 pub use bulk::UrlConnect;
+
+/// What the blocking session's transfers take from the caller: a writer
+/// for a download, a reader for an upload (every `std::io::Write` and
+/// `std::io::Read` is one).
+pub mod io {
+    pub use crate::runtime::blocking::{Sink, Source};
+}
 pub use bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use encoding::Encoding;
 pub use error::{Error, TlsError};

@@ -63,9 +63,7 @@
 //! # Ok(()) }
 //! ```
 
-use ftp_core::TransferType;
 use ftp_core_macros::asynch as bisync;
-use tokio::io::{AsyncRead, AsyncWrite};
 
 pub use crate::net::tokio::{Connector, Control, DataListener, DataStream, Session};
 
@@ -136,61 +134,14 @@ where
 }
 pub use mirror::{mirror, mirror_up};
 pub use pool::Pool;
-pub use segments::download_segmented;
 
-/// What takes the caller's own readers and writers: tokio's `AsyncRead`
-/// and `AsyncWrite` here, `std::io` in the blocking twin.
-impl Ftp {
-    /// Retrieves in binary mode into `out` (ftplib's `retrbinary`): `cmd`
-    /// is `"RETR name"`; with `rest`, from that offset. Complete only when
-    /// the data reached its end and the server's final reply is 2xx.
-    pub async fn retrbinary<W: AsyncWrite + Unpin + ?Sized>(
-        &mut self,
-        cmd: &str,
-        out: &mut W,
-        rest: Option<u64>,
-    ) -> Result<crate::Reply, Error> {
-        Ok(self.retr_to(&self.wire(cmd)?, out, rest).await?.1)
-    }
-
-    /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
-    /// `"STOR name"`; with `rest`, the server writes from that offset.
-    pub async fn storbinary<R: AsyncRead + Unpin + ?Sized>(
-        &mut self,
-        cmd: &str,
-        input: &mut R,
-        rest: Option<u64>,
-    ) -> Result<crate::Reply, Error> {
-        let kind = TransferType::Binary;
-        Ok(self
-            .stor_from(&self.wire(cmd)?, kind, input, rest, |_| {})
-            .await?)
-    }
-
-    /// Stores text from `input` in ASCII mode, line ends sent as CRLF
-    /// (ftplib's `storlines`).
-    pub async fn storlines<R: AsyncRead + Unpin + ?Sized>(
-        &mut self,
-        cmd: &str,
-        input: &mut R,
-    ) -> Result<crate::Reply, Error> {
-        let kind = TransferType::Ascii;
-        Ok(self
-            .stor_from(&self.wire(cmd)?, kind, input, None, |_| {})
-            .await?)
-    }
-
-    /// Appends `input` to a remote file (APPE) in binary mode.
-    pub async fn appe<R: AsyncRead + Unpin + ?Sized>(
-        &mut self,
-        path: &str,
-        input: &mut R,
-    ) -> Result<crate::Reply, Error> {
-        let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
-        let kind = TransferType::Binary;
-        Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
-    }
+/// What the tokio session's transfers take from the caller: a writer for
+/// a download, a reader for an upload (every tokio `AsyncWrite + Unpin`
+/// and `AsyncRead + Unpin` is one).
+pub mod io {
+    pub use crate::runtime::tokio::{Sink, Source};
 }
+pub use segments::download_segmented;
 
 /// The future of [`crate::UrlConnect`]'s connect.
 type Opening = std::pin::Pin<Box<dyn std::future::Future<Output = Result<Ftp, Error>> + Send>>;

@@ -16,8 +16,10 @@ pub(crate) use std::io::{Read as TcpRead, Write as TcpWrite};
 /// The TCP stream of this runtime.
 pub(crate) type Tcp = TcpStream;
 
-/// Where a download's blocks go: any `std::io` writer.
-pub(crate) trait Sink {
+/// Where a download's blocks go ([`crate::Ftp::retrbinary`]): any
+/// `std::io::Write`.
+pub trait Sink {
+    /// Writes one block of a download.
     fn put(&mut self, block: &[u8]) -> io::Result<()>;
     /// After the last block.
     fn done(&mut self) -> io::Result<()>;
@@ -33,8 +35,9 @@ impl<W: Write + ?Sized> Sink for W {
     }
 }
 
-/// What an upload sends: any `std::io` reader.
-pub(crate) trait Source {
+/// What an upload sends ([`crate::Ftp::storbinary`]): any `std::io::Read`.
+pub trait Source {
+    /// Reads the next bytes of an upload into `buf` (0: the end).
     fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
 }
 

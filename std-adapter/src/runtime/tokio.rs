@@ -19,9 +19,11 @@ pub(crate) use tokio::io::{AsyncReadExt as TcpRead, AsyncWriteExt as TcpWrite};
 /// The TCP stream of this runtime.
 pub(crate) type Tcp = TcpStream;
 
-/// Where a download's blocks go: any tokio writer.
+/// Where a download's blocks go ([`crate::tokio::Ftp::retrbinary`]): any
+/// tokio `AsyncWrite + Unpin`.
 #[allow(async_fn_in_trait)]
-pub(crate) trait Sink {
+pub trait Sink {
+    /// Writes one block of a download.
     async fn put(&mut self, block: &[u8]) -> io::Result<()>;
     /// After the last block.
     async fn done(&mut self) -> io::Result<()>;
@@ -37,9 +39,11 @@ impl<W: AsyncWrite + Unpin + ?Sized> Sink for W {
     }
 }
 
-/// What an upload sends: any tokio reader.
+/// What an upload sends ([`crate::tokio::Ftp::storbinary`]): any tokio
+/// `AsyncRead + Unpin`.
 #[allow(async_fn_in_trait)]
-pub(crate) trait Source {
+pub trait Source {
+    /// Reads the next bytes of an upload into `buf` (0: the end).
     async fn take(&mut self, buf: &mut [u8]) -> io::Result<usize>;
 }
 

@@ -772,6 +772,57 @@ impl Ftp {
         Ok(reply)
     }
 
+    /// Retrieves in binary mode into `out` (ftplib's `retrbinary`): `cmd`
+    /// is `"RETR name"`; with `rest`, from that offset. Complete only when
+    /// the data reached its end and the server's final reply is 2xx. `out`
+    /// is any `std::io::Write` (tokio's `AsyncWrite` on `ftp_std::tokio`).
+    pub async fn retrbinary<W: rt::Sink + ?Sized>(
+        &mut self,
+        cmd: &str,
+        out: &mut W,
+        rest: Option<u64>,
+    ) -> Result<Reply, Error> {
+        Ok(self.retr_to(&self.wire(cmd)?, out, rest).await?.1)
+    }
+
+    /// Stores in binary mode from `input` (ftplib's `storbinary`): `cmd` is
+    /// `"STOR name"`; with `rest`, the server writes from that offset.
+    /// `input` is any `std::io::Read` (tokio's `AsyncRead` on
+    /// `ftp_std::tokio`).
+    pub async fn storbinary<R: rt::Source + ?Sized>(
+        &mut self,
+        cmd: &str,
+        input: &mut R,
+        rest: Option<u64>,
+    ) -> Result<Reply, Error> {
+        let cmd = self.wire(cmd)?.into_owned();
+        let kind = TransferType::Binary;
+        Ok(self.stor_from(&cmd, kind, input, rest, |_| {}).await?)
+    }
+
+    /// Stores text from `input` in ASCII mode, line ends sent as CRLF
+    /// (ftplib's `storlines`).
+    pub async fn storlines<R: rt::Source + ?Sized>(
+        &mut self,
+        cmd: &str,
+        input: &mut R,
+    ) -> Result<Reply, Error> {
+        let cmd = self.wire(cmd)?.into_owned();
+        let kind = TransferType::Ascii;
+        Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
+    }
+
+    /// Appends `input` to a remote file (APPE) in binary mode.
+    pub async fn appe<R: rt::Source + ?Sized>(
+        &mut self,
+        path: &str,
+        input: &mut R,
+    ) -> Result<Reply, Error> {
+        let cmd = self.wire(&format!("APPE {path}"))?.into_owned();
+        let kind = TransferType::Binary;
+        Ok(self.stor_from(&cmd, kind, input, None, |_| {}).await?)
+    }
+
     /// Starts a transfer and hands over the data stream and the size the
     /// server announced (ftplib's `ntransfercmd`). Read or write it (a
     /// `std::io` stream on the blocking side, tokio's `AsyncRead` and
