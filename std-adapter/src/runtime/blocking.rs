@@ -143,6 +143,12 @@ pub(crate) fn socket_deadline(tcp: &Tcp, timeout: Option<Duration>) -> io::Resul
     tcp.set_write_timeout(timeout)
 }
 
+/// The control connection's writes, bounded by `timeout`: here the
+/// socket's write timeout (reads are bounded by the reply clock).
+pub(crate) fn write_deadline(tcp: &Tcp, timeout: Option<Duration>) -> io::Result<()> {
+    tcp.set_write_timeout(timeout)
+}
+
 /// A step on a socket armed by [`socket_deadline`], within `timeout`: the
 /// socket's timeouts bounded it, so its result is the step's.
 pub(crate) fn within<T>(_timeout: Option<Duration>, step: io::Result<T>) -> io::Result<T> {

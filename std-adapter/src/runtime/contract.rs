@@ -21,6 +21,7 @@ async fn sockets(host: &str, source: Option<IpAddr>) -> io::Result<rt::Tcp> {
     let read: usize = rt::within(timeout, tcp.read(&mut byte)).await?;
     tcp.write_all(&byte[..read]).await?;
     rt::socket_deadline(&tcp, None)?;
+    rt::write_deadline(&tcp, timeout)?;
     let listener: rt::Listener = rt::listen(addrs[0]).await?;
     let (_, _from): (rt::Tcp, SocketAddr) = rt::accept(&listener, timeout).await?;
     Ok(tcp)

@@ -21,6 +21,7 @@
 //! | `Listener`, `listen(addr)`, `accept(listener, timeout)` | active mode's listening socket |
 //! | `socket_deadline(tcp, timeout)` | arms the socket's own timeouts, if it has them |
 //! | `within(timeout, step)` | a step bounded by `timeout` |
+//! | `write_deadline(tcp, timeout)` | the control connection's writes bounded, where the socket does it |
 //! | `from_std(file)`, `set_modified(file, when)` | files |
 //! | `sleep(pause)`, `unblock(f)`, `boxed(future)` | waiting, blocking work, large futures |
 //! | `alongside(n, open, main)` | `main` while `n` sessions open |

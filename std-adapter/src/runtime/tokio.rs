@@ -116,6 +116,12 @@ pub(crate) fn socket_deadline(_tcp: &Tcp, _timeout: Option<Duration>) -> io::Res
     Ok(())
 }
 
+/// Nothing to arm: the control stream bounds each write by the reply
+/// clock itself.
+pub(crate) fn write_deadline(_tcp: &Tcp, _timeout: Option<Duration>) -> io::Result<()> {
+    Ok(())
+}
+
 /// `step` within `timeout`.
 pub(crate) async fn within<T>(
     timeout: Option<Duration>,

@@ -5,13 +5,9 @@ mod control;
 mod data;
 
 use ftp_core_macros::blocking as bisync;
-use std::net::TcpStream;
 
-use crate::net::clock::ReplyClock;
-use crate::net::proxy::Target;
-use crate::net::tls::TlsContext;
+use crate::IoStream;
 use crate::runtime::blocking as rt;
-use crate::{Error, IoStream, Options, Security};
 
 pub use connector::{Connector, DataListener};
 pub use control::Control;
@@ -20,13 +16,19 @@ pub use data::DataStream;
 use ftp_core::DataConnector;
 
 // Written once for both runtimes, loaded once per runtime on purpose:
-// data connections, the proxies' handshakes.
+// data connections, the proxies' handshakes, a session's start.
 #[allow(clippy::duplicate_mod)]
 #[path = "../connector.rs"]
 mod connector;
 #[allow(clippy::duplicate_mod)]
 #[path = "../handshake.rs"]
 pub(crate) mod handshake;
+#[allow(clippy::duplicate_mod)]
+#[path = "../start.rs"]
+mod start;
+
+use ftp_core::Ftp as CoreFtp;
+pub(crate) use start::start;
 
 /// The core session of the blocking runtime.
 pub type Session = ftp_core::Ftp<IoStream<Control>, Connector, { crate::REPLY_BUFFER }>;
@@ -57,30 +59,7 @@ pub(crate) fn control(session: &mut Session) -> &mut Control {
     &mut session.control_mut().0
 }
 
-/// The session on a connected socket: TLS first when implicit, then the
-/// welcome.
-pub(crate) fn start(
-    tcp: TcpStream,
-    tls: Option<&TlsContext>,
-    options: &Options,
-    via_proxy: Option<Target>,
-) -> Result<Session, Error> {
-    tcp.set_nodelay(true)?;
-    crate::net::data::set_keepalive(socket2::SockRef::from(&tcp), options.keepalive);
-    tcp.set_write_timeout(options.reply_timeout)?;
-    let local = tcp.local_addr()?;
-    let peer = tcp.peer_addr()?;
-    let clock = ReplyClock::new(options.reply_timeout);
-    let mut control = Control::new(tcp, clock.clone());
-    if options.security == Security::Implicit
-        && let Some(tls) = tls
-    {
-        control.start_tls(tls)?;
-    }
-    let connector = Connector::new(local, options, clock, via_proxy);
-    let mut session = ftp_core::Ftp::connect(IoStream(control), connector, peer)?;
-    session.set_pasv(options.passive);
-    session.set_trust_server_pasv_ipv4_address(options.trust_server_pasv_ipv4_address);
-    session.set_verify_data_peer(options.verify_data_peer);
-    Ok(session)
+/// The core session's control stream of a control connection.
+fn core_control(control: Control) -> IoStream<Control> {
+    IoStream(control)
 }
