@@ -132,6 +132,9 @@ async fn save(shared: &Ranged<'_>) {
 /// that refuses more connections (421, "too many") gets its ranges done
 /// by the connections it took. Files below [`Segmented::min_size`], and
 /// servers without SIZE, go as one stream.
+///
+/// Jobs in a row can share their sessions, logged in once:
+/// [`super::pool::Pool`].
 #[bisync]
 pub async fn download_segmented<C>(
     session: &mut Option<Ftp>,

@@ -52,6 +52,9 @@ use crate::encoding::shown;
 /// session's directory is restored at the end. An error is returned only
 /// when the remote root cannot be listed or the local target cannot be
 /// made; files (and directories) that fail are in [`Summary::failed`].
+///
+/// Jobs in a row (mirrors both ways, segmented downloads) can share their
+/// sessions, logged in once: [`super::pool::Pool`].
 #[bisync]
 pub async fn mirror<C>(
     session: &mut Option<Ftp>,
