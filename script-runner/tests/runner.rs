@@ -2,7 +2,6 @@
 //! loopback: every script function, the example scripts, the error map,
 //! the exit status, the sandbox, the operation limit.
 
-use std::io::{BufRead, BufReader, Write};
 use std::net::TcpListener;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
@@ -466,31 +465,17 @@ fn ftps_example_against_vsftpd_explicit_and_implicit_url() {
 /// will not give on demand: 421 (temp), a 1xx where 2xx belongs (reply),
 /// a malformed line (proto).
 fn odd_server() -> u16 {
-    let l = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let Ok((s, _)) = l.accept() else { return };
-        let mut w = s.try_clone().unwrap();
-        let mut r = BufReader::new(s);
-        let _ = w.write_all(b"220 odd server\r\n");
-        for _ in 0..20 {
-            let mut line = String::new();
-            if r.read_line(&mut line).unwrap_or(0) == 0 {
-                break;
-            }
-            let reply: &[u8] = match line.split_whitespace().next().unwrap_or("") {
-                "USER" => b"230 in\r\n",
-                "NOOP" => b"421 too busy\r\n",
-                "SYST" => b"150 what\r\n",
-                "PWD" => b"garbage\r\n",
-                _ => b"502 no\r\n",
-            };
-            if w.write_all(reply).is_err() {
-                break;
-            }
-        }
-    });
-    port
+    ftp_tests::Scripted::by_command(
+        "220 odd server\r\n",
+        &[
+            ("USER", "230 in\r\n"),
+            ("NOOP", "421 too busy\r\n"),
+            ("SYST", "150 what\r\n"),
+            ("PWD", "garbage\r\n"),
+        ],
+        "502 no\r\n",
+    )
+    .port
 }
 
 #[test]

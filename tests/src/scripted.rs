@@ -1,6 +1,87 @@
-//! Scripted servers of the tests themselves: hostile listings, CCC.
+//! Scripted servers of the tests themselves: [`Scripted`], the one
+//! loopback server whose connections a test's own function serves (or a
+//! table of replies by command), and on it the hostile listings; the CCC
+//! server.
 
 use super::*;
+
+/// A server of the test's own on a free loopback port: up to
+/// `connections` connections, each served by `serve` on a thread of its
+/// own. What it does is the test's: answer by command
+/// ([`Scripted::by_command`]), stay silent, trickle, answer a proxy's
+/// handshake wrongly.
+pub struct Scripted {
+    /// The port it listens on.
+    pub port: u16,
+}
+
+impl Scripted {
+    /// Serves up to `connections` connections with `serve`.
+    pub fn start(
+        connections: usize,
+        serve: impl Fn(std::net::TcpStream) + Send + Sync + 'static,
+    ) -> Scripted {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        let serve = std::sync::Arc::new(serve);
+        std::thread::spawn(move || {
+            for _ in 0..connections {
+                let Ok((stream, _)) = listener.accept() else {
+                    return;
+                };
+                let serve = serve.clone();
+                std::thread::spawn(move || serve(stream));
+            }
+        });
+        Scripted { port }
+    }
+
+    /// One connection served by `serve` on a thread of its own: the port,
+    /// and the thread (joining it gives what `serve` returned, or its
+    /// panic).
+    pub fn once<T: Send + 'static>(
+        serve: impl FnOnce(std::net::TcpStream) -> T + Send + 'static,
+    ) -> (u16, std::thread::JoinHandle<T>) {
+        let listener = TcpListener::bind("127.0.0.1:0").expect("bind a loopback port");
+        let port = listener.local_addr().expect("its address").port();
+        let thread = std::thread::spawn(move || {
+            let (stream, _) = listener.accept().expect("the client's connection");
+            serve(stream)
+        });
+        (port, thread)
+    }
+
+    /// One connection answered by command: `welcome` first, then for each
+    /// line the reply `replies` gives its first word (`default` for the
+    /// others), at most 20 lines.
+    pub fn by_command(
+        welcome: &'static str,
+        replies: &'static [(&'static str, &'static str)],
+        default: &'static str,
+    ) -> Scripted {
+        Scripted::start(1, move |stream| {
+            let Ok(mut w) = stream.try_clone() else {
+                return;
+            };
+            let mut r = BufReader::new(stream);
+            let _ = w.write_all(welcome.as_bytes());
+            for _ in 0..20 {
+                let mut line = String::new();
+                if r.read_line(&mut line).unwrap_or(0) == 0 {
+                    break;
+                }
+                let word = line.split_whitespace().next().unwrap_or("");
+                let reply = replies
+                    .iter()
+                    .find(|(command, _)| *command == word)
+                    .map_or(default, |(_, reply)| *reply);
+                if w.write_all(reply.as_bytes()).is_err() {
+                    break;
+                }
+            }
+        })
+    }
+}
 
 /// A scripted hostile server on a loopback port: it answers every listing
 /// with evil names (`../evil`, `a/../../b`, absolute paths, NUL, `..`,
@@ -8,17 +89,7 @@ use super::*;
 /// `pwned`, by MLSD or (without MLST in FEAT) by LIST. Serves up to 20
 /// connections.
 pub fn hostile_ftpd(mlsd: bool) -> u16 {
-    let listener = TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = listener.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        for _ in 0..20 {
-            let Ok((s, _)) = listener.accept() else {
-                return;
-            };
-            std::thread::spawn(move || serve_hostile(s, mlsd));
-        }
-    });
-    port
+    Scripted::start(20, move |s| serve_hostile(s, mlsd)).port
 }
 
 fn evil_names(dir: &str) -> Vec<(&'static str, &'static str)> {

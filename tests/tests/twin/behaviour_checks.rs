@@ -12,7 +12,7 @@ use std::thread;
 use std::time::{Duration, Instant};
 
 use ftp_std::{Error, Options};
-use ftp_tests::PyFtpd;
+use ftp_tests::{PyFtpd, Scripted};
 
 use super::{Ftp, run, twin_test};
 
@@ -31,9 +31,7 @@ fn assert_timed_out(e: &Error) {
 
 #[twin_test(run)]
 async fn silent_server_times_out() {
-    let (l, port) = listener();
-    let server = thread::spawn(move || {
-        let (s, _) = l.accept().unwrap();
+    let (port, server) = Scripted::once(move |s| {
         thread::sleep(Duration::from_secs(3));
         drop(s);
     });
@@ -55,9 +53,7 @@ async fn silent_server_times_out() {
 /// gets a byte well within the timeout.
 #[twin_test(run)]
 async fn trickling_server_hits_the_reply_deadline() {
-    let (l, port) = listener();
-    let server = thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
+    let (port, server) = Scripted::once(move |mut s| {
         let _ = s.write_all(b"220 ");
         for _ in 0..100 {
             if s.write_all(b"a").is_err() {
@@ -82,9 +78,7 @@ async fn trickling_server_hits_the_reply_deadline() {
 /// connection hang: the transfer ends in a timeout, not a hang.
 #[twin_test(run)]
 async fn stalled_data_connection_times_out() {
-    let (l, port) = listener();
-    let server = thread::spawn(move || {
-        let (s, _) = l.accept().unwrap();
+    let (port, server) = Scripted::once(move |s| {
         let mut out = s.try_clone().unwrap();
         let mut lines = BufReader::new(s);
         out.write_all(b"220 ready\r\n").unwrap();
@@ -131,9 +125,7 @@ async fn stalled_data_connection_times_out() {
 /// received is exactly the login.
 #[twin_test(run)]
 async fn drop_sends_nothing() {
-    let (l, port) = listener();
-    let server = thread::spawn(move || {
-        let (mut s, _) = l.accept().unwrap();
+    let (port, server) = Scripted::once(move |mut s| {
         s.write_all(b"220 ready\r\n").unwrap();
         s.set_read_timeout(Some(Duration::from_secs(5))).unwrap();
         let mut got = Vec::new();

@@ -873,16 +873,13 @@ async fn a_lying_checksum_fails_the_transfer() {
 /// A "proxy" on loopback that answers its first read with `reply` and
 /// then closes; returns its port.
 fn scripted_proxy(reply: Vec<u8>) -> u16 {
-    let l = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-    let port = l.local_addr().unwrap().port();
-    std::thread::spawn(move || {
-        let Ok((mut s, _)) = l.accept() else { return };
+    ftp_tests::Scripted::start(1, move |mut s| {
         use std::io::{Read, Write};
         let mut buf = [0u8; 512];
         let _ = s.read(&mut buf);
         let _ = s.write_all(&reply);
-    });
-    port
+    })
+    .port
 }
 
 /// Proxies that misbehave: not SOCKS5, a SOCKS5 failure reply, an HTTP
