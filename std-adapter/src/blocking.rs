@@ -10,28 +10,7 @@ use crate::Error;
 use crate::net::blocking as net;
 use crate::runtime::blocking as rt;
 
-// Loaded once per runtime on purpose.
-#[allow(clippy::duplicate_mod)]
-#[path = "session/client.rs"]
-pub(crate) mod client;
-#[allow(clippy::duplicate_mod)]
-#[path = "files/helpers.rs"]
-pub(crate) mod files;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/mirror/run.rs"]
-pub(crate) mod mirror;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/pool.rs"]
-pub(crate) mod pool;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/seat.rs"]
-pub(crate) mod seat;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/segments.rs"]
-pub(crate) mod segments;
-#[allow(clippy::duplicate_mod)]
-#[path = "session/transfer.rs"]
-pub(crate) mod transfer;
+written_once!();
 
 use client::Ftp;
 

@@ -397,18 +397,16 @@ impl std::error::Error for TlsError {
     }
 }
 
+/// A reply error of `code` and `text`, for the unit tests.
+#[cfg(test)]
+pub(crate) fn reply(code: u16, text: &str) -> ReplyError {
+    let code = ftp_core::Code::new(code).expect("a reply code");
+    ReplyError::from_reply(&ftp_core::Reply::new(code, text.as_bytes(), false))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ftp_core::{Code, Reply};
-
-    fn reply(code: u16, text: &str) -> ReplyError {
-        ReplyError::from_reply(&Reply::new(
-            Code::new(code).unwrap(),
-            text.as_bytes(),
-            false,
-        ))
-    }
 
     #[test]
     fn a_connection_limit_is_told_from_other_refusals() {

@@ -79,6 +79,34 @@ mod net;
 mod runtime;
 mod session;
 
+/// The session, file and bulk files written once, loaded into a side
+/// (`blocking.rs`, `tokio.rs`) with its `bisync`, `rt` and `net` in scope.
+macro_rules! written_once {
+    () => {
+        #[allow(clippy::duplicate_mod)]
+        #[path = "session/client.rs"]
+        pub(crate) mod client;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "files/helpers.rs"]
+        pub(crate) mod files;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/mirror/run.rs"]
+        pub(crate) mod mirror;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/pool.rs"]
+        pub(crate) mod pool;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/seat.rs"]
+        pub(crate) mod seat;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/segments.rs"]
+        pub(crate) mod segments;
+        #[allow(clippy::duplicate_mod)]
+        #[path = "session/transfer.rs"]
+        pub(crate) mod transfer;
+    };
+}
+
 // The two sides, each the session, file and bulk code compiled for
 // its runtime: `ftp_std::Ftp` and `ftp_std::tokio::Ftp`.
 mod blocking;

@@ -1,6 +1,6 @@
 //! The async session on tokio (feature `tokio`): the methods of the
-//! blocking [`crate::Ftp`], async, from the same source (`twin/`, with
-//! `async` and `.await` kept), over tokio's sockets and files.
+//! blocking [`crate::Ftp`], async, from the same source (the files
+//! written once, with `async` and `.await` kept), over tokio's sockets and files.
 //!
 //! - FTPS over tokio-rustls with the blocking side's verification
 //!   ([`crate::Verify`], client certificates) and one rustls
@@ -71,28 +71,7 @@ use crate::Error;
 use crate::net::tokio as net;
 use crate::runtime::tokio as rt;
 
-// Loaded once per runtime on purpose.
-#[allow(clippy::duplicate_mod)]
-#[path = "session/client.rs"]
-mod client;
-#[allow(clippy::duplicate_mod)]
-#[path = "files/helpers.rs"]
-mod files;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/mirror/run.rs"]
-mod mirror;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/pool.rs"]
-pub(crate) mod pool;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/seat.rs"]
-mod seat;
-#[allow(clippy::duplicate_mod)]
-#[path = "bulk/segments.rs"]
-mod segments;
-#[allow(clippy::duplicate_mod)]
-#[path = "session/transfer.rs"]
-mod transfer;
+written_once!();
 
 pub use client::Ftp;
 

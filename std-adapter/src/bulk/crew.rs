@@ -92,15 +92,7 @@ impl Crew {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use ftp_core::{Code, Reply, ReplyError};
-
-    fn reply(code: u16, text: &str) -> ReplyError {
-        ReplyError::from_reply(&Reply::new(
-            Code::new(code).unwrap(),
-            text.as_bytes(),
-            false,
-        ))
-    }
+    use crate::error::reply;
 
     #[test]
     fn a_refused_worker_retires_only_while_another_holds_a_session() {

@@ -47,23 +47,21 @@ impl<'c> Seat<'c> {
 
     /// The seat's session, made with `connect` when it has none.
     pub(crate) async fn session<C: Connect>(&mut self, connect: &C) -> Result<&mut Ftp, Refused> {
-        if self.ftp.is_none() {
-            match connect.connect().await {
+        let ftp = match self.ftp.take() {
+            Some(ftp) => ftp,
+            None => match connect.connect().await {
                 Ok(ftp) => {
                     self.crew.joined(!self.ever);
                     self.ever = true;
-                    self.ftp = Some(ftp);
+                    ftp
                 }
                 Err(e) if e.too_many_connections() && self.crew.may_retire() => {
                     return Err(Refused::Retire(e));
                 }
                 Err(e) => return Err(Refused::Failed(e)),
-            }
-        }
-        match &mut self.ftp {
-            Some(ftp) => Ok(ftp),
-            None => Err(Refused::Failed(Error::SessionClosed)),
-        }
+            },
+        };
+        Ok(self.ftp.insert(ftp))
     }
 
     /// The session itself, for work that manages its own (a segmented
@@ -106,4 +104,11 @@ impl<'c> Seat<'c> {
     pub(crate) fn into_session(self) -> Option<Ftp> {
         self.ftp
     }
+}
+
+/// A new session, or `None` when it could not connect: its worker tries
+/// again when it has a job, and retires if the server caps connections.
+#[bisync]
+pub(crate) async fn connect_quietly<C: Connect>(connect: &C) -> Option<Ftp> {
+    connect.connect().await.ok()
 }

@@ -18,7 +18,7 @@ use super::bisync;
 use super::client::Ftp;
 use super::pool::Sessions;
 use super::rt::{self, OpenOptions, Seek as _, Sink as _, fs};
-use super::seat::{Refused, Seat};
+use super::seat::{Refused, Seat, connect_quietly};
 use super::transfer::Flow;
 use crate::bulk::crew::{Crew, Verdict};
 use crate::files::{Fetch, Landing, Progress, Ranges, Segmented, Transferred, part_path};
@@ -478,11 +478,4 @@ async fn range(
         }
     }
     flushed.map_err(|e| Error::local(part, e))
-}
-
-/// A new session, or `None` when it could not connect: its worker tries
-/// again when it has a job, and retires if the server caps connections.
-#[bisync]
-pub(crate) async fn connect_quietly<C: Connect>(connect: &C) -> Option<Ftp> {
-    connect.connect().await.ok()
 }

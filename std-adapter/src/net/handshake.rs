@@ -8,17 +8,7 @@ use std::time::Duration;
 
 use super::bisync;
 use super::rt::{self, TcpRead as _, TcpWrite as _};
-use crate::net::proxy::{Proxy, ProxyKind, Target, base64, socks_reply};
-
-fn failed(proxy: &Proxy, target: &Target, kind: io::ErrorKind, why: &str) -> io::Error {
-    io::Error::new(
-        kind,
-        format!(
-            "the proxy {}:{} did not connect to {target}: {why}",
-            proxy.host, proxy.port
-        ),
-    )
-}
+use crate::net::proxy::{Proxy, ProxyKind, Step, Target, base64, cut_short, failed, socks_reply};
 
 /// A TCP connection to `target` through `proxy`: the proxy reached (each
 /// of its addresses in turn), then its handshake, all within `timeout`.
@@ -33,29 +23,8 @@ pub(crate) async fn connect_via(
     rt::socket_deadline(&tcp, timeout)?;
     let done = rt::within(timeout, handshake(&mut tcp, proxy, target)).await;
     rt::socket_deadline(&tcp, None)?;
-    done.map(|()| tcp).map_err(|e| cut_short(e, proxy, target))
-}
-
-/// A proxy that closes the connection in the middle of its handshake, or
-/// does not answer in time: said so, naming it (the bare errors are
-/// "failed to fill whole buffer" and "Resource temporarily unavailable").
-fn cut_short(e: io::Error, proxy: &Proxy, target: &Target) -> io::Error {
-    match e.kind() {
-        io::ErrorKind::UnexpectedEof => failed(
-            proxy,
-            target,
-            io::ErrorKind::UnexpectedEof,
-            "it closed the connection in the middle of its handshake",
-        ),
-        // A socket's own timeout (blocking) or the step's (tokio).
-        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failed(
-            proxy,
-            target,
-            io::ErrorKind::TimedOut,
-            &format!("it did not answer in time ({e})"),
-        ),
-        _ => e,
-    }
+    done.map(|()| tcp)
+        .map_err(|e| cut_short(e, proxy, target, Step::Handshake))
 }
 
 /// Active mode through SOCKS5: a BIND for the server `target` (port 0:
@@ -83,7 +52,7 @@ pub(crate) async fn bind_via(
     rt::socket_deadline(&tcp, timeout)?;
     let bound = rt::within(timeout, socks5_bind(&mut tcp, proxy, target)).await;
     rt::socket_deadline(&tcp, None)?;
-    let bound = bound.map_err(|e| cut_short(e, proxy, target))?;
+    let bound = bound.map_err(|e| cut_short(e, proxy, target, Step::Handshake))?;
     // 0.0.0.0: the proxy's own address, as the connection to it shows.
     let bound = if bound.ip().is_unspecified() {
         SocketAddr::new(tcp.peer_addr()?.ip(), bound.port())
@@ -105,7 +74,7 @@ pub(crate) async fn bind_accept(
     rt::socket_deadline(tcp, timeout)?;
     let from = rt::within(timeout, socks5_reply(tcp, proxy, target)).await;
     rt::socket_deadline(tcp, None)?;
-    from
+    from.map_err(|e| cut_short(e, proxy, target, Step::Bind))
 }
 
 /// A TCP connection to the proxy (each of its addresses in turn).

@@ -3,8 +3,9 @@
 //! by the proxy, as curl's `socks5h://`, or here, `socks5://`) and HTTP
 //! CONNECT (with basic authentication). What they are and how they are
 //! chosen (a URL, `--proxy`, the environment curl reads); the handshakes
-//! are in `twin/proxy.rs`.
+//! are in `handshake.rs`.
 
+use std::io;
 use std::net::SocketAddr;
 
 use crate::Error;
@@ -209,6 +210,53 @@ pub(crate) fn base64(data: &[u8]) -> String {
     out
 }
 
+/// A proxy's failure to connect to `target`, naming both.
+pub(crate) fn failed(proxy: &Proxy, target: &Target, kind: io::ErrorKind, why: &str) -> io::Error {
+    io::Error::new(
+        kind,
+        format!(
+            "the proxy {}:{} did not connect to {target}: {why}",
+            proxy.host, proxy.port
+        ),
+    )
+}
+
+/// What a proxy was doing when its connection failed.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Step {
+    /// Its handshake (SOCKS5 or HTTP CONNECT, BIND's first reply).
+    Handshake,
+    /// BIND's second reply: the server's data connection through it.
+    Bind,
+}
+
+/// A proxy that closes the connection in the middle of a step, or does
+/// not answer in time (a socket's own timeout on the blocking side, the
+/// step's on tokio's): said so, naming it and the target (the bare errors
+/// are "failed to fill whole buffer" and "Resource temporarily
+/// unavailable"); other errors as they are.
+pub(crate) fn cut_short(e: io::Error, proxy: &Proxy, target: &Target, step: Step) -> io::Error {
+    let late = match step {
+        Step::Handshake => "it did not answer in time",
+        Step::Bind => "no data connection from the server came through its BIND in time",
+    };
+    match e.kind() {
+        io::ErrorKind::UnexpectedEof => failed(
+            proxy,
+            target,
+            io::ErrorKind::UnexpectedEof,
+            "it closed the connection in the middle of its handshake",
+        ),
+        io::ErrorKind::TimedOut | io::ErrorKind::WouldBlock => failed(
+            proxy,
+            target,
+            io::ErrorKind::TimedOut,
+            &format!("{late} ({e})"),
+        ),
+        _ => e,
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -254,5 +302,44 @@ mod tests {
         assert_eq!(base64(b"a"), "YQ==");
         assert_eq!(base64(b"ab"), "YWI=");
         assert_eq!(base64(b""), "");
+    }
+
+    #[test]
+    fn a_proxy_cut_short_or_late_is_named() {
+        let proxy = Proxy::parse("socks5h://proxy.test:1080").unwrap();
+        let target = Target::Name("ftp.test".into(), 2121);
+        let eof = cut_short(
+            io::Error::from(io::ErrorKind::UnexpectedEof),
+            &proxy,
+            &target,
+            Step::Handshake,
+        );
+        assert_eq!(eof.kind(), io::ErrorKind::UnexpectedEof);
+        let text = eof.to_string();
+        assert!(
+            text.contains("proxy.test:1080") && text.contains("ftp.test"),
+            "{text}"
+        );
+        assert!(text.contains("middle of its handshake"), "{text}");
+        // The blocking socket's timeout shows as WouldBlock: a timeout.
+        for kind in [io::ErrorKind::WouldBlock, io::ErrorKind::TimedOut] {
+            let late = cut_short(io::Error::from(kind), &proxy, &target, Step::Handshake);
+            assert_eq!(late.kind(), io::ErrorKind::TimedOut);
+            assert!(
+                late.to_string().contains("did not answer in time"),
+                "{late}"
+            );
+            let bind = cut_short(io::Error::from(kind), &proxy, &target, Step::Bind);
+            assert_eq!(bind.kind(), io::ErrorKind::TimedOut);
+            assert!(bind.to_string().contains("through its BIND"), "{bind}");
+            assert!(bind.to_string().contains("proxy.test:1080"), "{bind}");
+        }
+        let refused = cut_short(
+            io::Error::from(io::ErrorKind::ConnectionRefused),
+            &proxy,
+            &target,
+            Step::Bind,
+        );
+        assert_eq!(refused.kind(), io::ErrorKind::ConnectionRefused);
     }
 }

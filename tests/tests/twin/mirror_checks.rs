@@ -1114,4 +1114,16 @@ async fn a_pool_opened_from_a_url_mirrors() {
         read_tree(&server.root.path().join("src"))
     );
     assert_eq!(pool.held(), 2);
+    // A wrong password: the server's 530, nothing written, no session kept.
+    let wrong =
+        ftp_std::Url::parse(&format!("ftp://{USER}:nope@127.0.0.1:{}/", server.port)).unwrap();
+    let mut refused = Pool::open(&wrong, &options, 2);
+    let elsewhere = work.path().join("refused");
+    let e = refused
+        .mirror("/src", &elsewhere, &opts, quiet())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(530), "{e:?}");
+    assert!(!elsewhere.exists());
+    assert_eq!(refused.held(), 0);
 }

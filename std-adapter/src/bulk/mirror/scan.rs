@@ -1,5 +1,5 @@
 //! The trees a mirror compares, and the local scan (the remote one, by
-//! MLSD when FEAT has it or LIST, is in `twin/mirror.rs`): the file system, without following links unless
+//! MLSD when FEAT has it or LIST, is in `run.rs`): the file system, without following links unless
 //! asked. Every name is checked ([`super::names`]) before it enters a
 //! tree.
 
