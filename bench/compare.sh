@@ -11,6 +11,9 @@
 # usage: bash bench/compare.sh [RUNS]    (as root)
 #        SCENARIOS="retr-tls mirror" bash bench/compare.sh   (only those rows: retr stor many mirror retr-tls stor-tls)
 #        BASELINE=/tmp/old/ftp-script bash bench/compare.sh   (an older build beside today's, as "before")
+#        BASELINE_FETCH=/tmp/old/fetch bash bench/compare.sh   (the same for the tokio rows, as "tokio-before")
+# The FTPS rows also run ftp-std's tokio session (the fetch example with
+# --tokio, release), as "tokio".
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
@@ -21,6 +24,8 @@ command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y 
 command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
 command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
 cargo build -q --release -p ftp-script
+cargo build -q --release -p ftp-examples --bin fetch
+fetch="$PWD/target/release/fetch"
 cargo build -q --release --manifest-path bench/suppaftp/Cargo.toml
 ours="$PWD/target/release/ftp-script"
 supp="$PWD/bench/suppaftp/target/release/suppaftp-bench"
@@ -100,6 +105,8 @@ cmd[retr-tls,lftp]="lftp -c '$lftp_tls; get big.bin'"
 cmd[stor-tls,ftp-script]="$ours --tls --cacert $ca --allow-path $base --url $tls_url/ -e 'stor(\"$base/up100m.bin\", \"up/ours-tls.bin\");'"
 cmd[stor-tls,curl]="curl -s --ssl-reqd --cacert $ca -T $base/up100m.bin $tls_url/up/curl-tls.bin"
 cmd[stor-tls,lftp]="lftp -c '$lftp_tls; put $base/up100m.bin -o up/lftp-tls.bin'"
+cmd[retr-tls,tokio]="$fetch --tls --cacert $ca --tokio $tls_url/big.bin big.bin"
+cmd[stor-tls,tokio]="$fetch --tls --cacert $ca --tokio --put $base/up100m.bin $tls_url/up/tokio.bin"
 cmd[mirror,ftp-script]="$ours --url $url/ -e 'let s = mirror(\"tree\", \"tree\", #{ parallel: 4 }); if s.files != 2000 { throw s; }'"
 cmd[mirror,lftp]="lftp -c 'open -u anonymous,x -p $port 127.0.0.1; mirror --parallel=4 tree tree'"
 cmd[mirror,suppaftp]="$supp mirror 127.0.0.1 $port $base/list . 4"
@@ -133,6 +140,14 @@ if [ -n "${BASELINE:-}" ]; then
         [ -n "${cmd[$s,ftp-script]:-}" ] && cmd[$s,before]="${cmd[$s,ftp-script]//$ours/$BASELINE}"
     done
     clients=(ftp-script before curl suppaftp lftp ftplib)
+fi
+clients+=(tokio)
+if [ -n "${BASELINE_FETCH:-}" ]; then
+    [ -x "$BASELINE_FETCH" ] || die "BASELINE_FETCH=$BASELINE_FETCH is not an executable"
+    for s in retr-tls stor-tls; do
+        cmd[$s,tokio-before]="${cmd[$s,tokio]//$fetch/$BASELINE_FETCH}"
+    done
+    clients+=(tokio-before)
 fi
 printf '%s, %s, vsftpd %s, loopback, data on tmpfs; medians of %s runs after a warm-up\n' \
     "$(date -u +%Y-%m-%d)" "$(nproc) cores $(uname -m)" "$(dpkg-query -W -f='${Version}' vsftpd)" "$runs"
@@ -170,5 +185,6 @@ for scenario in ${SCENARIOS:-retr stor many mirror retr-tls stor-tls}; do
     unset wall cpu rss
 done
 printf '(s: wall seconds, c: CPU seconds, M: peak RSS MiB, xN: ftp-script wall / that client wall; below 1 is faster)\n'
+printf '(tokio: ftp-std'"'"'s tokio session, the fetch example with --tokio; FTPS rows only)\n'
 printf '(curl is left out of the 2000-file runs: it stalls ~0.3 s per reused data connection here)\n'
 printf '(ftplib is left out of the FTPS rows: it does not resume TLS sessions on data connections, which vsftpd requires)\n'

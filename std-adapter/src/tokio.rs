@@ -2,7 +2,8 @@
 //! blocking [`crate::Ftp`], async, from the same source (the files
 //! written once, with `async` and `.await` kept), over tokio's sockets and files.
 //!
-//! - FTPS over tokio-rustls with the blocking side's verification
+//! - FTPS through the blocking side's TLS pump (`net/pump.rs`: rustls,
+//!   its read-ahead) with the blocking side's verification
 //!   ([`crate::Verify`], client certificates) and one rustls
 //!   `ClientConfig` per session, so data connections resume the control
 //!   connection's TLS session (vsftpd's `require_ssl_reuse`); data

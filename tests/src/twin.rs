@@ -106,13 +106,12 @@ pub mod tokio {
 
     /// The session's control socket.
     pub fn control_socket(ftp: &mut ftp_std::tokio::Ftp) -> socket2::SockRef<'_> {
-        let tcp = ftp.session_mut().control_mut().tcp();
-        socket2::SockRef::from(tcp.expect("a control socket"))
+        socket2::SockRef::from(ftp.session_mut().control_mut().tcp())
     }
 
     /// A data stream's socket.
     pub fn data_socket(stream: &ftp_std::tokio::DataStream) -> socket2::SockRef<'_> {
-        socket2::SockRef::from(stream.tcp().expect("a data socket"))
+        socket2::SockRef::from(stream.tcp())
     }
 
     /// A mirror's `connect`: a session on 127.0.0.1:`port`, logged in

@@ -14,6 +14,7 @@ pub(crate) mod kernel;
 pub(crate) mod netrc;
 pub(crate) mod options;
 pub(crate) mod proxy;
+pub(crate) mod pump;
 pub(crate) mod ready;
 pub(crate) mod stream;
 pub(crate) mod tls;

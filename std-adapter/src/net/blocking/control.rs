@@ -6,9 +6,8 @@ use std::io::{self, Read, Write};
 use std::net::TcpStream;
 use std::time::Duration;
 
-use rustls::ClientConnection;
-
 use crate::net::clock::ReplyClock;
+use crate::net::pump::Pump;
 use crate::net::tls::{TlsContext, handshake_error};
 
 /// The socket under the control stream, read within the reply deadline.
@@ -66,7 +65,7 @@ impl Write for Clocked<'_> {
 pub struct Control {
     tcp: TcpStream,
     clock: ReplyClock,
-    tls: Option<Box<ClientConnection>>,
+    tls: Option<Pump>,
     applied: Option<Duration>,
 }
 
@@ -96,7 +95,7 @@ impl Control {
 
     /// The TLS version in use on the control connection.
     pub fn tls_version(&self) -> Option<rustls::ProtocolVersion> {
-        self.tls.as_ref().and_then(|c| c.protocol_version())
+        self.tls.as_ref().and_then(|p| p.conn().protocol_version())
     }
 
     /// The TCP socket.
@@ -107,55 +106,36 @@ impl Control {
     /// Runs the TLS handshake now (so a certificate that does not verify is
     /// an error of AUTH TLS or connect, not of a later command).
     pub(crate) fn start_tls(&mut self, tls: &TlsContext) -> io::Result<()> {
-        let mut conn = Box::new(tls.connection()?);
+        let mut pump = Pump::new(tls.connection()?, 0);
         self.clock.restart();
-        let mut sock = Clocked {
+        pump.handshake(&mut self.clocked())
+            .map_err(|e| handshake_error(e, tls))?;
+        log::debug!(
+            "control connection: {:?}, {:?}",
+            pump.conn().protocol_version(),
+            pump.conn().negotiated_cipher_suite()
+        );
+        self.tls = Some(pump);
+        Ok(())
+    }
+
+    /// The socket within the reply deadline.
+    fn clocked(&mut self) -> Clocked<'_> {
+        Clocked {
             tcp: &mut self.tcp,
             clock: &self.clock,
             applied: &mut self.applied,
-        };
-        while conn.is_handshaking() {
-            conn.complete_io(&mut sock)
-                .map_err(|e| handshake_error(e, tls))?;
         }
-        log::debug!(
-            "control connection: {:?}, {:?}",
-            conn.protocol_version(),
-            conn.negotiated_cipher_suite()
-        );
-        self.tls = Some(conn);
-        Ok(())
     }
 
     /// Ends TLS after CCC: sends close_notify and waits for the server's,
     /// then goes on in clear text.
     pub(crate) fn end_tls(&mut self) -> io::Result<()> {
-        let Some(mut conn) = self.tls.take() else {
+        let Some(mut pump) = self.tls.take() else {
             return Ok(());
         };
         self.clock.restart();
-        let mut sock = Clocked {
-            tcp: &mut self.tcp,
-            clock: &self.clock,
-            applied: &mut self.applied,
-        };
-        conn.send_close_notify();
-        while conn.wants_write() {
-            conn.write_tls(&mut sock)?;
-        }
-        // Bounded by the reply deadline.
-        loop {
-            let state = conn.process_new_packets().map_err(io::Error::other)?;
-            if state.peer_has_closed() {
-                return Ok(());
-            }
-            if conn.read_tls(&mut sock)? == 0 {
-                return Err(io::Error::new(
-                    io::ErrorKind::UnexpectedEof,
-                    "the server closed the connection after CCC",
-                ));
-            }
-        }
+        pump.end(&mut self.clocked())
     }
 }
 
@@ -203,8 +183,8 @@ impl Control {
         let tcp = &self.tcp;
         match &mut self.tls {
             None => socket_ready(tcp),
-            Some(conn) => crate::net::ready::tls_ready(
-                conn,
+            Some(pump) => crate::net::ready::tls_ready(
+                pump.conn_mut(),
                 || socket_ready(tcp),
                 |conn| conn.read_tls(&mut &*tcp),
             ),
@@ -220,7 +200,7 @@ impl Read for Control {
             applied: &mut self.applied,
         };
         match &mut self.tls {
-            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).read(buf),
+            Some(pump) => pump.read(&mut sock, buf),
             None => sock.read(buf),
         }
     }
@@ -236,7 +216,7 @@ impl Write for Control {
             applied: &mut self.applied,
         };
         match &mut self.tls {
-            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).write(buf),
+            Some(pump) => pump.write(&mut sock, buf),
             None => sock.write(buf),
         }
     }
@@ -248,7 +228,7 @@ impl Write for Control {
             applied: &mut self.applied,
         };
         match &mut self.tls {
-            Some(conn) => rustls::Stream::new(conn.as_mut(), &mut sock).flush(),
+            Some(pump) => pump.flush(&mut sock),
             None => sock.flush(),
         }
     }

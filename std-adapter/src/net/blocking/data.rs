@@ -5,14 +5,13 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-use rustls::ClientConnection;
-
 use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
+use crate::net::pump::{AHEAD, Pump};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
     tcp: TcpStream,
-    tls: Option<Box<ClientConnection>>,
+    tls: Option<Pump>,
     /// The server ended the stream (EOF or its close_notify).
     ended: bool,
     /// Something was read, written or flushed: the transfer began.
@@ -22,54 +21,33 @@ pub struct DataStream {
     /// Through a proxy: wait for the server's close_notify before FIN
     /// ([`DataStream::await_peer_close`]).
     patient: bool,
-    /// TLS: what was read from the socket and rustls has not taken yet.
-    ahead: Ahead,
 }
 
-/// A read-ahead buffer under rustls, which asks the socket for 4 KiB at a
-/// time (a 16 KiB record in four system calls): one `recv` here takes up
-/// to [`AHEAD`] of what the kernel holds. Made at the first read.
-#[derive(Default)]
-struct Ahead {
-    buf: Vec<u8>,
-    start: usize,
-    end: usize,
-}
+/// The socket as the TLS pump sees it: a timeout (`WouldBlock` from a
+/// std socket) is `TimedOut`, never the pump's "not now".
+struct Sock<'a>(&'a mut TcpStream);
 
-/// The read-ahead of a TLS data stream.
-const AHEAD: usize = 128 * 1024;
-
-/// The socket as rustls reads and writes it: reads through the
-/// read-ahead buffer, writes straight through.
-struct Sock<'a> {
-    tcp: &'a mut TcpStream,
-    ahead: &'a mut Ahead,
+fn timed_out(e: io::Error) -> io::Error {
+    if e.kind() == io::ErrorKind::WouldBlock {
+        io::Error::new(io::ErrorKind::TimedOut, e)
+    } else {
+        e
+    }
 }
 
 impl Read for Sock<'_> {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let a = &mut *self.ahead;
-        if a.start == a.end {
-            if a.buf.is_empty() {
-                a.buf = vec![0; AHEAD];
-            }
-            a.start = 0;
-            a.end = self.tcp.read(&mut a.buf)?;
-        }
-        let n = buf.len().min(a.end - a.start);
-        buf[..n].copy_from_slice(&a.buf[a.start..a.start + n]);
-        a.start += n;
-        Ok(n)
+        self.0.read(buf).map_err(timed_out)
     }
 }
 
 impl Write for Sock<'_> {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.tcp.write(buf)
+        self.0.write(buf).map_err(timed_out)
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.tcp.flush()
+        self.0.flush()
     }
 }
 
@@ -89,7 +67,7 @@ impl DataStream {
         tcp.set_read_timeout(settings.data_timeout)?;
         tcp.set_write_timeout(settings.data_timeout)?;
         let tls = match &settings.tls {
-            Some(tls) => Some(Box::new(tls.connection()?)),
+            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD)),
             None => None,
         };
         Ok(DataStream {
@@ -99,7 +77,6 @@ impl DataStream {
             used: false,
             timeout: settings.data_timeout,
             patient: settings.proxy.is_some(),
-            ahead: Ahead::default(),
         })
     }
 
@@ -121,12 +98,8 @@ impl DataStream {
     /// transfer. The rest of the handshake still runs at the first use;
     /// a failed write here shows there.
     pub(crate) fn send_hello(&mut self) {
-        if let Some(conn) = &mut self.tls {
-            while conn.wants_write() {
-                if conn.write_tls(&mut self.tcp).is_err() {
-                    break;
-                }
-            }
+        if let Some(pump) = &mut self.tls {
+            pump.send_hello(&mut Sock(&mut self.tcp));
         }
     }
 
@@ -147,14 +120,14 @@ impl DataStream {
     pub fn is_resumed(&self) -> bool {
         self.tls
             .as_ref()
-            .is_some_and(|c| c.handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+            .is_some_and(|p| p.conn().handshake_kind() == Some(rustls::HandshakeKind::Resumed))
     }
 
     /// Ends the stream cleanly, as the close policy says
     /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
     /// still sends until it closes.
     pub(crate) fn shutdown(mut self) -> io::Result<()> {
-        let handshaking = self.tls.as_ref().is_some_and(|c| c.is_handshaking());
+        let handshaking = self.tls.as_ref().is_some_and(|p| p.conn().is_handshaking());
         let plan = close_policy(
             self.ended,
             self.tls.is_some(),
@@ -191,20 +164,13 @@ impl DataStream {
     }
 
     fn send_end(&mut self, plan: &Close) -> io::Result<()> {
-        if let Some(conn) = &mut self.tls {
+        if let Some(pump) = &mut self.tls {
+            let mut sock = Sock(&mut self.tcp);
             if plan.handshake {
-                while conn.is_handshaking() {
-                    conn.complete_io(&mut Sock {
-                        tcp: &mut self.tcp,
-                        ahead: &mut self.ahead,
-                    })?;
-                }
+                pump.handshake(&mut sock)?;
             }
             if plan.close_notify {
-                conn.send_close_notify();
-                while conn.wants_write() {
-                    conn.write_tls(&mut self.tcp)?;
-                }
+                pump.close_notify(&mut sock)?;
             }
             if plan.await_peer {
                 self.await_peer_close();
@@ -235,65 +201,11 @@ impl DataStream {
     }
 }
 
-/// The socket's bytes already read ahead, and no more: rustls takes the
-/// records there without another system call.
-struct Buffered<'a>(&'a mut Ahead);
-
-impl Read for Buffered<'_> {
-    fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        let a = &mut *self.0;
-        let n = buf.len().min(a.end - a.start);
-        buf[..n].copy_from_slice(&a.buf[a.start..a.start + n]);
-        a.start += n;
-        Ok(n)
-    }
-}
-
-impl DataStream {
-    /// After a TLS read gave `n` bytes: more plaintext from the records
-    /// already read ahead, up to `buf`'s end, so a download's blocks are
-    /// as large as the caller's buffer (64 KiB writes to the file, not
-    /// one per 16 KiB record). Stops at the end of what is buffered, at
-    /// close_notify, or before anything that would wait.
-    fn read_more(&mut self, buf: &mut [u8], mut n: usize) -> io::Result<usize> {
-        let Some(conn) = &mut self.tls else {
-            return Ok(n);
-        };
-        while n < buf.len() {
-            match conn.reader().read(&mut buf[n..]) {
-                Ok(0) => break,
-                Ok(k) => {
-                    n += k;
-                    continue;
-                }
-                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {}
-                // The end without close_notify: the next read tells.
-                Err(_) => break,
-            }
-            if self.ahead.start == self.ahead.end {
-                break;
-            }
-            conn.read_tls(&mut Buffered(&mut self.ahead))?;
-            conn.process_new_packets()
-                .map_err(|e| io::Error::new(io::ErrorKind::InvalidData, e))?;
-        }
-        Ok(n)
-    }
-}
-
 impl Read for DataStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
         self.used = true;
         let n = match &mut self.tls {
-            Some(conn) => match rustls::Stream::new(
-                conn.as_mut(),
-                &mut Sock {
-                    tcp: &mut self.tcp,
-                    ahead: &mut self.ahead,
-                },
-            )
-            .read(buf)
-            {
+            Some(pump) => match pump.read(&mut Sock(&mut self.tcp), buf) {
                 // Some servers close without close_notify. The final reply on
                 // the (protected) control connection still has to be 2xx for
                 // the transfer to count, and the size it announced is checked.
@@ -308,9 +220,8 @@ impl Read for DataStream {
         .map_err(|e| stalled(e, self.timeout))?;
         if n == 0 && !buf.is_empty() {
             self.ended = true;
-            return Ok(0);
         }
-        self.read_more(buf, n)
+        Ok(n)
     }
 }
 
@@ -318,14 +229,7 @@ impl Write for DataStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
         self.used = true;
         match &mut self.tls {
-            Some(conn) => rustls::Stream::new(
-                conn.as_mut(),
-                &mut Sock {
-                    tcp: &mut self.tcp,
-                    ahead: &mut self.ahead,
-                },
-            )
-            .write(buf),
+            Some(pump) => pump.write(&mut Sock(&mut self.tcp), buf),
             None => self.tcp.write(buf),
         }
         .map_err(|e| stalled(e, self.timeout))
@@ -334,14 +238,7 @@ impl Write for DataStream {
     fn flush(&mut self) -> io::Result<()> {
         self.used = true;
         match &mut self.tls {
-            Some(conn) => rustls::Stream::new(
-                conn.as_mut(),
-                &mut Sock {
-                    tcp: &mut self.tcp,
-                    ahead: &mut self.ahead,
-                },
-            )
-            .flush(),
+            Some(pump) => pump.flush(&mut Sock(&mut self.tcp)),
             None => self.tcp.flush(),
         }
         .map_err(|e| stalled(e, self.timeout))

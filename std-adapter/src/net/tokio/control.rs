@@ -1,8 +1,8 @@
-//! The tokio control connection: a TCP stream that TLS (tokio-rustls) can
-//! be started on and ended on, every read and write bounded by the
-//! deadline of the whole reply, as on the blocking side.
+//! The tokio control connection: a TCP stream that TLS (the pump of
+//! `net/pump.rs`, as on the blocking side) can be started on and ended
+//! on, every read and write bounded by the deadline of the whole reply.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
 #[cfg(not(unix))]
 use std::task::{Context, Poll, Waker};
@@ -11,10 +11,10 @@ use std::task::{Context, Poll, Waker};
 use tokio::io::ReadBuf;
 use tokio::io::{AsyncReadExt, AsyncWriteExt};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
+use super::{Polled, ready};
 use crate::net::clock::ReplyClock;
+use crate::net::pump::Pump;
 use crate::net::tls::TlsContext;
 use crate::net::tls::handshake_error;
 
@@ -31,35 +31,23 @@ async fn within_reply<T>(
     }
 }
 
-enum Stream {
-    Plain(TcpStream),
-    Tls(Box<TlsStream<TcpStream>>),
-    /// A TLS change was dropped half-way (its future cancelled): the
-    /// connection is gone with it.
-    Gone,
-}
-
 /// The control connection's stream: clear text or TLS over one TCP
-/// socket, `embedded-io-async` for the core's async session.
+/// socket, `embedded-io-async` for the core's async session. A TLS change
+/// cancelled half-way leaves the pump where it stopped: the next read or
+/// write goes on from there.
 pub struct Control {
-    stream: Stream,
+    tcp: TcpStream,
+    tls: Option<Pump>,
     clock: ReplyClock,
 }
 
 impl std::fmt::Debug for Control {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("Control")
-            .field("tcp", &self.tcp())
+            .field("tcp", &self.tcp)
             .field("tls", &self.is_tls())
             .finish()
     }
-}
-
-fn gone() -> io::Error {
-    io::Error::new(
-        io::ErrorKind::NotConnected,
-        "the control connection was lost when a TLS change was cancelled",
-    )
 }
 
 /// A tokio socket read without waiting (rustls takes records from it).
@@ -99,88 +87,67 @@ fn socket_ready(tcp: &TcpStream) -> bool {
 impl Control {
     pub(crate) fn new(tcp: TcpStream, clock: ReplyClock) -> Self {
         Control {
-            stream: Stream::Plain(tcp),
+            tcp,
+            tls: None,
             clock,
         }
     }
 
     /// True once TLS protects the control connection.
     pub fn is_tls(&self) -> bool {
-        matches!(self.stream, Stream::Tls(_))
+        self.tls.is_some()
     }
 
     /// The TLS version in use on the control connection.
     pub fn tls_version(&self) -> Option<rustls::ProtocolVersion> {
-        match &self.stream {
-            Stream::Tls(s) => s.get_ref().1.protocol_version(),
-            _ => None,
-        }
+        self.tls.as_ref().and_then(|p| p.conn().protocol_version())
     }
 
-    /// The TCP socket (`None` after a cancelled TLS change lost it).
-    pub fn tcp(&self) -> Option<&TcpStream> {
-        match &self.stream {
-            Stream::Plain(tcp) => Some(tcp),
-            Stream::Tls(s) => Some(s.get_ref().0),
-            Stream::Gone => None,
-        }
+    /// The TCP socket.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
     }
 
     /// Runs the TLS handshake now, within the reply timeout.
     pub(crate) async fn start_tls(&mut self, tls: &TlsContext) -> io::Result<()> {
-        let tcp = match std::mem::replace(&mut self.stream, Stream::Gone) {
-            Stream::Plain(tcp) => tcp,
-            other => {
-                self.stream = other;
-                return Err(io::Error::other("TLS is already on"));
-            }
-        };
+        if self.tls.is_some() {
+            return Err(io::Error::other("TLS is already on"));
+        }
         self.clock.restart();
-        let connector = TlsConnector::from(tls.config.clone());
-        let stream = within_reply(&self.clock, connector.connect(tls.name.clone(), tcp))
-            .await
-            .map_err(|e| handshake_error(e, tls))?;
-        let conn = stream.get_ref().1;
+        let Control {
+            tcp,
+            tls: on,
+            clock,
+        } = self;
+        let pump = on.insert(Pump::new(tls.connection()?, 0));
+        within_reply(
+            clock,
+            poll_fn(|cx| ready(pump.handshake(&mut Polled { tcp, cx }))),
+        )
+        .await
+        .map_err(|e| handshake_error(e, tls))?;
         log::debug!(
             "control connection: {:?}, {:?}",
-            conn.protocol_version(),
-            conn.negotiated_cipher_suite()
+            pump.conn().protocol_version(),
+            pump.conn().negotiated_cipher_suite()
         );
-        self.stream = Stream::Tls(Box::new(stream));
         Ok(())
     }
 
     /// Ends TLS after CCC: sends close_notify and waits for the server's,
     /// then goes on in clear text.
     pub(crate) async fn end_tls(&mut self) -> io::Result<()> {
-        let mut stream = match std::mem::replace(&mut self.stream, Stream::Gone) {
-            Stream::Tls(s) => s,
-            other => {
-                self.stream = other;
-                return Ok(());
-            }
+        let Control { tcp, tls, clock } = self;
+        let Some(pump) = tls else {
+            return Ok(());
         };
-        self.clock.restart();
-        stream.get_mut().1.send_close_notify();
-        within_reply(&self.clock, stream.flush()).await?;
-        // Bounded by the reply deadline; what comes before the server's
-        // close_notify is no reply of ours.
-        let mut buf = [0u8; 512];
-        loop {
-            match within_reply(&self.clock, stream.read(&mut buf)).await {
-                Ok(0) => break,
-                Ok(_) => continue,
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    return Err(io::Error::new(
-                        io::ErrorKind::UnexpectedEof,
-                        "the server closed the connection after CCC",
-                    ));
-                }
-                Err(e) => return Err(e),
-            }
-        }
-        let (tcp, _) = stream.into_inner();
-        self.stream = Stream::Plain(tcp);
+        clock.restart();
+        within_reply(
+            clock,
+            poll_fn(|cx| ready(pump.end(&mut Polled { tcp, cx }))),
+        )
+        .await?;
+        *tls = None;
         Ok(())
     }
 
@@ -188,18 +155,15 @@ impl Control {
     /// over TLS only application data counts (see the blocking
     /// `Control`).
     fn pending(&mut self) -> io::Result<bool> {
-        let stream = match &mut self.stream {
-            Stream::Plain(tcp) => return Ok(socket_ready(tcp)),
-            Stream::Tls(s) => s,
-            Stream::Gone => return Ok(true),
-        };
-        let (tcp, conn) = stream.get_mut();
-        let tcp = &*tcp;
-        crate::net::ready::tls_ready(
-            conn,
-            || Ok(socket_ready(tcp)),
-            |conn| conn.read_tls(&mut TryRead(tcp)),
-        )
+        let tcp = &self.tcp;
+        match &mut self.tls {
+            None => Ok(socket_ready(tcp)),
+            Some(pump) => crate::net::ready::tls_ready(
+                pump.conn_mut(),
+                || Ok(socket_ready(tcp)),
+                |conn| conn.read_tls(&mut TryRead(tcp)),
+            ),
+        }
     }
 }
 
@@ -220,10 +184,16 @@ impl embedded_io::ReadReady for Control {
 
 impl embedded_io_async::Read for Control {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
-        match &mut self.stream {
-            Stream::Plain(tcp) => within_reply(&self.clock, tcp.read(buf)).await,
-            Stream::Tls(s) => within_reply(&self.clock, s.read(buf)).await,
-            Stream::Gone => Err(gone()),
+        let Control { tcp, tls, clock } = self;
+        match tls {
+            None => within_reply(clock, tcp.read(buf)).await,
+            Some(pump) => {
+                within_reply(
+                    clock,
+                    poll_fn(|cx| ready(pump.read(&mut Polled { tcp, cx }, buf))),
+                )
+                .await
+            }
         }
     }
 }
@@ -232,18 +202,30 @@ impl embedded_io_async::Write for Control {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
         // Something is sent: a reply to it is awaited.
         self.clock.restart();
-        match &mut self.stream {
-            Stream::Plain(tcp) => within_reply(&self.clock, tcp.write(buf)).await,
-            Stream::Tls(s) => within_reply(&self.clock, s.write(buf)).await,
-            Stream::Gone => Err(gone()),
+        let Control { tcp, tls, clock } = self;
+        match tls {
+            None => within_reply(clock, tcp.write(buf)).await,
+            Some(pump) => {
+                within_reply(
+                    clock,
+                    poll_fn(|cx| ready(pump.write(&mut Polled { tcp, cx }, buf))),
+                )
+                .await
+            }
         }
     }
 
     async fn flush(&mut self) -> Result<(), io::Error> {
-        match &mut self.stream {
-            Stream::Plain(tcp) => within_reply(&self.clock, tcp.flush()).await,
-            Stream::Tls(s) => within_reply(&self.clock, s.flush()).await,
-            Stream::Gone => Err(gone()),
+        let Control { tcp, tls, clock } = self;
+        match tls {
+            None => within_reply(clock, tcp.flush()).await,
+            Some(pump) => {
+                within_reply(
+                    clock,
+                    poll_fn(|cx| ready(pump.flush(&mut Polled { tcp, cx }))),
+                )
+                .await
+            }
         }
     }
 }

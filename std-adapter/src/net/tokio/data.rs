@@ -1,32 +1,21 @@
-//! tokio data connections, in clear text or TLS (PROT P, tokio-rustls)
-//! resuming the control connection's TLS session, with the blocking
-//! side's rules: the handshake at the first read or write, a clean close
-//! (close_notify, FIN, the server's last bytes read), data timeouts.
+//! tokio data connections, in clear text or TLS (PROT P, the pump of
+//! `net/pump.rs` with its read-ahead, as on the blocking side) resuming
+//! the control connection's TLS session, with the blocking side's rules:
+//! the handshake at the first read or write, a clean close (close_notify,
+//! FIN, the server's last bytes read), data timeouts.
 
-use std::future::Future;
+use std::future::{Future, poll_fn};
 use std::io;
 use std::pin::Pin;
-use std::task::{Context, Poll, ready};
+use std::task::{Context, Poll};
 use std::time::Duration;
 
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
-use tokio_rustls::TlsConnector;
-use tokio_rustls::client::TlsStream;
 
+use super::{Polled, ready};
 use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
-use crate::net::tls::TlsContext;
-
-enum Io {
-    Plain(TcpStream),
-    /// TLS to come: the handshake starts at the first read, write or
-    /// flush (the server runs it only once it has the transfer command).
-    Waiting(TcpStream, TlsContext),
-    Handshaking(Box<tokio_rustls::Connect<TcpStream>>),
-    Tls(Box<TlsStream<TcpStream>>),
-    /// The handshake failed.
-    Failed,
-}
+use crate::net::pump::{AHEAD, Pump};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P. It is
 /// tokio's `AsyncRead` and `AsyncWrite` (for [`crate::tokio::Ftp::ntransfercmd`];
@@ -34,7 +23,10 @@ enum Io {
 /// `tokio::time::timeout`), and `embedded-io-async` with the data timeout
 /// for the core's session.
 pub struct DataStream {
-    io: Io,
+    tcp: TcpStream,
+    /// TLS after PROT P; its handshake runs at the first read, write or
+    /// flush (the server runs it only once it has the transfer command).
+    tls: Option<Pump>,
     /// The server ended the stream (EOF or its close_notify).
     ended: bool,
     /// Something was read, written or flushed: the transfer began.
@@ -55,21 +47,18 @@ impl std::fmt::Debug for DataStream {
     }
 }
 
-fn failed() -> io::Error {
-    io::Error::other("the data connection's TLS handshake failed")
-}
-
 impl DataStream {
     /// A connected socket as a data stream of this runtime: the data
     /// timeout on every read and write of the session, TLS to come after
     /// PROT P.
     pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
-        let io = match &settings.tls {
-            Some(tls) => Io::Waiting(tcp, tls.clone()),
-            None => Io::Plain(tcp),
+        let tls = match &settings.tls {
+            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD)),
+            None => None,
         };
         Ok(DataStream {
-            io,
+            tcp,
+            tls,
             ended: false,
             used: false,
             timeout: settings.data_timeout,
@@ -80,87 +69,42 @@ impl DataStream {
     /// Drops the connection with a reset, not a FIN: the server stops
     /// sending at once.
     pub(crate) fn reset(self) {
-        if let Some(tcp) = self.tcp() {
-            let _ = socket2::SockRef::from(tcp).set_linger(Some(Duration::ZERO));
-        }
+        let _ = socket2::SockRef::from(&self.tcp).set_linger(Some(Duration::ZERO));
     }
 
-    /// The TCP socket under the stream (`None` during the TLS handshake
-    /// and after it failed).
-    pub fn tcp(&self) -> Option<&TcpStream> {
-        match &self.io {
-            Io::Plain(tcp) | Io::Waiting(tcp, _) => Some(tcp),
-            Io::Tls(s) => Some(s.get_ref().0),
-            Io::Handshaking(_) | Io::Failed => None,
-        }
+    /// The TCP socket under the stream.
+    pub fn tcp(&self) -> &TcpStream {
+        &self.tcp
     }
 
     /// True when TLS protects this stream.
     pub fn is_tls(&self) -> bool {
-        !matches!(self.io, Io::Plain(_))
+        self.tls.is_some()
     }
 
     /// True when the TLS handshake resumed the control connection's
     /// session (false before the handshake and for clear-text streams).
     pub fn is_resumed(&self) -> bool {
-        match &self.io {
-            Io::Tls(s) => s.get_ref().1.handshake_kind() == Some(rustls::HandshakeKind::Resumed),
-            _ => false,
-        }
+        self.tls
+            .as_ref()
+            .is_some_and(|p| p.conn().handshake_kind() == Some(rustls::HandshakeKind::Resumed))
     }
 
-    /// Passive mode, TLS: starts the handshake at once, so the
-    /// ClientHello waits in the server's socket when the server reaches
-    /// its handshake (after the transfer command): a round trip less per
-    /// FTPS transfer (see the blocking `DataStream::send_hello`). One poll
-    /// writes it; the rest runs at the first use, and a failure shows
-    /// there. The stream is not `used` yet: a refused command still ends
-    /// it without waiting for a handshake the server will not run.
+    /// Passive mode, TLS: the ClientHello goes out as soon as the
+    /// connection is up, so it waits in the server's socket when the
+    /// server reaches its handshake (after the transfer command): a round
+    /// trip less per FTPS transfer (see the blocking
+    /// `DataStream::send_hello`). What the socket does not take at once
+    /// goes at the first use, and a failure shows there. The stream is not
+    /// `used` yet: a refused command still ends it without waiting for a
+    /// handshake the server will not run.
     pub(crate) fn send_hello(&mut self) {
-        if !matches!(self.io, Io::Waiting(..)) {
-            return;
-        }
-        let Io::Waiting(tcp, tls) = std::mem::replace(&mut self.io, Io::Failed) else {
-            return;
-        };
-        let connector = TlsConnector::from(tls.config.clone());
-        let mut connect = Box::new(connector.connect(tls.name.clone(), tcp));
-        let mut cx = Context::from_waker(std::task::Waker::noop());
-        self.io = match Pin::new(connect.as_mut()).poll(&mut cx) {
-            Poll::Pending => Io::Handshaking(connect),
-            Poll::Ready(Ok(stream)) => Io::Tls(Box::new(stream)),
-            Poll::Ready(Err(e)) => {
-                log::debug!("the data connection's TLS handshake failed at once: {e}");
-                Io::Failed
-            }
-        };
-    }
-
-    /// Moves the handshake on; ready once the stream can carry data.
-    fn poll_ready(&mut self, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
-        self.used = true;
-        loop {
-            match &mut self.io {
-                Io::Plain(_) | Io::Tls(_) => return Poll::Ready(Ok(())),
-                Io::Failed => return Poll::Ready(Err(failed())),
-                Io::Waiting(..) => {
-                    let Io::Waiting(tcp, tls) = std::mem::replace(&mut self.io, Io::Failed) else {
-                        unreachable!("matched above")
-                    };
-                    let connector = TlsConnector::from(tls.config.clone());
-                    self.io = Io::Handshaking(Box::new(connector.connect(tls.name.clone(), tcp)));
-                }
-                Io::Handshaking(connect) => {
-                    let done = ready!(Pin::new(connect.as_mut()).poll(cx));
-                    match done {
-                        Ok(stream) => self.io = Io::Tls(Box::new(stream)),
-                        Err(e) => {
-                            self.io = Io::Failed;
-                            return Poll::Ready(Err(e));
-                        }
-                    }
-                }
-            }
+        if let Some(pump) = &mut self.tls {
+            let mut cx = Context::from_waker(std::task::Waker::noop());
+            pump.send_hello(&mut Polled {
+                tcp: &mut self.tcp,
+                cx: &mut cx,
+            });
         }
     }
 
@@ -182,7 +126,7 @@ impl DataStream {
     /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
     /// still sends until it closes (at most [`DRAIN_LIMIT`]).
     pub(crate) async fn shutdown(mut self) -> io::Result<()> {
-        let handshaking = !matches!(self.io, Io::Plain(_) | Io::Tls(_));
+        let handshaking = self.tls.as_ref().is_some_and(|p| p.conn().is_handshaking());
         let plan = close_policy(
             self.ended,
             self.is_tls(),
@@ -198,7 +142,7 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if plan.drain && matches!(self.io, Io::Tls(_)) && !self.ended {
+        if plan.drain && !self.ended {
             self.drain(self.timeout).await;
         }
         Ok(())
@@ -220,27 +164,23 @@ impl DataStream {
 
     async fn send_end(&mut self, plan: &Close) -> io::Result<()> {
         let timeout = self.timeout;
-        if plan.handshake && matches!(self.io, Io::Waiting(..) | Io::Handshaking(_)) {
-            Self::timed(timeout, std::future::poll_fn(|cx| self.poll_ready(cx))).await?;
+        if let Some(pump) = &mut self.tls {
+            let tcp = &mut self.tcp;
+            if plan.handshake {
+                let handshake = poll_fn(|cx| ready(pump.handshake(&mut Polled { tcp, cx })));
+                Self::timed(timeout, handshake).await?;
+            }
+            if plan.close_notify {
+                let notify = poll_fn(|cx| ready(pump.close_notify(&mut Polled { tcp, cx })));
+                Self::timed(timeout, notify).await?;
+            }
+            // Through a proxy: the server's close_notify (or a moment)
+            // before FIN (see the blocking `DataStream::await_peer_close`).
+            if plan.await_peer {
+                self.drain(Some(PEER_CLOSE_WAIT)).await;
+            }
         }
-        // Through a proxy: close_notify, then the server's (or a moment),
-        // then FIN (see the blocking `DataStream::await_peer_close`).
-        if plan.await_peer
-            && let Io::Tls(s) = &mut self.io
-        {
-            s.get_mut().1.send_close_notify();
-            Self::timed(timeout, s.flush()).await?;
-            self.drain(Some(PEER_CLOSE_WAIT)).await;
-        }
-        let shut = match &mut self.io {
-            Io::Plain(tcp) => Self::timed(timeout, tcp.shutdown()).await,
-            // Our close_notify is out: FIN.
-            Io::Tls(s) if plan.await_peer => Self::timed(timeout, s.get_mut().0.shutdown()).await,
-            // close_notify, then FIN.
-            Io::Tls(s) => Self::timed(timeout, s.shutdown()).await,
-            _ => return Ok(()),
-        };
-        match shut {
+        match Self::timed(timeout, self.tcp.shutdown()).await {
             Err(e) if e.kind() != io::ErrorKind::NotConnected => Err(e),
             _ => Ok(()),
         }
@@ -254,22 +194,30 @@ impl AsyncRead for DataStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_ready(cx))?;
+        this.used = true;
         let before = buf.filled().len();
-        let result = match &mut this.io {
-            Io::Plain(tcp) => ready!(Pin::new(tcp).poll_read(cx, buf)),
-            Io::Tls(s) => match ready!(Pin::new(s.as_mut()).poll_read(cx, buf)) {
-                // Some servers close without close_notify. The final reply
-                // on the (protected) control connection still has to be
-                // 2xx for the transfer to count, and the size it announced
-                // is checked.
-                Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
-                    log::debug!("data connection closed without TLS close_notify");
-                    Ok(())
+        let result = match &mut this.tls {
+            None => std::task::ready!(Pin::new(&mut this.tcp).poll_read(cx, buf)),
+            Some(pump) => {
+                let tcp = &mut this.tcp;
+                match std::task::ready!(ready(
+                    pump.read(&mut Polled { tcp, cx }, buf.initialize_unfilled())
+                )) {
+                    Ok(n) => {
+                        buf.advance(n);
+                        Ok(())
+                    }
+                    // Some servers close without close_notify. The final
+                    // reply on the (protected) control connection still
+                    // has to be 2xx for the transfer to count, and the
+                    // size it announced is checked.
+                    Err(e) if e.kind() == io::ErrorKind::UnexpectedEof => {
+                        log::debug!("data connection closed without TLS close_notify");
+                        Ok(())
+                    }
+                    Err(e) => Err(e),
                 }
-                other => other,
-            },
-            _ => Err(failed()),
+            }
         };
         if result.is_ok() && buf.filled().len() == before && buf.remaining() > 0 {
             this.ended = true;
@@ -285,32 +233,46 @@ impl AsyncWrite for DataStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        ready!(this.poll_ready(cx))?;
-        match &mut this.io {
-            Io::Plain(tcp) => Pin::new(tcp).poll_write(cx, buf),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_write(cx, buf),
-            _ => Poll::Ready(Err(failed())),
+        this.used = true;
+        match &mut this.tls {
+            None => Pin::new(&mut this.tcp).poll_write(cx, buf),
+            Some(pump) => ready(pump.write(
+                &mut Polled {
+                    tcp: &mut this.tcp,
+                    cx,
+                },
+                buf,
+            )),
         }
     }
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_ready(cx))?;
-        match &mut this.io {
-            Io::Plain(tcp) => Pin::new(tcp).poll_flush(cx),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_flush(cx),
-            _ => Poll::Ready(Err(failed())),
+        this.used = true;
+        match &mut this.tls {
+            None => Pin::new(&mut this.tcp).poll_flush(cx),
+            Some(pump) => ready(pump.flush(&mut Polled {
+                tcp: &mut this.tcp,
+                cx,
+            })),
         }
     }
 
+    /// close_notify (over TLS), then FIN.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        ready!(this.poll_ready(cx))?;
-        match &mut this.io {
-            Io::Plain(tcp) => Pin::new(tcp).poll_shutdown(cx),
-            Io::Tls(s) => Pin::new(s.as_mut()).poll_shutdown(cx),
-            _ => Poll::Ready(Err(failed())),
+        this.used = true;
+        if let Some(pump) = &mut this.tls {
+            let mut sock = Polled {
+                tcp: &mut this.tcp,
+                cx,
+            };
+            std::task::ready!(ready(
+                pump.handshake(&mut sock)
+                    .and_then(|()| pump.close_notify(&mut sock))
+            ))?;
         }
+        Pin::new(&mut this.tcp).poll_shutdown(cx)
     }
 }
 

@@ -49,6 +49,55 @@ pub(crate) fn core_stream(stream: DataStream) -> CoreStream {
 #[derive(Default)]
 pub(crate) struct Extra {}
 
+/// A tokio socket as the TLS pump's socket (`crate::net::pump`), within
+/// one poll: `Pending` is `WouldBlock` (the waker is registered), and
+/// [`ready`] turns it back.
+pub(crate) struct Polled<'a, 'b> {
+    pub(crate) tcp: &'a mut tokio::net::TcpStream,
+    pub(crate) cx: &'a mut std::task::Context<'b>,
+}
+
+fn pending<T>(poll: std::task::Poll<std::io::Result<T>>) -> std::io::Result<T> {
+    match poll {
+        std::task::Poll::Ready(r) => r,
+        std::task::Poll::Pending => Err(std::io::ErrorKind::WouldBlock.into()),
+    }
+}
+
+/// A pump's result as a poll: `WouldBlock` is `Pending`.
+pub(crate) fn ready<T>(r: std::io::Result<T>) -> std::task::Poll<std::io::Result<T>> {
+    match r {
+        Err(e) if e.kind() == std::io::ErrorKind::WouldBlock => std::task::Poll::Pending,
+        other => std::task::Poll::Ready(other),
+    }
+}
+
+impl std::io::Read for Polled<'_, '_> {
+    fn read(&mut self, buf: &mut [u8]) -> std::io::Result<usize> {
+        let mut buf = tokio::io::ReadBuf::new(buf);
+        let poll =
+            tokio::io::AsyncRead::poll_read(std::pin::Pin::new(&mut *self.tcp), self.cx, &mut buf);
+        pending(poll).map(|()| buf.filled().len())
+    }
+}
+
+impl std::io::Write for Polled<'_, '_> {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        pending(tokio::io::AsyncWrite::poll_write(
+            std::pin::Pin::new(&mut *self.tcp),
+            self.cx,
+            buf,
+        ))
+    }
+
+    fn flush(&mut self) -> std::io::Result<()> {
+        pending(tokio::io::AsyncWrite::poll_flush(
+            std::pin::Pin::new(&mut *self.tcp),
+            self.cx,
+        ))
+    }
+}
+
 /// The control connection of a session.
 pub(crate) fn control(session: &mut Session) -> &mut Control {
     session.control_mut()
