@@ -30,6 +30,13 @@ pub(crate) struct Pump {
     end: usize,
     /// How much to read ahead (0: rustls reads the socket itself).
     ahead: usize,
+    /// The socket says "not now" instead of waiting (tokio's): a read
+    /// goes on reading it until the caller's buffer is full or it has
+    /// nothing more, so a download's blocks stay whole.
+    eager: bool,
+    /// A socket error met after a read had bytes to return: the next
+    /// read reports it.
+    deferred: Option<io::Error>,
 }
 
 /// The bytes already read ahead, and no more: rustls takes records there
@@ -64,7 +71,16 @@ impl Pump {
             start: 0,
             end: 0,
             ahead,
+            eager: false,
+            deferred: None,
         }
+    }
+
+    /// For a socket that says "not now" instead of waiting: a read takes
+    /// in what the socket has until the caller's buffer is full.
+    pub(crate) fn eager(mut self) -> Self {
+        self.eager = true;
+        self
     }
 
     pub(crate) fn conn(&self) -> &ClientConnection {
@@ -158,6 +174,9 @@ impl Pump {
         sock: &mut S,
         buf: &mut [u8],
     ) -> io::Result<usize> {
+        if let Some(e) = self.deferred.take() {
+            return Err(e);
+        }
         self.handshake(sock)?;
         if buf.is_empty() {
             return Ok(0);
@@ -170,12 +189,36 @@ impl Pump {
         }
         loop {
             match self.conn.reader().read(buf) {
-                Ok(n) => return self.read_more(sock, buf, n),
+                Ok(n) => return self.fill(sock, buf, n),
                 Err(e) if would_block(&e) => {}
                 Err(e) => return Err(e),
             }
             self.take_in(sock)?;
         }
+    }
+
+    /// After a read gave `n` bytes: more from the read-ahead and, when the
+    /// pump is eager, from the socket until it has nothing more.
+    fn fill<S: Read + Write>(
+        &mut self,
+        sock: &mut S,
+        buf: &mut [u8],
+        n: usize,
+    ) -> io::Result<usize> {
+        let mut n = self.read_more(sock, buf, n)?;
+        while self.eager && n > 0 && n < buf.len() {
+            match self.take_in(sock) {
+                Ok(true) => n = self.read_more(sock, buf, n)?,
+                Ok(false) => break,
+                Err(e) => {
+                    if !would_block(&e) {
+                        self.deferred = Some(e);
+                    }
+                    break;
+                }
+            }
+        }
+        Ok(n)
     }
 
     /// After a read gave `n` bytes: more plaintext from the records
@@ -327,7 +370,7 @@ mod tests {
         }
     }
 
-    fn pair() -> (Pump, ServerConnection) {
+    fn pair(eager: bool) -> (Pump, ServerConnection) {
         let key = rcgen::KeyPair::generate().unwrap();
         let params = rcgen::CertificateParams::new(vec!["localhost".to_owned()]).unwrap();
         let cert = params.self_signed(&key).unwrap();
@@ -351,8 +394,9 @@ mod tests {
             .with_no_client_auth();
         let name = ServerName::try_from("localhost").unwrap();
         let conn = ClientConnection::new(Arc::new(client), name).unwrap();
+        let pump = Pump::new(conn, AHEAD);
         (
-            Pump::new(conn, AHEAD),
+            if eager { pump.eager() } else { pump },
             ServerConnection::new(Arc::new(server)).unwrap(),
         )
     }
@@ -382,9 +426,9 @@ mod tests {
     }
 
     impl Link {
-        /// A link whose handshake ran.
-        fn up() -> Link {
-            let (pump, server) = pair();
+        /// A link whose handshake ran (an eager pump: tokio's).
+        fn up(eager: bool) -> Link {
+            let (pump, server) = pair(eager);
             let mut link = Link {
                 pump,
                 server,
@@ -434,8 +478,12 @@ mod tests {
 
     #[test]
     fn every_call_can_stop_and_go_on() {
-        let mut link = Link::up();
+        for eager in [false, true] {
+            moves_both_ways(Link::up(eager));
+        }
+    }
 
+    fn moves_both_ways(mut link: Link) {
         // Up: 300 000 bytes in writes of any size, each accepted byte sent
         // once.
         let up: Vec<u8> = (0..300_000u32).map(|i| (i * 7 % 251) as u8).collect();
@@ -465,7 +513,7 @@ mod tests {
 
     #[test]
     fn an_end_without_close_notify_is_told() {
-        let mut link = Link::up();
+        let mut link = Link::up(true);
         link.server_sends(b"partial", false);
         let mut buf = [0u8; 64];
         let n = link.read(&mut buf).unwrap();
@@ -476,7 +524,7 @@ mod tests {
 
     #[test]
     fn a_forged_record_is_invalid_data() {
-        let mut link = Link::up();
+        let mut link = Link::up(true);
         // An application-data record whose contents were never encrypted.
         link.sock.rx.extend([23, 3, 3, 0, 20]);
         link.sock.rx.extend([0xAA; 20]);

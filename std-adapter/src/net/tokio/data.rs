@@ -53,7 +53,7 @@ impl DataStream {
     /// PROT P.
     pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
         let tls = match &settings.tls {
-            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD)),
+            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD).eager()),
             None => None,
         };
         Ok(DataStream {
