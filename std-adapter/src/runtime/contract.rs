@@ -35,6 +35,17 @@ async fn files(path: &Path) -> io::Result<()> {
     rt::set_modified(&file, SystemTime::UNIX_EPOCH).await?;
     let _: rt::File = rt::from_std(std::fs::File::open(path)?);
     let _: std::fs::Metadata = rt::fs::metadata(path).await?;
+    let _: std::fs::Metadata = rt::fs::symlink_metadata(path).await?;
+    let _: std::path::PathBuf = rt::fs::canonicalize(path).await?;
+    rt::fs::create_dir(path).await?;
+    rt::fs::create_dir_all(path).await?;
+    let _: String = rt::fs::read_to_string(path).await?;
+    rt::fs::remove_dir(path).await?;
+    rt::fs::remove_file(path).await?;
+    rt::fs::rename(path, path).await?;
+    let _: rt::File = rt::File::open(path).await?;
+    let _: std::fs::Metadata = file.metadata().await?;
+    file.set_len(0).await?;
     let _: u8 = rt::unblock(|| Ok(1u8)).await?;
     rt::sleep(Duration::ZERO).await;
     Ok(())

@@ -7,8 +7,11 @@
 //! value it would have given (the core's `bisync` rule).
 //! `contract.rs` names every item with its types and is compiled against
 //! each runtime, so a runtime that lacks an item, or gives one another
-//! shape, does not build. A third runtime (WASI's) is one more file here
-//! and one more line below.
+//! shape, does not build. A third runtime is one more file here and one
+//! more line below. Under WASI the tokio runtime is tokio's sockets and
+//! timers (`--cfg tokio_unstable`, WASIp2) with std's files and name
+//! lookup run in place (`inline_files.rs`): a component has no threads
+//! for `tokio::fs` or `lookup_host`.
 //!
 //! | item | what it is |
 //! |------|------------|
@@ -28,6 +31,8 @@
 //! | `run_all(first, extra, worker)` | one worker per session, all at once |
 
 pub(crate) mod blocking;
+#[cfg(all(feature = "tokio", target_os = "wasi"))]
+mod inline_files;
 #[cfg(feature = "tokio")]
 pub(crate) mod tokio;
 

@@ -1,6 +1,7 @@
 //! The tokio runtime: tokio's sockets, files and timers; concurrent work
 //! runs as futures of the caller's task (no task spawned). Every item of
-//! the contract ([`super`]) as an `async fn` where it waits.
+//! the contract ([`super`]) as an `async fn` where it waits. Under WASI
+//! (no threads) files and name lookups are std's, run in place.
 
 use std::future::Future;
 use std::io;
@@ -10,8 +11,12 @@ use std::time::{Duration, SystemTime};
 use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt};
 use tokio::net::{TcpSocket, TcpStream};
 
+#[cfg(target_os = "wasi")]
+pub(crate) use super::inline_files::{File, OpenOptions, fs};
 pub(crate) use embedded_io_async::{Read as DataRead, Write as DataWrite};
+#[cfg(not(target_os = "wasi"))]
 pub(crate) use tokio::fs;
+#[cfg(not(target_os = "wasi"))]
 pub(crate) use tokio::fs::{File, OpenOptions};
 pub(crate) use tokio::io::AsyncSeekExt as Seek;
 pub(crate) use tokio::io::{AsyncReadExt as TcpRead, AsyncWriteExt as TcpWrite};
@@ -54,8 +59,17 @@ impl<R: AsyncRead + Unpin + ?Sized> Source for R {
 }
 
 /// The addresses of `host`.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
     Ok(tokio::net::lookup_host((host, port)).await?.collect())
+}
+
+/// The addresses of `host`: WASI's name lookup through std (tokio's
+/// `lookup_host` needs a thread to block).
+#[cfg(target_os = "wasi")]
+pub(crate) async fn resolve(host: &str, port: u16) -> io::Result<Vec<SocketAddr>> {
+    use std::net::ToSocketAddrs;
+    Ok((host, port).to_socket_addrs()?.collect())
 }
 
 /// Connects to `addr` from `source` (any port) when given, within `timeout`.
@@ -85,28 +99,77 @@ pub(crate) async fn tcp_connect(
 }
 
 /// A listening socket of this runtime.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) type Listener = tokio::net::TcpListener;
 
 /// A socket listening on `addr`.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) async fn listen(addr: SocketAddr) -> io::Result<Listener> {
     Listener::bind(addr).await
 }
 
 /// One connection on `listener`, within `timeout` when given.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) async fn accept(
     listener: &Listener,
     timeout: Option<Duration>,
 ) -> io::Result<(Tcp, SocketAddr)> {
+    within_accept(timeout, listener.accept()).await
+}
+
+/// A listening socket under WASI: std's, non-blocking (tokio's `accept`
+/// fails there with EINVAL, wasmtime 2026).
+#[cfg(target_os = "wasi")]
+pub(crate) type Listener = std::net::TcpListener;
+
+/// A socket listening on `addr`.
+#[cfg(target_os = "wasi")]
+pub(crate) async fn listen(addr: SocketAddr) -> io::Result<Listener> {
+    let listener = Listener::bind(addr)?;
+    listener.set_nonblocking(true)?;
+    Ok(listener)
+}
+
+/// One connection on `listener`, within `timeout` when given: asked for
+/// every few milliseconds (WASI gives tokio no readiness for a std
+/// listener), the wait growing to 16 ms.
+#[cfg(target_os = "wasi")]
+pub(crate) async fn accept(
+    listener: &Listener,
+    timeout: Option<Duration>,
+) -> io::Result<(Tcp, SocketAddr)> {
+    within_accept(timeout, async {
+        let mut pause = Duration::from_millis(1);
+        loop {
+            match listener.accept() {
+                Ok((tcp, from)) => {
+                    tcp.set_nonblocking(true)?;
+                    return Ok((Tcp::from_std(tcp)?, from));
+                }
+                Err(e) if e.kind() == io::ErrorKind::WouldBlock => {
+                    tokio::time::sleep(pause).await;
+                    pause = (pause * 2).min(Duration::from_millis(16));
+                }
+                Err(e) => return Err(e),
+            }
+        }
+    })
+    .await
+}
+
+/// An accept within `timeout`.
+async fn within_accept(
+    timeout: Option<Duration>,
+    accept: impl Future<Output = io::Result<(Tcp, SocketAddr)>>,
+) -> io::Result<(Tcp, SocketAddr)> {
     match timeout {
-        Some(t) => tokio::time::timeout(t, listener.accept())
-            .await
-            .unwrap_or_else(|_| {
-                Err(io::Error::new(
-                    io::ErrorKind::TimedOut,
-                    "the server did not open the data connection",
-                ))
-            }),
-        None => listener.accept().await,
+        Some(t) => tokio::time::timeout(t, accept).await.unwrap_or_else(|_| {
+            Err(io::Error::new(
+                io::ErrorKind::TimedOut,
+                "the server did not open the data connection",
+            ))
+        }),
+        None => accept.await,
     }
 }
 
@@ -144,9 +207,17 @@ pub(crate) fn from_std(file: std::fs::File) -> File {
 }
 
 /// Sets a file's modification time, after the writes in flight.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) async fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
     let file = file.try_clone().await?.into_std().await;
     file.set_modified(when)
+}
+
+/// Sets a file's modification time (its writes are done: they run in
+/// place).
+#[cfg(target_os = "wasi")]
+pub(crate) async fn set_modified(file: &File, when: SystemTime) -> io::Result<()> {
+    file.std().set_modified(when)
 }
 
 /// Waits `pause`.
@@ -155,12 +226,22 @@ pub(crate) async fn sleep(pause: Duration) {
 }
 
 /// Runs `f` (local file system work) on tokio's blocking threads.
+#[cfg(not(target_os = "wasi"))]
 pub(crate) async fn unblock<T: Send + 'static>(
     f: impl FnOnce() -> io::Result<T> + Send + 'static,
 ) -> io::Result<T> {
     tokio::task::spawn_blocking(f)
         .await
         .unwrap_or_else(|e| Err(io::Error::other(e)))
+}
+
+/// Runs `f` (local file system work) in place: a WASI component has no
+/// other thread.
+#[cfg(target_os = "wasi")]
+pub(crate) async fn unblock<T: Send + 'static>(
+    f: impl FnOnce() -> io::Result<T> + Send + 'static,
+) -> io::Result<T> {
+    f()
 }
 
 /// A large future on the heap (a segmented download inside a mirror's

@@ -80,7 +80,14 @@ fn socket_ready(tcp: &TcpStream) -> bool {
         let mut byte = [0u8; 1];
         let mut buf = ReadBuf::new(&mut byte);
         let mut cx = Context::from_waker(Waker::noop());
-        matches!(tcp.poll_peek(&mut cx, &mut buf), Poll::Ready(_))
+        let peek = tcp.poll_peek(&mut cx, &mut buf);
+        match peek {
+            Poll::Pending => false,
+            // WASI's sockets cannot peek: no reply is taken as waiting
+            // (as the blocking side does there).
+            Poll::Ready(Err(e)) if e.kind() == std::io::ErrorKind::Unsupported => false,
+            Poll::Ready(_) => true,
+        }
     }
 }
 
