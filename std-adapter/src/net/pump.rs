@@ -37,6 +37,13 @@ pub(crate) struct Pump {
     /// A socket error met after a read had bytes to return: the next
     /// read reports it.
     deferred: Option<io::Error>,
+    /// TLS bytes taken from rustls and not yet written (`out[sent..]`):
+    /// what rustls has to send goes out in one write, so two records in
+    /// a row (ChangeCipherSpec and Finished) are one segment. Where
+    /// TCP_NODELAY is not to be had (WASI), two small writes in a row
+    /// wait for the peer's delayed ACK: 40 ms per FTPS data connection.
+    out: Vec<u8>,
+    sent: usize,
 }
 
 /// The bytes already read ahead, and no more: rustls takes records there
@@ -73,11 +80,14 @@ impl Pump {
             ahead,
             eager: false,
             deferred: None,
+            out: Vec::new(),
+            sent: 0,
         }
     }
 
     /// For a socket that says "not now" instead of waiting: a read takes
     /// in what the socket has until the caller's buffer is full.
+    #[cfg_attr(not(feature = "tokio"), allow(dead_code))]
     pub(crate) fn eager(mut self) -> Self {
         self.eager = true;
         self
@@ -91,14 +101,25 @@ impl Pump {
         &mut self.conn
     }
 
-    /// Writes the TLS bytes rustls holds, all of them.
+    /// Writes the TLS bytes rustls holds, all of them: gathered, then
+    /// written in one go (a "not now" keeps the rest for the next call).
     fn push<S: Write>(&mut self, sock: &mut S) -> io::Result<()> {
-        while self.conn.wants_write() {
-            if self.conn.write_tls(sock)? == 0 {
-                return Err(io::ErrorKind::WriteZero.into());
+        loop {
+            if self.sent == self.out.len() {
+                if !self.conn.wants_write() {
+                    return Ok(());
+                }
+                self.out.clear();
+                self.sent = 0;
+                while self.conn.wants_write() {
+                    self.conn.write_tls(&mut self.out)?;
+                }
+            }
+            match sock.write(&self.out[self.sent..])? {
+                0 => return Err(io::ErrorKind::WriteZero.into()),
+                n => self.sent += n,
             }
         }
-        Ok(())
     }
 
     /// Passive mode: the ClientHello goes out as soon as the connection is
