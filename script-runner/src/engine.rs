@@ -11,6 +11,7 @@ use rhai::{Array, Dynamic, Engine, INT, Map};
 
 use crate::errors::{Rr, usage};
 use crate::runner::{Runner, now_utc, sleep};
+use crate::side::bisync;
 
 /// Limits of a script run.
 #[derive(Clone, Copy, Debug)]
@@ -92,6 +93,7 @@ fn strings(v: Vec<String>) -> Array {
 
 /// Registers `$name` as a function of the runner: the body sees the
 /// runner mutably borrowed as `$r`.
+#[cfg(not(target_os = "wasi"))]
 macro_rules! reg {
     ($engine:ident, $runner:ident, $name:literal, |$r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
         let rc = $runner.clone();
@@ -102,7 +104,22 @@ macro_rules! reg {
     }};
 }
 
+/// Registers `$name` as a function of the runner: the body (written with
+/// `.await`) sees the runner mutably borrowed as `$r`, and the script
+/// waits for it ([`crate::side::wait`]).
+#[cfg(target_os = "wasi")]
+macro_rules! reg {
+    ($engine:ident, $runner:ident, $name:literal, |$r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+        let rc = $runner.clone();
+        $engine.register_fn($name, move |$($arg: $ty),*| {
+            let mut $r = rc.borrow_mut();
+            crate::side::wait(async move { $body })
+        });
+    }};
+}
+
 /// The engine with every runner function on `runner`.
+#[bisync]
 pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     let mut engine = Engine::new_raw();
     engine.register_global_module(StandardPackage::new().as_shared_module());
@@ -124,136 +141,167 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     let r = &runner;
     // Sessions.
     reg!(engine, r, "connect", |s, host: &str| s
-        .connect(host, 21, false));
+        .connect(host, 21, false)
+        .await);
     reg!(engine, r, "connect", |s, host: &str, port: INT| s
-        .connect(host, port, false));
+        .connect(host, port, false)
+        .await);
     reg!(engine, r, "connect_tls", |s, host: &str| s
-        .connect(host, 21, true));
+        .connect(host, 21, true)
+        .await);
     reg!(engine, r, "connect_tls", |s, host: &str, port: INT| s
-        .connect(host, port, true));
+        .connect(host, port, true)
+        .await);
     reg!(engine, r, "welcome", |s| s.welcome());
-    reg!(engine, r, "login", |s| s.login_default());
+    reg!(engine, r, "login", |s| s.login_default().await);
     reg!(engine, r, "login", |s, user: &str, pass: &str| s
-        .login_as(user, pass, ""));
+        .login_as(user, pass, "")
+        .await);
     reg!(
         engine,
         r,
         "login",
-        |s, user: &str, pass: &str, acct: &str| s.login_as(user, pass, acct)
+        |s, user: &str, pass: &str, acct: &str| s.login_as(user, pass, acct).await
     );
-    reg!(engine, r, "quit", |s| s.quit());
-    reg!(engine, r, "abort", |s| s.with(|f| f.abort()));
+    reg!(engine, r, "quit", |s| s.quit().await);
+    reg!(engine, r, "abort", |s| s
+        .with(async |f| f.abort().await)
+        .await);
     reg!(engine, r, "close", |s| {
         s.close();
         Ok::<(), Box<rhai::EvalAltResult>>(())
     });
 
     // Remote directories and files.
-    reg!(engine, r, "cwd", |s, path: &str| s.with(|f| f.cwd(path)));
-    reg!(engine, r, "cdup", |s| s.with(|f| f.cdup()));
-    reg!(engine, r, "pwd", |s| s.with(|f| f.pwd()));
-    reg!(engine, r, "mkd", |s, path: &str| s.with(|f| f.mkd(path)));
-    reg!(engine, r, "rmd", |s, path: &str| s.with(|f| f.rmd(path)));
+    reg!(engine, r, "cwd", |s, path: &str| s
+        .with(async |f| f.cwd(path).await)
+        .await);
+    reg!(engine, r, "cdup", |s| s
+        .with(async |f| f.cdup().await)
+        .await);
+    reg!(engine, r, "pwd", |s| s.with(async |f| f.pwd().await).await);
+    reg!(engine, r, "mkd", |s, path: &str| s
+        .with(async |f| f.mkd(path).await)
+        .await);
+    reg!(engine, r, "rmd", |s, path: &str| s
+        .with(async |f| f.rmd(path).await)
+        .await);
     reg!(engine, r, "delete", |s, path: &str| s
-        .with(|f| f.delete(path)));
+        .with(async |f| f.delete(path).await)
+        .await);
     reg!(engine, r, "rename", |s, from: &str, to: &str| s
-        .with(|f| f.rename(from, to)));
-    reg!(engine, r, "size", |s, path: &str| s.size(path));
-    reg!(engine, r, "mdtm", |s, path: &str| s.mdtm(path));
-    reg!(engine, r, "exists", |s, path: &str| s.exists(path));
+        .with(async |f| f.rename(from, to).await)
+        .await);
+    reg!(engine, r, "size", |s, path: &str| s.size(path).await);
+    reg!(engine, r, "mdtm", |s, path: &str| s.mdtm(path).await);
+    reg!(engine, r, "exists", |s, path: &str| s.exists(path).await);
 
     // Listings.
-    reg!(engine, r, "nlst", |s| s.with(|f| f.nlst(None)).map(strings));
+    reg!(engine, r, "nlst", |s| s
+        .with(async |f| f.nlst(None).await)
+        .await
+        .map(strings));
     reg!(engine, r, "nlst", |s, path: &str| s
-        .with(|f| f.nlst(Some(path)))
+        .with(async |f| f.nlst(Some(path)).await)
+        .await
         .map(strings));
-    reg!(engine, r, "dir", |s| s.with(|f| f.dir(None)).map(strings));
+    reg!(engine, r, "dir", |s| s
+        .with(async |f| f.dir(None).await)
+        .await
+        .map(strings));
     reg!(engine, r, "dir", |s, path: &str| s
-        .with(|f| f.dir(Some(path)))
+        .with(async |f| f.dir(Some(path)).await)
+        .await
         .map(strings));
-    reg!(engine, r, "mlsd", |s| s.mlsd(None));
-    reg!(engine, r, "mlsd", |s, path: &str| s.mlsd(Some(path)));
+    reg!(engine, r, "mlsd", |s| s.mlsd(None).await);
+    reg!(engine, r, "mlsd", |s, path: &str| s.mlsd(Some(path)).await);
 
     // Transfers.
-    reg!(engine, r, "retr", |s, remote: &str| s.retr(
-        remote,
-        None,
-        Put::default()
-    ));
-    reg!(engine, r, "retr", |s, remote: &str, opts: Map| s.retr(
-        remote,
-        None,
-        get_of(&opts)?
-    ));
-    reg!(engine, r, "retr", |s, remote: &str, local: &str| s.retr(
-        remote,
-        Some(local),
-        Put::default()
-    ));
+    reg!(engine, r, "retr", |s, remote: &str| s
+        .retr(remote, None, Put::default())
+        .await);
+    reg!(engine, r, "retr", |s, remote: &str, opts: Map| s
+        .retr(remote, None, get_of(&opts)?)
+        .await);
+    reg!(engine, r, "retr", |s, remote: &str, local: &str| s
+        .retr(remote, Some(local), Put::default())
+        .await);
     reg!(engine, r, "retr", |s,
                              remote: &str,
                              local: &str,
                              opts: Map| s
-        .retr(remote, Some(local), get_of(&opts)?));
+        .retr(remote, Some(local), get_of(&opts)?)
+        .await);
     reg!(engine, r, "retr_text", |s, remote: &str| s
-        .retr_text(remote));
-    reg!(engine, r, "stor", |s, local: &str| s.stor(
-        local,
-        None,
-        Put::default()
-    ));
-    reg!(engine, r, "stor", |s, local: &str, opts: Map| s.stor(
-        local,
-        None,
-        put_of(&opts)?
-    ));
-    reg!(engine, r, "stor", |s, local: &str, remote: &str| s.stor(
-        local,
-        Some(remote),
-        Put::default()
-    ));
+        .retr_text(remote)
+        .await);
+    reg!(engine, r, "stor", |s, local: &str| s
+        .stor(local, None, Put::default())
+        .await);
+    reg!(engine, r, "stor", |s, local: &str, opts: Map| s
+        .stor(local, None, put_of(&opts)?)
+        .await);
+    reg!(engine, r, "stor", |s, local: &str, remote: &str| s
+        .stor(local, Some(remote), Put::default())
+        .await);
     reg!(engine, r, "stor", |s,
                              local: &str,
                              remote: &str,
                              opts: Map| s
-        .stor(local, Some(remote), put_of(&opts)?));
+        .stor(local, Some(remote), put_of(&opts)?)
+        .await);
     reg!(engine, r, "stor_text", |s, remote: &str, text: &str| s
-        .stor_text(remote, text));
+        .stor_text(remote, text)
+        .await);
     reg!(engine, r, "appe", |s, local: &str, remote: &str| s
-        .appe(local, remote));
+        .appe(local, remote)
+        .await);
 
     // Mirroring.
     reg!(engine, r, "mirror", |s, remote: &str, local: &str| s
-        .mirror(false, remote, local, &Map::new()));
+        .mirror(false, remote, local, &Map::new())
+        .await);
     reg!(
         engine,
         r,
         "mirror",
-        |s, remote: &str, local: &str, opts: Map| s.mirror(false, remote, local, &opts)
+        |s, remote: &str, local: &str, opts: Map| s.mirror(false, remote, local, &opts).await
     );
     reg!(engine, r, "mirror_up", |s, local: &str, remote: &str| s
-        .mirror(true, local, remote, &Map::new()));
+        .mirror(true, local, remote, &Map::new())
+        .await);
     reg!(
         engine,
         r,
         "mirror_up",
-        |s, local: &str, remote: &str, opts: Map| s.mirror(true, local, remote, &opts)
+        |s, local: &str, remote: &str, opts: Map| s.mirror(true, local, remote, &opts).await
     );
 
     // Commands and settings.
     reg!(engine, r, "sendcmd", |s, cmd: &str| s
-        .with(|f| f.sendcmd(cmd)));
+        .with(async |f| f.sendcmd(cmd).await)
+        .await);
     reg!(engine, r, "voidcmd", |s, cmd: &str| s
-        .with(|f| f.voidcmd(cmd)));
-    reg!(engine, r, "feat", |s| s.with(|f| f.feat()).map(strings));
-    reg!(engine, r, "binary", |s| s.set_ascii(false));
-    reg!(engine, r, "ascii", |s| s.set_ascii(true));
-    reg!(engine, r, "passive", |s, on: bool| s.with(|f| {
-        f.set_pasv(on);
-        Ok(())
-    }));
-    reg!(engine, r, "prot_p", |s| s.with(|f| f.prot_p()));
-    reg!(engine, r, "prot_c", |s| s.with(|f| f.prot_c()));
+        .with(async |f| f.voidcmd(cmd).await)
+        .await);
+    reg!(engine, r, "feat", |s| s
+        .with(async |f| f.feat().await)
+        .await
+        .map(strings));
+    reg!(engine, r, "binary", |s| s.set_ascii(false).await);
+    reg!(engine, r, "ascii", |s| s.set_ascii(true).await);
+    reg!(engine, r, "passive", |s, on: bool| s
+        .with(async |f| {
+            f.set_pasv(on);
+            Ok(())
+        })
+        .await);
+    reg!(engine, r, "prot_p", |s| s
+        .with(async |f| f.prot_p().await)
+        .await);
+    reg!(engine, r, "prot_c", |s| s
+        .with(async |f| f.prot_c().await)
+        .await);
     reg!(engine, r, "set_debuglevel", |s, level: INT| s
         .set_debuglevel(level));
     reg!(engine, r, "set_encoding", |s, name: &str| s

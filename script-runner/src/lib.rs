@@ -13,6 +13,7 @@ pub mod errors;
 mod logger;
 pub mod runner;
 pub mod sandbox;
+mod side;
 
 use std::cell::RefCell;
 use std::path::PathBuf;
@@ -223,9 +224,9 @@ pub fn run(cli: Cli) -> ExitCode {
         proxy,
     )));
     if let Some(url) = &url {
-        let opened = runner.borrow_mut().open_url(url);
+        let opened = side::wait(runner.borrow_mut().open_url(url));
         if let Err(e) = opened {
-            runner.borrow_mut().end_session();
+            side::end_session(&runner);
             return fail(errors::describe(&e), 1);
         }
     }
@@ -243,7 +244,7 @@ pub fn run(cli: Cli) -> ExitCode {
         .map_err(|e| e.into())
         .and_then(|ast| engine.run_ast_with_scope(&mut scope, &ast));
     // A session still open says goodbye, after an error too.
-    runner.borrow_mut().end_session();
+    side::end_session(&runner);
     match result {
         Ok(()) => ExitCode::SUCCESS,
         Err(e) => fail(errors::describe(&e), 1),

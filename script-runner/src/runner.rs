@@ -5,12 +5,13 @@ use std::io::{BufRead, BufReader, Cursor, IsTerminal, Write};
 use std::path::PathBuf;
 use std::time::Duration;
 
-use ftp_std::{Error, Ftp, Options, Progress, Reply, Security, Url};
+use ftp_std::{Error, Options, Progress, Reply, Security, Url};
 use indicatif::{ProgressBar, ProgressStyle};
 use rhai::{Array, Dynamic, INT, Map};
 
 use crate::errors::{Rr, ftp_error, local_io, usage};
 use crate::sandbox::{Sandbox, local_name_for};
+use crate::side::{self, Ftp, Local, bisync};
 
 /// What a script gets from an ftp-std result: replies become their text.
 pub trait ToScript {
@@ -95,10 +96,37 @@ impl ProxyChoice {
     }
 }
 
+/// How the mirror's and the segmented download's other sessions are made:
+/// like the runner's own (server, options, login, PROT P).
+struct Maker {
+    host: String,
+    port: u16,
+    options: Options,
+    login: (String, String, String),
+    secure: bool,
+    level: u8,
+}
+
+#[bisync]
+impl Maker {
+    /// A new session, logged in.
+    async fn open(&self) -> Result<Ftp, Error> {
+        let mut ftp = Ftp::connect(&self.host, self.port, &self.options).await?;
+        ftp.set_debuglevel(self.level);
+        let (user, pass, acct) = &self.login;
+        ftp.login(user, pass, acct).await?;
+        if self.secure {
+            ftp.prot_p().await?;
+        }
+        Ok(ftp)
+    }
+}
+
 fn bad_int(what: &str, v: INT) -> Box<rhai::EvalAltResult> {
     usage(format!("{what} {v} is out of range"))
 }
 
+#[bisync]
 impl Runner {
     /// A runner without a session yet.
     pub fn new(
@@ -137,16 +165,18 @@ impl Runner {
     // ----- sessions ---------------------------------------------------------
 
     /// Connects (closing a session that is open) and returns the welcome.
-    pub fn connect(&mut self, host: &str, port: INT, tls: bool) -> Rr<String> {
+    pub async fn connect(&mut self, host: &str, port: INT, tls: bool) -> Rr<String> {
         let port = u16::try_from(port).map_err(|_| bad_int("port", port))?;
-        self.end_session();
+        self.end_session().await;
         self.logged_in = None;
         let mut options = self.options.clone();
         if tls || self.require_tls {
             options.security = Security::Explicit;
         }
         options.proxy = self.proxy.for_host(host)?;
-        let mut ftp = Ftp::connect(host, port, &options).map_err(ftp_error)?;
+        let mut ftp = Ftp::connect(host, port, &options)
+            .await
+            .map_err(ftp_error)?;
         ftp.set_debuglevel(self.debuglevel);
         let welcome = ftp.getwelcome();
         self.secure = options.security != Security::None;
@@ -157,7 +187,7 @@ impl Runner {
     }
 
     /// Connects to `--url`, logs in and goes to the URL's path.
-    pub fn open_url(&mut self, url: &Url) -> Rr<()> {
+    pub async fn open_url(&mut self, url: &Url) -> Rr<()> {
         let mut options = self.options.clone();
         if self.require_tls {
             options.security = Security::Explicit;
@@ -166,16 +196,16 @@ impl Runner {
             options.security = Security::Implicit;
         }
         options.proxy = self.proxy.for_host(&url.host)?;
-        let mut ftp = Ftp::connect_url(url, &options).map_err(ftp_error)?;
+        let mut ftp = Ftp::connect_url(url, &options).await.map_err(ftp_error)?;
         ftp.set_debuglevel(self.debuglevel);
         self.secure = ftp.control_is_tls() || options.security != Security::None;
         self.host = url.host.clone();
         self.made_with = Some((url.port, options));
         self.ftp = Some(ftp);
         let (user, pass, acct) = self.default_credentials()?;
-        self.login_as(&user, &pass, &acct)?;
+        self.login_as(&user, &pass, &acct).await?;
         if !url.path.is_empty() {
-            self.ftp()?.cwd(&url.path).map_err(ftp_error)?;
+            self.ftp()?.cwd(&url.path).await.map_err(ftp_error)?;
         }
         Ok(())
     }
@@ -203,21 +233,25 @@ impl Runner {
     /// `login()`: with the configured credentials (`--url`, `FTP_USER`,
     /// `--netrc`, else anonymous); a no-op returning the earlier reply when
     /// the runner already logged in (`--url`).
-    pub fn login_default(&mut self) -> Rr<String> {
+    pub async fn login_default(&mut self) -> Rr<String> {
         if let Some(reply) = &self.logged_in {
             return Ok(reply.clone());
         }
         let (user, pass, acct) = self.default_credentials()?;
-        self.login_as(&user, &pass, &acct)
+        self.login_as(&user, &pass, &acct).await
     }
 
     /// `login(user, pass[, acct])`.
-    pub fn login_as(&mut self, user: &str, pass: &str, acct: &str) -> Rr<String> {
+    pub async fn login_as(&mut self, user: &str, pass: &str, acct: &str) -> Rr<String> {
         let secure = self.secure;
         let ftp = self.ftp()?;
-        let reply = ftp.login(user, pass, acct).map_err(ftp_error)?.into_text();
+        let reply = ftp
+            .login(user, pass, acct)
+            .await
+            .map_err(ftp_error)?
+            .into_text();
         if secure {
-            ftp.prot_p().map_err(ftp_error)?;
+            ftp.prot_p().await.map_err(ftp_error)?;
         }
         self.logged_in = Some(reply.clone());
         self.logged_in_as = Some((user.to_string(), pass.to_string(), acct.to_string()));
@@ -230,8 +264,8 @@ impl Runner {
     }
 
     /// `quit()`: says goodbye; the session is gone afterwards.
-    pub fn quit(&mut self) -> Rr<String> {
-        let result = self.ftp()?.quit();
+    pub async fn quit(&mut self) -> Rr<String> {
+        let result = self.ftp()?.quit().await;
         self.ftp = None;
         self.logged_in = None;
         result.map(Reply::into_text).map_err(ftp_error)
@@ -247,10 +281,10 @@ impl Runner {
     /// (a server logs a session that just drops as aborted): when the
     /// script ends, fails, or connects elsewhere. Nothing is sent when the
     /// control connection is already gone or out of step.
-    pub fn end_session(&mut self) {
+    pub async fn end_session(&mut self) {
         if let Some(mut ftp) = self.ftp.take()
             && ftp.is_open()
-            && let Err(e) = ftp.quit()
+            && let Err(e) = ftp.quit().await
         {
             log::debug!("QUIT at the end: {e}");
         }
@@ -258,20 +292,24 @@ impl Runner {
     }
 
     /// Runs `f` on the session, FTP errors becoming script errors.
-    pub fn with<T: ToScript>(
+    pub async fn with<T: ToScript>(
         &mut self,
-        f: impl FnOnce(&mut Ftp) -> Result<T, Error>,
+        f: impl AsyncFnOnce(&mut Ftp) -> Result<T, Error>,
     ) -> Rr<T::Value> {
-        f(self.ftp()?).map(ToScript::to_script).map_err(ftp_error)
+        f(self.ftp()?)
+            .await
+            .map(ToScript::to_script)
+            .map_err(ftp_error)
     }
 
     // ----- settings -----------------------------------------------------------
 
     /// `binary()` / `ascii()`: the mode of retr and stor.
-    pub fn set_ascii(&mut self, ascii: bool) -> Rr<String> {
+    pub async fn set_ascii(&mut self, ascii: bool) -> Rr<String> {
         let ftp = self.ftp()?;
         let reply = ftp
             .voidcmd(if ascii { "TYPE A" } else { "TYPE I" })
+            .await
             .map_err(ftp_error)?
             .into_text();
         self.ascii = ascii;
@@ -316,8 +354,8 @@ impl Runner {
     /// `size(path)`: int, or () when the server has no SIZE (500, 502) or
     /// answers another 2xx than 213 (ftplib's None). Other refusals are
     /// errors, and so is a 213 without a number.
-    pub fn size(&mut self, path: &str) -> Rr<Dynamic> {
-        match self.ftp()?.size(path) {
+    pub async fn size(&mut self, path: &str) -> Rr<Dynamic> {
+        match self.ftp()?.size(path).await {
             Ok(Some(s)) => Ok(Dynamic::from(INT::try_from(s).unwrap_or(INT::MAX))),
             Ok(None) => Ok(Dynamic::UNIT),
             Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
@@ -327,8 +365,8 @@ impl Runner {
 
     /// `mdtm(path)`: `YYYYMMDDHHMMSS`, or () when the server has no MDTM
     /// (500, 502).
-    pub fn mdtm(&mut self, path: &str) -> Rr<Dynamic> {
-        match self.ftp()?.mdtm(path) {
+    pub async fn mdtm(&mut self, path: &str) -> Rr<Dynamic> {
+        match self.ftp()?.mdtm(path).await {
             // Whole seconds: the fraction some servers add is dropped.
             Ok(t) => Ok(t.to_string().chars().take(14).collect::<String>().into()),
             Err(Error::Permanent(r)) if matches!(r.code().get(), 500 | 502) => Ok(Dynamic::UNIT),
@@ -339,7 +377,7 @@ impl Runner {
     /// `exists(path)`: a file (SIZE), a directory (CWD there and back) or
     /// anything NLST names. A refusal means no (ftp-srv refuses a listing
     /// of a missing path with 451); a broken connection is still an error.
-    pub fn exists(&mut self, path: &str) -> Rr<bool> {
+    pub async fn exists(&mut self, path: &str) -> Rr<bool> {
         fn refused(e: &Error) -> bool {
             match e {
                 Error::Permanent(_) | Error::Unexpected(_) => true,
@@ -348,22 +386,22 @@ impl Runner {
             }
         }
         let ftp = self.ftp()?;
-        match ftp.size(path) {
+        match ftp.size(path).await {
             Ok(Some(_)) => return Ok(true),
             Ok(None) => {}
             Err(e) if refused(&e) => {}
             Err(e) => return Err(ftp_error(e)),
         }
-        let here = ftp.pwd().map_err(ftp_error)?;
-        match ftp.cwd(path) {
+        let here = ftp.pwd().await.map_err(ftp_error)?;
+        match ftp.cwd(path).await {
             Ok(_) => {
-                ftp.cwd(&here).map_err(ftp_error)?;
+                ftp.cwd(&here).await.map_err(ftp_error)?;
                 return Ok(true);
             }
             Err(e) if refused(&e) => {}
             Err(e) => return Err(ftp_error(e)),
         }
-        match ftp.nlst(Some(path)) {
+        match ftp.nlst(Some(path)).await {
             Ok(names) => Ok(!names.is_empty()),
             Err(e) if refused(&e) => Ok(false),
             Err(e) => Err(ftp_error(e)),
@@ -371,8 +409,8 @@ impl Runner {
     }
 
     /// `mlsd(path)`: maps of facts, `cdir`/`pdir` left out.
-    pub fn mlsd(&mut self, path: Option<&str>) -> Rr<Array> {
-        let entries = self.with(|f| f.mlsd(path, &[]))?;
+    pub async fn mlsd(&mut self, path: Option<&str>) -> Rr<Array> {
+        let entries = self.with(async |f| f.mlsd(path, &[]).await).await?;
         let mut out = Array::new();
         for e in entries {
             let kind = e.fact("type").unwrap_or_default().to_ascii_lowercase();
@@ -425,7 +463,7 @@ impl Runner {
     /// `retr(remote[, local][, #{resume, verify}])`: into a local file,
     /// written under `.part` and renamed when complete (and, with
     /// `verify`, when the checksums agree).
-    pub fn retr(
+    pub async fn retr(
         &mut self,
         remote: &str,
         local: Option<&str>,
@@ -443,10 +481,10 @@ impl Runner {
                     "resume, verify and segments work in binary mode only: call binary()",
                 ));
             }
-            return self.retr_ascii(remote, path);
+            return self.retr_ascii(remote, path).await;
         }
         if get.segments > 1 {
-            return self.retr_segmented(remote, &path, get);
+            return self.retr_segmented(remote, &path, get).await;
         }
         let bar = self.bar(remote);
         let fetch = ftp_std::Fetch::default()
@@ -455,7 +493,8 @@ impl Runner {
             .verify(get.verify);
         let done = self
             .ftp()?
-            .fetch(remote, &path, &fetch, Self::on_progress(&bar));
+            .fetch(remote, &path, &fetch, Self::on_progress(&bar))
+            .await;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -464,13 +503,14 @@ impl Runner {
 
     /// `retr(remote, local, #{segments: N})`: N connections, each a range
     /// (the session's own and N - 1 like it).
-    fn retr_segmented(
+    async fn retr_segmented(
         &mut self,
         remote: &str,
         path: &std::path::Path,
         get: crate::engine::Put,
     ) -> Rr<String> {
-        let connect = self.session_maker()?;
+        let maker = self.session_maker()?;
+        let connect = || maker.open();
         let how = ftp_std::Segmented::default()
             .segments(get.segments)
             .resume(get.resume)
@@ -482,7 +522,8 @@ impl Runner {
             }
         };
         let done =
-            ftp_std::download_segmented(&mut self.ftp, &connect, remote, path, &how, &on_progress);
+            side::download_segmented(&mut self.ftp, &connect, remote, path, &how, &on_progress)
+                .await;
         if let Some(bar) = &bar {
             bar.finish_and_clear();
         }
@@ -498,7 +539,7 @@ impl Runner {
         })
     }
 
-    fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {
+    async fn retr_ascii(&mut self, remote: &str, path: PathBuf) -> Rr<String> {
         let part = ftp_std::part_path(&path);
         // Created anew, never through a link planted under that name.
         let _ = std::fs::remove_file(&part);
@@ -509,13 +550,16 @@ impl Runner {
             .map_err(|e| local_io(&local_str(&part), e))?;
         let mut out = std::io::BufWriter::new(file);
         let mut failed = None;
-        let result = self.ftp()?.retrlines(&format!("RETR {remote}"), |line| {
-            if failed.is_none()
-                && let Err(e) = writeln!(out, "{line}")
-            {
-                failed = Some(e);
-            }
-        });
+        let result = self
+            .ftp()?
+            .retrlines(&format!("RETR {remote}"), |line| {
+                if failed.is_none()
+                    && let Err(e) = writeln!(out, "{line}")
+                {
+                    failed = Some(e);
+                }
+            })
+            .await;
         let written = match failed {
             Some(e) => Err(e),
             None => out.flush(),
@@ -535,9 +579,11 @@ impl Runner {
 
     /// `retr_text(remote)`: the file's bytes as text (invalid UTF-8
     /// replaced).
-    pub fn retr_text(&mut self, remote: &str) -> Rr<String> {
+    pub async fn retr_text(&mut self, remote: &str) -> Rr<String> {
         let mut bytes = Vec::new();
-        self.with(|f| f.retrbinary(&format!("RETR {remote}"), &mut bytes, None))?;
+        let cmd = format!("RETR {remote}");
+        self.with(async |f| f.retrbinary(&cmd, &mut bytes, None).await)
+            .await?;
         Ok(String::from_utf8_lossy(&bytes).into_owned())
     }
 
@@ -545,7 +591,7 @@ impl Runner {
     /// the remote file gets the local file's modification time (MFMT,
     /// MDTM with a time, or SITE UTIME; a server with none of them gets
     /// the file and one warning a session).
-    pub fn stor(
+    pub async fn stor(
         &mut self,
         local: &str,
         remote: Option<&str>,
@@ -570,9 +616,13 @@ impl Runner {
             let mut reader = BufReader::new(file);
             // Fail on a missing file before anything is sent.
             reader.fill_buf().map_err(|e| local_io(local, e))?;
-            let reply = self.with(|f| f.storlines(&format!("STOR {remote}"), &mut reader))?;
+            let mut reader = Local(reader);
+            let cmd = format!("STOR {remote}");
+            let reply = self
+                .with(async |f| f.storlines(&cmd, &mut reader).await)
+                .await?;
             if put.keep_time {
-                self.keep_time(&path, &remote)?;
+                self.keep_time(&path, &remote).await?;
             }
             return Ok(reply);
         }
@@ -583,7 +633,8 @@ impl Runner {
             .verify(put.verify);
         let done = self
             .ftp()?
-            .put(&path, &remote, &how, Self::on_progress(&bar));
+            .put(&path, &remote, &how, Self::on_progress(&bar))
+            .await;
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -591,44 +642,45 @@ impl Runner {
     }
 
     /// Gives `remote` the modification time of the local file `path`.
-    fn keep_time(&mut self, path: &std::path::Path, remote: &str) -> Rr<()> {
-        self.with(|f| f.set_mtime_from(path, remote).map(|_| String::new()))?;
+    async fn keep_time(&mut self, path: &std::path::Path, remote: &str) -> Rr<()> {
+        self.with(async |f| f.set_mtime_from(path, remote).await.map(|_| String::new()))
+            .await?;
         Ok(())
     }
 
     /// `stor_text(remote, text)`.
-    pub fn stor_text(&mut self, remote: &str, text: &str) -> Rr<String> {
+    pub async fn stor_text(&mut self, remote: &str, text: &str) -> Rr<String> {
         let mut input = Cursor::new(text.as_bytes());
-        self.with(|f| f.storbinary(&format!("STOR {remote}"), &mut input, None))
+        let cmd = format!("STOR {remote}");
+        self.with(async |f| f.storbinary(&cmd, &mut input, None).await)
+            .await
     }
 
     /// `appe(local, remote)`.
-    pub fn appe(&mut self, local: &str, remote: &str) -> Rr<String> {
+    pub async fn appe(&mut self, local: &str, remote: &str) -> Rr<String> {
         let path = self.sandbox.resolve(local)?;
-        let mut file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
-        self.with(|f| f.appe(remote, &mut file))
+        let file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
+        let mut file = Local(file);
+        self.with(async |f| f.appe(remote, &mut file).await).await
     }
 
     // ----- mirroring ------------------------------------------------------------
 
     /// A maker of sessions like the current one: same server, options and
     /// login (for the mirror's workers and reconnects).
-    fn session_maker(&self) -> Rr<impl Fn() -> Result<Ftp, Error> + Sync + use<>> {
+    fn session_maker(&self) -> Rr<Maker> {
         let (Some((port, options)), Some((user, pass, acct))) =
             (self.made_with.clone(), self.logged_in_as.clone())
         else {
             return Err(usage("no FTP session: connect(host) and login() first"));
         };
-        let host = self.host.clone();
-        let (secure, level) = (self.secure, self.debuglevel);
-        Ok(move || {
-            let mut ftp = Ftp::connect(&host, port, &options)?;
-            ftp.set_debuglevel(level);
-            ftp.login(&user, &pass, &acct)?;
-            if secure {
-                ftp.prot_p()?;
-            }
-            Ok(ftp)
+        Ok(Maker {
+            host: self.host.clone(),
+            port,
+            options,
+            login: (user, pass, acct),
+            secure: self.secure,
+            level: self.debuglevel,
         })
     }
 
@@ -637,11 +689,12 @@ impl Runner {
     }
 
     /// `mirror(remote, local[, opts])` and `mirror_up(local, remote[, opts])`.
-    pub fn mirror(&mut self, up: bool, from: &str, to: &str, opts: &Map) -> Rr<Map> {
+    pub async fn mirror(&mut self, up: bool, from: &str, to: &str, opts: &Map) -> Rr<Map> {
         let options = mirror_options(opts)?;
         let (local, remote) = if up { (from, to) } else { (to, from) };
         let local = self.sandbox.resolve(local)?;
-        let connect = self.session_maker()?;
+        let maker = self.session_maker()?;
+        let connect = || maker.open();
         let bar = self.mirror_bar();
         let progress = |p: ftp_std::MirrorProgress| {
             if let Some(bar) = &bar {
@@ -650,9 +703,9 @@ impl Runner {
             }
         };
         let result = if up {
-            ftp_std::mirror_up(&mut self.ftp, &connect, &local, remote, &options, &progress)
+            side::mirror_up(&mut self.ftp, &connect, &local, remote, &options, &progress).await
         } else {
-            ftp_std::mirror(&mut self.ftp, &connect, remote, &local, &options, &progress)
+            side::mirror(&mut self.ftp, &connect, remote, &local, &options, &progress).await
         };
         if let Some(bar) = bar {
             bar.finish_and_clear();
