@@ -11,6 +11,7 @@ use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 
 mod certs;
+mod cutter;
 mod ftp_srv;
 mod inetutils;
 mod proftpd;
@@ -21,6 +22,7 @@ mod scripted;
 mod vsftpd;
 
 pub use certs::*;
+pub use cutter::*;
 pub use ftp_srv::*;
 pub use inetutils::*;
 pub use proftpd::*;
