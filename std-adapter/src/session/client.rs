@@ -680,6 +680,25 @@ impl Ftp {
         Ok(reply)
     }
 
+    /// [`Ftp::retrlines`] with a callback that can fail: its error stops
+    /// the transfer at once (the data connection is dropped, the final
+    /// reply read, the session stays usable) and comes back as
+    /// [`Error::Callback`].
+    pub async fn retrlines_with(
+        &mut self,
+        cmd: &str,
+        mut callback: impl FnMut(&str) -> std::io::Result<()>,
+    ) -> Result<crate::Reply, Error> {
+        let cmd = self.wire(cmd)?;
+        let encoding = self.options.encoding;
+        let reply = self
+            .lines_of(&cmd, Flow::Lines, |line| {
+                callback(&encoding.decode(line)).map_err(ftp_core::Error::Callback)
+            })
+            .await?;
+        Ok(reply)
+    }
+
     /// `verb` with an optional argument, encoded; refused when the
     /// argument holds CR, LF or NUL or what the encoding cannot hold.
     fn with_arg(&self, verb: &str, arg: Option<&str>) -> Result<Vec<u8>, Error> {
