@@ -7,9 +7,10 @@ use std::io::Write as _;
 use std::rc::Rc;
 
 use rhai::packages::{Package, StandardPackage};
-use rhai::{Array, Dynamic, Engine, INT, Map};
+use rhai::{Array, Dynamic, Engine, FnPtr, INT, Map, NativeCallContext};
 
 use crate::errors::{Rr, usage};
+use crate::files::ScriptFile;
 use crate::runner::{Runner, now_utc, sleep};
 use crate::side::bisync;
 
@@ -91,31 +92,233 @@ fn strings(v: Vec<String>) -> Array {
     v.into_iter().map(Dynamic::from).collect()
 }
 
-/// Registers `$name` as a function of the runner: the body sees the
-/// runner mutably borrowed as `$r`.
+/// A call's value: natively the body's; under WASI the body (written with
+/// `.await`) runs to its end on the runner's runtime ([`crate::side::wait`]).
 #[cfg(not(target_os = "wasi"))]
+macro_rules! now {
+    ($body:expr) => {
+        $body
+    };
+}
+
+#[cfg(target_os = "wasi")]
+macro_rules! now {
+    ($body:expr) => {
+        crate::side::wait(async { $body })
+    };
+}
+
+/// A session of the script: `FTP(...)`, `FTP_TLS(...)`. Copies are the
+/// same session.
+#[derive(Clone)]
+pub struct Session(pub Rc<RefCell<Runner>>);
+
+/// The runner of a session, or an error when it is in use: a transfer's
+/// callback that calls its own session (a panic would end the runner).
+fn lend(rc: &Rc<RefCell<Runner>>) -> Rr<std::cell::RefMut<'_, Runner>> {
+    rc.try_borrow_mut()
+        .map_err(|_| usage("the session is busy: a callback of its transfer cannot use it"))
+}
+
+/// Registers `$name` twice: as a function of the script's first session
+/// and as a method of every session object (`ftp.cwd("x")`); the body
+/// sees the session's runner mutably borrowed as `$r`.
 macro_rules! reg {
     ($engine:ident, $runner:ident, $name:literal, |$r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
         let rc = $runner.clone();
         $engine.register_fn($name, move |$($arg: $ty),*| {
-            let mut $r = rc.borrow_mut();
-            $body
+            #[allow(unused_mut)]
+            let mut $r = lend(&rc)?;
+            now!($body)
+        });
+        $engine.register_fn($name, move |session: &mut Session $(, $arg: $ty)*| {
+            let rc = session.0.clone();
+            #[allow(unused_mut)]
+            let mut $r = lend(&rc)?;
+            now!($body)
         });
     }};
 }
 
-/// Registers `$name` as a function of the runner: the body (written with
-/// `.await`) sees the runner mutably borrowed as `$r`, and the script
-/// waits for it ([`crate::side::wait`]).
-#[cfg(target_os = "wasi")]
-macro_rules! reg {
-    ($engine:ident, $runner:ident, $name:literal, |$r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
+/// [`reg!`] for a function that calls the script back: the body also sees
+/// the call's context as `$ctx`.
+macro_rules! reg_ctx {
+    ($engine:ident, $runner:ident, $name:literal, |$ctx:ident, $r:ident $(, $arg:ident : $ty:ty)*| $body:expr) => {{
         let rc = $runner.clone();
-        $engine.register_fn($name, move |$($arg: $ty),*| {
-            let mut $r = rc.borrow_mut();
-            crate::side::wait(async move { $body })
+        $engine.register_fn($name, move |$ctx: NativeCallContext $(, $arg: $ty)*| {
+            let mut $r = lend(&rc)?;
+            now!($body)
+        });
+        $engine.register_fn($name, move |$ctx: NativeCallContext, session: &mut Session $(, $arg: $ty)*| {
+            let rc = session.0.clone();
+            let mut $r = lend(&rc)?;
+            now!($body)
         });
     }};
+}
+
+/// Where a transfer's blocks or lines go: the script's callback, a file
+/// object (the reference's `open('README', 'wb').write`), or, for
+/// `retrlines` without one, standard output (as ftplib prints them).
+enum Target {
+    Call(FnPtr),
+    File(ScriptFile),
+    Print,
+}
+
+impl Target {
+    fn of(value: Dynamic) -> Rr<Target> {
+        if value.is::<FnPtr>() {
+            Ok(Target::Call(value.cast()))
+        } else if value.is::<ScriptFile>() {
+            Ok(Target::File(value.cast()))
+        } else {
+            Err(usage(format!(
+                "the callback must be a function (|block| ...) or a file from open(), not a {}",
+                value.type_name()
+            )))
+        }
+    }
+
+    fn block(&mut self, ctx: &NativeCallContext, block: &[u8]) -> Rr<()> {
+        match self {
+            Target::Call(f) => f
+                .call_within_context::<Dynamic>(ctx, (Dynamic::from_blob(block.to_vec()),))
+                .map(drop),
+            Target::File(file) => file.write_bytes(block),
+            Target::Print => {
+                let _ = std::io::stdout().write_all(block);
+                Ok(())
+            }
+        }
+    }
+
+    fn line(&mut self, ctx: &NativeCallContext, line: &str) -> Rr<()> {
+        match self {
+            Target::Call(f) => f
+                .call_within_context::<Dynamic>(ctx, (line.to_string(),))
+                .map(drop),
+            Target::File(file) => file.write_bytes(format!("{line}\n").as_bytes()),
+            Target::Print => {
+                let _ = writeln!(std::io::stdout(), "{line}");
+                Ok(())
+            }
+        }
+    }
+}
+
+/// `rest` of ftplib's transfer calls: an offset, or `()` for none.
+fn rest_of(rest: Dynamic) -> Rr<Option<u64>> {
+    if rest.is_unit() {
+        return Ok(None);
+    }
+    rest.as_int()
+        .ok()
+        .and_then(|n| u64::try_from(n).ok())
+        .map(Some)
+        .ok_or_else(|| usage("rest must be a byte offset (0 or more) or ()"))
+}
+
+/// `retrbinary(cmd, callback[, blocksize[, rest]])`.
+#[bisync]
+async fn retrbinary(
+    ctx: &NativeCallContext<'_>,
+    r: &mut Runner,
+    cmd: &str,
+    callback: Dynamic,
+    rest: Dynamic,
+) -> Rr<String> {
+    let mut target = Target::of(callback)?;
+    let rest = rest_of(rest)?;
+    let mut each = |block: &[u8]| target.block(ctx, block);
+    r.retrbinary_each(cmd, &mut each, rest).await
+}
+
+/// `retrlines(cmd[, callback])`.
+#[bisync]
+async fn retrlines(
+    ctx: &NativeCallContext<'_>,
+    r: &mut Runner,
+    cmd: &str,
+    callback: Option<Dynamic>,
+) -> Rr<String> {
+    let mut target = match callback {
+        Some(c) => Target::of(c)?,
+        None => Target::Print,
+    };
+    let mut each = |line: &str| target.line(ctx, line);
+    r.retrlines_each(cmd, &mut each).await
+}
+
+/// `storbinary(cmd, file[, blocksize[, callback[, rest]]])` and
+/// `storlines(cmd, file[, callback])`: the file object's bytes, the
+/// callback called with each block sent.
+#[bisync]
+async fn store(
+    ctx: &NativeCallContext<'_>,
+    r: &mut Runner,
+    cmd: &str,
+    lines: bool,
+    file: Dynamic,
+    callback: Option<Dynamic>,
+    rest: Dynamic,
+) -> Rr<String> {
+    if !file.is::<ScriptFile>() {
+        return Err(usage(format!(
+            "the file must be one from open(path, \"rb\"), not a {}",
+            file.type_name()
+        )));
+    }
+    let mut file: ScriptFile = file.cast();
+    let mut target = match callback {
+        Some(c) if !c.is_unit() => Some(Target::of(c)?),
+        _ => None,
+    };
+    let rest = rest_of(rest)?;
+    let mut take = |buf: &mut [u8]| {
+        let n = file.read_into(buf)?;
+        if let Some(t) = &mut target
+            && n > 0
+        {
+            t.block(ctx, &buf[..n])?;
+        }
+        Ok(n)
+    };
+    r.store_from(cmd, lines, &mut take, rest).await
+}
+
+/// `FTP(...)` / `FTP_TLS(...)`: a new session; with a host it connects,
+/// with a user it logs in (ftplib's constructor), with a timeout (seconds)
+/// every wait of that session is bounded by it.
+// Under WASI the session stays borrowed across the awaits: the call runs
+// alone on the runtime (`side::wait`), and anything else asking for the
+// session meanwhile gets `lend`'s "busy" error.
+#[allow(clippy::await_holding_refcell_ref)]
+#[bisync]
+async fn open_session(
+    main: &Rc<RefCell<Runner>>,
+    tls: bool,
+    host: Option<&str>,
+    login: Option<(&str, &str, &str)>,
+    timeout: Option<INT>,
+) -> Rr<Session> {
+    let timeout = match timeout {
+        None => None,
+        Some(t) if (1..=3600).contains(&t) => Some(std::time::Duration::from_secs(t as u64)),
+        Some(t) => return Err(usage(format!("timeout {t}: seconds from 1 to 3600"))),
+    };
+    let rc = lend(main)?.new_session();
+    {
+        let mut s = lend(&rc)?;
+        s.configure(tls, timeout);
+        if let Some(host) = host {
+            s.connect(host, 21, false).await?;
+        }
+        if let Some((user, passwd, acct)) = login {
+            s.login_as(user, passwd, acct).await?;
+        }
+    }
+    Ok(Session(rc))
 }
 
 /// The engine with every runner function on `runner`.
@@ -213,8 +416,20 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         .with(async |f| f.dir(Some(path)).await)
         .await
         .map(strings));
-    reg!(engine, r, "mlsd", |s| s.mlsd(None).await);
-    reg!(engine, r, "mlsd", |s, path: &str| s.mlsd(Some(path)).await);
+    reg!(engine, r, "mlsd", |s| s.mlsd(None, &[]).await);
+    reg!(engine, r, "mlsd", |s, path: &str| s
+        .mlsd(Some(path), &[])
+        .await);
+    reg!(engine, r, "mlsd", |s, path: &str, facts: Array| {
+        let facts = facts
+            .into_iter()
+            .map(|f| {
+                f.into_string()
+                    .map_err(|t| usage(format!("a fact name is a string, not a {t}")))
+            })
+            .collect::<Rr<Vec<String>>>()?;
+        s.mlsd(Some(path), &facts).await
+    });
 
     // Transfers.
     reg!(engine, r, "retr", |s, remote: &str| s
@@ -313,6 +528,141 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     reg!(engine, r, "lcd", |s, path: &str| s.lcd(path));
     let rc = runner.clone();
     engine.register_fn("lpwd", move || rc.borrow().lpwd());
+
+    // ftplib's names beside the runner's.
+    reg!(engine, r, "getwelcome", |s| s.welcome());
+    reg!(engine, r, "set_pasv", |s, on: bool| s
+        .with(async |f| {
+            f.set_pasv(on);
+            Ok(())
+        })
+        .await);
+    reg!(engine, r, "ccc", |s| s.with(async |f| f.ccc().await).await);
+    reg_ctx!(engine, r, "retrbinary", |ctx, s, cmd: &str, cb: Dynamic| {
+        retrbinary(&ctx, &mut s, cmd, cb, Dynamic::UNIT).await
+    });
+    reg_ctx!(
+        engine,
+        r,
+        "retrbinary",
+        |ctx, s, cmd: &str, cb: Dynamic, _blocksize: INT| {
+            retrbinary(&ctx, &mut s, cmd, cb, Dynamic::UNIT).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "retrbinary",
+        |ctx, s, cmd: &str, cb: Dynamic, _blocksize: INT, rest: Dynamic| {
+            retrbinary(&ctx, &mut s, cmd, cb, rest).await
+        }
+    );
+    reg_ctx!(engine, r, "retrlines", |ctx, s, cmd: &str| {
+        retrlines(&ctx, &mut s, cmd, None).await
+    });
+    reg_ctx!(engine, r, "retrlines", |ctx, s, cmd: &str, cb: Dynamic| {
+        retrlines(&ctx, &mut s, cmd, Some(cb)).await
+    });
+    reg_ctx!(
+        engine,
+        r,
+        "storbinary",
+        |ctx, s, cmd: &str, file: Dynamic| {
+            store(&ctx, &mut s, cmd, false, file, None, Dynamic::UNIT).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "storbinary",
+        |ctx, s, cmd: &str, file: Dynamic, _blocksize: INT| {
+            store(&ctx, &mut s, cmd, false, file, None, Dynamic::UNIT).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "storbinary",
+        |ctx, s, cmd: &str, file: Dynamic, _blocksize: INT, cb: Dynamic| {
+            store(&ctx, &mut s, cmd, false, file, Some(cb), Dynamic::UNIT).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "storbinary",
+        |ctx, s, cmd: &str, file: Dynamic, _blocksize: INT, cb: Dynamic, rest: Dynamic| {
+            store(&ctx, &mut s, cmd, false, file, Some(cb), rest).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "storlines",
+        |ctx, s, cmd: &str, file: Dynamic| {
+            store(&ctx, &mut s, cmd, true, file, None, Dynamic::UNIT).await
+        }
+    );
+    reg_ctx!(
+        engine,
+        r,
+        "storlines",
+        |ctx, s, cmd: &str, file: Dynamic, cb: Dynamic| {
+            store(&ctx, &mut s, cmd, true, file, Some(cb), Dynamic::UNIT).await
+        }
+    );
+
+    // Session objects: ftplib's FTP and FTP_TLS.
+    engine.register_type_with_name::<Session>("FTP");
+    for (class, tls) in [("FTP", false), ("FTP_TLS", true)] {
+        let m = runner.clone();
+        engine.register_fn(class, move || {
+            now!(open_session(&m, tls, None, None, None).await)
+        });
+        let m = runner.clone();
+        engine.register_fn(class, move |host: &str| {
+            now!(open_session(&m, tls, Some(host), None, None).await)
+        });
+        let m = runner.clone();
+        engine.register_fn(class, move |host: &str, user: &str| {
+            now!(open_session(&m, tls, Some(host), Some((user, "", "")), None).await)
+        });
+        let m = runner.clone();
+        engine.register_fn(class, move |host: &str, user: &str, passwd: &str| {
+            now!(open_session(&m, tls, Some(host), Some((user, passwd, "")), None).await)
+        });
+        let m = runner.clone();
+        engine.register_fn(
+            class,
+            move |host: &str, user: &str, passwd: &str, acct: &str| {
+                now!(open_session(&m, tls, Some(host), Some((user, passwd, acct)), None).await)
+            },
+        );
+        let m = runner.clone();
+        engine.register_fn(
+            class,
+            move |host: &str, user: &str, passwd: &str, acct: &str, timeout: INT| {
+                let login = (!user.is_empty()).then_some((user, passwd, acct));
+                now!(open_session(&m, tls, Some(host), login, Some(timeout)).await)
+            },
+        );
+    }
+
+    // Local files: Python's open(), in the sandbox.
+    engine.register_type_with_name::<ScriptFile>("File");
+    let sandbox = runner.borrow().sandbox();
+    let sb = sandbox.clone();
+    engine.register_fn("open", move |path: &str| {
+        ScriptFile::open(&mut sb.borrow_mut(), path, "r")
+    });
+    engine.register_fn("open", move |path: &str, mode: &str| {
+        ScriptFile::open(&mut sandbox.borrow_mut(), path, mode)
+    });
+    engine.register_fn("read", |f: &mut ScriptFile| f.read(None));
+    engine.register_fn("read", |f: &mut ScriptFile, n: INT| f.read(Some(n)));
+    engine.register_fn("readline", ScriptFile::readline);
+    engine.register_fn("write", ScriptFile::write);
+    engine.register_fn("close", ScriptFile::close);
 
     // Helpers for automation.
     engine.register_fn("sleep", |secs: INT| sleep(secs as f64));

@@ -10,6 +10,7 @@
 
 pub mod engine;
 pub mod errors;
+mod files;
 mod logger;
 pub mod runner;
 pub mod sandbox;

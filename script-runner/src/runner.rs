@@ -1,8 +1,10 @@
 //! The state behind a script's functions: the FTP session, how new
 //! sessions connect and log in, the transfer mode, and the local side.
 
+use std::cell::RefCell;
 use std::io::{BufRead, BufReader, Cursor, IsTerminal, Write};
 use std::path::PathBuf;
+use std::rc::Rc;
 use std::time::Duration;
 
 use ftp_std::{Error, Options, Progress, Reply, Security, Url};
@@ -68,9 +70,13 @@ pub struct Runner {
     credentials: Credentials,
     ascii: bool,
     debuglevel: u8,
-    sandbox: Sandbox,
+    /// The local side, shared by every session of the script.
+    sandbox: Rc<RefCell<Sandbox>>,
     progress: bool,
     proxy: ProxyChoice,
+    /// The sessions a script made with `FTP(...)`/`FTP_TLS(...)` (held by
+    /// the first one): each is ended with QUIT when the script ends.
+    others: Vec<Rc<RefCell<Runner>>>,
 }
 
 /// How sessions choose a proxy: `--proxy`, else the environment curl
@@ -137,6 +143,20 @@ impl Runner {
         sandbox: Sandbox,
         proxy: ProxyChoice,
     ) -> Runner {
+        let sandbox = Rc::new(RefCell::new(sandbox));
+        // Progress bars need a terminal; WASI has none to draw on.
+        let progress = cfg!(not(target_os = "wasi")) && std::io::stderr().is_terminal();
+        let settings = (options, require_tls, credentials, debuglevel);
+        Runner::blank(settings, sandbox, progress, proxy)
+    }
+
+    /// A runner of these settings without a session.
+    fn blank(
+        (options, require_tls, credentials, debuglevel): (Options, bool, Credentials, u8),
+        sandbox: Rc<RefCell<Sandbox>>,
+        progress: bool,
+        proxy: ProxyChoice,
+    ) -> Runner {
         Runner {
             ftp: None,
             host: String::new(),
@@ -150,10 +170,53 @@ impl Runner {
             ascii: false,
             debuglevel,
             sandbox,
-            // Progress bars need a terminal; WASI has none to draw on.
-            progress: cfg!(not(target_os = "wasi")) && std::io::stderr().is_terminal(),
+            progress,
             proxy,
+            others: Vec::new(),
         }
+    }
+
+    /// A new session of the script (`FTP(...)`): this one's settings and
+    /// local side, no connection yet; ended with this one's at the end.
+    pub fn new_session(&mut self) -> Rc<RefCell<Runner>> {
+        let settings = (
+            self.options.clone(),
+            self.require_tls,
+            self.credentials.clone(),
+            self.debuglevel,
+        );
+        let session = Runner::blank(
+            settings,
+            self.sandbox.clone(),
+            self.progress,
+            self.proxy.clone(),
+        );
+        let session = Rc::new(RefCell::new(session));
+        self.others.push(session.clone());
+        session
+    }
+
+    /// For a session of `FTP_TLS(...)`: explicit FTPS whatever the command
+    /// line says; `timeout`: its connect, reply and data timeouts.
+    pub fn configure(&mut self, tls: bool, timeout: Option<Duration>) {
+        self.require_tls |= tls;
+        // A session to another server does not take --url's login.
+        self.credentials.url = None;
+        if let Some(t) = timeout {
+            self.options.connect_timeout = Some(t);
+            self.options.reply_timeout = Some(t);
+            self.options.data_timeout = Some(t);
+        }
+    }
+
+    /// The sessions `FTP(...)` made, to be ended with this one.
+    pub fn others(&mut self) -> Vec<Rc<RefCell<Runner>>> {
+        std::mem::take(&mut self.others)
+    }
+
+    /// The local side (a script's `open()` goes through it too).
+    pub fn sandbox(&self) -> Rc<RefCell<Sandbox>> {
+        self.sandbox.clone()
     }
 
     fn ftp(&mut self) -> Rr<&mut Ftp> {
@@ -408,9 +471,11 @@ impl Runner {
         }
     }
 
-    /// `mlsd(path)`: maps of facts, `cdir`/`pdir` left out.
-    pub async fn mlsd(&mut self, path: Option<&str>) -> Rr<Array> {
-        let entries = self.with(async |f| f.mlsd(path, &[]).await).await?;
+    /// `mlsd(path[, facts])`: maps of facts, `cdir`/`pdir` left out; with
+    /// `facts`, the server is asked for those (OPTS MLST), as ftplib does.
+    pub async fn mlsd(&mut self, path: Option<&str>, facts: &[String]) -> Rr<Array> {
+        let facts: Vec<&str> = facts.iter().map(String::as_str).collect();
+        let entries = self.with(async |f| f.mlsd(path, &facts).await).await?;
         let mut out = Array::new();
         for e in entries {
             let kind = e.fact("type").unwrap_or_default().to_ascii_lowercase();
@@ -474,7 +539,7 @@ impl Runner {
             Some(l) => l.to_string(),
             None => local_name_for(remote)?,
         };
-        let path = self.sandbox.resolve_write(&local)?;
+        let path = self.sandbox.borrow_mut().resolve_write(&local)?;
         if self.ascii {
             if resume || get.verify != ftp_std::Verification::Never || get.segments > 1 {
                 return Err(usage(
@@ -598,7 +663,7 @@ impl Runner {
         put: crate::engine::Put,
     ) -> Rr<String> {
         let resume = put.resume;
-        let path = self.sandbox.resolve(local)?;
+        let path = self.sandbox.borrow().resolve(local)?;
         let remote = match remote {
             Some(r) => r.to_string(),
             None => path
@@ -658,10 +723,62 @@ impl Runner {
 
     /// `appe(local, remote)`.
     pub async fn appe(&mut self, local: &str, remote: &str) -> Rr<String> {
-        let path = self.sandbox.resolve(local)?;
+        let path = self.sandbox.borrow().resolve(local)?;
         let file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
         let mut file = Local(file);
         self.with(async |f| f.appe(remote, &mut file).await).await
+    }
+
+    /// `retrbinary(cmd, callback[, blocksize[, rest]])`: each block to
+    /// `each` (ftplib's callback); a failure there stops the transfer and
+    /// is the script's error.
+    pub async fn retrbinary_each(
+        &mut self,
+        cmd: &str,
+        each: &mut dyn FnMut(&[u8]) -> Rr<()>,
+        rest: Option<u64>,
+    ) -> Rr<String> {
+        let mut out = side::Blocks::new(each);
+        let result = self.ftp()?.retrbinary(cmd, &mut out, rest).await;
+        settle(result, out.failed)
+    }
+
+    /// `retrlines(cmd[, callback])`: each line, its end removed, to `each`.
+    pub async fn retrlines_each(
+        &mut self,
+        cmd: &str,
+        each: &mut dyn FnMut(&str) -> Rr<()>,
+    ) -> Rr<String> {
+        let mut failed = None;
+        let result = self
+            .ftp()?
+            .retrlines_with(cmd, |line| {
+                each(line).map_err(|e| {
+                    failed = Some(e);
+                    std::io::Error::other("the script's callback failed")
+                })
+            })
+            .await;
+        settle(result, failed)
+    }
+
+    /// `storbinary(cmd, file[, blocksize[, callback[, rest]]])` and
+    /// `storlines(cmd, file[, callback])`: the bytes `take` gives.
+    pub async fn store_from(
+        &mut self,
+        cmd: &str,
+        lines: bool,
+        take: &mut dyn FnMut(&mut [u8]) -> Rr<usize>,
+        rest: Option<u64>,
+    ) -> Rr<String> {
+        let mut input = side::Fed::new(take);
+        let ftp = self.ftp()?;
+        let result = if lines {
+            ftp.storlines(cmd, &mut input).await
+        } else {
+            ftp.storbinary(cmd, &mut input, rest).await
+        };
+        settle(result, input.failed)
     }
 
     // ----- mirroring ------------------------------------------------------------
@@ -692,7 +809,7 @@ impl Runner {
     pub async fn mirror(&mut self, up: bool, from: &str, to: &str, opts: &Map) -> Rr<Map> {
         let options = mirror_options(opts)?;
         let (local, remote) = if up { (from, to) } else { (to, from) };
-        let local = self.sandbox.resolve(local)?;
+        let local = self.sandbox.borrow().resolve(local)?;
         let maker = self.session_maker()?;
         let connect = || maker.open();
         let bar = self.mirror_bar();
@@ -761,12 +878,12 @@ impl Runner {
 
     /// `lcd(path)`.
     pub fn lcd(&mut self, path: &str) -> Rr<String> {
-        self.sandbox.change_dir(path)
+        self.sandbox.borrow_mut().change_dir(path)
     }
 
     /// `lpwd()`.
     pub fn lpwd(&self) -> String {
-        self.sandbox.cwd().display().to_string()
+        self.sandbox.borrow().cwd().display().to_string()
     }
 }
 
@@ -837,6 +954,15 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
         }
     }
     Ok(o)
+}
+
+/// A transfer's reply text; when the script's callback failed, its error
+/// (what the script threw) instead of the transfer's.
+fn settle(result: Result<Reply, Error>, failed: Option<Box<rhai::EvalAltResult>>) -> Rr<String> {
+    match (result, failed) {
+        (_, Some(e)) => Err(e),
+        (result, None) => result.map(Reply::into_text).map_err(ftp_error),
+    }
 }
 
 /// The reply of a transfer, or what a resume that found the file complete

@@ -1956,3 +1956,234 @@ fn output_to_a_closed_pipe_does_not_stop_the_script() {
     let status = child.wait().unwrap();
     assert!(status.success(), "{status:?}");
 }
+
+/// ftplib's class API, checked inside the script on a session object.
+/// ARGS: port, user, password, "mlsd"|"nomlsd", "tls"|"clear".
+const SESSION_METHODS: &str = r#"
+fn check(ok, what) { if !ok { throw `check failed: ${what}`; } }
+
+let ftp = if ARGS[4] == "tls" { FTP_TLS() } else { FTP() };
+let w = ftp.connect("127.0.0.1", ARGS[0].parse_int());
+check(w.starts_with("220") && ftp.getwelcome() == w, "connect, getwelcome " + w);
+check(ftp.login(ARGS[1], ARGS[2]).starts_with("230"), "login");
+if ARGS[4] == "tls" { check(ftp.prot_p().starts_with("200"), "prot_p"); }
+check(ftp.pwd() == "/", "pwd");
+check(ftp.mkd("d").ends_with("d"), "mkd");
+check(ftp.cwd("d").starts_with("250"), "cwd");
+// storbinary from a file object, a callback per block, then rest.
+let sent = 0;
+let f = open("big.bin", "rb");
+check(ftp.storbinary("STOR big.bin", f, 8192, |b| sent += b.len()).starts_with("226"), "storbinary");
+f.close();
+check(sent == 300000 && ftp.size("big.bin") == 300000, `sent ${sent}`);
+check(ftp.storlines("STOR lines.txt", open("lines.txt")).starts_with("226"), "storlines");
+// retrbinary into a callback, into a file object, from an offset.
+let got = blob();
+check(ftp.retrbinary("RETR big.bin", |b| got += b).starts_with("226"), "retrbinary");
+check(got.len() == 300000, `got ${got.len()}`);
+check(ftp.retrbinary("RETR big.bin", open("copy.bin", "wb")).starts_with("226"), "retrbinary to a file");
+let tail = blob();
+check(ftp.retrbinary("RETR big.bin", |b| tail += b, 8192, 299990).starts_with("226"), "rest");
+check(tail.len() == 10, `tail ${tail.len()}`);
+let lines = [];
+check(ftp.retrlines("RETR lines.txt", |l| lines.push(l)).starts_with("226"), "retrlines");
+check(lines == ["one", "two", "three"], `lines ${lines}`);
+check(ftp.retrlines("LIST").starts_with("226"), "retrlines printing");
+check(ftp.nlst().len() == 2 && ftp.dir().len() == 2, "nlst, dir");
+if ARGS[3] == "mlsd" {
+    check(ftp.mlsd().len() == 2, "mlsd");
+    let e = ftp.mlsd("/d", ["type", "size"]).filter(|e| e.name == "big.bin")[0];
+    check(e.size == 300000 && e.type == "file", `mlsd with facts ${e}`);
+}
+check(ftp.rename("lines.txt", "l.txt").starts_with("250"), "rename");
+check(ftp.exists("l.txt") && !ftp.exists("lines.txt"), "exists");
+check(ftp.mdtm("l.txt").len() == 14, "mdtm");
+check(ftp.sendcmd("NOOP").starts_with("200") && ftp.voidcmd("NOOP").starts_with("200"), "sendcmd, voidcmd");
+check(ftp.feat().len() > 0, "feat");
+ftp.set_pasv(false);
+check(ftp.nlst().len() == 2, "active mode");
+ftp.set_pasv(true);
+ftp.set_debuglevel(0);
+// A callback that throws stops the transfer; the session goes on.
+let calls = 0;
+try {
+    ftp.retrbinary("RETR big.bin", |b| { calls += 1; throw "enough"; });
+    check(false, "the throw was lost");
+} catch (e) { check(e == "enough" && calls == 1, `caught ${e} after ${calls} calls`); }
+check(ftp.pwd() == "/d", "usable after a throwing callback");
+try { ftp.retrlines("RETR l.txt", |l| throw `line ${l}`); check(false, "lines"); }
+catch (e) { check(e == "line one", `caught ${e}`); }
+// 14 bytes where the server stores ASCII with its own line ends, 17 as sent.
+let n = ftp.size("l.txt");
+check(n == 14 || n == 17, `usable after a throwing line callback: ${n}`);
+check(ftp.retr("big.bin", "retr.bin").starts_with("226"), "retr");
+check(ftp.delete("big.bin").starts_with("250") && ftp.delete("l.txt").starts_with("250"), "delete");
+check(ftp.cwd("/").starts_with("250") && ftp.rmd("d").starts_with("250"), "rmd");
+check(ftp.quit().starts_with("221"), "quit");
+let again = if ARGS[4] == "tls" { FTP_TLS() } else { FTP() };
+again.connect("127.0.0.1", ARGS[0].parse_int());
+again.login(ARGS[1], ARGS[2]);
+again.close();
+print("all good");
+"#;
+
+fn session_methods(port: u16, mlsd: &str, user: &str, tls: Option<&Path>) {
+    let cwd = tempfile::tempdir().unwrap();
+    let big = ftp_tests::random_bytes(300_000, 51);
+    std::fs::write(cwd.path().join("big.bin"), &big).unwrap();
+    std::fs::write(cwd.path().join("lines.txt"), "one\ntwo\nthree\n").unwrap();
+    let port = port.to_string();
+    let ca = tls.map(|p| p.display().to_string());
+    let mut args = Vec::new();
+    if let Some(ca) = &ca {
+        args.extend(["--cacert", ca.as_str()]);
+    }
+    let mode = if tls.is_some() { "tls" } else { "clear" };
+    args.extend(["-e", SESSION_METHODS, &port, user, PASSWORD, mlsd, mode]);
+    let o = run(cwd.path(), &args, &[]);
+    assert_ok(&o);
+    let stdout = out(&o);
+    assert!(stdout.ends_with("all good\n"), "{stdout}");
+    // retrlines("LIST") without a callback printed the listing.
+    assert!(stdout.contains("big.bin\n"), "{stdout}");
+    assert_eq!(std::fs::read(cwd.path().join("copy.bin")).unwrap(), big);
+    assert_eq!(std::fs::read(cwd.path().join("retr.bin")).unwrap(), big);
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
+fn session_objects_have_ftplibs_methods() {
+    let py = PyFtpd::start("127.0.0.1");
+    session_methods(py.port, "mlsd", USER, None);
+    let vs = Vsftpd::start();
+    session_methods(vs.port, "nomlsd", VSFTPD_USER, None);
+    // FTP_TLS against vsftpd requiring every data connection to resume
+    // the control connection's TLS session.
+    let tls = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    session_methods(tls.port, "nomlsd", VSFTPD_USER, tls.ca.as_deref());
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
+fn two_sessions_copy_between_servers_and_all_end_with_quit() {
+    let from = Vsftpd::start();
+    let data = ftp_tests::random_bytes(200_000, 52);
+    from.put("pub.bin", &data);
+    let to = ftp_tests::FaultyFtpd::start(ftp_tests::Faults::default());
+    let cwd = tempfile::tempdir().unwrap();
+    let script = r#"
+        let a = FTP();
+        a.connect("127.0.0.1", ARGS[0].parse_int());
+        a.login(ARGS[2], ARGS[3]);
+        let b = FTP();
+        b.connect("127.0.0.1", ARGS[1].parse_int());
+        b.login("u", "p");
+        a.retrbinary("RETR pub.bin", open("pub.bin", "wb"));
+        print(b.storbinary("STOR pub.bin", open("pub.bin", "rb")));
+        // Both still open when the script fails: both get QUIT.
+        throw "the end";
+    "#;
+    let (a, b) = (from.port.to_string(), to.port.to_string());
+    let o = run(
+        cwd.path(),
+        &["-e", script, &a, &b, VSFTPD_USER, PASSWORD],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(out(&o).starts_with("226"), "{}", out(&o));
+    assert_eq!(to.stored().get("pub.bin"), Some(&data));
+    let said = String::from_utf8_lossy(&to.received()).into_owned();
+    assert!(said.ends_with("QUIT\r\n"), "{said}");
+}
+
+#[test]
+fn open_stays_in_the_sandbox() {
+    let cwd = tempfile::tempdir().unwrap();
+    let inner = cwd.path().join("in");
+    std::fs::create_dir(&inner).unwrap();
+    for (script, wanted) in [
+        (r#"open("../out.txt", "w")"#, "outside the directories"),
+        (r#"open("/etc/passwd")"#, "outside the directories"),
+        (r#"open("x.txt", "rw")"#, "the mode is r, w or a"),
+        (
+            r#"let f = open("x.txt", "w"); f.close(); f.write("late")"#,
+            "is closed",
+        ),
+    ] {
+        let o = run(&inner, &["-e", script], &[]);
+        assert_eq!(o.status.code(), Some(1), "{script}");
+        assert!(err(&o).contains(wanted), "{script}: {}", err(&o));
+    }
+    assert!(!cwd.path().join("out.txt").exists());
+    // A file left open is flushed when the script ends.
+    let o = run(
+        &inner,
+        &["-e", r#"let f = open("kept.txt", "w"); f.write("kept");"#],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(std::fs::read(inner.join("kept.txt")).unwrap(), b"kept");
+}
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
+fn the_reference_session_with_objects_and_a_copy_between_servers() {
+    let py = PyFtpd::start("127.0.0.1");
+    std::fs::create_dir(py.path("debian")).unwrap();
+    let readme = ftp_tests::random_bytes(70_000, 53);
+    std::fs::write(py.path("debian/README"), &readme).unwrap();
+    std::fs::write(py.path("debian/ls-lR.gz"), b"x").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let port = py.port.to_string();
+    let o = run(
+        cwd.path(),
+        &[&script("ftplib_session.rhai"), "127.0.0.1", &port],
+        &[],
+    );
+    assert_ok(&o);
+    let stdout = out(&o);
+    let lines: Vec<&str> = stdout.lines().collect();
+    assert!(lines[0].starts_with("220 "), "{stdout}");
+    assert!(lines[1].starts_with("230 "), "{stdout}");
+    assert!(lines[2].starts_with("250 "), "{stdout}");
+    assert!(
+        lines[3].ends_with(" README") && lines[4].ends_with(" ls-lR.gz"),
+        "{stdout}"
+    );
+    assert!(
+        lines[5].starts_with("226 ") && lines[6].starts_with("226 "),
+        "{stdout}"
+    );
+    assert!(lines[7].starts_with("221 "), "{stdout}");
+    assert_eq!(std::fs::read(cwd.path().join("README")).unwrap(), readme);
+
+    // The tree of one server onto another, two sessions in one script.
+    let to = Vsftpd::start();
+    ftp_tests::make_tree(&py.path("tree"), 30, 40_000, 54);
+    let o = run(
+        cwd.path(),
+        &[
+            &script("copy_tree.rhai"),
+            "127.0.0.1",
+            &port,
+            "127.0.0.1",
+            &to.port.to_string(),
+            VSFTPD_USER,
+            PASSWORD,
+            "tree",
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert!(out(&o).starts_with("30 files from "), "{}", out(&o));
+    assert!(ftp_tests::read_tree(&to.path("tree")) == ftp_tests::read_tree(&py.path("tree")));
+}

@@ -430,3 +430,44 @@ fn a_cut_connection_during_a_wasi_mirror_is_retried() {
         );
     }
 }
+
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs wasmtime, the WASI build and pyftpdlib (the README's test command runs it)"
+)]
+fn wasi_session_objects_and_callbacks() {
+    let server = PyFtpd::start("127.0.0.1");
+    let image = random_bytes(1 << 20, 79);
+    std::fs::write(server.path("image.bin"), &image).unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let script = r#"
+        let ftp = FTP();
+        ftp.connect("127.0.0.1", ARGS[0].parse_int());
+        ftp.login(ARGS[1], ARGS[2]);
+        let n = 0;
+        print(ftp.retrbinary("RETR image.bin", |b| n += b.len()));
+        print(ftp.retrbinary("RETR image.bin", open("copy.bin", "wb")));
+        try { ftp.retrbinary("RETR image.bin", |b| throw "stop"); } catch (e) { print(e); }
+        print(ftp.storbinary("STOR back.bin", open("copy.bin", "rb")));
+        print(n);
+    "#;
+    let port = server.port.to_string();
+    let out = ok(&run_wasi(
+        dir.path(),
+        &["-e", script, &port, USER, PASSWORD],
+        &[],
+    ));
+    let lines: Vec<&str> = out.lines().collect();
+    assert!(
+        lines[0].starts_with("226") && lines[1].starts_with("226"),
+        "{out}"
+    );
+    assert_eq!(lines[2], "stop", "{out}");
+    assert!(
+        lines[3].starts_with("226") && lines[4] == "1048576",
+        "{out}"
+    );
+    assert!(std::fs::read(dir.path().join("copy.bin")).unwrap() == image);
+    assert!(std::fs::read(server.path("back.bin")).unwrap() == image);
+}
