@@ -17,6 +17,7 @@ pub mod sandbox;
 mod side;
 
 use std::cell::RefCell;
+use std::io::IsTerminal;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::rc::Rc;
@@ -34,7 +35,7 @@ use crate::runner::{Credentials, Runner};
     name = "ftp-script",
     version,
     about = "Runs Rhai scripts that drive FTP sessions (ftplib's methods as functions)",
-    override_usage = "ftp-script [OPTIONS] SCRIPT [ARGS...]\n       ftp-script [OPTIONS] -e CODE [ARGS...]"
+    override_usage = "ftp-script [OPTIONS] SCRIPT [ARGS...]\n       ftp-script [OPTIONS] -e CODE [ARGS...]\n       ftp-script [OPTIONS] - [ARGS...]   (the script on standard input)"
 )]
 pub struct Cli {
     /// Run CODE instead of a script file.
@@ -106,14 +107,23 @@ pub struct Cli {
     /// current directory's tree).
     #[arg(long = "allow-path", value_name = "DIR")]
     pub allow_path: Vec<PathBuf>,
-    /// The script file (unless -e), then the arguments the script sees as
-    /// the array ARGS.
+    /// The script file (unless -e; `-` or nothing with standard input not
+    /// a terminal: the script on standard input), then the arguments the
+    /// script sees as the array ARGS.
     #[arg(
         value_name = "SCRIPT_AND_ARGS",
         trailing_var_arg = true,
         allow_hyphen_values = true
     )]
     pub rest: Vec<String>,
+}
+
+/// The script on standard input.
+fn read_stdin() -> Result<String, String> {
+    let mut text = String::new();
+    std::io::Read::read_to_string(&mut std::io::stdin(), &mut text)
+        .map_err(|e| format!("cannot read the script from standard input: {e}"))?;
+    Ok(text)
 }
 
 fn fail(message: impl std::fmt::Display, status: u8) -> ExitCode {
@@ -178,15 +188,29 @@ fn credentials(cli: &Cli, url: Option<&Url>) -> Result<Credentials, String> {
 pub fn run(cli: Cli) -> ExitCode {
     let (source, args) = match &cli.eval {
         Some(code) => (code.clone(), cli.rest.clone()),
-        None => {
-            let Some((script, args)) = cli.rest.split_first() else {
-                return fail("give a SCRIPT file or -e CODE (see --help)", 2);
-            };
-            match std::fs::read_to_string(script) {
+        None => match cli.rest.split_first() {
+            // `-`, or no script with standard input not a terminal: the
+            // script comes on standard input (`ftp-script - < job.rhai`,
+            // a here-document, a pipe).
+            Some((dash, args)) if dash == "-" => match read_stdin() {
+                Ok(text) => (text, args.to_vec()),
+                Err(e) => return fail(e, 2),
+            },
+            None if !std::io::stdin().is_terminal() => match read_stdin() {
+                Ok(text) => (text, Vec::new()),
+                Err(e) => return fail(e, 2),
+            },
+            None => {
+                return fail(
+                    "give a SCRIPT file, - (standard input) or -e CODE (see --help)",
+                    2,
+                );
+            }
+            Some((script, args)) => match std::fs::read_to_string(script) {
                 Ok(text) => (text, args.to_vec()),
                 Err(e) => return fail(format!("cannot read the script {script}: {e}"), 2),
-            }
-        }
+            },
+        },
     };
     let options = match options(&cli) {
         Ok(o) => o,

@@ -2187,3 +2187,58 @@ fn the_reference_session_with_objects_and_a_copy_between_servers() {
     assert!(out(&o).starts_with("30 files from "), "{}", out(&o));
     assert!(ftp_tests::read_tree(&to.path("tree")) == ftp_tests::read_tree(&py.path("tree")));
 }
+
+/// `getwelcome()` gives every line of a long multi-line welcome (the core
+/// keeps its first 256 bytes), as ftplib does, to the first session and
+/// to a session object alike.
+#[test]
+fn getwelcome_gives_the_whole_welcome() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let long = "x".repeat(300);
+    let welcome = format!("220-{long}\r\n220-second line\r\n220 ready\r\n");
+    let server = FaultyFtpd::start(Faults {
+        welcome: Some(welcome.into_bytes()),
+        ..Faults::default()
+    });
+    let cwd = tempfile::tempdir().unwrap();
+    let code = r#"
+        print(connect("127.0.0.1", ARGS[0].parse_int()));
+        print(getwelcome());
+        let ftp = FTP();
+        ftp.connect("127.0.0.1", ARGS[0].parse_int());
+        print(ftp.getwelcome());
+    "#;
+    let o = run(cwd.path(), &["-e", code, &server.port.to_string()], &[]);
+    assert_ok(&o);
+    let whole = format!("220-{long}\n220-second line\n220 ready\n");
+    assert_eq!(out(&o), whole.repeat(3), "{}", err(&o));
+}
+
+/// A script on standard input: `ftp-script - ARGS...`, and without a
+/// script when standard input is not a terminal (a pipe, a here-document).
+#[test]
+fn scripts_on_standard_input() {
+    use std::io::Write as _;
+    let cwd = tempfile::tempdir().unwrap();
+    for args in [&["-", "one", "two"][..], &[][..]] {
+        let mut child = Command::new(env!("CARGO_BIN_EXE_ftp-script"))
+            .args(args)
+            .current_dir(cwd.path())
+            .stdin(std::process::Stdio::piped())
+            .stdout(std::process::Stdio::piped())
+            .stderr(std::process::Stdio::piped())
+            .spawn()
+            .unwrap();
+        child
+            .stdin
+            .take()
+            .unwrap()
+            .write_all(b"print(`${ARGS.len()} ${40 + 2}`);\nthrow \"from stdin\";\n")
+            .unwrap();
+        let o = child.wait_with_output().unwrap();
+        assert_eq!(o.status.code(), Some(1), "{args:?}");
+        let wanted = format!("{} 42\n", args.len().saturating_sub(1));
+        assert_eq!(out(&o), wanted, "{args:?}");
+        assert!(err(&o).contains("from stdin (line 2"), "{}", err(&o));
+    }
+}

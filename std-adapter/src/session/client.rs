@@ -46,6 +46,9 @@ pub struct Ftp {
     /// Whether a name that needed escapes was already said (once a
     /// session).
     undecodable_said: bool,
+    /// The welcome, every line of it (the core keeps its first 256
+    /// bytes).
+    welcome: String,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -140,7 +143,13 @@ impl Ftp {
 
     /// The session's wrapper around a core session just connected.
     fn assemble(session: Session, options: &Options, host: &str, tls: Option<TlsContext>) -> Ftp {
+        // The session has read nothing but the welcome yet.
+        let welcome = match session.last_reply() {
+            Some(reply) => Reply::from_core(reply).into_text(),
+            None => String::from_utf8_lossy(session.getwelcome()).into_owned(),
+        };
         Ftp {
+            welcome,
             session,
             buf: vec![0u8; options.blocksize.max(512)],
             extra: net::Extra::default(),
@@ -229,9 +238,11 @@ impl Ftp {
 
     // ----- ftplib's methods ------------------------------------------------
 
-    /// The server's welcome (ftplib's `getwelcome`).
+    /// The server's welcome, every line of a multi-line one joined by `\n`
+    /// (ftplib's `getwelcome`), up to the reply buffer
+    /// ([`crate::REPLY_BUFFER`]).
     pub fn getwelcome(&self) -> String {
-        String::from_utf8_lossy(self.session.getwelcome()).into_owned()
+        self.welcome.clone()
     }
 
     /// Debug output through the `log` crate: 1 logs commands and replies, 2
