@@ -288,8 +288,8 @@ async fn store(
 }
 
 /// `FTP(...)` / `FTP_TLS(...)`: a new session; with a host it connects,
-/// with a user it logs in (ftplib's constructor), with a timeout (seconds)
-/// every wait of that session is bounded by it.
+/// with a user (not empty) it logs in (ftplib's constructor), with a
+/// timeout (seconds) every wait of that session is bounded by it.
 // Under WASI the session stays borrowed across the awaits: the call runs
 // alone on the runtime (`side::wait`), and anything else asking for the
 // session meanwhile gets `lend`'s "busy" error.
@@ -625,17 +625,20 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         });
         let m = runner.clone();
         engine.register_fn(class, move |host: &str, user: &str| {
-            now!(open_session(&m, tls, Some(host), Some((user, "", "")), None).await)
+            let login = (!user.is_empty()).then_some((user, "", ""));
+            now!(open_session(&m, tls, Some(host), login, None).await)
         });
         let m = runner.clone();
         engine.register_fn(class, move |host: &str, user: &str, passwd: &str| {
-            now!(open_session(&m, tls, Some(host), Some((user, passwd, "")), None).await)
+            let login = (!user.is_empty()).then_some((user, passwd, ""));
+            now!(open_session(&m, tls, Some(host), login, None).await)
         });
         let m = runner.clone();
         engine.register_fn(
             class,
             move |host: &str, user: &str, passwd: &str, acct: &str| {
-                now!(open_session(&m, tls, Some(host), Some((user, passwd, acct)), None).await)
+                let login = (!user.is_empty()).then_some((user, passwd, acct));
+                now!(open_session(&m, tls, Some(host), login, None).await)
             },
         );
         let m = runner.clone();

@@ -2242,3 +2242,69 @@ fn scripts_on_standard_input() {
         assert!(err(&o).contains("from stdin (line 2"), "{}", err(&o));
     }
 }
+
+/// ftplib's constructors: `FTP(host)` connects to port 21, `FTP(host,
+/// user, passwd)` logs in too, an empty user does not. A peer of the
+/// test's own on port 21 of a loopback address nobody else uses (binding
+/// port 21 needs root).
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "binds port 21: needs root (the README's test command runs it)"
+)]
+fn constructors_connect_to_port_21_and_log_in() {
+    use std::io::{BufRead, BufReader, Write as _};
+    let Some((host, listener)) = (77..120u8).find_map(|last| {
+        let host = format!("127.0.0.{last}");
+        TcpListener::bind((host.as_str(), 21))
+            .ok()
+            .map(|l| (host, l))
+    }) else {
+        panic!("no loopback address with port 21 free");
+    };
+    let said = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let log = said.clone();
+    std::thread::spawn(move || {
+        for stream in listener.incoming().take(3).flatten() {
+            let log = log.clone();
+            std::thread::spawn(move || serve_one(stream, &log));
+        }
+    });
+    fn serve_one(stream: std::net::TcpStream, log: &std::sync::Mutex<String>) {
+        let mut w = stream.try_clone().unwrap();
+        let mut r = BufReader::new(stream);
+        let _ = w.write_all(b"220 port 21\r\n");
+        for _ in 0..10 {
+            let mut line = String::new();
+            if r.read_line(&mut line).unwrap_or(0) == 0 {
+                break;
+            }
+            log.lock().unwrap().push_str(&line);
+            let reply: &[u8] = match line.split_whitespace().next().unwrap_or("") {
+                "USER" => b"331 password\r\n",
+                "PASS" => b"230 in\r\n",
+                "PWD" => b"257 \"/\"\r\n",
+                "QUIT" => b"221 bye\r\n",
+                _ => b"502 no\r\n",
+            };
+            let _ = w.write_all(reply);
+        }
+    }
+    let cwd = tempfile::tempdir().unwrap();
+    let code = r#"
+        let a = FTP(ARGS[0]);
+        print(a.getwelcome());
+        let b = FTP(ARGS[0], "u", "p");
+        print(b.pwd());
+        let c = FTP(ARGS[0], "");
+        print(c.quit());
+    "#;
+    let o = run(cwd.path(), &["-e", code, &host], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "220 port 21\n/\n221 bye\n");
+    let said = said.lock().unwrap().clone();
+    // b logged in (USER, PASS); a and c did not; all three said QUIT.
+    assert_eq!(said.matches("USER ").count(), 1, "{said}");
+    assert_eq!(said.matches("PASS ").count(), 1, "{said}");
+    assert_eq!(said.matches("QUIT").count(), 3, "{said}");
+}
