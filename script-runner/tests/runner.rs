@@ -553,8 +553,12 @@ fn exit_status_and_the_error_line() {
         "{}",
         err(&o)
     );
-    // Usage errors: exit 2.
+    // No script, standard input not a terminal (here empty): the script
+    // is standard input, and an empty one does nothing.
     let o = run(cwd.path(), &[], &[]);
+    assert_eq!(o.status.code(), Some(0), "{}", err(&o));
+    // Usage errors: exit 2.
+    let o = run(cwd.path(), &["--no-such-option"], &[]);
     assert_eq!(o.status.code(), Some(2));
     let o = run(cwd.path(), &["no-such-script.rhai"], &[]);
     assert_eq!(o.status.code(), Some(2));
@@ -769,9 +773,11 @@ fn tls_url_prot_c_nul_and_acct() {
         out(&o),
         "secret data\n\nperm 522\n[\"f.txt\"]\nusage\n230 Login successful.\nsecret data\n\n"
     );
-    // Without --tls the server refuses the clear-text login.
+    // Without --tls the server refuses the clear-text login (no script:
+    // standard input, empty here, after the login --url does).
     let o = run(cwd.path(), &["--url", &url], &[("FTP_PASSWORD", PASSWORD)]);
-    assert_eq!(o.status.code(), Some(2), "{}", err(&o));
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    assert!(err(&o).contains("530"), "{}", err(&o));
     let o = run(
         cwd.path(),
         &["--url", &url, "-e", "1"],
