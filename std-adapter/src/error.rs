@@ -200,11 +200,15 @@ impl Error {
     }
 
     /// The core's error of a transfer whose callback reads or writes
-    /// `path`: the callback's own failure is that file's error.
+    /// `path`: the callback's own failure is that file's error (a
+    /// cancelled transfer's stays [`Error::Callback`]: no file failed).
     pub(crate) fn of_file(
         path: &std::path::Path,
     ) -> impl Fn(ftp_core::Error<io::Error>) -> Error + '_ {
         move |e| match e {
+            ftp_core::Error::Callback(io) if io.kind() == io::ErrorKind::Interrupted => {
+                Error::Callback(io)
+            }
             ftp_core::Error::Callback(io) => Error::local(path, io),
             other => Error::from(other),
         }

@@ -575,7 +575,9 @@ impl Ftp {
         }
         // The file's own failures (reading it) name the file.
         let named = |e: Error| match e {
-            Error::Callback(io) => Error::local(local, io),
+            Error::Callback(io) if io.kind() != std::io::ErrorKind::Interrupted => {
+                Error::local(local, io)
+            }
             other => other,
         };
         // A resume appends what the server lacks (its SIZE said how much
@@ -717,6 +719,7 @@ fn kernel_receive(
             Err(e) => return Some(Err(e)),
         };
         let total = total.or(announced.map(|a| a + offset));
+        let cancel = ftp.options().cancel.clone();
         let moved = crate::net::kernel::splice_to_file(
             &mut ftp.extra.pipe,
             stream.tcp(),
@@ -725,7 +728,8 @@ fn kernel_receive(
                 progress(Progress {
                     done: offset + done,
                     total,
-                })
+                });
+                !cancel.as_ref().is_some_and(crate::Cancel::is_cancelled)
             },
         );
         let (received, file, data) = match moved {

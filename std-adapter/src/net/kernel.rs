@@ -33,13 +33,14 @@ fn from_errno(e: Errno, timeout: Option<Duration>) -> io::Error {
 
 /// Moves what `sock` delivers until EOF into the file `open` gives (opened
 /// at the first byte, so nothing is created for a transfer that brings
-/// nothing). `on_chunk` gets the running total. Returns the total and the
-/// file, when one was opened.
+/// nothing). `on_chunk` gets the running total, and says whether to go
+/// on (`false`: the caller cancelled; the file's error, `Interrupted`).
+/// Returns the total and the file, when one was opened.
 pub(crate) fn splice_to_file(
     pipe_slot: &mut Option<Pipe>,
     sock: &TcpStream,
     mut open: impl FnMut() -> io::Result<File>,
-    mut on_chunk: impl FnMut(u64),
+    mut on_chunk: impl FnMut(u64) -> bool,
 ) -> Result<(u64, Option<File>), Spliced> {
     // The session's pipe, made once; a transfer that fails leaves it out
     // (it may hold bytes), and the next one makes a new one.
@@ -81,7 +82,7 @@ fn splice_through(
     pipe_w: &OwnedFd,
     sock: &TcpStream,
     open: &mut impl FnMut() -> io::Result<File>,
-    on_chunk: &mut impl FnMut(u64),
+    on_chunk: &mut impl FnMut(u64) -> bool,
 ) -> Result<(u64, Option<File>), Spliced> {
     let timeout = sock.read_timeout().ok().flatten();
     let mut file: Option<File> = None;
@@ -119,7 +120,12 @@ fn splice_through(
             }
         }
         total += n as u64;
-        on_chunk(total);
+        if !on_chunk(total) {
+            return Err(Spliced::File(io::Error::new(
+                io::ErrorKind::Interrupted,
+                "the transfer was cancelled",
+            )));
+        }
     }
     Ok((total, file))
 }

@@ -89,6 +89,47 @@ pub struct Options {
     /// it before the final reply is recognised and asked no more (see
     /// `ftp_core::Ftp::request_early_passive`). On by default.
     pub pipeline: bool,
+    /// A flag another thread (or a signal handler) raises to stop the
+    /// transfer in progress: its next block ends it, the data connection
+    /// is dropped and the final reply read, so the session stays usable;
+    /// the transfer fails with [`crate::Error::Callback`] of kind
+    /// `Interrupted` (a download keeps its `.part` for a resume). `None`
+    /// by default.
+    pub cancel: Option<Cancel>,
+}
+
+/// The flag of [`Options::cancel`]: clones share it.
+///
+/// ```
+/// let cancel = ftp_std::Cancel::default();
+/// let options = ftp_std::Options::default().cancel(cancel.clone());
+/// cancel.cancel();
+/// assert!(options.cancel.unwrap().is_cancelled());
+/// ```
+#[derive(Clone, Debug, Default)]
+pub struct Cancel(std::sync::Arc<std::sync::atomic::AtomicBool>);
+
+impl Cancel {
+    /// Stops the transfer in progress (and every one after, until
+    /// [`Cancel::reset`]).
+    pub fn cancel(&self) {
+        self.0.store(true, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// Lets transfers run again.
+    pub fn reset(&self) {
+        self.0.store(false, std::sync::atomic::Ordering::SeqCst);
+    }
+
+    /// True once [`Cancel::cancel`] was called (and not reset).
+    pub fn is_cancelled(&self) -> bool {
+        self.0.load(std::sync::atomic::Ordering::SeqCst)
+    }
+
+    /// The flag itself, for a signal handler (`signal_hook::flag`).
+    pub fn flag(&self) -> std::sync::Arc<std::sync::atomic::AtomicBool> {
+        self.0.clone()
+    }
 }
 
 impl Default for Options {
@@ -109,6 +150,7 @@ impl Default for Options {
             proxy: None,
             encoding: crate::Encoding::UTF_8,
             pipeline: true,
+            cancel: None,
         }
     }
 }
@@ -185,6 +227,12 @@ impl Options {
     /// Sets [`Options::keepalive`].
     pub fn keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
         self.keepalive = idle.into();
+        self
+    }
+
+    /// Sets [`Options::cancel`].
+    pub fn cancel(mut self, cancel: Cancel) -> Self {
+        self.cancel = Some(cancel);
         self
     }
 }

@@ -85,6 +85,7 @@ impl Ftp {
     /// The next block of a download (at most the session's blocksize);
     /// `None` at its end.
     pub(crate) async fn next_block(&mut self, t: &mut Open) -> Result<Option<&[u8]>, CoreError> {
+        go_on(self.options().cancel.as_ref())?;
         let n = t
             .stream
             .read(&mut self.buf)
@@ -109,6 +110,7 @@ impl Ftp {
             if t.eof {
                 return Ok(None);
             }
+            go_on(self.options().cancel.as_ref())?;
             let space = t
                 .lines
                 .space(&mut self.buf)
@@ -235,6 +237,11 @@ impl Ftp {
         mut on_block: impl FnMut(usize),
     ) -> Result<crate::Reply, CoreError> {
         let mut t = self.open_data(cmd, Flow::Upload(kind), rest).await?;
+        let cancel = self.options().cancel.clone();
+        let mut on_block = |n| {
+            on_block(n);
+            go_on(cancel.as_ref())
+        };
         let outcome = match kind {
             TransferType::Binary => send_blocks(&mut t, &mut self.buf, input, &mut on_block).await,
             TransferType::Ascii => send_lines(&mut t, &mut self.buf, input, &mut on_block).await,
@@ -249,7 +256,7 @@ async fn send_blocks<R: Source + ?Sized>(
     t: &mut Open,
     buf: &mut [u8],
     input: &mut R,
-    on_block: &mut impl FnMut(usize),
+    on_block: &mut impl FnMut(usize) -> Result<(), CoreError>,
 ) -> Result<(), CoreError> {
     loop {
         let n = input.take(buf).await.map_err(ftp_core::Error::Callback)?;
@@ -260,7 +267,7 @@ async fn send_blocks<R: Source + ?Sized>(
             .write_all(&buf[..n])
             .await
             .map_err(ftp_core::Error::Io)?;
-        on_block(n);
+        on_block(n)?;
     }
 }
 
@@ -271,7 +278,7 @@ async fn send_lines<R: Source + ?Sized>(
     t: &mut Open,
     buf: &mut [u8],
     input: &mut R,
-    on_block: &mut impl FnMut(usize),
+    on_block: &mut impl FnMut(usize) -> Result<(), CoreError>,
 ) -> Result<(), CoreError> {
     let third = buf.len() / 3;
     if third == 0 {
@@ -294,6 +301,20 @@ async fn send_lines<R: Source + ?Sized>(
             .write_all(&out[..len])
             .await
             .map_err(ftp_core::Error::Io)?;
-        on_block(len);
+        on_block(len)?;
     }
+}
+
+/// An error once the caller cancelled ([`crate::Options::cancel`]): the
+/// transfer ends there.
+pub(crate) fn go_on(cancel: Option<&crate::Cancel>) -> Result<(), CoreError> {
+    match cancel {
+        Some(c) if c.is_cancelled() => Err(ftp_core::Error::Callback(cancelled())),
+        _ => Ok(()),
+    }
+}
+
+/// The error of a cancelled transfer.
+pub(crate) fn cancelled() -> io::Error {
+    io::Error::new(io::ErrorKind::Interrupted, "the transfer was cancelled")
 }

@@ -1172,3 +1172,51 @@ async fn an_upload_resumes_with_appe() {
         assert!(sizes.iter().all(|&d| d > offset), "{sizes:?}");
     }
 }
+
+#[twin_test(run)]
+async fn a_cancelled_transfer_stops_and_the_session_goes_on() {
+    // 32 MiB: far more than one block and the sockets' buffers hold.
+    let file = random_bytes(32 << 20, 61);
+    let server = FaultyFtpd::start(Faults {
+        file: file.clone(),
+        ..Faults::default()
+    });
+    let cancel = ftp_std::Cancel::default();
+    let options = options().cancel(cancel.clone());
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options)
+        .await
+        .unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    // Cancelled at the first progress: the download ends there.
+    let e = ftp
+        .download_with("big.bin", &local, false, |_| cancel.cancel())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Callback(io) if io.kind() == std::io::ErrorKind::Interrupted),
+        "{e:?}"
+    );
+    assert!(!local.exists(), "nothing under the final name");
+    let part = std::fs::metadata(part_path(&local)).map_or(0, |m| m.len());
+    assert!(part < file.len() as u64, "{part} bytes kept for a resume");
+    // The session goes on once the flag is down again.
+    cancel.reset();
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    ftp.download_with("big.bin", &local, true, |_| {})
+        .await
+        .unwrap();
+    assert!(std::fs::read(&local).unwrap() == file);
+    // An upload cancelled the same way.
+    let e = ftp
+        .upload_with(&local, "up.bin", false, |_| cancel.cancel())
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&e, Error::Callback(io) if io.kind() == std::io::ErrorKind::Interrupted),
+        "{e:?}"
+    );
+    cancel.reset();
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+}
