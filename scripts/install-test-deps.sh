@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Installs what the tests use: python3 and pip, pyftpdlib and pyOpenSSL
-# (pip), vsftpd, pure-ftpd, proftpd, inetutils-ftpd, dante, tinyproxy,
+# (pip), vsftpd, tmux, pure-ftpd, proftpd, inetutils-ftpd, dante, tinyproxy,
 # iproute2 (ip for the TAP tests' namespaces, ss for the keepalive test)
 # and clang (apt-get), Node and ftp-srv (apt-get, npm), qemu-system-arm
 # (apt-get) and flip-link (cargo install) for the firmware images,
@@ -51,6 +51,10 @@ if [ ! -x /usr/sbin/vsftpd ]; then
     apt_install vsftpd
 fi
 [ -x /usr/sbin/vsftpd ] || die "vsftpd is not installed"
+
+# tmux: the runner's interactive session is tested in a real terminal.
+command -v tmux >/dev/null || apt_install tmux
+command -v tmux >/dev/null || die "tmux is not installed"
 # The proxies of the proxy tests: Dante (SOCKS5) and Tinyproxy (HTTP
 # CONNECT).
 if ! command -v danted >/dev/null || ! command -v tinyproxy >/dev/null; then

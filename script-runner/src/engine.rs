@@ -667,6 +667,10 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
     engine.register_fn("write", ScriptFile::write);
     engine.register_fn("close", ScriptFile::close);
 
+    // One line for each function.
+    engine.register_fn("help", || crate::help::help(None));
+    engine.register_fn("help", |name: &str| crate::help::help(Some(name)));
+
     // Helpers for automation.
     engine.register_fn("sleep", |secs: INT| sleep(secs as f64));
     engine.register_fn("sleep", sleep);

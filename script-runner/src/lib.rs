@@ -11,7 +11,10 @@
 pub mod engine;
 pub mod errors;
 mod files;
+mod help;
 mod logger;
+#[cfg(not(target_os = "wasi"))]
+mod repl;
 pub mod runner;
 pub mod sandbox;
 mod side;
@@ -41,6 +44,11 @@ pub struct Cli {
     /// Run CODE instead of a script file.
     #[arg(short = 'e', value_name = "CODE")]
     pub eval: Option<String>,
+    /// An interactive session: statements at a prompt, each value shown
+    /// (the default without a script when standard input is a terminal;
+    /// with --url, after the login).
+    #[arg(short = 'i', conflicts_with = "eval")]
+    pub interactive: bool,
     /// Connect and log in before the script starts, and start in the URL's
     /// path: ftp://[user[:password]@]host[:port][/path], or ftps:// for
     /// implicit FTPS.
@@ -118,6 +126,33 @@ pub struct Cli {
     pub rest: Vec<String>,
 }
 
+/// The interactive session (a terminal's; WASI has none).
+#[cfg(not(target_os = "wasi"))]
+fn interact(
+    engine: &mut rhai::Engine,
+    scope: &mut Scope,
+    runner: &Rc<RefCell<Runner>>,
+    cancel: &ftp_std::Cancel,
+) -> ExitCode {
+    let status = repl::run(engine, scope, runner, cancel);
+    side::end_session(runner);
+    status
+}
+
+#[cfg(target_os = "wasi")]
+fn interact(
+    _: &mut rhai::Engine,
+    _: &mut Scope,
+    runner: &Rc<RefCell<Runner>>,
+    _: &ftp_std::Cancel,
+) -> ExitCode {
+    side::end_session(runner);
+    fail(
+        "no interactive session under WASI: give a SCRIPT, - or -e CODE",
+        2,
+    )
+}
+
 /// The script on standard input.
 fn read_stdin() -> Result<String, String> {
     let mut text = String::new();
@@ -186,8 +221,11 @@ fn credentials(cli: &Cli, url: Option<&Url>) -> Result<Credentials, String> {
 /// Runs the runner with a parsed command line; returns the exit status
 /// (0 done, 1 the script failed, 2 bad usage).
 pub fn run(cli: Cli) -> ExitCode {
+    let interactive = cli.interactive
+        || (cli.eval.is_none() && cli.rest.is_empty() && std::io::stdin().is_terminal());
     let (source, args) = match &cli.eval {
         Some(code) => (code.clone(), cli.rest.clone()),
+        None if interactive => (String::new(), cli.rest.clone()),
         None => match cli.rest.split_first() {
             // `-`, or no script with standard input not a terminal: the
             // script comes on standard input (`ftp-script - < job.rhai`,
@@ -212,10 +250,16 @@ pub fn run(cli: Cli) -> ExitCode {
             },
         },
     };
-    let options = match options(&cli) {
+    let mut options = match options(&cli) {
         Ok(o) => o,
         Err(e) => return fail(e, 2),
     };
+    // At a prompt, Ctrl-C stops the transfer in progress (every session
+    // shares the flag) and the session goes on.
+    let cancel = ftp_std::Cancel::default();
+    if interactive {
+        options = options.cancel(cancel.clone());
+    }
     let url = match cli.url.as_deref().map(Url::parse).transpose() {
         Ok(u) => u,
         Err(e) => return fail(e, 2),
@@ -255,7 +299,8 @@ pub fn run(cli: Cli) -> ExitCode {
             return fail(errors::describe(&e), 1);
         }
     }
-    let engine = engine::build(
+    #[allow(unused_mut)]
+    let mut engine = engine::build(
         runner.clone(),
         engine::Limits {
             max_operations: cli.max_operations,
@@ -264,6 +309,9 @@ pub fn run(cli: Cli) -> ExitCode {
     let mut scope = Scope::new();
     let args: Array = args.into_iter().map(Dynamic::from).collect();
     scope.push_constant("ARGS", args);
+    if interactive {
+        return interact(&mut engine, &mut scope, &runner, &cancel);
+    }
     let result = engine
         .compile(&source)
         .map_err(|e| e.into())

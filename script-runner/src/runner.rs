@@ -102,6 +102,26 @@ impl ProxyChoice {
     }
 }
 
+#[cfg(not(target_os = "wasi"))]
+impl Runner {
+    /// The names in the current remote directory of the session in use
+    /// (the first one, else the newest object's), for the interactive
+    /// session's completion.
+    pub fn remote_names(&mut self) -> Rr<Vec<String>> {
+        if let Some(ftp) = &mut self.ftp {
+            return ftp.nlst(None).map_err(ftp_error);
+        }
+        for session in self.others.iter().rev() {
+            if let Ok(mut r) = session.try_borrow_mut()
+                && let Some(ftp) = &mut r.ftp
+            {
+                return ftp.nlst(None).map_err(ftp_error);
+            }
+        }
+        Ok(Vec::new())
+    }
+}
+
 /// How the mirror's and the segmented download's other sessions are made:
 /// like the runner's own (server, options, login, PROT P).
 struct Maker {
