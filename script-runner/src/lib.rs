@@ -68,6 +68,10 @@ pub struct Cli {
     /// everything).
     #[arg(long, conflicts_with = "cacert")]
     pub insecure: bool,
+    /// The newest TLS version to use: 1.2 or 1.3 (the default), as curl's
+    /// --tls-max (for a server whose TLS 1.3 is broken).
+    #[arg(long, value_name = "VERSION")]
+    pub tls_max: Option<String>,
     /// A client certificate (PEM, the chain) for servers that require one.
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
@@ -179,6 +183,9 @@ fn options(cli: &Cli) -> Result<Options, String> {
     }
     if cli.insecure {
         options.verify = Verify::Insecure;
+    }
+    if let Some(max) = &cli.tls_max {
+        options.tls_max = max.parse().map_err(|e| format!("--tls-max: {e}"))?;
     }
     if let Some(cert) = &cli.cert {
         let key = cli.key.clone().unwrap_or_else(|| cert.clone());

@@ -2314,3 +2314,42 @@ fn constructors_connect_to_port_21_and_log_in() {
     assert_eq!(said.matches("PASS ").count(), 1, "{said}");
     assert_eq!(said.matches("QUIT").count(), 3, "{said}");
 }
+
+/// `--tls-max 1.2` keeps an FTPS session at TLS 1.2 (the server would take
+/// 1.3, as it does without the option); another version is a usage error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd (the README's test command runs it)"
+)]
+fn tls_max_caps_the_tls_version() {
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let cwd = tempfile::tempdir().unwrap();
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    for (max, wanted) in [(Some("1.2"), "TLSv1_2"), (None, "TLSv1_3")] {
+        let mut args = vec!["--tls", "--cacert", ca.as_str(), "-v"];
+        if let Some(max) = max {
+            args.extend(["--tls-max", max]);
+        }
+        // A listing too: its data connection resumes the control
+        // connection's TLS session, as vsftpd requires, under either.
+        args.extend([
+            "--url",
+            url.as_str(),
+            "-e",
+            "print(pwd()); print(type_of(nlst()))",
+        ]);
+        let o = run(cwd.path(), &args, &[("FTP_PASSWORD", PASSWORD)]);
+        assert_ok(&o);
+        assert_eq!(out(&o), "/\narray\n");
+        assert!(
+            err(&o).contains(&format!("control connection: Some({wanted})")),
+            "{max:?}: {}",
+            err(&o)
+        );
+    }
+    let o = run(cwd.path(), &["--tls-max", "1.1", "-e", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+    assert!(err(&o).contains("--tls-max"), "{}", err(&o));
+}

@@ -96,6 +96,8 @@ pub struct Options {
     /// `Interrupted` (a download keeps its `.part` for a resume). `None`
     /// by default.
     pub cancel: Option<Cancel>,
+    /// The newest TLS version to use (curl's `--tls-max`): 1.3 by default.
+    pub tls_max: crate::TlsMax,
 }
 
 /// The flag of [`Options::cancel`]: clones share it.
@@ -151,6 +153,7 @@ impl Default for Options {
             encoding: crate::Encoding::UTF_8,
             pipeline: true,
             cancel: None,
+            tls_max: crate::TlsMax::V1_3,
         }
     }
 }
@@ -227,6 +230,12 @@ impl Options {
     /// Sets [`Options::keepalive`].
     pub fn keepalive(mut self, idle: impl Into<Option<Duration>>) -> Self {
         self.keepalive = idle.into();
+        self
+    }
+
+    /// Sets [`Options::tls_max`].
+    pub fn tls_max(mut self, max: crate::TlsMax) -> Self {
+        self.tls_max = max;
         self
     }
 

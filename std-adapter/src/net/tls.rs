@@ -30,6 +30,31 @@ pub enum Verify {
     Insecure,
 }
 
+/// The newest TLS version a session may use (curl's `--tls-max`): for a
+/// server whose TLS 1.3 is broken, or to test one's TLS 1.2.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub enum TlsMax {
+    /// TLS 1.2 at most.
+    V1_2,
+    /// TLS 1.3 (and 1.2): the default.
+    #[default]
+    V1_3,
+}
+
+impl std::str::FromStr for TlsMax {
+    type Err = String;
+
+    /// `"1.2"` or `"1.3"`.
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "1.2" => Ok(TlsMax::V1_2),
+            "1.3" => Ok(TlsMax::V1_3),
+            other => Err(format!("TLS version {other:?}: 1.2 or 1.3")),
+        }
+    }
+}
+
 /// The TLS settings of a session: what the control and data connections
 /// share, so that data connections resume the control's TLS session.
 #[derive(Clone)]
@@ -53,10 +78,11 @@ impl TlsContext {
         host: &str,
         verify: &Verify,
         client_cert: Option<&(PathBuf, PathBuf)>,
+        max: TlsMax,
     ) -> io::Result<Self> {
         let name = ServerName::try_from(host.to_owned())
             .map_err(|_| invalid_input(format!("{host:?} is not a host name TLS can verify")))?;
-        let config = client_config(verify, client_cert)?;
+        let config = client_config(verify, client_cert, max)?;
         Ok(TlsContext {
             config: Arc::new(config),
             name,
@@ -78,11 +104,15 @@ fn provider() -> Arc<CryptoProvider> {
 fn client_config(
     verify: &Verify,
     client_cert: Option<&(PathBuf, PathBuf)>,
+    max: TlsMax,
 ) -> io::Result<ClientConfig> {
     let provider = provider();
-    let builder = ClientConfig::builder_with_provider(provider.clone())
-        .with_safe_default_protocol_versions()
-        .map_err(io::Error::other)?;
+    let builder = ClientConfig::builder_with_provider(provider.clone());
+    let builder = match max {
+        TlsMax::V1_2 => builder.with_protocol_versions(&[&rustls::version::TLS12]),
+        TlsMax::V1_3 => builder.with_safe_default_protocol_versions(),
+    }
+    .map_err(io::Error::other)?;
     let builder = match verify {
         Verify::SystemRoots => builder.with_root_certificates(system_roots()?),
         Verify::CaFile(path) => builder

@@ -78,6 +78,7 @@ impl Ftp {
                 host,
                 &options.verify,
                 options.client_cert.as_ref(),
+                options.tls_max,
             )?),
         };
         let mut last = std::io::Error::new(
@@ -343,6 +344,7 @@ impl Ftp {
             &self.host,
             &self.options.verify,
             self.options.client_cert.as_ref(),
+            self.options.tls_max,
         )?;
         self.tls = Some(tls.clone());
         Ok(tls)
