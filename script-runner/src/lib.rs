@@ -72,6 +72,11 @@ pub struct Cli {
     /// --tls-max (for a server whose TLS 1.3 is broken).
     #[arg(long, value_name = "VERSION")]
     pub tls_max: Option<String>,
+    /// The server's public key must be one of these (curl's
+    /// --pinnedpubkey): sha256//BASE64, several joined by ';'; on top of
+    /// the certificate check (instead of it with --insecure).
+    #[arg(long, value_name = "PINS")]
+    pub pinnedpubkey: Option<String>,
     /// A client certificate (PEM, the chain) for servers that require one.
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
@@ -183,6 +188,10 @@ fn options(cli: &Cli) -> Result<Options, String> {
     }
     if cli.insecure {
         options.verify = Verify::Insecure;
+    }
+    if let Some(pins) = &cli.pinnedpubkey {
+        options.pinned_keys =
+            ftp_std::parse_pinned_keys(pins).map_err(|e| format!("--pinnedpubkey: {e}"))?;
     }
     if let Some(max) = &cli.tls_max {
         options.tls_max = max.parse().map_err(|e| format!("--tls-max: {e}"))?;

@@ -2353,3 +2353,45 @@ fn tls_max_caps_the_tls_version() {
     assert_eq!(o.status.code(), Some(2));
     assert!(err(&o).contains("--tls-max"), "{}", err(&o));
 }
+
+/// `--pinnedpubkey`: the server's public key matched (the session works,
+/// with the CA check and with --insecure alone) or not (refused in the TLS
+/// handshake, before USER: nothing of the login is sent).
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd (the README's test command runs it)"
+)]
+fn a_pinned_public_key_is_checked() {
+    let server = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let right = ftp_tests::pin_of_key(&server.key().unwrap());
+    let wrong = "sha256//AAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAAA=";
+    let cwd = tempfile::tempdir().unwrap();
+    let ca = server.ca.as_ref().unwrap().display().to_string();
+    let url = format!("ftp://{VSFTPD_USER}@127.0.0.1:{}/", server.port);
+    let env = [("FTP_PASSWORD", PASSWORD)];
+    let with = |pins: &str, trust: &[&str]| {
+        let mut args = vec!["--tls", "--pinnedpubkey", pins];
+        args.extend_from_slice(trust);
+        args.extend(["-v", "--url", url.as_str(), "-e", "print(pwd())"]);
+        run(cwd.path(), &args, &env)
+    };
+    let both = format!("{wrong};{right}");
+    for (pins, trust) in [
+        (right.as_str(), &["--cacert", ca.as_str()][..]),
+        (both.as_str(), &["--cacert", ca.as_str()][..]),
+        (right.as_str(), &["--insecure"][..]),
+    ] {
+        let o = with(pins, trust);
+        assert_ok(&o);
+        assert_eq!(out(&o), "/\n");
+    }
+    for trust in [&["--cacert", ca.as_str()][..], &["--insecure"][..]] {
+        let o = with(wrong, trust);
+        assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+        assert!(err(&o).contains("pinned"), "{}", err(&o));
+        assert!(!err(&o).contains("USER"), "no login was sent: {}", err(&o));
+    }
+    let o = run(cwd.path(), &["--pinnedpubkey", "md5//x", "-e", "1"], &[]);
+    assert_eq!(o.status.code(), Some(2));
+}

@@ -138,7 +138,7 @@ pub use net::netrc::{Netrc, NetrcEntry};
 pub use net::options::{Cancel, Options, Security};
 pub use net::proxy::{Proxy, ProxyKind, bypasses};
 pub use net::stream::IoStream;
-pub use net::tls::{TlsMax, Verify};
+pub use net::tls::{TlsMax, Verify, parse_pinned_keys};
 pub use net::url::{Scheme, Url};
 pub use reply::Reply;
 pub use rustls;

@@ -152,3 +152,22 @@ impl ClientCert {
         }
     }
 }
+
+/// curl's `--pinnedpubkey` value for the key in `key_pem` (a PEM private
+/// key file): `sha256//` and the base64 of its SubjectPublicKeyInfo's
+/// SHA-256, computed from the key alone (rcgen), not from a certificate.
+pub fn pin_of_key(key_pem: &Path) -> String {
+    let pem = std::fs::read_to_string(key_pem).expect("read the key");
+    let key = rcgen::KeyPair::from_pem(&pem).expect("a PEM key");
+    // "-----BEGIN PUBLIC KEY-----": the SubjectPublicKeyInfo, base64.
+    let b64: String = key
+        .public_key_pem()
+        .lines()
+        .filter(|l| !l.starts_with("-----"))
+        .collect();
+    let standard = base64::engine::general_purpose::STANDARD;
+    let spki = base64::Engine::decode(&standard, b64).expect("base64");
+    let hash = ring::digest::digest(&ring::digest::SHA256, &spki);
+    let b64 = base64::Engine::encode(&standard, hash.as_ref());
+    format!("sha256//{b64}")
+}

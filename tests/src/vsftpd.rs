@@ -196,6 +196,11 @@ impl Vsftpd {
         panic!("vsftpd did not start");
     }
 
+    /// The server certificate's private key (FTPS servers only).
+    pub fn key(&self) -> Option<PathBuf> {
+        self._certs.as_ref().map(|c| c.key.clone())
+    }
+
     /// `host:port`.
     pub fn addr(&self) -> String {
         host_port(&self.host, self.port)

@@ -98,6 +98,11 @@ pub struct Options {
     pub cancel: Option<Cancel>,
     /// The newest TLS version to use (curl's `--tls-max`): 1.3 by default.
     pub tls_max: crate::TlsMax,
+    /// SHA-256 hashes of the server public keys accepted (curl's
+    /// `--pinnedpubkey`, [`crate::parse_pinned_keys`]): the server's key
+    /// must be one of them, on top of [`Options::verify`]'s check (with
+    /// [`crate::Verify::Insecure`], instead of it). Empty by default.
+    pub pinned_keys: Vec<[u8; 32]>,
 }
 
 /// The flag of [`Options::cancel`]: clones share it.
@@ -154,6 +159,7 @@ impl Default for Options {
             pipeline: true,
             cancel: None,
             tls_max: crate::TlsMax::V1_3,
+            pinned_keys: Vec::new(),
         }
     }
 }
@@ -236,6 +242,12 @@ impl Options {
     /// Sets [`Options::tls_max`].
     pub fn tls_max(mut self, max: crate::TlsMax) -> Self {
         self.tls_max = max;
+        self
+    }
+
+    /// Sets [`Options::pinned_keys`].
+    pub fn pinned_keys(mut self, pins: Vec<[u8; 32]>) -> Self {
+        self.pinned_keys = pins;
         self
     }
 

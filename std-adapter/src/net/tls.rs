@@ -74,15 +74,15 @@ impl fmt::Debug for TlsContext {
 
 impl TlsContext {
     /// A context for `host` (a DNS name or an IP address).
-    pub(crate) fn new(
-        host: &str,
-        verify: &Verify,
-        client_cert: Option<&(PathBuf, PathBuf)>,
-        max: TlsMax,
-    ) -> io::Result<Self> {
+    pub(crate) fn new(host: &str, options: &crate::Options) -> io::Result<Self> {
         let name = ServerName::try_from(host.to_owned())
             .map_err(|_| invalid_input(format!("{host:?} is not a host name TLS can verify")))?;
-        let config = client_config(verify, client_cert, max)?;
+        let config = client_config(
+            &options.verify,
+            options.client_cert.as_ref(),
+            options.tls_max,
+            &options.pinned_keys,
+        )?;
         Ok(TlsContext {
             config: Arc::new(config),
             name,
@@ -105,6 +105,7 @@ fn client_config(
     verify: &Verify,
     client_cert: Option<&(PathBuf, PathBuf)>,
     max: TlsMax,
+    pins: &[[u8; 32]],
 ) -> io::Result<ClientConfig> {
     let provider = provider();
     let builder = ClientConfig::builder_with_provider(provider.clone());
@@ -114,15 +115,32 @@ fn client_config(
     }
     .map_err(io::Error::other)?;
     let builder = match verify {
-        Verify::SystemRoots => builder.with_root_certificates(system_roots()?),
-        Verify::CaFile(path) => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(CaFileVerifier::new(path, provider)?)),
-        Verify::Insecure => builder
-            .dangerous()
-            .with_custom_certificate_verifier(Arc::new(AcceptAnyCertificate(
-                provider.signature_verification_algorithms,
-            ))),
+        Verify::SystemRoots if pins.is_empty() => builder.with_root_certificates(system_roots()?),
+        verify => {
+            let inner: Arc<dyn ServerCertVerifier> = match verify {
+                Verify::SystemRoots => WebPkiServerVerifier::builder_with_provider(
+                    Arc::new(system_roots()?),
+                    provider.clone(),
+                )
+                .build()
+                .map_err(io::Error::other)?,
+                Verify::CaFile(path) => Arc::new(CaFileVerifier::new(path, provider.clone())?),
+                Verify::Insecure => Arc::new(AcceptAnyCertificate(
+                    provider.signature_verification_algorithms,
+                )),
+            };
+            let verifier = if pins.is_empty() {
+                inner
+            } else {
+                Arc::new(Pinned {
+                    inner,
+                    pins: pins.to_vec(),
+                })
+            };
+            builder
+                .dangerous()
+                .with_custom_certificate_verifier(verifier)
+        }
     };
     match client_cert {
         None => Ok(builder.with_no_client_auth()),
@@ -166,6 +184,34 @@ fn system_roots() -> io::Result<RootCertStore> {
         roots.extend(webpki_roots::TLS_SERVER_ROOTS.iter().cloned());
     }
     Ok(roots)
+}
+
+/// The handshake-signature methods of a verifier that leaves them to the
+/// verifier in its field `$inner`.
+macro_rules! signatures_of {
+    ($inner:ident) => {
+        fn verify_tls12_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.$inner.verify_tls12_signature(message, cert, dss)
+        }
+
+        fn verify_tls13_signature(
+            &self,
+            message: &[u8],
+            cert: &CertificateDer<'_>,
+            dss: &DigitallySignedStruct,
+        ) -> Result<HandshakeSignatureValid, rustls::Error> {
+            self.$inner.verify_tls13_signature(message, cert, dss)
+        }
+
+        fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
+            self.$inner.supported_verify_schemes()
+        }
+    };
 }
 
 /// Verifies against the certificates of a CA file, as curl's `--cacert`
@@ -238,27 +284,7 @@ impl ServerCertVerifier for CaFileVerifier {
         }
     }
 
-    fn verify_tls12_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls12_signature(message, cert, dss)
-    }
-
-    fn verify_tls13_signature(
-        &self,
-        message: &[u8],
-        cert: &CertificateDer<'_>,
-        dss: &DigitallySignedStruct,
-    ) -> Result<HandshakeSignatureValid, rustls::Error> {
-        self.webpki.verify_tls13_signature(message, cert, dss)
-    }
-
-    fn supported_verify_schemes(&self) -> Vec<SignatureScheme> {
-        self.webpki.supported_verify_schemes()
-    }
+    signatures_of!(webpki);
 }
 
 fn pem_error(path: &Path, e: rustls::pki_types::pem::Error) -> io::Error {
@@ -315,6 +341,123 @@ impl ServerCertVerifier for AcceptAnyCertificate {
     }
 }
 
+/// SHA-256 hashes of server public keys, from curl's `--pinnedpubkey`
+/// spelling: `sha256//BASE64`, several joined by `;`.
+///
+/// ```
+/// let pins = ftp_std::parse_pinned_keys(
+///     "sha256//n4bQgYhMfWWaL+qgxVrQFaO/TxsrC4Is0V1sFbDwCgg=",
+/// ).unwrap();
+/// assert_eq!(pins.len(), 1);
+/// assert!(ftp_std::parse_pinned_keys("md5//abc").is_err());
+/// ```
+pub fn parse_pinned_keys(spec: &str) -> Result<Vec<[u8; 32]>, String> {
+    spec.split(';')
+        .map(|pin| {
+            let b64 = pin
+                .trim()
+                .strip_prefix("sha256//")
+                .ok_or_else(|| format!("{pin:?}: a pin is sha256//BASE64"))?;
+            let bytes = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64)
+                .map_err(|e| format!("{pin:?}: {e}"))?;
+            <[u8; 32]>::try_from(bytes.as_slice())
+                .map_err(|_| format!("{pin:?}: a SHA-256 hash is 32 bytes"))
+        })
+        .collect()
+}
+
+/// A DER element: its tag, its whole encoding, its content, and what
+/// follows it.
+type Element<'a> = (u8, &'a [u8], &'a [u8], &'a [u8]);
+
+/// One DER element at the start of `input`; `None` on anything
+/// malformed.
+fn der(input: &[u8]) -> Option<Element<'_>> {
+    let (&tag, rest) = input.split_first()?;
+    let (&first, rest) = rest.split_first()?;
+    let (len, rest) = if first < 0x80 {
+        (usize::from(first), rest)
+    } else {
+        let n = usize::from(first & 0x7f);
+        if n == 0 || n > 4 || rest.len() < n {
+            return None;
+        }
+        let mut len = 0usize;
+        for &b in &rest[..n] {
+            len = len.checked_mul(256)?.checked_add(usize::from(b))?;
+        }
+        (len, &rest[n..])
+    };
+    if rest.len() < len {
+        return None;
+    }
+    let header = input.len() - rest.len();
+    Some((tag, &input[..header + len], &rest[..len], &rest[len..]))
+}
+
+/// The SubjectPublicKeyInfo of a certificate (RFC 5280: the seventh
+/// element of tbsCertificate, after an optional version), as encoded.
+fn public_key_info(cert: &[u8]) -> Option<&[u8]> {
+    let (0x30, _, cert, _) = der(cert)? else {
+        return None;
+    };
+    let (0x30, _, tbs, _) = der(cert)? else {
+        return None;
+    };
+    let mut rest = tbs;
+    if let (0xA0, _, _, after) = der(rest)? {
+        rest = after;
+    }
+    // serialNumber, signature, issuer, validity, subject.
+    for _ in 0..5 {
+        rest = der(rest)?.3;
+    }
+    match der(rest)? {
+        (0x30, whole, _, _) => Some(whole),
+        _ => None,
+    }
+}
+
+/// A verifier that also wants the server's public key among the pinned
+/// ones (curl's `--pinnedpubkey`), after `inner`'s check.
+#[derive(Debug)]
+struct Pinned {
+    inner: Arc<dyn ServerCertVerifier>,
+    pins: Vec<[u8; 32]>,
+}
+
+impl ServerCertVerifier for Pinned {
+    fn verify_server_cert(
+        &self,
+        end_entity: &CertificateDer<'_>,
+        intermediates: &[CertificateDer<'_>],
+        server_name: &ServerName<'_>,
+        ocsp_response: &[u8],
+        now: UnixTime,
+    ) -> Result<ServerCertVerified, rustls::Error> {
+        let verified = self.inner.verify_server_cert(
+            end_entity,
+            intermediates,
+            server_name,
+            ocsp_response,
+            now,
+        )?;
+        let key = public_key_info(end_entity.as_ref()).ok_or(rustls::Error::InvalidCertificate(
+            rustls::CertificateError::BadEncoding,
+        ))?;
+        let hash = ring::digest::digest(&ring::digest::SHA256, key);
+        if self.pins.iter().any(|p| p[..] == *hash.as_ref()) {
+            Ok(verified)
+        } else {
+            Err(rustls::Error::General(
+                "the server's public key is not a pinned one (--pinnedpubkey)".into(),
+            ))
+        }
+    }
+
+    signatures_of!(inner);
+}
+
 /// Names the server in a TLS failure and says what to do about a
 /// certificate that does not verify.
 pub(crate) fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
@@ -335,4 +478,38 @@ pub(crate) fn handshake_error(e: io::Error, tls: &TlsContext) -> io::Error {
         e.kind(),
         crate::error::TlsError::handshake(tls.host.clone(), e, hint),
     )
+}
+
+#[cfg(test)]
+mod tests {
+    use super::public_key_info;
+
+    #[test]
+    fn the_public_key_info_of_a_certificate_and_of_broken_ones() {
+        let key = rcgen::KeyPair::generate().unwrap();
+        let cert = rcgen::CertificateParams::new(vec!["localhost".to_owned()])
+            .unwrap()
+            .self_signed(&key)
+            .unwrap();
+        let b64: String = key
+            .public_key_pem()
+            .lines()
+            .filter(|l| !l.starts_with("-----"))
+            .collect();
+        let spki = base64::Engine::decode(&base64::engine::general_purpose::STANDARD, b64).unwrap();
+        let der = cert.der().as_ref();
+        assert_eq!(public_key_info(der), Some(&spki[..]));
+        // Cut anywhere, or with lengths that lie: no key, no panic.
+        for n in 0..der.len() {
+            assert_eq!(public_key_info(&der[..n]), None, "cut at {n}");
+        }
+        for bad in [
+            &[0x30, 0x84, 0xff, 0xff, 0xff, 0xff][..],
+            &[0x30, 0x80][..],
+            &[0x30, 0x89, 1, 2, 3, 4, 5, 6, 7, 8, 9][..],
+            &[][..],
+        ] {
+            assert_eq!(public_key_info(bad), None);
+        }
+    }
 }

@@ -74,12 +74,7 @@ impl Ftp {
             .unwrap_or(host);
         let tls = match options.security {
             Security::None => None,
-            _ => Some(TlsContext::new(
-                host,
-                &options.verify,
-                options.client_cert.as_ref(),
-                options.tls_max,
-            )?),
+            _ => Some(TlsContext::new(host, options)?),
         };
         let mut last = std::io::Error::new(
             std::io::ErrorKind::NotFound,
@@ -340,12 +335,7 @@ impl Ftp {
         if let Some(tls) = &self.tls {
             return Ok(tls.clone());
         }
-        let tls = TlsContext::new(
-            &self.host,
-            &self.options.verify,
-            self.options.client_cert.as_ref(),
-            self.options.tls_max,
-        )?;
+        let tls = TlsContext::new(&self.host, &self.options)?;
         self.tls = Some(tls.clone());
         Ok(tls)
     }
