@@ -22,3 +22,27 @@ PY
 
 # median: the median of the numbers on stdin, one per line.
 median() { sort -n | awk '{ a[NR] = $1 } END { print a[int((NR + 1) / 2)] }'; }
+
+# free_port_block N: the first of N ports in a row free on both 127.0.0.1
+# (where bench/rttproxy listens) and 127.0.0.2 (where vsftpd listens).
+free_port_block() {
+    python3 - "$1" <<'PY'
+import random, socket, sys
+n = int(sys.argv[1])
+def free(p):
+    for host in ("127.0.0.1", "127.0.0.2"):
+        s = socket.socket()
+        try:
+            s.bind((host, p))
+        except OSError:
+            return False
+        finally:
+            s.close()
+    return True
+for _ in range(1000):
+    p = random.randrange(20000, 60000)
+    if all(free(q) for q in range(p, p + n)):
+        print(p)
+        break
+PY
+}

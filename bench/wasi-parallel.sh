@@ -66,25 +66,8 @@ chmod -R a+rX "$root"
 
 # Ports free on 127.0.0.1 (the proxy) and 127.0.0.2 (vsftpd): a control
 # port and 40 passive ports above it, then the same for FTPS.
-read -r port < <(python3 - <<'PY'
-import random, socket
-def free(p):
-    for host in ("127.0.0.1", "127.0.0.2"):
-        s = socket.socket()
-        try:
-            s.bind((host, p))
-        except OSError:
-            return False
-        finally:
-            s.close()
-    return True
-while True:
-    p = random.randrange(20000, 60000)
-    if all(free(q) for q in range(p, p + 84)):
-        print(p)
-        break
-PY
-)
+port=$(free_port_block 84)
+[ -n "$port" ] || die "no 84 free ports in a row on 127.0.0.1 and 127.0.0.2"
 pasv=$((port + 1)) tls_port=$((port + 42)) tls_pasv=$((port + 43))
 mkdir -p /var/run/vsftpd/empty
 openssl req -x509 -newkey rsa:2048 -nodes -keyout "$base/key.pem" -out "$base/out/ca.pem" \

@@ -2121,6 +2121,16 @@ fn open_stays_in_the_sandbox() {
             r#"let f = open("x.txt", "w"); f.close(); f.write("late")"#,
             "is closed",
         ),
+        // A callback that is neither a function nor a file, a file that
+        // is no file object: refused before anything is sent.
+        (
+            r#"retrbinary("RETR x", 5)"#,
+            "the callback must be a function",
+        ),
+        (
+            r#"storbinary("STOR x", "x.txt")"#,
+            "the file must be one from open",
+        ),
     ] {
         let o = run(&inner, &["-e", script], &[]);
         assert_eq!(o.status.code(), Some(1), "{script}");

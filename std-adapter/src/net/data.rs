@@ -140,6 +140,63 @@ pub(crate) fn set_keepalive(tcp: socket2::SockRef<'_>, idle: Option<Duration>) {
     }
 }
 
+/// What a data stream of either runtime keeps beside its socket: TLS
+/// (after PROT P), what happened on it, and so how it closes.
+pub(crate) struct DataState {
+    /// TLS after PROT P; its handshake runs at the first read, write or
+    /// flush (the server runs it only once it has the transfer command).
+    pub(crate) tls: Option<crate::net::pump::Pump>,
+    /// The server ended the stream (EOF or its close_notify).
+    pub(crate) ended: bool,
+    /// Something was read, written or flushed: the transfer began.
+    pub(crate) used: bool,
+    /// The data timeout of each read and write.
+    pub(crate) timeout: Option<Duration>,
+    /// Through a proxy: wait for the server's close_notify before FIN.
+    pub(crate) patient: bool,
+}
+
+impl DataState {
+    /// A new stream's state; `eager`: the runtime's socket says "not now"
+    /// instead of waiting (see `Pump::eager`).
+    pub(crate) fn new(settings: &Settings, eager: bool) -> io::Result<DataState> {
+        let tls = match &settings.tls {
+            Some(tls) => {
+                let pump = crate::net::pump::Pump::new(tls.connection()?, crate::net::pump::AHEAD);
+                Some(if eager { pump.eager() } else { pump })
+            }
+            None => None,
+        };
+        Ok(DataState {
+            tls,
+            ended: false,
+            used: false,
+            timeout: settings.data_timeout,
+            patient: settings.proxy.is_some(),
+        })
+    }
+
+    /// True when the TLS handshake resumed the control connection's
+    /// session (false before the handshake and for clear-text streams).
+    pub(crate) fn is_resumed(&self) -> bool {
+        self.tls
+            .as_ref()
+            .is_some_and(|p| p.conn().handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+    }
+
+    /// What closing the stream takes now ([`close_policy`]).
+    pub(crate) fn close_plan(&self) -> Close {
+        let handshaking = self.tls.as_ref().is_some_and(|p| p.conn().is_handshaking());
+        close_policy(
+            self.ended,
+            self.tls.is_some(),
+            self.used,
+            handshaking,
+            self.patient,
+        )
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::{Close, close_policy};

@@ -672,15 +672,11 @@ impl Ftp {
         cmd: &str,
         mut callback: impl FnMut(&str),
     ) -> Result<crate::Reply, Error> {
-        let cmd = self.wire(cmd)?;
-        let encoding = self.options.encoding;
-        let reply = self
-            .lines_of(&cmd, Flow::Lines, |line| {
-                callback(&encoding.decode(line));
-                Ok(())
-            })
-            .await?;
-        Ok(reply)
+        self.retrlines_with(cmd, |line| {
+            callback(line);
+            Ok(())
+        })
+        .await
     }
 
     /// [`Ftp::retrlines`] with a callback that can fail: its error stops

@@ -5,22 +5,12 @@ use std::io::{self, Read, Write};
 use std::net::{Shutdown, TcpStream};
 use std::time::Duration;
 
-use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
-use crate::net::pump::{AHEAD, Pump};
+use crate::net::data::{Close, DRAIN_LIMIT, DataState, PEER_CLOSE_WAIT, Settings, stalled};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P.
 pub struct DataStream {
     tcp: TcpStream,
-    tls: Option<Pump>,
-    /// The server ended the stream (EOF or its close_notify).
-    ended: bool,
-    /// Something was read, written or flushed: the transfer began.
-    used: bool,
-    /// The socket's read and write timeout, for the error message.
-    timeout: Option<Duration>,
-    /// Through a proxy: wait for the server's close_notify before FIN
-    /// ([`DataStream::await_peer_close`]).
-    patient: bool,
+    state: DataState,
 }
 
 /// The socket as the TLS pump sees it: a timeout (`WouldBlock` from a
@@ -55,7 +45,7 @@ impl std::fmt::Debug for DataStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DataStream")
             .field("tcp", &self.tcp)
-            .field("tls", &self.tls.is_some())
+            .field("tls", &self.state.tls.is_some())
             .finish()
     }
 }
@@ -66,17 +56,9 @@ impl DataStream {
     pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
         tcp.set_read_timeout(settings.data_timeout)?;
         tcp.set_write_timeout(settings.data_timeout)?;
-        let tls = match &settings.tls {
-            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD)),
-            None => None,
-        };
         Ok(DataStream {
             tcp,
-            tls,
-            ended: false,
-            used: false,
-            timeout: settings.data_timeout,
-            patient: settings.proxy.is_some(),
+            state: DataState::new(settings, false)?,
         })
     }
 
@@ -98,7 +80,7 @@ impl DataStream {
     /// transfer. The rest of the handshake still runs at the first use;
     /// a failed write here shows there.
     pub(crate) fn send_hello(&mut self) {
-        if let Some(pump) = &mut self.tls {
+        if let Some(pump) = &mut self.state.tls {
             pump.send_hello(&mut Sock(&mut self.tcp));
         }
     }
@@ -106,35 +88,26 @@ impl DataStream {
     /// Notes that the server ended the stream (read to EOF elsewhere).
     #[cfg_attr(not(target_os = "linux"), allow(dead_code))]
     pub(crate) fn set_ended(&mut self) {
-        self.ended = true;
-        self.used = true;
+        self.state.ended = true;
+        self.state.used = true;
     }
 
     /// True when TLS protects this stream.
     pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+        self.state.tls.is_some()
     }
 
     /// True when the TLS handshake resumed the control connection's
     /// session (false before the handshake and for clear-text streams).
     pub fn is_resumed(&self) -> bool {
-        self.tls
-            .as_ref()
-            .is_some_and(|p| p.conn().handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+        self.state.is_resumed()
     }
 
     /// Ends the stream cleanly, as the close policy says
-    /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
+    /// ([`close_policy`](crate::net::data::close_policy)): TLS close_notify, TCP FIN, then what the server
     /// still sends until it closes.
     pub(crate) fn shutdown(mut self) -> io::Result<()> {
-        let handshaking = self.tls.as_ref().is_some_and(|p| p.conn().is_handshaking());
-        let plan = close_policy(
-            self.ended,
-            self.tls.is_some(),
-            self.used,
-            handshaking,
-            self.patient,
-        );
+        let plan = self.state.close_plan();
         if plan.silent {
             return Ok(());
         }
@@ -143,7 +116,7 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if plan.drain && !self.ended {
+        if plan.drain && !self.state.ended {
             self.drain();
         }
         Ok(())
@@ -164,7 +137,7 @@ impl DataStream {
     }
 
     fn send_end(&mut self, plan: &Close) -> io::Result<()> {
-        if let Some(pump) = &mut self.tls {
+        if let Some(pump) = &mut self.state.tls {
             let mut sock = Sock(&mut self.tcp);
             if plan.handshake {
                 pump.handshake(&mut sock)?;
@@ -203,8 +176,8 @@ impl DataStream {
 
 impl Read for DataStream {
     fn read(&mut self, buf: &mut [u8]) -> io::Result<usize> {
-        self.used = true;
-        let n = match &mut self.tls {
+        self.state.used = true;
+        let n = match &mut self.state.tls {
             Some(pump) => match pump.read(&mut Sock(&mut self.tcp), buf) {
                 // Some servers close without close_notify. The final reply on
                 // the (protected) control connection still has to be 2xx for
@@ -217,9 +190,9 @@ impl Read for DataStream {
             },
             None => self.tcp.read(buf),
         }
-        .map_err(|e| stalled(e, self.timeout))?;
+        .map_err(|e| stalled(e, self.state.timeout))?;
         if n == 0 && !buf.is_empty() {
-            self.ended = true;
+            self.state.ended = true;
         }
         Ok(n)
     }
@@ -227,20 +200,20 @@ impl Read for DataStream {
 
 impl Write for DataStream {
     fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
-        self.used = true;
-        match &mut self.tls {
+        self.state.used = true;
+        match &mut self.state.tls {
             Some(pump) => pump.write(&mut Sock(&mut self.tcp), buf),
             None => self.tcp.write(buf),
         }
-        .map_err(|e| stalled(e, self.timeout))
+        .map_err(|e| stalled(e, self.state.timeout))
     }
 
     fn flush(&mut self) -> io::Result<()> {
-        self.used = true;
-        match &mut self.tls {
+        self.state.used = true;
+        match &mut self.state.tls {
             Some(pump) => pump.flush(&mut Sock(&mut self.tcp)),
             None => self.tcp.flush(),
         }
-        .map_err(|e| stalled(e, self.timeout))
+        .map_err(|e| stalled(e, self.state.timeout))
     }
 }

@@ -14,8 +14,7 @@ use tokio::io::{AsyncRead, AsyncReadExt, AsyncWrite, AsyncWriteExt, ReadBuf};
 use tokio::net::TcpStream;
 
 use super::{Polled, ready};
-use crate::net::data::{Close, DRAIN_LIMIT, PEER_CLOSE_WAIT, Settings, close_policy, stalled};
-use crate::net::pump::{AHEAD, Pump};
+use crate::net::data::{Close, DRAIN_LIMIT, DataState, PEER_CLOSE_WAIT, Settings, stalled};
 
 /// One data connection: a TCP stream, TLS-wrapped after PROT P. It is
 /// tokio's `AsyncRead` and `AsyncWrite` (for [`crate::tokio::Ftp::ntransfercmd`];
@@ -24,25 +23,14 @@ use crate::net::pump::{AHEAD, Pump};
 /// for the core's session.
 pub struct DataStream {
     tcp: TcpStream,
-    /// TLS after PROT P; its handshake runs at the first read, write or
-    /// flush (the server runs it only once it has the transfer command).
-    tls: Option<Pump>,
-    /// The server ended the stream (EOF or its close_notify).
-    ended: bool,
-    /// Something was read, written or flushed: the transfer began.
-    used: bool,
-    /// The data timeout of each read and write of the session.
-    timeout: Option<Duration>,
-    /// Through a proxy: wait for the server's close_notify before FIN
-    /// (see the blocking `DataStream`).
-    patient: bool,
+    state: DataState,
 }
 
 impl std::fmt::Debug for DataStream {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("DataStream")
             .field("tls", &self.is_tls())
-            .field("ended", &self.ended)
+            .field("ended", &self.state.ended)
             .finish()
     }
 }
@@ -52,17 +40,9 @@ impl DataStream {
     /// timeout on every read and write of the session, TLS to come after
     /// PROT P.
     pub(crate) fn open(tcp: TcpStream, settings: &Settings) -> io::Result<DataStream> {
-        let tls = match &settings.tls {
-            Some(tls) => Some(Pump::new(tls.connection()?, AHEAD).eager()),
-            None => None,
-        };
         Ok(DataStream {
             tcp,
-            tls,
-            ended: false,
-            used: false,
-            timeout: settings.data_timeout,
-            patient: settings.proxy.is_some(),
+            state: DataState::new(settings, true)?,
         })
     }
 
@@ -79,15 +59,13 @@ impl DataStream {
 
     /// True when TLS protects this stream.
     pub fn is_tls(&self) -> bool {
-        self.tls.is_some()
+        self.state.tls.is_some()
     }
 
     /// True when the TLS handshake resumed the control connection's
     /// session (false before the handshake and for clear-text streams).
     pub fn is_resumed(&self) -> bool {
-        self.tls
-            .as_ref()
-            .is_some_and(|p| p.conn().handshake_kind() == Some(rustls::HandshakeKind::Resumed))
+        self.state.is_resumed()
     }
 
     /// Passive mode, TLS: the ClientHello goes out as soon as the
@@ -99,7 +77,7 @@ impl DataStream {
     /// `used` yet: a refused command still ends it without waiting for a
     /// handshake the server will not run.
     pub(crate) fn send_hello(&mut self) {
-        if let Some(pump) = &mut self.tls {
+        if let Some(pump) = &mut self.state.tls {
             let mut cx = Context::from_waker(std::task::Waker::noop());
             pump.send_hello(&mut Polled {
                 tcp: &mut self.tcp,
@@ -123,17 +101,10 @@ impl DataStream {
     }
 
     /// Ends the stream cleanly, as the close policy says
-    /// ([`close_policy`]): TLS close_notify, TCP FIN, then what the server
+    /// ([`close_policy`](crate::net::data::close_policy)): TLS close_notify, TCP FIN, then what the server
     /// still sends until it closes (at most [`DRAIN_LIMIT`]).
     pub(crate) async fn shutdown(mut self) -> io::Result<()> {
-        let handshaking = self.tls.as_ref().is_some_and(|p| p.conn().is_handshaking());
-        let plan = close_policy(
-            self.ended,
-            self.is_tls(),
-            self.used,
-            handshaking,
-            self.patient,
-        );
+        let plan = self.state.close_plan();
         if plan.silent {
             return Ok(());
         }
@@ -142,8 +113,8 @@ impl DataStream {
             return Ok(());
         }
         result?;
-        if plan.drain && !self.ended {
-            self.drain(self.timeout).await;
+        if plan.drain && !self.state.ended {
+            self.drain(self.state.timeout).await;
         }
         Ok(())
     }
@@ -163,8 +134,8 @@ impl DataStream {
     }
 
     async fn send_end(&mut self, plan: &Close) -> io::Result<()> {
-        let timeout = self.timeout;
-        if let Some(pump) = &mut self.tls {
+        let timeout = self.state.timeout;
+        if let Some(pump) = &mut self.state.tls {
             let tcp = &mut self.tcp;
             if plan.handshake {
                 let handshake = poll_fn(|cx| ready(pump.handshake(&mut Polled { tcp, cx })));
@@ -194,9 +165,9 @@ impl AsyncRead for DataStream {
         buf: &mut ReadBuf<'_>,
     ) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.used = true;
+        this.state.used = true;
         let before = buf.filled().len();
-        let result = match &mut this.tls {
+        let result = match &mut this.state.tls {
             None => std::task::ready!(Pin::new(&mut this.tcp).poll_read(cx, buf)),
             Some(pump) => {
                 let tcp = &mut this.tcp;
@@ -220,7 +191,7 @@ impl AsyncRead for DataStream {
             }
         };
         if result.is_ok() && buf.filled().len() == before && buf.remaining() > 0 {
-            this.ended = true;
+            this.state.ended = true;
         }
         Poll::Ready(result)
     }
@@ -233,8 +204,8 @@ impl AsyncWrite for DataStream {
         buf: &[u8],
     ) -> Poll<io::Result<usize>> {
         let this = self.get_mut();
-        this.used = true;
-        match &mut this.tls {
+        this.state.used = true;
+        match &mut this.state.tls {
             None => Pin::new(&mut this.tcp).poll_write(cx, buf),
             Some(pump) => ready(pump.write(
                 &mut Polled {
@@ -248,8 +219,8 @@ impl AsyncWrite for DataStream {
 
     fn poll_flush(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.used = true;
-        match &mut this.tls {
+        this.state.used = true;
+        match &mut this.state.tls {
             None => Pin::new(&mut this.tcp).poll_flush(cx),
             Some(pump) => ready(pump.flush(&mut Polled {
                 tcp: &mut this.tcp,
@@ -261,8 +232,8 @@ impl AsyncWrite for DataStream {
     /// close_notify (over TLS), then FIN.
     fn poll_shutdown(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<io::Result<()>> {
         let this = self.get_mut();
-        this.used = true;
-        if let Some(pump) = &mut this.tls {
+        this.state.used = true;
+        if let Some(pump) = &mut this.state.tls {
             let mut sock = Polled {
                 tcp: &mut this.tcp,
                 cx,
@@ -282,19 +253,19 @@ impl embedded_io::ErrorType for DataStream {
 
 impl embedded_io_async::Read for DataStream {
     async fn read(&mut self, buf: &mut [u8]) -> Result<usize, io::Error> {
-        let timeout = self.timeout;
+        let timeout = self.state.timeout;
         Self::timed(timeout, AsyncReadExt::read(self, buf)).await
     }
 }
 
 impl embedded_io_async::Write for DataStream {
     async fn write(&mut self, buf: &[u8]) -> Result<usize, io::Error> {
-        let timeout = self.timeout;
+        let timeout = self.state.timeout;
         Self::timed(timeout, AsyncWriteExt::write(self, buf)).await
     }
 
     async fn flush(&mut self) -> Result<(), io::Error> {
-        let timeout = self.timeout;
+        let timeout = self.state.timeout;
         Self::timed(timeout, AsyncWriteExt::flush(self)).await
     }
 }
