@@ -13,7 +13,8 @@ whose file system is in a legacy encoding; stock pyftpdlib decodes them as
 UTF-8 with replacement, which no client could give back.
 
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
-               [--certfile PEM --keyfile PEM] [--raw-names]
+               [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
+               [--no-listing-data]
 """
 import argparse
 import os
@@ -39,6 +40,12 @@ def main():
         action="append",
         default=[],
         help="a directory under the root (made when missing) that USER may not list: 550",
+    )
+    p.add_argument(
+        "--no-listing-data",
+        action="store_true",
+        help="LIST, NLST and MLSD get 425 and their data connection closed"
+        " (a network that breaks listings' data connections); STAT lists",
     )
     args = p.parse_args()
 
@@ -78,6 +85,16 @@ def main():
             super(FTPHandler, self).push(data.encode(self.encoding, self.unicode_errors))
 
         Handler.push = push
+
+    if args.no_listing_data:
+
+        def refuse(self, path):
+            self._shutdown_connecting_dtp()
+            if self.data_channel is not None:
+                self.data_channel.close()
+            self.respond("425 Can't open data connection.")
+
+        Handler.ftp_LIST = Handler.ftp_NLST = Handler.ftp_MLSD = refuse
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

@@ -463,6 +463,29 @@ pub fn parse_list_line(line: &[u8]) -> Result<Option<ListEntry<'_>>, ProtocolErr
         .ok_or(ProtocolError::BadListing)
 }
 
+/// One line of a STAT reply as a LIST line, or `None` for the reply's
+/// first and last lines (`213-Status follows:`, `213 End of status`).
+/// `code` is the reply's code, from its first line. A server may start
+/// each line of the listing with a space (ProFTPD: RFC 959 asks for one
+/// before a line that would look like a code) or repeat the code
+/// (`213-drwxr-xr-x ...`); both are taken off.
+///
+/// ```
+/// use ftp_core::list::stat_line;
+/// assert_eq!(stat_line(b" -rw-r--r-- 1 u g 5 Dec  7 23:50 a", *b"212", false, false), Some(&b"-rw-r--r-- 1 u g 5 Dec  7 23:50 a"[..]));
+/// assert_eq!(stat_line(b"213-drwxr-xr-x 2 u g 4096 Dec 07 23:50 sub", *b"213", false, false), Some(&b"drwxr-xr-x 2 u g 4096 Dec 07 23:50 sub"[..]));
+/// assert_eq!(stat_line(b"213 End of status", *b"213", false, true), None);
+/// ```
+pub fn stat_line(text: &[u8], code: [u8; 3], first: bool, last: bool) -> Option<&[u8]> {
+    if first || last {
+        return None;
+    }
+    if let Some(rest) = text.strip_prefix(&code).and_then(|r| r.strip_prefix(b"-")) {
+        return Some(rest);
+    }
+    Some(text.strip_prefix(b" ").unwrap_or(text))
+}
+
 /// The longest VMS name [`ListParser`] keeps from one line for the next
 /// (ODS-5 allows 255 bytes and a version).
 const PENDING_NAME: usize = 264;

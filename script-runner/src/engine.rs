@@ -80,6 +80,33 @@ pub(crate) fn verification(v: &Dynamic) -> Rr<ftp_std::Verification> {
         .ok_or_else(|| usage("verify must be \"auto\", \"always\" or \"never\""))
 }
 
+/// A listing's options: `via: "list" | "stat"`, `hidden: bool`.
+fn listing_of(opts: &Map) -> Rr<ftp_std::Listing> {
+    let mut how = ftp_std::Listing::default();
+    for (k, v) in opts {
+        match k.as_str() {
+            "via" => {
+                how.via = match v.clone().into_string().ok().as_deref() {
+                    Some("list") => ftp_std::ListVia::Data,
+                    Some("stat") => ftp_std::ListVia::Stat,
+                    _ => return Err(usage("via must be \"list\" or \"stat\"")),
+                }
+            }
+            "hidden" => {
+                how.hidden = v
+                    .as_bool()
+                    .map_err(|t| usage(format!("hidden must be true or false, not a {t}")))?
+            }
+            other => {
+                return Err(usage(format!(
+                    "unknown option {other:?} (known: via, hidden)"
+                )));
+            }
+        }
+    }
+    Ok(how)
+}
+
 fn get_of(opts: &Map) -> Rr<Put> {
     transfer_options(opts, false)
 }
@@ -416,6 +443,18 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         .with(async |f| f.dir(Some(path)).await)
         .await
         .map(strings));
+    reg!(engine, r, "dir", |s, path: &str, opts: Map| {
+        let how = listing_of(&opts)?;
+        s.with(async |f| f.dir_with(Some(path), how).await)
+            .await
+            .map(strings)
+    });
+    reg!(engine, r, "dir", |s, opts: Map| {
+        let how = listing_of(&opts)?;
+        s.with(async |f| f.dir_with(None, how).await)
+            .await
+            .map(strings)
+    });
     reg!(engine, r, "mlsd", |s| s.mlsd(None, &[]).await);
     reg!(engine, r, "mlsd", |s, path: &str| s
         .mlsd(Some(path), &[])

@@ -42,7 +42,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("mdtm", "mdtm(path): the modification time, YYYYMMDDHHMMSS"),
     ("exists", "exists(path): true for a file or a directory"),
     ("nlst", "nlst([path]): the names"),
-    ("dir", "dir([path]): the LIST lines"),
+    (
+        "dir",
+        "dir([path][, #{via: \"stat\", hidden: true}]): the LIST lines (over STAT, with hidden files)",
+    ),
     (
         "mlsd",
         "mlsd([path[, facts]]): maps of facts (name, type, size, modify, ...)",

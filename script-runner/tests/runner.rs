@@ -2405,3 +2405,62 @@ fn a_pinned_public_key_is_checked() {
     let o = run(cwd.path(), &["--pinnedpubkey", "md5//x", "-e", "1"], &[]);
     assert_eq!(o.status.code(), Some(2));
 }
+
+/// `dir(path, #{via: "stat"})` against a server whose listings get no
+/// data connection (pyftpdlib answering LIST and MLSD with 425): the
+/// lines come over the control connection, from a session object too,
+/// hidden files with `hidden`; the plain `dir` fails with the server's
+/// 425; the mirror lists over STAT by itself; a bad option is a usage
+/// error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn listings_over_stat() {
+    let server = PyFtpd::start_no_listing_data("127.0.0.1");
+    std::fs::create_dir_all(server.path("pub/sub dir")).unwrap();
+    std::fs::write(server.path("pub/a.txt"), b"alpha").unwrap();
+    std::fs::write(server.path("pub/.dot"), b"d").unwrap();
+    std::fs::write(server.path("pub/sub dir/b.txt"), b"beta").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let port = server.port.to_string();
+    let code = format!(
+        "fn check(ok, what) {{ if !ok {{ throw `check failed: ${{what}}`; }} }}
+        connect(\"127.0.0.1\", ARGS[0].parse_int());
+        login(\"{USER}\", \"{PASSWORD}\");
+        let lines = dir(\"/pub\", #{{via: \"stat\"}});
+        check(lines.len() == 3, lines);
+        check(lines.filter(|l| l.ends_with(\" a.txt\")).len() == 1, lines);
+        let inner = dir(\"/pub/sub dir\", #{{via: \"stat\", hidden: true}});
+        check(inner.len() == 1 && inner[0].ends_with(\" b.txt\"), inner);
+        check(pwd() == \"/\", pwd());
+        let failed = false;
+        try {{ dir(\"/pub\"); }} catch (e) {{ failed = e.code == 425; }}
+        check(failed, \"LIST gets 425\");
+        let ftp = FTP();
+        ftp.connect(\"127.0.0.1\", ARGS[0].parse_int());
+        ftp.login(\"{USER}\", \"{PASSWORD}\");
+        check(ftp.dir(\"/pub\", #{{via: \"stat\"}}).len() == 3, \"object\");
+        let s = mirror(\"/pub\", \"copy\");
+        check(s.files == 3 && s.failed.len() == 0, s);
+        print(\"ok\");"
+    );
+    let o = run(cwd.path(), &["-e", &code, &port], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "ok\n");
+    assert_eq!(
+        std::fs::read(cwd.path().join("copy/sub dir/b.txt")).unwrap(),
+        b"beta"
+    );
+    assert_eq!(std::fs::read(cwd.path().join("copy/.dot")).unwrap(), b"d");
+    let code =
+        "connect(\"127.0.0.1\", ARGS[0].parse_int()); login(); dir(\"/\", #{via: \"data\"});";
+    let o = run(cwd.path(), &["-e", code, &port], &[]);
+    assert_eq!(o.status.code(), Some(1));
+    assert!(
+        err(&o).contains("via must be \"list\" or \"stat\""),
+        "{}",
+        err(&o)
+    );
+}

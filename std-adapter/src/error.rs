@@ -157,6 +157,24 @@ impl Error {
         (self.connection_lost() || matches!(self, Error::Temporary(_))) && !self.storage_full()
     }
 
+    /// True for a data connection that could not be had or kept: `425`,
+    /// `426`, or a socket or TLS error (on the data connection when the
+    /// session is still open afterwards: [`crate::Ftp::is_open`]). A
+    /// listing can then go over the control connection
+    /// ([`crate::ListVia::Stat`]).
+    ///
+    /// ```
+    /// let e = ftp_std::Error::Io(std::io::ErrorKind::ConnectionRefused.into());
+    /// assert!(e.no_data_connection());
+    /// ```
+    pub fn no_data_connection(&self) -> bool {
+        match self {
+            Error::Io(_) | Error::Tls(_) => true,
+            Error::Temporary(r) => matches!(r.code().get(), 425 | 426),
+            _ => false,
+        }
+    }
+
     /// True for a refusal to connect or log in because the server caps
     /// connections per client (`421 Too many connections`; some servers
     /// say it with 530 at login): another connection is no use while the

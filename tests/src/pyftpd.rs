@@ -51,6 +51,13 @@ impl PyFtpd {
         Self::start_args(host, None, &["--unlistable", rel])
     }
 
+    /// Like [`PyFtpd::start`], a server whose listings' data connections
+    /// fail: LIST, NLST and MLSD are answered 425 and their data
+    /// connection closed (RETR and STOR work); STAT lists a directory.
+    pub fn start_no_listing_data(host: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--no-listing-data"])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

@@ -895,6 +895,47 @@ where
         self.lines_command("STAT", path.as_ref(), on_line).await
     }
 
+    /// A directory listing over the control connection (`STAT path`): each
+    /// line of the listing, as LIST gives it, to `on_line`, without a data
+    /// connection (so without a second socket, or a second TLS session in
+    /// RAM). An empty `path` is `.`, the current directory (a bare STAT is
+    /// the server's status). `path` may start with options for servers
+    /// that take them (`-l dir`, `-a dir`). Most servers list a
+    /// directory's entries (vsftpd and ProFTPD with `.`, `..` and hidden
+    /// files), a file's own line, and for a missing path nothing or an
+    /// error. [`crate::list::parse_list_line`] parses the lines.
+    #[bisync]
+    pub async fn stat_list<P: AsRef<[u8]> + ?Sized, F>(
+        &mut self,
+        path: &P,
+        mut on_line: F,
+    ) -> Result<Reply<'_>, S::Error, C>
+    where
+        F: FnMut(&[u8]),
+    {
+        let path = path.as_ref();
+        let path = if path.is_empty() { &b"."[..] } else { path };
+        self.send(Command::new("STAT", Some(path))?).await?;
+        let mut code = [0u8; 3];
+        let code = self
+            .receive_with(|line| {
+                if line.first
+                    && let Some(c) = line.text.get(..3)
+                {
+                    code.copy_from_slice(c);
+                }
+                if let Some(text) = crate::list::stat_line(line.text, code, line.first, line.last) {
+                    on_line(text);
+                }
+            })
+            .await?;
+        self.classify(code)?;
+        if !code.is_completion() {
+            return Err(self.unexpected());
+        }
+        Ok(self.reply())
+    }
+
     /// Help from the server (HELP, on `topic` unless it is empty); each
     /// reply line goes to `on_line`.
     #[bisync]

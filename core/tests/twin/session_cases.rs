@@ -417,6 +417,57 @@ async fn sendcmd_voidcmd_feat_syst_site_stat_help() {
     done(&mut ftp);
 }
 
+/// A listing over the control connection: ProFTPD's leading space, a
+/// server repeating the code, vsftpd's bare lines; no data connection
+/// (MockData has no plan: one would fail the test); a refusal is the
+/// server's error, the session usable after it.
+#[twin_test]
+async fn stat_list_gives_the_listing_lines_without_a_data_connection() {
+    let steps: Steps = &[
+        W,
+        (
+            b"STAT /pub\r\n",
+            b"212-Status of /pub:\r\n drwxr-xr-x   2 u g 4096 Dec  7 23:50 .\r\n -rw-r--r--   1 u g    5 Dec  7 23:50 a file.txt\r\n212 End of status\r\n",
+        ),
+        (
+            b"STAT .\r\n",
+            b"213-Status follows:\r\n213--rw-r--r--    1 0 0 7 Dec 07 23:50 b\r\n213 End of status\r\n",
+        ),
+        (
+            b"STAT -l x\r\n",
+            b"213-STAT\r\n-rw-r--r-- 1 0 0 9 Jan 01 2020 x\r\n213 End.\r\n",
+        ),
+        (b"STAT nosuch\r\n", b"450 nosuch: No such file or directory\r\n"),
+        (b"STAT y\r\n", b"213-Status of y:\r\n213 End of status\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]).await;
+    let mut names = Vec::new();
+    let mut collect = |line: &[u8]| {
+        let e = ftp_core::list::parse_list_line(line).unwrap().unwrap();
+        names.push((String::from_utf8(e.name.to_vec()).unwrap(), e.size));
+    };
+    ftp.stat_list("/pub", &mut collect).await.unwrap();
+    ftp.stat_list("", &mut collect).await.unwrap();
+    ftp.stat_list("-l x", &mut collect).await.unwrap();
+    assert_eq!(
+        names,
+        [
+            (".".to_string(), Some(4096)),
+            ("a file.txt".to_string(), Some(5)),
+            ("b".to_string(), Some(7)),
+            ("x".to_string(), Some(9)),
+        ]
+    );
+    assert!(matches!(
+        ftp.stat_list("nosuch", |_| {}).await,
+        Err(Error::Temporary(r)) if r.code().get() == 450
+    ));
+    let mut lines = 0;
+    ftp.stat_list("y", |_| lines += 1).await.unwrap();
+    assert_eq!(lines, 0);
+    done(&mut ftp);
+}
+
 #[twin_test]
 async fn mlst_facts_are_lowercased() {
     let steps: Steps = &[

@@ -735,6 +735,116 @@ impl Ftp {
         self.decoded_lines("LIST", dir).await
     }
 
+    /// The lines of a directory listing (as [`Ftp::dir`]) asked for as
+    /// `how` says: over the control connection with [`ListVia::Stat`]
+    /// (`STAT path`, no data connection), hidden files too with
+    /// [`Listing::hidden`] (`LIST -a`; a server that refuses the option
+    /// gets the plain command: pyftpdlib, which shows hidden files anyway).
+    /// The lines parse with [`ftp_core::list::parse_list_line`]; vsftpd
+    /// and ProFTPD list `.` and `..` with `-a` and over STAT. A path a
+    /// server could misread (a space, a pattern character, a part starting
+    /// with `-`) is listed from inside: CWD there, the listing, CWD back.
+    ///
+    /// [`ListVia::Stat`]: crate::ListVia::Stat
+    /// [`Listing::hidden`]: crate::Listing::hidden
+    pub async fn dir_with(
+        &mut self,
+        dir: Option<&str>,
+        how: crate::Listing,
+    ) -> Result<Vec<String>, Error> {
+        let back = match dir {
+            Some(d) if !crate::session::plain_path(d) => {
+                let home = self.pwd().await?;
+                self.cwd(d).await?;
+                Some(home)
+            }
+            _ => None,
+        };
+        let listed = self
+            .listing(if back.is_some() { None } else { dir }, how)
+            .await;
+        if let Some(home) = back {
+            let returned = self.cwd(&home).await;
+            if listed.is_ok() {
+                returned?;
+            }
+        }
+        listed
+    }
+
+    /// [`Ftp::dir_with`] of a plain path.
+    async fn listing(
+        &mut self,
+        dir: Option<&str>,
+        how: crate::Listing,
+    ) -> Result<Vec<String>, Error> {
+        let encoding = self.options.encoding;
+        let lines = match how.via {
+            crate::ListVia::Data if !how.hidden => return self.dir(dir).await,
+            crate::ListVia::Data => {
+                let all = match dir {
+                    Some(d) => format!("-a {d}"),
+                    None => "-a".to_string(),
+                };
+                match self.decoded_lines("LIST", Some(&all)).await {
+                    Err(Error::Permanent(_)) => return self.dir(dir).await,
+                    other => return other,
+                }
+            }
+            crate::ListVia::Stat => {
+                let mut lines = Vec::new();
+                self.stat_lines_each(dir, how.hidden, |l| {
+                    lines.push(encoding.decode(l).into_owned())
+                })
+                .await?;
+                lines
+            }
+        };
+        self.said_undecodable(lines.iter().map(String::as_str));
+        Ok(lines)
+    }
+
+    /// A STAT listing's lines to `on_line`: `STAT -a path` first when
+    /// `hidden` (the plain command when a server refuses it), and `STAT -l
+    /// path` when the plain reply holds names alone (a server whose STAT
+    /// is a short `ls`).
+    pub(crate) async fn stat_lines_each(
+        &mut self,
+        dir: Option<&str>,
+        hidden: bool,
+        mut on_line: impl FnMut(&[u8]),
+    ) -> Result<(), Error> {
+        let path = self.wire(dir.unwrap_or("."))?.into_owned();
+        let with = |flags: &[u8]| [flags, &path[..]].concat();
+        let mut lines: Vec<Vec<u8>> = Vec::new();
+        let mut collect = |l: &[u8]| lines.push(l.to_vec());
+        let tried = if hidden {
+            self.session.stat_list(&with(b"-a "), &mut collect).await
+        } else {
+            self.session.stat_list(&path, &mut collect).await
+        };
+        match tried {
+            Ok(_) => {}
+            Err(ftp_core::Error::Permanent(_)) if hidden => {
+                self.session.stat_list(&path, &mut collect).await?;
+            }
+            Err(e) => return Err(e.into()),
+        }
+        let names_only = !lines.is_empty()
+            && lines
+                .iter()
+                .all(|l| ftp_core::list::parse_list_line(l).is_err());
+        if names_only {
+            lines.clear();
+            let flags: &[u8] = if hidden { b"-la " } else { b"-l " };
+            self.session
+                .stat_list(&with(flags), |l| lines.push(l.to_vec()))
+                .await?;
+        }
+        lines.iter().for_each(|l| on_line(l));
+        Ok(())
+    }
+
     /// A machine-readable listing (MLSD, ftplib's `mlsd`): each entry with
     /// its facts, fact names lower-cased, its name decoded with the
     /// session's encoding ([`OwnedEntry::name_bytes`] holds the server's

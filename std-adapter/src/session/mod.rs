@@ -33,6 +33,61 @@ impl TimeCommand {
     }
 }
 
+/// How [`crate::Ftp::dir_with`] asks for a directory listing.
+///
+/// ```
+/// use ftp_std::{Listing, ListVia};
+/// let how = Listing::default().via(ListVia::Stat).hidden(true);
+/// assert_eq!((how.via, how.hidden), (ListVia::Stat, true));
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct Listing {
+    /// Over a data connection (LIST) or the control connection (STAT).
+    pub via: ListVia,
+    /// Hidden files too (`LIST -a`, `STAT -a`): servers built on `ls`
+    /// leave out names starting with a dot otherwise.
+    pub hidden: bool,
+}
+
+impl Listing {
+    /// Sets [`Listing::via`].
+    pub fn via(mut self, via: ListVia) -> Self {
+        self.via = via;
+        self
+    }
+
+    /// Sets [`Listing::hidden`].
+    pub fn hidden(mut self, hidden: bool) -> Self {
+        self.hidden = hidden;
+        self
+    }
+}
+
+/// Which connection carries a listing.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum ListVia {
+    /// LIST over a data connection, as ftplib's `dir`.
+    #[default]
+    Data,
+    /// `STAT path` over the control connection: no data connection (a
+    /// firewall that blocks them, a NAT that breaks PASV, no second TLS
+    /// handshake), the same lines as LIST on vsftpd, ProFTPD, Pure-FTPd
+    /// and pyftpdlib (vsftpd and ProFTPD add `.`, `..` and hidden files).
+    Stat,
+}
+
+/// True for a path no server takes for something else as the argument
+/// of LIST or STAT: no space (Pure-FTPd splits there), no character a
+/// server could take for a pattern or a quote, no part starting with `-`
+/// (an option to `ls`-based servers). Any other is listed from inside
+/// (CWD, then a bare LIST).
+pub(crate) fn plain_path(path: &str) -> bool {
+    !path
+        .chars()
+        .any(|c| c.is_whitespace() || c.is_control() || "*?[]{}~\\\"'`$".contains(c))
+        && !path.split('/').any(|part| part.starts_with('-'))
+}
+
 /// What a session knows of setting times.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub(crate) enum TimeSupport {

@@ -1127,3 +1127,72 @@ async fn a_pool_opened_from_a_url_mirrors() {
     assert!(!elsewhere.exists());
     assert_eq!(refused.held(), 0);
 }
+
+/// A server whose listings get no data connection (pyftpdlib answering
+/// LIST, NLST and MLSD with 425, as behind a firewall that breaks them):
+/// the mirror lists over the control connection (STAT) and copies the
+/// whole tree both ways, with one connection and with three.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+async fn a_mirror_lists_over_stat_when_listings_get_no_data_connection() {
+    let server = PyFtpd::start_no_listing_data("127.0.0.1");
+    let root = server.root.path();
+    make_tree(&root.join("down"), 24, 3, 51);
+    let connect = connector(server.port, USER, PASSWORD);
+    // LIST and MLSD themselves fail: the server is as the test means it.
+    let mut ftp = connect.connect().await.unwrap();
+    let e = ftp.dir(Some("/down")).await.unwrap_err();
+    assert!(e.code() == Some(425) && e.no_data_connection(), "{e}");
+    let e = ftp.mlsd(Some("/down"), &[]).await.unwrap_err();
+    assert_eq!(e.code(), Some(425), "{e}");
+    let mut session = Some(ftp);
+    let work = tempfile::tempdir().unwrap();
+    for parallel in [1, 3] {
+        let local = work.path().join(format!("copy{parallel}"));
+        let s = mirror(
+            &mut session,
+            &connect,
+            "/down",
+            &local,
+            &MirrorOptions::default().parallel(parallel),
+            quiet(),
+        )
+        .await
+        .unwrap();
+        clean(&s);
+        assert_eq!(s.files, 24);
+        assert_eq!(read_tree(&local), read_tree(&root.join("down")));
+        let up = mirror_up(
+            &mut session,
+            &connect,
+            &local,
+            &format!("/up{parallel}"),
+            &MirrorOptions::default().parallel(parallel),
+            quiet(),
+        )
+        .await
+        .unwrap();
+        clean(&up);
+        assert_eq!(
+            read_tree(&root.join(format!("up{parallel}"))),
+            read_tree(&local)
+        );
+        // Again, only newer files: every file is there, and the STAT
+        // listing's times (learnt in UTC with MDTM) say so.
+        let again = mirror_up(
+            &mut session,
+            &connect,
+            &local,
+            &format!("/up{parallel}"),
+            &MirrorOptions::default().parallel(parallel).only_newer(true),
+            quiet(),
+        )
+        .await
+        .unwrap();
+        clean(&again);
+        assert_eq!((again.files, again.skipped), (0, 24), "{again:?}");
+    }
+}

@@ -902,3 +902,108 @@ async fn through_proxies() {
         );
     }
 }
+
+/// Listings over the control connection (STAT) against vsftpd, ProFTPD,
+/// Pure-FTPd and pyftpdlib: the same entries (name, kind, size, time) as
+/// their LIST over a data connection, hidden files included when asked
+/// (`-a`), `.` and `..` aside; without `-a`, STAT shows at least what
+/// LIST shows (vsftpd and ProFTPD add hidden files).
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, proftpd, pure-ftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+async fn stat_listings_equal_list_listings() {
+    use ftp_core::list::parse_list_line;
+    use ftp_std::{ListVia, Listing};
+    type Entries = std::collections::BTreeSet<(String, String, Option<u64>, String)>;
+    fn entries(lines: &[String]) -> Entries {
+        lines
+            .iter()
+            .filter_map(|l| parse_list_line(l.as_bytes()).expect("a known format"))
+            .filter(|e| e.name != b"." && e.name != b"..")
+            .map(|e| {
+                (
+                    String::from_utf8(e.name.to_vec()).unwrap(),
+                    format!("{:?}", e.kind),
+                    e.size,
+                    format!("{:?}", e.time),
+                )
+            })
+            .collect()
+    }
+    let vsftpd = Vsftpd::start();
+    let proftpd = ftp_tests::ProFtpd::start();
+    let pure = ftp_tests::PureFtpd::start();
+    let py = PyFtpd::start("127.0.0.1");
+    let servers: [(&str, u16, &str, std::path::PathBuf, String); 4] = [
+        (
+            "vsftpd",
+            vsftpd.port,
+            VSFTPD_USER,
+            vsftpd.root.path().into(),
+            "/".into(),
+        ),
+        (
+            "proftpd",
+            proftpd.port,
+            VSFTPD_USER,
+            proftpd.root.path().into(),
+            proftpd.root.path().display().to_string(),
+        ),
+        (
+            "pure-ftpd",
+            pure.port,
+            VSFTPD_USER,
+            pure.root.path().into(),
+            pure.root.path().display().to_string(),
+        ),
+        (
+            "pyftpdlib",
+            py.port,
+            USER,
+            py.root.path().into(),
+            "/".into(),
+        ),
+    ];
+    for (name, port, user, root, home) in servers {
+        std::fs::create_dir_all(root.join("sub dir/inner")).unwrap();
+        std::fs::write(root.join("sub dir/a file.txt"), b"hello").unwrap();
+        std::fs::write(root.join("sub dir/.hidden"), b"x").unwrap();
+        std::fs::write(root.join("sub dir/big.bin"), random_bytes(70_000, 5)).unwrap();
+        let mut ftp = Ftp::connect("127.0.0.1", port, &Options::default())
+            .await
+            .unwrap();
+        ftp.login(user, PASSWORD, "").await.unwrap();
+        let dir = format!("{}/sub dir", home.trim_end_matches('/'));
+        let start = ftp.pwd().await.unwrap();
+        let all = Listing::default().hidden(true);
+        let list = ftp.dir_with(Some(&dir), all).await.unwrap();
+        let stat = ftp
+            .dir_with(Some(&dir), all.via(ListVia::Stat))
+            .await
+            .unwrap();
+        let list = entries(&list);
+        assert_eq!(list.len(), 4, "{name}: {list:?}");
+        assert_eq!(list, entries(&stat), "{name}");
+        // (Pure-FTPd lists nothing for `LIST /a/sub dir`: the listing
+        // goes from inside the directory, and back.)
+        let plain_list = entries(&ftp.dir_with(Some(&dir), Listing::default()).await.unwrap());
+        assert_eq!(ftp.pwd().await.unwrap(), start, "{name}");
+        let plain_stat = entries(
+            &ftp.dir_with(Some(&dir), Listing::default().via(ListVia::Stat))
+                .await
+                .unwrap(),
+        );
+        assert!(
+            plain_list.is_subset(&plain_stat),
+            "{name}: {plain_list:?} {plain_stat:?}"
+        );
+        assert!(plain_list.len() >= 3, "{name}: {plain_list:?}");
+        // The session goes on after listings without data connections.
+        assert_eq!(
+            ftp.size(&format!("{dir}/big.bin")).await.unwrap(),
+            Some(70_000)
+        );
+    }
+}

@@ -68,16 +68,11 @@ pub(crate) fn drop_unencodable(
 }
 
 /// A directory path that can go with LIST (`LIST /a/b/`) instead of a CWD
-/// first, a round trip less: absolute, with no space, no character a
-/// server could take for a pattern or a quote, no part starting with `-`
-/// (an option to `ls`-based servers). Any other goes through CWD and a bare
-/// LIST.
+/// first, a round trip less: absolute and plain
+/// ([`crate::session::plain_path`]). Any other goes through CWD and a
+/// bare LIST.
 pub(crate) fn listable(abs: &str) -> bool {
-    abs.starts_with('/')
-        && !abs
-            .chars()
-            .any(|c| c.is_whitespace() || c.is_control() || "*?[]{}~\\\"'`$".contains(c))
-        && !abs.split('/').any(|part| part.starts_with('-'))
+    abs.starts_with('/') && crate::session::plain_path(abs)
 }
 
 pub(crate) fn join(dir: &str, name: &str) -> String {

@@ -182,7 +182,7 @@ async fn plan_down(
 ) -> Result<Summary, Error> {
     let filter = Filter::of(options);
     let mut unlisted = Vec::new();
-    let (mut tree, mlsd) = scan_remote(ftp, root, &filter, &mut summary, &mut unlisted).await?;
+    let mut tree = scan_remote(ftp, root, &filter, &mut summary, &mut unlisted).await?;
     let target = match fs::canonicalize(local).await {
         Ok(t) => t,
         Err(_) => local.to_path_buf(),
@@ -196,7 +196,7 @@ async fn plan_down(
     let local_tree = local_tree.into_tree(&mut summary);
     // LIST gives no times: MDTM for the files only_newer must compare.
     Times::new(root, options)
-        .complete(ftp, &mut tree, mlsd, &local_tree, Direction::Down)
+        .complete(ftp, &mut tree, &local_tree, Direction::Down)
         .await?;
     let mut plan = plan(&tree, &local_tree, options, Direction::Down);
     keep_unlisted(&mut plan.delete, &unlisted);
@@ -256,11 +256,12 @@ impl<'a> Times<'a> {
         &self,
         ftp: &mut Ftp,
         remote: &mut Tree,
-        mlsd: bool,
         local: &Tree,
         direction: Direction,
     ) -> Result<(), Error> {
-        if !mlsd {
+        // LIST times (also a STAT listing's where MLSD had no data
+        // connection): local to the server, to the minute.
+        if remote.values().any(|i| i.listed) {
             self.learn_zone(ftp, remote).await?;
         }
         let wanted = match direction {
@@ -349,7 +350,8 @@ impl Scan<'_> {
             }
         };
         let abs = remote_path(self.root, dir);
-        if !mlsd && !listable(&abs) {
+        // (With MLSD too: a listing over STAT enters such a directory.)
+        if !listable(&abs) {
             self.moved.store(true, Ordering::Relaxed);
         }
         let mut found = Found::default();
@@ -373,7 +375,7 @@ impl Scan<'_> {
             sub.insert(rel, item);
         }
         self.times
-            .complete(ftp, &mut sub, mlsd, self.local, Direction::Down)
+            .complete(ftp, &mut sub, self.local, Direction::Down)
             .await?;
         let plan = plan_entries(&sub, self.local, self.options, Direction::Down);
         found.failed = plan.failed;
@@ -528,7 +530,7 @@ where
     drop_unencodable(&mut local_tree, ftp.encoding(), &mut summary.refused);
     // The remote root: made when missing.
     let mut spare = Vec::new();
-    let (mut remote_tree, mlsd) = match ftp.cwd(&root).await {
+    let mut remote_tree = match ftp.cwd(&root).await {
         Ok(_) => {
             // The other workers log in while the tree is scanned.
             // A remote directory that cannot be listed: its files are
@@ -550,12 +552,12 @@ where
                 ftp.mkd(&root).await?;
                 summary.dirs_created += 1;
             }
-            (Tree::new(), true)
+            Tree::new()
         }
         Err(e) => return Err(e),
     };
     Times::new(&root, options)
-        .complete(ftp, &mut remote_tree, mlsd, &local_tree, Direction::Up)
+        .complete(ftp, &mut remote_tree, &local_tree, Direction::Up)
         .await?;
     let plan = plan(&local_tree, &remote_tree, options, Direction::Up);
     let Some(plan) = take_plan(plan, &mut summary, options, Direction::Up) else {
@@ -637,7 +639,11 @@ async fn list_remote(
             message: why,
         });
     };
-    if mlsd {
+    // Unix, DOS, EPLF and VMS lines (LIST, or STAT when no data
+    // connection can be had); a line in no known format is reported,
+    // never guessed into an entry.
+    let mut lines = ListLines::default();
+    let listed = if mlsd {
         ftp.mlsd_each(Some(abs), &[], |e| {
             let kind = match e.kind() {
                 EntryKind::File => Kind::File,
@@ -655,7 +661,8 @@ async fn list_remote(
             };
             check(e.name, item, &mut out);
         })
-        .await?;
+        .await
+        .map(drop)
     } else {
         // The path with the LIST where no server could misread it (a
         // round trip less), else CWD then a bare LIST: a directory named
@@ -672,49 +679,99 @@ async fn list_remote(
             ftp.cwd(abs).await?;
             b"LIST".to_vec()
         };
-        // Unix, DOS, EPLF and VMS lines; a line in no known format is
-        // reported, never guessed into an entry.
-        let mut parser = ListParser::new();
-        let mut unknown = Vec::new();
-        let now = std::time::SystemTime::now()
-            .duration_since(UNIX_EPOCH)
-            .map_or(0, |d| d.as_secs() as i64);
         ftp.lines_of(&cmd, Flow::Listing, |line| {
-            match parser.line(line) {
-                Ok(Some(e)) => {
-                    let kind = match e.kind {
-                        ListKind::File => Kind::File,
-                        ListKind::Dir => Kind::Dir,
-                        ListKind::Link | ListKind::Other => Kind::Link,
-                    };
-                    if e.name != b"." && e.name != b".." || kind != Kind::Dir {
-                        let mtime = e.time.as_ref().and_then(|t| listed_seconds(t, now));
-                        let item = Item {
-                            kind,
-                            size: e.size,
-                            mtime,
-                            listed: mtime.is_some(),
-                        };
-                        check(e.name, item, &mut out);
-                    }
-                }
-                Ok(None) => {}
-                Err(_) => unknown.push(String::from_utf8_lossy(line).into_owned()),
-            }
+            lines.take(line, &mut |name, item| check(name, item, &mut out));
             Ok(())
         })
-        .await?;
-        if parser.finish().is_err() {
-            unknown.push("(a name with no columns at the end of the listing)".into());
+        .await
+        .map(drop)
+        .map_err(Error::from)
+    };
+    match listed {
+        Ok(()) => {}
+        // No data connection for the listing (a firewall, a NAT that
+        // breaks PASV): the same lines over the control connection.
+        Err(e) if e.no_data_connection() && ftp.is_open() => {
+            log::warn!("{abs}: {e}; listing it over the control connection (STAT)");
+            out.clear();
+            lines = ListLines::default();
+            // As for LIST: a path STAT could misread is entered first
+            // (again after a LIST's CWD: MLSD had none).
+            let path = if listable(abs) {
+                abs
+            } else {
+                ftp.cwd(abs).await?;
+                "."
+            };
+            ftp.stat_lines_each(Some(path), false, |line| {
+                lines.take(line, &mut |name, item| check(name, item, &mut out))
+            })
+            .await?;
         }
-        for line in unknown {
-            refused.push(Problem {
-                path: rel_dir.to_string(),
-                message: format!("a listing line in no known format: {line:?}"),
-            });
-        }
+        Err(e) => return Err(e),
+    }
+    if lines.parser.finish().is_err() {
+        lines
+            .unknown
+            .push("(a name with no columns at the end of the listing)".into());
+    }
+    for line in lines.unknown {
+        refused.push(Problem {
+            path: rel_dir.to_string(),
+            message: format!("a listing line in no known format: {line:?}"),
+        });
     }
     Ok(out)
+}
+
+/// The entries of a LIST-style listing, line by line.
+struct ListLines {
+    parser: ListParser,
+    /// Lines in no known format.
+    unknown: Vec<String>,
+    /// Now, in Unix seconds: the year of a time without one.
+    now: i64,
+}
+
+impl Default for ListLines {
+    fn default() -> Self {
+        ListLines {
+            parser: ListParser::new(),
+            unknown: Vec::new(),
+            now: std::time::SystemTime::now()
+                .duration_since(UNIX_EPOCH)
+                .map_or(0, |d| d.as_secs() as i64),
+        }
+    }
+}
+
+impl ListLines {
+    /// Gives the entry of `line` (not `.` or `..`) to `found`.
+    fn take(&mut self, line: &[u8], found: &mut impl FnMut(&[u8], Item)) {
+        match self.parser.line(line) {
+            Ok(Some(e)) => {
+                let kind = match e.kind {
+                    ListKind::File => Kind::File,
+                    ListKind::Dir => Kind::Dir,
+                    ListKind::Link | ListKind::Other => Kind::Link,
+                };
+                if e.name != b"." && e.name != b".." || kind != Kind::Dir {
+                    let mtime = e.time.as_ref().and_then(|t| listed_seconds(t, self.now));
+                    let item = Item {
+                        kind,
+                        size: e.size,
+                        mtime,
+                        listed: mtime.is_some(),
+                    };
+                    found(e.name, item);
+                }
+            }
+            Ok(None) => {}
+            Err(_) => self
+                .unknown
+                .push(String::from_utf8_lossy(line).into_owned()),
+        }
+    }
 }
 
 /// Scans the remote tree under `root` (absolute).
@@ -725,7 +782,7 @@ async fn scan_remote(
     filter: &Filter<'_>,
     summary: &mut Summary,
     unlisted: &mut Vec<String>,
-) -> Result<(Tree, bool), Error> {
+) -> Result<Tree, Error> {
     let mlsd = has_mlsd(ftp).await;
     let mut tree = Tree::new();
     let mut queue = VecDeque::from([String::new()]);
@@ -768,7 +825,7 @@ async fn scan_remote(
             }
         }
     }
-    Ok((tree, mlsd))
+    Ok(tree)
 }
 
 // ----- the workers ----------------------------------------------------------
