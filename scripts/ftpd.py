@@ -14,7 +14,7 @@ UTF-8 with replacement, which no client could give back.
 
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
-               [--no-listing-data]
+               [--no-listing-data] [--vhost NAME=REL]
 """
 import argparse
 import os
@@ -46,6 +46,12 @@ def main():
         action="store_true",
         help="LIST, NLST and MLSD get 425 and their data connection closed"
         " (a network that breaks listings' data connections); STAT lists",
+    )
+    p.add_argument(
+        "--vhost",
+        metavar="NAME=REL",
+        help="a virtual host (RFC 7151): FEAT lists HOST, and after HOST NAME"
+        " the session's root is REL under the root (made when missing)",
     )
     args = p.parse_args()
 
@@ -95,6 +101,38 @@ def main():
             self.respond("425 Can't open data connection.")
 
         Handler.ftp_LIST = Handler.ftp_NLST = Handler.ftp_MLSD = refuse
+
+    if args.vhost:
+        vname, rel = args.vhost.split("=", 1)
+        vroot = os.path.join(args.root, rel)
+        os.makedirs(vroot, exist_ok=True)
+        Handler.proto_cmds = dict(Handler.proto_cmds)
+        Handler.proto_cmds["HOST"] = dict(
+            perm=None, auth=False, arg=True, help="Syntax: HOST <SP> name (virtual host)."
+        )
+        plain_feat = Handler.ftp_FEAT
+
+        def ftp_HOST(self, line):
+            if self.authenticated:
+                self.respond("503 HOST must come before login.")
+            elif line.lower() != vname.lower():
+                self.respond("504 Unknown virtual host.")
+            else:
+                self._vhost = vroot
+                self.respond(f"220 Host {vname} ready.")
+
+        def ftp_FEAT(self, line):
+            if "HOST" not in self._extra_feats:
+                self._extra_feats = list(self._extra_feats) + ["HOST"]
+            plain_feat(self, line)
+
+        def on_login(self, username):
+            if getattr(self, "_vhost", None):
+                self.fs.root = self._vhost
+
+        Handler.ftp_HOST = ftp_HOST
+        Handler.ftp_FEAT = ftp_FEAT
+        Handler.on_login = on_login
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

@@ -77,6 +77,16 @@ pub struct Cli {
     /// the certificate check (instead of it with --insecure).
     #[arg(long, value_name = "PINS")]
     pub pinnedpubkey: Option<String>,
+    /// The virtual host to ask for (RFC 7151): HOST NAME before login (and
+    /// before AUTH TLS), whatever FEAT says; a server that refuses the
+    /// name is an error. Without it HOST goes out, with the host
+    /// connected to, when the server's FEAT lists HOST.
+    #[arg(long, value_name = "NAME")]
+    pub vhost: Option<String>,
+    /// Never send HOST, not even when FEAT lists it (and no FEAT before
+    /// login).
+    #[arg(long, conflicts_with = "vhost")]
+    pub no_host: bool,
     /// A client certificate (PEM, the chain) for servers that require one.
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
@@ -199,6 +209,12 @@ fn options(cli: &Cli) -> Result<Options, String> {
     if let Some(cert) = &cli.cert {
         let key = cli.key.clone().unwrap_or_else(|| cert.clone());
         options = options.client_cert(cert, key);
+    }
+    if let Some(name) = &cli.vhost {
+        options = options.host_name(name.clone());
+    }
+    if cli.no_host {
+        options.host_command = ftp_std::HostCommand::Never;
     }
     options.passive = !cli.active;
     options.verify_data_peer = !cli.no_verify_data_peer;

@@ -2464,3 +2464,75 @@ fn listings_over_stat() {
         err(&o)
     );
 }
+
+/// HOST (RFC 7151) from the runner: `--vhost NAME` puts the session in
+/// pyftpdlib's virtual host (HOST before USER in the debug output);
+/// without it the server's FEAT lists HOST, `HOST 127.0.0.1` is no
+/// virtual host's name and the session is the default host's; `--no-host`
+/// sends neither FEAT nor HOST before login; an unknown `--vhost` is an
+/// error before USER.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+fn vhost_sends_host_before_login() {
+    let server = PyFtpd::start_vhost("127.0.0.1", "files.example", "vh");
+    std::fs::write(server.path("vh/in-vhost.txt"), b"v").unwrap();
+    let cwd = tempfile::tempdir().unwrap();
+    let url = format!("ftp://{USER}:{PASSWORD}@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "-v",
+            "--vhost",
+            "files.example",
+            "--url",
+            &url,
+            "-e",
+            "print(nlst())",
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "[\"in-vhost.txt\"]\n");
+    let debug = err(&o);
+    let host = debug.find("*cmd* HOST files.example").expect("HOST sent");
+    assert!(host < debug.find("*cmd* USER").unwrap(), "{debug}");
+    let o = run(
+        cwd.path(),
+        &["-v", "--url", &url, "-e", "print(nlst())"],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "[\"vh\"]\n");
+    assert!(err(&o).contains("*cmd* HOST 127.0.0.1"), "{}", err(&o));
+    let o = run(
+        cwd.path(),
+        &["-v", "--no-host", "--url", &url, "-e", "print(nlst())"],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "[\"vh\"]\n");
+    let debug = err(&o);
+    assert!(
+        !debug.contains("*cmd* HOST") && !debug.contains("*cmd* FEAT"),
+        "{debug}"
+    );
+    let o = run(
+        cwd.path(),
+        &[
+            "-v",
+            "--vhost",
+            "nosuch.example",
+            "--url",
+            &url,
+            "-e",
+            "print(1)",
+        ],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("504 Unknown virtual host"), "{}", err(&o));
+    assert!(!err(&o).contains("*cmd* USER"), "{}", err(&o));
+}

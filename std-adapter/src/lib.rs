@@ -135,7 +135,7 @@ pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;
 pub use net::blocking::{Connector, Control, DataListener, DataStream, Session};
 pub use net::netrc::{Netrc, NetrcEntry};
-pub use net::options::{Cancel, Options, Security};
+pub use net::options::{Cancel, HostCommand, Options, Security};
 pub use net::proxy::{Proxy, ProxyKind, bypasses};
 pub use net::stream::IoStream;
 pub use net::tls::{TlsMax, Verify, parse_pinned_keys};

@@ -21,6 +21,29 @@ pub struct ProFtpd {
 impl ProFtpd {
     /// Starts it.
     pub fn start() -> ProFtpd {
+        Self::start_with(|_, _| String::new())
+    }
+
+    /// Starts it with a name-based virtual host on the same address and
+    /// port (RFC 7151's HOST, which ProFTPD lists in FEAT): a session that
+    /// says `HOST name` before login starts in `root/rel` (made here),
+    /// others in `/`.
+    pub fn start_vhost(name: &str, rel: &str) -> ProFtpd {
+        Self::start_with(|port, root| {
+            let dir = root.join(rel);
+            std::fs::create_dir_all(&dir).expect("the virtual host's directory");
+            format!(
+                "<VirtualHost 127.0.0.1>\n  Port {port}\n  ServerAlias {name}\n  \
+                 DefaultChdir {}\n  AuthOrder mod_auth_unix.c\n  AuthPAM off\n  \
+                 RequireValidShell off\n  \
+                 <Directory />\n    AllowOverwrite on\n  </Directory>\n</VirtualHost>\n",
+                dir.display()
+            )
+        })
+    }
+
+    /// Starts it with `extra(port, root)` at the end of its configuration.
+    fn start_with(extra: impl Fn(u16, &Path) -> String) -> ProFtpd {
         let root = user_root();
         let conf = tempfile::tempdir().expect("temporary directory");
         let (port, child) = spawn_listening("proftpd", |port| {
@@ -35,8 +58,9 @@ impl ProFtpd {
                  RequireValidShell off\nAuthPAM off\nAuthOrder mod_auth_unix.c\n\
                  UseReverseDNS off\nModulePath {PROFTPD}/usr/lib/proftpd\n\
                  LoadModule mod_digest.c\nDigestEngine on\nUmask 022\n\
-                 <Directory />\n  AllowOverwrite on\n</Directory>\n",
-                pasv.saturating_add(100)
+                 <Directory />\n  AllowOverwrite on\n</Directory>\n{}",
+                pasv.saturating_add(100),
+                extra(port, root.path()),
             );
             let conf_path = conf.path().join("proftpd.conf");
             std::fs::write(&conf_path, config).expect("write proftpd.conf");

@@ -58,6 +58,13 @@ impl PyFtpd {
         Self::start_args(host, None, &["--no-listing-data"])
     }
 
+    /// Like [`PyFtpd::start`], with a virtual host (RFC 7151): FEAT lists
+    /// HOST, and a session that says `HOST name` before login has the
+    /// directory `rel` under the root as its root (other names get 504).
+    pub fn start_vhost(host: &str, name: &str, rel: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--vhost", &format!("{name}={rel}")])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

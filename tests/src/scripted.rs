@@ -193,7 +193,8 @@ fn serve_hostile(s: std::net::TcpStream, mlsd: bool) {
 }
 
 /// A scripted FTPS server that does CCC (vsftpd and pyftpdlib do not): on
-/// 127.0.0.1, one session: `220`, `AUTH TLS` → `234` and the handshake,
+/// 127.0.0.1, one session: `220`, `FEAT` → `211` (AUTH TLS alone), `AUTH
+/// TLS` → `234` and the handshake,
 /// `USER` → `230`, `CWD` → `200` and 300 ms later a stray `250`, `PWD` →
 /// `257`, `CCC` → `200`, then its close_notify (after the client's) and
 /// clear text again: `NOOP` → `200`, `QUIT` → `221`. Each
@@ -244,16 +245,23 @@ impl CccFtpd {
                 let _ = w.flush();
             };
             say(&mut tcp, "220 ccc test server");
-            // Clear text until AUTH TLS.
+            // Clear text until AUTH TLS (FEAT answered on the way).
             let mut clear = BufReader::new(tcp.try_clone().unwrap());
-            let mut line = String::new();
-            if clear.read_line(&mut line).unwrap_or(0) == 0 {
-                return;
+            for _ in 0..10 {
+                let mut line = String::new();
+                if clear.read_line(&mut line).unwrap_or(0) == 0 {
+                    return;
+                }
+                let cmd = line.trim_end().to_string();
+                record.lock().unwrap().push((cmd.clone(), false));
+                if cmd == "FEAT" {
+                    say(&mut tcp, "211-Features:\r\n AUTH TLS\r\n211 End");
+                } else if cmd.starts_with("AUTH") {
+                    break;
+                } else {
+                    say(&mut tcp, "500 not now");
+                }
             }
-            record
-                .lock()
-                .unwrap()
-                .push((line.trim_end().to_string(), false));
             say(&mut tcp, "234 go ahead");
             let mut conn = rustls::ServerConnection::new(config).unwrap();
             let mut tls = rustls::Stream::new(&mut conn, &mut tcp);

@@ -643,6 +643,22 @@ where
         Ok(self.reply())
     }
 
+    /// Names the virtual host the session is for (HOST, RFC 7151), before
+    /// [`Ftp::login`] (and before AUTH TLS, so that the server can choose
+    /// its certificate): `name` is the server's name as the user gave it,
+    /// an IP address as it is (IPv6 in brackets). The server answers 220
+    /// and the session is that host's; a server without virtual hosts
+    /// answers 500 or 502 ([`Error::Permanent`]), one that does not know
+    /// the name 504.
+    #[bisync]
+    pub async fn host<P: AsRef<[u8]> + ?Sized>(
+        &mut self,
+        name: &P,
+    ) -> Result<Reply<'_>, S::Error, C> {
+        self.void_command("HOST", Some(name.as_ref())).await?;
+        Ok(self.reply())
+    }
+
     /// Sends accounting information (ACCT).
     #[bisync]
     pub async fn acct(&mut self, password: &str) -> Result<Reply<'_>, S::Error, C> {

@@ -417,6 +417,37 @@ async fn sendcmd_voidcmd_feat_syst_site_stat_help() {
     done(&mut ftp);
 }
 
+/// HOST before USER (RFC 7151): 220 and the login goes on; a server
+/// without it (500) and an unknown name (504) are the server's errors,
+/// the session usable.
+#[twin_test]
+async fn host_names_the_virtual_host_before_login() {
+    let steps: Steps = &[
+        W,
+        (
+            b"HOST files.example.com\r\n",
+            b"220 Host files.example.com ready\r\n",
+        ),
+        (b"HOST [::1]\r\n", b"504 Unknown virtual host\r\n"),
+        (b"HOST x\r\n", b"500 HOST not understood\r\n"),
+        (b"USER u\r\n", b"331 Password\r\n"),
+        (b"PASS p\r\n", b"230 Welcome\r\n"),
+    ];
+    let (mut ftp, _) = open(steps, vec![]).await;
+    assert_eq!(
+        ftp.host("files.example.com").await.unwrap().code().get(),
+        220
+    );
+    assert!(matches!(ftp.host("[::1]").await, Err(Error::Permanent(r)) if r.code().get() == 504));
+    assert!(matches!(ftp.host("x").await, Err(Error::Permanent(r)) if r.code().get() == 500));
+    assert!(matches!(
+        ftp.host("a\r\nUSER b").await,
+        Err(Error::InvalidArgument(_))
+    ));
+    ftp.login("u", "p", "").await.unwrap();
+    done(&mut ftp);
+}
+
 /// A listing over the control connection: ProFTPD's leading space, a
 /// server repeating the code, vsftpd's bare lines; no data connection
 /// (MockData has no plan: one would fail the test); a refusal is the

@@ -103,6 +103,34 @@ pub struct Options {
     /// must be one of them, on top of [`Options::verify`]'s check (with
     /// [`crate::Verify::Insecure`], instead of it). Empty by default.
     pub pinned_keys: Vec<[u8; 32]>,
+    /// When HOST (RFC 7151, the virtual host a session is for) goes out
+    /// before login: by default when FEAT, asked before login, lists it.
+    pub host_command: HostCommand,
+    /// The name HOST gives: the host connected to when `None` (an IPv6
+    /// address in brackets). A name here reaches a virtual host of a
+    /// server connected to by address.
+    pub host_name: Option<String>,
+}
+
+/// When [`Options::host_command`] sends HOST.
+///
+/// ```
+/// let o = ftp_std::Options::default().host_command(ftp_std::HostCommand::Always);
+/// assert_eq!(o.host_command, ftp_std::HostCommand::Always);
+/// ```
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub enum HostCommand {
+    /// When the server lists HOST in FEAT (asked before login, one round
+    /// trip more a session); a name the server does not know (504) leaves
+    /// the session with its default host, as a client without HOST.
+    #[default]
+    Auto,
+    /// Always, FEAT or not; a server that does not know the command (500,
+    /// 502) gets the login as without it, one that refuses the name is an
+    /// error (the files would be another host's).
+    Always,
+    /// Never.
+    Never,
 }
 
 /// The flag of [`Options::cancel`]: clones share it.
@@ -160,6 +188,8 @@ impl Default for Options {
             cancel: None,
             tls_max: crate::TlsMax::V1_3,
             pinned_keys: Vec::new(),
+            host_command: HostCommand::Auto,
+            host_name: None,
         }
     }
 }
@@ -172,6 +202,14 @@ impl Options {
         blocksize: usize,
         encoding: crate::Encoding,
         pipeline: bool,
+        host_command: HostCommand,
+    }
+
+    /// Sets [`Options::host_name`] (and HOST is sent: [`HostCommand::Always`]).
+    pub fn host_name(mut self, name: impl Into<String>) -> Self {
+        self.host_name = Some(name.into());
+        self.host_command = HostCommand::Always;
+        self
     }
 
     /// Sets [`Options::client_cert`]: the certificate chain and the key,

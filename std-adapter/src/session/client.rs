@@ -49,6 +49,8 @@ pub struct Ftp {
     /// The welcome, every line of it (the core keeps its first 256
     /// bytes).
     welcome: String,
+    /// Whether HOST was considered (before the first login).
+    host_said: bool,
 }
 
 impl std::fmt::Debug for Ftp {
@@ -156,6 +158,7 @@ impl Ftp {
             checksums: None,
             features: None,
             undecodable_said: false,
+            host_said: false,
         }
     }
 
@@ -290,6 +293,11 @@ impl Ftp {
         passwd: &str,
         acct: &str,
     ) -> Result<crate::Reply, Error> {
+        if !self.host_said {
+            self.say_host().await?;
+        }
+        // (AUTH TLS after HOST: the server can choose the host's
+        // certificate.)
         if self.options.security == Security::Explicit && !self.control_is_tls() {
             self.auth().await?;
         }
@@ -298,9 +306,66 @@ impl Ftp {
         ))
     }
 
+    /// HOST (RFC 7151) as [`Options::host_command`] says, once a session,
+    /// before AUTH TLS and USER.
+    async fn say_host(&mut self) -> Result<(), Error> {
+        self.host_said = true;
+        let send = match self.options.host_command {
+            crate::HostCommand::Never => false,
+            crate::HostCommand::Always => true,
+            // FEAT before login: its lines are not kept (some servers show
+            // more once logged in).
+            crate::HostCommand::Auto => match self.session.feat_vec().await {
+                Ok(lines) => lines.iter().any(|l| {
+                    l.split_whitespace()
+                        .next()
+                        .is_some_and(|w| w.eq_ignore_ascii_case("HOST"))
+                }),
+                Err(e) => {
+                    let e = Error::from(e);
+                    if e.connection_lost() {
+                        return Err(e);
+                    }
+                    false
+                }
+            },
+        };
+        if !send {
+            return Ok(());
+        }
+        let name = match &self.options.host_name {
+            Some(name) => name.clone(),
+            None if self.host.parse::<std::net::Ipv6Addr>().is_ok() => format!("[{}]", self.host),
+            None => self.host.clone(),
+        };
+        let name = self.wire(&name)?.into_owned();
+        let auto = self.options.host_command == crate::HostCommand::Auto;
+        match self.session.host(&name).await {
+            Ok(_) => Ok(()),
+            // No virtual hosts here, one host: the login goes on (vsftpd
+            // answers an unknown command before login with 530).
+            Err(ftp_core::Error::Permanent(r)) if matches!(r.code().get(), 500 | 502 | 530) => {
+                Ok(())
+            }
+            // A name the server does not know (ProFTPD answers 504 for
+            // any name no vhost has as ServerAlias): unasked for, the
+            // session stays with the server's default host, where every
+            // client without HOST goes; asked for, it is an error, as the
+            // files would be another host's.
+            Err(ftp_core::Error::Permanent(r) | ftp_core::Error::Temporary(r)) if auto => {
+                log::info!("HOST {}: {}", self.host, String::from_utf8_lossy(r.text()));
+                Ok(())
+            }
+            Err(e) => Err(e.into()),
+        }
+    }
+
     /// Secures the control connection: AUTH TLS, then the TLS handshake,
     /// verifying the certificate ([`Options::verify`]) (`FTP_TLS.auth`).
     pub async fn auth(&mut self) -> Result<crate::Reply, Error> {
+        if !self.host_said {
+            self.say_host().await?;
+        }
         let tls = self.tls_context()?;
         let reply = Reply::from_core(self.session.auth().await?);
         net::control(&mut self.session).start_tls(&tls).await?;

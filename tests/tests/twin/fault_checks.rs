@@ -771,7 +771,9 @@ async fn tls_stray_reply_then_ccc_back_to_clear_text() {
     assert!(ftp.noop().await.unwrap().starts_with("200"));
     assert!(ftp.quit().await.unwrap().starts_with("221"));
     let log = server.finish();
+    // FEAT first, for HOST (it lists none), in clear text before AUTH.
     let want = [
+        ("FEAT", false),
         ("AUTH TLS", false),
         ("USER u", true),
         ("CWD d", true),

@@ -1007,3 +1007,65 @@ async fn stat_listings_equal_list_listings() {
         );
     }
 }
+
+/// HOST (RFC 7151) before login: ProFTPD (which lists HOST in FEAT) and
+/// pyftpdlib with a virtual host each put a session that names it in the
+/// virtual host's directory; by default (HOST when FEAT lists it) the
+/// address connected to is no virtual host's name and the session stays
+/// with the default host; a name asked for that the server does not know
+/// is an error before USER; `Never` sends none; servers without HOST
+/// (vsftpd answers 530 before login, pyftpdlib 500) log in as before.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs proftpd, pyftpdlib, vsftpd and root (the README's test command runs it)"
+)]
+async fn host_names_the_virtual_host() {
+    use ftp_std::HostCommand;
+    let proftpd = ftp_tests::ProFtpd::start_vhost("files.example", "vh");
+    let vh = proftpd.root.path().join("vh").display().to_string();
+    let py = PyFtpd::start_vhost("127.0.0.1", "files.example", "vh");
+    std::fs::write(py.root.path().join("vh/in-vhost.txt"), b"v").unwrap();
+    let plain_py = PyFtpd::start("127.0.0.1");
+    let vsftpd = Vsftpd::start();
+    #[bisync]
+    async fn session(port: u16, user: &str, options: Options) -> Result<Ftp, Error> {
+        let mut ftp = Ftp::connect("127.0.0.1", port, &options).await?;
+        ftp.login(user, PASSWORD, "").await?;
+        Ok(ftp)
+    }
+    let named = Options::default().host_name("files.example");
+    // ProFTPD: the virtual host's DefaultChdir, or the default host's /.
+    let mut ftp = session(proftpd.port, VSFTPD_USER, named.clone())
+        .await
+        .unwrap();
+    assert_eq!(ftp.pwd().await.unwrap(), vh);
+    let mut ftp = session(proftpd.port, VSFTPD_USER, Options::default())
+        .await
+        .unwrap();
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    let never = named.clone().host_command(HostCommand::Never);
+    let mut ftp = session(proftpd.port, VSFTPD_USER, never).await.unwrap();
+    assert_eq!(ftp.pwd().await.unwrap(), "/");
+    let unknown = Options::default().host_name("nosuch.example");
+    let e = session(proftpd.port, VSFTPD_USER, unknown.clone())
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(504), "{e}");
+    // pyftpdlib: the virtual host's root, or the server's.
+    let mut ftp = session(py.port, USER, named.clone()).await.unwrap();
+    assert_eq!(ftp.nlst(None).await.unwrap(), ["in-vhost.txt"]);
+    let mut ftp = session(py.port, USER, Options::default()).await.unwrap();
+    assert_eq!(ftp.nlst(None).await.unwrap(), ["vh"]);
+    let e = session(py.port, USER, unknown).await.unwrap_err();
+    assert_eq!(e.code(), Some(504), "{e}");
+    // No HOST at all: asked for or not, the login works.
+    for options in [Options::default(), named] {
+        let mut ftp = session(vsftpd.port, VSFTPD_USER, options.clone())
+            .await
+            .unwrap();
+        ftp.pwd().await.unwrap();
+        let mut ftp = session(plain_py.port, USER, options).await.unwrap();
+        ftp.pwd().await.unwrap();
+    }
+}
