@@ -14,7 +14,7 @@ UTF-8 with replacement, which no client could give back.
 
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
-               [--no-listing-data] [--vhost NAME=REL]
+               [--no-listing-data] [--vhost NAME=REL] [--list-lines FILE]
 """
 import argparse
 import os
@@ -52,6 +52,12 @@ def main():
         metavar="NAME=REL",
         help="a virtual host (RFC 7151): FEAT lists HOST, and after HOST NAME"
         " the session's root is REL under the root (made when missing)",
+    )
+    p.add_argument(
+        "--list-lines",
+        metavar="FILE",
+        help="LIST of any path sends FILE's lines (a server listing as a"
+        " mainframe does: z/OS data sets, OS/400 objects)",
     )
     args = p.parse_args()
 
@@ -133,6 +139,16 @@ def main():
         Handler.ftp_HOST = ftp_HOST
         Handler.ftp_FEAT = ftp_FEAT
         Handler.on_login = on_login
+
+    if args.list_lines:
+        with open(args.list_lines, "rb") as f:
+            canned = f.read()
+
+        def ftp_LIST(self, path):
+            self.push_dtp_data(canned, isproducer=False, cmd="LIST")
+            return path
+
+        Handler.ftp_LIST = ftp_LIST
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

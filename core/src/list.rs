@@ -1,6 +1,7 @@
-//! LIST lines, parsed without copying: Unix `ls -l`, DOS/IIS, EPLF and
-//! VMS. Each format is one function (`fn(&[u8]) -> Option<ListEntry>`)
-//! in [`FORMATS`], tried in order; a line none of them takes is an error,
+//! LIST lines, parsed without copying: Unix `ls -l`, DOS/IIS, EPLF,
+//! VMS, OS/400 (IBM i) and z/OS (MVS data sets and members). Each format
+//! is one function (`fn(&[u8]) -> Option<ListEntry>`) in [`FORMATS`],
+//! tried in order; a line none of them takes is an error,
 //! never a guessed entry. [`ListParser`] adds what one line cannot know:
 //! a VMS entry whose name stands alone on a line before the rest.
 
@@ -418,17 +419,278 @@ fn parse_vms(line: &[u8]) -> Option<ListEntry<'_>> {
     vms_rest(name, kind, &line[first.1..])
 }
 
+/// `YYYY/MM/DD`, z/OS's dates.
+fn slash_date(t: &[u8]) -> Option<ListTime> {
+    if t.len() != 10 || t[4] != b'/' || t[7] != b'/' {
+        return None;
+    }
+    Some(ListTime {
+        year: Some(number(&t[..4]).filter(|y| (1900..=9999).contains(y))? as u16),
+        month: small(&t[5..7], 12).filter(|m| *m > 0)?,
+        day: small(&t[8..10], 31).filter(|d| *d > 0)?,
+        time: None,
+    })
+}
+
+/// A z/OS data set (the `Volume Unit Referred Ext Used Recfm Lrecl BlkSz
+/// Dsorg Dsname` listing of an MVS directory): a partitioned one (`PO`,
+/// `PO-E`) is a directory of members, a sequential one (`PS`) a file,
+/// any other organisation (VSAM, direct) something to neither enter nor
+/// fetch as a file. `Used` counts tracks, so there is no size; the time
+/// is the day it was last referred to. Data sets migrated by HSM
+/// (`Migrated NAME`), on tape (`ARCIVE Not Direct Access Device NAME`) and
+/// aliases (`Pseudo Directory NAME`) have their name alone.
+///
+/// ```text
+/// WYOSPT 3390   2004/06/23  1    1  FB     128  6144  PS    INCOMING.RPTBM023.D061704
+/// ```
+fn parse_mvs_dataset(line: &[u8]) -> Option<ListEntry<'_>> {
+    let toks = tokens(line);
+    let tok = |k: usize| toks.get(k).map_or(&b""[..], |&(s, e)| &line[s..e]);
+    let alone = |name: &'static [u8], kind| {
+        let words = name.split(|&b| b == b' ').count();
+        (toks.len() == words + 1
+            && name
+                .split(|&b| b == b' ')
+                .enumerate()
+                .all(|(i, w)| tok(i) == w))
+        .then(|| entry_named(tok(words), kind, None, None))
+    };
+    if let Some(e) = alone(b"Migrated", ListKind::Other)
+        .or_else(|| alone(b"Pseudo Directory", ListKind::Dir))
+        .or_else(|| alone(b"ARCIVE Not Direct Access Device", ListKind::Other))
+    {
+        return Some(e);
+    }
+    if toks.len() != 10 {
+        return None;
+    }
+    let time = match tok(2) {
+        b"**NONE**" => None,
+        date => Some(slash_date(date)?),
+    };
+    // Ext, Used, Lrecl, BlkSz are numbers; Recfm letters (FB, VBA, U).
+    [3, 4, 6, 7]
+        .iter()
+        .try_for_each(|&k| number(tok(k)).map(drop))?;
+    if !tok(5).iter().all(u8::is_ascii_uppercase) || tok(5).is_empty() {
+        return None;
+    }
+    let kind = match tok(8) {
+        b"PS" => ListKind::File,
+        b"PO" | b"PO-E" => ListKind::Dir,
+        o if !o.is_empty()
+            && o.iter()
+                .all(|b| b.is_ascii_uppercase() || b"-?".contains(b)) =>
+        {
+            ListKind::Other
+        }
+        _ => return None,
+    };
+    Some(entry_named(tok(9), kind, None, time))
+}
+
+/// An entry with a name, a kind, a size and a time alone.
+fn entry_named(
+    name: &[u8],
+    kind: ListKind,
+    size: Option<u64>,
+    time: Option<ListTime>,
+) -> ListEntry<'_> {
+    ListEntry {
+        name,
+        kind,
+        size,
+        link_target: None,
+        time,
+        permissions: None,
+        owner: None,
+        group: None,
+    }
+}
+
+/// A member name of a partitioned data set: 1 to 8 of `A-Z 0-9 @ # $`,
+/// not starting with a digit.
+fn member_name(t: &[u8]) -> bool {
+    (1..=8).contains(&t.len())
+        && !t[0].is_ascii_digit()
+        && t.iter()
+            .all(|b| b.is_ascii_uppercase() || b.is_ascii_digit() || b"@#$".contains(b))
+}
+
+/// A member of a z/OS partitioned data set (the listing after CWD into
+/// one): with ISPF statistics (`Name VV.MM Created Changed Size Init Mod
+/// Id`: the time is the change's; `Size` counts lines, so there is no size),
+/// a load module's (`Name Size TTR ...`, hexadecimal), or the name alone.
+///
+/// ```text
+/// TBSHELF1  01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001
+/// EAGKCPT   000018   000008          00 FO             RN RU          31    ANY
+/// SAVE04
+/// ```
+fn parse_mvs_member(line: &[u8]) -> Option<ListEntry<'_>> {
+    let toks = tokens(line);
+    let tok = |k: usize| toks.get(k).map_or(&b""[..], |&(s, e)| &line[s..e]);
+    let name = tok(0);
+    if !member_name(name) {
+        return None;
+    }
+    if toks.len() == 1 {
+        return Some(entry_named(name, ListKind::File, None, None));
+    }
+    let hex6 = |t: &[u8]| t.len() == 6 && t.iter().all(u8::is_ascii_hexdigit);
+    if hex6(tok(1)) && hex6(tok(2)) {
+        return Some(entry_named(name, ListKind::File, None, None));
+    }
+    let vv_mm = tok(1);
+    let version = vv_mm.len() == 5
+        && vv_mm[2] == b'.'
+        && vv_mm
+            .iter()
+            .enumerate()
+            .all(|(i, b)| i == 2 || b.is_ascii_digit());
+    if !version || toks.len() < 8 {
+        return None;
+    }
+    slash_date(tok(2))?;
+    let mut time = slash_date(tok(3))?;
+    time.time = Some(clock(tok(4))?);
+    [5, 6, 7]
+        .iter()
+        .try_for_each(|&k| number(tok(k)).map(drop))?;
+    Some(entry_named(name, ListKind::File, None, Some(time)))
+}
+
+/// An OS/400 (IBM i) date in the job's format: `YY/MM/DD`, `MM/DD/YY`,
+/// `DD/MM/YY`, `DD.MM.YY`, or with a four-digit year. `Some(None)` for a
+/// date more than one order reads differently (`04/03/18`): no time
+/// rather than a wrong one; `None` for no date at all.
+fn os400_date(t: &[u8]) -> Option<Option<(u16, u8, u8)>> {
+    let sep = *t.iter().find(|b| b"/.-".contains(b))?;
+    let mut parts = t.split(|&b| b == sep);
+    let (a, b, c) = (parts.next()?, parts.next()?, parts.next()?);
+    if parts.next().is_some() {
+        return None;
+    }
+    let year = |y: &[u8]| -> Option<u16> {
+        let n = number(y)? as u16;
+        Some(match y.len() {
+            2 if n < 70 => 2000 + n,
+            2 => 1900 + n,
+            4 => n,
+            _ => return None,
+        })
+    };
+    let valid = |y: Option<u16>, m: &[u8], d: &[u8]| -> Option<(u16, u8, u8)> {
+        let (m, d) = (small(m, 12)?, small(d, 31)?);
+        (m > 0 && d > 0).then_some((y?, m, d))
+    };
+    match (a.len(), b.len(), c.len()) {
+        (4, 2, 2) => valid(year(a), b, c).map(Some),
+        (2, 2, 4) if sep == b'.' => valid(year(c), b, a).map(Some),
+        (2, 2, 4) => valid(year(c), a, b).map(Some),
+        (2, 2, 2) if sep == b'.' => valid(year(c), b, a).map(Some),
+        (2, 2, 2) => {
+            let ymd = valid(year(a), b, c);
+            let mdy = valid(year(c), a, b);
+            let dmy = valid(year(c), b, a);
+            match (ymd, mdy, dmy) {
+                (None, None, None) => None,
+                (Some(x), None, None) | (None, Some(x), None) | (None, None, Some(x)) => {
+                    Some(Some(x))
+                }
+                // Month and day the same both ways: the same date.
+                (None, Some(x), Some(y)) if x == y => Some(Some(x)),
+                _ => Some(None),
+            }
+        }
+        _ => None,
+    }
+}
+
+/// OS/400 (IBM i) objects: `OWNER SIZE DATE TIME *TYPE NAME`, a member of
+/// a database file with its type and name alone (`*MEM FILE.FILE/M.MBR`).
+/// Libraries, folders, directories and database files (`*LIB`, `*FLR`,
+/// `*DIR`, `*DDIR`, `*FILE`) can be entered; stream files, documents and
+/// members (`*STMF`, `*DSTMF`, `*DOC`, `*MEM`) fetched; the name is the
+/// last part of a path, without a directory's trailing `/`.
+///
+/// ```text
+/// PEP              4019 04/03/18 18:58:16 *STMF      einladung.zip
+/// PEP             36864 04/03/24 14:06:34 *DIR       dir1/
+///                                         *MEM       MYFILE.FILE/MYFILE.MBR
+/// ```
+fn parse_os400(line: &[u8]) -> Option<ListEntry<'_>> {
+    let toks = tokens(line);
+    let tok = |k: usize| toks.get(k).map_or(&b""[..], |&(s, e)| &line[s..e]);
+    let object =
+        |t: &[u8]| t.len() > 1 && t[0] == b'*' && t[1..].iter().all(u8::is_ascii_uppercase);
+    let at = if object(tok(0)) {
+        0
+    } else if toks.len() > 5 && object(tok(4)) {
+        4
+    } else {
+        return None;
+    };
+    let (owner, size, time) = if at == 4 {
+        let size = number(tok(1))?;
+        let clock_text = tok(3);
+        let hm = match clock_text.iter().filter(|&&b| b == b':').count() {
+            2 => clock(&clock_text[..clock_text.iter().rposition(|&b| b == b':')?])?,
+            1 => clock(clock_text)?,
+            _ => return None,
+        };
+        let time = os400_date(tok(2))?.map(|(year, month, day)| ListTime {
+            year: Some(year),
+            month,
+            day,
+            time: Some(hm),
+        });
+        (Some(tok(0)), Some(size), time)
+    } else {
+        (None, None, None)
+    };
+    let kind = match tok(at) {
+        b"*STMF" | b"*DSTMF" | b"*DOC" | b"*MEM" => ListKind::File,
+        b"*DIR" | b"*DDIR" | b"*LIB" | b"*FLR" | b"*FILE" => ListKind::Dir,
+        _ => ListKind::Other,
+    };
+    let (_, type_end) = toks[at];
+    let path = line.get(type_end..)?.trim_ascii();
+    let path = path.strip_suffix(b"/").unwrap_or(path);
+    let name = match path.iter().rposition(|&b| b == b'/') {
+        Some(i) => &path[i + 1..],
+        None => path,
+    };
+    if name.is_empty() {
+        return None;
+    }
+    Some(ListEntry {
+        owner,
+        ..entry_named(name, kind, size.filter(|_| kind != ListKind::Dir), time)
+    })
+}
+
 /// A LIST format: one line in, the entry it is, or `None` when the line is
 /// not in that format.
 pub type ListFormat = for<'a> fn(&'a [u8]) -> Option<ListEntry<'a>>;
 
 /// The formats [`parse_list_line`] tries, in order. EPLF first (its `+`
-/// start is unmistakable); VMS last, since its names are the loosest.
-pub const FORMATS: [ListFormat; 4] = [parse_eplf, parse_unix, parse_dos, parse_vms];
+/// start is unmistakable); then Unix, DOS, VMS, OS/400, z/OS data sets;
+/// z/OS members last, since a member's name may stand alone.
+pub const FORMATS: [ListFormat; 7] = [
+    parse_eplf,
+    parse_unix,
+    parse_dos,
+    parse_vms,
+    parse_os400,
+    parse_mvs_dataset,
+    parse_mvs_member,
+];
 
 /// The line without its CR/LF; `None` for a line that is no entry in any
 /// format (blank, `total 123`, VMS's `Directory DISK:[DIR]` and `Total of
-/// 3 files, 4/9 blocks.`).
+/// 3 files, 4/9 blocks.`, z/OS's column headings).
 fn content(line: &[u8]) -> Option<&[u8]> {
     let len = line
         .iter()
@@ -443,7 +705,10 @@ fn content(line: &[u8]) -> Option<&[u8]> {
     let heading = (toks.len() == 2 && word(0).eq_ignore_ascii_case(b"total"))
         || (toks.len() == 2 && word(0) == b"Directory" && word(1).ends_with(b"]"))
         || (word(0) == b"Total" && word(1) == b"of" && line.ends_with(b"."))
-        || (word(0) == b"Grand" && word(1) == b"total");
+        || (word(0) == b"Grand" && word(1) == b"total")
+        // z/OS: the data sets' and the members' column headings.
+        || (word(0) == b"Volume" && word(1) == b"Unit")
+        || (word(0) == b"Name" && (word(1) == b"VV.MM" || word(1) == b"Size"));
     (!heading).then_some(line)
 }
 
@@ -586,6 +851,176 @@ impl ListParser {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::Text;
+
+    /// z/OS data sets and members. Samples from Apache Commons Net,
+    /// src/test/java/org/apache/commons/net/ftp/parser/MVSFTPEntryParserTest.java
+    /// (its good and bad samples) and MVSFTPEntryParser.java's comments;
+    /// `Migrated` and `Pseudo Directory` as IBM's z/OS Communications
+    /// Server (IP User's Guide and Commands, the FTP LIST of an MVS
+    /// catalog) shows HSM-migrated data sets and aliases.
+    #[test]
+    fn zos_data_sets_and_members() {
+        let t = |y, m, d, time| {
+            Some(ListTime {
+                year: Some(y),
+                month: m,
+                day: d,
+                time,
+            })
+        };
+        for (line, name, kind, time) in [
+            (
+                &b"SAVE00 3390   2004/06/23  1    1  FB     128  6144  PS    INCOMING.RPTBM023.D061704"[..],
+                &b"INCOMING.RPTBM023.D061704"[..],
+                ListKind::File,
+                t(2004, 6, 23, None),
+            ),
+            (
+                b"SAVE01 3390   2004/06/23  1    1  FB     128  6144  PO    INCOMING.RPTBM024.D061704",
+                b"INCOMING.RPTBM024.D061704",
+                ListKind::Dir,
+                t(2004, 6, 23, None),
+            ),
+            (
+                b"SAVE02 3390   2004/06/23  1    1  FB     128  6144  PO-E  INCOMING.RPTBM025.D061704",
+                b"INCOMING.RPTBM025.D061704",
+                ListKind::Dir,
+                t(2004, 6, 23, None),
+            ),
+            (
+                b"PSMLC1 3390   2005/04/04  1    1  VB   27994 27998  PS    file3.I",
+                b"file3.I",
+                ListKind::File,
+                t(2005, 4, 4, None),
+            ),
+            (
+                b"B10142 3390 2006/03/20 2 31 F 80 80 PS MDI.OKL.WORK",
+                b"MDI.OKL.WORK",
+                ListKind::File,
+                t(2006, 3, 20, None),
+            ),
+            (
+                b"B1N231 3390 2006/03/20 1 15 VB 256 27998 PO PLU",
+                b"PLU",
+                ListKind::Dir,
+                t(2006, 3, 20, None),
+            ),
+            (
+                b"ARCIVE Not Direct Access Device KJ.IOP998.ERROR.PL.UNITTEST",
+                b"KJ.IOP998.ERROR.PL.UNITTEST",
+                ListKind::Other,
+                None,
+            ),
+            (b"Migrated                                                HLQ.OLD.DATA", b"HLQ.OLD.DATA", ListKind::Other, None),
+            (b"Pseudo Directory                                        HLQ.ALIAS", b"HLQ.ALIAS", ListKind::Dir, None),
+            (
+                b"SAVE03    01.03 2002/09/12 2002/10/11 09:37    11    11     0 KIL001",
+                b"SAVE03",
+                ListKind::File,
+                t(2002, 10, 11, Some((9, 37))),
+            ),
+            (b"SAVE04                                                              ", b"SAVE04", ListKind::File, None),
+            (
+                b"EAGKCPT   000018   000008          00 FO             RN RU          31    ANY",
+                b"EAGKCPT",
+                ListKind::File,
+                None,
+            ),
+        ] {
+            let e = entry(line);
+            assert_eq!((e.name, e.kind, e.time, e.size), (name, kind, time, None), "{:?}", Text(line));
+        }
+        for heading in [
+            &b"Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname"[..],
+            b"Name      VV.MM   Created       Changed      Size  Init   Mod   Id",
+            b"Name      Size     TTR   Alias-of AC --------- Attributes --------- Amode Rmode",
+        ] {
+            assert_eq!(parse_list_line(heading), Ok(None));
+        }
+        for bad in [
+            &b"MigratedP201.$FTXPBI1.$CF2ITB.$AAB0402.I"[..],
+            b"PSMLC133902005/04/041VB2799427998PSfile1.I",
+            b"file2.O",
+            b"SAVE00 3390   2004/13/23  1    1  FB     128  6144  PS    BAD.MONTH",
+            b"SAVE03    01.03 2002/09/12 2002/10/11 29:37    11    11     0 KIL001",
+        ] {
+            assert_eq!(
+                parse_list_line(bad),
+                Err(ProtocolError::BadListing),
+                "{:?}",
+                Text(bad)
+            );
+        }
+    }
+
+    /// OS/400 (IBM i). Samples from Apache Commons Net,
+    /// src/test/java/org/apache/commons/net/ftp/parser/OS400FTPEntryParserTest.java
+    /// (good and bad samples, NET-573); the `*MEM` and `*FILE` lines are
+    /// made in the same columns, as an IBM i server lists a database file.
+    #[test]
+    fn os400_objects() {
+        let e = entry(b"PEP              4019 04/03/18 18:58:16 *STMF      einladung.zip");
+        assert_eq!(
+            (e.name, e.kind, e.size, e.owner),
+            (
+                &b"einladung.zip"[..],
+                ListKind::File,
+                Some(4019),
+                Some(&b"PEP"[..])
+            )
+        );
+        // 04/03/18 reads as 2004-03-18, 2018-04-03 and 2018-03-04: no time.
+        assert_eq!(e.time, None);
+        let e = entry(b"PEP             36864 04/03/24 14:06:34 *DIR       dir1/");
+        assert_eq!(
+            (e.name, e.kind, e.size),
+            (&b"dir1"[..], ListKind::Dir, None)
+        );
+        let e = entry(b"PEP              5000000000 04/03/24 14:06:29 *STMF      build.xml");
+        assert_eq!(e.size, Some(5_000_000_000));
+        let e = entry(
+            b"ZFTPDEV 9069 05/20/15 15:36:52 *STMF /DRV/AUDWRKSHET/AUDWRK0204232015114625.PDF",
+        );
+        assert_eq!(
+            (e.name, e.size),
+            (&b"AUDWRK0204232015114625.PDF"[..], Some(9069))
+        );
+        let may_20 = ListTime {
+            year: Some(2015),
+            month: 5,
+            day: 20,
+            time: Some((15, 36)),
+        };
+        assert_eq!(e.time, Some(may_20));
+        // The day first with dots (*EUR), a four-digit year first (*ISO).
+        assert_eq!(entry(b"Q 1 20.05.15 15:36:52 *STMF a").time, Some(may_20));
+        assert_eq!(entry(b"Q 1 2015-05-20 15:36:52 *STMF a").time, Some(may_20));
+        let e = entry(b"CFTPUSR         20480 05/20/15 11:55:22 *FILE      MYFILE.FILE");
+        assert_eq!((e.name, e.kind), (&b"MYFILE.FILE"[..], ListKind::Dir));
+        let e = entry(b"                                        *MEM       MYFILE.FILE/MYFILE.MBR");
+        assert_eq!(
+            (e.name, e.kind, e.size, e.time, e.owner),
+            (&b"MYFILE.MBR"[..], ListKind::File, None, None, None)
+        );
+        let e = entry(b"QSYS           77824 02/23/00 15:09:55 *LIB       QGPL.LIB/");
+        assert_eq!((e.name, e.kind), (&b"QGPL.LIB"[..], ListKind::Dir));
+        for bad in [
+            &b"PEP              4019 04/03/18 18:58:16 STMF       einladung.zip"[..],
+            b"PEP               422 03/24 14:06:26 *STMF      readme",
+            b"PEP              6409 04/03/24 30:06:29 *STMF      build.xml",
+            b"PEP USR         36864 04/03/24 14:06:34 *DIR       dir1/",
+            b"PEP             3686404/03/24 14:06:47 *DIR       zdir2/",
+            b"PEP              4019 04/03/18 18:58:16 *STMF      ",
+        ] {
+            assert_eq!(
+                parse_list_line(bad),
+                Err(ProtocolError::BadListing),
+                "{:?}",
+                Text(bad)
+            );
+        }
+    }
 
     #[test]
     fn a_link_without_a_name_is_no_entry() {

@@ -455,6 +455,16 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
             .await
             .map(strings)
     });
+    reg!(engine, r, "list", |s| s
+        .list(None, Default::default())
+        .await);
+    reg!(engine, r, "list", |s, path: &str| s
+        .list(Some(path), Default::default())
+        .await);
+    reg!(engine, r, "list", |s, path: &str, opts: Map| {
+        let how = listing_of(&opts)?;
+        s.list(Some(path), how).await
+    });
     reg!(engine, r, "mlsd", |s| s.mlsd(None, &[]).await);
     reg!(engine, r, "mlsd", |s, path: &str| s
         .mlsd(Some(path), &[])

@@ -40,7 +40,13 @@ macro_rules! as_is {
         })*
     };
 }
-as_is!(String, Vec<String>, Vec<ftp_std::OwnedEntry>, ());
+as_is!(
+    String,
+    Vec<String>,
+    Vec<ftp_std::OwnedEntry>,
+    Vec<ftp_std::Listed>,
+    ()
+);
 
 /// Where `login()` without arguments takes its credentials from.
 #[derive(Clone, Debug, Default)]
@@ -520,6 +526,45 @@ impl Runner {
         Ok(out)
     }
 
+    /// A LIST (or STAT) listing parsed into maps: `name`, `type` ("file",
+    /// "dir", "link", "other"), `size` and `time` (`YYYY-MM-DD HH:MM`,
+    /// the server's zone) or `()`, `owner`, `target` (a link's), `line`.
+    pub async fn list(&mut self, path: Option<&str>, how: ftp_std::Listing) -> Rr<Array> {
+        use ftp_std::ftp_core::list::ListKind;
+        let entries = self.with(async |f| f.list(path, how).await).await?;
+        let now = std::time::SystemTime::now()
+            .duration_since(std::time::UNIX_EPOCH)
+            .map_or(0, |d| d.as_secs() as i64);
+        let or_unit = |v: Option<Dynamic>| v.unwrap_or(Dynamic::UNIT);
+        Ok(entries
+            .into_iter()
+            .map(|e| {
+                let mut map = Map::new();
+                let kind = match e.kind {
+                    ListKind::File => "file",
+                    ListKind::Dir => "dir",
+                    ListKind::Link => "link",
+                    ListKind::Other => "other",
+                };
+                map.insert("type".into(), kind.into());
+                let size = e
+                    .size
+                    .and_then(|s| INT::try_from(s).ok())
+                    .map(Dynamic::from);
+                map.insert("size".into(), or_unit(size));
+                map.insert("time".into(), or_unit(e.time_text(now).map(Dynamic::from)));
+                map.insert("owner".into(), or_unit(e.owner.clone().map(Dynamic::from)));
+                map.insert(
+                    "target".into(),
+                    or_unit(e.link_target.clone().map(Dynamic::from)),
+                );
+                map.insert("name".into(), e.name.into());
+                map.insert("line".into(), e.line.into());
+                map.into()
+            })
+            .collect())
+    }
+
     // ----- transfers ------------------------------------------------------------
 
     /// A progress display: a spinner with the bytes so far until the size
@@ -964,11 +1009,12 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "segments" => o.segments = crate::engine::segments(v)?,
             "exclude" => o.exclude = globs(k, v)?,
             "include" => o.include = globs(k, v)?,
+            "hidden" => o.hidden = flag(k, v)?,
             other => {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
                      exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify, \
-                     segments)"
+                     segments, hidden)"
                 )));
             }
         }

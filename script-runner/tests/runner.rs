@@ -2536,3 +2536,81 @@ fn vhost_sends_host_before_login() {
     assert!(err(&o).contains("504 Unknown virtual host"), "{}", err(&o));
     assert!(!err(&o).contains("*cmd* USER"), "{}", err(&o));
 }
+
+/// `list()` parses what a mainframe lists: a z/OS catalog (data sets,
+/// a migrated one, the heading) and an OS/400 library, served by a
+/// pyftpdlib that answers LIST with those lines (samples from Apache
+/// Commons Net's MVSFTPEntryParserTest and OS400FTPEntryParserTest);
+/// and vsftpd's own listing, hidden files with `hidden`.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib and vsftpd (the README's test command runs it)"
+)]
+fn list_parses_mainframe_listings() {
+    let cwd = tempfile::tempdir().unwrap();
+    let zos = cwd.path().join("zos.txt");
+    std::fs::write(
+        &zos,
+        "Volume Unit    Referred Ext Used Recfm Lrecl BlkSz Dsorg Dsname\r\n\
+         SAVE00 3390   2004/06/23  1    1  FB     128  6144  PS    INCOMING.RPTBM023.D061704\r\n\
+         SAVE01 3390   2004/06/23  1    1  FB     128  6144  PO    INCOMING.RPTBM024.D061704\r\n\
+         Migrated                                                HLQ.OLD.DATA\r\n",
+    )
+    .unwrap();
+    let os400 = cwd.path().join("os400.txt");
+    std::fs::write(
+        &os400,
+        "ZFTPDEV 9069 05/20/15 15:36:52 *STMF /DRV/AUDWRKSHET/AUDWRK0204232015114625.PDF\r\n\
+         PEP             36864 04/03/24 14:06:34 *DIR       dir1/\r\n\
+         \x20                                       *MEM       MYFILE.FILE/MYFILE.MBR\r\n",
+    )
+    .unwrap();
+    let code = format!(
+        "fn check(ok, what) {{ if !ok {{ throw `check failed: ${{what}}`; }} }}
+        connect(\"127.0.0.1\", ARGS[0].parse_int());
+        login(\"{USER}\", \"{PASSWORD}\");
+        let l = list();
+        check(l.len() == 3, l);
+        check(l[0].name == \"INCOMING.RPTBM023.D061704\" && l[0].type == \"file\", l[0]);
+        check(l[0].time == \"2004-06-23\" && l[0].size == (), l[0]);
+        check(l[1].type == \"dir\" && l[2].type == \"other\" && l[2].name == \"HLQ.OLD.DATA\", l);
+        let ftp = FTP();
+        ftp.connect(\"127.0.0.1\", ARGS[1].parse_int());
+        ftp.login(\"{USER}\", \"{PASSWORD}\");
+        let o = ftp.list(\"/QSYS.LIB\");
+        check(o.len() == 3, o);
+        check(o[0].name == \"AUDWRK0204232015114625.PDF\" && o[0].size == 9069, o[0]);
+        check(o[0].time == \"2015-05-20 15:36\" && o[0].owner == \"ZFTPDEV\", o[0]);
+        check(o[1].name == \"dir1\" && o[1].type == \"dir\" && o[1].time == (), o[1]);
+        check(o[2].name == \"MYFILE.MBR\" && o[2].type == \"file\", o[2]);
+        print(\"ok\");"
+    );
+    let a = PyFtpd::start_listing("127.0.0.1", &zos);
+    let b = PyFtpd::start_listing("127.0.0.1", &os400);
+    let o = run(
+        cwd.path(),
+        &["-e", &code, &a.port.to_string(), &b.port.to_string()],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "ok\n");
+    // vsftpd: its own lines, dot files with hidden.
+    let server = Vsftpd::start();
+    std::fs::create_dir_all(server.path("d")).unwrap();
+    server.put("d/a.txt", b"12345");
+    server.put("d/.dot", b"x");
+    let code = "connect(\"127.0.0.1\", ARGS[0].parse_int()); login(ARGS[1], ARGS[2]);
+        let l = list(\"/d\");
+        if l.len() != 1 || l[0].name != \"a.txt\" || l[0].size != 5 || l[0].type != \"file\" { throw l; }
+        let h = list(\"/d\", #{hidden: true});
+        if h.len() != 2 || h.filter(|e| e.name == \".dot\").len() != 1 { throw h; }
+        print(l[0].time.len());";
+    let o = run(
+        cwd.path(),
+        &["-e", code, &server.port.to_string(), VSFTPD_USER, PASSWORD],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "16\n");
+}

@@ -142,7 +142,7 @@ pub use net::tls::{TlsMax, Verify, parse_pinned_keys};
 pub use net::url::{Scheme, Url};
 pub use reply::Reply;
 pub use rustls;
-pub use session::{ListVia, Listing, TimeCommand};
+pub use session::{ListVia, Listed, Listing, TimeCommand};
 pub use verify::{Algorithm, Checksum, Verification};
 
 /// The reply buffer of desktop sessions: long paths and banners fit.

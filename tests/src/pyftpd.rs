@@ -65,6 +65,14 @@ impl PyFtpd {
         Self::start_args(host, None, &["--vhost", &format!("{name}={rel}")])
     }
 
+    /// Like [`PyFtpd::start`], a server whose LIST of any path sends the
+    /// lines of the file `lines` (a z/OS or OS/400 listing, say), CRLF
+    /// ended as they are in the file.
+    pub fn start_listing(host: &str, lines: &Path) -> PyFtpd {
+        let lines = lines.display().to_string();
+        Self::start_args(host, None, &["--list-lines", &lines])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

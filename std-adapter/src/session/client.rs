@@ -837,6 +837,41 @@ impl Ftp {
         listed
     }
 
+    /// A directory listing parsed into entries (LIST, or STAT with
+    /// [`crate::ListVia::Stat`]; `how` as for [`Ftp::dir_with`]): Unix,
+    /// DOS/IIS, EPLF, VMS, OS/400 and z/OS listings, `.` and `..` left
+    /// out. A line in no known format is
+    /// `Error::Protocol(ProtocolError::BadListing)`, never a guessed entry.
+    pub async fn list(
+        &mut self,
+        dir: Option<&str>,
+        how: crate::Listing,
+    ) -> Result<Vec<crate::Listed>, Error> {
+        let lines = self.dir_with(dir, how).await?;
+        let mut parser = ftp_core::list::ListParser::new();
+        let mut out = Vec::new();
+        for line in &lines {
+            let Some(e) = parser.line(line.as_bytes())? else {
+                continue;
+            };
+            if e.name == b"." || e.name == b".." {
+                continue;
+            }
+            let text = |b: &[u8]| String::from_utf8_lossy(b).into_owned();
+            out.push(crate::Listed {
+                name: text(e.name),
+                kind: e.kind,
+                size: e.size,
+                time: e.time,
+                link_target: e.link_target.map(text),
+                owner: e.owner.map(text),
+                line: line.clone(),
+            });
+        }
+        parser.finish()?;
+        Ok(out)
+    }
+
     /// [`Ftp::dir_with`] of a plain path.
     async fn listing(
         &mut self,

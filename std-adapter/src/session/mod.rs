@@ -63,6 +63,97 @@ impl Listing {
     }
 }
 
+/// One entry of a LIST (or STAT) listing, parsed in any of
+/// [`ftp_core::list::FORMATS`] (Unix, DOS, EPLF, VMS, OS/400, z/OS): what
+/// [`crate::Ftp::list`] gives.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub struct Listed {
+    /// The name, decoded with the session's encoding (given back
+    /// unchanged, it names the same file).
+    pub name: String,
+    /// What it is (a z/OS partitioned data set and an OS/400 library or
+    /// database file are directories: they can be entered).
+    pub kind: ftp_core::list::ListKind,
+    /// The size in bytes, where the listing gives one (not for z/OS data
+    /// sets and members, whose columns count tracks and lines).
+    pub size: Option<u64>,
+    /// The time column, in the server's time zone; the year is `None`
+    /// where the listing leaves it out (Unix, recent files).
+    pub time: Option<ftp_core::list::ListTime>,
+    /// A symbolic link's target.
+    pub link_target: Option<String>,
+    /// The owner, where the listing shows one.
+    pub owner: Option<String>,
+    /// The whole line.
+    pub line: String,
+}
+
+impl Listed {
+    /// The time column as text, `YYYY-MM-DD HH:MM` (the year a Unix
+    /// listing leaves out is this year's, or last year's when this year's
+    /// would be more than two days ahead of `now`, Unix seconds) or
+    /// `YYYY-MM-DD` for a day alone; in the server's time zone.
+    ///
+    /// ```
+    /// let e = ftp_std::Listed {
+    ///     name: "README".into(),
+    ///     kind: ftp_std::ftp_core::list::ListKind::File,
+    ///     size: Some(1063),
+    ///     time: Some(ftp_std::ftp_core::list::ListTime { year: None, month: 6, day: 15, time: Some((10, 18)) }),
+    ///     link_target: None,
+    ///     owner: None,
+    ///     line: String::new(),
+    /// };
+    /// // 2025-07-01: June 15 is this year's.
+    /// assert_eq!(e.time_text(1_751_328_000).as_deref(), Some("2025-06-15 10:18"));
+    /// ```
+    pub fn time_text(&self, now: i64) -> Option<String> {
+        let t = self.time.as_ref()?;
+        match listed_seconds(t, now) {
+            Some(s) => {
+                let s = ftp_core::Timestamp::from_unix_seconds(s)?;
+                Some(format!(
+                    "{:04}-{:02}-{:02} {:02}:{:02}",
+                    s.year, s.month, s.day, s.hour, s.minute
+                ))
+            }
+            None => Some(format!("{:04}-{:02}-{:02}", t.year?, t.month, t.day)),
+        }
+    }
+}
+
+/// A LIST time as Unix seconds, read as if it were UTC (the server's zone
+/// is learned later: `bulk::mirror::scan::zone_offset`). `None` without a time of day (old
+/// files show only the year). A date without a year is this year's, or
+/// last year's when that would put it more than two days ahead of `now`.
+pub(crate) fn listed_seconds(t: &ftp_core::list::ListTime, now: i64) -> Option<i64> {
+    let (hour, minute) = t.time?;
+    let at = |year: u16| {
+        ftp_core::Timestamp {
+            year,
+            month: t.month,
+            day: t.day,
+            hour,
+            minute,
+            second: 0,
+            nanos: 0,
+        }
+        .unix_seconds()
+    };
+    match t.year {
+        Some(year) => Some(at(year)),
+        None => {
+            let this = ftp_core::Timestamp::from_unix_seconds(now)?.year;
+            let guess = at(this);
+            Some(if guess > now + 2 * 86_400 {
+                at(this.checked_sub(1)?)
+            } else {
+                guess
+            })
+        }
+    }
+}
+
 /// Which connection carries a listing.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub enum ListVia {

@@ -1199,3 +1199,61 @@ async fn a_mirror_lists_over_stat_when_listings_get_no_data_connection() {
         assert_eq!((again.files, again.skipped), (0, 24), "{again:?}");
     }
 }
+
+/// Hidden files from a server that lists without them: vsftpd's LIST
+/// leaves out dot files, `hidden` asks `LIST -a` (and `.`, `..` are not
+/// entries); both ways, and with one connection and with three.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+async fn hidden_files_come_with_list_a() {
+    let server = Vsftpd::start();
+    let root = server.root.path();
+    std::fs::create_dir_all(root.join("site/.well-known")).unwrap();
+    std::fs::create_dir_all(root.join("site/sub")).unwrap();
+    server.put("site/index.html", b"<p>");
+    server.put("site/.htaccess", b"deny");
+    server.put("site/.well-known/security.txt", b"contact");
+    server.put("site/sub/.keep", b"");
+    let connect = connector(server.port, VSFTPD_USER, PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let mut session = None;
+    let plain = work.path().join("plain");
+    let s = mirror(
+        &mut session,
+        &connect,
+        "/site",
+        &plain,
+        &MirrorOptions::default(),
+        quiet(),
+    )
+    .await
+    .unwrap();
+    clean(&s);
+    assert_eq!(s.files, 1);
+    assert!(!plain.join(".htaccess").exists());
+    for parallel in [1, 3] {
+        let all = work.path().join(format!("all{parallel}"));
+        let options = MirrorOptions::default().hidden(true).parallel(parallel);
+        let s = mirror(&mut session, &connect, "/site", &all, &options, quiet())
+            .await
+            .unwrap();
+        clean(&s);
+        assert_eq!(s.files, 4, "{s:?}");
+        assert_eq!(read_tree(&all), read_tree(&root.join("site")));
+        let up = format!("/up{parallel}");
+        let s = mirror_up(&mut session, &connect, &all, &up, &options, quiet())
+            .await
+            .unwrap();
+        clean(&s);
+        // Again, only newer: the hidden files are seen there, none sent.
+        let again = options.clone().only_newer(true);
+        let s = mirror_up(&mut session, &connect, &all, &up, &again, quiet())
+            .await
+            .unwrap();
+        clean(&s);
+        assert_eq!((s.files, s.skipped), (0, 4), "{s:?}");
+    }
+}

@@ -81,6 +81,10 @@ pub struct MirrorOptions {
     pub segments: usize,
     /// The size from which a download is segmented. Default 16 MiB.
     pub segment_above: u64,
+    /// Hidden files too from servers that list without them (`LIST -a`
+    /// on vsftpd, ProFTPD, Pure-FTPd; MLSD lists them anyway). Off by
+    /// default.
+    pub hidden: bool,
 }
 
 impl MirrorOptions {
@@ -99,6 +103,7 @@ impl MirrorOptions {
         verify: crate::Verification,
         segments: usize,
         segment_above: u64,
+        hidden: bool,
     }
 }
 
@@ -119,6 +124,7 @@ impl Default for MirrorOptions {
             verify: crate::Verification::Auto,
             segments: 1,
             segment_above: 16 << 20,
+            hidden: false,
         }
     }
 }

@@ -11,6 +11,7 @@ use std::time::{Duration, Instant, UNIX_EPOCH};
 
 use ftp_core::Timestamp;
 use ftp_core::list::{ListKind, ListParser};
+use crate::session::listed_seconds;
 use ftp_core::mlsd::EntryKind;
 
 use super::Connect;
@@ -29,7 +30,7 @@ use crate::bulk::mirror::plan::{
     Direction, keep_unlisted, plan, plan_entries, times_wanted, vanished,
 };
 use crate::bulk::mirror::scan::{
-    Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, Zone, apply_zone, listed_seconds, scan_local_owned,
+    Item, Kind, MAX_DEPTH, MAX_ENTRIES, Tree, Zone, apply_zone, scan_local_owned,
     zone_probes,
 };
 use crate::bulk::mirror::workers::{Done, Found, Job, Next, Shared, Task};
@@ -182,7 +183,8 @@ async fn plan_down(
 ) -> Result<Summary, Error> {
     let filter = Filter::of(options);
     let mut unlisted = Vec::new();
-    let mut tree = scan_remote(ftp, root, &filter, &mut summary, &mut unlisted).await?;
+    let mut tree = scan_remote(ftp, root, &filter, options.hidden, &mut summary, &mut unlisted)
+        .await?;
     let target = match fs::canonicalize(local).await {
         Ok(t) => t,
         Err(_) => local.to_path_buf(),
@@ -358,7 +360,8 @@ impl Scan<'_> {
         // Binary from the start: the listings keep it, so the downloads
         // after them need no TYPE.
         ftp.set_type(ftp_core::TransferType::Binary).await?;
-        let entries = list_remote(ftp, &abs, mlsd, dir, &mut found.refused).await?;
+        let hidden = self.options.hidden;
+        let entries = list_remote(ftp, &abs, mlsd, hidden, dir, &mut found.refused).await?;
         let mut sub = Tree::new();
         for (name, item) in entries {
             let rel = join(dir, &name);
@@ -538,7 +541,7 @@ where
             let mut unlisted = Vec::new();
             let more = spare_workers(options).saturating_sub(sessions.spare.len());
             let (scanned, opened) = rt::alongside(more, &|| connect_quietly(connect), || {
-                scan_remote(ftp, &root, &filter, &mut summary, &mut unlisted)
+                scan_remote(ftp, &root, &filter, options.hidden, &mut summary, &mut unlisted)
             })
             .await;
             spare = opened;
@@ -623,6 +626,7 @@ async fn list_remote(
     ftp: &mut Ftp,
     abs: &str,
     mlsd: bool,
+    hidden: bool,
     rel_dir: &str,
     refused: &mut Vec<Problem>,
 ) -> Result<Vec<(String, Item)>, Error> {
@@ -668,16 +672,21 @@ async fn list_remote(
         // round trip less), else CWD then a bare LIST: a directory named
         // "-l" is not an option. The slash makes `ls`-based servers list
         // a linked directory's entries, not the link.
+        let all = if hidden { "-a " } else { "" };
         let cmd = if listable(abs) {
             let dir = if abs.ends_with('/') {
                 abs.to_string()
             } else {
                 format!("{abs}/")
             };
-            ftp.wire(&format!("LIST {dir}"))?.into_owned()
+            ftp.wire(&format!("LIST {all}{dir}"))?.into_owned()
         } else {
             ftp.cwd(abs).await?;
-            b"LIST".to_vec()
+            if hidden {
+                b"LIST -a".to_vec()
+            } else {
+                b"LIST".to_vec()
+            }
         };
         ftp.lines_of(&cmd, Flow::Listing, |line| {
             lines.take(line, &mut |name, item| check(name, item, &mut out));
@@ -703,7 +712,7 @@ async fn list_remote(
                 ftp.cwd(abs).await?;
                 "."
             };
-            ftp.stat_lines_each(Some(path), false, |line| {
+            ftp.stat_lines_each(Some(path), hidden, |line| {
                 lines.take(line, &mut |name, item| check(name, item, &mut out))
             })
             .await?;
@@ -780,6 +789,7 @@ async fn scan_remote(
     ftp: &mut Ftp,
     root: &str,
     filter: &Filter<'_>,
+    hidden: bool,
     summary: &mut Summary,
     unlisted: &mut Vec<String>,
 ) -> Result<Tree, Error> {
@@ -788,7 +798,8 @@ async fn scan_remote(
     let mut queue = VecDeque::from([String::new()]);
     while let Some(dir) = queue.pop_front() {
         let abs = remote_path(root, &dir);
-        let entries = match list_remote(ftp, &abs, mlsd, &dir, &mut summary.refused).await {
+        let listed = list_remote(ftp, &abs, mlsd, hidden, &dir, &mut summary.refused).await;
+        let entries = match listed {
             Ok(e) => e,
             // The root must be listable; a subdirectory that is not is
             // reported and the rest goes on.

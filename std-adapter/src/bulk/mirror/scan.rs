@@ -137,38 +137,6 @@ pub(crate) fn scan_local_owned(
     Ok(LocalScan { tree, refused })
 }
 
-/// A LIST time as Unix seconds, read as if it were UTC (the server's zone
-/// is learned later: [`zone_offset`]). `None` without a time of day (old
-/// files show only the year). A date without a year is this year's, or
-/// last year's when that would put it more than two days ahead of `now`.
-pub(crate) fn listed_seconds(t: &ftp_core::list::ListTime, now: i64) -> Option<i64> {
-    let (hour, minute) = t.time?;
-    let at = |year: u16| {
-        ftp_core::Timestamp {
-            year,
-            month: t.month,
-            day: t.day,
-            hour,
-            minute,
-            second: 0,
-            nanos: 0,
-        }
-        .unix_seconds()
-    };
-    match t.year {
-        Some(year) => Some(at(year)),
-        None => {
-            let this = ftp_core::Timestamp::from_unix_seconds(now)?.year;
-            let guess = at(this);
-            Some(if guess > now + 2 * 86_400 {
-                at(this.checked_sub(1)?)
-            } else {
-                guess
-            })
-        }
-    }
-}
-
 /// The server's time zone, from one file's LIST time (read as UTC, to the
 /// minute) and its MDTM (UTC, exact): the difference rounded to a quarter
 /// of an hour (FileZilla's way), in seconds to subtract from LIST times.
@@ -248,6 +216,7 @@ pub(crate) fn apply_zone(tree: &mut Tree, offset: Option<i64>) {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::session::listed_seconds;
     use ftp_core::list::ListTime;
 
     #[test]
