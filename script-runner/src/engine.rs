@@ -24,7 +24,8 @@ pub struct Limits {
 /// The `resume` flag of an options map (`#{resume: true}`); other keys are
 /// refused so a typo is not silently ignored.
 /// The options of a single transfer: `resume` and `verify` (both ways),
-/// `keep_time` (uploads); any other key is refused.
+/// `keep_time` and `atomic` (uploads), `segments` (downloads); any other
+/// key is refused.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Put {
     /// Continue from what the other side has (REST).
@@ -37,12 +38,14 @@ pub struct Put {
     /// Downloads: connections each fetching a range (lftp's `pget -n`);
     /// 0 or 1 is one stream.
     pub segments: usize,
+    /// Uploads: under a temporary name, renamed once whole and checked.
+    pub atomic: bool,
 }
 
 fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
     let mut put = Put::default();
     let known = if upload {
-        "resume, keep_time, verify"
+        "resume, keep_time, verify, atomic"
     } else {
         "resume, verify, segments"
     };
@@ -54,6 +57,7 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
         match k.as_str() {
             "resume" => put.resume = flag()?,
             "keep_time" if upload => put.keep_time = flag()?,
+            "atomic" if upload => put.atomic = flag()?,
             "verify" => put.verify = verification(v)?,
             "segments" if !upload => put.segments = segments(v)?,
             other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),

@@ -737,9 +737,9 @@ impl Runner {
                 .ok_or_else(|| usage(format!("{local:?} has no file name")))?,
         };
         if self.ascii {
-            if resume || put.verify != ftp_std::Verification::Never {
+            if resume || put.atomic || put.verify != ftp_std::Verification::Never {
                 return Err(usage(
-                    "resume and verify work in binary mode only: call binary()",
+                    "resume, atomic and verify work in binary mode only: call binary()",
                 ));
             }
             let file = std::fs::File::open(&path).map_err(|e| local_io(local, e))?;
@@ -760,7 +760,8 @@ impl Runner {
         let how = ftp_std::Put::default()
             .resume(resume)
             .keep_time(put.keep_time)
-            .verify(put.verify);
+            .verify(put.verify)
+            .atomic(put.atomic);
         let done = self
             .ftp()?
             .put(&path, &remote, &how, Self::on_progress(&bar))
@@ -1005,6 +1006,7 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "follow_symlinks" => o.follow_symlinks = flag(k, v)?,
             "retries" => o.retries = count(k, v, 100)? as u32,
             "keep_time" => o.keep_time = flag(k, v)?,
+            "atomic" => o.atomic = flag(k, v)?,
             "verify" => o.verify = crate::engine::verification(v)?,
             "segments" => o.segments = crate::engine::segments(v)?,
             "exclude" => o.exclude = globs(k, v)?,
@@ -1014,7 +1016,7 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
                      exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify, \
-                     segments, hidden)"
+                     segments, hidden, atomic)"
                 )));
             }
         }

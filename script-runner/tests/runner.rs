@@ -2614,3 +2614,61 @@ fn list_parses_mainframe_listings() {
     assert_ok(&o);
     assert_eq!(out(&o), "16\n");
 }
+
+/// Atomic uploads against vsftpd, read in its protocol log:
+/// `stor(.., #{atomic: true})` sends `STOR .x.part`, then RNFR and RNTO
+/// onto the final name, replacing the old file; `mirror_up` does so for
+/// every file by default (`atomic: false` sends under the final names);
+/// no temporary file is left.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn atomic_uploads_rename_in_vsftpds_log() {
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("vsftpd.log");
+    let config = format!(
+        "log_ftp_protocol=YES\nxferlog_enable=YES\nxferlog_std_format=NO\nvsftpd_log_file={}\n",
+        log.display()
+    );
+    let server = Vsftpd::start_config(Tls::Off, "127.0.0.1", false, &config);
+    server.put("x.bin", b"old contents");
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("x.bin"), b"the new contents").unwrap();
+    std::fs::create_dir_all(cwd.path().join("tree/sub")).unwrap();
+    std::fs::write(cwd.path().join("tree/a.txt"), b"a").unwrap();
+    std::fs::write(cwd.path().join("tree/sub/b.txt"), b"bb").unwrap();
+    let code = "connect(\"127.0.0.1\", ARGS[0].parse_int()); login(ARGS[1], ARGS[2]);
+        stor(\"x.bin\", \"x.bin\", #{atomic: true});
+        let s = mirror_up(\"tree\", \"/up\");
+        if s.files != 2 { throw s; }
+        let s = mirror_up(\"tree\", \"/plain\", #{atomic: false});
+        if s.files != 2 { throw s; }";
+    let o = run(
+        cwd.path(),
+        &["-e", code, &server.port.to_string(), VSFTPD_USER, PASSWORD],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(
+        std::fs::read(server.path("x.bin")).unwrap(),
+        b"the new contents"
+    );
+    assert_eq!(std::fs::read(server.path("up/sub/b.txt")).unwrap(), b"bb");
+    assert_eq!(std::fs::read(server.path("plain/a.txt")).unwrap(), b"a");
+    let log = std::fs::read_to_string(&log).unwrap();
+    let at = |what: &str| log.find(what).unwrap_or_else(|| panic!("{what} in\n{log}"));
+    assert!(at("\"STOR .x.bin.part\"") < at("\"RNFR .x.bin.part\""));
+    assert!(at("\"RNFR .x.bin.part\"") < at("\"RNTO x.bin\""));
+    assert!(at("\"STOR /up/sub/.b.txt.part\"") < at("\"RNTO /up/sub/b.txt\""));
+    assert!(log.contains("\"STOR /plain/a.txt\""), "{log}");
+    assert!(!log.contains("RNTO /plain/"), "{log}");
+    for dir in ["", "up", "up/sub"] {
+        let names: Vec<_> = std::fs::read_dir(server.path(dir))
+            .unwrap()
+            .map(|e| e.unwrap().file_name().into_string().unwrap())
+            .collect();
+        assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
+    }
+}

@@ -129,7 +129,7 @@ pub mod io {
 pub use bulk::mirror::{MirrorOptions, MirrorProgress, Problem, Summary, unsafe_name};
 pub use encoding::Encoding;
 pub use error::{Error, TlsError};
-pub use files::{Fetch, Progress, Put, Segmented, Transferred, part_path};
+pub use files::{Fetch, Progress, Put, Segmented, Transferred, part_path, upload_temp_name};
 pub use ftp_core;
 pub use ftp_core::{OwnedEntry, Timestamp};
 pub use glob::glob_match;

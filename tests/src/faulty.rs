@@ -1,8 +1,9 @@
 //! A fault-injection FTP server for tests: a small, well-behaved server on
 //! loopback (USER, PASS, ACCT, TYPE, PWD, CWD, SIZE, REST, EPSV, PASV,
-//! PORT, EPRT, LIST, NLST, RETR, STOR, ABOR, QUIT) whose replies and data
-//! connections misbehave as a [`Faults`] says. It records every byte the
-//! client sent, and keeps what was stored.
+//! PORT, EPRT, LIST, NLST, RETR, STOR, APPE, DELE, RNFR, RNTO, ABOR,
+//! QUIT) whose replies and data connections misbehave as a [`Faults`]
+//! says. It records every byte the client sent, and keeps what was
+//! stored.
 
 use std::collections::BTreeMap;
 use std::io::{Read, Write};
@@ -100,6 +101,11 @@ pub struct Faults {
     /// Active mode: the transfer's 150 goes out, then nothing at all (no
     /// connection, no reply) for 20 s.
     pub active_silent: bool,
+    /// A STOR (or APPE) whose name contains the text is cut after this
+    /// many bytes: what came is kept (as a server writes it), then the
+    /// data connection is closed and `426` sent, or with `true` the
+    /// control connection dropped too.
+    pub stor_cut: Option<(String, usize, bool)>,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -198,6 +204,8 @@ struct Session {
     black_hole: Option<(socket2::Socket, Vec<TcpStream>)>,
     /// A command read during a transfer and not answered there.
     pending: Option<String>,
+    /// The name an RNFR named, for the RNTO after it.
+    rename_from: Option<String>,
 }
 
 /// A listening port that answers no connection: a backlog of 0, filled by
@@ -252,6 +260,7 @@ impl Session {
             passive: None,
             active: None,
             rest: 0,
+            rename_from: None,
             black_hole: None,
             pending: None,
         }
@@ -435,6 +444,38 @@ impl Session {
                     self.reply("PASV", &msg)?
                 }
                 "RETR" | "LIST" | "NLST" => self.send_data(&verb)?,
+                "DELE" => {
+                    let gone = self
+                        .state
+                        .stored
+                        .lock()
+                        .ok()
+                        .and_then(|mut s| s.remove(arg));
+                    match gone {
+                        Some(_) => self.reply("DELE", "250 deleted")?,
+                        None => self.reply("DELE", "550 no such file")?,
+                    }
+                }
+                "RNFR" => {
+                    let known = self.state.stored.lock().is_ok_and(|s| s.contains_key(arg));
+                    if known {
+                        self.rename_from = Some(arg.to_string());
+                        self.reply("RNFR", "350 ready for RNTO")?
+                    } else {
+                        self.reply("RNFR", "550 no such file")?
+                    }
+                }
+                "RNTO" => match self.rename_from.take() {
+                    Some(from) => {
+                        if let Ok(mut stored) = self.state.stored.lock()
+                            && let Some(data) = stored.remove(&from)
+                        {
+                            stored.insert(arg.to_string(), data);
+                        }
+                        self.reply("RNTO", "250 renamed")?
+                    }
+                    None => self.reply("RNTO", "503 RNFR first")?,
+                },
                 "STOR" => self.receive_data(arg, false)?,
                 "APPE" => self.receive_data(arg, true)?,
                 "QUIT" => {
@@ -624,7 +665,20 @@ impl Session {
         };
         self.reply("STOR", "150 send it")?;
         let mut sink = Vec::new();
-        data.read_to_end(&mut sink)?;
+        let cut = self
+            .faults
+            .stor_cut
+            .as_ref()
+            .filter(|(part, _, _)| name.contains(part.as_str()))
+            .map(|(_, at, drop_control)| (*at, *drop_control));
+        match cut {
+            Some((at, _)) => {
+                (&mut data).take(at as u64).read_to_end(&mut sink)?;
+            }
+            None => {
+                data.read_to_end(&mut sink)?;
+            }
+        }
         let rest = std::mem::take(&mut self.rest);
         if let Ok(mut stored) = self.state.stored.lock() {
             let file = stored.entry(name.to_string()).or_default();
@@ -636,6 +690,15 @@ impl Session {
                 file.resize(rest, 0);
                 file.extend_from_slice(&sink);
             }
+        }
+        if let Some((_, drop_control)) = cut {
+            let _ = data.shutdown(Shutdown::Both);
+            drop(data);
+            if drop_control {
+                let _ = self.control.shutdown(Shutdown::Both);
+                return Err(std::io::Error::other("dropped on purpose"));
+            }
+            return self.reply("426", "426 Connection closed; transfer aborted.");
         }
         self.reply("226", "226 stored")
     }

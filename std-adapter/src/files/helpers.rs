@@ -467,14 +467,71 @@ impl Ftp {
                 path: remote.to_string(),
             });
         }
+        if !put.atomic {
+            return self
+                .put_as(local, remote, put, method.is_some(), progress)
+                .await;
+        }
+        let temp = crate::files::upload_temp_name(remote);
+        self.wire(&temp)?;
+        match self.put_as(local, &temp, put, method.is_some(), progress).await {
+            Ok(done) => {
+                self.put_in_place(&temp, remote).await?;
+                Ok(done)
+            }
+            Err(e) => {
+                // Nothing under the final name changed; the temporary
+                // file goes when the session can still say so.
+                if self.is_open()
+                    && let Err(gone) = self.delete(&temp).await
+                {
+                    log::info!("{temp} stays: {gone}");
+                }
+                Err(e)
+            }
+        }
+    }
+
+    /// The upload of [`Ftp::put`] to `remote` (the final name, or an
+    /// atomic upload's temporary one), its time and its check.
+    async fn put_as(
+        &mut self,
+        local: &Path,
+        remote: &str,
+        put: &Put,
+        verify: bool,
+        progress: impl FnMut(Progress),
+    ) -> Result<Transferred, Error> {
         let mut done = self.send_file(local, remote, put.resume, progress).await?;
         if put.keep_time {
             self.set_mtime_from(local, remote).await?;
         }
-        if method.is_some() {
+        if verify {
             done.checksum = self.verify_upload(local, remote, put.verify).await?;
         }
         Ok(done)
+    }
+
+    /// Renames an atomic upload's temporary file to its final name. A
+    /// server that will not rename onto an existing file (IIS answers
+    /// 550) gets the old file deleted first, then the rename again: the
+    /// only moment the name is empty.
+    async fn put_in_place(&mut self, temp: &str, remote: &str) -> Result<(), Error> {
+        let first = match self.rename(temp, remote).await {
+            Ok(_) => return Ok(()),
+            Err(e @ Error::Permanent(_)) => e,
+            Err(e) => return Err(e),
+        };
+        if self.delete(remote).await.is_err() {
+            // Not in the way: the rename itself failed.
+            let _ = self.delete(temp).await;
+            return Err(first);
+        }
+        self.rename(temp, remote).await.map(drop).map_err(|e| {
+            Error::Io(std::io::Error::other(format!(
+                "{remote} was replaced but the new file could not take its name ({e}): it is {temp}"
+            )))
+        })
     }
 
     /// The server's checksum of `remote`; none is an error only with

@@ -198,6 +198,13 @@ pub struct Put {
     pub keep_time: bool,
     /// Compare the server's checksum with the local file's afterwards.
     pub verify: crate::Verification,
+    /// Upload under a temporary name in the same directory
+    /// ([`upload_temp_name`]) and rename it (RNFR, RNTO) to the final name
+    /// only after the final reply and the size (and checksum) check: the
+    /// final name holds the old file, whole, until the new one is. A
+    /// failed upload removes the temporary file when the session can
+    /// (a lost connection leaves it, for a `resume` to continue).
+    pub atomic: bool,
 }
 
 impl Put {
@@ -205,6 +212,22 @@ impl Put {
         resume: bool,
         keep_time: bool,
         verify: crate::Verification,
+        atomic: bool,
+    }
+}
+
+/// The temporary name of an atomic upload ([`Put::atomic`]): `.NAME.part`
+/// in the final name's directory (hidden from `ls`-based listings and web
+/// servers; one name a file, so a `resume` finds it again).
+///
+/// ```
+/// assert_eq!(ftp_std::upload_temp_name("pub/site/index.html"), "pub/site/.index.html.part");
+/// assert_eq!(ftp_std::upload_temp_name("a.bin"), ".a.bin.part");
+/// ```
+pub fn upload_temp_name(remote: &str) -> String {
+    match remote.rsplit_once('/') {
+        Some((dir, name)) => format!("{dir}/.{name}.part"),
+        None => format!(".{remote}.part"),
     }
 }
 

@@ -1222,3 +1222,71 @@ async fn a_cancelled_transfer_stops_and_the_session_goes_on() {
     cancel.reset();
     assert_eq!(ftp.pwd().await.unwrap(), "/");
 }
+
+/// A session of the fault server on `port` where `dir/f.bin` holds `old`.
+#[bisync]
+async fn with_old_file(port: u16, old: &[u8]) -> Ftp {
+    let mut ftp = Ftp::connect("127.0.0.1", port, &options()).await.unwrap();
+    ftp.login("u", "p", "").await.unwrap();
+    let mut source = std::io::Cursor::new(old.to_vec());
+    ftp.storbinary("STOR dir/f.bin", &mut source, None)
+        .await
+        .unwrap();
+    ftp
+}
+
+/// Atomic uploads ([`ftp_std::Put::atomic`]) against the fault server:
+/// the file goes up as `dir/.f.bin.part` and is renamed after the 226 and
+/// the size check; a STOR cut at 100 000 bytes (426, the session alive)
+/// leaves the old `dir/f.bin` byte for byte and no temporary file; a cut
+/// that drops the connection leaves the old file too (the temporary one
+/// stays for a resume: nobody is there to delete it).
+#[twin_test(run)]
+async fn atomic_uploads_leave_the_old_file_whole() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f.bin");
+    let old = random_bytes(50_000, 3);
+    let new = random_bytes(300_000, 4);
+    std::fs::write(&local, &new).unwrap();
+    let atomic = ftp_std::Put::default().atomic(true);
+    // Whole: the new file under the final name, nothing else.
+    let server = FaultyFtpd::start(Faults::default());
+    let mut ftp = with_old_file(server.port, &old).await;
+    let done = ftp.put(&local, "dir/f.bin", &atomic, |_| {}).await.unwrap();
+    assert_eq!(done.bytes, new.len() as u64);
+    let stored = server.stored();
+    assert_eq!(stored.keys().collect::<Vec<_>>(), ["dir/f.bin"]);
+    assert!(stored["dir/f.bin"] == new);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    let at = |what: &str| {
+        sent.find(what)
+            .unwrap_or_else(|| panic!("{what} in {sent}"))
+    };
+    assert!(at("STOR dir/.f.bin.part") < at("SIZE dir/.f.bin.part"));
+    assert!(at("SIZE dir/.f.bin.part") < at("RNFR dir/.f.bin.part"));
+    assert!(at("RNFR dir/.f.bin.part") < at("RNTO dir/f.bin"));
+    for drop_control in [false, true] {
+        let faults = Faults {
+            stor_cut: Some((".part".into(), 100_000, drop_control)),
+            ..Faults::default()
+        };
+        let server = FaultyFtpd::start(faults);
+        let mut ftp = with_old_file(server.port, &old).await;
+        let e = ftp
+            .put(&local, "dir/f.bin", &atomic, |_| {})
+            .await
+            .unwrap_err();
+        let stored = server.stored();
+        assert!(stored["dir/f.bin"] == old, "the old file changed ({e})");
+        if drop_control {
+            assert!(e.connection_lost(), "{e}");
+            assert_eq!(stored["dir/.f.bin.part"].len(), 100_000);
+        } else {
+            assert!(matches!(e.code(), Some(426)) || e.connection_lost(), "{e}");
+            assert_eq!(stored.keys().collect::<Vec<_>>(), ["dir/f.bin"], "{e}");
+            // The session goes on.
+            assert_eq!(ftp.size("dir/f.bin").await.unwrap(), Some(old.len() as u64));
+        }
+    }
+}

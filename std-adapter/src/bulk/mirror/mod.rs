@@ -85,6 +85,10 @@ pub struct MirrorOptions {
     /// on vsftpd, ProFTPD, Pure-FTPd; MLSD lists them anyway). Off by
     /// default.
     pub hidden: bool,
+    /// `mirror_up`: each file goes up under a temporary name and is
+    /// renamed once whole and checked ([`crate::Put::atomic`]), so the
+    /// target never shows a half-sent file. Default on.
+    pub atomic: bool,
 }
 
 impl MirrorOptions {
@@ -104,6 +108,7 @@ impl MirrorOptions {
         segments: usize,
         segment_above: u64,
         hidden: bool,
+        atomic: bool,
     }
 }
 
@@ -125,6 +130,7 @@ impl Default for MirrorOptions {
             segments: 1,
             segment_above: 16 << 20,
             hidden: false,
+            atomic: true,
         }
     }
 }

@@ -600,6 +600,7 @@ where
         root: &root,
         keep_time: options.keep_time,
         verify: options.verify,
+        atomic: options.atomic,
     };
     let mut summary = run_workers(
         sessions, spare, connect, options, jobs, summary, progress, &work,
@@ -878,6 +879,7 @@ enum Work<'a> {
         root: &'a str,
         keep_time: bool,
         verify: crate::Verification,
+        atomic: bool,
     },
 }
 
@@ -991,10 +993,11 @@ impl Work<'_> {
                 root,
                 keep_time,
                 verify,
+                atomic,
             } => {
                 let path = local_path(source, &job.rel);
                 let remote = remote_path(root, &job.rel);
-                let put = crate::Put::default().verify(verify);
+                let put = crate::Put::default().verify(verify).atomic(atomic);
                 let done = ftp.put(&path, &remote, &put, |p| on_bytes(p.done)).await?;
                 if keep_time && let Some(t) = job.mtime.and_then(Timestamp::from_unix_seconds) {
                     // The file is there: a time the server refuses costs
