@@ -24,8 +24,8 @@ pub struct Limits {
 /// The `resume` flag of an options map (`#{resume: true}`); other keys are
 /// refused so a typo is not silently ignored.
 /// The options of a single transfer: `resume` and `verify` (both ways),
-/// `keep_time` and `atomic` (uploads), `segments` (downloads); any other
-/// key is refused.
+/// `keep_time` and `atomic` (uploads), `segments` (downloads), `rate`;
+/// any other key is refused.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Put {
     /// Continue from what the other side has (REST).
@@ -40,14 +40,34 @@ pub struct Put {
     pub segments: usize,
     /// Uploads: under a temporary name, renamed once whole and checked.
     pub atomic: bool,
+    /// The transfer's own rate limit, bytes a second.
+    pub rate: Option<u64>,
+}
+
+/// `rate: "2M"` (curl's spelling) or a number of bytes a second.
+pub(crate) fn rate(v: &Dynamic) -> Rr<u64> {
+    if let Ok(n) = v.as_int() {
+        return u64::try_from(n)
+            .ok()
+            .filter(|n| *n > 0)
+            .ok_or_else(|| usage("rate must be more than 0 bytes a second"));
+    }
+    let text = v.clone().into_string().map_err(|t| {
+        usage(format!(
+            "rate is a number or a text such as \"2M\", not a {t}"
+        ))
+    })?;
+    ftp_std::RateLimit::parse(&text)
+        .map(|l| l.bytes_per_second())
+        .map_err(|e| usage(format!("rate: {e}")))
 }
 
 fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
     let mut put = Put::default();
     let known = if upload {
-        "resume, keep_time, verify, atomic"
+        "resume, keep_time, verify, atomic, rate"
     } else {
-        "resume, verify, segments"
+        "resume, verify, segments, rate"
     };
     for (k, v) in opts {
         let flag = || {
@@ -58,6 +78,7 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
             "resume" => put.resume = flag()?,
             "keep_time" if upload => put.keep_time = flag()?,
             "atomic" if upload => put.atomic = flag()?,
+            "rate" => put.rate = Some(rate(v)?),
             "verify" => put.verify = verification(v)?,
             "segments" if !upload => put.segments = segments(v)?,
             other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),

@@ -87,6 +87,11 @@ pub struct Cli {
     /// login).
     #[arg(long, conflicts_with = "vhost")]
     pub no_host: bool,
+    /// The most every transfer moves a second, downloads and uploads, as
+    /// curl's --limit-rate: bytes, or with K, M or G (100K, 2M); a
+    /// mirror's connections share it.
+    #[arg(long, value_name = "RATE")]
+    pub limit_rate: Option<String>,
     /// A client certificate (PEM, the chain) for servers that require one.
     #[arg(long, value_name = "FILE")]
     pub cert: Option<PathBuf>,
@@ -212,6 +217,10 @@ fn options(cli: &Cli) -> Result<Options, String> {
     }
     if let Some(name) = &cli.vhost {
         options = options.host_name(name.clone());
+    }
+    if let Some(rate) = &cli.limit_rate {
+        options.rate_limit =
+            Some(ftp_std::RateLimit::parse(rate).map_err(|e| format!("--limit-rate: {e}"))?);
     }
     if cli.no_host {
         options.host_command = ftp_std::HostCommand::Never;

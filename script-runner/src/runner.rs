@@ -590,10 +590,63 @@ impl Runner {
         }
     }
 
+    /// `rate: N` of one transfer: that limit on the session until
+    /// [`Runner::unlimit`] gives back the one before.
+    fn limit(&mut self, rate: Option<u64>) -> Rr<Option<Option<ftp_std::RateLimit>>> {
+        let Some(rate) = rate else {
+            return Ok(None);
+        };
+        let own = self
+            .ftp()?
+            .set_rate_limit(Some(ftp_std::RateLimit::new(rate)));
+        Ok(Some(own))
+    }
+
+    fn unlimit(&mut self, own: Option<Option<ftp_std::RateLimit>>) {
+        if let Some(own) = own
+            && let Ok(f) = self.ftp()
+        {
+            f.set_rate_limit(own);
+        }
+    }
+
+    /// `retr(remote[, local][, #{resume, verify, segments, rate}])`: under
+    /// the transfer's own rate limit when it has one.
+    pub async fn retr(
+        &mut self,
+        remote: &str,
+        local: Option<&str>,
+        get: crate::engine::Put,
+    ) -> Rr<String> {
+        if get.rate.is_some() && get.segments > 1 {
+            return Err(usage(
+                "rate and segments do not go together (--limit-rate caps segments too)",
+            ));
+        }
+        let own = self.limit(get.rate)?;
+        let done = self.retr_now(remote, local, get).await;
+        self.unlimit(own);
+        done
+    }
+
+    /// `stor(local[, remote][, #{resume, keep_time, verify, atomic,
+    /// rate}])`: under the transfer's own rate limit when it has one.
+    pub async fn stor(
+        &mut self,
+        local: &str,
+        remote: Option<&str>,
+        put: crate::engine::Put,
+    ) -> Rr<String> {
+        let own = self.limit(put.rate)?;
+        let done = self.stor_now(local, remote, put).await;
+        self.unlimit(own);
+        done
+    }
+
     /// `retr(remote[, local][, #{resume, verify}])`: into a local file,
     /// written under `.part` and renamed when complete (and, with
     /// `verify`, when the checksums agree).
-    pub async fn retr(
+    async fn retr_now(
         &mut self,
         remote: &str,
         local: Option<&str>,
@@ -721,7 +774,7 @@ impl Runner {
     /// the remote file gets the local file's modification time (MFMT,
     /// MDTM with a time, or SITE UTIME; a server with none of them gets
     /// the file and one warning a session).
-    pub async fn stor(
+    async fn stor_now(
         &mut self,
         local: &str,
         remote: Option<&str>,
@@ -1007,6 +1060,7 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
             "retries" => o.retries = count(k, v, 100)? as u32,
             "keep_time" => o.keep_time = flag(k, v)?,
             "atomic" => o.atomic = flag(k, v)?,
+            "rate" => o.rate_limit = Some(ftp_std::RateLimit::new(crate::engine::rate(v)?)),
             "verify" => o.verify = crate::engine::verification(v)?,
             "segments" => o.segments = crate::engine::segments(v)?,
             "exclude" => o.exclude = globs(k, v)?,
@@ -1016,7 +1070,7 @@ fn mirror_options(opts: &Map) -> Rr<ftp_std::MirrorOptions> {
                 return Err(usage(format!(
                     "unknown mirror option {other:?} (known: parallel, only_newer, delete, \
                      exclude, include, dry_run, resume, follow_symlinks, retries, keep_time, verify, \
-                     segments, hidden, atomic)"
+                     segments, hidden, atomic, rate)"
                 )));
             }
         }

@@ -2672,3 +2672,62 @@ fn atomic_uploads_rename_in_vsftpds_log() {
         assert!(!names.iter().any(|n| n.ends_with(".part")), "{names:?}");
     }
 }
+
+/// Rate limits from the runner against vsftpd: `--limit-rate 2M` holds a
+/// 4 MiB download to 2 s, `rate: "1M"` of one upload holds its 2 MiB to 2
+/// s (the session's own limit after it again), a mirror's `rate` its
+/// total; a rate that is no rate is a usage error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+fn limit_rate_and_rate_options() {
+    let server = Vsftpd::start();
+    let data = ftp_tests::random_bytes(4 << 20, 17);
+    server.put("four.bin", &data);
+    let cwd = tempfile::tempdir().unwrap();
+    std::fs::write(cwd.path().join("two.bin"), &data[..2 << 20]).unwrap();
+    let url = format!("ftp://{VSFTPD_USER}:{PASSWORD}@127.0.0.1:{}/", server.port);
+    let start = std::time::Instant::now();
+    let o = run(
+        cwd.path(),
+        &[
+            "--limit-rate",
+            "2M",
+            "--url",
+            &url,
+            "-e",
+            "retr(\"four.bin\")",
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    let took = start.elapsed().as_secs_f64();
+    assert!((1.9..4.0).contains(&took), "4 MiB at 2M took {took:.2} s");
+    assert!(std::fs::read(cwd.path().join("four.bin")).unwrap() == data);
+    let code = "let t = now_utc(); stor(\"two.bin\", \"two.bin\", #{rate: \"1M\"}); retr(\"four.bin\", \"again.bin\");";
+    let start = std::time::Instant::now();
+    let o = run(cwd.path(), &["--url", &url, "-e", code], &[]);
+    assert_ok(&o);
+    let took = start.elapsed().as_secs_f64();
+    // 2 s for the upload, the download after it at full speed.
+    assert!(
+        (1.9..3.5).contains(&took),
+        "2 MiB at 1M and 4 MiB unlimited took {took:.2} s"
+    );
+    assert!(std::fs::read(server.path("two.bin")).unwrap() == data[..2 << 20]);
+    for bad in ["--limit-rate fast", "--limit-rate 2X"] {
+        let args: Vec<&str> = bad.split(' ').chain(["-e", "1"]).collect();
+        let o = run(cwd.path(), &args, &[]);
+        assert_eq!(o.status.code(), Some(2), "{bad}");
+        assert!(err(&o).contains("--limit-rate"), "{}", err(&o));
+    }
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", "retr(\"four.bin\", #{rate: \"x\"})"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1));
+    assert!(err(&o).contains("rate"), "{}", err(&o));
+}

@@ -68,6 +68,7 @@ macro_rules! setters {
 pub mod encoding;
 mod error;
 mod glob;
+mod rate;
 mod reply;
 mod verify;
 
@@ -140,6 +141,7 @@ pub use net::proxy::{Proxy, ProxyKind, bypasses};
 pub use net::stream::IoStream;
 pub use net::tls::{TlsMax, Verify, parse_pinned_keys};
 pub use net::url::{Scheme, Url};
+pub use rate::RateLimit;
 pub use reply::Reply;
 pub use rustls;
 pub use session::{ListVia, Listed, Listing, TimeCommand};

@@ -19,7 +19,7 @@ const TOP: usize = 6;
 /// The layer of a module of the crate root.
 fn layer_of_module(module: &str) -> Option<usize> {
     Some(match module {
-        "error" | "encoding" | "glob" | "reply" | "verify" => BASE,
+        "error" | "encoding" | "glob" | "rate" | "reply" | "verify" => BASE,
         "runtime" => 1,
         "net" => 2,
         "session" => 3,

@@ -762,7 +762,8 @@ fn kernel_receive(
     }
     #[cfg(target_os = "linux")]
     {
-        if ftp.data_is_tls() {
+        // TLS needs the bytes in user space, a rate limit its pace.
+        if ftp.data_is_tls() || ftp.options().rate_limit.is_some() {
             return None;
         }
         let rest = (offset > 0).then_some(offset);

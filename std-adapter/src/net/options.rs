@@ -110,6 +110,11 @@ pub struct Options {
     /// address in brackets). A name here reaches a virtual host of a
     /// server connected to by address.
     pub host_name: Option<String>,
+    /// The most every transfer of the session moves a second, downloads
+    /// and uploads ([`crate::RateLimit`], curl's `--limit-rate`); sessions
+    /// made with clones of these options share it, so a mirror's
+    /// connections stay within it together. None by default.
+    pub rate_limit: Option<crate::RateLimit>,
 }
 
 /// When [`Options::host_command`] sends HOST.
@@ -190,6 +195,7 @@ impl Default for Options {
             pinned_keys: Vec::new(),
             host_command: HostCommand::Auto,
             host_name: None,
+            rate_limit: None,
         }
     }
 }
@@ -203,6 +209,12 @@ impl Options {
         encoding: crate::Encoding,
         pipeline: bool,
         host_command: HostCommand,
+    }
+
+    /// Sets [`Options::rate_limit`].
+    pub fn rate_limit(mut self, limit: impl Into<Option<crate::RateLimit>>) -> Self {
+        self.rate_limit = limit.into();
+        self
     }
 
     /// Sets [`Options::host_name`] (and HOST is sent: [`HostCommand::Always`]).

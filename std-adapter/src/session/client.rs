@@ -209,6 +209,15 @@ impl Ftp {
         &self.options
     }
 
+    /// Sets the rate limit of this session's transfers from now on
+    /// ([`Options::rate_limit`]); `None` lifts it. Returns the one before.
+    pub fn set_rate_limit(
+        &mut self,
+        limit: Option<crate::RateLimit>,
+    ) -> Option<crate::RateLimit> {
+        std::mem::replace(&mut self.options.rate_limit, limit)
+    }
+
     /// The server's address.
     pub fn peer_addr(&self) -> SocketAddr {
         self.session.peer_addr()

@@ -19,7 +19,7 @@ use ftp_core::ascii::{CrLf, LineSplitter};
 use super::bisync;
 use super::client::Ftp;
 use super::net;
-use super::rt::{DataRead as _, DataWrite as _, Sink, Source};
+use super::rt::{self, DataRead as _, DataWrite as _, Sink, Source};
 
 /// The core's error over std I/O: `Io` for the network, `Callback` for the
 /// caller's side (a local file, the caller's reader or writer).
@@ -86,9 +86,11 @@ impl Ftp {
     /// `None` at its end.
     pub(crate) async fn next_block(&mut self, t: &mut Open) -> Result<Option<&[u8]>, CoreError> {
         go_on(self.options().cancel.as_ref())?;
+        let limit = self.options().rate_limit.clone();
+        let room = limit.as_ref().map_or(self.buf.len(), |l| l.block(self.buf.len()));
         let n = t
             .stream
-            .read(&mut self.buf)
+            .read(&mut self.buf[..room])
             .await
             .map_err(ftp_core::Error::Io)?;
         if n == 0 {
@@ -96,6 +98,11 @@ impl Ftp {
             return Ok(None);
         }
         t.received += n as u64;
+        // Read, then wait its turn: the next read comes at the pace, and
+        // the server's window closes meanwhile.
+        if let Some(limit) = limit {
+            paced(&limit, n).await;
+        }
         Ok(Some(&self.buf[..n]))
     }
 
@@ -238,13 +245,24 @@ impl Ftp {
     ) -> Result<crate::Reply, CoreError> {
         let mut t = self.open_data(cmd, Flow::Upload(kind), rest).await?;
         let cancel = self.options().cancel.clone();
+        let limit = self.options().rate_limit.clone();
         let mut on_block = |n| {
             on_block(n);
             go_on(cancel.as_ref())
         };
+        // Blocks of a twentieth of a second's worth, each at its turn
+        // (text grows by its CRs: a third of the buffer is read).
+        let whole = self.buf.len();
+        let room = match (&limit, kind) {
+            (Some(l), TransferType::Binary) => l.block(whole),
+            (Some(l), TransferType::Ascii) => l.block(whole / 3).max(1) * 3,
+            (None, _) => whole,
+        };
+        let buf = &mut self.buf[..room.min(whole)];
+        let limit = limit.as_ref();
         let outcome = match kind {
-            TransferType::Binary => send_blocks(&mut t, &mut self.buf, input, &mut on_block).await,
-            TransferType::Ascii => send_lines(&mut t, &mut self.buf, input, &mut on_block).await,
+            TransferType::Binary => send_blocks(&mut t, buf, input, limit, &mut on_block).await,
+            TransferType::Ascii => send_lines(&mut t, buf, input, limit, &mut on_block).await,
         };
         self.close_data(t, outcome).await
     }
@@ -256,12 +274,16 @@ async fn send_blocks<R: Source + ?Sized>(
     t: &mut Open,
     buf: &mut [u8],
     input: &mut R,
+    limit: Option<&crate::RateLimit>,
     on_block: &mut impl FnMut(usize) -> Result<(), CoreError>,
 ) -> Result<(), CoreError> {
     loop {
         let n = input.take(buf).await.map_err(ftp_core::Error::Callback)?;
         if n == 0 {
             return t.stream.flush().await.map_err(ftp_core::Error::Io);
+        }
+        if let Some(limit) = limit {
+            paced(limit, n).await;
         }
         t.stream
             .write_all(&buf[..n])
@@ -278,6 +300,7 @@ async fn send_lines<R: Source + ?Sized>(
     t: &mut Open,
     buf: &mut [u8],
     input: &mut R,
+    limit: Option<&crate::RateLimit>,
     on_block: &mut impl FnMut(usize) -> Result<(), CoreError>,
 ) -> Result<(), CoreError> {
     let third = buf.len() / 3;
@@ -297,11 +320,23 @@ async fn send_lines<R: Source + ?Sized>(
             return t.stream.flush().await.map_err(ftp_core::Error::Io);
         }
         let len = crlf.encode(&into[..n], out);
+        if let Some(limit) = limit {
+            paced(limit, len).await;
+        }
         t.stream
             .write_all(&out[..len])
             .await
             .map_err(ftp_core::Error::Io)?;
         on_block(len)?;
+    }
+}
+
+/// Waits for the turn of `n` bytes under `limit`.
+#[bisync]
+async fn paced(limit: &crate::RateLimit, n: usize) {
+    let wait = limit.book(n);
+    if !wait.is_zero() {
+        rt::sleep(wait).await;
     }
 }
 

@@ -1257,3 +1257,36 @@ async fn hidden_files_come_with_list_a() {
         assert_eq!((s.files, s.skipped), (0, 4), "{s:?}");
     }
 }
+
+/// A mirror's rate limit is the total of its connections: 8 MiB over 4
+/// connections at 2 MiB/s take 4 s (3.8 to 7 s here), not a quarter of
+/// it; the tree arrives whole.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+async fn a_mirrors_rate_limit_is_its_total() {
+    let server = Vsftpd::start();
+    for i in 0..8 {
+        server.put(&format!("f{i}.bin"), &ftp_tests::random_bytes(1 << 20, i));
+    }
+    let connect = connector(server.port, VSFTPD_USER, PASSWORD);
+    let work = tempfile::tempdir().unwrap();
+    let options = MirrorOptions::default()
+        .parallel(4)
+        .rate_limit(Some(ftp_std::RateLimit::parse("2M").unwrap()));
+    let start = std::time::Instant::now();
+    let mut session = None;
+    let s = mirror(&mut session, &connect, "/", work.path(), &options, quiet())
+        .await
+        .unwrap();
+    let took = start.elapsed().as_secs_f64();
+    clean(&s);
+    assert_eq!((s.files, s.connections), (8, 4));
+    assert!(
+        (3.8..7.0).contains(&took),
+        "8 MiB at 2 MiB/s took {took:.2} s"
+    );
+    assert_eq!(read_tree(work.path()), read_tree(server.root.path()));
+}

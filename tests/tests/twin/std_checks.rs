@@ -1069,3 +1069,48 @@ async fn host_names_the_virtual_host() {
         ftp.pwd().await.unwrap();
     }
 }
+
+/// A rate limit (curl's `--limit-rate`) against vsftpd: 20 MiB at 2 MiB/s
+/// take 10 s (a generous bound here: 9.5 to 14 s; bench/rate.sh has the
+/// precise figures), 6 MiB up at 2 MiB/s 3 s; the bytes arrive whole;
+/// the limit lifted, the next download is not held back.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd and root (the README's test command runs it)"
+)]
+async fn a_rate_limit_holds_downloads_and_uploads_to_their_pace() {
+    let server = Vsftpd::start();
+    let data = random_bytes(20 << 20, 91);
+    server.put("big.bin", &data);
+    let limit = ftp_std::RateLimit::parse("2M").unwrap();
+    let options = Options::default().rate_limit(limit);
+    let mut ftp = Ftp::connect("127.0.0.1", server.port, &options)
+        .await
+        .unwrap();
+    ftp.login(VSFTPD_USER, PASSWORD, "").await.unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("big.bin");
+    let start = std::time::Instant::now();
+    ftp.download("big.bin", &local).await.unwrap();
+    let took = start.elapsed().as_secs_f64();
+    assert!(
+        (9.5..14.0).contains(&took),
+        "20 MiB at 2 MiB/s took {took:.2} s"
+    );
+    assert!(std::fs::read(&local).unwrap() == data);
+    let up = dir.path().join("up.bin");
+    std::fs::write(&up, &data[..6 << 20]).unwrap();
+    let start = std::time::Instant::now();
+    ftp.upload(&up, "up.bin").await.unwrap();
+    let took = start.elapsed().as_secs_f64();
+    assert!(
+        (2.8..5.0).contains(&took),
+        "6 MiB up at 2 MiB/s took {took:.2} s"
+    );
+    assert!(std::fs::read(server.path("up.bin")).unwrap() == data[..6 << 20]);
+    ftp.set_rate_limit(None);
+    let start = std::time::Instant::now();
+    ftp.download("big.bin", &local).await.unwrap();
+    assert!(start.elapsed().as_secs_f64() < 5.0);
+}

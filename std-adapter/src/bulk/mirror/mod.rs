@@ -89,6 +89,11 @@ pub struct MirrorOptions {
     /// renamed once whole and checked ([`crate::Put::atomic`]), so the
     /// target never shows a half-sent file. Default on.
     pub atomic: bool,
+    /// The most the mirror moves a second, all its connections together
+    /// ([`crate::RateLimit`]); files are not split in ranges under it.
+    /// None by default (sessions keep their own
+    /// [`crate::Options::rate_limit`]).
+    pub rate_limit: Option<crate::RateLimit>,
 }
 
 impl MirrorOptions {
@@ -109,6 +114,7 @@ impl MirrorOptions {
         segment_above: u64,
         hidden: bool,
         atomic: bool,
+        rate_limit: Option<crate::RateLimit>,
     }
 }
 
@@ -131,6 +137,7 @@ impl Default for MirrorOptions {
             segment_above: 16 << 20,
             hidden: false,
             atomic: true,
+            rate_limit: None,
         }
     }
 }

@@ -1112,7 +1112,8 @@ where
         let mut attempt = 0;
         let result = loop {
             let segmented = match &task {
-                Task::Fetch(job) if seat.has_session() => {
+                // (Ranges are more connections: none under a limit.)
+                Task::Fetch(job) if seat.has_session() && options.rate_limit.is_none() => {
                     work.segmented(job, options).map(|scan| (scan, job))
                 }
                 _ => None,
@@ -1127,7 +1128,16 @@ where
             } else {
                 match seat.session(connect).await {
                     Ok(f) => match &task {
-                        Task::Fetch(job) => work.run(f, job, &on_bytes).await.map(Some),
+                        Task::Fetch(job) => {
+                            // The mirror's limit, shared by its connections,
+                            // for this file; the session's own after it.
+                            let own = options.rate_limit.clone().map(|l| f.set_rate_limit(Some(l)));
+                            let done = work.run(f, job, &on_bytes).await.map(Some);
+                            if let Some(own) = own {
+                                f.set_rate_limit(own);
+                            }
+                            done
+                        }
                         Task::List(dir) => work.list(f, dir).await.map(|found| {
                             shared.listed(found);
                             None
