@@ -24,8 +24,8 @@ pub struct Limits {
 /// The `resume` flag of an options map (`#{resume: true}`); other keys are
 /// refused so a typo is not silently ignored.
 /// The options of a single transfer: `resume` and `verify` (both ways),
-/// `keep_time` and `atomic` (uploads), `segments` (downloads), `rate`;
-/// any other key is refused.
+/// `keep_time` and `atomic` (uploads), `segments` (downloads), `rate`,
+/// `retries`; any other key is refused.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Put {
     /// Continue from what the other side has (REST).
@@ -42,6 +42,17 @@ pub struct Put {
     pub atomic: bool,
     /// The transfer's own rate limit, bytes a second.
     pub rate: Option<u64>,
+    /// Retries that resume (`--retry` when not given).
+    pub retries: Option<u32>,
+}
+
+/// `retries: N`, 0 to 100.
+pub(crate) fn retries(v: &Dynamic) -> Rr<u32> {
+    v.as_int()
+        .ok()
+        .and_then(|n| u32::try_from(n).ok())
+        .filter(|n| *n <= 100)
+        .ok_or_else(|| usage("retries must be a number from 0 to 100"))
 }
 
 /// `rate: "2M"` (curl's spelling) or a number of bytes a second.
@@ -65,9 +76,9 @@ pub(crate) fn rate(v: &Dynamic) -> Rr<u64> {
 fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
     let mut put = Put::default();
     let known = if upload {
-        "resume, keep_time, verify, atomic, rate"
+        "resume, keep_time, verify, atomic, rate, retries"
     } else {
-        "resume, verify, segments, rate"
+        "resume, verify, segments, rate, retries"
     };
     for (k, v) in opts {
         let flag = || {
@@ -79,6 +90,7 @@ fn transfer_options(opts: &Map, upload: bool) -> Rr<Put> {
             "keep_time" if upload => put.keep_time = flag()?,
             "atomic" if upload => put.atomic = flag()?,
             "rate" => put.rate = Some(rate(v)?),
+            "retries" => put.retries = Some(retries(v)?),
             "verify" => put.verify = verification(v)?,
             "segments" if !upload => put.segments = segments(v)?,
             other => return Err(usage(format!("unknown option {other:?} (known: {known})"))),

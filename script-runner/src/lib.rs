@@ -87,6 +87,13 @@ pub struct Cli {
     /// login).
     #[arg(long, conflicts_with = "vhost")]
     pub no_host: bool,
+    /// Single transfers (retr, stor) that fail for a passing reason (a
+    /// lost connection, a 421, a 426, a timeout) are tried again up to N
+    /// times on a new connection, continuing from what arrived (REST,
+    /// APPE), after pauses of 1 s doubling to 30 s; a refusal (550) is
+    /// not. `retries` of one transfer overrides it.
+    #[arg(long, value_name = "N", default_value_t = 0, value_parser = clap::value_parser!(u32).range(0..=100))]
+    pub retry: u32,
     /// The most every transfer moves a second, downloads and uploads, as
     /// curl's --limit-rate: bytes, or with K, M or G (100K, 2M); a
     /// mirror's connections share it.
@@ -333,6 +340,7 @@ pub fn run(cli: Cli) -> ExitCode {
         sandbox,
         proxy,
     )));
+    runner.borrow_mut().set_retries(cli.retry);
     if let Some(url) = &url {
         let opened = side::wait(runner.borrow_mut().open_url(url));
         if let Err(e) = opened {

@@ -83,6 +83,8 @@ pub struct Runner {
     /// The sessions a script made with `FTP(...)`/`FTP_TLS(...)` (held by
     /// the first one): each is ended with QUIT when the script ends.
     others: Vec<Rc<RefCell<Runner>>>,
+    /// `--retry N`: retries that resume, for single transfers.
+    retries: u32,
 }
 
 /// How sessions choose a proxy: `--proxy`, else the environment curl
@@ -199,7 +201,14 @@ impl Runner {
             progress,
             proxy,
             others: Vec::new(),
+            retries: 0,
         }
+    }
+
+    /// Sets `--retry`: single transfers that fail for a passing reason are
+    /// tried again this many times, resuming.
+    pub fn set_retries(&mut self, retries: u32) {
+        self.retries = retries;
     }
 
     /// A new session of the script (`FTP(...)`): this one's settings and
@@ -211,12 +220,13 @@ impl Runner {
             self.credentials.clone(),
             self.debuglevel,
         );
-        let session = Runner::blank(
+        let mut session = Runner::blank(
             settings,
             self.sandbox.clone(),
             self.progress,
             self.proxy.clone(),
         );
+        session.retries = self.retries;
         let session = Rc::new(RefCell::new(session));
         self.others.push(session.clone());
         session
@@ -674,10 +684,27 @@ impl Runner {
             .resume(resume)
             .continue_local(resume)
             .verify(get.verify);
-        let done = self
-            .ftp()?
-            .fetch(remote, &path, &fetch, Self::on_progress(&bar))
-            .await;
+        let retries = get.retries.unwrap_or(self.retries);
+        let done = if retries > 0 {
+            let maker = self.session_maker()?;
+            let connect = || maker.open();
+            let how = ftp_std::Retries::new(retries);
+            let on_progress = progress_of(&bar);
+            side::fetch_retrying(
+                &mut self.ftp,
+                &connect,
+                remote,
+                &path,
+                &fetch,
+                &how,
+                &on_progress,
+            )
+            .await
+        } else {
+            self.ftp()?
+                .fetch(remote, &path, &fetch, Self::on_progress(&bar))
+                .await
+        };
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -699,11 +726,7 @@ impl Runner {
             .resume(get.resume)
             .verify(get.verify);
         let bar = self.bar(remote);
-        let on_progress = |p: Progress| {
-            if let Some(bar) = &bar {
-                show_progress(bar, p.done, p.total);
-            }
-        };
+        let on_progress = progress_of(&bar);
         let done =
             side::download_segmented(&mut self.ftp, &connect, remote, path, &how, &on_progress)
                 .await;
@@ -815,10 +838,27 @@ impl Runner {
             .keep_time(put.keep_time)
             .verify(put.verify)
             .atomic(put.atomic);
-        let done = self
-            .ftp()?
-            .put(&path, &remote, &how, Self::on_progress(&bar))
-            .await;
+        let retries = put.retries.unwrap_or(self.retries);
+        let done = if retries > 0 {
+            let maker = self.session_maker()?;
+            let connect = || maker.open();
+            let again = ftp_std::Retries::new(retries);
+            let on_progress = progress_of(&bar);
+            side::put_retrying(
+                &mut self.ftp,
+                &connect,
+                &path,
+                &remote,
+                &how,
+                &again,
+                &on_progress,
+            )
+            .await
+        } else {
+            self.ftp()?
+                .put(&path, &remote, &how, Self::on_progress(&bar))
+                .await
+        };
         if let Some(bar) = bar {
             bar.finish_and_clear();
         }
@@ -1008,6 +1048,16 @@ impl Runner {
 
 /// Moves a progress display on; the spinner becomes a bar once the total
 /// is known.
+/// A progress callback for work on several connections (`Sync`): the
+/// bar, when there is one.
+fn progress_of(bar: &Option<ProgressBar>) -> impl Fn(Progress) + Sync + '_ {
+    move |p: Progress| {
+        if let Some(bar) = bar {
+            show_progress(bar, p.done, p.total);
+        }
+    }
+}
+
 fn show_progress(bar: &ProgressBar, done: u64, total: Option<u64>) {
     if let Some(total) = total
         && bar.length() != Some(total)

@@ -2731,3 +2731,72 @@ fn limit_rate_and_rate_options() {
     assert_eq!(o.status.code(), Some(1));
     assert!(err(&o).contains("rate"), "{}", err(&o));
 }
+
+/// Retries that resume from the runner, against the fault server dropping
+/// the connection when the file reaches 1 MiB, then 3 MiB: `retr(..,
+/// #{retries: 3})` and `--retry 3` for `stor` get the 8 MiB there whole
+/// with two resumes (REST 1048576 and 3145728 in the debug output, APPE
+/// for the upload); without retries the first cut is the error; a
+/// missing file is not tried again.
+#[test]
+fn retries_resume_through_the_runner() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let data = ftp_tests::random_bytes(8 << 20, 33);
+    let cuts = || Faults {
+        file: data.clone(),
+        drops_at: vec![1 << 20, 3 << 20],
+        ..Faults::default()
+    };
+    let cwd = tempfile::tempdir().unwrap();
+    let server = FaultyFtpd::start(cuts());
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &["-v", "--url", &url, "-e", "retr(\"f.bin\", #{retries: 3})"],
+        &[],
+    );
+    assert_ok(&o);
+    assert!(std::fs::read(cwd.path().join("f.bin")).unwrap() == data);
+    let debug = err(&o);
+    assert!(
+        debug.contains("*cmd* REST 1048576") && debug.contains("*cmd* REST 3145728"),
+        "{debug}"
+    );
+    let server = FaultyFtpd::start(cuts());
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &[
+            "--retry",
+            "3",
+            "--url",
+            &url,
+            "-e",
+            "stor(\"f.bin\", \"up.bin\")",
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    assert!(server.stored()["up.bin"] == data);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("APPE up.bin").count(), 2, "{sent}");
+    // No retries: the cut is the script's error.
+    let server = FaultyFtpd::start(cuts());
+    let url = format!("ftp://u:p@127.0.0.1:{}/", server.port);
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", "retr(\"f.bin\", \"again.bin\")"],
+        &[],
+    );
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+    let o = run(
+        cwd.path(),
+        &["--url", &url, "-e", "retr(\"f.bin\", #{retries: 101})"],
+        &[],
+    );
+    assert!(
+        err(&o).contains("retries must be a number from 0 to 100"),
+        "{}",
+        err(&o)
+    );
+}

@@ -97,6 +97,9 @@ macro_rules! written_once {
         #[path = "bulk/pool.rs"]
         pub(crate) mod pool;
         #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/retry.rs"]
+        pub(crate) mod retry;
+        #[allow(clippy::duplicate_mod)]
         #[path = "bulk/seat.rs"]
         pub(crate) mod seat;
         #[allow(clippy::duplicate_mod)]
@@ -118,8 +121,9 @@ pub use blocking::Connect;
 pub use blocking::client::Ftp;
 pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::pool::Pool;
+pub use blocking::retry::{fetch_retrying, put_retrying};
 pub use blocking::segments::download_segmented;
-pub use bulk::UrlConnect;
+pub use bulk::{Retries, UrlConnect};
 
 /// What the blocking session's transfers take from the caller: a writer
 /// for a download, a reader for an upload (every `std::io::Write` and

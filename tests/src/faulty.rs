@@ -106,6 +106,11 @@ pub struct Faults {
     /// data connection is closed and `426` sent, or with `true` the
     /// control connection dropped too.
     pub stor_cut: Option<(String, usize, bool)>,
+    /// The data transfers (RETR, STOR, APPE), in the order they come, are
+    /// cut when the file reaches these sizes (from its first byte, so a
+    /// resumed transfer is cut at the same place of the file): what came
+    /// is kept, then the data and control connections are dropped.
+    pub drops_at: Vec<usize>,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -114,6 +119,8 @@ struct State {
     received: Mutex<Vec<u8>>,
     stored: Mutex<BTreeMap<String, Vec<u8>>>,
     stor_attempts: AtomicUsize,
+    /// How many of [`Faults::drops_at`] were used.
+    drops_done: AtomicUsize,
     sessions: AtomicUsize,
     most_sessions: AtomicUsize,
     refused_sessions: AtomicUsize,
@@ -613,7 +620,10 @@ impl Session {
         let pre = format!("150 here it comes ({} bytes)", body.len());
         self.reply(verb, &pre)?;
         let fault = if verb == "RETR" {
-            self.faults.data.clone()
+            match self.next_drop() {
+                Some(at) => DataFault::DropControl(at.saturating_sub(rest)),
+                None => self.faults.data.clone(),
+            }
         } else {
             DataFault::None
         };
@@ -653,6 +663,15 @@ impl Session {
         }
     }
 
+    /// The next of [`Faults::drops_at`], if any is left.
+    fn next_drop(&self) -> Option<usize> {
+        if self.faults.drops_at.is_empty() {
+            return None;
+        }
+        let n = self.state.drops_done.fetch_add(1, Ordering::SeqCst);
+        self.faults.drops_at.get(n).copied()
+    }
+
     fn receive_data(&mut self, name: &str, append: bool) -> std::io::Result<()> {
         let before = self.state.stor_attempts.fetch_add(1, Ordering::SeqCst);
         if self.faults.full_after.is_some_and(|n| before >= n) {
@@ -665,12 +684,27 @@ impl Session {
         };
         self.reply("STOR", "150 send it")?;
         let mut sink = Vec::new();
-        let cut = self
-            .faults
-            .stor_cut
-            .as_ref()
-            .filter(|(part, _, _)| name.contains(part.as_str()))
-            .map(|(_, at, drop_control)| (*at, *drop_control));
+        // Where the file stands before these bytes: a cut of
+        // `drops_at` is at a size of the file.
+        let has = if append {
+            self.state
+                .stored
+                .lock()
+                .ok()
+                .and_then(|s| s.get(name).map(Vec::len))
+                .unwrap_or(0)
+        } else {
+            self.rest
+        };
+        let cut = match self.next_drop() {
+            Some(at) => Some((at.saturating_sub(has), true)),
+            None => self
+                .faults
+                .stor_cut
+                .as_ref()
+                .filter(|(part, _, _)| name.contains(part.as_str()))
+                .map(|(_, at, drop_control)| (*at, *drop_control)),
+        };
         match cut {
             Some((at, _)) => {
                 (&mut data).take(at as u64).read_to_end(&mut sink)?;

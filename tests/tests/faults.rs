@@ -10,7 +10,7 @@
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
     pub(crate) use ftp_core_macros::blocking_test as twin_test;
-    pub(crate) use ftp_std::Ftp;
+    pub(crate) use ftp_std::{Ftp, fetch_retrying, put_retrying};
     pub(crate) use ftp_tests::twin::blocking::*;
 
     #[allow(clippy::duplicate_mod)]
@@ -23,7 +23,7 @@ mod blocking {
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
     pub(crate) use ftp_core_macros::asynch_test as twin_test;
-    pub(crate) use ftp_std::tokio::Ftp;
+    pub(crate) use ftp_std::tokio::{Ftp, fetch_retrying, put_retrying};
     pub(crate) use ftp_tests::twin::tokio::*;
 
     #[allow(clippy::duplicate_mod)]

@@ -4,6 +4,61 @@
 pub(crate) mod crew;
 pub(crate) mod mirror;
 
+use std::time::Duration;
+
+/// How single transfers are tried again ([`crate::fetch_retrying`],
+/// [`crate::put_retrying`], curl's `--retry`): up to `attempts` times
+/// after the first, for failures that may pass (a lost connection, a 421,
+/// a 426, a timeout, another 4xx), never for a refusal (550, 530).
+///
+/// ```
+/// use std::time::Duration;
+/// let r = ftp_std::Retries::new(5);
+/// // 1 s, 2 s, 4 s, ... at most 30 s, each plus up to half of it.
+/// assert_eq!(r.pause(1, 0.0), Duration::from_secs(1));
+/// assert_eq!(r.pause(3, 0.0), Duration::from_secs(4));
+/// assert_eq!(r.pause(3, 1.0), Duration::from_secs(6));
+/// assert_eq!(r.pause(9, 0.0), Duration::from_secs(30));
+/// ```
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Retries {
+    /// Attempts after the first.
+    pub attempts: u32,
+    /// The pause before the first retry; it doubles before each next.
+    pub first_pause: Duration,
+    /// The longest pause.
+    pub max_pause: Duration,
+}
+
+impl Retries {
+    /// `attempts` retries, pauses of 1 s doubling up to 30 s.
+    pub fn new(attempts: u32) -> Retries {
+        Retries {
+            attempts,
+            first_pause: Duration::from_secs(1),
+            max_pause: Duration::from_secs(30),
+        }
+    }
+
+    /// Sets [`Retries::first_pause`] and [`Retries::max_pause`].
+    pub fn pauses(mut self, first: Duration, max: Duration) -> Retries {
+        self.first_pause = first;
+        self.max_pause = max.max(first);
+        self
+    }
+
+    /// The pause before retry number `attempt` (from 1): the first pause
+    /// doubled `attempt - 1` times, at most the longest, plus `jitter`
+    /// (0 to 1) times half of it.
+    pub fn pause(&self, attempt: u32, jitter: f64) -> Duration {
+        let doubled = self
+            .first_pause
+            .saturating_mul(1u32 << attempt.saturating_sub(1).min(20));
+        let base = doubled.min(self.max_pause);
+        base + base.mul_f64(jitter.clamp(0.0, 1.0) / 2.0)
+    }
+}
+
 /// A pool's connect function from a URL and [`crate::Options`]: each
 /// session connects and logs in as `Ftp::open` does (the URL's
 /// credentials, else `~/.netrc`, else anonymous), on either runtime.

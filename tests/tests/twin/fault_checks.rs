@@ -1290,3 +1290,85 @@ async fn atomic_uploads_leave_the_old_file_whole() {
         }
     }
 }
+
+/// Retries that resume: the fault server drops the connection when the
+/// file reaches 1 MiB, then 3 MiB, of an 8 MiB RETR and then of an 8 MiB
+/// STOR; each arrives byte for byte after two retries on new
+/// connections, continuing with REST at 1 MiB and 3 MiB (the download)
+/// and APPE from what the server has (the upload); a 550 is not retried.
+#[twin_test(run)]
+async fn retries_resume_a_cut_download_and_upload() {
+    use super::{connector, fetch_retrying, put_retrying};
+    let data = random_bytes(8 << 20, 21);
+    let cuts = || Faults {
+        file: data.clone(),
+        drops_at: vec![1 << 20, 3 << 20],
+        ..Faults::default()
+    };
+    let server = FaultyFtpd::start(cuts());
+    let connect = connector(server.port, "u", "p");
+    let retries =
+        ftp_std::Retries::new(3).pauses(Duration::from_millis(50), Duration::from_millis(200));
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f.bin");
+    let mut session = None;
+    let done = fetch_retrying(
+        &mut session,
+        &connect,
+        "f.bin",
+        &local,
+        &ftp_std::Fetch::default(),
+        &retries,
+        &|_| {},
+    )
+    .await
+    .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&server.received())));
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert_eq!((done.offset, done.bytes), (3 << 20, 5 << 20));
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("USER u").count(), 3, "{sent}");
+    assert!(sent.contains("REST 1048576\r\nRETR f.bin"), "{sent}");
+    assert!(sent.contains("REST 3145728\r\nRETR f.bin"), "{sent}");
+    // The upload: cut at 1 MiB and 3 MiB of the file, continued with APPE.
+    let server = FaultyFtpd::start(cuts());
+    let connect = connector(server.port, "u", "p");
+    let mut session = None;
+    let done = put_retrying(
+        &mut session,
+        &connect,
+        &local,
+        "up.bin",
+        &ftp_std::Put::default(),
+        &retries,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(server.stored()["up.bin"] == data);
+    assert_eq!(done.offset, 3 << 20);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert_eq!(sent.matches("APPE up.bin").count(), 2, "{sent}");
+    // A refusal is not tried again.
+    let refusing = FaultyFtpd::start(Faults {
+        replies: vec![("SIZE".into(), b"550 No such file.\r\n".to_vec())],
+        transfer_replies: vec![("RETR".into(), b"550 No such file.\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let connect = connector(refusing.port, "u", "p");
+    let mut session = None;
+    let fetch = ftp_std::Fetch::default();
+    let e = fetch_retrying(
+        &mut session,
+        &connect,
+        "nope",
+        &local,
+        &fetch,
+        &retries,
+        &|_| {},
+    )
+    .await
+    .unwrap_err();
+    assert_eq!(e.code(), Some(550), "{e}");
+    let sent = String::from_utf8_lossy(&refusing.received()).into_owned();
+    assert_eq!(sent.matches("RETR nope").count(), 1, "{sent}");
+}
