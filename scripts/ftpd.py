@@ -15,6 +15,7 @@ UTF-8 with replacement, which no client could give back.
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
                [--no-listing-data] [--vhost NAME=REL] [--list-lines FILE]
+               [--fxp]
 """
 import argparse
 import os
@@ -59,6 +60,11 @@ def main():
         help="LIST of any path sends FILE's lines (a server listing as a"
         " mainframe does: z/OS data sets, OS/400 objects)",
     )
+    p.add_argument(
+        "--fxp",
+        action="store_true",
+        help="data connections to and from other hosts than the client (FXP)",
+    )
     args = p.parse_args()
 
     auth = DummyAuthorizer()
@@ -83,7 +89,7 @@ def main():
     class Handler(base):
         authorizer = auth
         banner = "pyftpdlib ready."
-        permit_foreign_addresses = False
+        permit_foreign_addresses = args.fxp
         permit_privileged_ports = False
 
     if args.raw_names:

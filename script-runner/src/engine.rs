@@ -351,6 +351,18 @@ async fn store(
     r.store_from(cmd, lines, &mut take, rest).await
 }
 
+/// `fxp`: a server-to-server copy from the session `from` to `to` (not
+/// itself). Under WASI both stay borrowed across the awaits, as in
+/// [`open_session`].
+#[allow(clippy::await_holding_refcell_ref)]
+#[bisync]
+async fn fxp_between(from: &mut Runner, from_path: &str, to: &Session, to_path: &str) -> Rr<Map> {
+    let mut to =
+        to.0.try_borrow_mut()
+            .map_err(|_| usage("fxp copies between two sessions, not a session and itself"))?;
+    from.fxp(from_path, &mut to, to_path).await
+}
+
 /// `FTP(...)` / `FTP_TLS(...)`: a new session; with a host it connects,
 /// with a user (not empty) it logs in (ftplib's constructor), with a
 /// timeout (seconds) every wait of that session is bounded by it.
@@ -736,6 +748,24 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
             },
         );
     }
+
+    // Server-to-server copies: fxp(from, path, to, path), and with the
+    // script's first session (or a session object) as the source.
+    reg!(
+        engine,
+        r,
+        "fxp",
+        |s, from: &str, to: Session, to_path: &str| {
+            fxp_between(&mut s, from, &to, to_path).await
+        }
+    );
+    engine.register_fn(
+        "fxp",
+        |from: Session, from_path: &str, to: Session, to_path: &str| {
+            let mut source = lend(&from.0)?;
+            now!(fxp_between(&mut source, from_path, &to, to_path).await)
+        },
+    );
 
     // Local files: Python's open(), in the sandbox.
     engine.register_type_with_name::<ScriptFile>("File");

@@ -43,6 +43,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("exists", "exists(path): true for a file or a directory"),
     ("nlst", "nlst([path]): the names"),
     (
+        "fxp",
+        "fxp(from, path, to, path) or from.fxp(path, to, path): copy between two servers, the data never here",
+    ),
+    (
         "list",
         "list([path][, #{via: \"stat\", hidden: true}]): the LIST entries as maps (name, type, size, time, owner): Unix, DOS, VMS, OS/400, z/OS",
     ),

@@ -620,6 +620,20 @@ impl Runner {
         }
     }
 
+    /// `fxp(from_path, to_session, to_path)`: a server-to-server copy from
+    /// this session's server to `to`'s (the data never comes here).
+    pub async fn fxp(&mut self, from_path: &str, to: &mut Runner, to_path: &str) -> Rr<Map> {
+        let done = side::fxp(self.ftp()?, from_path, to.ftp()?, to_path)
+            .await
+            .map_err(ftp_error)?;
+        let mut map = Map::new();
+        map.insert("source".into(), done.source.into_text().into());
+        map.insert("destination".into(), done.destination.into_text().into());
+        let size = done.size.and_then(|s| INT::try_from(s).ok());
+        map.insert("size".into(), size.map_or(Dynamic::UNIT, Dynamic::from));
+        Ok(map)
+    }
+
     /// `retr(remote[, local][, #{resume, verify, segments, rate}])`: under
     /// the transfer's own rate limit when it has one.
     pub async fn retr(

@@ -2800,3 +2800,56 @@ fn retries_resume_through_the_runner() {
         err(&o)
     );
 }
+
+/// `fxp` in scripts: between two session objects (ftplib-style
+/// `fxp(a, path, b, path)` and `a.fxp(path, b, path)`) and from the
+/// script's first session: vsftpd on 127.0.0.2 and 127.0.0.4
+/// (promiscuous) and pyftpdlib on 127.0.0.3 (foreign addresses allowed;
+/// only as the destination: as a source, in active mode, it meets its
+/// stale-descriptor bug, docs/servers.md); the copies byte for byte; a
+/// session copying to itself is a usage error.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+fn fxp_between_session_objects() {
+    let promiscuous = "port_promiscuous=YES\npasv_promiscuous=YES\n";
+    let vs = Vsftpd::start_config(Tls::Off, "127.0.0.2", false, promiscuous);
+    let vs2 = Vsftpd::start_config(Tls::Off, "127.0.0.4", false, promiscuous);
+    let py = PyFtpd::start_fxp("127.0.0.3");
+    let data = ftp_tests::random_bytes(3 << 20, 44);
+    vs.put("f.bin", &data);
+    let cwd = tempfile::tempdir().unwrap();
+    let code = format!(
+        "let a = FTP(); a.connect(\"127.0.0.2\", ARGS[0].parse_int()); a.login(\"{VSFTPD_USER}\", \"{PASSWORD}\");
+        let b = FTP(); b.connect(\"127.0.0.3\", ARGS[1].parse_int()); b.login(\"{USER}\", \"{PASSWORD}\");
+        let c = FTP(); c.connect(\"127.0.0.4\", ARGS[2].parse_int()); c.login(\"{VSFTPD_USER}\", \"{PASSWORD}\");
+        let d = fxp(a, \"f.bin\", b, \"one.bin\");
+        if !d.destination.starts_with(\"226\") || d.size != 3145728 {{ throw d; }}
+        a.fxp(\"f.bin\", c, \"two.bin\");
+        connect(\"127.0.0.4\", ARGS[2].parse_int()); login(\"{VSFTPD_USER}\", \"{PASSWORD}\");
+        fxp(\"two.bin\", b, \"three.bin\");
+        let same = false;
+        try {{ a.fxp(\"f.bin\", a, \"x.bin\"); }} catch (e) {{ same = `${{e}}`.contains(\"two sessions\"); }}
+        if !same {{ throw \"a session copied to itself\"; }}
+        print(\"ok\");"
+    );
+    let start = std::time::Instant::now();
+    let ports = [
+        vs.port.to_string(),
+        py.port.to_string(),
+        vs2.port.to_string(),
+    ];
+    let o = run(
+        cwd.path(),
+        &["-e", &code, &ports[0], &ports[1], &ports[2]],
+        &[],
+    );
+    assert_ok(&o);
+    assert_eq!(out(&o), "ok\n");
+    assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
+    assert!(std::fs::read(py.root.path().join("one.bin")).unwrap() == data);
+    assert!(std::fs::read(vs2.path("two.bin")).unwrap() == data);
+    assert!(std::fs::read(py.root.path().join("three.bin")).unwrap() == data);
+}

@@ -88,6 +88,15 @@ pub enum Error {
         /// The server's address.
         server: IpAddr,
     },
+    /// A server-to-server copy ([`crate::fxp`]) that one of the servers
+    /// would not make: which step, and the server's error (its reply
+    /// stays reachable through [`Error::reply`] and [`Error::code`]).
+    Fxp {
+        /// What was refused, and what usually refuses it.
+        what: String,
+        /// The server's error.
+        cause: Box<Error>,
+    },
     /// A name (or command) holding a character the session's encoding
     /// cannot hold (`Ж` under latin-1): nothing was sent.
     Unencodable {
@@ -104,6 +113,7 @@ impl Error {
     pub fn reply(&self) -> Option<&ReplyError> {
         match self {
             Error::Temporary(r) | Error::Permanent(r) | Error::Unexpected(r) => Some(r),
+            Error::Fxp { cause, .. } => cause.reply(),
             _ => None,
         }
     }
@@ -326,6 +336,7 @@ impl fmt::Display for Error {
                 f,
                 "data connection from {from} refused: it is not the server ({server})"
             ),
+            Error::Fxp { what, cause } => write!(f, "server-to-server copy: {what}: {cause}"),
             Error::Unencodable { text, encoding } => write!(
                 f,
                 "{:?} cannot be written in {encoding}, the session's encoding",

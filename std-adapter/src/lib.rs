@@ -118,7 +118,7 @@ mod blocking;
 pub mod tokio;
 
 pub use blocking::Connect;
-pub use blocking::client::Ftp;
+pub use blocking::client::{Ftp, FxpDone, fxp};
 pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::pool::Pool;
 pub use blocking::retry::{fetch_retrying, put_retrying};

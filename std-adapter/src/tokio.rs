@@ -74,7 +74,7 @@ use crate::runtime::tokio as rt;
 
 written_once!();
 
-pub use client::Ftp;
+pub use client::{Ftp, fxp};
 
 /// How a mirror makes the sessions of its other workers (and a fresh one
 /// when a connection dies): any `Fn() -> impl Future<Output =

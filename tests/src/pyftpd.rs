@@ -73,6 +73,13 @@ impl PyFtpd {
         Self::start_args(host, None, &["--list-lines", &lines])
     }
 
+    /// Like [`PyFtpd::start`], a server that takes data connections to and
+    /// from other hosts than its client (`permit_foreign_addresses`), for
+    /// server-to-server copies.
+    pub fn start_fxp(host: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--fxp"])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

@@ -481,6 +481,19 @@ where
         Ok(self.reply())
     }
 
+    /// Sends a command line and reads nothing (ftplib's `putcmd`): its
+    /// reply is owed, and the next call must be [`Ftp::getresp`] or
+    /// [`Ftp::voidresp`] (any other command first would take that reply
+    /// for its own: the session refuses it as out of step). For commands
+    /// whose reply comes only after something else happened, such as a
+    /// server-to-server copy's STOR, whose 150 some servers send once the
+    /// other server connected.
+    #[bisync]
+    pub async fn putcmd<L: AsRef<[u8]> + ?Sized>(&mut self, cmd: &L) -> Result<(), S::Error, C> {
+        let cmd = self.line(cmd.as_ref())?;
+        self.send(cmd).await
+    }
+
     /// Sends a command line whose reply must be 2xx (an `ABOR` during a
     /// transfer as in [`Ftp::sendcmd`]).
     #[bisync]

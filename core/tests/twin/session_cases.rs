@@ -417,6 +417,37 @@ async fn sendcmd_voidcmd_feat_syst_site_stat_help() {
     done(&mut ftp);
 }
 
+/// putcmd sends and reads nothing; getresp reads its reply afterwards
+/// (the 150, then the 226 of a transfer another party carries); a command
+/// sent while the reply is still owed is refused as out of step.
+#[twin_test]
+async fn putcmd_leaves_the_reply_for_getresp() {
+    let steps: Steps = &[
+        W,
+        (b"STOR x\r\n", b""),
+        (b"", b"150 Ok to send data.\r\n226 Transfer complete.\r\n"),
+        (b"NOOP\r\n", b"200 ok\r\n"),
+        (b"STOR y\r\n", b""),
+    ];
+    let (mut ftp, _) = open(steps, vec![]).await;
+    assert!(matches!(
+        ftp.putcmd("a\r\nb").await,
+        Err(Error::InvalidArgument(_))
+    ));
+    ftp.putcmd("STOR x").await.unwrap();
+    assert_eq!(ftp.getresp().await.unwrap().code().get(), 150);
+    assert_eq!(ftp.voidresp().await.unwrap().code().get(), 226);
+    ftp.noop().await.unwrap();
+    ftp.putcmd("STOR y").await.unwrap();
+    assert!(matches!(
+        ftp.noop().await,
+        Err(Error::Protocol(ProtocolError::OutOfSync))
+    ));
+    // Out of step: the session is done with.
+    assert!(!ftp.is_open());
+    assert_eq!(ftp.control_mut().step(), 4);
+}
+
 /// HOST before USER (RFC 7151): 220 and the login goes on; a server
 /// without it (500) and an unknown name (504) are the server's errors,
 /// the session usable.

@@ -464,6 +464,13 @@ impl Ftp {
         );
     }
 
+    /// Sends a command line and reads nothing (ftplib's `putcmd`): the
+    /// next call must be [`Ftp::getresp`] or [`Ftp::voidresp`].
+    pub async fn putcmd(&mut self, cmd: &str) -> Result<(), Error> {
+        let cmd = self.wire(cmd)?;
+        Ok(self.session.putcmd(&*cmd).await?)
+    }
+
     /// Sends a command, returns the reply (ftplib's `sendcmd`). The line
     /// is encoded in the session's encoding.
     pub async fn sendcmd(&mut self, cmd: &str) -> Result<crate::Reply, Error> {
@@ -1100,4 +1107,165 @@ fn entry_of(e: &ftp_core::mlsd::Entry<'_>, encoding: crate::Encoding) -> OwnedEn
     let mut owned = OwnedEntry::from_entry(e);
     owned.name = encoding.decode(e.name).into_owned();
     owned
+}
+
+/// What a server-to-server copy ([`fxp`]) ended with.
+#[derive(Clone, Debug)]
+pub struct FxpDone {
+    /// The source server's final reply to RETR.
+    pub source: Reply,
+    /// The destination server's final reply to STOR.
+    pub destination: Reply,
+    /// The size both servers give afterwards, when they have SIZE.
+    pub size: Option<u64>,
+}
+
+/// Copies `from_path` on `from`'s server to `to_path` on `to`'s server
+/// (FXP): the data goes from one server to the other, never through this
+/// client. The destination is put in passive mode (EPSV, else PASV; its
+/// address as this client reaches it), the source in active mode toward
+/// it (PORT, or EPRT for IPv6), STOR on the destination, RETR on the
+/// source, and both final replies must be 2xx; where both servers have
+/// SIZE, the sizes must agree.
+///
+/// Servers refuse a data connection to or from another host than their
+/// client unless told otherwise (vsftpd's `port_promiscuous` and
+/// `pasv_promiscuous`, pyftpdlib's `permit_foreign_addresses`): such a
+/// refusal is [`Error::Fxp`], naming the step. With protected data (PROT
+/// P) one server must act as the TLS client of the data connection: the
+/// source when it offers SSCN (`SSCN ON`), else the destination when it
+/// offers CPSV; with neither, [`Error::Fxp`] before anything is sent.
+#[bisync]
+pub async fn fxp(
+    from: &mut Ftp,
+    from_path: &str,
+    to: &mut Ftp,
+    to_path: &str,
+) -> Result<FxpDone, Error> {
+    let refused = |what: &str| {
+        let what = what.to_string();
+        move |cause: Error| Error::Fxp {
+            what,
+            cause: Box::new(cause),
+        }
+    };
+    let protected = from.data_is_tls() || to.data_is_tls();
+    let (mut sscn, mut cpsv) = (false, false);
+    if protected {
+        let offers = |lines: &[String], what: &str| {
+            lines.iter().any(|l| l.trim().eq_ignore_ascii_case(what))
+        };
+        sscn = offers(&from.features().await?, "SSCN");
+        cpsv = !sscn && offers(&to.features().await?, "CPSV");
+        if !sscn && !cpsv {
+            return Err(Error::Fxp {
+                what: "with protected data (PROT P) one server must be the TLS client of the data \
+                       connection, and neither offers SSCN (the source) or CPSV (the destination); \
+                       PROT C on both sends the data in clear text"
+                    .into(),
+                cause: Box::new(Error::Io(std::io::Error::new(
+                    std::io::ErrorKind::Unsupported,
+                    "no SSCN or CPSV",
+                ))),
+            });
+        }
+    }
+    from.set_type(TransferType::Binary).await?;
+    to.set_type(TransferType::Binary).await?;
+    // A missing file is said before either server waits for the other.
+    let expected = match from.size(from_path).await {
+        Err(e @ Error::Permanent(_)) if e.code() == Some(550) => {
+            return Err(refused("the source has no such file")(e));
+        }
+        other => crate::session::refused_is_none(other)?,
+    };
+    if sscn {
+        from.voidcmd("SSCN ON")
+            .await
+            .map_err(refused("the source refused SSCN ON"))?;
+    }
+    let addr = if cpsv {
+        let reply = to
+            .sendcmd("CPSV")
+            .await
+            .map_err(refused("the destination refused CPSV"))?;
+        let v4 = ftp_core::pasv::parse_227(reply.text().as_bytes())?;
+        // As makepasv does: the host this client reaches, the server's port.
+        SocketAddr::new(to.peer_addr().ip(), v4.port())
+    } else {
+        to.makepasv()
+            .await
+            .map_err(refused("the destination gave no passive address"))?
+    };
+    let port = match addr {
+        SocketAddr::V4(v4) => format!("PORT {}", ftp_core::pasv::port_argument(v4)),
+        SocketAddr::V6(_) => format!("EPRT {}", ftp_core::pasv::eprt_argument(addr)),
+    };
+    from.voidcmd(&port).await.map_err(refused(
+        "the source refused to connect to the destination's address \
+         (a server that sends only to its client: vsftpd's port_promiscuous)",
+    ))?;
+    // STOR goes out without waiting: vsftpd answers it only once the
+    // source connected, which it does after RETR.
+    to.putcmd(&format!("STOR {to_path}")).await?;
+    let retr = from.wire(&format!("RETR {from_path}"))?.into_owned();
+    let started = preliminary(from, &retr).await;
+    let stored = started_reply(to).await;
+    // A 425 here or at the end: the source's connection was refused.
+    const FOREIGN: &str = "the destination refused the source server's data connection (a \
+         server that takes data only from its client: vsftpd's pasv_promiscuous, pyftpdlib's \
+         permit_foreign_addresses)";
+    let what = |e: &Error, otherwise: &'static str| {
+        if e.code() == Some(425) { FOREIGN } else { otherwise }
+    };
+    match (started, stored) {
+        (Ok(_), Ok(_)) => {}
+        (Err(e), stored) => {
+            // The destination waits for data that will not come.
+            if stored.is_ok() {
+                let _ = to.abort().await;
+            }
+            return Err(refused("the source refused RETR")(e));
+        }
+        (Ok(_), Err(e)) => {
+            let _ = from.abort().await;
+            return Err(refused(what(&e, "the destination refused STOR"))(e));
+        }
+    }
+    // Both final replies, whatever the first says.
+    let source = from.voidresp().await;
+    let destination = to.voidresp().await;
+    let destination = destination
+        .map_err(|e| refused(what(&e, "the destination's transfer failed"))(e))?;
+    let source = source.map_err(refused("the source's transfer failed"))?;
+    let size = crate::session::refused_is_none(to.size(to_path).await)?;
+    if let (Some(expected), Some(received)) = (expected, size)
+        && expected != received
+    {
+        return Err(Error::TransferIncomplete { expected, received });
+    }
+    Ok(FxpDone {
+        source,
+        destination,
+        size,
+    })
+}
+
+/// Sends a transfer command on a session without a data connection of its
+/// own (FXP) and reads its preliminary reply (1xx).
+#[bisync]
+async fn preliminary(ftp: &mut Ftp, cmd: &[u8]) -> Result<Reply, Error> {
+    ftp.session.putcmd(cmd).await?;
+    started_reply(ftp).await
+}
+
+/// The reply a transfer command is owed, which must be preliminary (1xx).
+#[bisync]
+async fn started_reply(ftp: &mut Ftp) -> Result<Reply, Error> {
+    let reply = ftp.session.getresp().await?;
+    if reply.code().is_preliminary() {
+        Ok(Reply::from_core(reply))
+    } else {
+        Err(Error::Unexpected(ftp_core::ReplyError::from_reply(&reply)))
+    }
 }

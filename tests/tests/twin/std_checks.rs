@@ -1114,3 +1114,119 @@ async fn a_rate_limit_holds_downloads_and_uploads_to_their_pace() {
     ftp.download("big.bin", &local).await.unwrap();
     assert!(start.elapsed().as_secs_f64() < 5.0);
 }
+
+/// What this thread read and wrote through system calls so far, sockets
+/// included (`/proc/thread-self/io`: `rchar` + `wchar`).
+fn thread_io() -> u64 {
+    let text = std::fs::read_to_string("/proc/thread-self/io").unwrap();
+    text.lines()
+        .filter(|l| l.starts_with("rchar:") || l.starts_with("wchar:"))
+        .map(|l| l.split_whitespace().nth(1).unwrap().parse::<u64>().unwrap())
+        .sum()
+}
+
+/// Server-to-server copies (FXP) between vsftpd on 127.0.0.2 and
+/// pyftpdlib on 127.0.0.3, both ways: the 8 MiB file arrives byte for
+/// byte, vsftpd's log shows PORT or PASV toward the other server, and
+/// this thread's own reads and writes stay far below the file's size (the
+/// data went between the servers). A vsftpd that keeps its data
+/// connections to its client (the defaults: port_promiscuous and
+/// pasv_promiscuous off) refuses either way with Error::Fxp naming the
+/// step; over FTPS, neither server offering SSCN or CPSV, the clear error
+/// comes before anything is sent.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+async fn fxp_copies_between_servers() {
+    use super::fxp;
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("vsftpd.log");
+    let config = format!(
+        "port_promiscuous=YES\npasv_promiscuous=YES\nlog_ftp_protocol=YES\n\
+         xferlog_enable=YES\nxferlog_std_format=NO\nvsftpd_log_file={}\n",
+        log.display()
+    );
+    let vs = Vsftpd::start_config(Tls::Off, "127.0.0.2", false, &config);
+    let py = PyFtpd::start_fxp("127.0.0.3");
+    let data = random_bytes(8 << 20, 61);
+    vs.put("from-vsftpd.bin", &data);
+    std::fs::write(py.root.path().join("from-py.bin"), &data).unwrap();
+    #[bisync]
+    async fn session(host: &str, port: u16, user: &str) -> Ftp {
+        let mut ftp = Ftp::connect(host, port, &Options::default()).await.unwrap();
+        ftp.login(user, PASSWORD, "").await.unwrap();
+        ftp
+    }
+    let mut a = session("127.0.0.2", vs.port, VSFTPD_USER).await;
+    let mut b = session("127.0.0.3", py.port, USER).await;
+    let before = thread_io();
+    let done = fxp(&mut a, "from-vsftpd.bin", &mut b, "copy.bin")
+        .await
+        .unwrap();
+    assert!(
+        done.source.starts_with("226") && done.destination.starts_with("226"),
+        "{done:?}"
+    );
+    assert_eq!(done.size, Some(8 << 20));
+    let done = fxp(&mut b, "from-py.bin", &mut a, "copy.bin")
+        .await
+        .unwrap();
+    assert!(done.destination.starts_with("226"), "{done:?}");
+    let moved = thread_io() - before;
+    assert!(
+        moved < 256 << 10,
+        "{moved} bytes went through this thread for 16 MiB"
+    );
+    assert!(std::fs::read(py.root.path().join("copy.bin")).unwrap() == data);
+    assert!(std::fs::read(vs.path("copy.bin")).unwrap() == data);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("\"PORT 127,0,0,3,"), "{log}");
+    assert!(
+        log.contains("\"PASV\"") || log.contains("\"EPSV\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("OK DOWNLOAD") && log.contains("OK UPLOAD"),
+        "{log}"
+    );
+    // The sessions go on.
+    assert_eq!(a.size("copy.bin").await.unwrap(), Some(8 << 20));
+    // vsftpd's defaults: no data connection to or from another host.
+    let strict = Vsftpd::start_with(Tls::Off, "127.0.0.2");
+    strict.put("s.bin", &data[..1000]);
+    let mut s = session("127.0.0.2", strict.port, VSFTPD_USER).await;
+    let e = fxp(&mut s, "s.bin", &mut b, "nope.bin").await.unwrap_err();
+    assert!(
+        matches!(e, Error::Fxp { .. }) && e.code() == Some(500),
+        "{e}"
+    );
+    assert!(e.to_string().contains("port_promiscuous"), "{e}");
+    let e = fxp(&mut b, "from-py.bin", &mut s, "nope.bin")
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(e, Error::Fxp { .. }) && e.code() == Some(425),
+        "{e}"
+    );
+    assert!(e.to_string().contains("pasv_promiscuous"), "{e}");
+    assert!(
+        !strict.path("nope.bin").exists()
+            || std::fs::read(strict.path("nope.bin")).unwrap().is_empty()
+    );
+    // Both usable after the refusals.
+    assert_eq!(s.size("s.bin").await.unwrap(), Some(1000));
+    assert!(b.pwd().await.is_ok());
+    // FTPS with PROT P, and no SSCN or CPSV on either side.
+    let tls = Vsftpd::start_with(Tls::Explicit, "127.0.0.1");
+    let options = Options::default()
+        .security(ftp_std::Security::Explicit)
+        .verify(ftp_std::Verify::CaFile(tls.ca.clone().unwrap()));
+    let mut t = Ftp::connect("127.0.0.1", tls.port, &options).await.unwrap();
+    t.login(VSFTPD_USER, PASSWORD, "").await.unwrap();
+    t.prot_p().await.unwrap();
+    let e = fxp(&mut t, "x.bin", &mut b, "y.bin").await.unwrap_err();
+    assert!(e.to_string().contains("SSCN"), "{e}");
+    assert!(t.pwd().await.is_ok());
+}
