@@ -749,6 +749,15 @@ pub fn build(runner: Rc<RefCell<Runner>>, limits: Limits) -> Engine {
         );
     }
 
+    // The server probe.
+    reg!(engine, r, "probe", |s| s.probe(None, None).await);
+    reg!(engine, r, "probe", |s, url: &str| s
+        .probe(Some(url), None)
+        .await);
+    reg!(engine, r, "probe", |s, url: &str, most: INT| s
+        .probe(Some(url), Some(most))
+        .await);
+
     // Server-to-server copies: fxp(from, path, to, path), and with the
     // script's first session (or a session object) as the source.
     reg!(

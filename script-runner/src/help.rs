@@ -43,6 +43,10 @@ pub const FUNCTIONS: &[(&str, &str)] = &[
     ("exists", "exists(path): true for a file or a directory"),
     ("nlst", "nlst([path]): the names"),
     (
+        "probe",
+        "probe([url[, connections]]): what the server supports and needs, as a map",
+    ),
+    (
         "fxp",
         "fxp(from, path, to, path) or from.fxp(path, to, path): copy between two servers, the data never here",
     ),

@@ -13,6 +13,7 @@ pub mod errors;
 mod files;
 mod help;
 mod logger;
+mod probe;
 #[cfg(not(target_os = "wasi"))]
 mod repl;
 pub mod runner;
@@ -87,6 +88,15 @@ pub struct Cli {
     /// login).
     #[arg(long, conflicts_with = "vhost")]
     pub no_host: bool,
+    /// Probe the server of URL (ftp://[user[:password]@]host[:port]/, or
+    /// ftps://) and print what it supports and needs, one line each, then
+    /// the options to use with it; no script runs.
+    #[arg(long, value_name = "URL", conflicts_with_all = ["eval", "interactive", "url"])]
+    pub probe: Option<String>,
+    /// How many sessions at once --probe (and probe()) tries at most, to
+    /// find the server's limit.
+    #[arg(long, value_name = "N", default_value_t = 8, value_parser = clap::value_parser!(u32).range(1..=64))]
+    pub probe_connections: u32,
     /// Single transfers (retr, stor) that fail for a passing reason (a
     /// lost connection, a 421, a 426, a timeout) are tried again up to N
     /// times on a new connection, continuing from what arrived (REST,
@@ -266,9 +276,33 @@ fn credentials(cli: &Cli, url: Option<&Url>) -> Result<Credentials, String> {
     Ok(creds)
 }
 
+/// `--probe URL`: the findings, one line each; exit 1 when the server
+/// cannot be reached or logged in to.
+fn probe_and_print(target: &str, options: &Options, most: usize) -> ExitCode {
+    let url = match Url::parse(target) {
+        Ok(u) => u,
+        Err(e) => return fail(e, 2),
+    };
+    match side::wait(side::probe(&url, options, most)) {
+        Ok(found) => {
+            for line in probe::describe(&found) {
+                println!("{line}");
+            }
+            ExitCode::SUCCESS
+        }
+        Err(e) => fail(format!("{}:{}: {e}", url.host, url.port), 1),
+    }
+}
+
 /// Runs the runner with a parsed command line; returns the exit status
 /// (0 done, 1 the script failed, 2 bad usage).
 pub fn run(cli: Cli) -> ExitCode {
+    if let Some(target) = &cli.probe {
+        return match options(&cli) {
+            Ok(options) => probe_and_print(target, &options, cli.probe_connections as usize),
+            Err(e) => fail(e, 2),
+        };
+    }
     let interactive = cli.interactive
         || (cli.eval.is_none() && cli.rest.is_empty() && std::io::stdin().is_terminal());
     let (source, args) = match &cli.eval {

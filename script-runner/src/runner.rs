@@ -620,6 +620,41 @@ impl Runner {
         }
     }
 
+    /// `probe([url[, connections]])`: what the server of `url`, else of
+    /// the session in use, supports and needs (see [`crate::probe`]).
+    pub async fn probe(&mut self, url: Option<&str>, most: Option<INT>) -> Rr<Map> {
+        let most = match most {
+            None => 8,
+            Some(n) => usize::try_from(n)
+                .ok()
+                .filter(|n| (1..=64).contains(n))
+                .ok_or_else(|| usage("connections must be a number from 1 to 64"))?,
+        };
+        let (url, options) = match url {
+            Some(text) => (Url::parse(text).map_err(ftp_error)?, self.options.clone()),
+            None => {
+                let (Some((port, options)), Some((user, pass, _))) =
+                    (self.made_with.clone(), self.logged_in_as.clone())
+                else {
+                    return Err(usage(
+                        "probe() probes the session's server: connect and login first, or give a URL",
+                    ));
+                };
+                let mut url =
+                    Url::parse(&format!("ftp://{}/", bracketed(&self.host))).map_err(ftp_error)?;
+                url.port = port;
+                url.user = Some(user);
+                url.password = Some(pass);
+                if options.security == Security::Implicit {
+                    url.scheme = ftp_std::Scheme::Ftps;
+                }
+                (url, options)
+            }
+        };
+        let found = side::probe(&url, &options, most).await.map_err(ftp_error)?;
+        Ok(crate::probe::to_map(&found))
+    }
+
     /// `fxp(from_path, to_session, to_path)`: a server-to-server copy from
     /// this session's server to `to`'s (the data never comes here).
     pub async fn fxp(&mut self, from_path: &str, to: &mut Runner, to_path: &str) -> Rr<Map> {
@@ -1186,4 +1221,13 @@ pub fn now_utc() -> String {
     ftp_std::Timestamp::from_unix_seconds(secs)
         .map(|t| t.to_string())
         .unwrap_or_default()
+}
+
+/// A host for a URL: an IPv6 address in brackets.
+fn bracketed(host: &str) -> String {
+    if host.contains(':') && !host.starts_with('[') {
+        format!("[{host}]")
+    } else {
+        host.to_string()
+    }
 }

@@ -13,14 +13,14 @@ use std::io::{self, Read};
 pub(crate) use ftp_core_macros::blocking as bisync;
 #[cfg(not(target_os = "wasi"))]
 pub(crate) use ftp_std::{
-    Ftp, download_segmented, fetch_retrying, fxp, mirror, mirror_up, put_retrying,
+    Ftp, download_segmented, fetch_retrying, fxp, mirror, mirror_up, probe, put_retrying,
 };
 
 #[cfg(target_os = "wasi")]
 pub(crate) use ftp_core_macros::asynch as bisync;
 #[cfg(target_os = "wasi")]
 pub(crate) use ftp_std::tokio::{
-    Ftp, download_segmented, fetch_retrying, fxp, mirror, mirror_up, put_retrying,
+    Ftp, download_segmented, fetch_retrying, fxp, mirror, mirror_up, probe, put_retrying,
 };
 
 /// A call's result, natively (the blocking side returns it at once).

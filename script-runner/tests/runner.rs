@@ -2853,3 +2853,88 @@ fn fxp_between_session_objects() {
     assert!(std::fs::read(vs2.path("two.bin")).unwrap() == data);
     assert!(std::fs::read(py.root.path().join("three.bin")).unwrap() == data);
 }
+
+/// `--probe URL` and `probe()`: vsftpd with `max_per_ip=2` (two sessions,
+/// no MLSD, no FTPS, the options to use), implicit FTPS on vsftpd
+/// (`ftps://`), and pyftpdlib from a script (the map's keys, a finding
+/// not tried is `()`); an unreachable server is exit 1.
+#[test]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+fn probe_prints_and_returns_the_findings() {
+    let cwd = tempfile::tempdir().unwrap();
+    let vs = Vsftpd::start_config(Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
+    vs.put("f.txt", b"x");
+    let url = format!("ftp://{VSFTPD_USER}:{PASSWORD}@127.0.0.1:{}/", vs.port);
+    let o = run(cwd.path(), &["--probe", &url], &[]);
+    assert_ok(&o);
+    let text = out(&o);
+    for line in [
+        "EPSV: yes",
+        "PASV: yes (its address takes connections)",
+        "active mode (PORT/EPRT): yes",
+        "MLSD/MLST: no",
+        "SIZE: yes, MDTM: yes, MFMT: no, REST STREAM: yes",
+        "checksums: none",
+        "listings over STAT: yes",
+        "FTPS: explicit (AUTH TLS) no, implicit no",
+        "connections at once: 2",
+        "time zone of LIST times: UTC+00:00",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line:?} in\n{text}");
+    }
+    assert!(
+        text.contains("options to use: mirror(.., #{parallel: 2})"),
+        "{text}"
+    );
+    let implicit = Vsftpd::start_with(Tls::Implicit, "127.0.0.1");
+    let ca = implicit.ca.clone().unwrap();
+    let url = format!(
+        "ftps://{VSFTPD_USER}:{PASSWORD}@127.0.0.1:{}/",
+        implicit.port
+    );
+    let o = run(
+        cwd.path(),
+        &[
+            "--cacert",
+            ca.to_str().unwrap(),
+            "--probe-connections",
+            "2",
+            "--probe",
+            &url,
+        ],
+        &[],
+    );
+    assert_ok(&o);
+    let text = out(&o);
+    assert!(
+        text.contains("FTPS: explicit (AUTH TLS) not tried, implicit yes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("data connections must resume the TLS session: yes"),
+        "{text}"
+    );
+    assert!(
+        text.contains("connections at once: 2 or more (the most tried)"),
+        "{text}"
+    );
+    let py = PyFtpd::start("127.0.0.1");
+    std::fs::write(py.path("f.txt"), b"x").unwrap();
+    let code = format!(
+        "connect(\"127.0.0.1\", ARGS[0].parse_int()); login(\"{USER}\", \"{PASSWORD}\");
+        let p = probe();
+        if p.mlsd != true || p.mfmt != true || p.tls.explicit != false || p.tls.versions != () {{ throw p; }}
+        if p.max_connections != 8 || p.zone_offset_minutes != 0 || p.features.len() < 5 {{ throw p; }}
+        let q = probe(`ftp://{USER}:{PASSWORD}@127.0.0.1:${{ARGS[0]}}/`, 3);
+        if q.max_connections != 3 || q.stat_list != true {{ throw q; }}
+        print(\"ok\");"
+    );
+    let o = run(cwd.path(), &["-e", &code, &py.port.to_string()], &[]);
+    assert_ok(&o);
+    assert_eq!(out(&o), "ok\n");
+    let o = run(cwd.path(), &["--probe", "ftp://127.0.0.1:1/"], &[]);
+    assert_eq!(o.status.code(), Some(1), "{}", err(&o));
+}

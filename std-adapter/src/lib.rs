@@ -97,6 +97,9 @@ macro_rules! written_once {
         #[path = "bulk/pool.rs"]
         pub(crate) mod pool;
         #[allow(clippy::duplicate_mod)]
+        #[path = "bulk/probe.rs"]
+        pub(crate) mod probe;
+        #[allow(clippy::duplicate_mod)]
         #[path = "bulk/retry.rs"]
         pub(crate) mod retry;
         #[allow(clippy::duplicate_mod)]
@@ -121,9 +124,10 @@ pub use blocking::Connect;
 pub use blocking::client::{Ftp, FxpDone, fxp};
 pub use blocking::mirror::{mirror, mirror_up};
 pub use blocking::pool::Pool;
+pub use blocking::probe::probe;
 pub use blocking::retry::{fetch_retrying, put_retrying};
 pub use blocking::segments::download_segmented;
-pub use bulk::{Retries, UrlConnect};
+pub use bulk::{Probe, Retries, TlsProbe, UrlConnect};
 
 /// What the blocking session's transfers take from the caller: a writer
 /// for a download, a reader for an upload (every `std::io::Write` and

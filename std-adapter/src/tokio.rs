@@ -121,6 +121,7 @@ pub use pool::Pool;
 pub mod io {
     pub use crate::runtime::tokio::{Sink, Source};
 }
+pub use probe::probe;
 pub use retry::{fetch_retrying, put_retrying};
 pub use segments::download_segmented;
 

@@ -40,7 +40,7 @@ fn layer_of_sibling(name: &str) -> Option<usize> {
         "client" | "transfer" => 3,
         // The helpers of `files/helpers.rs`, compiled as `files`.
         "files" => 4,
-        "mirror" | "segments" | "seat" | "pool" | "retry" => 5,
+        "mirror" | "segments" | "seat" | "pool" | "retry" | "probe" => 5,
         // Each runtime's way to open a bulk job's sessions.
         "Connect" => 5,
         _ => return None,

@@ -167,7 +167,7 @@ fn checksum(data: &[u8]) -> u64 {
 mod blocking {
     pub(crate) use ftp_core_macros::blocking as bisync;
     pub(crate) use ftp_core_macros::blocking_test as twin_test;
-    pub(crate) use ftp_std::{Ftp, fxp};
+    pub(crate) use ftp_std::{Ftp, fxp, probe};
     pub(crate) use ftp_tests::twin::blocking::{open_file, read_exact, read_to_end, run};
 
     #[allow(clippy::duplicate_mod)]
@@ -180,7 +180,7 @@ mod blocking {
 mod tokio_session {
     pub(crate) use ftp_core_macros::asynch as bisync;
     pub(crate) use ftp_core_macros::asynch_test as twin_test;
-    pub(crate) use ftp_std::tokio::{Ftp, fxp};
+    pub(crate) use ftp_std::tokio::{Ftp, fxp, probe};
     pub(crate) use ftp_tests::twin::tokio::{open_file, read_exact, read_to_end, run};
 
     #[allow(clippy::duplicate_mod)]

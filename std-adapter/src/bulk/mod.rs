@@ -6,6 +6,67 @@ pub(crate) mod mirror;
 
 use std::time::Duration;
 
+/// What [`crate::probe`] found out about a server, by asking and trying.
+/// `None` is a finding that could not be tried (no file to ask MDTM of,
+/// no TLS to try versions with).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Probe {
+    /// FEAT's lines, after login.
+    pub features: Vec<String>,
+    /// EPSV answered 229.
+    pub epsv: Option<bool>,
+    /// PASV answered 227.
+    pub pasv: Option<bool>,
+    /// The address in PASV's 227 took a connection (a server behind NAT
+    /// may give a private one; ftp-std connects to the control address
+    /// anyway).
+    pub pasv_address_usable: Option<bool>,
+    /// A listing in active mode (PORT or EPRT) worked.
+    pub active: Option<bool>,
+    /// MLSD listed (FEAT's MLST, then a listing).
+    pub mlsd: Option<bool>,
+    /// FEAT lists UTF8.
+    pub utf8: Option<bool>,
+    /// FEAT lists SIZE.
+    pub size: Option<bool>,
+    /// FEAT lists MDTM.
+    pub mdtm: Option<bool>,
+    /// FEAT lists MFMT.
+    pub mfmt: Option<bool>,
+    /// FEAT lists REST STREAM.
+    pub rest_stream: Option<bool>,
+    /// The checksum algorithms the server computes (HASH's list and the
+    /// X commands): `SHA-256`, `SHA-1`, `MD5`, `CRC32`, `SHA-512`.
+    pub checksums: Vec<String>,
+    /// `STAT path` lists a directory over the control connection.
+    pub stat_list: Option<bool>,
+    /// What FTPS the server does.
+    pub tls: TlsProbe,
+    /// The most sessions it took at once (up to the most tried).
+    pub max_connections: Option<usize>,
+    /// Whether [`Probe::max_connections`] is the most that was tried.
+    pub max_connections_tried: usize,
+    /// The time zone of its LIST times, minutes east of UTC (a file's
+    /// LIST time against its MDTM).
+    pub zone_offset_minutes: Option<i64>,
+}
+
+/// The FTPS findings of a [`Probe`].
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct TlsProbe {
+    /// AUTH TLS on this port.
+    pub explicit: Option<bool>,
+    /// TLS from the first byte on this port (`ftps://`).
+    pub implicit: Option<bool>,
+    /// The TLS versions a session worked with (`"1.2"`, `"1.3"`).
+    pub versions: Option<Vec<String>>,
+    /// A data connection that does not resume the control connection's
+    /// TLS session is refused (vsftpd's `require_ssl_reuse`).
+    pub reuse_required: Option<bool>,
+}
+
 /// How single transfers are tried again ([`crate::fetch_retrying`],
 /// [`crate::put_retrying`], curl's `--retry`): up to `attempts` times
 /// after the first, for failures that may pass (a lost connection, a 421,

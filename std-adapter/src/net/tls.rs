@@ -90,6 +90,18 @@ impl TlsContext {
         })
     }
 
+    /// The same settings without session resumption: each connection a
+    /// full handshake (what a server that requires resumption refuses).
+    pub(crate) fn without_resumption(&self) -> Self {
+        let mut config = (*self.config).clone();
+        config.resumption = rustls::client::Resumption::disabled();
+        TlsContext {
+            config: Arc::new(config),
+            name: self.name.clone(),
+            host: self.host.clone(),
+        }
+    }
+
     /// A new client connection to the server (resuming a stored session
     /// when there is one).
     pub(crate) fn connection(&self) -> io::Result<ClientConnection> {

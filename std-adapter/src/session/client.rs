@@ -405,6 +405,15 @@ impl Ftp {
         Ok(reply)
     }
 
+    /// Data connections with (`true`) or without resuming the control
+    /// connection's TLS session, for a probe of what the server requires.
+    pub(crate) fn resume_data_tls(&mut self, resume: bool) -> Result<(), Error> {
+        let tls = self.tls_context()?;
+        let tls = if resume { tls } else { tls.without_resumption() };
+        self.session.data_connector_mut().set_tls(Some(tls));
+        Ok(())
+    }
+
     fn tls_context(&mut self) -> Result<TlsContext, Error> {
         if let Some(tls) = &self.tls {
             return Ok(tls.clone());

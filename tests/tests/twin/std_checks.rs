@@ -1230,3 +1230,113 @@ async fn fxp_copies_between_servers() {
     assert!(e.to_string().contains("SSCN"), "{e}");
     assert!(t.pwd().await.is_ok());
 }
+
+/// The server probe against vsftpd (clear text; explicit FTPS with
+/// `require_ssl_reuse` on and off; `max_per_ip=2`), ProFTPD, Pure-FTPd and
+/// pyftpdlib: each finding as the server's configuration says.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, proftpd, pure-ftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+async fn probe_finds_what_each_server_does() {
+    use super::probe;
+    let url = |port: u16, user: &str, path: &str| {
+        ftp_std::Url::parse(&format!("ftp://{user}:{PASSWORD}@127.0.0.1:{port}/{path}")).unwrap()
+    };
+    let quick = Options::default().timeout(Duration::from_secs(10));
+    // vsftpd in clear text: no MLSD, no checksums, no TLS, no limit.
+    let vs = Vsftpd::start();
+    vs.put("f.txt", b"probe");
+    let p = probe(&url(vs.port, VSFTPD_USER, ""), &quick, 8)
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.epsv, p.pasv, p.pasv_address_usable, p.active),
+        (Some(true), Some(true), Some(true), Some(true)),
+        "{p:?}"
+    );
+    assert_eq!(
+        (p.mlsd, p.size, p.mdtm, p.mfmt, p.rest_stream),
+        (Some(false), Some(true), Some(true), Some(false), Some(true)),
+        "{p:?}"
+    );
+    assert!(p.checksums.is_empty(), "{p:?}");
+    assert_eq!(p.stat_list, Some(true));
+    assert_eq!(
+        (p.tls.explicit, p.tls.implicit, p.tls.versions.clone()),
+        (Some(false), Some(false), None)
+    );
+    assert_eq!(p.max_connections, Some(8));
+    assert_eq!(p.zone_offset_minutes, Some(0));
+    assert!(p.features.iter().any(|f| f == "EPSV"), "{p:?}");
+    // Explicit FTPS, sessions resumed on data connections or not.
+    for reuse in [true, false] {
+        let extra = if reuse { "" } else { "require_ssl_reuse=NO\n" };
+        let tls = Vsftpd::start_config(Tls::Explicit, "127.0.0.1", false, extra);
+        let options = quick
+            .clone()
+            .verify(ftp_std::Verify::CaFile(tls.ca.clone().unwrap()));
+        let p = probe(&url(tls.port, VSFTPD_USER, ""), &options, 3)
+            .await
+            .unwrap();
+        assert_eq!(p.tls.explicit, Some(true), "{p:?}");
+        assert_eq!(p.tls.reuse_required, Some(reuse), "{p:?}");
+        let versions = p.tls.versions.clone().unwrap();
+        assert!(
+            versions.contains(&"1.2".to_string()) && versions.contains(&"1.3".to_string()),
+            "{p:?}"
+        );
+        assert_eq!(p.max_connections, Some(3));
+    }
+    // A limit of two sessions from one address.
+    let capped = Vsftpd::start_config(Tls::Off, "127.0.0.1", false, "max_per_ip=2\n");
+    let p = probe(&url(capped.port, VSFTPD_USER, ""), &quick, 8)
+        .await
+        .unwrap();
+    assert_eq!((p.max_connections, p.max_connections_tried), (Some(2), 8));
+    // ProFTPD: MLSD, MFMT, mod_digest's checksums.
+    let pro = ftp_tests::ProFtpd::start();
+    std::fs::write(pro.root.path().join("f.txt"), b"probe").unwrap();
+    let path = format!(
+        "%2F{}",
+        pro.root
+            .path()
+            .display()
+            .to_string()
+            .trim_start_matches('/')
+    );
+    let p = probe(&url(pro.port, VSFTPD_USER, &path), &quick, 4)
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.mlsd, p.mfmt, p.stat_list),
+        (Some(true), Some(true), Some(true)),
+        "{p:?}"
+    );
+    for sum in ["SHA-256", "SHA-1", "MD5", "CRC32"] {
+        assert!(p.checksums.iter().any(|c| c == sum), "{sum}: {p:?}");
+    }
+    assert_eq!(p.tls.explicit, Some(false));
+    // Pure-FTPd and pyftpdlib.
+    let pure = ftp_tests::PureFtpd::start();
+    let p = probe(&url(pure.port, VSFTPD_USER, ""), &quick, 4)
+        .await
+        .unwrap();
+    assert_eq!(
+        (p.epsv, p.active, p.mlsd, p.stat_list),
+        (Some(true), Some(true), Some(true), Some(true)),
+        "{p:?}"
+    );
+    assert_eq!(p.tls.explicit, Some(false));
+    let py = PyFtpd::start("127.0.0.1");
+    std::fs::write(py.root.path().join("f.txt"), b"probe").unwrap();
+    let p = probe(&url(py.port, USER, ""), &quick, 4).await.unwrap();
+    assert_eq!(
+        (p.mlsd, p.mfmt, p.utf8, p.stat_list),
+        (Some(true), Some(true), Some(true), Some(true)),
+        "{p:?}"
+    );
+    assert_eq!(p.zone_offset_minutes, Some(0));
+    assert_eq!((p.tls.explicit, p.max_connections), (Some(false), Some(4)));
+}
