@@ -78,14 +78,15 @@ async fn retrying<C: Connect>(
             Some(ftp) if ftp.is_open() => ftp,
             _ => {
                 let mut fresh = connect.connect().await?;
-                if let Some(dir) = &home {
+                if let Some(dir) = home.as_ref().filter(|d| !d.is_empty()) {
                     fresh.cwd(dir).await?;
                 }
                 session.insert(fresh)
             }
         };
         if home.is_none() {
-            home = Some(ftp.pwd().await?);
+            // (A server without PWD: new sessions stay where they log in.)
+            home = Some(ftp.pwd().await.unwrap_or_default());
         }
         // After the first attempt: from what arrived.
         let again = attempt > 0;

@@ -1151,13 +1151,6 @@ pub async fn fxp(
     to: &mut Ftp,
     to_path: &str,
 ) -> Result<FxpDone, Error> {
-    let refused = |what: &str| {
-        let what = what.to_string();
-        move |cause: Error| Error::Fxp {
-            what,
-            cause: Box::new(cause),
-        }
-    };
     let protected = from.data_is_tls() || to.data_is_tls();
     let (mut sscn, mut cpsv) = (false, false);
     if protected {
@@ -1184,33 +1177,51 @@ pub async fn fxp(
     // A missing file is said before either server waits for the other.
     let expected = match from.size(from_path).await {
         Err(e @ Error::Permanent(_)) if e.code() == Some(550) => {
-            return Err(refused("the source has no such file")(e));
+            return Err(fxp_refused("the source has no such file")(e));
         }
         other => crate::session::refused_is_none(other)?,
     };
     if sscn {
         from.voidcmd("SSCN ON")
             .await
-            .map_err(refused("the source refused SSCN ON"))?;
+            .map_err(fxp_refused("the source refused SSCN ON"))?;
     }
+    let copied = fxp_copy(from, from_path, to, to_path, cpsv, expected).await;
+    if sscn {
+        // The source's later data connections are its own again.
+        let _ = from.voidcmd("SSCN OFF").await;
+    }
+    copied
+}
+
+/// [`fxp`] from the passive request on: the copy itself.
+#[bisync]
+async fn fxp_copy(
+    from: &mut Ftp,
+    from_path: &str,
+    to: &mut Ftp,
+    to_path: &str,
+    cpsv: bool,
+    expected: Option<u64>,
+) -> Result<FxpDone, Error> {
     let addr = if cpsv {
         let reply = to
             .sendcmd("CPSV")
             .await
-            .map_err(refused("the destination refused CPSV"))?;
+            .map_err(fxp_refused("the destination refused CPSV"))?;
         let v4 = ftp_core::pasv::parse_227(reply.text().as_bytes())?;
         // As makepasv does: the host this client reaches, the server's port.
         SocketAddr::new(to.peer_addr().ip(), v4.port())
     } else {
         to.makepasv()
             .await
-            .map_err(refused("the destination gave no passive address"))?
+            .map_err(fxp_refused("the destination gave no passive address"))?
     };
     let port = match addr {
         SocketAddr::V4(v4) => format!("PORT {}", ftp_core::pasv::port_argument(v4)),
         SocketAddr::V6(_) => format!("EPRT {}", ftp_core::pasv::eprt_argument(addr)),
     };
-    from.voidcmd(&port).await.map_err(refused(
+    from.voidcmd(&port).await.map_err(fxp_refused(
         "the source refused to connect to the destination's address \
          (a server that sends only to its client: vsftpd's port_promiscuous)",
     ))?;
@@ -1234,19 +1245,19 @@ pub async fn fxp(
             if stored.is_ok() {
                 let _ = to.abort().await;
             }
-            return Err(refused("the source refused RETR")(e));
+            return Err(fxp_refused("the source refused RETR")(e));
         }
         (Ok(_), Err(e)) => {
             let _ = from.abort().await;
-            return Err(refused(what(&e, "the destination refused STOR"))(e));
+            return Err(fxp_refused(what(&e, "the destination refused STOR"))(e));
         }
     }
     // Both final replies, whatever the first says.
     let source = from.voidresp().await;
     let destination = to.voidresp().await;
     let destination = destination
-        .map_err(|e| refused(what(&e, "the destination's transfer failed"))(e))?;
-    let source = source.map_err(refused("the source's transfer failed"))?;
+        .map_err(|e| fxp_refused(what(&e, "the destination's transfer failed"))(e))?;
+    let source = source.map_err(fxp_refused("the source's transfer failed"))?;
     let size = crate::session::refused_is_none(to.size(to_path).await)?;
     if let (Some(expected), Some(received)) = (expected, size)
         && expected != received
@@ -1258,6 +1269,15 @@ pub async fn fxp(
         destination,
         size,
     })
+}
+
+/// A step of an FXP copy that a server refused: what, and its error.
+fn fxp_refused(what: &str) -> impl FnOnce(Error) -> Error {
+    let what = what.to_string();
+    move |cause| Error::Fxp {
+        what,
+        cause: Box::new(cause),
+    }
 }
 
 /// Sends a transfer command on a session without a data connection of its
