@@ -15,7 +15,7 @@ UTF-8 with replacement, which no client could give back.
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
                [--no-listing-data] [--vhost NAME=REL] [--list-lines FILE]
-               [--fxp]
+               [--fxp] [--short-stat]
 """
 import argparse
 import os
@@ -64,6 +64,11 @@ def main():
         "--fxp",
         action="store_true",
         help="data connections to and from other hosts than the client (FXP)",
+    )
+    p.add_argument(
+        "--short-stat",
+        action="store_true",
+        help="STAT path lists names alone, as a short ls, unless asked for -l",
     )
     args = p.parse_args()
 
@@ -155,6 +160,26 @@ def main():
             return path
 
         Handler.ftp_LIST = ftp_LIST
+
+    if args.short_stat:
+        plain_stat = Handler.ftp_STAT
+
+        def ftp_STAT(self, path):
+            # pyftpdlib hands the argument over as a file system path,
+            # joined to the current directory: "-l /d" comes as "/-l /d".
+            line = self.fs.fs2ftp(path)
+            option = self.fs.cwd.rstrip("/") + "/-l "
+            if not line.startswith(option):
+                if not self.fs.isdir(path):
+                    return plain_stat(self, path)
+                names = sorted(self.run_as_current_user(self.fs.listdir, path))
+                self.push(f'213-Status of "{line}":\r\n')
+                self.push("".join(f"{n}\r\n" for n in names))
+                self.respond("213 End of status.")
+                return path
+            return plain_stat(self, self.fs.ftp2fs(line[len(option):]))
+
+        Handler.ftp_STAT = ftp_STAT
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

@@ -80,6 +80,12 @@ impl PyFtpd {
         Self::start_args(host, None, &["--fxp"])
     }
 
+    /// Like [`PyFtpd::start`], a server whose `STAT dir` gives the names
+    /// alone (a short `ls`) and `STAT -l dir` the long lines.
+    pub fn start_short_stat(host: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--short-stat"])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

@@ -1340,3 +1340,30 @@ async fn probe_finds_what_each_server_does() {
     assert_eq!(p.zone_offset_minutes, Some(0));
     assert_eq!((p.tls.explicit, p.max_connections), (Some(false), Some(4)));
 }
+
+/// A server whose `STAT dir` gives names alone (a short `ls`): the STAT
+/// listing asks again with `-l` and gives the long lines, equal to LIST's.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs pyftpdlib (the README's test command runs it)"
+)]
+async fn a_short_stat_is_asked_again_with_l() {
+    use ftp_std::{ListVia, Listing};
+    let py = PyFtpd::start_short_stat("127.0.0.1");
+    std::fs::create_dir_all(py.root.path().join("d/sub")).unwrap();
+    std::fs::write(py.root.path().join("d/a.txt"), b"abc").unwrap();
+    let mut ftp = Ftp::connect("127.0.0.1", py.port, &Options::default())
+        .await
+        .unwrap();
+    ftp.login(USER, PASSWORD, "").await.unwrap();
+    // The server as the test means it: names alone.
+    let short = ftp.stat(Some("/d")).await.unwrap();
+    assert!(short.iter().any(|l| l == "a.txt"), "{short:?}");
+    let stat = ftp
+        .dir_with(Some("/d"), Listing::default().via(ListVia::Stat))
+        .await
+        .unwrap();
+    assert_eq!(stat, ftp.dir(Some("/d")).await.unwrap());
+    assert_eq!(stat.len(), 2, "{stat:?}");
+}
