@@ -15,7 +15,7 @@ UTF-8 with replacement, which no client could give back.
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
                [--no-listing-data] [--vhost NAME=REL] [--list-lines FILE]
-               [--fxp] [--short-stat]
+               [--fxp] [--short-stat] [--tz POSIX_TZ]
 """
 import argparse
 import os
@@ -69,6 +69,12 @@ def main():
         "--short-stat",
         action="store_true",
         help="STAT path lists names alone, as a short ls, unless asked for -l",
+    )
+    p.add_argument(
+        "--tz",
+        metavar="POSIX_TZ",
+        help="LIST times in this time zone (POSIX TZ, such as XXX-2 for two hours"
+        " east of UTC) instead of UTC; MDTM stays UTC",
     )
     args = p.parse_args()
 
@@ -180,6 +186,25 @@ def main():
             return plain_stat(self, self.fs.ftp2fs(line[len(option):]))
 
         Handler.ftp_STAT = ftp_STAT
+
+    if args.tz:
+        import time
+
+        os.environ["TZ"] = args.tz
+        time.tzset()
+        # LIST in local time, MDTM in UTC (RFC 3659), as ProFTPD does;
+        # pyftpdlib's use_gmt_times would turn both.
+        Handler.use_gmt_times = False
+        plain_mdtm = Handler.ftp_MDTM
+
+        def ftp_MDTM(self, path):
+            self.use_gmt_times = True
+            try:
+                return plain_mdtm(self, path)
+            finally:
+                self.use_gmt_times = False
+
+        Handler.ftp_MDTM = ftp_MDTM
 
     logging.basicConfig(level=logging.WARNING, stream=sys.stderr)
     server = FTPServer((args.host, 0), Handler)

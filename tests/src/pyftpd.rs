@@ -86,6 +86,13 @@ impl PyFtpd {
         Self::start_args(host, None, &["--short-stat"])
     }
 
+    /// Like [`PyFtpd::start`], a server whose LIST times are in the time
+    /// zone `tz` (POSIX: `XXX-2` is two hours east of UTC), not UTC, while
+    /// MDTM stays UTC (as ProFTPD's).
+    pub fn start_zone(host: &str, tz: &str) -> PyFtpd {
+        Self::start_args(host, None, &["--tz", tz])
+    }
+
     fn start_args(host: &str, certs: Option<Certs>, extra: &[&str]) -> PyFtpd {
         let root = tempfile::tempdir().expect("temporary directory");
         let mut cmd = Command::new("python3");

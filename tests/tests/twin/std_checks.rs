@@ -1339,6 +1339,11 @@ async fn probe_finds_what_each_server_does() {
     );
     assert_eq!(p.zone_offset_minutes, Some(0));
     assert_eq!((p.tls.explicit, p.max_connections), (Some(false), Some(4)));
+    // LIST times two and a half hours east of UTC.
+    let east = PyFtpd::start_zone("127.0.0.1", "XXX-2:30");
+    std::fs::write(east.root.path().join("f.txt"), b"probe").unwrap();
+    let p = probe(&url(east.port, USER, ""), &quick, 2).await.unwrap();
+    assert_eq!(p.zone_offset_minutes, Some(150), "{p:?}");
 }
 
 /// A server whose `STAT dir` gives names alone (a short `ls`): the STAT
