@@ -69,7 +69,7 @@ printf '  session (Ftp<MaybeTls<_>, TlsData<_>>): %d bytes of RAM\n' "$(section 
 cd ../futures
 cargo run -q --release
 wasmtime=$(python3 -c 'import os, wasmtime_cli; print(os.path.dirname(wasmtime_cli.__file__))' 2>/dev/null)/wasmtime || true
-if [ -x "$wasmtime" ] && rustup target list --installed | grep -q wasm32-wasip2; then
+if [ -x "$wasmtime" ] && rustup target list --installed | grep wasm32-wasip2 >/dev/null; then
     cargo build -q --release --target wasm32-wasip2
     "$wasmtime" run target/wasm32-wasip2/release/ftp-futures.wasm
 else

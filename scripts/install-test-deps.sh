@@ -62,6 +62,10 @@ if ! command -v danted >/dev/null || ! command -v tinyproxy >/dev/null; then
 fi
 command -v danted >/dev/null || die "danted (dante-server) is not installed"
 command -v tinyproxy >/dev/null || die "tinyproxy is not installed"
+# missing_libs BINARY: ldd's "not found" lines for BINARY, none when it
+# has all its libraries. (Not `ldd | grep -q`: under pipefail grep's early
+# exit can kill ldd with SIGPIPE and turn a match into a failure.)
+missing_libs() { ldd "$1" 2>&1 | grep 'not found' || true; }
 # unpack_deb PACKAGE DIR: a Debian package's files under DIR, not
 # installed (for servers whose packages conflict with vsftpd's).
 unpack_deb() {
@@ -90,20 +94,22 @@ pure=/opt/ftp-rs-tests/pure-ftpd
 # libraries from apt.
 pro=/opt/ftp-rs-tests/proftpd
 [ -x "$pro/usr/sbin/proftpd" ] || unpack_deb proftpd-core "$pro"
-if ldd "$pro/usr/sbin/proftpd" | grep -q "not found"; then
+if [ -n "$(missing_libs "$pro/usr/sbin/proftpd")" ]; then
     apt_install libhiredis0.14 libmemcached11 libmemcachedutil2 libpcre2-posix3
 fi
-ldd "$pro/usr/sbin/proftpd" | grep -q "not found" && die "proftpd lacks libraries: $(ldd "$pro/usr/sbin/proftpd" | grep 'not found')"
+missing=$(missing_libs "$pro/usr/sbin/proftpd")
+[ -z "$missing" ] || die "proftpd lacks libraries: $missing"
 [ -f "$pro/usr/lib/proftpd/mod_digest.so" ] || die "proftpd's mod_digest is missing"
 # GNU inetutils' ftpd, the same way (its package conflicts with vsftpd's
 # too); the tests run it per connection through an inetd-style listener
 # of their own.
 inet=/opt/ftp-rs-tests/inetutils-ftpd
 [ -x "$inet/usr/sbin/ftpd" ] || unpack_deb inetutils-ftpd "$inet"
-if ldd "$inet/usr/sbin/ftpd" | grep -q "not found"; then
+if [ -n "$(missing_libs "$inet/usr/sbin/ftpd")" ]; then
     apt_install libwrap0
 fi
-ldd "$inet/usr/sbin/ftpd" | grep -q "not found" && die "inetutils ftpd lacks libraries: $(ldd "$inet/usr/sbin/ftpd" | grep 'not found')"
+missing=$(missing_libs "$inet/usr/sbin/ftpd")
+[ -z "$missing" ] || die "inetutils ftpd lacks libraries: $missing"
 "$inet/usr/sbin/ftpd" --version >/dev/null 2>&1 || die "inetutils ftpd does not run"
 # ftp-srv (npm) on Node, into a directory of its own.
 if ! command -v node >/dev/null || ! command -v npm >/dev/null; then
@@ -118,7 +124,8 @@ if [ ! -f "$srv/node_modules/ftp-srv/package.json" ]; then
 fi
 NODE_PATH="$srv/node_modules" node -e "require('ftp-srv')" || die "ftp-srv is not loadable after install"
 "$pure/usr/sbin/pure-ftpd" --help >/dev/null 2>&1 || [ $? -le 1 ] || die "pure-ftpd does not run"
-ldd "$pure/usr/sbin/pure-ftpd" | grep -q "not found" && die "pure-ftpd lacks libraries: $(ldd "$pure/usr/sbin/pure-ftpd" | grep 'not found')"
+missing=$(missing_libs "$pure/usr/sbin/pure-ftpd")
+[ -z "$missing" ] || die "pure-ftpd lacks libraries: $missing"
 # The firmware test runs smoltcp over a TAP device in a network namespace.
 if ! command -v ip >/dev/null || ! command -v ss >/dev/null; then
     apt_install iproute2
@@ -139,7 +146,7 @@ if ! command -v qemu-system-arm >/dev/null; then
     DEBIAN_FRONTEND=noninteractive apt-get install -y -qq --no-install-recommends qemu-system-arm >/dev/null \
         || die "cannot install qemu-system-arm with apt-get"
 fi
-qemu-system-arm -M help | grep -q mps2-an386 || die "qemu-system-arm has no mps2-an386 machine"
+qemu-system-arm -M help | grep mps2-an386 >/dev/null || die "qemu-system-arm has no mps2-an386 machine"
 if ! command -v flip-link >/dev/null; then
     cargo install -q --locked flip-link || die "cannot install flip-link with cargo"
 fi
