@@ -15,7 +15,7 @@ UTF-8 with replacement, which no client could give back.
 usage: ftpd.py ROOT [--user NAME --password PW] [--host 127.0.0.1|::1]
                [--certfile PEM --keyfile PEM] [--raw-names] [--unlistable REL]
                [--no-listing-data] [--vhost NAME=REL] [--list-lines FILE]
-               [--fxp] [--short-stat] [--tz POSIX_TZ]
+               [--fxp] [--sscn] [--short-stat] [--tz POSIX_TZ]
 """
 import argparse
 import os
@@ -66,6 +66,12 @@ def main():
         help="data connections to and from other hosts than the client (FXP)",
     )
     p.add_argument(
+        "--sscn",
+        action="store_true",
+        help="with --certfile: SSCN and CPSV (as glftpd and DrFTPD have them), this server as"
+        " the TLS client of data connections, for FXP over FTPS",
+    )
+    p.add_argument(
         "--short-stat",
         action="store_true",
         help="STAT path lists names alone, as a short ls, unless asked for -l",
@@ -103,6 +109,13 @@ def main():
         permit_foreign_addresses = args.fxp
         permit_privileged_ports = False
 
+    # Commands beyond pyftpdlib's, and the features FEAT adds for them.
+    extra_feats = []
+    Handler.proto_cmds = dict(Handler.proto_cmds)
+
+    def command(name, auth, arg, help):
+        Handler.proto_cmds[name] = dict(perm=None, auth=auth, arg=arg, help=help)
+
     if args.raw_names:
         # Undecodable bytes become lone surrogates and back (the file
         # system's own rule on POSIX), so every name keeps its bytes; the
@@ -129,11 +142,8 @@ def main():
         vname, rel = args.vhost.split("=", 1)
         vroot = os.path.join(args.root, rel)
         os.makedirs(vroot, exist_ok=True)
-        Handler.proto_cmds = dict(Handler.proto_cmds)
-        Handler.proto_cmds["HOST"] = dict(
-            perm=None, auth=False, arg=True, help="Syntax: HOST <SP> name (virtual host)."
-        )
-        plain_feat = Handler.ftp_FEAT
+        command("HOST", False, True, "Syntax: HOST <SP> name (virtual host).")
+        extra_feats.append("HOST")
 
         def ftp_HOST(self, line):
             if self.authenticated:
@@ -144,18 +154,85 @@ def main():
                 self._vhost = vroot
                 self.respond(f"220 Host {vname} ready.")
 
-        def ftp_FEAT(self, line):
-            if "HOST" not in self._extra_feats:
-                self._extra_feats = list(self._extra_feats) + ["HOST"]
-            plain_feat(self, line)
-
         def on_login(self, username):
             if getattr(self, "_vhost", None):
                 self.fs.root = self._vhost
 
         Handler.ftp_HOST = ftp_HOST
-        Handler.ftp_FEAT = ftp_FEAT
         Handler.on_login = on_login
+
+    if args.sscn:
+        # SSCN ON: every data connection, and CPSV: the next one (a PASV
+        # whose connection this server secures as the client), get this
+        # server's TLS handshake as the client; FXP over FTPS needs one of
+        # the two servers to be the client.
+        from OpenSSL import SSL
+        from pyftpdlib.handlers import TLS_DTPHandler
+
+        client_context = SSL.Context(SSL.TLS_CLIENT_METHOD)
+        # TLS 1.2 at most as the client: a TLS 1.3 server sends session
+        # tickets after the handshake, which this side, only sending,
+        # never reads; closing with them unread resets the connection and
+        # the other server loses the end of the upload (vsftpd: 426).
+        client_context.set_max_proto_version(SSL.TLS1_2_VERSION)
+        Handler._sscn = False
+        Handler._cpsv = False
+
+        class ClientDTP(TLS_DTPHandler):
+            def secure_connection(self, ssl_context):
+                channel = self.cmd_channel
+                if not (channel._sscn or channel._cpsv):
+                    return super().secure_connection(ssl_context)
+                channel._cpsv = False
+                super().secure_connection(client_context)
+                if self.socket is not None and isinstance(self.socket, SSL.Connection):
+                    self.socket.set_connect_state()
+                    # The client speaks first: the ClientHello goes now,
+                    # not when this side first has data to send.
+                    self._do_ssl_handshake()
+
+        Handler.dtp_handler = ClientDTP
+        command("SSCN", True, None, "Syntax: SSCN [<SP> ON|OFF] (TLS client of data connections).")
+        command("CPSV", True, False, "Syntax: CPSV (PASV, this server the TLS client).")
+        extra_feats += ["SSCN", "CPSV"]
+
+        def ftp_SSCN(self, line):
+            mode = line.strip().upper()
+            if mode in ("ON", "OFF"):
+                self._sscn = mode == "ON"
+            elif mode:
+                self.respond("501 SSCN takes ON or OFF.")
+                return
+            self.respond(f"200 SSCN:{'CLIENT' if self._sscn else 'SERVER'} METHOD")
+
+        plain_pasv = Handler.ftp_PASV
+
+        def ftp_CPSV(self, line):
+            self._cpsv = True
+            return plain_pasv(self, line)
+
+        def not_cpsv(plain):
+            def command(self, line):
+                self._cpsv = False
+                return plain(self, line)
+
+            return command
+
+        Handler.ftp_SSCN = ftp_SSCN
+        Handler.ftp_CPSV = ftp_CPSV
+        for name in ("ftp_PASV", "ftp_EPSV", "ftp_PORT", "ftp_EPRT"):
+            setattr(Handler, name, not_cpsv(getattr(Handler, name)))
+
+    if extra_feats:
+        plain_feat = Handler.ftp_FEAT
+
+        def ftp_FEAT(self, line):
+            self._extra_feats = list(self._extra_feats) + [
+                f for f in extra_feats if f not in self._extra_feats
+            ]
+            plain_feat(self, line)
+
+        Handler.ftp_FEAT = ftp_FEAT
 
     if args.list_lines:
         with open(args.list_lines, "rb") as f:

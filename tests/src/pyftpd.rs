@@ -80,6 +80,14 @@ impl PyFtpd {
         Self::start_args(host, None, &["--fxp"])
     }
 
+    /// Like [`PyFtpd::start_with`] with TLS and [`PyFtpd::start_fxp`],
+    /// a server with SSCN and CPSV (`--sscn`, as glftpd has them): after
+    /// `SSCN ON` (every data connection) or `CPSV` (the next one) it is
+    /// the TLS client of the data connection, as FXP over FTPS needs.
+    pub fn start_sscn(host: &str) -> PyFtpd {
+        Self::start_args(host, Some(Certs::generate()), &["--fxp", "--sscn"])
+    }
+
     /// Like [`PyFtpd::start`], a server whose `STAT dir` gives the names
     /// alone (a short `ls`) and `STAT -l dir` the long lines.
     pub fn start_short_stat(host: &str) -> PyFtpd {

@@ -1231,6 +1231,88 @@ async fn fxp_copies_between_servers() {
     assert!(t.pwd().await.is_ok());
 }
 
+/// FXP over FTPS, PROT P on both sessions: pyftpdlib with SSCN and CPSV
+/// (scripts/ftpd.py --sscn, as glftpd has them) is the TLS client of the
+/// data connection between it and vsftpd, both ways: the source after
+/// `SSCN ON` (vsftpd the destination, passive) and the destination after
+/// `CPSV` (vsftpd the source, active). vsftpd must not require its data
+/// connections to resume its control connection's TLS session
+/// (`require_ssl_reuse=NO`): the other server cannot. The copies arrive
+/// byte for byte, the data does not pass through this thread, SSCN is off
+/// again afterwards, and vsftpd's log shows both transfers.
+#[twin_test(run)]
+#[cfg_attr(
+    not(feature = "interop"),
+    ignore = "needs vsftpd, pyftpdlib and root (the README's test command runs it)"
+)]
+async fn fxp_over_ftps_with_sscn_and_cpsv() {
+    use super::fxp;
+    let logs = tempfile::tempdir().unwrap();
+    let log = logs.path().join("vsftpd.log");
+    let config = format!(
+        "require_ssl_reuse=NO\nlog_ftp_protocol=YES\nxferlog_enable=YES\n\
+         xferlog_std_format=NO\nvsftpd_log_file={}\n",
+        log.display()
+    );
+    let vs = Vsftpd::start_config(Tls::Explicit, "127.0.0.1", false, &config);
+    let py = PyFtpd::start_sscn("127.0.0.1");
+    let data = random_bytes(4 << 20, 67);
+    vs.put("from-vsftpd.bin", &data);
+    std::fs::write(py.path("from-py.bin"), &data).unwrap();
+    #[bisync]
+    async fn session(port: u16, ca: &std::path::Path, user: &str) -> Ftp {
+        let options = Options::default()
+            .security(ftp_std::Security::Explicit)
+            .verify(ftp_std::Verify::CaFile(ca.to_path_buf()));
+        let mut ftp = Ftp::connect("127.0.0.1", port, &options).await.unwrap();
+        ftp.login(user, PASSWORD, "").await.unwrap();
+        ftp.prot_p().await.unwrap();
+        ftp
+    }
+    let mut a = session(vs.port, vs.ca.as_ref().unwrap(), VSFTPD_USER).await;
+    let mut b = session(py.port, py.ca.as_ref().unwrap(), USER).await;
+    let before = thread_io();
+    // pyftpdlib the source: SSCN ON.
+    let done = fxp(&mut b, "from-py.bin", &mut a, "copy.bin")
+        .await
+        .unwrap();
+    assert!(
+        done.source.starts_with("226") && done.destination.starts_with("226"),
+        "{done:?}"
+    );
+    assert_eq!(done.size, Some(4 << 20));
+    let sscn = b.sendcmd("SSCN").await.unwrap();
+    assert!(sscn.contains("SERVER"), "SSCN left on: {sscn}");
+    // pyftpdlib the destination: CPSV.
+    let done = fxp(&mut a, "from-vsftpd.bin", &mut b, "copy.bin")
+        .await
+        .unwrap();
+    assert!(
+        done.source.starts_with("226") && done.destination.starts_with("226"),
+        "{done:?}"
+    );
+    let moved = thread_io() - before;
+    assert!(
+        moved < 256 << 10,
+        "{moved} bytes went through this thread for 8 MiB"
+    );
+    assert!(std::fs::read(vs.path("copy.bin")).unwrap() == data);
+    assert!(std::fs::read(py.path("copy.bin")).unwrap() == data);
+    let log = std::fs::read_to_string(&log).unwrap();
+    assert!(log.contains("\"PORT 127,0,0,1,"), "{log}");
+    assert!(
+        log.contains("\"PASV\"") || log.contains("\"EPSV\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("OK DOWNLOAD") && log.contains("OK UPLOAD"),
+        "{log}"
+    );
+    // Both sessions go on, with their own protected data connections.
+    assert_eq!(b.nlst(None).await.unwrap().len(), 2);
+    assert_eq!(a.size("copy.bin").await.unwrap(), Some(4 << 20));
+}
+
 /// The server probe against vsftpd (clear text; explicit FTPS with
 /// `require_ssl_reuse` on and off; `max_per_ip=2`), ProFTPD, Pure-FTPd and
 /// pyftpdlib: each finding as the server's configuration says.
