@@ -17,12 +17,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+source bench/tree.sh
 
 bash scripts/install-test-deps.sh >/dev/null
-command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lftp >/dev/null
-command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
-command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+need lftp
+need curl
+need openssl
 cargo build -q --release -p ftp-script
 cargo build -q --release -p ftp-examples --bin fetch
 fetch="$PWD/target/release/fetch"
@@ -38,7 +38,6 @@ root="$base/root"
 mkdir -p "$root/up" "$base/out"
 head -c $((1 << 30)) /dev/urandom > "$root/big.bin"
 head -c $((100 << 20)) /dev/urandom > "$base/up100m.bin"
-source bench/tree.sh
 make_tree "$root/tree" "$base/list"
 chmod -R a+rX "$root"
 chown ftp "$root/up" 2>/dev/null || chmod 777 "$root/up"

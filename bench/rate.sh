@@ -12,18 +12,14 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 source bench/tree.sh
 
 bash scripts/install-test-deps.sh >/dev/null
-command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
+need curl
 cargo build -q --release -p ftp-script
 native="${CARGO_TARGET_DIR:-$PWD/target}/release/ftp-script"
 
-base=$(mktemp -d -p /dev/shm)
-vpid=
-cleanup() { [ -n "$vpid" ] && kill "$vpid" 2>/dev/null; rm -rf "$base"; }
-trap cleanup EXIT
+bench_workdir
 root="$base/root"
 mkdir -p "$root/up" "$root/tree" "$base/out"
 head -c $((20 << 20)) /dev/urandom > "$root/big.bin"

@@ -22,13 +22,12 @@ runs=${1:-3}
 shift || true
 rtts=("$@")
 [ ${#rtts[@]} -gt 0 ] || rtts=(0 10 50)
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 source bench/tree.sh
 
 bash scripts/install-test-deps.sh >/dev/null
-command -v lftp >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq lftp >/dev/null
-command -v curl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq curl >/dev/null
-command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+need lftp
+need curl
+need openssl
 cargo build -q --release -p ftp-script
 cargo build -q --release --manifest-path bench/suppaftp/Cargo.toml
 cargo build -q --release --manifest-path bench/rttproxy/Cargo.toml
@@ -36,14 +35,7 @@ ours="$PWD/target/release/ftp-script"
 supp="$PWD/bench/suppaftp/target/release/suppaftp-bench"
 proxy_bin="$PWD/bench/rttproxy/target/release/rttproxy"
 
-base=$(mktemp -d -p /dev/shm)
-vpid= ppid=
-stop_proxy() {
-    if [ -n "$ppid" ]; then kill "$ppid" 2>/dev/null || true; wait "$ppid" 2>/dev/null || true; fi
-    ppid=
-}
-cleanup() { stop_proxy; [ -n "$vpid" ] && kill $vpid 2>/dev/null; rm -rf "$base"; }
-trap cleanup EXIT
+bench_workdir
 root="$base/root"
 mkdir -p "$root" "$base/out"
 head -c $((100 << 20)) /dev/urandom > "$root/big.bin"

@@ -1,5 +1,33 @@
 # Sourced by the bench scripts.
-#
+
+die() { printf 'error: %s\n' "$*" >&2; exit 1; }
+
+# need TOOL [PACKAGE]: TOOL on PATH, installed with apt-get (PACKAGE,
+# TOOL by default) when it is missing.
+need() {
+    command -v "$1" >/dev/null && return
+    DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${2:-$1}" >/dev/null \
+        || die "cannot install ${2:-$1} with apt-get"
+    command -v "$1" >/dev/null || die "$1 is not on PATH after installing ${2:-$1}"
+}
+
+# bench_workdir: $base, a new directory on tmpfs, and on exit the servers
+# in $vpid and the proxy in $ppid stopped and $base removed.
+vpid= ppid=
+stop_proxy() {
+    if [ -n "$ppid" ]; then kill "$ppid" 2>/dev/null || true; wait "$ppid" 2>/dev/null || true; fi
+    ppid=
+}
+bench_cleanup() {
+    stop_proxy
+    if [ -n "$vpid" ]; then kill $vpid 2>/dev/null || true; fi
+    rm -rf "$base"
+}
+bench_workdir() {
+    base=$(mktemp -d -p /dev/shm)
+    trap bench_cleanup EXIT
+}
+
 # make_tree ROOT [LISTING]: the benchmarks' tree, 20 directories of 100
 # files of 4 KiB of random bytes under ROOT; with LISTING, the files'
 # paths (from ROOT's parent) one per line into that file.

@@ -18,11 +18,10 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 runs=${1:-3}
-die() { printf 'error: %s\n' "$*" >&2; exit 1; }
 source bench/tree.sh
 
 bash scripts/install-test-deps.sh >/dev/null
-command -v openssl >/dev/null || DEBIAN_FRONTEND=noninteractive apt-get install -y -qq openssl >/dev/null
+need openssl
 rustup target add wasm32-wasip2 >/dev/null
 cargo build -q --release -p ftp-script
 cargo build -q --release -p ftp-script --target wasm32-wasip2
@@ -37,14 +36,7 @@ if [ -n "${BASELINE_WASM:-}" ]; then
     [ -f "$BASELINE_WASM" ] || die "BASELINE_WASM=$BASELINE_WASM is not a file"
 fi
 
-base=$(mktemp -d -p /dev/shm)
-vpid= ppid=
-stop_proxy() {
-    if [ -n "$ppid" ]; then kill "$ppid" 2>/dev/null || true; wait "$ppid" 2>/dev/null || true; fi
-    ppid=
-}
-cleanup() { stop_proxy; [ -n "$vpid" ] && kill $vpid 2>/dev/null; rm -rf "$base"; }
-trap cleanup EXIT
+bench_workdir
 root="$base/root"
 mkdir -p "$root/small" "$base/out"
 make_tree "$root/tree"

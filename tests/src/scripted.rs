@@ -244,23 +244,38 @@ impl CccFtpd {
                 let _ = w.write_all(format!("{text}\r\n").as_bytes());
                 let _ = w.flush();
             };
+            // Up to ten clear-text commands, each recorded and answered
+            // with `answer`'s reply until it says the phase is over;
+            // false when the client went away first.
+            type Answer<'a> = &'a dyn Fn(&str) -> (Option<&'static str>, bool);
+            let clear_phase = |tcp: &mut std::net::TcpStream, answer: Answer| -> bool {
+                let mut clear = BufReader::new(tcp.try_clone().unwrap());
+                for _ in 0..10 {
+                    let mut line = String::new();
+                    if clear.read_line(&mut line).unwrap_or(0) == 0 {
+                        return false;
+                    }
+                    let cmd = line.trim_end().to_string();
+                    record.lock().unwrap().push((cmd.clone(), false));
+                    let (reply, over) = answer(&cmd);
+                    if let Some(text) = reply {
+                        say(tcp, text);
+                    }
+                    if over {
+                        break;
+                    }
+                }
+                true
+            };
             say(&mut tcp, "220 ccc test server");
             // Clear text until AUTH TLS (FEAT answered on the way).
-            let mut clear = BufReader::new(tcp.try_clone().unwrap());
-            for _ in 0..10 {
-                let mut line = String::new();
-                if clear.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                let cmd = line.trim_end().to_string();
-                record.lock().unwrap().push((cmd.clone(), false));
-                if cmd == "FEAT" {
-                    say(&mut tcp, "211-Features:\r\n AUTH TLS\r\n211 End");
-                } else if cmd.starts_with("AUTH") {
-                    break;
-                } else {
-                    say(&mut tcp, "500 not now");
-                }
+            let until_auth: Answer = &|cmd| match cmd {
+                "FEAT" => (Some("211-Features:\r\n AUTH TLS\r\n211 End"), false),
+                _ if cmd.starts_with("AUTH") => (None, true),
+                _ => (Some("500 not now"), false),
+            };
+            if !clear_phase(&mut tcp, until_auth) {
+                return;
             }
             say(&mut tcp, "234 go ahead");
             let mut conn = rustls::ServerConnection::new(config).unwrap();
@@ -316,20 +331,10 @@ impl CccFtpd {
                 }
             }
             // Clear text again.
-            let mut clear = BufReader::new(tcp.try_clone().unwrap());
-            for _ in 0..10 {
-                let mut line = String::new();
-                if clear.read_line(&mut line).unwrap_or(0) == 0 {
-                    return;
-                }
-                let cmd = line.trim_end().to_string();
-                record.lock().unwrap().push((cmd.clone(), false));
-                if cmd == "QUIT" {
-                    say(&mut tcp, "221 bye");
-                    return;
-                }
-                say(&mut tcp, "200 ok");
-            }
+            clear_phase(&mut tcp, &|cmd| match cmd {
+                "QUIT" => (Some("221 bye"), true),
+                _ => (Some("200 ok"), false),
+            });
         });
         CccFtpd {
             port,
