@@ -111,6 +111,10 @@ pub struct Faults {
     /// resumed transfer is cut at the same place of the file): what came
     /// is kept, then the data and control connections are dropped.
     pub drops_at: Vec<usize>,
+    /// These connections, counted from 1 in the order they come, are
+    /// greeted with `421 Too many connections` and closed (a server that
+    /// still counts a session that just dropped).
+    pub refuse_connections: Vec<usize>,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -122,6 +126,7 @@ struct State {
     /// How many of [`Faults::drops_at`] were used.
     drops_done: AtomicUsize,
     sessions: AtomicUsize,
+    connections: AtomicUsize,
     most_sessions: AtomicUsize,
     refused_sessions: AtomicUsize,
 }
@@ -146,6 +151,12 @@ impl FaultyFtpd {
                 let Ok((mut stream, _)) = listener.accept() else {
                     return;
                 };
+                let nth = shared.connections.fetch_add(1, Ordering::SeqCst) + 1;
+                if faults.refuse_connections.contains(&nth) {
+                    shared.refused_sessions.fetch_add(1, Ordering::SeqCst);
+                    let _ = stream.write_all(b"421 Too many connections from your address.\r\n");
+                    continue;
+                }
                 let now = shared.sessions.fetch_add(1, Ordering::SeqCst) + 1;
                 if faults.max_sessions.is_some_and(|max| now > max) {
                     shared.sessions.fetch_sub(1, Ordering::SeqCst);

@@ -17,6 +17,7 @@ use crate::files::{Fetch, Progress, Put, Transferred};
 use crate::Error;
 
 /// Which transfer [`retrying`] runs.
+#[derive(Clone, Copy)]
 enum Transfer<'a> {
     Get(&'a Fetch),
     Put(&'a Put),
@@ -24,7 +25,9 @@ enum Transfer<'a> {
 
 /// Downloads `remote` to `local` as [`Ftp::fetch`] does (`session` the
 /// session to start with, connected with `connect` when `None`) and, when
-/// the transfer fails for a passing reason, tries again up to
+/// the transfer or a connection for it fails for a passing reason (a
+/// refused connection, a 421 greeting, a lost connection, a 4xx), tries
+/// again up to
 /// `retries.attempts` times, continuing from the `.part` file (REST) on a
 /// new connection when the old one died, after a pause that doubles each
 /// time (with jitter). `session` holds the session in use afterwards.
@@ -67,43 +70,21 @@ async fn retrying<C: Connect>(
     retries: &Retries,
     progress: &(dyn Fn(Progress) + Sync),
 ) -> Result<Transferred, Error> {
-    if session.is_none() {
-        *session = Some(connect.connect().await?);
-    }
     // Where a new session goes back to (a relative `remote` is there).
     let mut home: Option<String> = None;
     let mut attempt = 0;
     loop {
-        let ftp = match session {
-            Some(ftp) if ftp.is_open() => ftp,
-            _ => {
-                let mut fresh = connect.connect().await?;
-                if let Some(dir) = home.as_ref().filter(|d| !d.is_empty()) {
-                    fresh.cwd(dir).await?;
-                }
-                session.insert(fresh)
-            }
-        };
-        if home.is_none() {
-            // (A server without PWD: new sessions stay where they log in.)
-            home = Some(ftp.pwd().await.unwrap_or_default());
-        }
-        // After the first attempt: from what arrived.
-        let again = attempt > 0;
-        let done = match transfer {
-            Transfer::Get(fetch) => {
-                let fetch = if again {
-                    fetch.clone().resume(true)
-                } else {
-                    fetch.clone()
-                };
-                ftp.fetch(remote, local, &fetch, progress).await
-            }
-            Transfer::Put(put) => {
-                let put = if again { put.clone().resume(true) } else { put.clone() };
-                ftp.put(local, remote, &put, progress).await
-            }
-        };
+        let done = once(
+            session,
+            connect,
+            &mut home,
+            remote,
+            local,
+            transfer,
+            attempt > 0,
+            progress,
+        )
+        .await;
         match done {
             Ok(done) => return Ok(done),
             Err(e) if attempt < retries.attempts && e.worth_retrying() => {
@@ -122,6 +103,53 @@ async fn retrying<C: Connect>(
                 rt::sleep(pause).await;
             }
             Err(e) => return Err(e),
+        }
+    }
+}
+
+/// One attempt of [`retrying`]: a new session when there is none open
+/// (connected, logged in and back in `home`; a refused connection or
+/// login is this attempt's error, so a server that still counts the
+/// dropped session gets the next pause), then the transfer, from what
+/// arrived when `again`.
+#[bisync]
+#[allow(clippy::too_many_arguments)]
+async fn once<C: Connect>(
+    session: &mut Option<Ftp>,
+    connect: &C,
+    home: &mut Option<String>,
+    remote: &str,
+    local: &Path,
+    transfer: Transfer<'_>,
+    again: bool,
+    progress: &(dyn Fn(Progress) + Sync),
+) -> Result<Transferred, Error> {
+    let ftp = match session {
+        Some(ftp) if ftp.is_open() => ftp,
+        _ => {
+            let mut fresh = connect.connect().await?;
+            if let Some(dir) = home.as_ref().filter(|d| !d.is_empty()) {
+                fresh.cwd(dir).await?;
+            }
+            session.insert(fresh)
+        }
+    };
+    if home.is_none() {
+        // (A server without PWD: new sessions stay where they log in.)
+        *home = Some(ftp.pwd().await.unwrap_or_default());
+    }
+    match transfer {
+        Transfer::Get(fetch) => {
+            let fetch = if again {
+                fetch.clone().resume(true)
+            } else {
+                fetch.clone()
+            };
+            ftp.fetch(remote, local, &fetch, progress).await
+        }
+        Transfer::Put(put) => {
+            let put = if again { put.clone().resume(true) } else { put.clone() };
+            ftp.put(local, remote, &put, progress).await
         }
     }
 }

@@ -1348,6 +1348,31 @@ async fn retries_resume_a_cut_download_and_upload() {
     assert_eq!(done.offset, 3 << 20);
     let sent = String::from_utf8_lossy(&server.received()).into_owned();
     assert_eq!(sent.matches("APPE up.bin").count(), 2, "{sent}");
+    // A new connection refused (421 at the greeting: the server still
+    // counts the session that dropped) is one more retry, not the end.
+    let server = FaultyFtpd::start(Faults {
+        refuse_connections: vec![2],
+        ..cuts()
+    });
+    let connect = connector(server.port, "u", "p");
+    let mut session = None;
+    std::fs::remove_file(&local).unwrap();
+    fetch_retrying(
+        &mut session,
+        &connect,
+        "f.bin",
+        &local,
+        &ftp_std::Fetch::default(),
+        &retries,
+        &|_| {},
+    )
+    .await
+    .unwrap();
+    assert!(std::fs::read(&local).unwrap() == data);
+    assert_eq!(server.refused_sessions(), 1);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(sent.contains("REST 1048576\r\nRETR f.bin"), "{sent}");
+    assert!(sent.contains("REST 3145728\r\nRETR f.bin"), "{sent}");
     // A refusal is not tried again.
     let refusing = FaultyFtpd::start(Faults {
         replies: vec![("SIZE".into(), b"550 No such file.\r\n".to_vec())],
