@@ -1125,6 +1125,31 @@ fn thread_io() -> u64 {
         .sum()
 }
 
+/// vsftpd configuration that logs its commands and transfers into `log`.
+fn vsftpd_log_lines(log: &std::path::Path) -> String {
+    format!(
+        "log_ftp_protocol=YES\nxferlog_enable=YES\nxferlog_std_format=NO\n\
+         vsftpd_log_file={}\n",
+        log.display()
+    )
+}
+
+/// vsftpd's side of two FXP copies in its log (`vsftpd_log_lines`): a
+/// PORT toward `peer` (`127,0,0,3,`), a passive request, a download and
+/// an upload done.
+fn assert_fxp_in_log(log: &std::path::Path, peer: &str) {
+    let log = std::fs::read_to_string(log).unwrap();
+    assert!(log.contains(&format!("\"PORT {peer}")), "{log}");
+    assert!(
+        log.contains("\"PASV\"") || log.contains("\"EPSV\""),
+        "{log}"
+    );
+    assert!(
+        log.contains("OK DOWNLOAD") && log.contains("OK UPLOAD"),
+        "{log}"
+    );
+}
+
 /// Server-to-server copies (FXP) between vsftpd on 127.0.0.2 and
 /// pyftpdlib on 127.0.0.3, both ways: the 8 MiB file arrives byte for
 /// byte, vsftpd's log shows PORT or PASV toward the other server, and
@@ -1144,9 +1169,8 @@ async fn fxp_copies_between_servers() {
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("vsftpd.log");
     let config = format!(
-        "port_promiscuous=YES\npasv_promiscuous=YES\nlog_ftp_protocol=YES\n\
-         xferlog_enable=YES\nxferlog_std_format=NO\nvsftpd_log_file={}\n",
-        log.display()
+        "port_promiscuous=YES\npasv_promiscuous=YES\n{}",
+        vsftpd_log_lines(&log)
     );
     let vs = Vsftpd::start_config(Tls::Off, "127.0.0.2", false, &config);
     let py = PyFtpd::start_fxp("127.0.0.3");
@@ -1181,16 +1205,7 @@ async fn fxp_copies_between_servers() {
     );
     assert!(std::fs::read(py.root.path().join("copy.bin")).unwrap() == data);
     assert!(std::fs::read(vs.path("copy.bin")).unwrap() == data);
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(log.contains("\"PORT 127,0,0,3,"), "{log}");
-    assert!(
-        log.contains("\"PASV\"") || log.contains("\"EPSV\""),
-        "{log}"
-    );
-    assert!(
-        log.contains("OK DOWNLOAD") && log.contains("OK UPLOAD"),
-        "{log}"
-    );
+    assert_fxp_in_log(&log, "127,0,0,3,");
     // The sessions go on.
     assert_eq!(a.size("copy.bin").await.unwrap(), Some(8 << 20));
     // vsftpd's defaults: no data connection to or from another host.
@@ -1249,11 +1264,7 @@ async fn fxp_over_ftps_with_sscn_and_cpsv() {
     use super::fxp;
     let logs = tempfile::tempdir().unwrap();
     let log = logs.path().join("vsftpd.log");
-    let config = format!(
-        "require_ssl_reuse=NO\nlog_ftp_protocol=YES\nxferlog_enable=YES\n\
-         xferlog_std_format=NO\nvsftpd_log_file={}\n",
-        log.display()
-    );
+    let config = format!("require_ssl_reuse=NO\n{}", vsftpd_log_lines(&log));
     let vs = Vsftpd::start_config(Tls::Explicit, "127.0.0.1", false, &config);
     let py = PyFtpd::start_sscn("127.0.0.1");
     let data = random_bytes(4 << 20, 67);
@@ -1298,16 +1309,7 @@ async fn fxp_over_ftps_with_sscn_and_cpsv() {
     );
     assert!(std::fs::read(vs.path("copy.bin")).unwrap() == data);
     assert!(std::fs::read(py.path("copy.bin")).unwrap() == data);
-    let log = std::fs::read_to_string(&log).unwrap();
-    assert!(log.contains("\"PORT 127,0,0,1,"), "{log}");
-    assert!(
-        log.contains("\"PASV\"") || log.contains("\"EPSV\""),
-        "{log}"
-    );
-    assert!(
-        log.contains("OK DOWNLOAD") && log.contains("OK UPLOAD"),
-        "{log}"
-    );
+    assert_fxp_in_log(&log, "127,0,0,1,");
     // Both sessions go on, with their own protected data connections.
     assert_eq!(b.nlst(None).await.unwrap().len(), 2);
     assert_eq!(a.size("copy.bin").await.unwrap(), Some(4 << 20));
