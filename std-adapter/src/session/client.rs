@@ -1144,6 +1144,9 @@ pub struct FxpDone {
 /// P) one server must act as the TLS client of the data connection: the
 /// source when it offers SSCN (`SSCN ON`), else the destination when it
 /// offers CPSV; with neither, [`Error::Fxp`] before anything is sent.
+/// The other server's TLS peer is then a server, which cannot resume
+/// that server's control session: one that requires it (vsftpd's
+/// `require_ssl_reuse`) fails the transfer.
 #[bisync]
 pub async fn fxp(
     from: &mut Ftp,
