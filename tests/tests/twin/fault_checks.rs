@@ -1291,6 +1291,29 @@ async fn atomic_uploads_leave_the_old_file_whole() {
     }
 }
 
+/// `fetch_retrying` of `remote` from the fault server into `local`, on a
+/// session of its own.
+#[bisync]
+async fn fetch_with_retries(
+    server: &FaultyFtpd,
+    remote: &str,
+    local: &std::path::Path,
+    retries: &ftp_std::Retries,
+) -> Result<ftp_std::Transferred, Error> {
+    use super::{connector, fetch_retrying};
+    let mut session = None;
+    fetch_retrying(
+        &mut session,
+        &connector(server.port, "u", "p"),
+        remote,
+        local,
+        &ftp_std::Fetch::default(),
+        retries,
+        &|_| {},
+    )
+    .await
+}
+
 /// Retries that resume: the fault server drops the connection when the
 /// file reaches 1 MiB, then 3 MiB, of an 8 MiB RETR and then of an 8 MiB
 /// STOR; each arrives byte for byte after two retries on new
@@ -1298,7 +1321,7 @@ async fn atomic_uploads_leave_the_old_file_whole() {
 /// and APPE from what the server has (the upload); a 550 is not retried.
 #[twin_test(run)]
 async fn retries_resume_a_cut_download_and_upload() {
-    use super::{connector, fetch_retrying, put_retrying};
+    use super::{connector, put_retrying};
     let data = random_bytes(8 << 20, 21);
     let cuts = || Faults {
         file: data.clone(),
@@ -1306,23 +1329,13 @@ async fn retries_resume_a_cut_download_and_upload() {
         ..Faults::default()
     };
     let server = FaultyFtpd::start(cuts());
-    let connect = connector(server.port, "u", "p");
     let retries =
         ftp_std::Retries::new(3).pauses(Duration::from_millis(50), Duration::from_millis(200));
     let dir = tempfile::tempdir().unwrap();
     let local = dir.path().join("f.bin");
-    let mut session = None;
-    let done = fetch_retrying(
-        &mut session,
-        &connect,
-        "f.bin",
-        &local,
-        &ftp_std::Fetch::default(),
-        &retries,
-        &|_| {},
-    )
-    .await
-    .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&server.received())));
+    let done = fetch_with_retries(&server, "f.bin", &local, &retries)
+        .await
+        .unwrap_or_else(|e| panic!("{e}: {}", String::from_utf8_lossy(&server.received())));
     assert!(std::fs::read(&local).unwrap() == data);
     assert_eq!((done.offset, done.bytes), (3 << 20, 5 << 20));
     let sent = String::from_utf8_lossy(&server.received()).into_owned();
@@ -1354,20 +1367,10 @@ async fn retries_resume_a_cut_download_and_upload() {
         refuse_connections: vec![2],
         ..cuts()
     });
-    let connect = connector(server.port, "u", "p");
-    let mut session = None;
     std::fs::remove_file(&local).unwrap();
-    fetch_retrying(
-        &mut session,
-        &connect,
-        "f.bin",
-        &local,
-        &ftp_std::Fetch::default(),
-        &retries,
-        &|_| {},
-    )
-    .await
-    .unwrap();
+    fetch_with_retries(&server, "f.bin", &local, &retries)
+        .await
+        .unwrap();
     assert!(std::fs::read(&local).unwrap() == data);
     assert_eq!(server.refused_sessions(), 1);
     let sent = String::from_utf8_lossy(&server.received()).into_owned();
@@ -1379,20 +1382,9 @@ async fn retries_resume_a_cut_download_and_upload() {
         transfer_replies: vec![("RETR".into(), b"550 No such file.\r\n".to_vec())],
         ..Faults::default()
     });
-    let connect = connector(refusing.port, "u", "p");
-    let mut session = None;
-    let fetch = ftp_std::Fetch::default();
-    let e = fetch_retrying(
-        &mut session,
-        &connect,
-        "nope",
-        &local,
-        &fetch,
-        &retries,
-        &|_| {},
-    )
-    .await
-    .unwrap_err();
+    let e = fetch_with_retries(&refusing, "nope", &local, &retries)
+        .await
+        .unwrap_err();
     assert_eq!(e.code(), Some(550), "{e}");
     let sent = String::from_utf8_lossy(&refusing.received()).into_owned();
     assert_eq!(sent.matches("RETR nope").count(), 1, "{sent}");
