@@ -115,6 +115,9 @@ pub struct Faults {
     /// greeted with `421 Too many connections` and closed (a server that
     /// still counts a session that just dropped).
     pub refuse_connections: Vec<usize>,
+    /// RNTO onto a name that exists is `550` (as IIS answers): a rename
+    /// never replaces a file.
+    pub rename_keeps_existing: bool,
 }
 
 /// What the server saw and keeps, shared by its sessions.
@@ -295,6 +298,15 @@ impl Session {
             }
             None => self.control.write_all(bytes),
         }
+    }
+
+    /// True when [`Faults::replies`] answers `verb` with a refusal (4xx,
+    /// 5xx): the command then changes nothing.
+    fn refused(&self, verb: &str) -> bool {
+        self.faults
+            .replies
+            .iter()
+            .any(|(v, raw)| v == verb && matches!(raw.first(), Some(b'4' | b'5')))
     }
 
     fn reply(&mut self, verb: &str, normal: &str) -> std::io::Result<()> {
@@ -484,6 +496,16 @@ impl Session {
                     }
                 }
                 "RNTO" => match self.rename_from.take() {
+                    Some(_) if self.refused("RNTO") => self.reply("RNTO", "")?,
+                    Some(_)
+                        if self.faults.rename_keeps_existing
+                            && self.state.stored.lock().is_ok_and(|s| s.contains_key(arg)) =>
+                    {
+                        self.reply(
+                            "RNTO",
+                            "550 Cannot create a file when that file already exists.",
+                        )?
+                    }
                     Some(from) => {
                         if let Ok(mut stored) = self.state.stored.lock()
                             && let Some(data) = stored.remove(&from)

@@ -514,24 +514,37 @@ impl Ftp {
 
     /// Renames an atomic upload's temporary file to its final name. A
     /// server that will not rename onto an existing file (IIS answers
-    /// 550) gets the old file deleted first, then the rename again: the
-    /// only moment the name is empty.
+    /// 550) gets the old file moved aside first (`.NAME.old`), the new
+    /// one renamed in, then the old one deleted; when a step fails the old
+    /// file goes back under its name and the temporary one is removed, so
+    /// no refusal costs the old file.
     async fn put_in_place(&mut self, temp: &str, remote: &str) -> Result<(), Error> {
-        let first = match self.rename(temp, remote).await {
+        let refused = match self.rename(temp, remote).await {
             Ok(_) => return Ok(()),
             Err(e @ Error::Permanent(_)) => e,
             Err(e) => return Err(e),
         };
-        if self.delete(remote).await.is_err() {
-            // Not in the way: the rename itself failed.
-            let _ = self.delete(temp).await;
-            return Err(first);
+        let aside = match remote.rsplit_once('/') {
+            Some((dir, name)) => format!("{dir}/.{name}.old"),
+            None => format!(".{remote}.old"),
+        };
+        let moved = self.rename(remote, &aside).await.is_ok();
+        if moved && self.rename(temp, remote).await.is_ok() {
+            if let Err(e) = self.delete(&aside).await {
+                log::info!("{aside} stays: {e}");
+            }
+            return Ok(());
         }
-        self.rename(temp, remote).await.map(drop).map_err(|e| {
-            Error::Io(std::io::Error::other(format!(
-                "{remote} was replaced but the new file could not take its name ({e}): it is {temp}"
-            )))
-        })
+        if moved && let Err(e) = self.rename(&aside, remote).await {
+            return Err(Error::Io(std::io::Error::other(format!(
+                "{remote} could not be replaced ({refused}) nor put back ({e}): the old file is \
+                 {aside}, the new one {temp}"
+            ))));
+        }
+        if let Err(e) = self.delete(temp).await {
+            log::info!("{temp} stays: {e}");
+        }
+        Err(refused)
     }
 
     /// The server's checksum of `remote`; none is an error only with

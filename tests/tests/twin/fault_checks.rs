@@ -1291,6 +1291,50 @@ async fn atomic_uploads_leave_the_old_file_whole() {
     }
 }
 
+/// The rename at the end of an atomic upload, where servers differ: one
+/// that never renames onto an existing file (IIS's 550) gets the old file
+/// moved aside (`dir/.f.bin.old`), the new one renamed in, the old one
+/// deleted; one that refuses every rename (553) keeps the old file byte
+/// for byte, the temporary one is removed and the 553 is the error.
+#[twin_test(run)]
+async fn atomic_uploads_where_a_rename_cannot_replace() {
+    use ftp_tests::{Faults, FaultyFtpd};
+    let dir = tempfile::tempdir().unwrap();
+    let local = dir.path().join("f.bin");
+    let old = random_bytes(50_000, 5);
+    let new = random_bytes(200_000, 6);
+    std::fs::write(&local, &new).unwrap();
+    let atomic = ftp_std::Put::default().atomic(true);
+    let server = FaultyFtpd::start(Faults {
+        rename_keeps_existing: true,
+        ..Faults::default()
+    });
+    let mut ftp = with_old_file(server.port, &old).await;
+    ftp.put(&local, "dir/f.bin", &atomic, |_| {}).await.unwrap();
+    let stored = server.stored();
+    assert_eq!(stored.keys().collect::<Vec<_>>(), ["dir/f.bin"]);
+    assert!(stored["dir/f.bin"] == new);
+    let sent = String::from_utf8_lossy(&server.received()).into_owned();
+    assert!(
+        sent.contains("RNFR dir/f.bin\r\nRNTO dir/.f.bin.old\r\n"),
+        "{sent}"
+    );
+    // Every rename refused.
+    let server = FaultyFtpd::start(Faults {
+        replies: vec![("RNTO".into(), b"553 Rename not allowed.\r\n".to_vec())],
+        ..Faults::default()
+    });
+    let mut ftp = with_old_file(server.port, &old).await;
+    let e = ftp
+        .put(&local, "dir/f.bin", &atomic, |_| {})
+        .await
+        .unwrap_err();
+    assert_eq!(e.code(), Some(553), "{e}");
+    let stored = server.stored();
+    assert_eq!(stored.keys().collect::<Vec<_>>(), ["dir/f.bin"], "{e}");
+    assert!(stored["dir/f.bin"] == old, "the old file changed ({e})");
+}
+
 /// `fetch_retrying` of `remote` from the fault server into `local`, on a
 /// session of its own.
 #[bisync]
