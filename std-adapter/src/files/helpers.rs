@@ -524,10 +524,7 @@ impl Ftp {
             Err(e @ Error::Permanent(_)) => e,
             Err(e) => return Err(e),
         };
-        let aside = match remote.rsplit_once('/') {
-            Some((dir, name)) => format!("{dir}/.{name}.old"),
-            None => format!(".{remote}.old"),
-        };
+        let aside = crate::files::hidden_beside(remote, "old");
         let moved = self.rename(remote, &aside).await.is_ok();
         if moved && self.rename(temp, remote).await.is_ok() {
             if let Err(e) = self.delete(&aside).await {

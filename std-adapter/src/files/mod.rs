@@ -225,9 +225,14 @@ impl Put {
 /// assert_eq!(ftp_std::upload_temp_name("a.bin"), ".a.bin.part");
 /// ```
 pub fn upload_temp_name(remote: &str) -> String {
+    hidden_beside(remote, "part")
+}
+
+/// `.NAME.SUFFIX` in `remote`'s directory.
+pub(crate) fn hidden_beside(remote: &str, suffix: &str) -> String {
     match remote.rsplit_once('/') {
-        Some((dir, name)) => format!("{dir}/.{name}.part"),
-        None => format!(".{remote}.part"),
+        Some((dir, name)) => format!("{dir}/.{name}.{suffix}"),
+        None => format!(".{remote}.{suffix}"),
     }
 }
 
